@@ -1,0 +1,3 @@
+from dealbase.cli import app
+
+app()

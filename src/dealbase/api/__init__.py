@@ -1,0 +1,1 @@
+"""HTTP layer: routing, auth, parameter parsing, envelopes and the v1/v2 presenters."""

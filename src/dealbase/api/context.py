@@ -1,0 +1,121 @@
+"""The request context handed to every operation handler."""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+from sqlalchemy import Connection
+
+from dealbase.api.errors import BadRequest
+from dealbase.settings import Settings
+
+_INT = re.compile(r"^-?\d{1,18}$")
+_TRUE = {"true", "1"}
+_FALSE = {"false", "0"}
+
+
+class Ctx:
+    """What a handler knows of its request: version, caller, parameters, body, connection.
+
+    v2 parses strictly; v1 coerces the way Pipedrive's v1 does (``"1"`` is a number,
+    ``0``/``1`` are booleans).
+    """
+
+    __slots__ = ("api", "operation", "path", "query", "body", "conn", "company_id", "user", "settings", "extra")
+
+    def __init__(
+        self,
+        api: str,
+        operation: str,
+        path: dict[str, str],
+        query: dict[str, list[str]],
+        body: Any,
+        settings: Settings,
+    ) -> None:
+        self.api = api
+        self.operation = operation
+        self.path = path
+        self.query = query
+        self.body = body
+        self.settings = settings
+        self.conn: Connection = None  # type: ignore[assignment]
+        self.company_id: int = 0
+        self.user: dict[str, Any] = {}
+        self.extra: dict[str, Any] = {}
+
+    @property
+    def strict(self) -> bool:
+        return self.api == "v2"
+
+    @property
+    def user_id(self) -> int:
+        return self.user["id"]
+
+    # -- path and query parameters -------------------------------------------------
+
+    def path_id(self, name: str = "id") -> int:
+        raw = self.path[name]
+        if not _INT.match(raw) or int(raw) <= 0:
+            raise BadRequest(f"Invalid '{name}' parameter: must be a positive integer")
+        return int(raw)
+
+    def raw(self, name: str) -> str | None:
+        values = self.query.get(name)
+        return values[-1] if values else None
+
+    def int_param(self, name: str, default: int | None = None, minimum: int | None = None, maximum: int | None = None) -> int | None:
+        raw = self.raw(name)
+        if raw is None or raw == "":
+            return default
+        if not _INT.match(raw.strip()):
+            raise BadRequest(f"Invalid '{name}' parameter: must be an integer")
+        value = int(raw)
+        if minimum is not None and value < minimum:
+            raise BadRequest(f"Invalid '{name}' parameter: must be at least {minimum}")
+        if maximum is not None and value > maximum:
+            raise BadRequest(f"Invalid '{name}' parameter: must be at most {maximum}")
+        return value
+
+    def bool_param(self, name: str, default: bool | None = None) -> bool | None:
+        raw = self.raw(name)
+        if raw is None or raw == "":
+            return default
+        value = raw.strip().lower()
+        if value in _TRUE:
+            return True
+        if value in _FALSE:
+            return False
+        raise BadRequest(f"Invalid '{name}' parameter: must be a boolean")
+
+    def list_param(self, name: str, maximum: int | None = None) -> list[str] | None:
+        values = self.query.get(name)
+        if not values:
+            return None
+        items = [part.strip() for value in values for part in value.split(",") if part.strip()]
+        if maximum is not None and len(items) > maximum:
+            raise BadRequest(f"Invalid '{name}' parameter: at most {maximum} values are allowed")
+        return items
+
+    def ids_param(self, name: str, maximum: int | None = None) -> list[int] | None:
+        items = self.list_param(name, maximum)
+        if items is None:
+            return None
+        if not all(_INT.match(i) and int(i) > 0 for i in items):
+            raise BadRequest(f"Invalid '{name}' parameter: must be a comma-separated list of positive integers")
+        return [int(i) for i in items]
+
+    def choice_param(self, name: str, choices: tuple[str, ...], default: str | None = None) -> str | None:
+        raw = self.raw(name)
+        if raw is None or raw == "":
+            return default
+        if raw not in choices:
+            raise BadRequest(f"Invalid '{name}' parameter: must be one of {', '.join(choices)}")
+        return raw
+
+    def page_limit(self, default: int = 100, maximum: int = 500) -> int:
+        """``limit``: v2 rejects a value over the maximum, v1 clamps it as Pipedrive's v1 does."""
+        if self.strict:
+            return self.int_param("limit", default, minimum=1, maximum=maximum)  # type: ignore[return-value]
+        value = self.int_param("limit", default, minimum=1)
+        return min(value, maximum)  # type: ignore[type-var]

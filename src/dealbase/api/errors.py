@@ -1,0 +1,71 @@
+"""Pipedrive's error envelope and the exceptions that produce it."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import orjson
+
+ERROR_INFO = "Please check developers.pipedrive.com"
+
+
+class ApiError(Exception):
+    """An error answered in Pipedrive's standard envelope."""
+
+    status = 400
+
+    def __init__(self, error: str, status: int | None = None, **extra: Any) -> None:
+        super().__init__(error)
+        self.error = error
+        if status is not None:
+            self.status = status
+        self.extra = extra
+
+    def body(self) -> dict[str, Any]:
+        return {
+            "success": False,
+            "error": self.error,
+            "error_info": ERROR_INFO,
+            "data": None,
+            "additional_data": None,
+            **self.extra,
+        }
+
+
+class BadRequest(ApiError):
+    status = 400
+
+
+class NotFound(ApiError):
+    status = 404
+
+
+class Unauthorized(ApiError):
+    """The gateway's 401, exactly as Pipedrive sends it."""
+
+    status = 401
+
+    def __init__(self) -> None:
+        super().__init__("unauthorized access")
+
+    def body(self) -> dict[str, Any]:
+        return {"success": False, "error": self.error, "errorCode": 401, "error_info": ERROR_INFO}
+
+
+class MethodNotAllowed(ApiError):
+    status = 405
+
+
+class NotImplementedOperation(ApiError):
+    status = 501
+
+    def __init__(self, operation: str) -> None:
+        super().__init__("Not implemented", operation=operation)
+
+
+class PayloadTooLarge(ApiError):
+    status = 413
+
+
+def error_bytes(err: ApiError) -> bytes:
+    return orjson.dumps(err.body())

@@ -1,0 +1,252 @@
+"""The generic operations every entity shares: list, get, add, update, delete.
+
+Handlers for a family are made by binding these to an entity (see ``api/handlers``).
+The entity's declaration says what is particular to it; this module does the rest the
+same way for all: parse, validate references, apply the entity's rules, write with a
+change event in the same transaction, and present in the caller's version.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any
+
+from sqlalchemy import ColumnElement, Table
+
+from dealbase.api import present
+from dealbase.api.context import Ctx
+from dealbase.api.errors import BadRequest, NotFound
+from dealbase.api.inputs import parse
+from dealbase.api.paging import decode_cursor, encode_cursor, v1_pagination
+from dealbase.api.responses import Reply, ok
+from dealbase.clock import now, parse_time
+from dealbase.domain.entity import Entity
+from dealbase.domain.registry import ENTITIES
+from dealbase.events.changes import record_create, record_delete, record_update
+from dealbase.store import repository as repo
+
+Row = dict[str, Any]
+
+
+def not_found(entity: Entity) -> NotFound:
+    return NotFound(f"{entity.label} not found")
+
+
+# -- reading ---------------------------------------------------------------------------
+
+
+def load(ctx: Ctx, entity: Entity, row_id: int, *, alive: bool = False) -> Row:
+    """The row, or a 404. ``alive``: a deleted row counts as missing (writes)."""
+    row = repo.get(ctx.conn, entity.table, ctx.company_id, row_id)
+    if row is None or (alive and row.get("is_deleted")):
+        raise not_found(entity)
+    return row
+
+
+def v1_refs(ctx: Ctx, entity: Entity, rows: Sequence[Row]) -> dict[str, dict[int, dict[str, Any]]]:
+    """Compact objects for every user / person / organization the rows point at."""
+    wanted: dict[str, set[int]] = {}
+    for f in entity.fields:
+        if f.ref is not None and f.column is not None and ENTITIES[f.ref].v1_related is not None:
+            ids = wanted.setdefault(f.ref, set())
+            ids.update(row[f.column] for row in rows if row[f.column] is not None)
+    refs: dict[str, dict[int, dict[str, Any]]] = {}
+    for name, ids in wanted.items():
+        target = ENTITIES[name]
+        found = repo.get_many(ctx.conn, target.table, ctx.company_id, ids)
+        refs[name] = target.v1_related(ctx, list(found.values()))
+    return refs
+
+
+def related_objects(refs: dict[str, dict[int, dict[str, Any]]]) -> dict[str, Any]:
+    return {name: {str(i): obj for i, obj in objs.items()} for name, objs in refs.items() if objs}
+
+
+def render_v1(ctx: Ctx, entity: Entity, rows: Sequence[Row]) -> tuple[list[dict[str, Any]], dict[str, Any]]:
+    refs = v1_refs(ctx, entity, rows)
+    items = [present.v1(entity, row, refs) for row in rows]
+    if entity.v1_extra is not None and items:
+        entity.v1_extra(ctx, rows, items)
+    return items, related_objects(refs)
+
+
+def render_v2(ctx: Ctx, entity: Entity, rows: Sequence[Row]) -> list[dict[str, Any]]:
+    include = frozenset(ctx.list_param("include_fields") or ())
+    custom = ctx.list_param("custom_fields", maximum=15)
+    custom_keys = frozenset(custom) if custom is not None else None
+    items = [present.v2(entity, row, include, custom_keys) for row in rows]
+    if entity.v2_extra is not None and items:
+        entity.v2_extra(ctx, rows, items, include)
+    return items
+
+
+def reply_one(ctx: Ctx, entity: Entity, row: Row, status: int = 200) -> Reply:
+    if ctx.strict:
+        return ok(render_v2(ctx, entity, [row])[0], status=status)
+    items, related = render_v1(ctx, entity, [row])
+    return ok(items[0], related_objects=related, status=status) if related else ok(items[0], status=status)
+
+
+def get_one(ctx: Ctx, entity: Entity) -> Reply:
+    return reply_one(ctx, entity, load(ctx, entity, ctx.path_id()))
+
+
+# -- lists -----------------------------------------------------------------------------
+
+
+def updated_filters(ctx: Ctx, table: Table) -> list[ColumnElement]:
+    where = []
+    for name, op in (("updated_since", "ge"), ("updated_until", "lt")):
+        raw = ctx.raw(name)
+        if raw:
+            moment = parse_time(raw)
+            if moment is None:
+                raise BadRequest(f"Invalid '{name}' parameter: must be an RFC 3339 date-time")
+            col = table.c.update_time
+            where.append(col >= moment if op == "ge" else col < moment)
+    return where
+
+
+def quick_filters(ctx: Ctx, entity: Entity) -> list[ColumnElement]:
+    """v2 ``param=id`` filters the entity declares (owner_id, person_id, …)."""
+    where = []
+    for param, column in entity.filters.items():
+        value = ctx.int_param(param, minimum=1)
+        if value is not None:
+            where.append(entity.table.c[column] == value)
+    return where
+
+
+def ids_filter(ctx: Ctx, entity: Entity) -> list[ColumnElement]:
+    ids = ctx.ids_param("ids", maximum=100)
+    return [entity.table.c.id.in_(ids)] if ids is not None else []
+
+
+def no_saved_filters(ctx: Ctx) -> None:
+    """``filter_id``: saved filters are not built yet, so no filter id can exist."""
+    if ctx.raw("filter_id"):
+        ctx.int_param("filter_id", minimum=1)
+        raise NotFound("Filter not found")
+
+
+def list_v2(ctx: Ctx, entity: Entity, where: list[ColumnElement], *, limit_max: int = 500) -> Reply:
+    """A v2 list page: keyset over (sort_by, id), opaque cursor."""
+    sort = ctx.choice_param("sort_by", entity.sort_v2, "id")
+    direction = ctx.choice_param("sort_direction", ("asc", "desc"), "asc")
+    limit = ctx.page_limit(100, limit_max)
+    after = None
+    cursor = ctx.raw("cursor")
+    if cursor:
+        after = decode_cursor(cursor, sort, direction, int if sort in ("id", "order_nr") else str)
+    rows = repo.list_keyset(ctx.conn, entity.table, ctx.company_id, where, sort, direction == "desc", after, limit + 1)
+    next_cursor = None
+    if len(rows) > limit:
+        rows = rows[:limit]
+        last = rows[-1]
+        next_cursor = encode_cursor(sort, direction, last[sort], last["id"])
+    return ok(render_v2(ctx, entity, rows), {"next_cursor": next_cursor})
+
+
+def v1_sort(ctx: Ctx, entity: Entity) -> list[ColumnElement]:
+    """v1 ``sort=field DIR, field DIR``, whitelisted per entity."""
+    raw = ctx.raw("sort")
+    table = entity.table
+    order: list[ColumnElement] = []
+    if raw:
+        for part in raw.split(","):
+            words = part.split()
+            if not words:
+                continue
+            if len(words) > 2 or words[0] not in entity.sort_v1:
+                raise BadRequest(f"Invalid 'sort' parameter: cannot sort by '{part.strip()}'")
+            direction = words[1].upper() if len(words) == 2 else "ASC"
+            if direction not in ("ASC", "DESC"):
+                raise BadRequest(f"Invalid 'sort' parameter: direction must be ASC or DESC in '{part.strip()}'")
+            col = table.c[words[0]]
+            order.append(col.desc() if direction == "DESC" else col.asc())
+    if not any(getattr(o, "element", None) is table.c.id for o in order):
+        order.append(table.c.id.asc())
+    return order
+
+
+def list_v1(ctx: Ctx, entity: Entity, where: list[ColumnElement], *, limit_max: int = 500) -> Reply:
+    """A v1 list page: ``start``/``limit``, ``additional_data.pagination``, ``data: null`` when empty."""
+    start = ctx.int_param("start", 0, minimum=0)
+    limit = ctx.page_limit(100, limit_max)
+    rows = repo.list_offset(ctx.conn, entity.table, ctx.company_id, where, v1_sort(ctx, entity), start, limit + 1)
+    more = len(rows) > limit
+    rows = rows[:limit]
+    items, related = render_v1(ctx, entity, rows)
+    extra = {"related_objects": related} if related else {}
+    return ok(items or None, {"pagination": v1_pagination(start, limit, more)}, **extra)
+
+
+# -- writing ---------------------------------------------------------------------------
+
+
+def check_refs(ctx: Ctx, entity: Entity, values: dict[str, Any]) -> None:
+    """Every id a write points at must be a live row of the caller's company."""
+    for f in entity.fields:
+        if f.ref is None or f.column not in values or values[f.column] is None:
+            continue
+        target = ENTITIES[f.ref]
+        row = repo.get(ctx.conn, target.table, ctx.company_id, values[f.column])
+        alive = row is not None and not row.get("is_deleted") and row.get("active_flag", True)
+        if not alive:
+            key = f.v2 if ctx.strict else f.v1
+            raise BadRequest(f"Validation failed: {key}: {target.label} with id {values[f.column]} not found")
+
+
+def add(ctx: Ctx, entity: Entity) -> Reply:
+    values = parse(ctx, entity, creating=True)
+    check_refs(ctx, entity, values)
+    stamp = now()
+    if entity.rules is not None:
+        values = entity.rules(ctx, values, None, stamp)
+    values.setdefault("add_time", stamp)
+    values.setdefault("update_time", values["add_time"])
+    row_id = repo.insert_row(ctx.conn, entity.table, ctx.company_id, values)
+    record_create(ctx, entity.name, row_id, values, stamp)
+    row = load(ctx, entity, row_id)
+    return reply_one(ctx, entity, row, status=201 if ctx.extra.get("created_status") else 200)
+
+
+def update(ctx: Ctx, entity: Entity) -> Reply:
+    old = load(ctx, entity, ctx.path_id(), alive=True)
+    values = parse(ctx, entity, creating=False)
+    check_refs(ctx, entity, values)
+    stamp = now()
+    if entity.rules is not None:
+        values = entity.rules(ctx, values, old, stamp)
+    changed = {k: v for k, v in values.items() if old.get(k) != v}
+    if changed:
+        changed["update_time"] = stamp
+        repo.update_row(ctx.conn, entity.table, ctx.company_id, old["id"], changed)
+        record_update(ctx, entity.name, old, changed, stamp)
+    return reply_one(ctx, entity, load(ctx, entity, old["id"]))
+
+
+def soft_delete(ctx: Ctx, entity: Entity, row: Row, stamp: str) -> None:
+    changed = {"is_deleted": True, "update_time": stamp}
+    repo.update_row(ctx.conn, entity.table, ctx.company_id, row["id"], changed)
+    record_delete(ctx, entity.name, row, stamp)
+
+
+def delete(ctx: Ctx, entity: Entity) -> Reply:
+    row = load(ctx, entity, ctx.path_id(), alive=True)
+    soft_delete(ctx, entity, row, now())
+    return ok({"id": row["id"]})
+
+
+def bulk_delete(ctx: Ctx, entity: Entity) -> Reply:
+    """v1 ``DELETE /<items>?ids=1,2``: all or nothing."""
+    ids = ctx.ids_param("ids", maximum=500)
+    if not ids:
+        raise BadRequest("Validation failed: ids: is required")
+    rows = repo.get_many(ctx.conn, entity.table, ctx.company_id, ids)
+    if any(rows.get(i) is None or rows[i].get("is_deleted") for i in ids):
+        raise not_found(entity)
+    stamp = now()
+    for i in dict.fromkeys(ids):
+        soft_delete(ctx, entity, rows[i], stamp)
+    return ok({"id": list(dict.fromkeys(ids))})

@@ -1,0 +1,179 @@
+"""The ASGI application: parse the request, authenticate, run the operation, answer.
+
+Handlers are plain functions. On SQLite they run inline on the event loop (sub-millisecond
+queries; measured faster and with a tighter tail than a thread hop); on PostgreSQL they
+run in the thread pool so a slow query never stalls other requests.
+"""
+
+from __future__ import annotations
+
+import logging
+import uuid
+from typing import Any
+from urllib.parse import parse_qs
+
+import anyio.to_thread
+import orjson
+from sqlalchemy import Engine
+
+from dealbase.api.auth import authenticate
+from dealbase.api.context import Ctx
+from dealbase.api.errors import (
+    ApiError,
+    BadRequest,
+    MethodNotAllowed,
+    NotFound,
+    NotImplementedOperation,
+    PayloadTooLarge,
+)
+from dealbase.api.responses import Reply
+from dealbase.api.router import Operation, Router, split_prefix
+from dealbase.settings import Settings
+from dealbase.store.db import create_db_engine, is_sqlite
+
+log = logging.getLogger("dealbase")
+
+_JSON = b"application/json"
+_BODY_METHODS = {"POST", "PUT", "PATCH", "DELETE"}
+
+
+class DealbaseApp:
+    def __init__(self, settings: Settings, engine: Engine | None = None) -> None:
+        self.settings = settings
+        self.engine = engine or create_db_engine(settings.database_url)
+        self.inline = is_sqlite(str(self.engine.url))
+        self.router = Router()
+
+    async def __call__(self, scope: dict[str, Any], receive, send) -> None:
+        if scope["type"] == "lifespan":
+            await self._lifespan(receive, send)
+            return
+        if scope["type"] != "http":
+            return
+        correlation_id = str(uuid.uuid4())
+        try:
+            status, body, headers = await self._handle(scope, receive)
+        except ApiError as err:
+            status, body, headers = err.status, orjson.dumps(err.body()), None
+        except Exception:  # a bug of ours: never leak a traceback to the client
+            log.exception("unhandled error (correlation id %s)", correlation_id)
+            err = ApiError("Internal server error", 500)
+            status, body, headers = 500, orjson.dumps(err.body()), None
+        raw_headers = [
+            (b"content-type", _JSON),
+            (b"content-length", str(len(body)).encode()),
+            (b"x-correlation-id", correlation_id.encode()),
+        ]
+        if headers:
+            raw_headers.extend(headers)
+        await send({"type": "http.response.start", "status": status, "headers": raw_headers})
+        await send({"type": "http.response.body", "body": body})
+
+    async def _lifespan(self, receive, send) -> None:
+        while True:
+            message = await receive()
+            if message["type"] == "lifespan.startup":
+                await send({"type": "lifespan.startup.complete"})
+            elif message["type"] == "lifespan.shutdown":
+                self.engine.dispose()
+                await send({"type": "lifespan.shutdown.complete"})
+                return
+
+    async def _handle(self, scope: dict[str, Any], receive):
+        path = scope["path"]
+        split = split_prefix(path)
+        if split is None:
+            raise NotFound("Not found")
+        api, rest = split
+        matched = self.router.match(api, rest)
+        if matched is None:
+            raise NotFound("Not found")
+        methods, path_params = matched
+        method = scope["method"]
+        op: Operation | None = methods.get(method)
+        if op is None:
+            raise MethodNotAllowed(f"Method {method} is not allowed here")
+        query = parse_qs(scope["query_string"].decode("latin-1"), keep_blank_values=True)
+        token = None
+        content_type = b""
+        for name, value in scope["headers"]:
+            if name == b"x-api-token":
+                token = value.decode("latin-1")
+            elif name == b"content-type":
+                content_type = value
+        if token is None:
+            values = query.get("api_token")
+            token = values[-1] if values else None
+        body = None
+        if method in _BODY_METHODS:
+            body = await self._read_body(receive, api, content_type)
+        ctx = Ctx(api, op.name, path_params, query, body, self.settings)
+        if self.inline:
+            reply = self._execute(ctx, op, token)
+        else:
+            reply = await anyio.to_thread.run_sync(self._execute, ctx, op, token)
+        return reply.status, reply.body, reply.headers
+
+    async def _read_body(self, receive, api: str, content_type: bytes) -> Any:
+        chunks = []
+        size = 0
+        limit = self.settings.max_body_bytes
+        while True:
+            message = await receive()
+            chunk = message.get("body", b"")
+            size += len(chunk)
+            if size > limit:
+                raise PayloadTooLarge(f"Request body is larger than {limit} bytes")
+            chunks.append(chunk)
+            if not message.get("more_body"):
+                break
+        raw = b"".join(chunks)
+        return parse_body(raw, content_type, api)
+
+    def _execute(self, ctx: Ctx, op: Operation, token: str | None) -> Reply:
+        with self.engine.connect() as conn:
+            if op.write:
+                conn.execution_options(dealbase_write=True)
+            ctx.conn = conn
+            if not op.public:
+                ctx.user = authenticate(conn, token)
+                ctx.company_id = ctx.user["company_id"]
+            if op.handler is None:
+                raise NotImplementedOperation(op.name)
+            try:
+                reply = op.handler(ctx)
+            except BaseException:
+                conn.rollback()
+                raise
+            if op.write:
+                conn.commit()
+            return reply
+
+
+def parse_body(raw: bytes, content_type: bytes, api: str) -> Any:
+    """JSON everywhere; v1 also takes form-encoded bodies, as Pipedrive's v1 does."""
+    kind = content_type.split(b";", 1)[0].strip().lower()
+    if not raw.strip():
+        return {}
+    if kind == b"application/x-www-form-urlencoded" and api == "v1":
+        try:
+            form = parse_qs(raw.decode("utf-8"), keep_blank_values=True, strict_parsing=False)
+        except UnicodeDecodeError as exc:
+            raise BadRequest("Malformed form body") from exc
+        return {k: (v[-1] if len(v) == 1 else v) for k, v in form.items()}
+    if kind not in (b"application/json", b"") and not kind.endswith(b"+json"):
+        raise BadRequest("Unsupported content type: send application/json")
+    try:
+        body = orjson.loads(raw)
+    except orjson.JSONDecodeError as exc:
+        raise BadRequest("Malformed JSON in the request body") from exc
+    return body
+
+
+def create_app(settings: Settings | None = None, engine: Engine | None = None) -> DealbaseApp:
+    return DealbaseApp(settings or Settings(), engine)
+
+
+def app_from_environment() -> DealbaseApp:
+    """The factory uvicorn calls in each worker process."""
+    return create_app(Settings())

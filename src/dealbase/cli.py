@@ -1,0 +1,84 @@
+"""The ``dealbase`` command."""
+
+from __future__ import annotations
+
+import os
+from typing import Annotated
+
+import typer
+from rich.console import Console
+
+from dealbase.settings import Settings
+
+app = typer.Typer(
+    help="dealbase: a self-hosted sales CRM server that speaks the Pipedrive REST API (v1 and v2).",
+    no_args_is_help=True,
+    add_completion=False,
+)
+console = Console()
+
+
+def _settings(**overrides) -> Settings:
+    """Environment (DEALBASE_*) first, then any flag given on the command line."""
+    return Settings(**{k: v for k, v in overrides.items() if v is not None})
+
+
+@app.command()
+def serve(
+    host: Annotated[str | None, typer.Option(help="Address to listen on. [env: DEALBASE_HOST; default 127.0.0.1]")] = None,
+    port: Annotated[int | None, typer.Option(help="Port to listen on. [env: DEALBASE_PORT; default 8000]")] = None,
+    database_url: Annotated[
+        str | None,
+        typer.Option(help="SQLAlchemy URL: sqlite:///file.db or postgresql://user@host/db. [env: DEALBASE_DATABASE_URL; default sqlite:///dealbase.db]"),
+    ] = None,
+    workers: Annotated[int | None, typer.Option(help="Worker processes. [env: DEALBASE_WORKERS; default 1]")] = None,
+) -> None:
+    """Run the API server (migrating the database first).
+
+    The first start on an empty database creates a company, an admin user and an API
+    token, and prints the token. Set DEALBASE_API_TOKEN to choose that token.
+    """
+    import uvicorn
+
+    from dealbase.bootstrap import ensure_company
+    from dealbase.store.db import create_db_engine, migrate
+
+    settings = _settings(host=host, port=port, database_url=database_url, workers=workers)
+    migrate(settings.database_url)
+    engine = create_db_engine(settings.database_url)
+    created = ensure_company(engine, settings)
+    engine.dispose()
+    if created is not None:
+        console.print(f"Created company {settings.company_name!r} with admin {settings.admin_email}.")
+        console.print(f"API token: [bold]{created.token}[/bold]")
+    base = f"http://{settings.host}:{settings.port}"
+    console.print(f"dealbase serving v1 at {base}/v1 and {base}/api/v1, v2 at {base}/api/v2")
+    # Worker processes build the app from the environment: hand them these settings.
+    os.environ["DEALBASE_DATABASE_URL"] = settings.database_url
+    uvicorn.run(
+        "dealbase.app:app_from_environment",
+        factory=True,
+        host=settings.host,
+        port=settings.port,
+        workers=settings.workers,
+        log_level=settings.log_level,
+        access_log=False,
+        loop="auto",
+        http="auto",
+    )
+
+
+@app.command()
+def migrate(
+    database_url: Annotated[str | None, typer.Option(help="Database URL. [env: DEALBASE_DATABASE_URL]")] = None,
+) -> None:
+    """Bring the database schema up to date, without serving."""
+    from dealbase.store.db import migrate as run
+
+    settings = _settings(database_url=database_url)
+    run(settings.database_url)
+    console.print("Database is up to date.")
+
+
+if __name__ == "__main__":  # pragma: no cover
+    app()

@@ -1,0 +1,48 @@
+"""Time in the stored form (UTC ``YYYY-MM-DD HH:MM:SS``) and its conversions."""
+
+from __future__ import annotations
+
+import re
+from datetime import UTC, date, datetime
+
+_DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
+_TIME = re.compile(r"^(\d{4}-\d{2}-\d{2})[T ](\d{2}:\d{2}(?::\d{2})?)(\.\d+)?(Z|[+-]\d{2}:?\d{2})?$")
+
+
+def now() -> str:
+    return datetime.now(UTC).strftime("%Y-%m-%d %H:%M:%S")
+
+
+def to_v2(stored: str | None) -> str | None:
+    """``2024-07-01 05:46:33`` → ``2024-07-01T05:46:33Z``."""
+    if stored is None:
+        return None
+    return f"{stored[:10]}T{stored[11:19]}Z"
+
+
+def parse_time(text: str) -> str | None:
+    """Accept RFC 3339 or ``YYYY-MM-DD HH:MM:SS`` (also a bare date); return the stored form."""
+    match = _TIME.match(text.strip())
+    if not match:
+        if _DATE.match(text.strip()):
+            return parse_time(text.strip() + " 00:00:00")
+        return None
+    day, clock, _frac, zone = match.groups()
+    if len(clock) == 5:
+        clock += ":00"
+    try:
+        moment = datetime.fromisoformat(f"{day}T{clock}{'+00:00' if zone in (None, 'Z') else zone}")
+    except ValueError:
+        return None
+    return moment.astimezone(UTC).strftime("%Y-%m-%d %H:%M:%S")
+
+
+def parse_date(text: str) -> str | None:
+    text = text.strip()
+    if not _DATE.match(text):
+        return None
+    try:
+        date.fromisoformat(text)
+    except ValueError:
+        return None
+    return text

@@ -1,0 +1,87 @@
+"""Rules several entity families share: labels, counts of related deals, money."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from functools import cache
+from typing import Any
+
+import orjson
+from babel.numbers import format_currency, get_currency_name, get_currency_precision, get_currency_symbol, list_currencies
+
+from dealbase.api.errors import BadRequest
+from dealbase.store import repository as repo
+from dealbase.store.tables import deals
+
+
+@cache
+def currency_codes() -> frozenset[str]:
+    return frozenset(list_currencies())
+
+
+@cache
+def currency(code: str) -> dict[str, Any]:
+    return {
+        "code": code,
+        "name": get_currency_name(code, locale="en_US"),
+        "decimal_points": get_currency_precision(code),
+        "symbol": get_currency_symbol(code, locale="en_US"),
+    }
+
+
+def check_currency(code: str, key: str = "currency") -> str:
+    code = code.upper()
+    if code not in currency_codes():
+        raise BadRequest(f"Validation failed: {key}: unknown currency '{code}'")
+    return code
+
+
+def formatted(value: float | None, code: str, locale: str = "en_US") -> str:
+    value = value or 0
+    pattern = "¤#,##0" if float(value).is_integer() else None
+    try:
+        return format_currency(value, code, format=pattern, locale=locale, currency_digits=pattern is None)
+    except Exception:  # an unknown locale or currency: plain text is better than a failure
+        return f"{code} {value}"
+
+
+def first_label(label_ids: str | None) -> int | None:
+    ids = orjson.loads(label_ids) if label_ids else []
+    return ids[0] if ids else None
+
+
+def deal_counts(conn, company_id: int, column: str, ids: Iterable[int]) -> dict[int, dict[str, int]]:
+    """Open / won / lost deal counts per person or organization."""
+    return repo.status_counts(conn, deals, company_id, column, ids)
+
+
+def counts_block(counts: dict[str, int] | None) -> dict[str, int]:
+    counts = {"open": 0, "won": 0, "lost": 0, **(counts or {})}
+    return {
+        "open_deals_count": counts["open"],
+        "related_open_deals_count": 0,
+        "closed_deals_count": counts["won"] + counts["lost"],
+        "related_closed_deals_count": 0,
+        "won_deals_count": counts["won"],
+        "related_won_deals_count": 0,
+        "lost_deals_count": counts["lost"],
+        "related_lost_deals_count": 0,
+    }
+
+
+# Items this server does not hold yet (activities, notes, files, e-mail, followers) are
+# counted from what exists: none.
+EMPTY_ACTIVITY = {
+    "email_messages_count": 0,
+    "activities_count": 0,
+    "done_activities_count": 0,
+    "undone_activities_count": 0,
+    "files_count": 0,
+    "notes_count": 0,
+    "followers_count": 0,
+    "next_activity_date": None,
+    "next_activity_time": None,
+    "next_activity_id": None,
+    "last_activity_id": None,
+    "last_activity_date": None,
+}

@@ -1,0 +1,251 @@
+"""Deals: the pipeline's items, with Pipedrive's stage, status and money rules."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from dealbase.api.errors import BadRequest
+from dealbase.domain.common import EMPTY_ACTIVITY, check_currency, formatted
+from dealbase.domain.entity import Entity, Field
+from dealbase.domain.registry import register
+from dealbase.store import repository as repo
+from dealbase.store.tables import deals as table
+from dealbase.store.tables import organizations, persons, pipelines, stages, users
+
+STATUSES = ("open", "won", "lost")
+# v2 quick filters on the list.
+FILTERS = {
+    "owner_id": "owner_id",
+    "person_id": "person_id",
+    "org_id": "org_id",
+    "pipeline_id": "pipeline_id",
+    "stage_id": "stage_id",
+}
+COUNT_FIELDS = (
+    "products_count",
+    "files_count",
+    "notes_count",
+    "followers_count",
+    "email_messages_count",
+    "activities_count",
+    "done_activities_count",
+    "undone_activities_count",
+    "participants_count",
+)
+
+
+def _first_stage(ctx, pipeline_id: int) -> dict[str, Any] | None:
+    return repo.first(
+        ctx.conn,
+        stages,
+        ctx.company_id,
+        stages.c.pipeline_id == pipeline_id,
+        stages.c.is_deleted.is_(False),
+        order_by=[stages.c.order_nr, stages.c.id],
+    )
+
+
+def _place(ctx, values: dict[str, Any], old: dict[str, Any] | None, stamp: str) -> None:
+    """The stage decides the pipeline; a pipeline alone means its first stage."""
+    if values.get("stage_id") is not None:
+        stage = repo.get(ctx.conn, stages, ctx.company_id, values["stage_id"])
+        values["pipeline_id"] = stage["pipeline_id"]
+    elif values.get("pipeline_id") is not None and (old is None or values["pipeline_id"] != old["pipeline_id"]):
+        stage = _first_stage(ctx, values["pipeline_id"])
+        if stage is None:
+            raise BadRequest("Validation failed: pipeline_id: the pipeline has no stages")
+        values["stage_id"] = stage["id"]
+    elif old is None:
+        pipeline = repo.first(
+            ctx.conn, pipelines, ctx.company_id, pipelines.c.is_deleted.is_(False),
+            order_by=[pipelines.c.order_nr, pipelines.c.id],
+        )
+        stage = _first_stage(ctx, pipeline["id"]) if pipeline else None
+        if stage is None:
+            raise BadRequest("Validation failed: stage_id: the company has no pipeline with stages")
+        values["stage_id"], values["pipeline_id"] = stage["id"], stage["pipeline_id"]
+    else:
+        values.pop("pipeline_id", None)
+    if old is not None and values.get("stage_id", old["stage_id"]) != old["stage_id"]:
+        values["stage_change_time"] = stamp
+
+
+def _status(values: dict[str, Any], old: dict[str, Any] | None, stamp: str) -> None:
+    """won/lost set their time and ``close_time``; reopening clears them."""
+    status = values.get("status") or (old["status"] if old else "open")
+    values_given = {k for k in ("won_time", "lost_time", "close_time", "lost_reason") if values.get(k) is not None}
+    if status != "won" and "won_time" in values_given:
+        raise BadRequest("Validation failed: won_time: can only be set if the deal is won")
+    if status != "lost" and values_given & {"lost_time", "lost_reason"}:
+        key = "lost_reason" if "lost_reason" in values_given else "lost_time"
+        raise BadRequest(f"Validation failed: {key}: can only be set if the deal is lost")
+    if status == "open" and "close_time" in values_given:
+        raise BadRequest("Validation failed: close_time: can only be set if the deal is won or lost")
+    changed = old is None or status != old["status"]
+    values["status"] = status
+    if status == "won" and changed:
+        values["won_time"] = values.get("won_time") or stamp
+        values.setdefault("close_time", values["won_time"])
+        values["lost_time"], values["lost_reason"] = None, None
+        if old is None or old["first_won_time"] is None:
+            values["first_won_time"] = values["won_time"]
+    elif status == "lost" and changed:
+        values["lost_time"] = values.get("lost_time") or stamp
+        values.setdefault("close_time", values["lost_time"])
+        values["won_time"] = None
+    elif status == "open" and changed and old is not None:
+        values.update(won_time=None, lost_time=None, close_time=None, lost_reason=None)
+
+
+def rules(ctx, values: dict[str, Any], old: dict[str, Any] | None, stamp: str) -> dict[str, Any]:
+    if old is None:
+        values.setdefault("owner_id", ctx.user_id)
+        values["creator_user_id"] = ctx.user_id
+        values.setdefault("visible_to", 3)
+        values.setdefault("value", 0)
+        values["origin"] = "API"
+        values.setdefault("currency", ctx.user["default_currency"])
+    if values.get("currency") is not None:
+        values["currency"] = check_currency(values["currency"])
+    probability = values.get("probability")
+    if probability is not None and not 0 <= probability <= 100:
+        raise BadRequest("Validation failed: probability: must be between 0 and 100")
+    if "is_archived" in values:
+        archived = bool(values["is_archived"])
+        values["is_archived"] = archived
+        values["archive_time"] = (values.get("archive_time") or stamp) if archived else None
+    elif values.get("archive_time") is not None:
+        raise BadRequest("Validation failed: archive_time: can only be set with is_archived")
+    _place(ctx, values, old, stamp)
+    _status(values, old, stamp)
+    return values
+
+
+def _weighted(row: dict[str, Any], stage: dict[str, Any] | None, pipeline: dict[str, Any] | None) -> float:
+    if row["status"] == "won":
+        return row["value"]
+    if row["status"] == "lost":
+        return 0
+    probability = row["probability"]
+    if probability is None:
+        enabled = pipeline is not None and pipeline["is_deal_probability_enabled"]
+        probability = stage["deal_probability"] if enabled and stage else 100
+    return round(row["value"] * probability / 100, 2)
+
+
+def _num(value: float) -> float | int:
+    return int(value) if float(value).is_integer() else value
+
+
+def v1_extra(ctx, rows, items) -> None:
+    found_stages = repo.get_many(ctx.conn, stages, ctx.company_id, (r["stage_id"] for r in rows))
+    found_pipes = repo.get_many(ctx.conn, pipelines, ctx.company_id, (r["pipeline_id"] for r in rows))
+    people = repo.get_many(ctx.conn, persons, ctx.company_id, (r["person_id"] for r in rows))
+    orgs = repo.get_many(ctx.conn, organizations, ctx.company_id, (r["org_id"] for r in rows))
+    owners = repo.get_many(ctx.conn, users, ctx.company_id, (r["owner_id"] for r in rows))
+    locale = ctx.user.get("locale") or "en_US"
+    domain = ctx.settings.company_domain
+    for row, item in zip(rows, items):
+        stage = found_stages.get(row["stage_id"])
+        weighted = _weighted(row, stage, found_pipes.get(row["pipeline_id"]))
+        person, org, owner = people.get(row["person_id"]), orgs.get(row["org_id"]), owners.get(row["owner_id"])
+        item.update(
+            active=row["status"] == "open" and not row["is_deleted"],
+            deleted=bool(row["is_deleted"]),
+            stage_order_nr=stage["order_nr"] if stage else None,
+            person_name=person["name"] if person else None,
+            org_name=org["name"] if org else None,
+            owner_name=owner["name"] if owner else None,
+            formatted_value=formatted(row["value"], row["currency"], locale),
+            weighted_value=_num(weighted),
+            formatted_weighted_value=formatted(weighted, row["currency"], locale),
+            weighted_value_currency=row["currency"],
+            rotten_time=None,
+            cc_email=f"{domain}+deal{row['id']}@pipedrivemail.com",
+            org_hidden=False,
+            person_hidden=False,
+            next_activity_subject=None,
+            next_activity_type=None,
+            next_activity_duration=None,
+            next_activity_note=None,
+            last_incoming_mail_time=None,
+            last_outgoing_mail_time=None,
+            arr=None,
+            mrr=None,
+            acv=None,
+            arr_currency=None,
+            mrr_currency=None,
+            acv_currency=None,
+            last_activity=None,
+            next_activity=None,
+            **EMPTY_ACTIVITY,
+            products_count=0,
+            participants_count=1 if row["person_id"] else 0,
+        )
+
+
+def v2_extra(ctx, rows, items, include) -> None:
+    for row, item in zip(rows, items):
+        # Recurring revenue comes from products, which no deal has yet.
+        item["arr"] = item["mrr"] = item["acv"] = None
+        for key in COUNT_FIELDS:
+            if key in include:
+                item[key] = 1 if key == "participants_count" and row["person_id"] else 0
+        for key in ("next_activity_id", "last_activity_id", "last_incoming_mail_time", "last_outgoing_mail_time"):
+            if key in include:
+                item[key] = None
+        if "smart_bcc_email" in include:
+            item["smart_bcc_email"] = f"{ctx.settings.company_domain}+deal{row['id']}@pipedrivemail.com"
+
+
+DEAL = register(
+    Entity(
+        name="deal",
+        plural="deals",
+        label="Deal",
+        table=table,
+        fields=[
+            Field("id", "int", writable=False),
+            Field("title", "str", required=True),
+            Field("creator_user_id", "int", ref="user", writable=False),
+            Field("owner_id", "int", v1="user_id", ref="user", nullable=False),
+            Field("person_id", "int", ref="person"),
+            Field("org_id", "int", ref="organization"),
+            Field("pipeline_id", "int", ref="pipeline", nullable=False),
+            Field("stage_id", "int", ref="stage", nullable=False),
+            Field("value", "num", nullable=False),
+            Field("currency", "str", nullable=False, max_length=16),
+            Field("add_time", "time", writable=False),
+            Field("update_time", "time", writable=False),
+            Field("stage_change_time", "time", writable=False),
+            Field("is_deleted", "bool", v1=None, writable=False),
+            Field("is_archived", "bool"),
+            Field("archive_time", "time", v1=None),
+            Field("status", "str", choices=STATUSES, nullable=False),
+            Field("probability", "num"),
+            Field("lost_reason", "str"),
+            Field("visible_to", "visible_to", nullable=False),
+            Field("close_time", "time"),
+            Field("won_time", "time"),
+            Field("first_won_time", "time", v2="first_won_time", writable=False, optional=True),
+            Field("lost_time", "time"),
+            Field("expected_close_date", "date"),
+            Field("label_ids", "ids", v1="label"),
+            Field("origin", "str", writable=False),
+            Field("origin_id", "str", writable=False),
+            Field("channel", "int"),
+            Field("channel_id", "str"),
+            Field("arr", "num", column=None),
+            Field("mrr", "num", column=None),
+            Field("acv", "num", column=None),
+        ],
+        filters=FILTERS,
+        sort_v2=("id", "update_time", "add_time"),
+        sort_v1=("id", "title", "value", "add_time", "update_time", "stage_id", "status", "expected_close_date"),
+        rules=rules,
+        v1_extra=v1_extra,
+        v2_extra=v2_extra,
+        has_custom_fields=True,
+        archivable=True,
+    )
+)

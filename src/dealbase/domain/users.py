@@ -1,0 +1,36 @@
+"""Users: the company's people who own and create items."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from dealbase.domain.entity import Entity, Field
+from dealbase.domain.registry import register
+from dealbase.store.tables import users as table
+
+
+def compact_one(row: dict[str, Any]) -> dict[str, Any]:
+    return {
+        "id": row["id"],
+        "name": row["name"],
+        "email": row["email"],
+        "has_pic": bool(row["icon_url"]),
+        "pic_hash": None,
+        "active_flag": bool(row["active_flag"]),
+    }
+
+
+def compact(_ctx, rows: list[dict[str, Any]]) -> dict[int, dict[str, Any]]:
+    return {row["id"]: compact_one(row) for row in rows}
+
+
+USER = register(
+    Entity(
+        name="user",
+        plural="users",
+        label="User",
+        table=table,
+        fields=[Field("id", "int", writable=False), Field("name", "str"), Field("email", "str")],
+        v1_related=compact,
+    )
+)

@@ -1,0 +1,1 @@
+"""Change events: every write's record, the base of changelogs, recents and webhooks."""

@@ -1,0 +1,24 @@
+"""The one settings object: every value comes from a ``DEALBASE_`` environment variable."""
+
+from __future__ import annotations
+
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(env_prefix="DEALBASE_", extra="ignore")
+
+    database_url: str = "sqlite:///dealbase.db"
+    host: str = "127.0.0.1"
+    port: int = 8000
+    workers: int = 1
+    # The token the first start gives the admin user; random when unset.
+    api_token: str | None = None
+    company_name: str = "dealbase"
+    company_domain: str = "dealbase"
+    admin_email: str = "admin@dealbase.local"
+    admin_name: str = "Admin"
+    default_currency: str = "USD"
+    # Cap for any single JSON body, in bytes.
+    max_body_bytes: int = 1_048_576
+    log_level: str = "info"

@@ -1,0 +1,217 @@
+"""The generic repository: every statement is scoped to one company.
+
+All SQL lives in this layer. Each function takes the company id and adds it to the
+statement; nothing here can read or write another company's rows. Statements that run
+on hot paths are built once per table and reused (building a ``select`` costs more than
+running it on SQLite).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from functools import cache
+from typing import Any
+
+import orjson
+from sqlalchemy import (
+    Connection,
+    ColumnElement,
+    Table,
+    and_,
+    bindparam,
+    func,
+    insert,
+    or_,
+    select,
+    update,
+)
+
+from dealbase.store.tables import change_events
+
+Row = dict[str, Any]
+
+
+@cache
+def _get_stmt(table: Table):
+    return select(table).where(table.c.id == bindparam("id"), table.c.company_id == bindparam("cid"))
+
+
+@cache
+def _get_many_stmt(table: Table):
+    return select(table).where(
+        table.c.id.in_(bindparam("ids", expanding=True)), table.c.company_id == bindparam("cid")
+    )
+
+
+def get(conn: Connection, table: Table, company_id: int, row_id: int) -> Row | None:
+    row = conn.execute(_get_stmt(table), {"id": row_id, "cid": company_id}).mappings().first()
+    return dict(row) if row is not None else None
+
+
+def get_many(conn: Connection, table: Table, company_id: int, ids: Iterable[int]) -> dict[int, Row]:
+    ids = sorted({i for i in ids if i is not None})
+    if not ids:
+        return {}
+    result = conn.execute(_get_many_stmt(table), {"ids": ids, "cid": company_id}).mappings()
+    return {row["id"]: dict(row) for row in result}
+
+
+def first(conn: Connection, table: Table, company_id: int, *where: ColumnElement, order_by=None) -> Row | None:
+    stmt = select(table).where(table.c.company_id == company_id, *where)
+    if order_by is not None:
+        stmt = stmt.order_by(*order_by)
+    row = conn.execute(stmt.limit(1)).mappings().first()
+    return dict(row) if row is not None else None
+
+
+def all_rows(conn: Connection, table: Table, company_id: int, *where: ColumnElement, order_by=None) -> list[Row]:
+    stmt = select(table).where(table.c.company_id == company_id, *where)
+    if order_by is not None:
+        stmt = stmt.order_by(*order_by)
+    return [dict(r) for r in conn.execute(stmt).mappings()]
+
+
+def count(conn: Connection, table: Table, company_id: int, *where: ColumnElement) -> int:
+    stmt = select(func.count()).select_from(table).where(table.c.company_id == company_id, *where)
+    return conn.execute(stmt).scalar_one()
+
+
+def list_keyset(
+    conn: Connection,
+    table: Table,
+    company_id: int,
+    where: Sequence[ColumnElement],
+    sort: str,
+    descending: bool,
+    after: tuple[Any, int] | None,
+    limit: int,
+) -> list[Row]:
+    """One page ordered by (sort, id), starting after the keyset ``after``."""
+    col, id_col = table.c[sort], table.c.id
+    conditions = [table.c.company_id == company_id, *where]
+    if after is not None:
+        value, last_id = after
+        if sort == "id":
+            conditions.append(id_col < last_id if descending else id_col > last_id)
+        elif descending:
+            conditions.append(or_(col < value, and_(col == value, id_col < last_id)))
+        else:
+            conditions.append(or_(col > value, and_(col == value, id_col > last_id)))
+    order = [col.desc(), id_col.desc()] if descending else [col.asc(), id_col.asc()]
+    if sort == "id":
+        order = order[:1]
+    stmt = select(table).where(*conditions).order_by(*order).limit(limit)
+    return [dict(r) for r in conn.execute(stmt).mappings()]
+
+
+def list_offset(
+    conn: Connection,
+    table: Table,
+    company_id: int,
+    where: Sequence[ColumnElement],
+    order_by: Sequence[ColumnElement],
+    start: int,
+    limit: int,
+) -> list[Row]:
+    """One page by offset.
+
+    The offset is walked over the ids alone (a narrow index), and only the page's rows
+    are then read in full, so a deep page costs an index walk, not a table walk.
+    """
+    id_stmt = (
+        select(table.c.id)
+        .where(table.c.company_id == company_id, *where)
+        .order_by(*order_by)
+        .limit(limit)
+        .offset(start)
+    )
+    ids = list(conn.execute(id_stmt).scalars())
+    if not ids:
+        return []
+    rows = get_many(conn, table, company_id, ids)
+    return [rows[i] for i in ids if i in rows]
+
+
+def insert_row(conn: Connection, table: Table, company_id: int, values: dict[str, Any]) -> int:
+    stmt = insert(table).values(company_id=company_id, **values).returning(table.c.id)
+    return conn.execute(stmt).scalar_one()
+
+
+def update_row(conn: Connection, table: Table, company_id: int, row_id: int, values: dict[str, Any]) -> None:
+    if not values:
+        return
+    stmt = update(table).where(table.c.id == row_id, table.c.company_id == company_id).values(**values)
+    conn.execute(stmt)
+
+
+def update_where(conn: Connection, table: Table, company_id: int, where: Sequence[ColumnElement], values: dict[str, Any]) -> int:
+    stmt = update(table).where(table.c.company_id == company_id, *where).values(**values)
+    return conn.execute(stmt).rowcount
+
+
+def record_change(
+    conn: Connection,
+    company_id: int,
+    entity: str,
+    entity_id: int,
+    action: str,
+    user_id: int | None,
+    time: str,
+    changes: dict[str, list[Any]] | None,
+) -> None:
+    """Write the change event for a write, in the write's own transaction."""
+    conn.execute(
+        insert(change_events).values(
+            company_id=company_id,
+            entity=entity,
+            entity_id=entity_id,
+            action=action,
+            user_id=user_id,
+            change_source="api",
+            time=time,
+            changes=orjson.dumps(changes).decode() if changes is not None else None,
+        )
+    )
+
+
+def max_of(conn: Connection, table: Table, company_id: int, column: str, *where: ColumnElement) -> Any:
+    stmt = select(func.max(table.c[column])).where(table.c.company_id == company_id, *where)
+    return conn.execute(stmt).scalar()
+
+
+def status_counts(conn: Connection, table: Table, company_id: int, group_column: str, ids: Iterable[int]) -> dict[int, dict[str, int]]:
+    """Per value of ``group_column``: how many live rows have each ``status``."""
+    ids = sorted(set(ids))
+    if not ids:
+        return {}
+    col = table.c[group_column]
+    stmt = (
+        select(col, table.c.status, func.count())
+        .where(table.c.company_id == company_id, col.in_(ids), table.c.is_deleted.is_(False))
+        .group_by(col, table.c.status)
+    )
+    out: dict[int, dict[str, int]] = {}
+    for key, status, n in conn.execute(stmt):
+        out.setdefault(key, {})[status] = n
+    return out
+
+
+def live_counts(conn: Connection, table: Table, company_id: int, group_column: str, ids: Iterable[int]) -> dict[int, int]:
+    """Per value of ``group_column``: how many live rows point at it."""
+    ids = sorted(set(ids))
+    if not ids:
+        return {}
+    col = table.c[group_column]
+    stmt = (
+        select(col, func.count())
+        .where(table.c.company_id == company_id, col.in_(ids), table.c.is_deleted.is_(False))
+        .group_by(col)
+    )
+    return {key: n for key, n in conn.execute(stmt)}
+
+
+def get_company(conn: Connection, company_id: int) -> Row:
+    from dealbase.store.tables import companies
+
+    row = conn.execute(select(companies).where(companies.c.id == company_id)).mappings().one()
+    return dict(row)

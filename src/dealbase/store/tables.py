@@ -1,0 +1,235 @@
+"""The schema, as SQLAlchemy Core tables. Migrations in ``migrations/`` create it.
+
+Timestamps are stored as UTC text ``YYYY-MM-DD HH:MM:SS`` and dates as ``YYYY-MM-DD``:
+they sort and compare correctly as text on every backend, and both API versions render
+them by slicing rather than parsing. JSON values (label ids, e-mail lists, custom
+fields) are stored as JSON text.
+"""
+
+from __future__ import annotations
+
+from sqlalchemy import (
+    Boolean,
+    Column,
+    Float,
+    ForeignKey,
+    Index,
+    Integer,
+    MetaData,
+    String,
+    Table,
+    Text,
+)
+
+metadata = MetaData(
+    naming_convention={
+        "ix": "ix_%(table_name)s_%(column_0_N_name)s",
+        "uq": "uq_%(table_name)s_%(column_0_N_name)s",
+        "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
+        "pk": "pk_%(table_name)s",
+    }
+)
+
+TIME = String(19)
+DATE = String(10)
+
+
+def _company() -> Column:
+    return Column("company_id", Integer, ForeignKey("companies.id"), nullable=False)
+
+
+def _stamps() -> list[Column]:
+    return [
+        Column("add_time", TIME, nullable=False),
+        Column("update_time", TIME, nullable=True),
+    ]
+
+
+companies = Table(
+    "companies",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("name", String(255), nullable=False),
+    Column("domain", String(255), nullable=False),
+    Column("country", String(2), nullable=True),
+    Column("industry", String(255), nullable=True),
+    Column("plan", String(32), nullable=False, server_default="lite"),
+    Column("add_time", TIME, nullable=False),
+)
+
+users = Table(
+    "users",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    _company(),
+    Column("name", String(255), nullable=False),
+    Column("email", String(255), nullable=False),
+    Column("is_admin", Boolean, nullable=False, server_default="0"),
+    Column("active_flag", Boolean, nullable=False, server_default="1"),
+    Column("default_currency", String(16), nullable=False, server_default="USD"),
+    Column("locale", String(16), nullable=False, server_default="en_US"),
+    Column("lang", Integer, nullable=False, server_default="1"),
+    Column("timezone_name", String(64), nullable=False, server_default="UTC"),
+    Column("timezone_offset", String(8), nullable=False, server_default="+00:00"),
+    Column("phone", String(64), nullable=True),
+    Column("icon_url", String(1024), nullable=True),
+    Column("last_login", TIME, nullable=True),
+    Column("created", TIME, nullable=False),
+    Column("modified", TIME, nullable=True),
+    Index(None, "company_id", "id"),
+)
+
+api_tokens = Table(
+    "api_tokens",
+    metadata,
+    Column("token", String(128), primary_key=True),
+    Column("user_id", Integer, ForeignKey("users.id"), nullable=False),
+    _company(),
+    Column("add_time", TIME, nullable=False),
+)
+
+pipelines = Table(
+    "pipelines",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    _company(),
+    Column("name", String(255), nullable=False),
+    Column("order_nr", Integer, nullable=False, server_default="0"),
+    Column("is_deal_probability_enabled", Boolean, nullable=False, server_default="0"),
+    Column("is_deleted", Boolean, nullable=False, server_default="0"),
+    *_stamps(),
+    Index(None, "company_id", "is_deleted", "id"),
+)
+
+stages = Table(
+    "stages",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    _company(),
+    Column("pipeline_id", Integer, ForeignKey("pipelines.id"), nullable=False),
+    Column("name", String(255), nullable=False),
+    Column("order_nr", Integer, nullable=False, server_default="0"),
+    Column("deal_probability", Integer, nullable=False, server_default="100"),
+    Column("is_deal_rot_enabled", Boolean, nullable=False, server_default="0"),
+    Column("days_to_rotten", Integer, nullable=True),
+    Column("is_deleted", Boolean, nullable=False, server_default="0"),
+    *_stamps(),
+    Index(None, "company_id", "is_deleted", "id"),
+    Index(None, "pipeline_id", "order_nr"),
+)
+
+ADDRESS_PARTS = (
+    "subpremise",
+    "street_number",
+    "route",
+    "sublocality",
+    "locality",
+    "admin_area_level_1",
+    "admin_area_level_2",
+    "country",
+    "postal_code",
+    "formatted_address",
+)
+
+organizations = Table(
+    "organizations",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    _company(),
+    Column("name", String(255), nullable=False),
+    Column("owner_id", Integer, ForeignKey("users.id"), nullable=False),
+    Column("visible_to", Integer, nullable=False, server_default="3"),
+    Column("label_ids", Text, nullable=True),
+    Column("address", String(512), nullable=True),
+    *[Column(f"address_{part}", String(255), nullable=True) for part in ADDRESS_PARTS],
+    Column("custom_fields", Text, nullable=True),
+    Column("is_deleted", Boolean, nullable=False, server_default="0"),
+    *_stamps(),
+    Index(None, "company_id", "is_deleted", "id"),
+    Index(None, "company_id", "owner_id"),
+    Index(None, "company_id", "update_time"),
+)
+
+persons = Table(
+    "persons",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    _company(),
+    Column("name", String(255), nullable=False),
+    Column("first_name", String(255), nullable=True),
+    Column("last_name", String(255), nullable=True),
+    Column("owner_id", Integer, ForeignKey("users.id"), nullable=False),
+    Column("org_id", Integer, ForeignKey("organizations.id"), nullable=True),
+    Column("emails", Text, nullable=True),
+    Column("phones", Text, nullable=True),
+    Column("visible_to", Integer, nullable=False, server_default="3"),
+    Column("label_ids", Text, nullable=True),
+    Column("custom_fields", Text, nullable=True),
+    Column("is_deleted", Boolean, nullable=False, server_default="0"),
+    *_stamps(),
+    Index(None, "company_id", "is_deleted", "id"),
+    Index(None, "company_id", "org_id"),
+    Index(None, "company_id", "owner_id"),
+    Index(None, "company_id", "update_time"),
+)
+
+deals = Table(
+    "deals",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    _company(),
+    Column("title", String(255), nullable=False),
+    Column("creator_user_id", Integer, ForeignKey("users.id"), nullable=False),
+    Column("owner_id", Integer, ForeignKey("users.id"), nullable=False),
+    Column("person_id", Integer, ForeignKey("persons.id"), nullable=True),
+    Column("org_id", Integer, ForeignKey("organizations.id"), nullable=True),
+    Column("pipeline_id", Integer, ForeignKey("pipelines.id"), nullable=False),
+    Column("stage_id", Integer, ForeignKey("stages.id"), nullable=False),
+    Column("value", Float, nullable=False, server_default="0"),
+    Column("currency", String(16), nullable=False),
+    Column("status", String(8), nullable=False, server_default="open"),
+    Column("probability", Float, nullable=True),
+    Column("lost_reason", String(255), nullable=True),
+    Column("visible_to", Integer, nullable=False, server_default="3"),
+    Column("close_time", TIME, nullable=True),
+    Column("won_time", TIME, nullable=True),
+    Column("first_won_time", TIME, nullable=True),
+    Column("lost_time", TIME, nullable=True),
+    Column("expected_close_date", DATE, nullable=True),
+    Column("stage_change_time", TIME, nullable=True),
+    Column("label_ids", Text, nullable=True),
+    Column("origin", String(64), nullable=False, server_default="API"),
+    Column("origin_id", String(255), nullable=True),
+    Column("channel", Integer, nullable=True),
+    Column("channel_id", String(255), nullable=True),
+    Column("custom_fields", Text, nullable=True),
+    Column("is_archived", Boolean, nullable=False, server_default="0"),
+    Column("archive_time", TIME, nullable=True),
+    Column("is_deleted", Boolean, nullable=False, server_default="0"),
+    *_stamps(),
+    Index(None, "company_id", "is_deleted", "is_archived", "id"),
+    Index(None, "company_id", "stage_id", "id"),
+    Index(None, "company_id", "pipeline_id", "id"),
+    Index(None, "company_id", "person_id"),
+    Index(None, "company_id", "org_id"),
+    Index(None, "company_id", "owner_id", "id"),
+    Index(None, "company_id", "update_time"),
+)
+
+# One row per write, in the write's transaction: the base of changelogs, recents,
+# flow and the webhook outbox. ``changes`` maps each changed column to [old, new].
+change_events = Table(
+    "change_events",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    _company(),
+    Column("entity", String(32), nullable=False),
+    Column("entity_id", Integer, nullable=False),
+    Column("action", String(16), nullable=False),
+    Column("user_id", Integer, nullable=True),
+    Column("change_source", String(16), nullable=False, server_default="api"),
+    Column("time", TIME, nullable=False),
+    Column("changes", Text, nullable=True),
+    Index(None, "company_id", "entity", "entity_id", "id"),
+    Index(None, "company_id", "time"),
+)

@@ -1,0 +1,259 @@
+"""End to end: the official Pipedrive Node SDK against a running ``dealbase serve``.
+
+The scenario itself lives in ``scenario.mjs`` next to this file; this test
+installs its npm dependencies (once per session, from the lockfile), starts
+the server the way users do, on a free port and a fresh database, waits until
+it answers, runs the scenario with ``node`` and checks that it passed.
+
+SQLite is always exercised. When ``DEALBASE_TEST_DATABASE_URL`` is set to a
+PostgreSQL URL the test runs against PostgreSQL too: it creates a throwaway
+database on that server (and drops it afterwards), or uses the URL's own
+database when it may not create one.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import secrets
+import shutil
+import signal
+import socket
+import subprocess
+import sys
+import time
+import urllib.error
+import urllib.request
+from pathlib import Path
+
+import pytest
+
+pytestmark = pytest.mark.e2e
+
+E2E_DIR = Path(__file__).resolve().parent
+SCENARIO = E2E_DIR / "scenario.mjs"
+# 40 hex characters, like a Pipedrive API token; fixed so a failed run can be replayed by hand.
+API_TOKEN = "e2e0" + "5eed" * 9
+READY_TIMEOUT_S = 30.0
+NPM_CI_TIMEOUT_S = 900
+SCENARIO_TIMEOUT_S = 900
+
+
+def _tail(text: str, limit: int = 20_000) -> str:
+    return text if len(text) <= limit else "…" + text[-limit:]
+
+
+# ------------------------------------------------------------------- node side
+
+
+@pytest.fixture(scope="session")
+def node_bin() -> str:
+    node = shutil.which("node")
+    npm = shutil.which("npm")
+    if node is None or npm is None:
+        missing = " and ".join(name for name, path in (("node", node), ("npm", npm)) if path is None)
+        pytest.skip(f"{missing} not found on PATH: the Node SDK end-to-end test needs Node.js and npm")
+    return node
+
+
+def _installed_matches_manifest() -> bool:
+    """True when node_modules holds exactly the versions package.json pins."""
+    manifest = json.loads((E2E_DIR / "package.json").read_text())
+    for name, spec in manifest.get("dependencies", {}).items():
+        installed = E2E_DIR / "node_modules" / name / "package.json"
+        if not installed.is_file():
+            return False
+        version = json.loads(installed.read_text()).get("version")
+        pinned = spec.rsplit("@", 1)[-1] if spec.startswith("npm:") else spec
+        if version != pinned:
+            return False
+    return True
+
+
+@pytest.fixture(scope="session")
+def node_modules(node_bin: str) -> Path:
+    """Runs ``npm ci`` in tests/e2e once per session when the install is missing or stale."""
+    if not _installed_matches_manifest():
+        npm = shutil.which("npm")
+        assert npm is not None
+        started = time.monotonic()
+        try:
+            result = subprocess.run(
+                [npm, "ci", "--no-audit", "--no-fund"],
+                cwd=E2E_DIR,
+                capture_output=True,
+                text=True,
+                timeout=NPM_CI_TIMEOUT_S,
+            )
+        except subprocess.TimeoutExpired as exc:
+            pytest.fail(f"npm ci in {E2E_DIR} did not finish within {NPM_CI_TIMEOUT_S} s:\n{exc.stdout}\n{exc.stderr}")
+        if result.returncode != 0:
+            pytest.fail(
+                f"npm ci in {E2E_DIR} failed (exit {result.returncode}):\n"
+                f"{_tail(result.stdout)}\n{_tail(result.stderr)}"
+            )
+        print(f"\n[e2e] npm ci took {time.monotonic() - started:.1f} s")
+        assert _installed_matches_manifest(), "npm ci ran but node_modules does not match package.json"
+    return E2E_DIR / "node_modules"
+
+
+# ----------------------------------------------------------------- databases
+
+
+def _postgres_database(base_url: str):
+    """Yields a URL to a fresh database on the server of ``base_url``, or ``base_url`` itself."""
+    from sqlalchemy.engine import make_url
+
+    url = make_url(base_url)
+    if not url.drivername.startswith("postgresql"):
+        pytest.fail(f"DEALBASE_TEST_DATABASE_URL must be a postgresql URL, got {url.drivername!r}")
+    try:
+        import psycopg
+    except ImportError:  # pragma: no cover - psycopg is a dependency of dealbase
+        yield base_url
+        return
+
+    name = f"dealbase_e2e_{secrets.token_hex(4)}"
+    admin = url.set(drivername="postgresql", database=url.database or "postgres")
+    conninfo = admin.render_as_string(hide_password=False)
+    try:
+        with psycopg.connect(conninfo, autocommit=True) as conn:
+            conn.execute(f'CREATE DATABASE "{name}"')
+    except psycopg.Error as exc:
+        print(f"\n[e2e] cannot create a throwaway database ({exc}); using {url.database!r} as it is")
+        yield base_url
+        return
+    try:
+        yield url.set(database=name).render_as_string(hide_password=False)
+    finally:
+        try:
+            with psycopg.connect(conninfo, autocommit=True) as conn:
+                conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+        except psycopg.Error as exc:  # pragma: no cover - best effort
+            print(f"\n[e2e] could not drop the throwaway database {name}: {exc}")
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+def database_url(request, tmp_path: Path):
+    if request.param == "sqlite":
+        yield f"sqlite:///{tmp_path / 'e2e.db'}"
+        return
+    base = os.environ.get("DEALBASE_TEST_DATABASE_URL")
+    if not base:
+        pytest.skip("DEALBASE_TEST_DATABASE_URL is not set (a postgresql URL runs this scenario on PostgreSQL)")
+    yield from _postgres_database(base)
+
+
+# -------------------------------------------------------------------- server
+
+
+def _free_port() -> int:
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def _answers_200(base_url: str) -> tuple[bool, str]:
+    req = urllib.request.Request(f"{base_url}/api/v2/deals", headers={"x-api-token": API_TOKEN})
+    try:
+        with urllib.request.urlopen(req, timeout=2) as resp:
+            return resp.status == 200, f"HTTP {resp.status}"
+    except urllib.error.HTTPError as exc:
+        return False, f"HTTP {exc.code}: {exc.read()[:500]!r}"
+    except (urllib.error.URLError, OSError) as exc:
+        return False, str(exc)
+
+
+@pytest.fixture
+def server(database_url: str, tmp_path: Path):
+    """Starts ``dealbase serve`` with the current interpreter; yields its base URL."""
+    port = _free_port()
+    base_url = f"http://127.0.0.1:{port}"
+    log_path = tmp_path / "server.log"
+    env = dict(os.environ)
+    env["DEALBASE_API_TOKEN"] = API_TOKEN
+    env.setdefault("PYTHONUNBUFFERED", "1")
+    cmd = [
+        sys.executable, "-m", "dealbase", "serve",
+        "--host", "127.0.0.1",
+        "--port", str(port),
+        "--database-url", database_url,
+    ]  # fmt: skip
+    log = open(log_path, "w+b")  # noqa: SIM115 - closed below
+    proc = subprocess.Popen(
+        cmd, cwd=tmp_path, env=env, stdout=log, stderr=subprocess.STDOUT, start_new_session=True
+    )
+
+    def output() -> str:
+        log.flush()
+        return _tail(log_path.read_text(errors="replace"))
+
+    try:
+        deadline = time.monotonic() + READY_TIMEOUT_S
+        last = "no attempt yet"
+        while True:
+            if proc.poll() is not None:
+                pytest.fail(
+                    f"`{' '.join(cmd)}` exited with {proc.returncode} before answering.\n"
+                    f"--- server output ---\n{output()}"
+                )
+            ready, last = _answers_200(base_url)
+            if ready:
+                break
+            if time.monotonic() > deadline:
+                pytest.fail(
+                    f"`{' '.join(cmd)}` did not answer GET /api/v2/deals with 200 within "
+                    f"{READY_TIMEOUT_S:.0f} s (last: {last}).\n--- server output ---\n{output()}"
+                )
+            time.sleep(0.25)
+        yield {"url": base_url, "output": output, "database_url": database_url}
+    finally:
+        if proc.poll() is None:
+            # the server runs in its own session: signal that group, which this test created
+            try:
+                os.killpg(proc.pid, signal.SIGTERM)
+            except ProcessLookupError:
+                pass
+            try:
+                proc.wait(timeout=15)
+            except subprocess.TimeoutExpired:
+                os.killpg(proc.pid, signal.SIGKILL)
+                proc.wait(timeout=5)
+        log.close()
+
+
+# ---------------------------------------------------------------------- test
+
+
+def test_official_node_sdk_pipeline_scenario(node_bin: str, node_modules: Path, server) -> None:
+    env = dict(os.environ)
+    env["DEALBASE_URL"] = server["url"]
+    env["DEALBASE_API_TOKEN"] = API_TOKEN
+    started = time.monotonic()
+    try:
+        result = subprocess.run(
+            [node_bin, str(SCENARIO)],
+            cwd=E2E_DIR,
+            env=env,
+            capture_output=True,
+            text=True,
+            timeout=SCENARIO_TIMEOUT_S,
+        )
+    except subprocess.TimeoutExpired as exc:
+        pytest.fail(
+            f"node scenario.mjs did not finish within {SCENARIO_TIMEOUT_S} s.\n"
+            f"--- scenario output ---\n{exc.stdout}\n{exc.stderr}\n"
+            f"--- server output ---\n{server['output']()}"
+        )
+    elapsed = time.monotonic() - started
+    print(f"\n[e2e] database: {server['database_url']}")
+    print(result.stdout, end="")
+    print(result.stderr, end="", file=sys.stderr)
+    print(f"[e2e] node scenario.mjs took {elapsed:.1f} s")
+    if result.returncode != 0:
+        pytest.fail(
+            f"node scenario.mjs exited with {result.returncode}.\n"
+            f"--- scenario stdout ---\n{_tail(result.stdout)}\n"
+            f"--- scenario stderr ---\n{_tail(result.stderr)}\n"
+            f"--- server output (tail) ---\n{_tail(server['output'](), 8_000)}"
+        )
