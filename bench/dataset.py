@@ -6,7 +6,9 @@ Steps:
 
 1. Schema plus the company, admin user and API token that dealbase creates on first start.
    The first of these that works is used:
-   a. dealbase's own bootstrap function (``dealbase.store`` / ``dealbase.cli``), if present;
+   a. dealbase's own code, as ``dealbase serve`` runs it on start:
+      ``dealbase.store.db.migrate`` then ``dealbase.bootstrap.ensure_company`` (with the
+      bench token as ``api_token``); other likely bootstrap names are tried if that moves;
    b. ``python -m dealbase serve`` started once on the empty file with
       ``DEALBASE_API_TOKEN`` set, stopped as soon as it answers;
    c. provisional: ``dealbase.store.tables.metadata.create_all`` plus our own company, user
@@ -120,6 +122,21 @@ def _bootstrap_via_function(db_path: Path, token: str) -> str | None:
         sys.path.insert(0, str(REPO / "src"))
         import importlib
 
+        try:  # what `dealbase serve` does on start: migrate, then ensure_company
+            from dealbase.bootstrap import ensure_company
+            from dealbase.settings import Settings
+            from dealbase.store.db import create_db_engine, migrate
+
+            url = f"sqlite:///{db_path}"
+            migrate(url)
+            engine = create_db_engine(url)
+            try:
+                ensure_company(engine, Settings(database_url=url, api_token=token))
+            finally:
+                engine.dispose()
+            return "dealbase.store.db.migrate + dealbase.bootstrap.ensure_company (as `serve` does)"
+        except ImportError:
+            pass
         for modname, fname in (
             ("dealbase.store.bootstrap", "bootstrap"),
             ("dealbase.store.bootstrap", "first_start"),

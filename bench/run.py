@@ -343,8 +343,8 @@ def collect_v2_cursors(server: Server, out: Path, budget_s: float, n_deals: int)
             path = f"/api/v2/deals?limit={walk_limit}&cursor={urllib.parse.quote(nxt, safe='')}"
         if not ok or not cursors:
             continue
-        # keep cursors with at least 100 deals after them (all but possibly the last)
-        usable = cursors[:-1] if walk_limit < 100 else cursors
+        # the last cursor may have fewer than 100 deals after it: drop it
+        usable = cursors[:-1] if len(cursors) > 1 else cursors
         paths = [f"/api/v2/deals?limit=100&cursor={urllib.parse.quote(c, safe='')}" for c in usable]
         status, body, _ = http_get(server.url, paths[len(paths) // 2], server.token)
         if status != 200 or len(json.loads(body).get("data") or []) != 100:
@@ -563,8 +563,8 @@ def main() -> int:
     ap.add_argument("--server-core", type=int, default=0)
     ap.add_argument("--wrk-core", type=int, default=1)
     ap.add_argument("--no-pin", action="store_true", help="do not use taskset at all")
-    ap.add_argument("--dealbase-log-level", default="warning",
-                    help="DEALBASE_LOG_LEVEL for the server (default warning: no access log noise)")
+    ap.add_argument("--dealbase-log-level", default=None,
+                    help="set DEALBASE_LOG_LEVEL for the server (default: leave the server's own default)")
     ap.add_argument("--floor-fragment", action="store_true",
                     help="floor passes stored JSON through as orjson.Fragment (a lower floor)")
     ap.add_argument("--results-dir", default=str(RESULTS))
@@ -613,7 +613,9 @@ def main() -> int:
         elif args.workers > 1:
             notes.append("dealbase serve has no --workers flag; DEALBASE_WORKERS is set instead")
         env = dict(os.environ, DEALBASE_API_TOKEN=token, DEALBASE_WORKERS=str(args.workers),
-                   DEALBASE_LOG_LEVEL=args.dealbase_log_level, DEALBASE_DATABASE_URL=db_url)
+                   DEALBASE_DATABASE_URL=db_url)
+        if args.dealbase_log_level:
+            env["DEALBASE_LOG_LEVEL"] = args.dealbase_log_level
         servers["dealbase"] = Server("dealbase", cmd, env, "/api/v2/deals/1", token)
 
     benches = make_benches(meta, args, have_dealbase)

@@ -138,9 +138,11 @@ def database_url(request, tmp_path: Path):
     if request.param == "sqlite":
         yield f"sqlite:///{tmp_path / 'e2e.db'}"
         return
-    base = os.environ.get("DEALBASE_TEST_DATABASE_URL")
+    from conftest import _postgres_admin_url
+
+    base = _postgres_admin_url()
     if not base:
-        pytest.skip("DEALBASE_TEST_DATABASE_URL is not set (a postgresql URL runs this scenario on PostgreSQL)")
+        pytest.skip("no PostgreSQL server answers (set DEALBASE_TEST_DATABASE_URL to a postgresql URL)")
     yield from _postgres_database(base)
 
 

@@ -62,8 +62,9 @@ def related_objects(refs: dict[str, dict[int, dict[str, Any]]]) -> dict[str, Any
     return {name: {str(i): obj for i, obj in objs.items()} for name, objs in refs.items() if objs}
 
 
-def render_v1(ctx: Ctx, entity: Entity, rows: Sequence[Row]) -> tuple[list[dict[str, Any]], dict[str, Any]]:
-    refs = v1_refs(ctx, entity, rows)
+def render_v1(ctx: Ctx, entity: Entity, rows: Sequence[Row], inflate: bool = True) -> tuple[list[dict[str, Any]], dict[str, Any]]:
+    """v1 objects and their ``related_objects``; ``inflate=False`` keeps references as plain ids."""
+    refs = v1_refs(ctx, entity, rows) if inflate else {}
     items = [present.v1(entity, row, refs) for row in rows]
     if entity.v1_extra is not None and items:
         entity.v1_extra(ctx, rows, items)
@@ -169,14 +170,14 @@ def v1_sort(ctx: Ctx, entity: Entity) -> list[ColumnElement]:
     return order
 
 
-def list_v1(ctx: Ctx, entity: Entity, where: list[ColumnElement], *, limit_max: int = 500) -> Reply:
+def list_v1(ctx: Ctx, entity: Entity, where: list[ColumnElement], *, limit_max: int = 500, inflate: bool = True) -> Reply:
     """A v1 list page: ``start``/``limit``, ``additional_data.pagination``, ``data: null`` when empty."""
     start = ctx.int_param("start", 0, minimum=0)
     limit = ctx.page_limit(100, limit_max)
     rows = repo.list_offset(ctx.conn, entity.table, ctx.company_id, where, v1_sort(ctx, entity), start, limit + 1)
     more = len(rows) > limit
     rows = rows[:limit]
-    items, related = render_v1(ctx, entity, rows)
+    items, related = render_v1(ctx, entity, rows, inflate)
     extra = {"related_objects": related} if related else {}
     return ok(items or None, {"pagination": v1_pagination(start, limit, more)}, **extra)
 
@@ -208,7 +209,7 @@ def add(ctx: Ctx, entity: Entity) -> Reply:
     row_id = repo.insert_row(ctx.conn, entity.table, ctx.company_id, values)
     record_create(ctx, entity.name, row_id, values, stamp)
     row = load(ctx, entity, row_id)
-    return reply_one(ctx, entity, row, status=201 if ctx.extra.get("created_status") else 200)
+    return reply_one(ctx, entity, row, status=entity.created_v2 if ctx.strict else entity.created_v1)
 
 
 def update(ctx: Ctx, entity: Entity) -> Reply:

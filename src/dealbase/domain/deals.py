@@ -149,6 +149,10 @@ def v1_extra(ctx, rows, items) -> None:
         stage = found_stages.get(row["stage_id"])
         weighted = _weighted(row, stage, found_pipes.get(row["pipeline_id"]))
         person, org, owner = people.get(row["person_id"]), orgs.get(row["org_id"]), owners.get(row["owner_id"])
+        # A deal's inflated users carry has_pic as a boolean; everywhere else it is 0/1.
+        for key in ("user_id", "creator_user_id"):
+            if isinstance(item.get(key), dict):
+                item[key] = {**item[key], "has_pic": bool(item[key]["has_pic"])}
         item.update(
             active=row["status"] == "open" and not row["is_deleted"],
             deleted=bool(row["is_deleted"]),
@@ -246,6 +250,7 @@ DEAL = register(
         v1_extra=v1_extra,
         v2_extra=v2_extra,
         has_custom_fields=True,
+        created_v1=201,
         archivable=True,
     )
 )

@@ -170,5 +170,6 @@ PERSON = register(
         v2_extra=v2_extra,
         v1_related=compact,
         has_custom_fields=True,
+        created_v1=201,
     )
 )

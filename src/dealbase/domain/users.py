@@ -14,7 +14,7 @@ def compact_one(row: dict[str, Any]) -> dict[str, Any]:
         "id": row["id"],
         "name": row["name"],
         "email": row["email"],
-        "has_pic": bool(row["icon_url"]),
+        "has_pic": 1 if row["icon_url"] else 0,
         "pic_hash": None,
         "active_flag": bool(row["active_flag"]),
     }

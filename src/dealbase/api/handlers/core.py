@@ -186,13 +186,16 @@ def get_stages_v1(ctx: Ctx):
 
 
 def _deals_of(ctx: Ctx, parent: Entity, column: str, *, owner: bool = False, status: bool = True):
-    """The v1 sub-list of a parent's deals (``/persons/{id}/deals`` and the like)."""
+    """The v1 sub-list of a parent's deals (``/persons/{id}/deals`` and the like).
+
+    The pipeline and stage lists (still in the current v1) give references as plain ids.
+    """
     res.load(ctx, parent, ctx.path_id())
     where = [DEAL.table.c[column] == ctx.path_id()] + archived(False)
     where += deal_status_v1(ctx) if status else [DEAL.table.c.is_deleted.is_(False)]
     if owner:
         where += v1_owner(ctx, DEAL)
-    return res.list_v1(ctx, DEAL, where)
+    return res.list_v1(ctx, DEAL, where, inflate=not owner)
 
 
 @operation("v1", "get_person_deals")

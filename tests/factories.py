@@ -1,0 +1,50 @@
+"""Factories: make things through the API, the way a client would."""
+
+from __future__ import annotations
+
+from itertools import count
+from typing import Any
+
+_n = count(1)
+
+
+def _data(response, status: int = 200) -> Any:
+    assert response.status_code == status, response.text
+    body = response.json()
+    assert body["success"] is True
+    return body["data"]
+
+
+def make_pipeline(api, **fields) -> dict[str, Any]:
+    return _data(api.post("/api/v2/pipelines", json={"name": f"Pipeline {next(_n)}", **fields}))
+
+
+def make_stage(api, pipeline_id: int, **fields) -> dict[str, Any]:
+    body = {"name": f"Stage {next(_n)}", "pipeline_id": pipeline_id, **fields}
+    return _data(api.post("/api/v2/stages", json=body))
+
+
+def make_org(api, **fields) -> dict[str, Any]:
+    return _data(api.post("/api/v2/organizations", json={"name": f"Org {next(_n)}", **fields}))
+
+
+def make_person(api, **fields) -> dict[str, Any]:
+    return _data(api.post("/api/v2/persons", json={"name": f"Person {next(_n)}", **fields}))
+
+
+def make_deal(api, **fields) -> dict[str, Any]:
+    return _data(api.post("/api/v2/deals", json={"title": f"Deal {next(_n)}", **fields}))
+
+
+def data(response, status: int = 200) -> Any:
+    return _data(response, status)
+
+
+def error(response, status: int) -> str:
+    """Assert the whole Pipedrive error envelope and return its message."""
+    assert response.status_code == status, response.text
+    body = response.json()
+    assert body["success"] is False
+    assert isinstance(body["error"], str) and body["error"]
+    assert body["error_info"] == "Please check developers.pipedrive.com"
+    return body["error"]

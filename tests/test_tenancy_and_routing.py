@@ -1,0 +1,60 @@
+"""Auth, tenancy, routing: 401, another company's ids as 404, 404/405/501 routes."""
+
+from __future__ import annotations
+
+import pytest
+
+from factories import data, error, make_deal, make_org, make_person, make_pipeline
+
+
+def test_missing_or_bad_token_is_pipedrives_401(anonymous):
+    for headers in ({}, {"x-api-token": "nope"}, {"x-api-token": ""}):
+        response = anonymous.get("/api/v2/deals", headers=headers)
+        assert response.status_code == 401
+        assert response.json() == {
+            "success": False,
+            "error": "unauthorized access",
+            "errorCode": 401,
+            "error_info": "Please check developers.pipedrive.com",
+        }
+
+
+def test_token_in_query_parameter(anonymous, api):
+    from conftest import TOKEN
+
+    assert anonymous.get("/v1/deals", params={"api_token": TOKEN}).status_code == 200
+    assert anonymous.get("/api/v2/deals", params={"api_token": TOKEN}).status_code == 200
+
+
+def test_another_companys_data_is_never_reachable(api, other_api):
+    deal = make_deal(api)
+    person = make_person(api)
+    org = make_org(api)
+    pipeline = make_pipeline(api)
+    for url in (f"/api/v2/deals/{deal['id']}", f"/v1/deals/{deal['id']}", f"/api/v2/persons/{person['id']}",
+                f"/v1/organizations/{org['id']}", f"/api/v2/pipelines/{pipeline['id']}", "/v1/stages/1"):
+        error(other_api.get(url), 404)
+    error(other_api.patch(f"/api/v2/deals/{deal['id']}", json={"title": "mine now"}), 404)
+    error(other_api.put(f"/v1/deals/{deal['id']}", json={"title": "mine now"}), 404)
+    error(other_api.delete(f"/api/v2/deals/{deal['id']}"), 404)
+    error(other_api.delete("/v1/deals", params={"ids": str(deal["id"])}), 404)
+    # Nor can they point their rows at ours.
+    error(other_api.post("/api/v2/deals", json={"title": "x", "person_id": person["id"]}), 400)
+    error(other_api.post("/api/v2/deals", json={"title": "x", "stage_id": 1}), 400)
+    assert data(other_api.get("/api/v2/deals")) == []
+    assert data(other_api.get("/v1/deals")) is None
+    assert data(other_api.get("/api/v2/deals", params={"ids": str(deal["id"])})) == []
+    assert data(api.get(f"/api/v2/deals/{deal['id']}"))["title"] == deal["title"]
+
+
+def test_unknown_route_is_404_and_wrong_method_405(api):
+    error(api.get("/api/v2/nothing-here"), 404)
+    error(api.get("/v3/deals"), 404)
+    error(api.put("/api/v2/deals/1", json={}), 405)
+    error(api.request("PATCH", "/v1/deals/1", json={}), 405)
+
+
+@pytest.mark.parametrize("method,url", [("GET", "/api/v2/activities"), ("POST", "/v1/webhooks"), ("GET", "/v1/recents")])
+def test_unbuilt_operations_answer_501(api, method, url):
+    response = api.request(method, url, json={} if method == "POST" else None)
+    assert error(response, 501) == "Not implemented"
