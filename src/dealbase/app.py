@@ -16,7 +16,7 @@ import anyio.to_thread
 import orjson
 from sqlalchemy import Engine
 
-from dealbase.api.auth import authenticate
+from dealbase.api.auth import Authenticator
 from dealbase.api.context import Ctx
 from dealbase.api.errors import (
     ApiError,
@@ -43,6 +43,7 @@ class DealbaseApp:
         self.engine = engine or create_db_engine(settings.database_url)
         self.inline = is_sqlite(str(self.engine.url))
         self.router = Router()
+        self.authenticate = Authenticator()
 
     async def __call__(self, scope: dict[str, Any], receive, send) -> None:
         if scope["type"] == "lifespan":
@@ -136,7 +137,7 @@ class DealbaseApp:
                 conn.execution_options(dealbase_write=True)
             ctx.conn = conn
             if not op.public:
-                ctx.user = authenticate(conn, token)
+                ctx.user = self.authenticate(conn, token)
                 ctx.company_id = ctx.user["company_id"]
             if op.handler is None:
                 raise NotImplementedOperation(op.name)

@@ -9,6 +9,7 @@ from sqlalchemy import Connection
 
 from dealbase.api.errors import BadRequest
 from dealbase.settings import Settings
+from dealbase.store import repository as repo
 
 _INT = re.compile(r"^-?\d{1,18}$")
 _TRUE = {"true", "1"}
@@ -51,6 +52,17 @@ class Ctx:
     @property
     def user_id(self) -> int:
         return self.user["id"]
+
+    def rows(self, table: Any, ids: Any) -> dict[int, dict[str, Any]]:
+        """Rows of the caller's company by id, read once per request however often asked."""
+        cache: dict[int, Any] = self.extra.setdefault(("rows", table.name), {})
+        wanted = [i for i in ids if i is not None]
+        missing = {i for i in wanted if i not in cache}
+        if missing:
+            found = repo.get_many(self.conn, table, self.company_id, missing)
+            for i in missing:
+                cache[i] = found.get(i)
+        return {i: cache[i] for i in wanted if cache[i] is not None}
 
     # -- path and query parameters -------------------------------------------------
 

@@ -53,7 +53,7 @@ def v1_refs(ctx: Ctx, entity: Entity, rows: Sequence[Row]) -> dict[str, dict[int
     refs: dict[str, dict[int, dict[str, Any]]] = {}
     for name, ids in wanted.items():
         target = ENTITIES[name]
-        found = repo.get_many(ctx.conn, target.table, ctx.company_id, ids)
+        found = ctx.rows(target.table, ids)
         refs[name] = target.v1_related(ctx, list(found.values()))
     return refs
 

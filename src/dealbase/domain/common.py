@@ -7,7 +7,8 @@ from functools import cache
 from typing import Any
 
 import orjson
-from babel.numbers import format_currency, get_currency_name, get_currency_precision, get_currency_symbol, list_currencies
+from babel import Locale
+from babel.numbers import get_currency_name, get_currency_precision, get_currency_symbol, list_currencies
 
 from dealbase.api.errors import BadRequest
 from dealbase.store import repository as repo
@@ -36,13 +37,36 @@ def check_currency(code: str, key: str = "currency") -> str:
     return code
 
 
-def formatted(value: float | None, code: str, locale: str = "en_US") -> str:
-    value = value or 0
-    pattern = "¤#,##0" if float(value).is_integer() else None
+@cache
+def _money_format(code: str, locale: str) -> tuple[str, str, str, str, int]:
+    """(prefix, suffix, group, decimal, digits) of the locale's currency format for ``code``.
+
+    Built once per currency and locale; babel's own formatter costs ~150 µs a call, too
+    much for a list of 500 deals.
+    """
     try:
-        return format_currency(value, code, format=pattern, locale=locale, currency_digits=pattern is None)
-    except Exception:  # an unknown locale or currency: plain text is better than a failure
-        return f"{code} {value}"
+        loc = Locale.parse(locale)
+    except Exception:  # an unknown locale: fall back to English
+        loc = Locale.parse("en_US")
+    pattern = loc.currency_formats["standard"].pattern.split(";")[0]
+    symbol = get_currency_symbol(code, locale=loc)
+    start = min(pattern.index(c) for c in "#0" if c in pattern)
+    end = max(pattern.rindex(c) for c in "#0" if c in pattern) + 1
+    prefix, suffix = (pattern[:start].replace("¤", symbol), pattern[end:].replace("¤", symbol))
+    symbols = loc.number_symbols.get("latn", loc.number_symbols) if hasattr(loc, "number_symbols") else {}
+    group, decimal = symbols.get("group", ","), symbols.get("decimal", ".")
+    return prefix, suffix, group, decimal, get_currency_precision(code)
+
+
+def formatted(value: float | None, code: str, locale: str = "en_US") -> str:
+    """Money as Pipedrive's v1 shows it: ``€2,300``, ``$1,234.50``."""
+    value = value or 0
+    prefix, suffix, group, decimal, digits = _money_format(code, locale)
+    places = 0 if float(value).is_integer() else digits
+    text = f"{abs(value):,.{places}f}"
+    if (group, decimal) != (",", "."):
+        text = text.replace(",", "\0").replace(".", decimal).replace("\0", group)
+    return f"{'-' if value < 0 else ''}{prefix}{text}{suffix}"
 
 
 def first_label(label_ids: str | None) -> int | None:

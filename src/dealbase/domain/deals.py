@@ -138,11 +138,11 @@ def _num(value: float) -> float | int:
 
 
 def v1_extra(ctx, rows, items) -> None:
-    found_stages = repo.get_many(ctx.conn, stages, ctx.company_id, (r["stage_id"] for r in rows))
-    found_pipes = repo.get_many(ctx.conn, pipelines, ctx.company_id, (r["pipeline_id"] for r in rows))
-    people = repo.get_many(ctx.conn, persons, ctx.company_id, (r["person_id"] for r in rows))
-    orgs = repo.get_many(ctx.conn, organizations, ctx.company_id, (r["org_id"] for r in rows))
-    owners = repo.get_many(ctx.conn, users, ctx.company_id, (r["owner_id"] for r in rows))
+    found_stages = ctx.rows(stages, (r["stage_id"] for r in rows))
+    found_pipes = ctx.rows(pipelines, (r["pipeline_id"] for r in rows))
+    people = ctx.rows(persons, (r["person_id"] for r in rows))
+    orgs = ctx.rows(organizations, (r["org_id"] for r in rows))
+    owners = ctx.rows(users, (r["owner_id"] for r in rows))
     locale = ctx.user.get("locale") or "en_US"
     domain = ctx.settings.company_domain
     for row, item in zip(rows, items):

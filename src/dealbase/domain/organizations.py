@@ -72,7 +72,7 @@ def v2_extra(ctx, rows, items, include) -> None:
 def v1_extra(ctx, rows, items) -> None:
     counts = deal_counts(ctx.conn, ctx.company_id, "org_id", (r["id"] for r in rows))
     people = repo.live_counts(ctx.conn, persons, ctx.company_id, "org_id", (r["id"] for r in rows))
-    owners = repo.get_many(ctx.conn, users, ctx.company_id, (r["owner_id"] for r in rows))
+    owners = ctx.rows(users, (r["owner_id"] for r in rows))
     domain = ctx.settings.company_domain
     for row, item in zip(rows, items):
         owner = owners.get(row["owner_id"])

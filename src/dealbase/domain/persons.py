@@ -98,8 +98,8 @@ def _v1_contacts(stored: str | None) -> list[dict[str, Any]]:
 
 def v1_extra(ctx, rows, items) -> None:
     counts = deal_counts(ctx.conn, ctx.company_id, "person_id", (r["id"] for r in rows))
-    orgs = repo.get_many(ctx.conn, organizations, ctx.company_id, (r["org_id"] for r in rows))
-    owners = repo.get_many(ctx.conn, users, ctx.company_id, (r["owner_id"] for r in rows))
+    orgs = ctx.rows(organizations, (r["org_id"] for r in rows))
+    owners = ctx.rows(users, (r["owner_id"] for r in rows))
     domain = ctx.settings.company_domain
     for row, item in zip(rows, items):
         org, owner = orgs.get(row["org_id"]), owners.get(row["owner_id"])

@@ -23,7 +23,7 @@ def rules(ctx, values: dict[str, Any], old: dict[str, Any] | None, stamp: str) -
 
 
 def v1_extra(ctx, rows, items) -> None:
-    found = repo.get_many(ctx.conn, pipelines, ctx.company_id, (r["pipeline_id"] for r in rows))
+    found = ctx.rows(pipelines, (r["pipeline_id"] for r in rows))
     for row, item in zip(rows, items):
         pipeline = found.get(row["pipeline_id"])
         item["active_flag"] = not row["is_deleted"]
