@@ -32,6 +32,22 @@ def serve(
         typer.Option(help="SQLAlchemy URL: sqlite:///file.db or postgresql://user@host/db. [env: DEALBASE_DATABASE_URL; default sqlite:///dealbase.db]"),
     ] = None,
     workers: Annotated[int | None, typer.Option(help="Worker processes. [env: DEALBASE_WORKERS; default 1]")] = None,
+    api_token: Annotated[
+        str | None, typer.Option(help="The admin's API token on first start. [env: DEALBASE_API_TOKEN; default random]")
+    ] = None,
+    company_name: Annotated[str | None, typer.Option(help="Company made on first start. [env: DEALBASE_COMPANY_NAME]")] = None,
+    company_domain: Annotated[
+        str | None, typer.Option(help="Its company domain (users/me, e-mail addresses). [env: DEALBASE_COMPANY_DOMAIN]")
+    ] = None,
+    admin_name: Annotated[str | None, typer.Option(help="The first admin's name. [env: DEALBASE_ADMIN_NAME]")] = None,
+    admin_email: Annotated[str | None, typer.Option(help="The first admin's e-mail. [env: DEALBASE_ADMIN_EMAIL]")] = None,
+    default_currency: Annotated[
+        str | None, typer.Option(help="The first admin's default currency. [env: DEALBASE_DEFAULT_CURRENCY; default USD]")
+    ] = None,
+    max_body_bytes: Annotated[
+        int | None, typer.Option(help="Largest request body accepted. [env: DEALBASE_MAX_BODY_BYTES; default 1 MiB]")
+    ] = None,
+    log_level: Annotated[str | None, typer.Option(help="Server log level. [env: DEALBASE_LOG_LEVEL; default info]")] = None,
 ) -> None:
     """Run the API server (migrating the database first).
 
@@ -43,7 +59,20 @@ def serve(
     from dealbase.bootstrap import ensure_company
     from dealbase.store.db import create_db_engine, migrate
 
-    settings = _settings(host=host, port=port, database_url=database_url, workers=workers)
+    settings = _settings(
+        host=host,
+        port=port,
+        database_url=database_url,
+        workers=workers,
+        api_token=api_token,
+        company_name=company_name,
+        company_domain=company_domain,
+        admin_name=admin_name,
+        admin_email=admin_email,
+        default_currency=default_currency,
+        max_body_bytes=max_body_bytes,
+        log_level=log_level,
+    )
     migrate(settings.database_url)
     engine = create_db_engine(settings.database_url)
     created = ensure_company(engine, settings)
@@ -54,7 +83,9 @@ def serve(
     base = f"http://{settings.host}:{settings.port}"
     console.print(f"dealbase serving v1 at {base}/v1 and {base}/api/v1, v2 at {base}/api/v2")
     # Worker processes build the app from the environment: hand them these settings.
-    os.environ["DEALBASE_DATABASE_URL"] = settings.database_url
+    for name, value in settings.model_dump().items():
+        if value is not None:
+            os.environ[f"DEALBASE_{name.upper()}"] = str(value)
     uvicorn.run(
         "dealbase.app:app_from_environment",
         factory=True,

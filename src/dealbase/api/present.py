@@ -8,6 +8,7 @@ v1: ``YYYY-MM-DD HH:MM:SS`` times, references inflated into objects with a ``val
 from __future__ import annotations
 
 from collections.abc import Callable
+from dataclasses import dataclass
 from functools import cache
 from typing import Any
 
@@ -26,23 +27,6 @@ def _json_or(default: Any) -> Callable[[Any], Any]:
     return convert
 
 
-def _v2_converter(f: Field) -> Callable[[Any], Any] | None:
-    if f.kind == "time":
-        return to_v2
-    if f.kind == "bool":
-        return bool
-    if f.kind == "ids":
-        return _LIST
-    if f.kind == "json":
-        return _json_or(None)
-    if f.kind == "num":
-        return lambda v: v if v is None or not float(v).is_integer() else int(v)
-    return None
-
-
-_LIST = _json_or(list)
-
-
 def _v1_converter(f: Field) -> Callable[[Any], Any] | None:
     if f.kind == "bool":
         return bool
@@ -53,67 +37,95 @@ def _v1_converter(f: Field) -> Callable[[Any], Any] | None:
     if f.kind == "visible_to":
         return lambda v: None if v is None else str(v)
     if f.kind == "num":
-        return lambda v: v if v is None or not float(v).is_integer() else int(v)
+        return _num
     return None
 
 
-@cache
-def _v2_plan(entity: Entity) -> tuple[list[tuple[str, str, Any]], dict[str, tuple[str, Any]]]:
-    always, optional = [], {}
+def _num(value: Any) -> Any:
+    return int(value) if isinstance(value, float) and value.is_integer() else value
+
+
+def _fragment(value: Any) -> Any:
+    # Stored JSON is ours and valid: hand it to the encoder as it is.
+    return orjson.Fragment(value)
+
+
+@dataclass(frozen=True)
+class _Plan:
+    plain: tuple[tuple[str, str], ...]  # (key, column) copied as they are
+    converted: tuple[tuple[str, str, Callable[[Any], Any], Any], ...]  # (key, column, fn, if null)
+    optional: dict[str, tuple[str, Callable[[Any], Any] | None]]
+
+
+def _plan(entity: Entity, version: str) -> _Plan:
+    plain, converted, optional = [], [], {}
     for f in entity.fields:
-        if f.v2 is None or f.column is None:
+        key = f.v2 if version == "v2" else f.v1
+        if key is None or f.column is None:
             continue
-        item = (f.v2, f.column, _v2_converter(f))
-        if f.optional:
-            optional[f.v2] = item[1:]
+        if version == "v2":
+            convert = {"time": to_v2, "bool": bool, "num": _num, "ids": _fragment, "json": _fragment}.get(f.kind)
+            if_null = [] if f.kind == "ids" else None
         else:
-            always.append(item)
-    return always, optional
+            convert = _v1_converter(f)
+            if_null = None
+        if version == "v2" and f.optional:
+            optional[key] = (f.column, convert)
+        elif convert is None:
+            plain.append((key, f.column))
+        else:
+            converted.append((key, f.column, convert, if_null))
+    return _Plan(tuple(plain), tuple(converted), optional)
 
 
 @cache
-def _v1_plan(entity: Entity) -> list[tuple[str, str, Any, str | None]]:
-    return [
-        (f.v1, f.column, _v1_converter(f), f.ref)
-        for f in entity.fields
-        if f.v1 is not None and f.column is not None
-    ]
+def _v2_plan(entity: Entity) -> _Plan:
+    return _plan(entity, "v2")
+
+
+@cache
+def _v1_plan(entity: Entity) -> _Plan:
+    return _plan(entity, "v1")
 
 
 def v2(entity: Entity, row: Row, include: frozenset[str] = frozenset(), custom_keys: frozenset[str] | None = None) -> dict[str, Any]:
-    always, optional = _v2_plan(entity)
-    out: dict[str, Any] = {}
-    for key, column, convert in always:
+    plan = _v2_plan(entity)
+    out = {key: row[column] for key, column in plan.plain}
+    for key, column, convert, if_null in plan.converted:
         value = row[column]
-        if value is not None:
-            out[key] = convert(value) if convert is not None else value
-        else:
-            out[key] = [] if convert is _LIST else None
+        out[key] = if_null if value is None else convert(value)
     for key in include:
-        spec = optional.get(key)
+        spec = plan.optional.get(key)
         if spec is not None:
             value = row[spec[0]]
             out[key] = spec[1](value) if spec[1] is not None and value is not None else value
     if entity.has_custom_fields:
-        fields = orjson.loads(row["custom_fields"]) if row.get("custom_fields") else {}
+        stored = row.get("custom_fields")
         if custom_keys is not None:
-            fields = {k: v for k, v in fields.items() if k in custom_keys}
-        out["custom_fields"] = fields
+            fields = orjson.loads(stored) if stored else {}
+            out["custom_fields"] = {k: v for k, v in fields.items() if k in custom_keys}
+        else:
+            out["custom_fields"] = orjson.Fragment(stored) if stored else {}
     return out
 
 
 def v1(entity: Entity, row: Row, refs: dict[str, dict[int, dict[str, Any]]]) -> dict[str, Any]:
     """The v1 object; ``refs`` maps a referenced entity name to compact objects by id."""
-    out: dict[str, Any] = {}
-    for key, column, convert, ref in _v1_plan(entity):
+    plan = _v1_plan(entity)
+    out = {key: row[column] for key, column in plan.plain}
+    for key, column, convert, _ in plan.converted:
         value = row[column]
-        if value is None:
-            out[key] = None
-        elif ref is not None and ref in refs:
-            compact = refs[ref].get(value)
-            out[key] = {**compact, "value": value} if compact is not None else value
-        else:
-            out[key] = convert(value) if convert is not None else value
+        out[key] = None if value is None else convert(value)
+    for f in _ref_fields(entity):
+        value = row[f.column]
+        compact = refs.get(f.ref, {}).get(value) if value is not None else None
+        if compact is not None:
+            out[f.v1] = {**compact, "value": value}
     if entity.has_custom_fields and row.get("custom_fields"):
         out.update(orjson.loads(row["custom_fields"]))
     return out
+
+
+@cache
+def _ref_fields(entity: Entity) -> tuple[Field, ...]:
+    return tuple(f for f in entity.fields if f.ref is not None and f.v1 is not None and f.column is not None)

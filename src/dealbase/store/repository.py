@@ -43,11 +43,6 @@ def _get_stmt(table: Table):
     return select(table).where(table.c.id == bindparam("id"), _same_company(table))
 
 
-@cache
-def _get_many_stmt(table: Table):
-    return select(table).where(table.c.id.in_(bindparam("ids", expanding=True)), _same_company(table))
-
-
 def _dicts(result) -> list[Row]:
     # zip over the keys: several times cheaper than RowMapping → dict on wide rows.
     keys = list(result.keys())
@@ -57,8 +52,8 @@ def _dicts(result) -> list[Row]:
 class Prepared:
     """A statement compiled once per dialect and run on the driver's cursor.
 
-    For the hottest single-row reads (a row by id, a token): SQLAlchemy's execution and
-    row processing cost more than SQLite's work there. Values come back as the driver
+    For the hottest reads (rows by id, a token): SQLAlchemy's execution and row
+    processing cost more than SQLite's own work there. Values come back as the driver
     gives them (SQLite booleans as 0/1), which every caller treats alike.
     """
 
@@ -93,11 +88,39 @@ def get(conn: Connection, table: Table, company_id: int, row_id: int) -> Row | N
     return rows[0] if rows else None
 
 
+class _ManyById:
+    """``WHERE id IN (…)`` as prepared statements, one per list size (rounded up)."""
+
+    def __init__(self, table: Table) -> None:
+        self.table = table
+        self.by_size: dict[int, Prepared] = {}
+
+    def rows(self, conn: Connection, company_id: int, ids: list[int]) -> list[Row]:
+        size = 1 << (len(ids) - 1).bit_length()  # 1, 2, 4, 8, … so few statements are made
+        prepared = self.by_size.get(size)
+        if prepared is None:
+            names = [f"id{i}" for i in range(size)]
+            stmt = select(self.table).where(
+                self.table.c.id.in_([bindparam(n) for n in names]), _same_company(self.table)
+            )
+            prepared = self.by_size[size] = Prepared(stmt)
+        params: dict[str, Any] = {f"id{i}": ids[min(i, len(ids) - 1)] for i in range(size)}
+        params["cid"] = company_id
+        return prepared.rows(conn, params)
+
+
+@cache
+def _many_by_id(table: Table) -> _ManyById:
+    return _ManyById(table)
+
+
 def get_many(conn: Connection, table: Table, company_id: int, ids: Iterable[int]) -> dict[int, Row]:
     ids = sorted({i for i in ids if i is not None})
-    if not ids:
-        return {}
-    return {row["id"]: row for row in _dicts(conn.execute(_get_many_stmt(table), {"ids": ids, "cid": company_id}))}
+    rows: dict[int, Row] = {}
+    for start in range(0, len(ids), 500):
+        for row in _many_by_id(table).rows(conn, company_id, ids[start : start + 500]):
+            rows[row["id"]] = row
+    return rows
 
 
 def first(conn: Connection, table: Table, company_id: int, *where: ColumnElement, order_by=None) -> Row | None:

@@ -168,7 +168,7 @@ persons = Table(
     Column("is_deleted", Boolean, nullable=False, server_default="0"),
     *_stamps(),
     Index(None, "company_id", "is_deleted", "id"),
-    Index(None, "company_id", "org_id"),
+    Index(None, "company_id", "org_id", "is_deleted"),
     Index(None, "company_id", "owner_id"),
     Index(None, "company_id", "update_time"),
 )
@@ -210,8 +210,8 @@ deals = Table(
     Index(None, "company_id", "is_deleted", "is_archived", "id"),
     Index(None, "company_id", "stage_id", "id"),
     Index(None, "company_id", "pipeline_id", "id"),
-    Index(None, "company_id", "person_id"),
-    Index(None, "company_id", "org_id"),
+    Index(None, "company_id", "person_id", "is_deleted", "status"),
+    Index(None, "company_id", "org_id", "is_deleted", "status"),
     Index(None, "company_id", "owner_id", "id"),
     Index(None, "company_id", "update_time"),
 )

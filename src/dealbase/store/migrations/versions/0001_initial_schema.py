@@ -2,7 +2,7 @@
 
 Revision ID: 0001
 Revises: 
-Create Date: 2026-11-23 11:31:23.105862
+Create Date: 2026-11-23 11:48:48.944497
 """
 
 from alembic import op
@@ -165,7 +165,7 @@ def upgrade() -> None:
     )
     with op.batch_alter_table('persons', schema=None) as batch_op:
         batch_op.create_index(batch_op.f('ix_persons_company_id_is_deleted_id'), ['company_id', 'is_deleted', 'id'], unique=False)
-        batch_op.create_index(batch_op.f('ix_persons_company_id_org_id'), ['company_id', 'org_id'], unique=False)
+        batch_op.create_index(batch_op.f('ix_persons_company_id_org_id_is_deleted'), ['company_id', 'org_id', 'is_deleted'], unique=False)
         batch_op.create_index(batch_op.f('ix_persons_company_id_owner_id'), ['company_id', 'owner_id'], unique=False)
         batch_op.create_index(batch_op.f('ix_persons_company_id_update_time'), ['company_id', 'update_time'], unique=False)
 
@@ -213,9 +213,9 @@ def upgrade() -> None:
     )
     with op.batch_alter_table('deals', schema=None) as batch_op:
         batch_op.create_index(batch_op.f('ix_deals_company_id_is_deleted_is_archived_id'), ['company_id', 'is_deleted', 'is_archived', 'id'], unique=False)
-        batch_op.create_index(batch_op.f('ix_deals_company_id_org_id'), ['company_id', 'org_id'], unique=False)
+        batch_op.create_index(batch_op.f('ix_deals_company_id_org_id_is_deleted_status'), ['company_id', 'org_id', 'is_deleted', 'status'], unique=False)
         batch_op.create_index(batch_op.f('ix_deals_company_id_owner_id_id'), ['company_id', 'owner_id', 'id'], unique=False)
-        batch_op.create_index(batch_op.f('ix_deals_company_id_person_id'), ['company_id', 'person_id'], unique=False)
+        batch_op.create_index(batch_op.f('ix_deals_company_id_person_id_is_deleted_status'), ['company_id', 'person_id', 'is_deleted', 'status'], unique=False)
         batch_op.create_index(batch_op.f('ix_deals_company_id_pipeline_id_id'), ['company_id', 'pipeline_id', 'id'], unique=False)
         batch_op.create_index(batch_op.f('ix_deals_company_id_stage_id_id'), ['company_id', 'stage_id', 'id'], unique=False)
         batch_op.create_index(batch_op.f('ix_deals_company_id_update_time'), ['company_id', 'update_time'], unique=False)
@@ -229,16 +229,16 @@ def downgrade() -> None:
         batch_op.drop_index(batch_op.f('ix_deals_company_id_update_time'))
         batch_op.drop_index(batch_op.f('ix_deals_company_id_stage_id_id'))
         batch_op.drop_index(batch_op.f('ix_deals_company_id_pipeline_id_id'))
-        batch_op.drop_index(batch_op.f('ix_deals_company_id_person_id'))
+        batch_op.drop_index(batch_op.f('ix_deals_company_id_person_id_is_deleted_status'))
         batch_op.drop_index(batch_op.f('ix_deals_company_id_owner_id_id'))
-        batch_op.drop_index(batch_op.f('ix_deals_company_id_org_id'))
+        batch_op.drop_index(batch_op.f('ix_deals_company_id_org_id_is_deleted_status'))
         batch_op.drop_index(batch_op.f('ix_deals_company_id_is_deleted_is_archived_id'))
 
     op.drop_table('deals')
     with op.batch_alter_table('persons', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_persons_company_id_update_time'))
         batch_op.drop_index(batch_op.f('ix_persons_company_id_owner_id'))
-        batch_op.drop_index(batch_op.f('ix_persons_company_id_org_id'))
+        batch_op.drop_index(batch_op.f('ix_persons_company_id_org_id_is_deleted'))
         batch_op.drop_index(batch_op.f('ix_persons_company_id_is_deleted_id'))
 
     op.drop_table('persons')
