@@ -77,10 +77,12 @@ async def fixed_list(request: Request) -> Response:
     return _json(orjson.dumps(_FIXED_LIST))
 
 
-fixed_app = Starlette(routes=[
-    Route("/api/v2/deals/{id:int}", fixed_get),
-    Route("/api/v2/deals", fixed_list),
-])
+fixed_app = Starlette(
+    routes=[
+        Route("/api/v2/deals/{id:int}", fixed_get),
+        Route("/api/v2/deals", fixed_list),
+    ]
+)
 
 
 # ---------------------------------------------------------------------------------------

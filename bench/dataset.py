@@ -108,8 +108,9 @@ def free_port() -> int:
 def serve_supported() -> tuple[bool, str]:
     """Whether ``python -m dealbase serve --help`` works; returns (ok, help text)."""
     try:
-        p = subprocess.run([_venv_python(), "-m", "dealbase", "serve", "--help"], cwd=REPO,
-                           capture_output=True, text=True, timeout=60)
+        p = subprocess.run(
+            [_venv_python(), "-m", "dealbase", "serve", "--help"], cwd=REPO, capture_output=True, text=True, timeout=60
+        )
     except Exception as e:  # noqa: BLE001
         return False, str(e)
     out = p.stdout + p.stderr
@@ -181,8 +182,11 @@ def _call_bootstrap(fn, db_path: Path, token: str, name: str) -> str | None:
         from dealbase.settings import Settings
 
         kwargs["settings"] = Settings(database_url=url, api_token=token)
-    missing = [p for p, v in params.items() if v.default is inspect.Parameter.empty
-               and v.kind not in (v.VAR_POSITIONAL, v.VAR_KEYWORD) and p not in kwargs]
+    missing = [
+        p
+        for p, v in params.items()
+        if v.default is inspect.Parameter.empty and v.kind not in (v.VAR_POSITIONAL, v.VAR_KEYWORD) and p not in kwargs
+    ]
     if missing:
         log(f"{name}{inspect.signature(fn)}: cannot fill {missing}; skipping it")
         return None
@@ -198,9 +202,24 @@ def _bootstrap_via_serve(db_path: Path, token: str) -> str | None:
     env = dict(os.environ, DEALBASE_API_TOKEN=token, DEALBASE_LOG_LEVEL="warning")
     logf = open(CACHE / "bootstrap-serve.log", "w")
     proc = subprocess.Popen(
-        [_venv_python(), "-m", "dealbase", "serve", "--host", "127.0.0.1", "--port", str(port),
-         "--database-url", f"sqlite:///{db_path}"],
-        cwd=REPO, env=env, stdout=logf, stderr=subprocess.STDOUT, start_new_session=True)
+        [
+            _venv_python(),
+            "-m",
+            "dealbase",
+            "serve",
+            "--host",
+            "127.0.0.1",
+            "--port",
+            str(port),
+            "--database-url",
+            f"sqlite:///{db_path}",
+        ],
+        cwd=REPO,
+        env=env,
+        stdout=logf,
+        stderr=subprocess.STDOUT,
+        start_new_session=True,
+    )
     try:
         deadline = time.time() + 90
         while time.time() < deadline:
@@ -208,8 +227,9 @@ def _bootstrap_via_serve(db_path: Path, token: str) -> str | None:
                 log(f"dealbase serve exited with {proc.returncode} during bootstrap; see {logf.name}")
                 return None
             try:
-                req = urllib.request.Request(f"http://127.0.0.1:{port}/api/v2/deals?limit=1",
-                                             headers={"x-api-token": token})
+                req = urllib.request.Request(
+                    f"http://127.0.0.1:{port}/api/v2/deals?limit=1", headers={"x-api-token": token}
+                )
                 with urllib.request.urlopen(req, timeout=2) as r:
                     r.read()
                     return "dealbase serve (first start)"
@@ -254,8 +274,18 @@ def _bootstrap_provisional(db_path: Path, token: str) -> str:
     t = now_text()
     ins = Inserter(con)
     company_id = ins.one("companies", {"name": "dealbase", "domain": "dealbase", "plan": "lite", "add_time": t})
-    user_id = ins.one("users", {"company_id": company_id, "name": "Admin", "email": "admin@dealbase.local",
-                                "is_admin": 1, "active_flag": 1, "created": t, "modified": t})
+    user_id = ins.one(
+        "users",
+        {
+            "company_id": company_id,
+            "name": "Admin",
+            "email": "admin@dealbase.local",
+            "is_admin": 1,
+            "active_flag": 1,
+            "created": t,
+            "modified": t,
+        },
+    )
     ins.one("api_tokens", {"token": token, "user_id": user_id, "company_id": company_id, "add_time": t})
     con.commit()
     con.close()
@@ -330,29 +360,65 @@ def populate(db_path: Path, n: int, token: str) -> dict:
     user_ids = [admin_id]
     for _ in range(N_EXTRA_USERS):
         first, last = dealgen.person_name(rng)
-        user_ids.append(ins.one("users", {
-            "company_id": company_id, "name": f"{first} {last}",
-            "email": f"{first.lower()}.{last.lower()}@dealbase.local".encode("ascii", "ignore").decode(),
-            "is_admin": 0, "active_flag": 1, "default_currency": "USD", "created": t, "modified": t}))
+        user_ids.append(
+            ins.one(
+                "users",
+                {
+                    "company_id": company_id,
+                    "name": f"{first} {last}",
+                    "email": f"{first.lower()}.{last.lower()}@dealbase.local".encode("ascii", "ignore").decode(),
+                    "is_admin": 0,
+                    "active_flag": 1,
+                    "default_currency": "USD",
+                    "created": t,
+                    "modified": t,
+                },
+            )
+        )
 
     # pipeline + stages (reuse the bootstrap's if it made one)
-    pipe = con.execute("SELECT id FROM pipelines WHERE company_id = ? AND is_deleted = 0 ORDER BY id LIMIT 1",
-                       (company_id,)).fetchone()
+    pipe = con.execute(
+        "SELECT id FROM pipelines WHERE company_id = ? AND is_deleted = 0 ORDER BY id LIMIT 1", (company_id,)
+    ).fetchone()
     stages: list[tuple[int, int]] = []
     if pipe:
         pipeline_id = pipe[0]
-        stages = [tuple(r) for r in con.execute(
-            "SELECT id, deal_probability FROM stages WHERE pipeline_id = ? AND is_deleted = 0 ORDER BY order_nr, id",
-            (pipeline_id,))]
+        stages = [
+            tuple(r)
+            for r in con.execute(
+                "SELECT id, deal_probability FROM stages WHERE pipeline_id = ? AND is_deleted = 0 ORDER BY order_nr, id",
+                (pipeline_id,),
+            )
+        ]
     else:
-        pipeline_id = ins.one("pipelines", {"company_id": company_id, "name": "Sales pipeline", "order_nr": 1,
-                                            "is_deal_probability_enabled": 1, "is_deleted": 0,
-                                            "add_time": t, "update_time": t})
+        pipeline_id = ins.one(
+            "pipelines",
+            {
+                "company_id": company_id,
+                "name": "Sales pipeline",
+                "order_nr": 1,
+                "is_deal_probability_enabled": 1,
+                "is_deleted": 0,
+                "add_time": t,
+                "update_time": t,
+            },
+        )
     if not stages:
         for i, (name, prob) in enumerate(dealgen.STAGES, 1):
-            sid = ins.one("stages", {"company_id": company_id, "pipeline_id": pipeline_id, "name": name,
-                                     "order_nr": i, "deal_probability": prob, "is_deal_rot_enabled": 0,
-                                     "is_deleted": 0, "add_time": t, "update_time": t})
+            sid = ins.one(
+                "stages",
+                {
+                    "company_id": company_id,
+                    "pipeline_id": pipeline_id,
+                    "name": name,
+                    "order_nr": i,
+                    "deal_probability": prob,
+                    "is_deal_rot_enabled": 0,
+                    "is_deleted": 0,
+                    "add_time": t,
+                    "update_time": t,
+                },
+            )
             stages.append((sid, prob))
 
     # organizations
@@ -360,18 +426,42 @@ def populate(db_path: Path, n: int, token: str) -> dict:
     for _ in range(N_ORGS):
         a = dealgen.address(rng)
         add_ts = dealgen.EPOCH_2023 + rng.randrange(dealgen.SPAN)
-        row = {"company_id": company_id, "name": dealgen.org_name(rng), "owner_id": rng.choice(user_ids),
-               "visible_to": 3, "label_ids": "[]", "address": a["value"],
-               **{f"address_{k}": a[k] for k in ("subpremise", "street_number", "route", "sublocality",
-                                                  "locality", "admin_area_level_1", "admin_area_level_2",
-                                                  "country", "postal_code", "formatted_address")},
-               "custom_fields": "{}", "is_deleted": 0,
-               "add_time": dealgen._fmt(add_ts), "update_time": dealgen._fmt(add_ts + 86400)}
+        row = {
+            "company_id": company_id,
+            "name": dealgen.org_name(rng),
+            "owner_id": rng.choice(user_ids),
+            "visible_to": 3,
+            "label_ids": "[]",
+            "address": a["value"],
+            **{
+                f"address_{k}": a[k]
+                for k in (
+                    "subpremise",
+                    "street_number",
+                    "route",
+                    "sublocality",
+                    "locality",
+                    "admin_area_level_1",
+                    "admin_area_level_2",
+                    "country",
+                    "postal_code",
+                    "formatted_address",
+                )
+            },
+            "custom_fields": "{}",
+            "is_deleted": 0,
+            "add_time": dealgen._fmt(add_ts),
+            "update_time": dealgen._fmt(add_ts + 86400),
+        }
         org_rows.append(row)
     first_org = (con.execute("SELECT COALESCE(MAX(id), 0) FROM organizations").fetchone()[0]) + 1
     ins.many("organizations", org_rows)
-    org_ids = [r[0] for r in con.execute("SELECT id FROM organizations WHERE company_id = ? AND id >= ? ORDER BY id",
-                                         (company_id, first_org))]
+    org_ids = [
+        r[0]
+        for r in con.execute(
+            "SELECT id FROM organizations WHERE company_id = ? AND id >= ? ORDER BY id", (company_id, first_org)
+        )
+    ]
 
     # persons
     person_rows = []
@@ -380,22 +470,45 @@ def populate(db_path: Path, n: int, token: str) -> dict:
         org_id = rng.choice(org_ids) if rng.random() < 0.8 else None
         mail = f"{first}.{last}".lower().encode("ascii", "ignore").decode()
         add_ts = dealgen.EPOCH_2023 + rng.randrange(dealgen.SPAN)
-        person_rows.append({
-            "company_id": company_id, "name": f"{first} {last}", "first_name": first, "last_name": last,
-            "owner_id": rng.choice(user_ids), "org_id": org_id,
-            "emails": orjson.dumps([{"value": f"{mail}@example.com", "primary": True, "label": "work"}]).decode(),
-            "phones": orjson.dumps([{"value": f"+372 5{rng.randint(100000, 9999999)}", "primary": True,
-                                     "label": "mobile"}]).decode(),
-            "visible_to": 3, "label_ids": "[]", "custom_fields": "{}", "is_deleted": 0,
-            "add_time": dealgen._fmt(add_ts), "update_time": dealgen._fmt(add_ts + 3600)})
+        person_rows.append(
+            {
+                "company_id": company_id,
+                "name": f"{first} {last}",
+                "first_name": first,
+                "last_name": last,
+                "owner_id": rng.choice(user_ids),
+                "org_id": org_id,
+                "emails": orjson.dumps([{"value": f"{mail}@example.com", "primary": True, "label": "work"}]).decode(),
+                "phones": orjson.dumps(
+                    [{"value": f"+372 5{rng.randint(100000, 9999999)}", "primary": True, "label": "mobile"}]
+                ).decode(),
+                "visible_to": 3,
+                "label_ids": "[]",
+                "custom_fields": "{}",
+                "is_deleted": 0,
+                "add_time": dealgen._fmt(add_ts),
+                "update_time": dealgen._fmt(add_ts + 3600),
+            }
+        )
     first_person = (con.execute("SELECT COALESCE(MAX(id), 0) FROM persons").fetchone()[0]) + 1
     ins.many("persons", person_rows)
-    person_org = {r[0]: r[1] for r in con.execute(
-        "SELECT id, org_id FROM persons WHERE company_id = ? AND id >= ?", (company_id, first_person))}
+    person_org = {
+        r[0]: r[1]
+        for r in con.execute(
+            "SELECT id, org_id FROM persons WHERE company_id = ? AND id >= ?", (company_id, first_person)
+        )
+    }
     con.commit()
 
-    ctx = dealgen.Context(company_id=company_id, user_ids=user_ids, pipeline_id=pipeline_id, stages=stages,
-                          person_ids=sorted(person_org), person_org=person_org, org_ids=org_ids)
+    ctx = dealgen.Context(
+        company_id=company_id,
+        user_ids=user_ids,
+        pipeline_id=pipeline_id,
+        stages=stages,
+        person_ids=sorted(person_org),
+        person_org=person_org,
+        org_ids=org_ids,
+    )
     fields_note = _insert_field_definitions(con, ins, ctx, t)
 
     # deals
@@ -426,12 +539,22 @@ def populate(db_path: Path, n: int, token: str) -> dict:
     con.execute("PRAGMA wal_checkpoint(TRUNCATE)")
     con.close()
     return {
-        "token": token, "company_id": company_id, "admin_user_id": admin_id, "user_ids": user_ids,
-        "pipeline_id": pipeline_id, "stage_ids": [s for s, _ in stages],
-        "orgs": len(org_ids), "persons": len(person_org), "deals": cnt,
-        "deal_id_min": lo, "deal_id_max": hi, "deal_ids_contiguous": (hi - lo + 1) == cnt,
-        "deal_columns_filled": use, "custom_fields_note": fields_note,
-        "insert_seconds": round(insert_s, 2), "insert_rows_per_s": round(n / insert_s) if insert_s else None,
+        "token": token,
+        "company_id": company_id,
+        "admin_user_id": admin_id,
+        "user_ids": user_ids,
+        "pipeline_id": pipeline_id,
+        "stage_ids": [s for s, _ in stages],
+        "orgs": len(org_ids),
+        "persons": len(person_org),
+        "deals": cnt,
+        "deal_id_min": lo,
+        "deal_id_max": hi,
+        "deal_ids_contiguous": (hi - lo + 1) == cnt,
+        "deal_columns_filled": use,
+        "custom_fields_note": fields_note,
+        "insert_seconds": round(insert_s, 2),
+        "insert_rows_per_s": round(n / insert_s) if insert_s else None,
         "generate_and_insert_seconds": round(total_s, 2),
     }
 
@@ -451,11 +574,27 @@ def _insert_fields_into(con, ins: Inserter, table: str, cols: set[str], ctx, t: 
         opts = dealgen.FIELD_OPTIONS.get(name)
         options = [{"id": j, "label": lab} for j, lab in enumerate(opts, 1)] if opts else None
         cand = {
-            "company_id": ctx.company_id, "entity": "deal", "entity_type": "deal", "item_type": "deal",
-            "key": key, "field_code": key, "field_key": key, "name": name, "field_name": name,
-            "field_type": ftype, "type": ftype, "options": orjson.dumps(options).decode() if options else None,
-            "order_nr": 100 + i, "is_custom_field": 1, "is_custom": 1, "edit_flag": 1, "active_flag": 1,
-            "is_deleted": 0, "mandatory_flag": 0, "add_time": t, "update_time": t,
+            "company_id": ctx.company_id,
+            "entity": "deal",
+            "entity_type": "deal",
+            "item_type": "deal",
+            "key": key,
+            "field_code": key,
+            "field_key": key,
+            "name": name,
+            "field_name": name,
+            "field_type": ftype,
+            "type": ftype,
+            "options": orjson.dumps(options).decode() if options else None,
+            "order_nr": 100 + i,
+            "is_custom_field": 1,
+            "is_custom": 1,
+            "edit_flag": 1,
+            "active_flag": 1,
+            "is_deleted": 0,
+            "mandatory_flag": 0,
+            "add_time": t,
+            "update_time": t,
         }
         rows.append({k: v for k, v in cand.items() if k in cols})
     try:
@@ -510,13 +649,21 @@ def build(n: int = 100_000, force: bool = False, bootstrap: str = "auto") -> dic
             p.unlink()
     shutil.move(tmp, db)
     meta = {
-        "complete": True, "db_path": str(db), "database_url": f"sqlite:///{db}", "key": key,
-        "bootstrap": how, "built_at": now_text(), "build_seconds": round(time.perf_counter() - t0, 1),
-        "size_bytes": db.stat().st_size, **stats,
+        "complete": True,
+        "db_path": str(db),
+        "database_url": f"sqlite:///{db}",
+        "key": key,
+        "bootstrap": how,
+        "built_at": now_text(),
+        "build_seconds": round(time.perf_counter() - t0, 1),
+        "size_bytes": db.stat().st_size,
+        **stats,
     }
     meta_path.write_text(json.dumps(meta, indent=2))
-    log(f"built in {meta['build_seconds']} s: {meta['deals']:,} deals, {meta['size_bytes'] / 1e6:.0f} MB, "
-        f"insert {meta['insert_rows_per_s']:,} rows/s")
+    log(
+        f"built in {meta['build_seconds']} s: {meta['deals']:,} deals, {meta['size_bytes'] / 1e6:.0f} MB, "
+        f"insert {meta['insert_rows_per_s']:,} rows/s"
+    )
     return meta
 
 

@@ -21,8 +21,11 @@ from pathlib import Path
 BENCH_DIR = Path(__file__).resolve().parent
 REPO = BENCH_DIR.parent
 _VENV = REPO / ".venv"
-if (_VENV / "bin" / "python").exists() and Path(sys.prefix).resolve() != _VENV.resolve() \
-        and not os.environ.get("BENCH_NO_REEXEC"):
+if (
+    (_VENV / "bin" / "python").exists()
+    and Path(sys.prefix).resolve() != _VENV.resolve()
+    and not os.environ.get("BENCH_NO_REEXEC")
+):
     os.execv(str(_VENV / "bin" / "python"), [str(_VENV / "bin" / "python"), __file__, *sys.argv[1:]])
 
 import argparse  # noqa: E402
@@ -62,8 +65,13 @@ def main() -> None:
     status: dict = {}
 
     async def call() -> None:
-        scope = {"type": "http", "method": "GET", "path": path, "query_string": query.encode(),
-                 "headers": [(b"x-api-token", token.encode())]}
+        scope = {
+            "type": "http",
+            "method": "GET",
+            "path": path,
+            "query_string": query.encode(),
+            "headers": [(b"x-api-token", token.encode())],
+        }
 
         async def receive():
             return {"type": "http.request", "body": b""}
@@ -84,21 +92,28 @@ def main() -> None:
     t = time.perf_counter()
     asyncio.run(many(a.calls))
     per = (time.perf_counter() - t) / a.calls
-    print(f"{a.path}: HTTP {status.get('status')}, {status.get('bytes', 0):,} bytes, "
-          f"{per * 1000:.2f} ms per call in-process ({1 / per:,.0f} calls/s on one core)")
+    print(
+        f"{a.path}: HTTP {status.get('status')}, {status.get('bytes', 0):,} bytes, "
+        f"{per * 1000:.2f} ms per call in-process ({1 / per:,.0f} calls/s on one core)"
+    )
 
+    # Every statement on the DBAPI connection, including raw-cursor fast paths that bypass
+    # SQLAlchemy's events: sqlite3's trace callback gets the SQL with parameters expanded.
     statements: list = []
+    app.engine.dispose()
 
-    @event.listens_for(app.engine, "before_cursor_execute")
-    def _record(conn, cursor, statement, parameters, context, executemany):  # noqa: ARG001
-        statements.append((statement, parameters))
+    @event.listens_for(app.engine, "connect")
+    def _trace(dbapi_conn, _record):
+        dbapi_conn.set_trace_callback(lambda sql: statements.append((sql, ())))
 
+    asyncio.run(call())  # first call opens a fresh, traced connection
+    statements.clear()
     asyncio.run(call())
     con = sqlite3.connect(db)
     total = 0.0
     print(f"\n{len(statements)} statements (replayed with plain sqlite3, fetching all rows):")
     for stmt, params in statements:
-        if stmt.strip().upper().startswith(("BEGIN", "COMMIT", "ROLLBACK", "PRAGMA")):
+        if stmt.strip().upper().startswith(("BEGIN", "COMMIT", "ROLLBACK", "PRAGMA", "SAVEPOINT", "RELEASE")):
             print(f"  {'':>8}            {stmt.strip()}")
             continue
         t = time.perf_counter()

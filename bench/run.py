@@ -19,8 +19,11 @@ from pathlib import Path
 BENCH_DIR = Path(__file__).resolve().parent
 REPO = BENCH_DIR.parent
 _VENV = REPO / ".venv"
-if (_VENV / "bin" / "python").exists() and Path(sys.prefix).resolve() != _VENV.resolve() \
-        and not os.environ.get("BENCH_NO_REEXEC"):
+if (
+    (_VENV / "bin" / "python").exists()
+    and Path(sys.prefix).resolve() != _VENV.resolve()
+    and not os.environ.get("BENCH_NO_REEXEC")
+):
     # The servers and the dataset builder need the project's environment.
     os.execv(str(_VENV / "bin" / "python"), [str(_VENV / "bin" / "python"), __file__, *sys.argv[1:]])
 
@@ -103,8 +106,9 @@ class Server:
         logf = open(self.log_path, "w")
         logf.write("$ " + " ".join(cmd) + "\n")
         logf.flush()
-        self.proc = subprocess.Popen(cmd, cwd=REPO, env=self.env, stdout=logf, stderr=subprocess.STDOUT,
-                                     start_new_session=True)
+        self.proc = subprocess.Popen(
+            cmd, cwd=REPO, env=self.env, stdout=logf, stderr=subprocess.STDOUT, start_new_session=True
+        )
         logf.close()
 
     def wait_ready(self, timeout: float = 90) -> bool:
@@ -152,7 +156,7 @@ def _proc_stat(pid: int) -> tuple[int, float] | None:
             data = f.read()
     except OSError:
         return None
-    rest = data[data.rindex(")") + 2:].split()
+    rest = data[data.rindex(")") + 2 :].split()
     # rest[0] = state (field 3); ppid field 4 → rest[1]; utime 14 → rest[11]; stime 15 → rest[12]
     return int(rest[1]), (int(rest[11]) + int(rest[12])) / CLK_TCK
 
@@ -233,24 +237,87 @@ def make_benches(meta: dict, args, have_dealbase: bool) -> list[Bench]:
     b = [
         Bench("fixed.get", "fixed   GET /api/v2/deals/{id}", "fixed", "get", "int", "/api/v2/deals/%d", lo, hi),
         Bench("floor.get", "floor   GET /api/v2/deals/{id}", "floor", "get", "int", "/api/v2/deals/%d", lo, hi),
-        Bench("dealbase.v2.get", "dealbase v2 GET /api/v2/deals/{id}", "dealbase", "get", "int",
-              "/api/v2/deals/%d", lo, hi),
-        Bench("fixed.list", "fixed   GET /api/v2/deals?limit=100 (fixed list)", "fixed", "list", "static",
-              f"/api/v2/deals?limit={L}"),
-        Bench("floor.list.first", "floor   list 100, first page (keyset)", "floor", "list", "static",
-              f"/api/v2/deals?limit={L}"),
-        Bench("dealbase.v2.list.first", "dealbase v2 GET /api/v2/deals?limit=100 (first page)", "dealbase", "list",
-              "static", f"/api/v2/deals?limit={L}"),
-        Bench("dealbase.v1.list.start0", "dealbase v1 GET /v1/deals?limit=100&start=0", "dealbase", "v1list",
-              "static", f"/v1/deals?limit={L}&start=0", expect_start=0),
-        Bench("floor.list.cursor", "floor   list 100, random keyset cursor", "floor", "list", "int",
-              f"/api/v2/deals?limit={L}&cursor=%d", lo - 1, hi - L),
-        Bench("dealbase.v2.list.cursor", "dealbase v2 GET /api/v2/deals?limit=100&cursor=<random>", "dealbase",
-              "list", "file", f"/api/v2/deals?limit={L}&cursor=…", file=str(CACHE / "v2_cursors.txt")),
-        Bench("dealbase.v1.list.deep", f"dealbase v1 GET /v1/deals?limit=100&start={deep}", "dealbase", "v1list",
-              "static", f"/v1/deals?limit={L}&start={deep}", expect_start=deep),
-        Bench("dealbase.v1.list.random", f"dealbase v1 GET /v1/deals?limit=100&start=<0..{n - L}>", "dealbase",
-              "v1list", "int", f"/v1/deals?limit={L}&start=%d", 0, n - L),
+        Bench(
+            "dealbase.v2.get",
+            "dealbase v2 GET /api/v2/deals/{id}",
+            "dealbase",
+            "get",
+            "int",
+            "/api/v2/deals/%d",
+            lo,
+            hi,
+        ),
+        Bench(
+            "fixed.list",
+            "fixed   GET /api/v2/deals?limit=100 (fixed list)",
+            "fixed",
+            "list",
+            "static",
+            f"/api/v2/deals?limit={L}",
+        ),
+        Bench(
+            "floor.list.first",
+            "floor   list 100, first page (keyset)",
+            "floor",
+            "list",
+            "static",
+            f"/api/v2/deals?limit={L}",
+        ),
+        Bench(
+            "dealbase.v2.list.first",
+            "dealbase v2 GET /api/v2/deals?limit=100 (first page)",
+            "dealbase",
+            "list",
+            "static",
+            f"/api/v2/deals?limit={L}",
+        ),
+        Bench(
+            "dealbase.v1.list.start0",
+            "dealbase v1 GET /v1/deals?limit=100&start=0",
+            "dealbase",
+            "v1list",
+            "static",
+            f"/v1/deals?limit={L}&start=0",
+            expect_start=0,
+        ),
+        Bench(
+            "floor.list.cursor",
+            "floor   list 100, random keyset cursor",
+            "floor",
+            "list",
+            "int",
+            f"/api/v2/deals?limit={L}&cursor=%d",
+            lo - 1,
+            hi - L,
+        ),
+        Bench(
+            "dealbase.v2.list.cursor",
+            "dealbase v2 GET /api/v2/deals?limit=100&cursor=<random>",
+            "dealbase",
+            "list",
+            "file",
+            f"/api/v2/deals?limit={L}&cursor=…",
+            file=str(CACHE / "v2_cursors.txt"),
+        ),
+        Bench(
+            "dealbase.v1.list.deep",
+            f"dealbase v1 GET /v1/deals?limit=100&start={deep}",
+            "dealbase",
+            "v1list",
+            "static",
+            f"/v1/deals?limit={L}&start={deep}",
+            expect_start=deep,
+        ),
+        Bench(
+            "dealbase.v1.list.random",
+            f"dealbase v1 GET /v1/deals?limit=100&start=<0..{n - L}>",
+            "dealbase",
+            "v1list",
+            "int",
+            f"/v1/deals?limit={L}&start=%d",
+            0,
+            n - L,
+        ),
     ]
     if not args.extra:
         b = [x for x in b if x.key != "dealbase.v1.list.random"]
@@ -351,16 +418,35 @@ def collect_v2_cursors(server: Server, out: Path, budget_s: float, n_deals: int)
             continue
         out.write_text("\n".join(paths) + "\n")
         covered = len(cursors) * walk_limit
-        return (f"{len(paths)} cursors from walking limit={walk_limit} pages in {time.time() - t0:.0f} s, "
-                f"covering the first {min(covered, n_deals):,} of {n_deals:,} deals")
+        return (
+            f"{len(paths)} cursors from walking limit={walk_limit} pages in {time.time() - t0:.0f} s, "
+            f"covering the first {min(covered, n_deals):,} of {n_deals:,} deals"
+        )
     return ""
 
 
 def run_wrk(bench: Bench, server: Server, args, duration: float, wrk_core: int | None) -> dict:
-    env = dict(os.environ, BENCH_MODE=bench.mode, BENCH_PATH=bench.path, BENCH_LO=str(bench.lo),
-               BENCH_HI=str(bench.hi), BENCH_FILE=bench.file or "")
-    cmd = ["wrk", f"-t{args.threads}", f"-c{args.connections}", f"-d{duration:g}s", "--timeout",
-           f"{args.timeout:g}s", "-H", f"x-api-token: {server.token}", "-s", str(LUA), server.url]
+    env = dict(
+        os.environ,
+        BENCH_MODE=bench.mode,
+        BENCH_PATH=bench.path,
+        BENCH_LO=str(bench.lo),
+        BENCH_HI=str(bench.hi),
+        BENCH_FILE=bench.file or "",
+    )
+    cmd = [
+        "wrk",
+        f"-t{args.threads}",
+        f"-c{args.connections}",
+        f"-d{duration:g}s",
+        "--timeout",
+        f"{args.timeout:g}s",
+        "-H",
+        f"x-api-token: {server.token}",
+        "-s",
+        str(LUA),
+        server.url,
+    ]
     if wrk_core is not None:
         cmd = ["taskset", "-c", str(wrk_core), *cmd]
     ru0 = resource.getrusage(resource.RUSAGE_CHILDREN)
@@ -377,14 +463,20 @@ def run_wrk(bench: Bench, server: Server, args, duration: float, wrk_core: int |
     if line is None:
         res["problem"] = f"wrk exit {p.returncode}, no result line: {(p.stderr or p.stdout)[-500:]}"
         return res
-    w = json.loads(line[len("BENCH_JSON "):])
+    w = json.loads(line[len("BENCH_JSON ") :])
     secs = w["duration_us"] / 1e6
     lat = w["latency_us"]
     res.update(
-        requests=w["requests"], rps=w["requests"] / secs if secs else 0.0,
-        p50_ms=lat["p50"] / 1000, p75_ms=lat["p75"] / 1000, p90_ms=lat["p90"] / 1000,
-        p99_ms=lat["p99"] / 1000, p999_ms=lat["p999"] / 1000, max_ms=lat["max"] / 1000,
-        mean_ms=lat["mean"] / 1000, mb_per_s=w["bytes"] / secs / 1e6 if secs else 0.0,
+        requests=w["requests"],
+        rps=w["requests"] / secs if secs else 0.0,
+        p50_ms=lat["p50"] / 1000,
+        p75_ms=lat["p75"] / 1000,
+        p90_ms=lat["p90"] / 1000,
+        p99_ms=lat["p99"] / 1000,
+        p999_ms=lat["p999"] / 1000,
+        max_ms=lat["max"] / 1000,
+        mean_ms=lat["mean"] / 1000,
+        mb_per_s=w["bytes"] / secs / 1e6 if secs else 0.0,
         errors=w["errors"],
         server_cpu_pct=100 * (cpu1 - cpu0) / wall,
         wrk_cpu_pct=100 * ((ru1.ru_utime - ru0.ru_utime) + (ru1.ru_stime - ru0.ru_stime)) / wall,
@@ -400,10 +492,12 @@ def run_wrk(bench: Bench, server: Server, args, duration: float, wrk_core: int |
     elif w["requests"] == 0:
         res["problem"] = "no request completed"
     elif bad:
-        res["problem"] = (f"{w['errors']['status']} HTTP errors (status >= 400), "
-                          f"{res.get('non_2xx_3xx', 0)} non-2xx/3xx, {w['errors']['timeout']} timeouts, "
-                          f"socket errors connect/read/write {w['errors']['connect']}/"
-                          f"{w['errors']['read']}/{w['errors']['write']}")
+        res["problem"] = (
+            f"{w['errors']['status']} HTTP errors (status >= 400), "
+            f"{res.get('non_2xx_3xx', 0)} non-2xx/3xx, {w['errors']['timeout']} timeouts, "
+            f"socket errors connect/read/write {w['errors']['connect']}/"
+            f"{w['errors']['read']}/{w['errors']['write']}"
+        )
     return res
 
 
@@ -420,13 +514,23 @@ def summarise(b: Bench) -> dict:
     good = [r for r in b.runs if "rps" in r]
     problems = [f"round {r['round']}: {r['problem']}" for r in b.runs if r.get("problem")]
     s = {
-        "key": b.key, "label": b.label, "server": b.server, "path": b.path, "body_kb": (b.body_bytes or 0) / 1024,
-        "runs": b.runs, "problems": problems, "invalid": b.invalid, "note": b.note.strip(),
+        "key": b.key,
+        "label": b.label,
+        "server": b.server,
+        "path": b.path,
+        "body_kb": (b.body_bytes or 0) / 1024,
+        "runs": b.runs,
+        "problems": problems,
+        "invalid": b.invalid,
+        "note": b.note.strip(),
     }
-    for k in ("rps", "p50_ms", "p99_ms", "p999_ms", "server_cpu_pct", "wrk_cpu_pct", "machine_busy_200",
-              "mb_per_s"):
+    for k in ("rps", "p50_ms", "p99_ms", "p999_ms", "server_cpu_pct", "wrk_cpu_pct", "machine_busy_200", "mb_per_s"):
         s[k] = med([r.get(k) for r in good])
     s["rounds_rps"] = [r.get("rps") for r in b.runs]
+    errs = [r.get("errors") or {} for r in b.runs]
+    s["non_2xx_3xx_total"] = sum(r.get("non_2xx_3xx", 0) for r in b.runs)
+    s["timeouts_total"] = sum(e.get("timeout", 0) for e in errs)
+    s["socket_errors_total"] = sum(e.get("connect", 0) + e.get("read", 0) + e.get("write", 0) for e in errs)
     s["valid"] = bool(good) and not problems and not b.invalid and len(good) == len(b.runs)
     return s
 
@@ -434,18 +538,54 @@ def summarise(b: Bench) -> dict:
 RATIOS = [
     # (name, numerator, denominator, op, target, group)
     ("v2 get-by-id ÷ floor get-by-id", "dealbase.v2.get", "floor.get", ">=", 0.70, "target"),
-    ("v2 list-100 first page ÷ floor list-100 first page", "dealbase.v2.list.first", "floor.list.first", ">=", 0.60,
-     "target"),
-    ("v2 list-100 random cursor ÷ floor list-100 random cursor", "dealbase.v2.list.cursor", "floor.list.cursor", ">=",
-     0.60, "target"),
-    ("v1 list-100 start=0 ÷ floor list-100 first page", "dealbase.v1.list.start0", "floor.list.first", ">=", 0.60,
-     "target"),
-    ("v1 first page ÷ v1 deep page (req/s; ≤ 3 = deep no slower than 3×)", "dealbase.v1.list.start0",
-     "dealbase.v1.list.deep", "<=", 3.0, "target"),
-    ("v1 list-100 random start ÷ floor list-100 random cursor", "dealbase.v1.list.random", "floor.list.cursor", None,
-     None, "info"),
-    ("v2 get-by-id ÷ fixed get (CI guard ≥ 0.13, perf-baseline.md)", "dealbase.v2.get", "fixed.get", ">=", 0.13,
-     "fixed"),
+    (
+        "v2 list-100 first page ÷ floor list-100 first page",
+        "dealbase.v2.list.first",
+        "floor.list.first",
+        ">=",
+        0.60,
+        "target",
+    ),
+    (
+        "v2 list-100 random cursor ÷ floor list-100 random cursor",
+        "dealbase.v2.list.cursor",
+        "floor.list.cursor",
+        ">=",
+        0.60,
+        "target",
+    ),
+    (
+        "v1 list-100 start=0 ÷ floor list-100 first page",
+        "dealbase.v1.list.start0",
+        "floor.list.first",
+        ">=",
+        0.60,
+        "target",
+    ),
+    (
+        "v1 first page ÷ v1 deep page (req/s; ≤ 3 = deep no slower than 3×)",
+        "dealbase.v1.list.start0",
+        "dealbase.v1.list.deep",
+        "<=",
+        3.0,
+        "target",
+    ),
+    (
+        "v1 list-100 random start ÷ floor list-100 random cursor",
+        "dealbase.v1.list.random",
+        "floor.list.cursor",
+        None,
+        None,
+        "info",
+    ),
+    (
+        "v2 get-by-id ÷ fixed get (CI guard ≥ 0.13, perf-baseline.md)",
+        "dealbase.v2.get",
+        "fixed.get",
+        ">=",
+        0.13,
+        "fixed",
+    ),
     ("floor get-by-id ÷ fixed get", "floor.get", "fixed.get", None, None, "fixed"),
     ("v2 list-100 first page ÷ fixed list", "dealbase.v2.list.first", "fixed.list", None, None, "fixed"),
     ("v2 list-100 random cursor ÷ fixed list", "dealbase.v2.list.cursor", "fixed.list", None, None, "fixed"),
@@ -465,8 +605,11 @@ def compute_ratios(summ: dict[str, dict]) -> list[dict]:
         if not (a["valid"] and b["valid"]) or not a["rps"] or not b["rps"]:
             r["value"] = (a["rps"] / b["rps"]) if a["rps"] and b["rps"] else None
             r["verdict"] = "INVALID"
-            r["why"] = "; ".join(f"{x['key']}: " + (x["invalid"] or "; ".join(x["problems"]) or "no valid run")
-                                 for x in (a, b) if not x["valid"])
+            r["why"] = "; ".join(
+                f"{x['key']}: " + (x["invalid"] or "; ".join(x["problems"]) or "no valid run")
+                for x in (a, b)
+                if not x["valid"]
+            )
         else:
             r["value"] = a["rps"] / b["rps"]
             per_round = [x["rps"] / y["rps"] for x, y in zip(a["runs"], b["runs"]) if x.get("rps") and y.get("rps")]
@@ -480,10 +623,16 @@ def compute_ratios(summ: dict[str, dict]) -> list[dict]:
         out.append(r)
     g = summ.get("dealbase.v2.get")
     if g is not None:
-        r = {"name": "v2 get-by-id p99 latency (ms)", "numerator": "dealbase.v2.get", "denominator": None,
-             "op": "<", "target": 20.0, "group": "target", "value": g["p99_ms"]}
-        r["verdict"] = ("INVALID" if not g["valid"] or g["p99_ms"] is None
-                        else "PASS" if g["p99_ms"] < 20.0 else "FAIL")
+        r = {
+            "name": "v2 get-by-id p99 latency (ms)",
+            "numerator": "dealbase.v2.get",
+            "denominator": None,
+            "op": "<",
+            "target": 20.0,
+            "group": "target",
+            "value": g["p99_ms"],
+        }
+        r["verdict"] = "INVALID" if not g["valid"] or g["p99_ms"] is None else "PASS" if g["p99_ms"] < 20.0 else "FAIL"
         out.insert(1, r)
     return out
 
@@ -493,26 +642,33 @@ def fmt(v, spec=",.0f", none="–"):
 
 
 def print_report(summ: dict[str, dict], ratios: list[dict], args, meta: dict, notes: list[str]) -> None:
-    say("\n" + "=" * 132)
-    say(f"RESULTS: medians of {args.rounds} interleaved round(s) × {args.duration:g} s "
+    say("\n" + "=" * 150)
+    say(
+        f"RESULTS: medians of {args.rounds} interleaved round(s) × {args.duration:g} s "
         f"(+{args.warmup:g} s warm-up), wrk -t{args.threads} -c{args.connections}, server workers={args.workers}, "
-        f"{meta['deals']:,} deals")
-    say("=" * 132)
-    hdr = (f"{'config':<60} {'req/s':>8} {'p50 ms':>7} {'p99 ms':>7} {'KB/resp':>8} {'srv CPU%':>8} "
-           f"{'wrk CPU%':>8} {'busy/200':>8}  {'per round req/s':<24} status")
+        f"{meta['deals']:,} deals"
+    )
+    say("=" * 150)
+    hdr = (
+        f"{'config':<60} {'req/s':>8} {'p50 ms':>7} {'p99 ms':>7} {'KB/resp':>8} {'srv CPU%':>8} "
+        f"{'wrk CPU%':>8} {'busy/200':>8} {'non2xx/tmo/sock':>15}  {'per round req/s':<24} status"
+    )
     say(hdr)
     say("-" * len(hdr))
     for s in summ.values():
         rounds = " / ".join(fmt(x) for x in s["rounds_rps"])
         status = "ok" if s["valid"] else ("!!! INVALID" if s["invalid"] else "!!! ERRORS")
-        say(f"{s['label'][:60]:<60} {fmt(s['rps']):>8} {fmt(s['p50_ms'], '.1f'):>7} {fmt(s['p99_ms'], '.1f'):>7} "
+        errs = f"{s['non_2xx_3xx_total']}/{s['timeouts_total']}/{s['socket_errors_total']}"
+        say(
+            f"{s['label'][:60]:<60} {fmt(s['rps']):>8} {fmt(s['p50_ms'], '.1f'):>7} {fmt(s['p99_ms'], '.1f'):>7} "
             f"{fmt(s['body_kb'], '.1f'):>8} {fmt(s['server_cpu_pct']):>8} {fmt(s['wrk_cpu_pct']):>8} "
-            f"{fmt(s['machine_busy_200']):>8}  {rounds:<24} {status}")
+            f"{fmt(s['machine_busy_200']):>8} {errs:>15}  {rounds:<24} {status}"
+        )
     say()
     say(f"{'ratio (median req/s ÷ median req/s)':<72} {'value':>7}  {'target':<8} {'verdict':<8} per round")
     say("-" * 120)
     for r in ratios:
-        if r["group"] == "fixed" and not any(x["group"] == "fixed" for x in ratios[:ratios.index(r)]):
+        if r["group"] == "fixed" and not any(x["group"] == "fixed" for x in ratios[: ratios.index(r)]):
             say("  -- against the fixed (no database) baseline --")
         tgt = f"{r['op']} {r['target']:g}" if r["op"] else ""
         val = fmt(r["value"], ".1f" if "ms" in r["name"] else ".3f")
@@ -547,28 +703,62 @@ def main() -> int:
     ap.add_argument("--duration", type=float, default=10, help="seconds per measured run (default 10)")
     ap.add_argument("--warmup", type=float, default=2, help="seconds of warm-up before each run (default 2)")
     ap.add_argument("--rounds", type=int, default=3, help="interleaved rounds (default 3)")
-    ap.add_argument("--workers", type=int, default=1,
-                    help="server worker processes (default 1: pinned to core 0; >1: unpinned)")
+    ap.add_argument(
+        "--workers", type=int, default=1, help="server worker processes (default 1: pinned to core 0; >1: unpinned)"
+    )
     ap.add_argument("--connections", type=int, default=32)
     ap.add_argument("--threads", type=int, default=1, help="wrk threads (default 1)")
     ap.add_argument("--timeout", type=float, default=5, help="wrk request timeout, seconds (default 5)")
     ap.add_argument("--only", help="comma-separated config keys or globs, e.g. 'floor.*,dealbase.v2.get'")
-    ap.add_argument("--no-extra", dest="extra", action="store_false",
-                    help="skip the extra v1 random-start run (not a target, shows offset paging cost)")
+    ap.add_argument(
+        "--no-extra",
+        dest="extra",
+        action="store_false",
+        help="skip the extra v1 random-start run (not a target, shows offset paging cost)",
+    )
     ap.add_argument("--no-dealbase", action="store_true", help="baselines only")
     ap.add_argument("--deep-start", type=int, default=None, help="v1 deep page start (default 90%% of --deals)")
     ap.add_argument("--rebuild", action="store_true", help="rebuild the cached dataset")
-    ap.add_argument("--cursor-budget", type=float, default=120,
-                    help="seconds allowed for collecting v2 cursors (default 120)")
+    ap.add_argument(
+        "--cursor-budget", type=float, default=120, help="seconds allowed for collecting v2 cursors (default 120)"
+    )
     ap.add_argument("--server-core", type=int, default=0)
     ap.add_argument("--wrk-core", type=int, default=1)
     ap.add_argument("--no-pin", action="store_true", help="do not use taskset at all")
-    ap.add_argument("--dealbase-log-level", default=None,
-                    help="set DEALBASE_LOG_LEVEL for the server (default: leave the server's own default)")
-    ap.add_argument("--floor-fragment", action="store_true",
-                    help="floor passes stored JSON through as orjson.Fragment (a lower floor)")
+    ap.add_argument(
+        "--dealbase-log-level",
+        default=None,
+        help="set DEALBASE_LOG_LEVEL for the server (default: leave the server's own default)",
+    )
+    ap.add_argument(
+        "--floor-fragment",
+        action="store_true",
+        help="floor passes stored JSON through as orjson.Fragment (a lower floor)",
+    )
     ap.add_argument("--results-dir", default=str(RESULTS))
+    ap.add_argument("--report", metavar="JSON", help="print the report of an earlier results file and exit")
     args = ap.parse_args()
+
+    if args.report:
+        saved = json.loads(Path(args.report).read_text())
+        for s in saved["results"].values():  # files written before the error columns existed
+            s.setdefault("non_2xx_3xx_total", sum(r.get("non_2xx_3xx", 0) for r in s["runs"]))
+            s.setdefault("timeouts_total", sum((r.get("errors") or {}).get("timeout", 0) for r in s["runs"]))
+            s.setdefault(
+                "socket_errors_total",
+                sum(
+                    sum(v for k, v in (r.get("errors") or {}).items() if k in ("connect", "read", "write"))
+                    for r in s["runs"]
+                ),
+            )
+        print_report(
+            saved["results"],
+            saved["ratios"],
+            argparse.Namespace(**saved["args"]),
+            saved["dataset"],
+            saved.get("notes", []),
+        )
+        return 0
 
     if shutil.which("wrk") is None:
         say(WRK_MISSING)
@@ -588,15 +778,34 @@ def main() -> int:
         have_dealbase, help_text = dealbase_cli()
         if not have_dealbase:
             banner("`python -m dealbase serve --database-url …` is not available: measuring the baselines only")
-            notes.append("dealbase serve unavailable: " + help_text.strip().splitlines()[-1][:200] if help_text.strip()
-                         else "dealbase serve unavailable")
+            notes.append(
+                "dealbase serve unavailable: " + help_text.strip().splitlines()[-1][:200]
+                if help_text.strip()
+                else "dealbase serve unavailable"
+            )
 
     meta = dataset.build(args.deals, force=args.rebuild)
     token = meta["token"]
     db_url = meta["database_url"]
 
-    uvicorn = [PY, "-m", "uvicorn", "--app-dir", str(BENCH_DIR), "--host", "127.0.0.1", "--port", "{port}",
-               "--loop", "uvloop", "--http", "httptools", "--no-access-log", "--log-level", "warning"]
+    uvicorn = [
+        PY,
+        "-m",
+        "uvicorn",
+        "--app-dir",
+        str(BENCH_DIR),
+        "--host",
+        "127.0.0.1",
+        "--port",
+        "{port}",
+        "--loop",
+        "uvloop",
+        "--http",
+        "httptools",
+        "--no-access-log",
+        "--log-level",
+        "warning",
+    ]
     if args.workers > 1:
         uvicorn += ["--workers", str(args.workers)]
     base_env = dict(os.environ, BENCH_TOKEN=token, BENCH_DB=meta["db_path"])
@@ -612,8 +821,9 @@ def main() -> int:
             cmd += ["--workers", str(args.workers)]
         elif args.workers > 1:
             notes.append("dealbase serve has no --workers flag; DEALBASE_WORKERS is set instead")
-        env = dict(os.environ, DEALBASE_API_TOKEN=token, DEALBASE_WORKERS=str(args.workers),
-                   DEALBASE_DATABASE_URL=db_url)
+        env = dict(
+            os.environ, DEALBASE_API_TOKEN=token, DEALBASE_WORKERS=str(args.workers), DEALBASE_DATABASE_URL=db_url
+        )
         if args.dealbase_log_level:
             env["DEALBASE_LOG_LEVEL"] = args.dealbase_log_level
         servers["dealbase"] = Server("dealbase", cmd, env, "/api/v2/deals/1", token)
@@ -659,10 +869,12 @@ def main() -> int:
 
         todo = [b for b in benches if not b.invalid]
         per_run = args.warmup + args.duration + 1.5
-        say(f"\n{len(todo)} configs × {args.rounds} rounds × ~{per_run:.0f} s ≈ "
+        say(
+            f"\n{len(todo)} configs × {args.rounds} rounds × ~{per_run:.0f} s ≈ "
             f"{len(todo) * args.rounds * per_run / 60:.1f} min of load "
             f"(server core {server_core if server_core is not None else 'unpinned'}, "
-            f"wrk core {wrk_core if wrk_core is not None else 'unpinned'})\n")
+            f"wrk core {wrk_core if wrk_core is not None else 'unpinned'})\n"
+        )
         step = max(1, math.ceil(len(todo) / max(1, args.rounds)))
         for rnd in range(args.rounds):
             shift = (rnd * step) % max(1, len(todo))
@@ -679,10 +891,12 @@ def main() -> int:
                 res["round"] = rnd + 1
                 b.runs.append(res)
                 if "rps" in res:
-                    say(f"  {b.key:<28} {res['rps']:>9,.0f} req/s  p50 {res['p50_ms']:6.1f} ms  "
+                    say(
+                        f"  {b.key:<28} {res['rps']:>9,.0f} req/s  p50 {res['p50_ms']:6.1f} ms  "
                         f"p99 {res['p99_ms']:7.1f} ms  srv {res['server_cpu_pct']:4.0f}%  wrk {res['wrk_cpu_pct']:3.0f}%"
-                        f"  busy {res['machine_busy_200']:4.0f}/200" + (f"   !!! {res['problem']}" if res.get("problem")
-                                                                        else ""))
+                        f"  busy {res['machine_busy_200']:4.0f}/200"
+                        + (f"   !!! {res['problem']}" if res.get("problem") else "")
+                    )
                 else:
                     say(f"  {b.key:<28} !!! {res.get('problem')}")
     except KeyboardInterrupt:
@@ -701,14 +915,21 @@ def main() -> int:
     out = {
         "started_at": started_at,
         "args": vars(args),
-        "machine": {"nproc": NPROC, "platform": platform.platform(), "loadavg_at_end": os.getloadavg(),
-                    "python": platform.python_version(), "sqlite": sqlite3.sqlite_version,
-                    "wrk": tool_version(["wrk", "--version"]),
-                    "uvicorn": tool_version([PY, "-m", "uvicorn", "--version"]),
-                    "pinning": {"server_core": server_core, "wrk_core": wrk_core}},
+        "machine": {
+            "nproc": NPROC,
+            "platform": platform.platform(),
+            "loadavg_at_end": os.getloadavg(),
+            "python": platform.python_version(),
+            "sqlite": sqlite3.sqlite_version,
+            "wrk": tool_version(["wrk", "--version"]),
+            "uvicorn": tool_version([PY, "-m", "uvicorn", "--version"]),
+            "pinning": {"server_core": server_core, "wrk_core": wrk_core},
+        },
         "dataset": {k: v for k, v in meta.items() if k != "deal_columns_filled"},
         "servers": {k: {"cmd": v.cmd, "error": v.error, "log": str(v.log_path)} for k, v in servers.items()},
-        "results": summ, "ratios": ratios, "notes": notes,
+        "results": summ,
+        "ratios": ratios,
+        "notes": notes,
     }
     rdir = Path(args.results_dir)
     rdir.mkdir(parents=True, exist_ok=True)

@@ -103,7 +103,9 @@ def engine(database_url):
 @pytest.fixture
 def company(engine) -> Company:
     with engine.connect().execution_options(dealbase_write=True) as conn:
-        made = create_company(conn, name="Acme", domain="acme", admin_name="Ada Admin", admin_email="ada@acme.test", token=TOKEN)
+        made = create_company(
+            conn, name="Acme", domain="acme", admin_name="Ada Admin", admin_email="ada@acme.test", token=TOKEN
+        )
         conn.commit()
     return made
 
@@ -111,7 +113,14 @@ def company(engine) -> Company:
 @pytest.fixture
 def other_company(engine, company) -> Company:
     with engine.connect().execution_options(dealbase_write=True) as conn:
-        made = create_company(conn, name="Rival", domain="rival", admin_name="Rita Rival", admin_email="rita@rival.test", token=OTHER_TOKEN)
+        made = create_company(
+            conn,
+            name="Rival",
+            domain="rival",
+            admin_name="Rita Rival",
+            admin_email="rita@rival.test",
+            token=OTHER_TOKEN,
+        )
         conn.commit()
     return made
 
@@ -124,9 +133,18 @@ class Api:
         self.token = token
         self.check_schema = check_schema
 
-    def request(self, method: str, url: str, *, json: Any = None, params: dict | None = None,
-                headers: dict | None = None, content: bytes | str | None = None, data: dict | None = None,
-                token: bool = True):
+    def request(
+        self,
+        method: str,
+        url: str,
+        *,
+        json: Any = None,
+        params: dict | None = None,
+        headers: dict | None = None,
+        content: bytes | str | None = None,
+        data: dict | None = None,
+        token: bool = True,
+    ):
         headers = dict(headers or {})
         if token and self.token:
             headers.setdefault("x-api-token", self.token)

@@ -3,10 +3,10 @@
 from __future__ import annotations
 
 import pytest
+from factories import error, make_deal
 from sqlalchemy import func, select
 
 from dealbase.store.tables import change_events, deals, organizations, persons
-from factories import error, make_deal
 
 INJECTION = "id; DROP TABLE deals; --"
 
@@ -25,15 +25,33 @@ CASES = [
     ("POST", "/api/v2/deals", {"json": {"title": "x", "org_id": -1}}, 400, "org_id"),
     ("POST", "/api/v2/deals", {"json": {"title": "x", "status": "maybe"}}, 400, "status"),
     ("POST", "/api/v2/deals", {"json": {"title": "x", "currency": "XXY"}}, 400, "currency"),
-    ("POST", "/api/v2/deals", {"json": {"title": "x", "expected_close_date": "2024-13-45"}}, 400, "expected_close_date"),
+    (
+        "POST",
+        "/api/v2/deals",
+        {"json": {"title": "x", "expected_close_date": "2024-13-45"}},
+        400,
+        "expected_close_date",
+    ),
     ("POST", "/api/v2/deals", {"json": {"title": "x", "probability": 101}}, 400, "probability"),
     ("POST", "/api/v2/deals", {"json": {"title": "x", "label_ids": ["a"]}}, 400, "label_ids"),
     ("POST", "/api/v2/deals", {"json": {"title": "x", "custom_fields": {"abc": 1}}}, 400, "custom_fields"),
     ("POST", "/api/v2/deals", {"json": {"title": "x" * 256}}, 400, "title"),
     ("POST", "/api/v2/deals", {"json": {"title": "x", "value": 1e300}}, 400, "value"),
     ("POST", "/api/v2/deals", {"json": ["title"]}, 400, "object"),
-    ("POST", "/api/v2/deals", {"content": b'{"title": "x",', "headers": {"content-type": "application/json"}}, 400, "JSON"),
-    ("POST", "/api/v2/deals", {"content": b"title=x", "headers": {"content-type": "application/x-www-form-urlencoded"}}, 400, "content type"),
+    (
+        "POST",
+        "/api/v2/deals",
+        {"content": b'{"title": "x",', "headers": {"content-type": "application/json"}},
+        400,
+        "JSON",
+    ),
+    (
+        "POST",
+        "/api/v2/deals",
+        {"content": b"title=x", "headers": {"content-type": "application/x-www-form-urlencoded"}},
+        400,
+        "content type",
+    ),
     ("POST", "/api/v2/persons", {"json": {"name": "x", "emails": "a@b.test"}}, 400, "emails"),
     ("POST", "/api/v2/persons", {"json": {"name": "x", "emails": [{"value": "a", "primary": "yes"}]}}, 400, "primary"),
     ("POST", "/api/v2/organizations", {"json": {"name": "x", "address": "Main St"}}, 400, "address"),
@@ -65,7 +83,10 @@ CASES = [
 
 def _counts(engine) -> tuple[int, ...]:
     with engine.connect() as conn:
-        return tuple(conn.execute(select(func.count()).select_from(t)).scalar() for t in (deals, persons, organizations, change_events))
+        return tuple(
+            conn.execute(select(func.count()).select_from(t)).scalar()
+            for t in (deals, persons, organizations, change_events)
+        )
 
 
 @pytest.mark.parametrize("method,url,kwargs,status,words", CASES, ids=[f"{c[0]} {c[1]} {c[2]}"[:90] for c in CASES])

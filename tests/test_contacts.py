@@ -9,7 +9,10 @@ def test_person_with_several_emails_and_phones(api):
     person = make_person(
         api,
         name="Grace Hopper",
-        emails=[{"value": "grace@navy.test", "label": "work"}, {"value": "g@home.test", "label": "home", "primary": True}],
+        emails=[
+            {"value": "grace@navy.test", "label": "work"},
+            {"value": "g@home.test", "label": "home", "primary": True},
+        ],
         phones=[{"value": "+1 555 0100"}, {"value": "+1 555 0101", "label": "mobile"}],
     )
     assert person["first_name"] == "Grace" and person["last_name"] == "Hopper"
@@ -35,7 +38,9 @@ def test_person_name_from_parts_and_required(api):
 
 
 def test_v1_person_takes_plain_email_strings(api):
-    got = data(api.post("/v1/persons", json={"name": "Ada", "email": ["ada@a.test", "ada@b.test"], "phone": "123"}), 201)
+    got = data(
+        api.post("/v1/persons", json={"name": "Ada", "email": ["ada@a.test", "ada@b.test"], "phone": "123"}), 201
+    )
     assert [e["value"] for e in got["email"]] == ["ada@a.test", "ada@b.test"]
     assert got["email"][0]["primary"] is True and got["phone"][0]["value"] == "123"
     v2 = data(api.get(f"/api/v2/persons/{got['id']}"))
@@ -91,3 +96,19 @@ def test_person_update_and_delete(api):
     assert put["phone"] == [{"label": "work", "value": "999", "primary": True}]
     assert data(api.delete(f"/v1/persons/{person['id']}")) == {"id": person["id"]}
     assert data(api.get(f"/api/v2/persons/{person['id']}"))["is_deleted"] is True
+
+
+def test_v2_include_fields_gives_real_deal_counts(api):
+    org = make_org(api)
+    person = make_person(api, org_id=org["id"])
+    make_deal(api, person_id=person["id"], org_id=org["id"])
+    lost = make_deal(api, person_id=person["id"])
+    data(api.patch(f"/api/v2/deals/{lost['id']}", json={"status": "lost"}))
+    got = data(
+        api.get(f"/api/v2/persons/{person['id']}", params={"include_fields": "open_deals_count,lost_deals_count"})
+    )
+    assert got["open_deals_count"] == 1 and got["lost_deals_count"] == 1 and "won_deals_count" not in got
+    orgs = data(api.get("/api/v2/organizations", params={"include_fields": "people_count,open_deals_count"}))
+    assert orgs[0]["people_count"] == 1 and orgs[0]["open_deals_count"] == 1
+    assert "people_count" not in data(api.get(f"/api/v2/organizations/{org['id']}"))
+    assert "include_fields" in error(api.get("/api/v2/persons", params={"include_fields": "secret_column"}), 400)

@@ -172,9 +172,7 @@ def request_urls(api: str, method: str, path: str) -> list[str]:
     return [prefix + filled for prefix in PREFIXES[api]]
 
 
-def assert_unimplemented_answer_501(
-    client: Any, implemented: Iterable[tuple[str, str]] | None = None
-) -> list[str]:
+def assert_unimplemented_answer_501(client: Any, implemented: Iterable[tuple[str, str]] | None = None) -> list[str]:
     """Every operation without a handler must answer 501 ``{"success": false, "error": "Not implemented"}``.
 
     ``client`` needs ``.request(method, url)`` returning an object with ``.status_code``

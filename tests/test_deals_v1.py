@@ -12,7 +12,15 @@ V1_TIME = re.compile(r"^\d{4}-\d{2}-\d{2} \d{2}:\d{2}:\d{2}$")
 def test_v1_sees_a_v2_deal_in_the_v1_shape(api):
     org = make_org(api, name="Globex")
     person = make_person(api, name="Hank Scorpio", org_id=org["id"], emails=[{"value": "hank@globex.test"}])
-    deal = make_deal(api, title="Hammock district", value=2300, currency="EUR", person_id=person["id"], org_id=org["id"], label_ids=[2, 3])
+    deal = make_deal(
+        api,
+        title="Hammock district",
+        value=2300,
+        currency="EUR",
+        person_id=person["id"],
+        org_id=org["id"],
+        label_ids=[2, 3],
+    )
     body = api.get(f"/v1/deals/{deal['id']}").json()
     got = body["data"]
     assert got["id"] == deal["id"] and got["title"] == "Hammock district"
@@ -54,7 +62,12 @@ def test_v1_offset_paging(api):
     ids = [make_deal(api)["id"] for _ in range(5)]
     first = api.get("/v1/deals", params={"start": 0, "limit": 2}).json()
     assert [d["id"] for d in first["data"]] == ids[:2]
-    assert first["additional_data"]["pagination"] == {"start": 0, "limit": 2, "more_items_in_collection": True, "next_start": 2}
+    assert first["additional_data"]["pagination"] == {
+        "start": 0,
+        "limit": 2,
+        "more_items_in_collection": True,
+        "next_start": 2,
+    }
     last = api.get("/v1/deals", params={"start": 4, "limit": 2}).json()
     assert [d["id"] for d in last["data"]] == ids[4:]
     assert last["additional_data"]["pagination"] == {"start": 4, "limit": 2, "more_items_in_collection": False}

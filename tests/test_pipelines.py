@@ -37,7 +37,9 @@ def test_stage_needs_an_existing_pipeline(api, other_api):
 def test_v1_pipeline_and_stage_crud(api):
     made = data(api.post("/v1/pipelines", json={"name": "Renewals", "deal_probability": 1}))
     assert made["name"] == "Renewals" and made["deal_probability"] is True
-    stage = data(api.post("/v1/stages", json={"name": "Call", "pipeline_id": made["id"], "rotten_flag": 1, "rotten_days": 3}))
+    stage = data(
+        api.post("/v1/stages", json={"name": "Call", "pipeline_id": made["id"], "rotten_flag": 1, "rotten_days": 3})
+    )
     assert stage["rotten_flag"] is True and stage["rotten_days"] == 3
     renamed = data(api.put(f"/v1/stages/{stage['id']}", json={"name": "Phone call"}))
     assert renamed["name"] == "Phone call"

@@ -279,8 +279,7 @@ def test_skips_cleanly_without_specs(tmp_path: Path):
     """With no spec directory every spec test skips (with the reason) instead of failing."""
     env = {**os.environ, "DEALBASE_SPEC_DIR": str(tmp_path / "absent")}
     result = subprocess.run(
-        [sys.executable, "-m", "pytest", __file__, "-q", "-rs", "-p", "no:cacheprovider",
-         "-k", "not skips_cleanly"],
+        [sys.executable, "-m", "pytest", __file__, "-q", "-rs", "-p", "no:cacheprovider", "-k", "not skips_cleanly"],
         cwd=Path(__file__).resolve().parent.parent,
         env=env,
         capture_output=True,

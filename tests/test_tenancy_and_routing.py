@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import pytest
-
 from factories import data, error, make_deal, make_org, make_person, make_pipeline
 
 
@@ -31,8 +30,14 @@ def test_another_companys_data_is_never_reachable(api, other_api):
     person = make_person(api)
     org = make_org(api)
     pipeline = make_pipeline(api)
-    for url in (f"/api/v2/deals/{deal['id']}", f"/v1/deals/{deal['id']}", f"/api/v2/persons/{person['id']}",
-                f"/v1/organizations/{org['id']}", f"/api/v2/pipelines/{pipeline['id']}", "/v1/stages/1"):
+    for url in (
+        f"/api/v2/deals/{deal['id']}",
+        f"/v1/deals/{deal['id']}",
+        f"/api/v2/persons/{person['id']}",
+        f"/v1/organizations/{org['id']}",
+        f"/api/v2/pipelines/{pipeline['id']}",
+        "/v1/stages/1",
+    ):
         error(other_api.get(url), 404)
     error(other_api.patch(f"/api/v2/deals/{deal['id']}", json={"title": "mine now"}), 404)
     error(other_api.put(f"/v1/deals/{deal['id']}", json={"title": "mine now"}), 404)
@@ -54,7 +59,9 @@ def test_unknown_route_is_404_and_wrong_method_405(api):
     error(api.request("PATCH", "/v1/deals/1", json={}), 405)
 
 
-@pytest.mark.parametrize("method,url", [("GET", "/api/v2/activities"), ("POST", "/v1/webhooks"), ("GET", "/v1/recents")])
+@pytest.mark.parametrize(
+    "method,url", [("GET", "/api/v2/activities"), ("POST", "/v1/webhooks"), ("GET", "/v1/recents")]
+)
 def test_unbuilt_operations_answer_501(api, method, url):
     response = api.request(method, url, json={} if method == "POST" else None)
     assert error(response, 501) == "Not implemented"

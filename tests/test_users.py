@@ -23,7 +23,9 @@ def test_users_list_and_get(api, other_api):
 def test_currencies(api):
     currencies = data(api.get("/v1/currencies"))
     by_code = {c["code"]: c for c in currencies}
-    assert by_code["EUR"]["name"] == "Euro" and by_code["EUR"]["symbol"] == "€" and by_code["EUR"]["decimal_points"] == 2
+    assert (
+        by_code["EUR"]["name"] == "Euro" and by_code["EUR"]["symbol"] == "€" and by_code["EUR"]["decimal_points"] == 2
+    )
     assert by_code["JPY"]["decimal_points"] == 0
     found = data(api.get("/v1/currencies", params={"term": "dollar"}))
     assert "USD" in {c["code"] for c in found} and "EUR" not in {c["code"] for c in found}

@@ -107,7 +107,10 @@ def ensure_company(engine: Engine, settings: Settings) -> Company | None:
             known = conn.execute(select(api_tokens.c.token).where(api_tokens.c.token == settings.api_token)).scalar()
             if known is None:
                 admin = conn.execute(
-                    select(users.c.id).where(users.c.company_id == first, users.c.is_admin.is_(True)).order_by(users.c.id).limit(1)
+                    select(users.c.id)
+                    .where(users.c.company_id == first, users.c.is_admin.is_(True))
+                    .order_by(users.c.id)
+                    .limit(1)
                 ).scalar_one()
                 conn.execute(
                     insert(api_tokens).values(token=settings.api_token, user_id=admin, company_id=first, add_time=now())

@@ -25,29 +25,40 @@ def _settings(**overrides) -> Settings:
 
 @app.command()
 def serve(
-    host: Annotated[str | None, typer.Option(help="Address to listen on. (env DEALBASE_HOST; default 127.0.0.1)")] = None,
+    host: Annotated[
+        str | None, typer.Option(help="Address to listen on. (env DEALBASE_HOST; default 127.0.0.1)")
+    ] = None,
     port: Annotated[int | None, typer.Option(help="Port to listen on. (env DEALBASE_PORT; default 8000)")] = None,
     database_url: Annotated[
         str | None,
-        typer.Option(help="SQLAlchemy URL: sqlite:///file.db or postgresql://user@host/db. (env DEALBASE_DATABASE_URL; default sqlite:///dealbase.db)"),
+        typer.Option(
+            help="SQLAlchemy URL: sqlite:///file.db or postgresql://user@host/db. (env DEALBASE_DATABASE_URL; default sqlite:///dealbase.db)"
+        ),
     ] = None,
     workers: Annotated[int | None, typer.Option(help="Worker processes. (env DEALBASE_WORKERS; default 1)")] = None,
     api_token: Annotated[
         str | None, typer.Option(help="The admin's API token on first start. (env DEALBASE_API_TOKEN; default random)")
     ] = None,
-    company_name: Annotated[str | None, typer.Option(help="Company made on first start. (env DEALBASE_COMPANY_NAME)")] = None,
+    company_name: Annotated[
+        str | None, typer.Option(help="Company made on first start. (env DEALBASE_COMPANY_NAME)")
+    ] = None,
     company_domain: Annotated[
         str | None, typer.Option(help="Its company domain (users/me, e-mail addresses). (env DEALBASE_COMPANY_DOMAIN)")
     ] = None,
     admin_name: Annotated[str | None, typer.Option(help="The first admin's name. (env DEALBASE_ADMIN_NAME)")] = None,
-    admin_email: Annotated[str | None, typer.Option(help="The first admin's e-mail. (env DEALBASE_ADMIN_EMAIL)")] = None,
+    admin_email: Annotated[
+        str | None, typer.Option(help="The first admin's e-mail. (env DEALBASE_ADMIN_EMAIL)")
+    ] = None,
     default_currency: Annotated[
-        str | None, typer.Option(help="The first admin's default currency. (env DEALBASE_DEFAULT_CURRENCY; default USD)")
+        str | None,
+        typer.Option(help="The first admin's default currency. (env DEALBASE_DEFAULT_CURRENCY; default USD)"),
     ] = None,
     max_body_bytes: Annotated[
         int | None, typer.Option(help="Largest request body accepted. (env DEALBASE_MAX_BODY_BYTES; default 1 MiB)")
     ] = None,
-    log_level: Annotated[str | None, typer.Option(help="Server log level. (env DEALBASE_LOG_LEVEL; default info)")] = None,
+    log_level: Annotated[
+        str | None, typer.Option(help="Server log level. (env DEALBASE_LOG_LEVEL; default info)")
+    ] = None,
 ) -> None:
     """Run the API server (migrating the database first).
 

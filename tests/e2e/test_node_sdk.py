@@ -182,9 +182,7 @@ def server(database_url: str, tmp_path: Path):
         "--database-url", database_url,
     ]  # fmt: skip
     log = open(log_path, "w+b")  # noqa: SIM115 - closed below
-    proc = subprocess.Popen(
-        cmd, cwd=tmp_path, env=env, stdout=log, stderr=subprocess.STDOUT, start_new_session=True
-    )
+    proc = subprocess.Popen(cmd, cwd=tmp_path, env=env, stdout=log, stderr=subprocess.STDOUT, start_new_session=True)
 
     def output() -> str:
         log.flush()

@@ -421,8 +421,7 @@ def _ensure_dir(path: Path) -> None:
         pytest_cache.mkdir(parents=True, exist_ok=True)
         (pytest_cache / ".gitignore").write_text("# Created by pytest automatically.\n*\n")
         (pytest_cache / "CACHEDIR.TAG").write_text(
-            "Signature: 8a477f597d28d172789f06886806bc55\n"
-            "# This file is a cache directory tag created by pytest.\n"
+            "Signature: 8a477f597d28d172789f06886806bc55\n# This file is a cache directory tag created by pytest.\n"
         )
     path.mkdir(parents=True, exist_ok=True)
 
@@ -481,9 +480,7 @@ def _segment_matcher(segment: str) -> tuple[bool, Any]:
         return True, segment
     if _PARAM_SEGMENT.fullmatch(segment):
         return False, None
-    pattern = "".join(
-        "[^/]+" if i % 2 else re.escape(part) for i, part in enumerate(_PARAM_SEGMENT.split(segment))
-    )
+    pattern = "".join("[^/]+" if i % 2 else re.escape(part) for i, part in enumerate(_PARAM_SEGMENT.split(segment)))
     return False, re.compile(pattern)
 
 
@@ -588,10 +585,7 @@ def param_is_uuid(path: str, name: str) -> bool:
 
 def fill_path(path: str, value: str = "1") -> str:
     """``path`` with every ``{param}`` replaced by ``value``, or a UUID where one is due."""
-    return _PARAM_SEGMENT.sub(
-        lambda m: SAMPLE_UUID if param_is_uuid(path, m.group(1)) else value, path
-    )
-
+    return _PARAM_SEGMENT.sub(lambda m: SAMPLE_UUID if param_is_uuid(path, m.group(1)) else value, path)
 
 
 def split_url(url: str) -> tuple[str, str] | None:
@@ -751,21 +745,15 @@ def validate_response(method: str, url: str, status: int, body: Any) -> None:
     resp = response_spec(op, status)
     if resp is None:
         if status >= 400:
-            validate_error_envelope(
-                body, status, f"{request} -> {op.describe()}, undocumented error "
-            )
+            validate_error_envelope(body, status, f"{request} -> {op.describe()}, undocumented error ")
             return
         documented = ", ".join(sorted(op.responses)) or "none"
         raise AssertionError(
-            f"{request} -> {status}: {op.describe()} does not document status {status} "
-            f"(documented: {documented})"
+            f"{request} -> {status}: {op.describe()} does not document status {status} (documented: {documented})"
         )
     if resp.schema is None:
         return  # no JSON content documented (file download, HTML): nothing to check here
-    headline = (
-        f"{request} -> {status}: response body does not conform to {op.describe()}, "
-        f"response '{resp.status}'"
-    )
+    headline = f"{request} -> {status}: response body does not conform to {op.describe()}, response '{resp.status}'"
     _check(_response_validator(op, resp), body, headline)
 
 

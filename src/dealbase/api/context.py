@@ -76,7 +76,9 @@ class Ctx:
         values = self.query.get(name)
         return values[-1] if values else None
 
-    def int_param(self, name: str, default: int | None = None, minimum: int | None = None, maximum: int | None = None) -> int | None:
+    def int_param(
+        self, name: str, default: int | None = None, minimum: int | None = None, maximum: int | None = None
+    ) -> int | None:
         raw = self.raw(name)
         if raw is None or raw == "":
             return default

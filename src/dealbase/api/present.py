@@ -88,7 +88,9 @@ def _v1_plan(entity: Entity) -> _Plan:
     return _plan(entity, "v1")
 
 
-def v2(entity: Entity, row: Row, include: frozenset[str] = frozenset(), custom_keys: frozenset[str] | None = None) -> dict[str, Any]:
+def v2(
+    entity: Entity, row: Row, include: frozenset[str] = frozenset(), custom_keys: frozenset[str] | None = None
+) -> dict[str, Any]:
     plan = _v2_plan(entity)
     out = {key: row[column] for key, column in plan.plain}
     for key, column, convert, if_null in plan.converted:

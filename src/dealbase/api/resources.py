@@ -62,7 +62,9 @@ def related_objects(refs: dict[str, dict[int, dict[str, Any]]]) -> dict[str, Any
     return {name: {str(i): obj for i, obj in objs.items()} for name, objs in refs.items() if objs}
 
 
-def render_v1(ctx: Ctx, entity: Entity, rows: Sequence[Row], inflate: bool = True) -> tuple[list[dict[str, Any]], dict[str, Any]]:
+def render_v1(
+    ctx: Ctx, entity: Entity, rows: Sequence[Row], inflate: bool = True
+) -> tuple[list[dict[str, Any]], dict[str, Any]]:
     """v1 objects and their ``related_objects``; ``inflate=False`` keeps references as plain ids."""
     refs = v1_refs(ctx, entity, rows) if inflate else {}
     items = [present.v1(entity, row, refs) for row in rows]
@@ -73,6 +75,9 @@ def render_v1(ctx: Ctx, entity: Entity, rows: Sequence[Row], inflate: bool = Tru
 
 def render_v2(ctx: Ctx, entity: Entity, rows: Sequence[Row]) -> list[dict[str, Any]]:
     include = frozenset(ctx.list_param("include_fields") or ())
+    unknown = include - set(entity.include_v2)
+    if unknown:
+        raise BadRequest(f"Invalid 'include_fields' parameter: unknown field(s) {', '.join(sorted(unknown))}")
     custom = ctx.list_param("custom_fields", maximum=15)
     custom_keys = frozenset(custom) if custom is not None else None
     items = [present.v2(entity, row, include, custom_keys) for row in rows]
@@ -170,7 +175,9 @@ def v1_sort(ctx: Ctx, entity: Entity) -> list[ColumnElement]:
     return order
 
 
-def list_v1(ctx: Ctx, entity: Entity, where: list[ColumnElement], *, limit_max: int = 500, inflate: bool = True) -> Reply:
+def list_v1(
+    ctx: Ctx, entity: Entity, where: list[ColumnElement], *, limit_max: int = 500, inflate: bool = True
+) -> Reply:
     """A v1 list page: ``start``/``limit``, ``additional_data.pagination``, ``data: null`` when empty."""
     start = ctx.int_param("start", 0, minimum=0)
     limit = ctx.page_limit(100, limit_max)

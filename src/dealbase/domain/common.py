@@ -109,3 +109,49 @@ EMPTY_ACTIVITY = {
     "last_activity_id": None,
     "last_activity_date": None,
 }
+
+
+def contact_include_fields(
+    ctx, rows, items, include: frozenset[str], column: str, *, people: dict[int, int] | None = None
+) -> None:
+    """v2 ``include_fields`` of persons and organizations: deal counts and the like."""
+    if not include:
+        return
+    counts = deal_counts(ctx.conn, ctx.company_id, column, (r["id"] for r in rows))
+    for row, item in zip(rows, items):
+        values = {
+            **counts_block(counts.get(row["id"])),
+            **EMPTY_ACTIVITY,
+            "participant_open_deals_count": 0,
+            "participant_closed_deals_count": 0,
+            "last_incoming_mail_time": None,
+            "last_outgoing_mail_time": None,
+            "smart_bcc_email": f"{ctx.settings.company_domain}@pipedrivemail.com",
+        }
+        if people is not None:
+            values["people_count"] = people.get(row["id"], 0)
+        for key in include:
+            if key in values:
+                item[key] = values[key]
+
+
+CONTACT_INCLUDE = (
+    "next_activity_id",
+    "last_activity_id",
+    "open_deals_count",
+    "related_open_deals_count",
+    "closed_deals_count",
+    "related_closed_deals_count",
+    "email_messages_count",
+    "activities_count",
+    "done_activities_count",
+    "undone_activities_count",
+    "files_count",
+    "notes_count",
+    "followers_count",
+    "won_deals_count",
+    "related_won_deals_count",
+    "lost_deals_count",
+    "related_lost_deals_count",
+    "smart_bcc_email",
+)

@@ -57,7 +57,10 @@ def _place(ctx, values: dict[str, Any], old: dict[str, Any] | None, stamp: str) 
         values["stage_id"] = stage["id"]
     elif old is None:
         pipeline = repo.first(
-            ctx.conn, pipelines, ctx.company_id, pipelines.c.is_deleted.is_(False),
+            ctx.conn,
+            pipelines,
+            ctx.company_id,
+            pipelines.c.is_deleted.is_(False),
             order_by=[pipelines.c.order_nr, pipelines.c.id],
         )
         stage = _first_stage(ctx, pipeline["id"]) if pipeline else None
@@ -195,7 +198,13 @@ def v2_extra(ctx, rows, items, include) -> None:
         for key in COUNT_FIELDS:
             if key in include:
                 item[key] = 1 if key == "participants_count" and row["person_id"] else 0
-        for key in ("next_activity_id", "last_activity_id", "last_incoming_mail_time", "last_outgoing_mail_time"):
+        for key in (
+            "next_activity_id",
+            "last_activity_id",
+            "last_incoming_mail_time",
+            "last_outgoing_mail_time",
+            "source_lead_id",
+        ):
             if key in include:
                 item[key] = None
         if "smart_bcc_email" in include:
@@ -244,6 +253,16 @@ DEAL = register(
             Field("acv", "num", column=None),
         ],
         filters=FILTERS,
+        include_v2=COUNT_FIELDS
+        + (
+            "next_activity_id",
+            "last_activity_id",
+            "first_won_time",
+            "last_incoming_mail_time",
+            "last_outgoing_mail_time",
+            "smart_bcc_email",
+            "source_lead_id",
+        ),
         sort_v2=("id", "update_time", "add_time"),
         sort_v1=("id", "title", "value", "add_time", "update_time", "stage_id", "status", "expected_close_date"),
         rules=rules,

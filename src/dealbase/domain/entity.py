@@ -69,6 +69,8 @@ class Entity:
     v2_extra: Hook | None = None
     # Compact shape used in v1 ``related_objects`` and in inflated references.
     v1_related: Hook | None = None
+    # Values v2's ``include_fields`` accepts for this entity.
+    include_v2: tuple[str, ...] = ()
     # The status a create answers with, as each version's spec gives it.
     created_v1: int = 200
     created_v2: int = 200

@@ -5,7 +5,14 @@ from __future__ import annotations
 from typing import Any
 
 from dealbase.api.errors import BadRequest
-from dealbase.domain.common import EMPTY_ACTIVITY, counts_block, deal_counts, first_label
+from dealbase.domain.common import (
+    CONTACT_INCLUDE,
+    EMPTY_ACTIVITY,
+    contact_include_fields,
+    counts_block,
+    deal_counts,
+    first_label,
+)
 from dealbase.domain.entity import Entity, Field
 from dealbase.domain.registry import register
 from dealbase.store import repository as repo
@@ -67,6 +74,9 @@ def v2_extra(ctx, rows, items, include) -> None:
     for row, item in zip(rows, items):
         address = {part: row[f"address_{part}"] for part in ADDRESS_PARTS}
         item["address"] = {"value": row["address"], **address} if row["address"] or any(address.values()) else None
+    if include:
+        people = repo.live_counts(ctx.conn, persons, ctx.company_id, "org_id", (r["id"] for r in rows))
+        contact_include_fields(ctx, rows, items, include, "org_id", people=people)
 
 
 def v1_extra(ctx, rows, items) -> None:
@@ -130,6 +140,7 @@ ORGANIZATION = register(
             Field("label_ids", "ids"),
         ],
         filters={"owner_id": "owner_id"},
+        include_v2=CONTACT_INCLUDE + ("people_count",),
         sort_v2=("id", "update_time", "add_time"),
         sort_v1=("id", "name", "add_time", "update_time"),
         rules=rules,

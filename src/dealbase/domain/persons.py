@@ -7,10 +7,16 @@ from typing import Any
 import orjson
 
 from dealbase.api.errors import BadRequest
-from dealbase.domain.common import EMPTY_ACTIVITY, counts_block, deal_counts, first_label
+from dealbase.domain.common import (
+    CONTACT_INCLUDE,
+    EMPTY_ACTIVITY,
+    contact_include_fields,
+    counts_block,
+    deal_counts,
+    first_label,
+)
 from dealbase.domain.entity import Entity, Field
 from dealbase.domain.registry import register
-from dealbase.store import repository as repo
 from dealbase.store.tables import organizations, users
 from dealbase.store.tables import persons as table
 
@@ -125,6 +131,8 @@ def v2_extra(ctx, rows, items, include) -> None:
     for item in items:
         item["emails"] = item["emails"] or []
         item["phones"] = item["phones"] or []
+    # marketing_status and doi_status need the marketing add-on, which no company has here.
+    contact_include_fields(ctx, rows, items, include, "person_id")
 
 
 def compact(ctx, rows: list[dict[str, Any]]) -> dict[int, dict[str, Any]]:
@@ -163,6 +171,15 @@ PERSON = register(
             Field("label_ids", "ids"),
         ],
         filters={"owner_id": "owner_id", "org_id": "org_id"},
+        include_v2=CONTACT_INCLUDE
+        + (
+            "participant_open_deals_count",
+            "participant_closed_deals_count",
+            "last_incoming_mail_time",
+            "last_outgoing_mail_time",
+            "marketing_status",
+            "doi_status",
+        ),
         sort_v2=("id", "update_time", "add_time"),
         sort_v1=("id", "name", "first_name", "last_name", "add_time", "update_time"),
         rules=rules,

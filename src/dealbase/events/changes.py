@@ -21,4 +21,6 @@ def record_update(ctx: Ctx, entity: str, old: dict[str, Any], changed: dict[str,
 
 
 def record_delete(ctx: Ctx, entity: str, row: dict[str, Any], stamp: str) -> None:
-    repo.record_change(ctx.conn, ctx.company_id, entity, row["id"], "delete", ctx.user_id, stamp, {"is_deleted": [False, True]})
+    repo.record_change(
+        ctx.conn, ctx.company_id, entity, row["id"], "delete", ctx.user_id, stamp, {"is_deleted": [False, True]}
+    )

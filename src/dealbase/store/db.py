@@ -27,9 +27,7 @@ def create_db_engine(url: str) -> Engine:
     if is_sqlite(url):
         # The driver's own transaction handling is off so that writes can take the lock
         # up front (BEGIN IMMEDIATE) instead of failing to upgrade a read lock later.
-        engine = create_engine(
-            url, connect_args={"check_same_thread": False, "timeout": 30, "isolation_level": None}
-        )
+        engine = create_engine(url, connect_args={"check_same_thread": False, "timeout": 30, "isolation_level": None})
 
         @event.listens_for(engine, "connect")
         def _sqlite_pragmas(dbapi_conn, _record):  # pragma: no cover - trivial

@@ -14,8 +14,8 @@ from typing import Any
 
 import orjson
 from sqlalchemy import (
-    Connection,
     ColumnElement,
+    Connection,
     Table,
     and_,
     bindparam,
@@ -211,7 +211,9 @@ def update_row(conn: Connection, table: Table, company_id: int, row_id: int, val
     conn.execute(stmt)
 
 
-def update_where(conn: Connection, table: Table, company_id: int, where: Sequence[ColumnElement], values: dict[str, Any]) -> int:
+def update_where(
+    conn: Connection, table: Table, company_id: int, where: Sequence[ColumnElement], values: dict[str, Any]
+) -> int:
     stmt = update(table).where(table.c.company_id == company_id, *where).values(**values)
     return conn.execute(stmt).rowcount
 
@@ -246,7 +248,9 @@ def max_of(conn: Connection, table: Table, company_id: int, column: str, *where:
     return conn.execute(stmt).scalar()
 
 
-def status_counts(conn: Connection, table: Table, company_id: int, group_column: str, ids: Iterable[int]) -> dict[int, dict[str, int]]:
+def status_counts(
+    conn: Connection, table: Table, company_id: int, group_column: str, ids: Iterable[int]
+) -> dict[int, dict[str, int]]:
     """Per value of ``group_column``: how many live rows have each ``status``."""
     ids = sorted(set(ids))
     if not ids:
@@ -263,7 +267,9 @@ def status_counts(conn: Connection, table: Table, company_id: int, group_column:
     return out
 
 
-def live_counts(conn: Connection, table: Table, company_id: int, group_column: str, ids: Iterable[int]) -> dict[int, int]:
+def live_counts(
+    conn: Connection, table: Table, company_id: int, group_column: str, ids: Iterable[int]
+) -> dict[int, int]:
     """Per value of ``group_column``: how many live rows point at it."""
     ids = sorted(set(ids))
     if not ids:

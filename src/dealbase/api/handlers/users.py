@@ -67,5 +67,3 @@ def get_current_user(ctx: Ctx):
         language={"language_code": language, "country_code": country or language.upper()},
     )
     return ok(data)
-
-
