@@ -214,7 +214,7 @@ def add(ctx: Ctx, entity: Entity) -> Reply:
     values.setdefault("add_time", stamp)
     values.setdefault("update_time", values["add_time"])
     row_id = repo.insert_row(ctx.conn, entity.table, ctx.company_id, values)
-    record_create(ctx, entity.name, row_id, values, stamp)
+    record_create(ctx.conn, ctx.company_id, ctx.user_id, entity.name, row_id, values, stamp)
     row = load(ctx, entity, row_id)
     return reply_one(ctx, entity, row, status=entity.created_v2 if ctx.strict else entity.created_v1)
 
@@ -230,14 +230,14 @@ def update(ctx: Ctx, entity: Entity) -> Reply:
     if changed:
         changed["update_time"] = stamp
         repo.update_row(ctx.conn, entity.table, ctx.company_id, old["id"], changed)
-        record_update(ctx, entity.name, old, changed, stamp)
+        record_update(ctx.conn, ctx.company_id, ctx.user_id, entity.name, old, changed, stamp)
     return reply_one(ctx, entity, load(ctx, entity, old["id"]))
 
 
 def soft_delete(ctx: Ctx, entity: Entity, row: Row, stamp: str) -> None:
     changed = {"is_deleted": True, "update_time": stamp}
     repo.update_row(ctx.conn, entity.table, ctx.company_id, row["id"], changed)
-    record_delete(ctx, entity.name, row, stamp)
+    record_delete(ctx.conn, ctx.company_id, ctx.user_id, entity.name, row, stamp)
 
 
 def delete(ctx: Ctx, entity: Entity) -> Reply:

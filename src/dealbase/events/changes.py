@@ -1,26 +1,41 @@
-"""Record a change event for each write, in the write's own transaction."""
+"""Record a change event for each write, in the write's own transaction.
+
+``changes`` maps each changed column to ``[old, new]``; the change events feed the
+changelogs, recents and webhook deliveries built on them.
+"""
 
 from __future__ import annotations
 
 from typing import Any
 
-from dealbase.api.context import Ctx
+from sqlalchemy import Connection
+
 from dealbase.store import repository as repo
 
 _SKIP = {"add_time", "update_time"}
 
 
-def record_create(ctx: Ctx, entity: str, row_id: int, values: dict[str, Any], stamp: str) -> None:
+def record_create(
+    conn: Connection, company_id: int, user_id: int, entity: str, row_id: int, values: dict[str, Any], stamp: str
+) -> None:
     changes = {k: [None, v] for k, v in values.items() if v is not None and k not in _SKIP}
-    repo.record_change(ctx.conn, ctx.company_id, entity, row_id, "create", ctx.user_id, stamp, changes)
+    repo.record_change(conn, company_id, entity, row_id, "create", user_id, stamp, changes)
 
 
-def record_update(ctx: Ctx, entity: str, old: dict[str, Any], changed: dict[str, Any], stamp: str) -> None:
+def record_update(
+    conn: Connection,
+    company_id: int,
+    user_id: int,
+    entity: str,
+    old: dict[str, Any],
+    changed: dict[str, Any],
+    stamp: str,
+) -> None:
     changes = {k: [old.get(k), v] for k, v in changed.items() if k not in _SKIP}
-    repo.record_change(ctx.conn, ctx.company_id, entity, old["id"], "change", ctx.user_id, stamp, changes)
+    repo.record_change(conn, company_id, entity, old["id"], "change", user_id, stamp, changes)
 
 
-def record_delete(ctx: Ctx, entity: str, row: dict[str, Any], stamp: str) -> None:
-    repo.record_change(
-        ctx.conn, ctx.company_id, entity, row["id"], "delete", ctx.user_id, stamp, {"is_deleted": [False, True]}
-    )
+def record_delete(
+    conn: Connection, company_id: int, user_id: int, entity: str, row: dict[str, Any], stamp: str
+) -> None:
+    repo.record_change(conn, company_id, entity, row["id"], "delete", user_id, stamp, {"is_deleted": [False, True]})
