@@ -116,3 +116,12 @@ def test_v1_sub_lists(api):
 def test_api_v1_prefix_is_the_same_api(api):
     deal = make_deal(api)
     assert data(api.get(f"/api/v1/deals/{deal['id']}"))["title"] == deal["title"]
+
+
+def test_v1_status_deleted_deletes_and_v2_refuses_it(api):
+    deal = make_deal(api)
+    error(api.patch(f"/api/v2/deals/{deal['id']}", json={"status": "deleted"}), 400)
+    got = data(api.put(f"/v1/deals/{deal['id']}", json={"status": "deleted"}))
+    assert got["deleted"] is True and got["active"] is False and got["status"] == "open"
+    assert data(api.get("/v1/deals")) is None
+    assert data(api.get(f"/api/v2/deals/{deal['id']}"))["is_deleted"] is True

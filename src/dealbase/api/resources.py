@@ -230,7 +230,10 @@ def update(ctx: Ctx, entity: Entity) -> Reply:
     if changed:
         changed["update_time"] = stamp
         repo.update_row(ctx.conn, entity.table, ctx.company_id, old["id"], changed)
-        record_update(ctx.conn, ctx.company_id, ctx.user_id, entity.name, old, changed, stamp)
+        if changed.get("is_deleted"):  # v1's delete-by-update (deal status "deleted")
+            record_delete(ctx.conn, ctx.company_id, ctx.user_id, entity.name, old, stamp)
+        else:
+            record_update(ctx.conn, ctx.company_id, ctx.user_id, entity.name, old, changed, stamp)
     return reply_one(ctx, entity, load(ctx, entity, old["id"]))
 
 

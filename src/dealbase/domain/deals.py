@@ -13,6 +13,8 @@ from dealbase.store.tables import deals as table
 from dealbase.store.tables import organizations, persons, pipelines, stages, users
 
 STATUSES = ("open", "won", "lost")
+# v1 also takes "deleted": a delete by update.
+STATUSES_V1 = (*STATUSES, "deleted")
 # v2 quick filters on the list.
 FILTERS = {
     "owner_id": "owner_id",
@@ -101,6 +103,11 @@ def _status(values: dict[str, Any], old: dict[str, Any] | None, stamp: str) -> N
 
 
 def rules(ctx, values: dict[str, Any], old: dict[str, Any] | None, stamp: str) -> dict[str, Any]:
+    if values.get("status") == "deleted":
+        if ctx.strict:
+            raise BadRequest("Validation failed: status: must be one of open, won, lost (use DELETE to delete)")
+        values["is_deleted"] = True
+        values.pop("status")
     if old is None:
         values.setdefault("owner_id", ctx.user_id)
         values["creator_user_id"] = ctx.user_id
@@ -234,7 +241,7 @@ DEAL = register(
             Field("is_deleted", "bool", v1=None, writable=False),
             Field("is_archived", "bool"),
             Field("archive_time", "time", v1=None),
-            Field("status", "str", choices=STATUSES, nullable=False),
+            Field("status", "str", choices=STATUSES_V1, nullable=False),
             Field("probability", "num"),
             Field("lost_reason", "str"),
             Field("visible_to", "visible_to", nullable=False),
@@ -245,7 +252,7 @@ DEAL = register(
             Field("expected_close_date", "date"),
             Field("label_ids", "ids", v1="label"),
             Field("origin", "str", writable=False),
-            Field("origin_id", "str", writable=False),
+            Field("origin_id", "str"),
             Field("channel", "int"),
             Field("channel_id", "str"),
             Field("arr", "num", column=None),
