@@ -272,6 +272,15 @@ def make_benches(meta: dict, args, have_dealbase: bool) -> list[Bench]:
             f"/api/v2/deals?limit={L}",
         ),
         Bench(
+            "floor.v1.list.start0",
+            "floor   v1 list 100, start=0 (v1 shape, related objects)",
+            "floor",
+            "v1list",
+            "static",
+            f"/v1/deals?limit={L}&start=0",
+            expect_start=0,
+        ),
+        Bench(
             "dealbase.v1.list.start0",
             "dealbase v1 GET /v1/deals?limit=100&start=0",
             "dealbase",
@@ -555,12 +564,20 @@ RATIOS = [
         "target",
     ),
     (
-        "v1 list-100 start=0 ÷ floor list-100 first page",
+        "v1 list-100 start=0 ÷ floor v1 list-100 start=0",
         "dealbase.v1.list.start0",
-        "floor.list.first",
+        "floor.v1.list.start0",
         ">=",
         0.60,
         "target",
+    ),
+    (
+        "v1 list-100 start=0 ÷ floor v2 list-100 first page (not the same work)",
+        "dealbase.v1.list.start0",
+        "floor.list.first",
+        None,
+        None,
+        "info",
     ),
     (
         "v1 first page ÷ v1 deep page (req/s; ≤ 3 = deep no slower than 3×)",

@@ -6,10 +6,10 @@ import ast
 from pathlib import Path
 
 import orjson
+from factories import data, make_deal
 from sqlalchemy import select
 
 from dealbase.store.tables import change_events
-from factories import data, make_deal
 
 
 def _events(engine):

@@ -14,7 +14,7 @@ from urllib.parse import parse_qs
 
 import anyio.to_thread
 import orjson
-from sqlalchemy import Engine
+from sqlalchemy import Connection, Engine
 
 from dealbase.api.auth import Authenticator
 from dealbase.api.context import Ctx
@@ -44,6 +44,7 @@ class DealbaseApp:
         self.inline = is_sqlite(str(self.engine.url))
         self.router = Router()
         self.authenticate = Authenticator()
+        self._conn: Connection | None = None
 
     async def __call__(self, scope: dict[str, Any], receive, send) -> None:
         if scope["type"] == "lifespan":
@@ -76,6 +77,8 @@ class DealbaseApp:
             if message["type"] == "lifespan.startup":
                 await send({"type": "lifespan.startup.complete"})
             elif message["type"] == "lifespan.shutdown":
+                if self._conn is not None:
+                    self._conn.close()
                 self.engine.dispose()
                 await send({"type": "lifespan.shutdown.complete"})
                 return
@@ -132,23 +135,40 @@ class DealbaseApp:
         return parse_body(raw, content_type, api)
 
     def _execute(self, ctx: Ctx, op: Operation, token: str | None) -> Reply:
+        if self.inline:
+            return self._run(self._inline_connection(), ctx, op, token, keep=True)
         with self.engine.connect() as conn:
-            if op.write:
-                conn.execution_options(dealbase_write=True)
-            ctx.conn = conn
+            return self._run(conn, ctx, op, token, keep=False)
+
+    def _inline_connection(self) -> Connection:
+        # Inline (SQLite) requests run one at a time on the event loop's thread, so one
+        # connection serves them all: no pool checkout and return on every request.
+        conn = self._conn
+        if conn is None or conn.closed or conn.invalidated:
+            conn = self._conn = self.engine.connect()
+        return conn
+
+    def _run(self, conn: Connection, ctx: Ctx, op: Operation, token: str | None, keep: bool) -> Reply:
+        """One request, one transaction: committed if it writes and succeeds, else rolled back."""
+        conn.execution_options(dealbase_write=op.write)
+        ctx.conn = conn
+        try:
             if not op.public:
                 ctx.user = self.authenticate(conn, token)
                 ctx.company_id = ctx.user["company_id"]
             if op.handler is None:
                 raise NotImplementedOperation(op.name)
-            try:
-                reply = op.handler(ctx)
-            except BaseException:
-                conn.rollback()
-                raise
-            if op.write:
-                conn.commit()
-            return reply
+            reply = op.handler(ctx)
+        except BaseException:
+            conn.rollback()
+            if keep and conn.invalidated:
+                self._conn = None
+            raise
+        if op.write:
+            conn.commit()
+        else:
+            conn.rollback()
+        return reply
 
 
 def parse_body(raw: bytes, content_type: bytes, api: str) -> Any:

@@ -147,6 +147,31 @@ def _num(value: float) -> float | int:
     return int(value) if float(value).is_integer() else value
 
 
+# v1 keys whose values come from things this server does not hold yet (activities,
+# e-mail, products, rotting): what they say when there are none.
+V1_NOTHING_YET = {
+    **EMPTY_ACTIVITY,
+    "rotten_time": None,
+    "org_hidden": False,
+    "person_hidden": False,
+    "next_activity_subject": None,
+    "next_activity_type": None,
+    "next_activity_duration": None,
+    "next_activity_note": None,
+    "last_incoming_mail_time": None,
+    "last_outgoing_mail_time": None,
+    "arr": None,
+    "mrr": None,
+    "acv": None,
+    "arr_currency": None,
+    "mrr_currency": None,
+    "acv_currency": None,
+    "last_activity": None,
+    "next_activity": None,
+    "products_count": 0,
+}
+
+
 def v1_extra(ctx, rows, items) -> None:
     found_stages = ctx.rows(stages, (r["stage_id"] for r in rows))
     found_pipes = ctx.rows(pipelines, (r["pipeline_id"] for r in rows))
@@ -163,39 +188,20 @@ def v1_extra(ctx, rows, items) -> None:
         for key in ("user_id", "creator_user_id"):
             if isinstance(item.get(key), dict):
                 item[key] = {**item[key], "has_pic": bool(item[key]["has_pic"])}
-        item.update(
-            active=row["status"] == "open" and not row["is_deleted"],
-            deleted=bool(row["is_deleted"]),
-            stage_order_nr=stage["order_nr"] if stage else None,
-            person_name=person["name"] if person else None,
-            org_name=org["name"] if org else None,
-            owner_name=owner["name"] if owner else None,
-            formatted_value=formatted(row["value"], row["currency"], locale),
-            weighted_value=_num(weighted),
-            formatted_weighted_value=formatted(weighted, row["currency"], locale),
-            weighted_value_currency=row["currency"],
-            rotten_time=None,
-            cc_email=f"{domain}+deal{row['id']}@pipedrivemail.com",
-            org_hidden=False,
-            person_hidden=False,
-            next_activity_subject=None,
-            next_activity_type=None,
-            next_activity_duration=None,
-            next_activity_note=None,
-            last_incoming_mail_time=None,
-            last_outgoing_mail_time=None,
-            arr=None,
-            mrr=None,
-            acv=None,
-            arr_currency=None,
-            mrr_currency=None,
-            acv_currency=None,
-            last_activity=None,
-            next_activity=None,
-            **EMPTY_ACTIVITY,
-            products_count=0,
-            participants_count=1 if row["person_id"] else 0,
-        )
+        currency = row["currency"]
+        item.update(V1_NOTHING_YET)
+        item["active"] = row["status"] == "open" and not row["is_deleted"]
+        item["deleted"] = bool(row["is_deleted"])
+        item["stage_order_nr"] = stage["order_nr"] if stage else None
+        item["person_name"] = person["name"] if person else None
+        item["org_name"] = org["name"] if org else None
+        item["owner_name"] = owner["name"] if owner else None
+        item["formatted_value"] = formatted(row["value"], currency, locale)
+        item["weighted_value"] = _num(weighted)
+        item["formatted_weighted_value"] = formatted(weighted, currency, locale)
+        item["weighted_value_currency"] = currency
+        item["cc_email"] = f"{domain}+deal{row['id']}@pipedrivemail.com"
+        item["participants_count"] = 1 if row["person_id"] else 0
 
 
 def v2_extra(ctx, rows, items, include) -> None:
