@@ -563,21 +563,24 @@ RATIOS = [
         0.60,
         "target",
     ),
+    # The v1 target as first specified: against the keyset list floor (v2-shaped, ~220 KB),
+    # so it includes the v1 work (inflated references, related_objects, ~2x the bytes).
     (
-        "v1 list-100 start=0 ÷ floor v1 list-100 start=0",
+        "v1 list-100 start=0 ÷ floor list-100 first page (as specified)",
+        "dealbase.v1.list.start0",
+        "floor.list.first",
+        ">=",
+        0.60,
+        "target",
+    ),
+    # The same threshold against a floor that does the v1 work itself (baselines.py, v1 route).
+    (
+        "v1 list-100 start=0 ÷ floor v1 list-100 start=0 (v1-shaped floor)",
         "dealbase.v1.list.start0",
         "floor.v1.list.start0",
         ">=",
         0.60,
         "target",
-    ),
-    (
-        "v1 list-100 start=0 ÷ floor v2 list-100 first page (not the same work)",
-        "dealbase.v1.list.start0",
-        "floor.list.first",
-        None,
-        None,
-        "info",
     ),
     (
         "v1 first page ÷ v1 deep page (req/s; ≤ 3 = deep no slower than 3×)",

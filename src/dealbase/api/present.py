@@ -111,23 +111,34 @@ def v2(
     return out
 
 
-def v1(entity: Entity, row: Row, refs: dict[str, dict[int, dict[str, Any]]]) -> dict[str, Any]:
-    """The v1 object; ``refs`` maps a referenced entity name to compact objects by id."""
+def inflated(refs: dict[str, dict[int, dict[str, Any]]]) -> dict[str, dict[int, dict[str, Any]]]:
+    """Each compact object once more with its ``value`` key: how v1 puts it in place of an id.
+
+    Made once per page and shared by every row that points at the same object.
+    """
+    return {name: {i: {**obj, "value": i} for i, obj in objs.items()} for name, objs in refs.items()}
+
+
+def v1(entity: Entity, row: Row, inflated: dict[str, dict[int, dict[str, Any]]]) -> dict[str, Any]:
+    """The v1 object; ``inflated`` maps a referenced entity name to inflated objects by id."""
     plan = _v1_plan(entity)
     out = {key: row[column] for key, column in plan.plain}
     for key, column, convert, _ in plan.converted:
         value = row[column]
         out[key] = None if value is None else convert(value)
-    for f in _ref_fields(entity):
-        value = row[f.column]
-        compact = refs.get(f.ref, {}).get(value) if value is not None else None
-        if compact is not None:
-            out[f.v1] = {**compact, "value": value}
+    for key, column, ref in _ref_fields(entity):
+        objs = inflated.get(ref)
+        if objs:
+            obj = objs.get(row[column])
+            if obj is not None:
+                out[key] = obj
     if entity.has_custom_fields and row.get("custom_fields"):
         out.update(orjson.loads(row["custom_fields"]))
     return out
 
 
 @cache
-def _ref_fields(entity: Entity) -> tuple[Field, ...]:
-    return tuple(f for f in entity.fields if f.ref is not None and f.v1 is not None and f.column is not None)
+def _ref_fields(entity: Entity) -> tuple[tuple[str, str, str], ...]:
+    return tuple(
+        (f.v1, f.column, f.ref) for f in entity.fields if f.ref is not None and f.v1 is not None and f.column is not None
+    )

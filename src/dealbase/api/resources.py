@@ -67,7 +67,8 @@ def render_v1(
 ) -> tuple[list[dict[str, Any]], dict[str, Any]]:
     """v1 objects and their ``related_objects``; ``inflate=False`` keeps references as plain ids."""
     refs = v1_refs(ctx, entity, rows) if inflate else {}
-    items = [present.v1(entity, row, refs) for row in rows]
+    objects = present.inflated(refs)
+    items = [present.v1(entity, row, objects) for row in rows]
     if entity.v1_extra is not None and items:
         entity.v1_extra(ctx, rows, items)
     return items, related_objects(refs)

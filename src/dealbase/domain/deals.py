@@ -180,14 +180,19 @@ def v1_extra(ctx, rows, items) -> None:
     owners = ctx.rows(users, (r["owner_id"] for r in rows))
     locale = ctx.user.get("locale") or "en_US"
     domain = ctx.settings.company_domain
+    # A deal's inflated users carry has_pic as a boolean; everywhere else it is 0/1.
+    deal_users: dict[int, dict] = {}
     for row, item in zip(rows, items):
         stage = found_stages.get(row["stage_id"])
         weighted = _weighted(row, stage, found_pipes.get(row["pipeline_id"]))
         person, org, owner = people.get(row["person_id"]), orgs.get(row["org_id"]), owners.get(row["owner_id"])
-        # A deal's inflated users carry has_pic as a boolean; everywhere else it is 0/1.
         for key in ("user_id", "creator_user_id"):
-            if isinstance(item.get(key), dict):
-                item[key] = {**item[key], "has_pic": bool(item[key]["has_pic"])}
+            user = item.get(key)
+            if isinstance(user, dict):
+                as_deal = deal_users.get(user["id"])
+                if as_deal is None:
+                    as_deal = deal_users[user["id"]] = {**user, "has_pic": bool(user["has_pic"])}
+                item[key] = as_deal
         currency = row["currency"]
         item.update(V1_NOTHING_YET)
         item["active"] = row["status"] == "open" and not row["is_deleted"]
