@@ -45,6 +45,7 @@ class DealbaseApp:
         self.router = Router()
         self.authenticate = Authenticator()
         self._conn: Connection | None = None
+        self.shared: dict[Any, Any] = {}
 
     async def __call__(self, scope: dict[str, Any], receive, send) -> None:
         if scope["type"] == "lifespan":
@@ -112,6 +113,7 @@ class DealbaseApp:
         if method in _BODY_METHODS:
             body = await self._read_body(receive, api, content_type)
         ctx = Ctx(api, op.name, path_params, query, body, self.settings)
+        ctx.shared = self.shared
         if self.inline:
             reply = self._execute(ctx, op, token)
         else:

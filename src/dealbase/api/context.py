@@ -23,7 +23,19 @@ class Ctx:
     ``0``/``1`` are booleans).
     """
 
-    __slots__ = ("api", "operation", "path", "query", "body", "conn", "company_id", "user", "settings", "extra")
+    __slots__ = (
+        "api",
+        "operation",
+        "path",
+        "query",
+        "body",
+        "conn",
+        "company_id",
+        "user",
+        "settings",
+        "extra",
+        "shared",
+    )
 
     def __init__(
         self,
@@ -43,7 +55,9 @@ class Ctx:
         self.conn: Connection = None  # type: ignore[assignment]
         self.company_id: int = 0
         self.user: dict[str, Any] = {}
-        self.extra: dict[str, Any] = {}
+        self.extra: dict[Any, Any] = {}
+        # The server process's caches (field definitions by version); see app.py.
+        self.shared: dict[Any, Any] = {}
 
     @property
     def strict(self) -> bool:

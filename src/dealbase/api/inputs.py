@@ -100,7 +100,10 @@ def coerce(f: Field, key: str, value: Any, strict: bool) -> Any:
 
 
 def parse(ctx: Ctx, entity: Entity, creating: bool) -> dict[str, Any]:
-    """Column values from the request body. Unknown keys are ignored, as Pipedrive does."""
+    """Column values from the request body. Unknown keys are ignored, as Pipedrive does.
+
+    Custom field values are parsed apart (``api/custom.py``): they merge with the old row.
+    """
     body = ctx.body
     if not isinstance(body, dict):
         raise BadRequest("The request body must be a JSON object")
@@ -121,12 +124,4 @@ def parse(ctx: Ctx, entity: Entity, creating: bool) -> dict[str, Any]:
             if f.required and f.column in values and values[f.column] in (None, ""):
                 key = f.v2 if ctx.strict else f.v1
                 raise _bad(key or f.name, "must not be empty")
-    if entity.has_custom_fields:
-        custom = body.get("custom_fields") if ctx.strict else None
-        if custom is not None:
-            if not isinstance(custom, dict):
-                raise _bad("custom_fields", "must be an object")
-            # No custom field is defined in this company yet, so any key is unknown.
-            for key in custom:
-                raise _bad("custom_fields", f"unknown custom field '{key}'")
     return values

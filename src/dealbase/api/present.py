@@ -89,8 +89,13 @@ def _v1_plan(entity: Entity) -> _Plan:
 
 
 def v2(
-    entity: Entity, row: Row, include: frozenset[str] = frozenset(), custom_keys: frozenset[str] | None = None
+    entity: Entity,
+    row: Row,
+    include: frozenset[str] = frozenset(),
+    custom_keys: frozenset[str] | None = None,
+    custom: Any = None,
 ) -> dict[str, Any]:
+    """The v2 object; ``custom`` is the company's custom field definitions (``api.custom.Defs``)."""
     plan = _v2_plan(entity)
     out = {key: row[column] for key, column in plan.plain}
     for key, column, convert, if_null in plan.converted:
@@ -102,12 +107,7 @@ def v2(
             value = row[spec[0]]
             out[key] = spec[1](value) if spec[1] is not None and value is not None else value
     if entity.has_custom_fields:
-        stored = row.get("custom_fields")
-        if custom_keys is not None:
-            fields = orjson.loads(stored) if stored else {}
-            out["custom_fields"] = {k: v for k, v in fields.items() if k in custom_keys}
-        else:
-            out["custom_fields"] = orjson.Fragment(stored) if stored else {}
+        out["custom_fields"] = custom.v2(row.get("custom_fields"), custom_keys) if custom else {}
     return out
 
 
@@ -119,8 +119,9 @@ def inflated(refs: dict[str, dict[int, dict[str, Any]]]) -> dict[str, dict[int, 
     return {name: {i: {**obj, "value": i} for i, obj in objs.items()} for name, objs in refs.items()}
 
 
-def v1(entity: Entity, row: Row, inflated: dict[str, dict[int, dict[str, Any]]]) -> dict[str, Any]:
-    """The v1 object; ``inflated`` maps a referenced entity name to inflated objects by id."""
+def v1(entity: Entity, row: Row, inflated: dict[str, dict[int, dict[str, Any]]], custom: Any = None) -> dict[str, Any]:
+    """The v1 object; ``inflated`` maps a referenced entity name to inflated objects by id,
+    ``custom`` is the company's custom field definitions (``api.custom.Defs``)."""
     plan = _v1_plan(entity)
     out = {key: row[column] for key, column in plan.plain}
     for key, column, convert, _ in plan.converted:
@@ -132,13 +133,15 @@ def v1(entity: Entity, row: Row, inflated: dict[str, dict[int, dict[str, Any]]])
             obj = objs.get(row[column])
             if obj is not None:
                 out[key] = obj
-    if entity.has_custom_fields and row.get("custom_fields"):
-        out.update(orjson.loads(row["custom_fields"]))
+    if custom:
+        custom.v1_into(out, row.get("custom_fields"))
     return out
 
 
 @cache
 def _ref_fields(entity: Entity) -> tuple[tuple[str, str, str], ...]:
     return tuple(
-        (f.v1, f.column, f.ref) for f in entity.fields if f.ref is not None and f.v1 is not None and f.column is not None
+        (f.v1, f.column, f.ref)
+        for f in entity.fields
+        if f.ref is not None and f.v1 is not None and f.column is not None
     )

@@ -13,7 +13,7 @@ from typing import Any
 
 from sqlalchemy import ColumnElement, Table
 
-from dealbase.api import present
+from dealbase.api import custom, present
 from dealbase.api.context import Ctx
 from dealbase.api.errors import BadRequest, NotFound
 from dealbase.api.inputs import parse
@@ -68,7 +68,8 @@ def render_v1(
     """v1 objects and their ``related_objects``; ``inflate=False`` keeps references as plain ids."""
     refs = v1_refs(ctx, entity, rows) if inflate else {}
     objects = present.inflated(refs)
-    items = [present.v1(entity, row, objects) for row in rows]
+    fields = custom.defs(ctx, entity)
+    items = [present.v1(entity, row, objects, fields) for row in rows]
     if entity.v1_extra is not None and items:
         entity.v1_extra(ctx, rows, items)
     return items, related_objects(refs)
@@ -79,9 +80,10 @@ def render_v2(ctx: Ctx, entity: Entity, rows: Sequence[Row]) -> list[dict[str, A
     unknown = include - set(entity.include_v2)
     if unknown:
         raise BadRequest(f"Invalid 'include_fields' parameter: unknown field(s) {', '.join(sorted(unknown))}")
-    custom = ctx.list_param("custom_fields", maximum=15)
-    custom_keys = frozenset(custom) if custom is not None else None
-    items = [present.v2(entity, row, include, custom_keys) for row in rows]
+    wanted = ctx.list_param("custom_fields", maximum=15)
+    custom_keys = frozenset(wanted) if wanted is not None else None
+    fields = custom.defs(ctx, entity)
+    items = [present.v2(entity, row, include, custom_keys, fields) for row in rows]
     if entity.v2_extra is not None and items:
         entity.v2_extra(ctx, rows, items, include)
     return items
@@ -209,6 +211,7 @@ def check_refs(ctx: Ctx, entity: Entity, values: dict[str, Any]) -> None:
 def add(ctx: Ctx, entity: Entity) -> Reply:
     values = parse(ctx, entity, creating=True)
     check_refs(ctx, entity, values)
+    custom.apply(ctx, entity, values, None)
     stamp = now()
     if entity.rules is not None:
         values = entity.rules(ctx, values, None, stamp)
@@ -224,6 +227,7 @@ def update(ctx: Ctx, entity: Entity) -> Reply:
     old = load(ctx, entity, ctx.path_id(), alive=True)
     values = parse(ctx, entity, creating=False)
     check_refs(ctx, entity, values)
+    custom.apply(ctx, entity, values, old)
     stamp = now()
     if entity.rules is not None:
         values = entity.rules(ctx, values, old, stamp)

@@ -288,3 +288,49 @@ def get_company(conn: Connection, company_id: int) -> Row:
 
     row = conn.execute(select(companies).where(companies.c.id == company_id)).mappings().one()
     return dict(row)
+
+
+@cache
+def _live_fields_prepared() -> Prepared:
+    from dealbase.store.tables import fields
+
+    stmt = (
+        select(fields)
+        .where(
+            fields.c.company_id == bindparam("cid"),
+            fields.c.entity_type == bindparam("entity_type"),
+            fields.c.is_deleted.is_(False),
+        )
+        .order_by(fields.c.order_nr, fields.c.id)
+    )
+    return Prepared(stmt)
+
+
+def live_fields(conn: Connection, company_id: int, entity_type: str) -> list[Row]:
+    """The custom fields of one entity type that are not deleted, in their order.
+
+    Read on every request that shows or writes deals, persons or organizations: a
+    prepared statement on the (company_id, entity_type, is_deleted) index.
+    """
+    return _live_fields_prepared().rows(conn, {"cid": company_id, "entity_type": entity_type})
+
+
+@cache
+def _fields_version_prepared() -> Prepared:
+    from dealbase.store.tables import companies
+
+    return Prepared(select(companies.c.fields_version).where(companies.c.id == bindparam("cid")))
+
+
+def fields_version(conn: Connection, company_id: int) -> int:
+    """The company's field-definitions version (see ``companies.fields_version``)."""
+    rows = _fields_version_prepared().rows(conn, {"cid": company_id})
+    return rows[0]["fields_version"] if rows else 0
+
+
+def bump_fields_version(conn: Connection, company_id: int) -> None:
+    from dealbase.store.tables import companies
+
+    conn.execute(
+        update(companies).where(companies.c.id == company_id).values(fields_version=companies.c.fields_version + 1)
+    )

@@ -13,6 +13,7 @@ from sqlalchemy import (
     Column,
     Float,
     ForeignKey,
+    Identity,
     Index,
     Integer,
     MetaData,
@@ -54,6 +55,8 @@ companies = Table(
     Column("country", String(2), nullable=True),
     Column("industry", String(255), nullable=True),
     Column("plan", String(32), nullable=False, server_default="lite"),
+    # Bumped by every write to the company's field definitions: caches of them key on it.
+    Column("fields_version", Integer, nullable=False, server_default="0"),
     Column("add_time", TIME, nullable=False),
 )
 
@@ -232,4 +235,41 @@ change_events = Table(
     Column("changes", Text, nullable=True),
     Index(None, "company_id", "entity", "entity_id", "id"),
     Index(None, "company_id", "time"),
+)
+
+# Custom field definitions of deals, persons and organizations (system fields are derived
+# from the entity declarations, not stored). ``id`` is the v1 id, per company; ``key`` is
+# the 40-hex code both versions address the field by. ``options`` (enum/set) is a JSON list
+# of ``{id, label}``; ``settings`` keeps v2's ui_visibility / important_fields /
+# required_fields objects as they were given.
+fields = Table(
+    "fields",
+    metadata,
+    # Ids start at 1000: the ids below belong to the system fields (``domain/fields.py``).
+    Column("id", Integer, Identity(start=1000), primary_key=True),
+    _company(),
+    Column("entity_type", String(32), nullable=False),
+    Column("key", String(64), nullable=False),
+    Column("name", String(255), nullable=False),
+    Column("description", Text, nullable=True),
+    Column("field_type", String(32), nullable=False),
+    Column("options", Text, nullable=True),
+    Column("order_nr", Integer, nullable=False, server_default="0"),
+    Column("mandatory_flag", Boolean, nullable=False, server_default="0"),
+    Column("add_visible_flag", Boolean, nullable=False, server_default="1"),
+    Column("details_visible_flag", Boolean, nullable=False, server_default="1"),
+    Column("important_flag", Boolean, nullable=False, server_default="0"),
+    Column("bulk_edit_allowed", Boolean, nullable=False, server_default="1"),
+    Column("searchable_flag", Boolean, nullable=False, server_default="0"),
+    Column("filtering_allowed", Boolean, nullable=False, server_default="1"),
+    Column("sortable_flag", Boolean, nullable=False, server_default="1"),
+    Column("settings", Text, nullable=True),
+    Column("is_deleted", Boolean, nullable=False, server_default="0"),
+    Column("created_by_user_id", Integer, nullable=True),
+    Column("last_updated_by_user_id", Integer, nullable=True),
+    *_stamps(),
+    Index(None, "company_id", "key", unique=True),
+    Index(None, "company_id", "entity_type", "is_deleted"),
+    # SQLite: a kept sequence (``sqlite_sequence``), which the migration starts at 1000.
+    sqlite_autoincrement=True,
 )
