@@ -297,3 +297,18 @@ def test_field_writes_record_change_events(api, engine):
     with engine.connect() as conn:
         rows = conn.execute(select(change_events).where(change_events.c.entity == "dealField")).mappings().all()
     assert [r["action"] for r in rows] == ["create", "change", "delete"]
+
+
+def test_values_written_before_a_field_change_read_right_after_it(api):
+    first = make_field(api, field_type="varchar")
+    deal = make_deal(api, custom_fields={first["field_code"]: "kept"})
+    second = make_field(api, field_type="double")
+    got = data(api.get(f"/api/v2/deals/{deal['id']}"))["custom_fields"]
+    assert got == {first["field_code"]: "kept", second["field_code"]: None}
+    data(api.delete(f"/api/v2/dealFields/{first['field_code']}"))
+    assert data(api.get(f"/api/v2/deals/{deal['id']}"))["custom_fields"] == {second["field_code"]: None}
+    assert first["field_code"] not in data(api.get(f"/v1/deals/{deal['id']}"))
+    updated = data(api.patch(f"/api/v2/deals/{deal['id']}", json={"custom_fields": {second["field_code"]: 2.5}}))
+    assert updated["custom_fields"] == {second["field_code"]: 2.5}
+    listed = data(api.get("/api/v2/deals"))
+    assert listed[0]["custom_fields"] == {second["field_code"]: 2.5}

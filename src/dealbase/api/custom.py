@@ -25,13 +25,16 @@ Row = dict[str, Any]
 class Defs:
     """The live custom fields of one entity type in the caller's company."""
 
-    __slots__ = ("fields", "by_key", "v2_nulls", "v1_nulls", "optioned", "keys")
+    __slots__ = ("fields", "by_key", "v2_nulls", "v1_nulls", "v1_writers", "optioned", "keys", "version")
 
-    def __init__(self, rows: list[Row]) -> None:
+    def __init__(self, rows: list[Row], version: int | None = None) -> None:
+        # The company's fields_version these were read at (None: inside a fields write).
+        self.version = version
         self.fields = tuple(Custom.from_row(r) for r in rows)
         self.by_key = {f.key: f for f in self.fields}
         self.v2_nulls = orjson.Fragment(orjson.dumps({f.key: None for f in self.fields}))
         self.v1_nulls = {k: None for f in self.fields for k in f.v1_keys}
+        self.v1_writers = tuple((f.key, f.v1_writer()) for f in self.fields if not f.options_deleted)
         # Fields whose stored values may point at options deleted since (usually none).
         self.optioned = tuple(f for f in self.fields if f.options_deleted)
         self.keys = tuple(f.key for f in self.fields)
@@ -41,15 +44,26 @@ class Defs:
 
     # -- out ---------------------------------------------------------------------------
 
-    def v2(self, stored: str | None, only: frozenset[str] | None) -> Any:
-        """v2 ``custom_fields``: every live field, null when unset (``only``: those keys)."""
+    def v2(self, stored: str | None, only: frozenset[str] | None, written_at: int | None = None) -> Any:
+        """v2 ``custom_fields``: every live field, null when unset (``only``: those keys).
+
+        ``written_at``: the fields version the stored value was written at. Written at the
+        current one, it already is the answer (every live key, in order), and goes out
+        unparsed.
+        """
         if only is None and not stored:
             return self.v2_nulls
+        if only is None and written_at is not None and written_at == self.version and not self.optioned:
+            return orjson.Fragment(stored)
         values = orjson.loads(stored) if stored else {}
-        get = values.get
         if only is None:
-            out = {k: get(k) for k in self.keys}
+            # Built in C: every live key as null, then the stored values over them.
+            out = dict.fromkeys(self.keys)
+            out.update(values)
+            if len(out) != len(self.keys):  # values of fields deleted since
+                out = {k: out[k] for k in self.keys}
         else:
+            get = values.get
             out = {k: get(k) for k in self.keys if k in only}
         for f in self.optioned:
             value = out.get(f.key)
@@ -63,14 +77,17 @@ class Defs:
         if not stored:
             return
         values = orjson.loads(stored)
-        for f in self.fields:
-            value = values.get(f.key)
+        get = values.get
+        for key, write in self.v1_writers:
+            value = get(key)
             if value is not None:
-                if f.options_deleted:
-                    value = f.live_value(value)
-                    if value is None:
-                        continue
-                out.update(f.v1_out(value))
+                write(out, value)
+        for f in self.optioned:
+            value = get(f.key)
+            if value is not None:
+                value = f.live_value(value)
+                if value is not None:
+                    out.update(f.v1_out(value))
 
 
 def defs(ctx: Ctx, entity: Entity) -> Defs | None:
@@ -83,7 +100,7 @@ def defs(ctx: Ctx, entity: Entity) -> Defs | None:
         return found
     if ctx.extra.get("fields_written"):
         # This transaction changed definitions and may still roll back: read, don't share.
-        found = Defs(repo.live_fields(ctx.conn, ctx.company_id, entity.name))
+        found = Defs(repo.live_fields(ctx.conn, ctx.company_id, entity.name), None)
     else:
         # Shared by the process's requests, for as long as the company's version holds.
         version = repo.fields_version(ctx.conn, ctx.company_id)
@@ -92,7 +109,7 @@ def defs(ctx: Ctx, entity: Entity) -> Defs | None:
         if hit is not None and hit[0] == version:
             found = hit[1]
         else:
-            found = Defs(repo.live_fields(ctx.conn, ctx.company_id, entity.name))
+            found = Defs(repo.live_fields(ctx.conn, ctx.company_id, entity.name), version)
             ctx.shared[shared_key] = (version, found)
     ctx.extra[key] = found
     return found
@@ -128,7 +145,9 @@ def apply(ctx: Ctx, entity: Entity, values: dict[str, Any], old: Row | None) -> 
     if ctx.strict:
         custom = body.get("custom_fields")
         if custom is None:
-            return
+            if old is not None or not found:
+                return
+            custom = {}
         if not isinstance(custom, dict):
             raise BadRequest("Validation failed: custom_fields: must be an object")
         for code, raw in custom.items():
@@ -141,14 +160,14 @@ def apply(ctx: Ctx, entity: Entity, values: dict[str, Any], old: Row | None) -> 
             given, value = f.v1_in(body, old_values.get(f.key), currency)
             if given:
                 sent[f.key] = value
-    if not sent:
+    if not sent and (old is not None or not found):
         return
     _check_refs(ctx, found, sent)
     merged = {**old_values, **sent}
-    live = found.by_key if found else {}
-    # Stored in the fields' order, without unset or deleted keys: one form for one value.
-    stored = {f.key: merged[f.key] for f in found.fields if merged.get(f.key) is not None} if live else {}
-    values["custom_fields"] = orjson.dumps(stored).decode() if stored else None
+    # Stored as v2 gives it: every live field in the fields' order, null when unset, and
+    # stamped with the fields version, so that reads can pass it through unparsed.
+    values["custom_fields"] = orjson.dumps({f.key: merged.get(f.key) for f in found.fields}).decode()
+    values["custom_fields_version"] = found.version
 
 
 def _check_refs(ctx: Ctx, found: Defs, sent: dict[str, Any]) -> None:

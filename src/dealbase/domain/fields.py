@@ -348,6 +348,50 @@ class Custom:
         subs = subfields(self.field_type)
         return (self.key, *(f"{self.key}_{code}" for code, _n, _t in subs[1:]))
 
+    def v1_writer(self) -> Callable[[dict[str, Any], Any], None]:
+        """A function putting a canonical value's v1 keys into an object, made once per field.
+
+        The keys are worked out here rather than per row: a v1 page writes every custom
+        field of every row.
+        """
+        t, key = self.field_type, self.key
+        if t == "monetary":
+            currency_key = f"{key}_currency"
+
+            def monetary(out: dict[str, Any], value: Any) -> None:
+                out[key] = _num(value["value"])
+                out[currency_key] = value["currency"]
+
+            return monetary
+        if t == "address":
+            parts = tuple((f"{key}_{part}", part) for part in ADDRESS_PARTS)
+
+            def address(out: dict[str, Any], value: Any) -> None:
+                out[key] = value.get("value")
+                for out_key, part in parts:
+                    out[out_key] = value.get(part)
+
+            return address
+        if t == "enum":
+
+            def enum(out: dict[str, Any], value: Any) -> None:
+                out[key] = str(value)
+
+            return enum
+        if t == "double":
+
+            def double(out: dict[str, Any], value: Any) -> None:
+                out[key] = _num(value)
+
+            return double
+        if t in ("monetary", "daterange", "time", "timerange", "set"):
+            return lambda out, value: out.update(self.v1_out(value))
+
+        def plain(out: dict[str, Any], value: Any) -> None:
+            out[key] = value
+
+        return plain
+
     def v1_out(self, value: Any) -> dict[str, Any]:
         """A canonical value → v1's flat keys (nothing for unset: the caller nulls them)."""
         t, key = self.field_type, self.key

@@ -44,9 +44,16 @@ def _get_stmt(table: Table):
 
 
 def _dicts(result) -> list[Row]:
-    # zip over the keys: several times cheaper than RowMapping → dict on wide rows.
+    """Rows as dicts, read straight from the driver's cursor.
+
+    SQLAlchemy's own row processing costs more than the query on wide list pages; values
+    come back as the driver gives them, as from ``Prepared`` (SQLite booleans as 0/1).
+    """
     keys = list(result.keys())
-    return [dict(zip(keys, row)) for row in result.fetchall()]
+    try:
+        return [dict(zip(keys, row)) for row in result.cursor.fetchall()]
+    finally:
+        result.close()
 
 
 class Prepared:

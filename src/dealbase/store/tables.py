@@ -146,6 +146,8 @@ organizations = Table(
     Column("address", String(512), nullable=True),
     *[Column(f"address_{part}", String(255), nullable=True) for part in ADDRESS_PARTS],
     Column("custom_fields", Text, nullable=True),
+    # The company's fields_version when custom_fields was last written (see api/custom.py).
+    Column("custom_fields_version", Integer, nullable=True),
     Column("is_deleted", Boolean, nullable=False, server_default="0"),
     *_stamps(),
     Index(None, "company_id", "is_deleted", "id"),
@@ -168,6 +170,8 @@ persons = Table(
     Column("visible_to", Integer, nullable=False, server_default="3"),
     Column("label_ids", Text, nullable=True),
     Column("custom_fields", Text, nullable=True),
+    # The company's fields_version when custom_fields was last written (see api/custom.py).
+    Column("custom_fields_version", Integer, nullable=True),
     Column("is_deleted", Boolean, nullable=False, server_default="0"),
     *_stamps(),
     Index(None, "company_id", "is_deleted", "id"),
@@ -206,6 +210,8 @@ deals = Table(
     Column("channel", Integer, nullable=True),
     Column("channel_id", String(255), nullable=True),
     Column("custom_fields", Text, nullable=True),
+    # The company's fields_version when custom_fields was last written (see api/custom.py).
+    Column("custom_fields_version", Integer, nullable=True),
     Column("is_archived", Boolean, nullable=False, server_default="0"),
     Column("archive_time", TIME, nullable=True),
     Column("is_deleted", Boolean, nullable=False, server_default="0"),
