@@ -114,6 +114,7 @@ class _Floor:
             "SELECT * FROM deals WHERE company_id = 1 AND is_deleted = 0 AND is_archived = 0 "
             "ORDER BY id LIMIT ? OFFSET ?"
         )
+        self.field_plan = _field_plan(_field_types(con))
         self.con = con
 
 
@@ -167,6 +168,64 @@ def _money(value, code: str) -> str:
         if float(value).is_integer()
         else f"{_SYMBOL.get(code, code + ' ')}{value:,.2f}"
     )
+
+
+_ADDRESS_PARTS = (
+    "subpremise", "street_number", "route", "sublocality", "locality",
+    "admin_area_level_1", "admin_area_level_2", "country", "postal_code", "formatted_address",
+)
+
+
+def _field_types(con: sqlite3.Connection) -> dict[str, str]:
+    try:
+        return dict(con.execute("SELECT key, field_type FROM fields WHERE entity_type = 'deal' AND is_deleted = 0"))
+    except sqlite3.OperationalError:  # no fields table: blobs are spread as they are
+        return {}
+
+
+def _v1_custom(item: dict, values: dict) -> None:
+    """v1's flat custom keys: subfields beside their field (monetary, daterange, address)."""
+    plain, special = floor.field_plan
+    if not plain and not special:
+        item.update(values)
+        return
+    get = values.get
+    for key in plain:
+        item[key] = get(key)
+    for key, t, subkeys in special:
+        v = get(key)
+        if v is None:
+            item[key] = None
+            for sub in subkeys:
+                item[sub] = None
+        elif t == "monetary":
+            item[key], item[subkeys[0]] = v["value"], v["currency"]
+        elif t == "daterange":
+            item[key], item[subkeys[0]] = v["value"], v["until"]
+        elif t == "address":
+            item[key] = v["value"]
+            for sub, part in zip(subkeys, _ADDRESS_PARTS):
+                item[sub] = v.get(part)
+        elif t == "enum":
+            item[key] = str(v)
+        else:  # set
+            item[key] = ",".join(map(str, v))
+
+
+def _field_plan(types: dict[str, str]) -> tuple[list[str], list[tuple[str, str, tuple[str, ...]]]]:
+    plain, special = [], []
+    for key, t in types.items():
+        if t == "monetary":
+            special.append((key, t, (key + "_currency",)))
+        elif t == "daterange":
+            special.append((key, t, (key + "_until",)))
+        elif t == "address":
+            special.append((key, t, tuple(f"{key}_{p}" for p in _ADDRESS_PARTS)))
+        elif t in ("enum", "set"):
+            special.append((key, t, ()))
+        else:
+            plain.append(key)
+    return plain, special
 
 
 def _v1_deals(con: sqlite3.Connection, limit: int, start: int) -> dict:
@@ -270,7 +329,7 @@ def _v1_deals(con: sqlite3.Connection, limit: int, start: int) -> dict:
             **_EMPTY_V1,
         }
         if r["custom_fields"]:
-            item.update(orjson.loads(r["custom_fields"]))
+            _v1_custom(item, orjson.loads(r["custom_fields"]))
         data.append(item)
     pagination = {"start": start, "limit": limit, "more_items_in_collection": more}
     if more:

@@ -273,7 +273,7 @@ CUSTOM_FIELDS = (
     ("Champion", "people"),
     ("Contract start", "date"),
     ("Trial period", "daterange"),
-    ("Preferred call time", "time"),
+    ("Preferred call time", "varchar"),  # dealbase has no time type yet
     ("Direct line", "phone"),
     ("Referral code", "varchar_auto"),
     ("Billing address", "address"),
@@ -367,6 +367,9 @@ def _custom_value(rng: random.Random, name: str, ftype: str, ctx: Context, base_
             return f"{rng.choice(('Spring', 'Summer', 'Autumn', 'Winter'))} {rng.randint(2023, 2026)} {rng.choice(('webinar', 'trade show', 'newsletter', 'paid search', 'partner referral'))}"
         if name == "Referral code":
             return f"REF-{rng.randint(100000, 999999)}"
+        if name == "Preferred call time":
+            h = rng.randint(8, 16)
+            return f"{h:02d}:{rng.choice((0, 30)):02d}–{h + 1:02d}:00 ({rng.choice(TIMEZONES)[1]})"
         return (
             rng.choice(("Website form", "Inbound call", "Partner", "Cold outreach", "Event", "Referral"))
             + f" #{rng.randint(1, 999)}"
@@ -439,6 +442,7 @@ DEAL_COLUMNS = (
     "channel",
     "channel_id",
     "custom_fields",
+    "custom_fields_version",
     "is_archived",
     "archive_time",
     "is_deleted",
@@ -494,6 +498,9 @@ def make_deal(rng: random.Random, ctx: Context) -> dict:
         "channel": rng.choice((None, None, 52, 53)),
         "channel_id": None,
         "custom_fields": orjson.dumps(custom).decode(),
+        # As the server writes it: every field, null when unset, stamped with the company's
+        # fields version (0: the builder inserts the definitions without changing it).
+        "custom_fields_version": 0,
         "is_archived": False,
         "archive_time": None,
         "is_deleted": False,

@@ -61,6 +61,16 @@ def main() -> None:
     from dealbase.settings import Settings
 
     app = create_app(Settings(database_url=f"sqlite:///{db}"))
+    # Every statement on every DBAPI connection the app opens, including raw-cursor fast
+    # paths that bypass SQLAlchemy's events and connections the app keeps open: sqlite3's
+    # trace callback gets the SQL with its parameters expanded. Recorded only while tracing.
+    statements: list = []
+    tracing = [False]
+
+    @event.listens_for(app.engine, "connect")
+    def _trace(dbapi_conn, _record):
+        dbapi_conn.set_trace_callback(lambda sql: statements.append((sql, ())) if tracing[0] else None)
+
     path, _, query = a.path.partition("?")
     status: dict = {}
 
@@ -97,18 +107,9 @@ def main() -> None:
         f"{per * 1000:.2f} ms per call in-process ({1 / per:,.0f} calls/s on one core)"
     )
 
-    # Every statement on the DBAPI connection, including raw-cursor fast paths that bypass
-    # SQLAlchemy's events: sqlite3's trace callback gets the SQL with parameters expanded.
-    statements: list = []
-    app.engine.dispose()
-
-    @event.listens_for(app.engine, "connect")
-    def _trace(dbapi_conn, _record):
-        dbapi_conn.set_trace_callback(lambda sql: statements.append((sql, ())))
-
-    asyncio.run(call())  # first call opens a fresh, traced connection
-    statements.clear()
+    tracing[0] = True
     asyncio.run(call())
+    tracing[0] = False
     con = sqlite3.connect(db)
     total = 0.0
     print(f"\n{len(statements)} statements (replayed with plain sqlite3, fetching all rows):")

@@ -54,6 +54,9 @@ PY = sys.executable
 CLK_TCK = os.sysconf("SC_CLK_TCK")
 NPROC = os.cpu_count() or 1
 
+# A run whose "other" load (not this server, not wrk) exceeds this share of a core is marked noisy.
+NOISY_OTHER_PCT = 25.0
+
 WRK_MISSING = """\
 wrk is not installed (it is not part of CI). On Debian/Ubuntu, as root:
 
@@ -180,12 +183,66 @@ def tree_cpu_seconds(root: int) -> float:
     return total
 
 
-def machine_jiffies() -> tuple[int, int]:
+def cpu_jiffies() -> dict[str, tuple[int, int]]:
+    """(total, idle) jiffies for "cpu" (all cores) and each "cpuN" from /proc/stat."""
+    out = {}
     with open("/proc/stat") as f:
-        parts = f.readline().split()[1:]
-    vals = [int(x) for x in parts]
-    idle = vals[3] + (vals[4] if len(vals) > 4 else 0)
-    return sum(vals[:8]), idle
+        for line in f:
+            if not line.startswith("cpu"):
+                break
+            name, *parts = line.split()
+            vals = [int(x) for x in parts]
+            idle = vals[3] + (vals[4] if len(vals) > 4 else 0)
+            out[name] = (sum(vals[:8]), idle)
+    return out
+
+
+def busy_pct(j0: dict, j1: dict, name: str) -> float:
+    """Busy share of one core (``cpuN``) in percent, or of all cores (``cpu``, 100 per core)."""
+    (t0, i0), (t1, i1) = j0[name], j1[name]
+    share = 1 - (i1 - i0) / max(1, t1 - t0)
+    return share * (NPROC * 100 if name == "cpu" else 100)
+
+
+def machine_busy_sample(seconds: float = 1.0) -> float:
+    j0 = cpu_jiffies()
+    time.sleep(seconds)
+    return busy_pct(j0, cpu_jiffies(), "cpu")
+
+
+class RunLock:
+    """One bench/run.py at a time on this checkout: concurrent runs share cores, the dataset
+    file and the cache directory, and would spoil each other's numbers."""
+
+    def __init__(self, path: Path) -> None:
+        self.path = path
+        self.fh = None
+
+    def acquire(self, wait_s: float) -> bool:
+        import fcntl
+
+        self.path.parent.mkdir(parents=True, exist_ok=True)
+        self.fh = open(self.path, "a+")
+        deadline = time.time() + wait_s
+        told = False
+        while True:
+            try:
+                fcntl.flock(self.fh, fcntl.LOCK_EX | fcntl.LOCK_NB)
+                self.fh.seek(0)
+                self.fh.truncate()
+                self.fh.write(f"{os.getpid()}\n")
+                self.fh.flush()
+                return True
+            except BlockingIOError:
+                if not told:
+                    self.fh.seek(0)
+                    holder = self.fh.read().strip() or "?"
+                    say(f"another bench/run.py (pid {holder}) is running on this checkout; "
+                        f"waiting up to {wait_s:.0f} s for it to finish …")
+                    told = True
+                if time.time() >= deadline:
+                    return False
+                time.sleep(5)
 
 
 def http_get(base: str, path: str, token: str, timeout: float = 30) -> tuple[int, bytes, dict]:
@@ -434,7 +491,9 @@ def collect_v2_cursors(server: Server, out: Path, budget_s: float, n_deals: int)
     return ""
 
 
-def run_wrk(bench: Bench, server: Server, args, duration: float, wrk_core: int | None) -> dict:
+def run_wrk(
+    bench: Bench, server: Server, args, duration: float, wrk_core: int | None, server_core: int | None = None
+) -> dict:
     env = dict(
         os.environ,
         BENCH_MODE=bench.mode,
@@ -460,11 +519,11 @@ def run_wrk(bench: Bench, server: Server, args, duration: float, wrk_core: int |
         cmd = ["taskset", "-c", str(wrk_core), *cmd]
     ru0 = resource.getrusage(resource.RUSAGE_CHILDREN)
     cpu0 = server.cpu_seconds()
-    tot0, idle0 = machine_jiffies()
+    j0 = cpu_jiffies()
     t0 = time.perf_counter()
     p = subprocess.run(cmd, env=env, capture_output=True, text=True, timeout=duration + args.timeout + 60)
     wall = time.perf_counter() - t0
-    tot1, idle1 = machine_jiffies()
+    j1 = cpu_jiffies()
     cpu1 = server.cpu_seconds()
     ru1 = resource.getrusage(resource.RUSAGE_CHILDREN)
     res: dict = {"wall_s": round(wall, 2), "exit": p.returncode}
@@ -489,8 +548,14 @@ def run_wrk(bench: Bench, server: Server, args, duration: float, wrk_core: int |
         errors=w["errors"],
         server_cpu_pct=100 * (cpu1 - cpu0) / wall,
         wrk_cpu_pct=100 * ((ru1.ru_utime - ru0.ru_utime) + (ru1.ru_stime - ru0.ru_stime)) / wall,
-        machine_busy_200=NPROC * 100 * (1 - (idle1 - idle0) / max(1, tot1 - tot0)),
+        machine_busy_200=busy_pct(j0, j1, "cpu"),
     )
+    # Load that is neither this server nor wrk: on the server's core when it is pinned,
+    # else on the whole machine. High values mean another tenant shared the CPU (noise).
+    if server_core is not None and f"cpu{server_core}" in j1:
+        res["other_pct"] = max(0.0, busy_pct(j0, j1, f"cpu{server_core}") - res["server_cpu_pct"])
+    else:
+        res["other_pct"] = max(0.0, res["machine_busy_200"] - res["server_cpu_pct"] - res["wrk_cpu_pct"])
     # wrk's own summary line counts non-2xx/3xx; keep it as a cross-check.
     for ln in p.stdout.splitlines():
         if "Non-2xx or 3xx responses" in ln:
@@ -533,8 +598,14 @@ def summarise(b: Bench) -> dict:
         "invalid": b.invalid,
         "note": b.note.strip(),
     }
-    for k in ("rps", "p50_ms", "p99_ms", "p999_ms", "server_cpu_pct", "wrk_cpu_pct", "machine_busy_200", "mb_per_s"):
+    for k in (
+        "rps", "p50_ms", "p99_ms", "p999_ms", "server_cpu_pct", "wrk_cpu_pct", "machine_busy_200", "other_pct",
+        "mb_per_s",
+    ):
         s[k] = med([r.get(k) for r in good])
+    others = [r["other_pct"] for r in good if r.get("other_pct") is not None]
+    s["max_other_pct"] = max(others) if others else None
+    s["noisy_rounds"] = [r["round"] for r in good if (r.get("other_pct") or 0) > NOISY_OTHER_PCT]
     s["rounds_rps"] = [r.get("rps") for r in b.runs]
     errs = [r.get("errors") or {} for r in b.runs]
     s["non_2xx_3xx_total"] = sum(r.get("non_2xx_3xx", 0) for r in b.runs)
@@ -671,18 +742,20 @@ def print_report(summ: dict[str, dict], ratios: list[dict], args, meta: dict, no
     say("=" * 150)
     hdr = (
         f"{'config':<60} {'req/s':>8} {'p50 ms':>7} {'p99 ms':>7} {'KB/resp':>8} {'srv CPU%':>8} "
-        f"{'wrk CPU%':>8} {'busy/200':>8} {'non2xx/tmo/sock':>15}  {'per round req/s':<24} status"
+        f"{'wrk CPU%':>8} {'other%':>6} {'busy/200':>8} {'non2xx/tmo/sock':>15}  {'per round req/s':<24} status"
     )
     say(hdr)
     say("-" * len(hdr))
     for s in summ.values():
         rounds = " / ".join(fmt(x) for x in s["rounds_rps"])
         status = "ok" if s["valid"] else ("!!! INVALID" if s["invalid"] else "!!! ERRORS")
+        if s.get("noisy_rounds"):
+            status += f" (noisy: round {','.join(map(str, s['noisy_rounds']))})"
         errs = f"{s['non_2xx_3xx_total']}/{s['timeouts_total']}/{s['socket_errors_total']}"
         say(
             f"{s['label'][:60]:<60} {fmt(s['rps']):>8} {fmt(s['p50_ms'], '.1f'):>7} {fmt(s['p99_ms'], '.1f'):>7} "
             f"{fmt(s['body_kb'], '.1f'):>8} {fmt(s['server_cpu_pct']):>8} {fmt(s['wrk_cpu_pct']):>8} "
-            f"{fmt(s['machine_busy_200']):>8} {errs:>15}  {rounds:<24} {status}"
+            f"{fmt(s.get('other_pct')):>6} {fmt(s['machine_busy_200']):>8} {errs:>15}  {rounds:<24} {status}"
         )
     say()
     say(f"{'ratio (median req/s ÷ median req/s)':<72} {'value':>7}  {'target':<8} {'verdict':<8} per round")
@@ -757,6 +830,8 @@ def main() -> int:
     )
     ap.add_argument("--results-dir", default=str(RESULTS))
     ap.add_argument("--report", metavar="JSON", help="print the report of an earlier results file and exit")
+    ap.add_argument("--lock-wait", type=float, default=1800,
+                    help="seconds to wait for another bench/run.py on this checkout to finish (default 1800)")
     args = ap.parse_args()
 
     if args.report:
@@ -790,7 +865,15 @@ def main() -> int:
     wrk_core = args.wrk_core if pin else None
 
     CACHE.mkdir(parents=True, exist_ok=True)
+    lock = RunLock(CACHE / "run.lock")
+    if not lock.acquire(args.lock_wait):
+        say("gave up waiting for the other bench/run.py")
+        return 4
     notes: list[str] = []
+    busy_before = machine_busy_sample(1.0)
+    if busy_before > 30:
+        notes.append(f"the machine was already {busy_before:.0f}/{NPROC * 100} busy before the run started")
+        say(f"warning: the machine is already {busy_before:.0f}/{NPROC * 100} busy before any load: expect noise")
 
     have_dealbase = False
     help_text = ""
@@ -906,15 +989,15 @@ def main() -> int:
                     res = {"problem": f"server {s.name} is no longer running (exit {s.proc.returncode})"}
                 else:
                     if args.warmup > 0:
-                        run_wrk(b, s, args, args.warmup, wrk_core)
-                    res = run_wrk(b, s, args, args.duration, wrk_core)
+                        run_wrk(b, s, args, args.warmup, wrk_core, server_core)
+                    res = run_wrk(b, s, args, args.duration, wrk_core, server_core)
                 res["round"] = rnd + 1
                 b.runs.append(res)
                 if "rps" in res:
                     say(
                         f"  {b.key:<28} {res['rps']:>9,.0f} req/s  p50 {res['p50_ms']:6.1f} ms  "
                         f"p99 {res['p99_ms']:7.1f} ms  srv {res['server_cpu_pct']:4.0f}%  wrk {res['wrk_cpu_pct']:3.0f}%"
-                        f"  busy {res['machine_busy_200']:4.0f}/200"
+                        f"  other {res['other_pct']:3.0f}%  busy {res['machine_busy_200']:4.0f}/200"
                         + (f"   !!! {res['problem']}" if res.get("problem") else "")
                     )
                 else:
@@ -935,6 +1018,7 @@ def main() -> int:
     out = {
         "started_at": started_at,
         "args": vars(args),
+        "busy_before_start": busy_before,
         "machine": {
             "nproc": NPROC,
             "platform": platform.platform(),
