@@ -125,3 +125,24 @@ def test_v1_status_deleted_deletes_and_v2_refuses_it(api):
     assert got["deleted"] is True and got["active"] is False and got["status"] == "open"
     assert data(api.get("/v1/deals")) is None
     assert data(api.get(f"/api/v2/deals/{deal['id']}"))["is_deleted"] is True
+
+
+def test_v1_pages_stay_exact_when_they_seek_from_bookmarks(api):
+    ids = [make_deal(api)["id"] for _ in range(9)]
+
+    def page(start):
+        body = api.get("/v1/deals", params={"start": start, "limit": 3}).json()
+        return [d["id"] for d in body["data"] or []], body["additional_data"]["pagination"]
+
+    # Sequential pages: the second and third seek from what the one before saw.
+    assert [page(s)[0] for s in (0, 3, 6)] == [ids[0:3], ids[3:6], ids[6:9]]
+    assert page(6) == (ids[6:9], {"start": 6, "limit": 3, "more_items_in_collection": False})
+    # A write moves the company's change version: no bookmark outlives it.
+    data(api.delete(f"/api/v2/deals/{ids[1]}"))
+    assert page(3)[0] == [ids[4], ids[5], ids[6]]
+    assert page(6)[0] == [ids[7], ids[8]]
+    # Another filter is another query: its own pages.
+    assert page(0)[0] == [ids[0], ids[2], ids[3]]
+    assert [
+        d["id"] for d in data(api.get("/v1/deals", params={"start": 3, "limit": 3, "status": "deleted"})) or []
+    ] == []

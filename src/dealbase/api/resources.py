@@ -13,7 +13,7 @@ from typing import Any
 
 from sqlalchemy import ColumnElement, Table
 
-from dealbase.api import custom, present
+from dealbase.api import bookmarks, custom, present
 from dealbase.api.context import Ctx
 from dealbase.api.errors import BadRequest, NotFound
 from dealbase.api.inputs import parse
@@ -184,8 +184,20 @@ def list_v1(
     """A v1 list page: ``start``/``limit``, ``additional_data.pagination``, ``data: null`` when empty."""
     start = ctx.int_param("start", 0, minimum=0)
     limit = ctx.page_limit(100, limit_max)
-    rows = repo.list_offset(ctx.conn, entity.table, ctx.company_id, where, v1_sort(ctx, entity), start, limit + 1)
+    order = v1_sort(ctx, entity)
+    by_id = not ctx.raw("sort")
+    marks = bookmarks.of(ctx) if by_id else None
+    version = from_id = None
+    if marks is not None:
+        version = repo.change_version(ctx.conn, ctx.company_id)
+        if start > 0:
+            from_id = marks.get(bookmarks.query_key(ctx, start), version)
+    rows = repo.list_offset(ctx.conn, entity.table, ctx.company_id, where, order, start, limit + 1, from_id)
     more = len(rows) > limit
+    if marks is not None and rows:
+        marks.put(bookmarks.query_key(ctx, start), version, rows[0]["id"])
+        if more:
+            marks.put(bookmarks.query_key(ctx, start + limit), version, rows[limit]["id"])
     rows = rows[:limit]
     items, related = render_v1(ctx, entity, rows, inflate)
     extra = {"related_objects": related} if related else {}

@@ -186,19 +186,19 @@ def list_offset(
     order_by: Sequence[ColumnElement],
     start: int,
     limit: int,
+    from_id: int | None = None,
 ) -> list[Row]:
     """One page by offset.
 
     The offset is walked over the ids alone (a narrow index), and only the page's rows
     are then read in full, so a deep page costs an index walk, not a table walk.
+    ``from_id``: where the page is known to start (in id order), so nothing is walked.
     """
-    id_stmt = (
-        select(table.c.id)
-        .where(table.c.company_id == company_id, *where)
-        .order_by(*order_by)
-        .limit(limit)
-        .offset(start)
-    )
+    id_stmt = select(table.c.id).where(table.c.company_id == company_id, *where)
+    if from_id is not None:
+        id_stmt = id_stmt.where(table.c.id >= from_id).order_by(table.c.id).limit(limit)
+    else:
+        id_stmt = id_stmt.order_by(*order_by).limit(limit).offset(start)
     ids = list(conn.execute(id_stmt).scalars())
     if not ids:
         return []
@@ -341,3 +341,16 @@ def bump_fields_version(conn: Connection, company_id: int) -> None:
     conn.execute(
         update(companies).where(companies.c.id == company_id).values(fields_version=companies.c.fields_version + 1)
     )
+
+
+@cache
+def _change_version_prepared() -> Prepared:
+    return Prepared(
+        select(func.max(change_events.c.id).label("v")).where(change_events.c.company_id == bindparam("cid"))
+    )
+
+
+def change_version(conn: Connection, company_id: int) -> int:
+    """The company's newest change event: it moves with every write to its data."""
+    rows = _change_version_prepared().rows(conn, {"cid": company_id})
+    return rows[0]["v"] or 0

@@ -241,6 +241,7 @@ change_events = Table(
     Column("changes", Text, nullable=True),
     Index(None, "company_id", "entity", "entity_id", "id"),
     Index(None, "company_id", "time"),
+    Index(None, "company_id", "id"),
 )
 
 # Custom field definitions of deals, persons and organizations (system fields are derived
