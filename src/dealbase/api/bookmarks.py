@@ -10,6 +10,7 @@ Pages in id order only (the default v1 order).
 
 from __future__ import annotations
 
+import threading
 from collections import OrderedDict
 from typing import Any
 
@@ -22,26 +23,29 @@ _IGNORED = {"start", "limit", "api_token"}
 class Bookmarks:
     def __init__(self) -> None:
         self._marks: OrderedDict[tuple[Any, ...], tuple[int, int]] = OrderedDict()
+        # On PostgreSQL requests run in threads: keep the LRU's moves whole.
+        self._lock = threading.Lock()
 
     def get(self, key: tuple[Any, ...], version: int) -> int | None:
-        mark = self._marks.get(key)
-        if mark is None or mark[0] != version:
-            return None
-        self._marks.move_to_end(key)
-        return mark[1]
+        with self._lock:
+            mark = self._marks.get(key)
+            if mark is None or mark[0] != version:
+                return None
+            self._marks.move_to_end(key)
+            return mark[1]
 
     def put(self, key: tuple[Any, ...], version: int, row_id: int) -> None:
-        self._marks[key] = (version, row_id)
-        self._marks.move_to_end(key)
-        while len(self._marks) > MAX_BOOKMARKS:
-            self._marks.popitem(last=False)
+        with self._lock:
+            self._marks[key] = (version, row_id)
+            self._marks.move_to_end(key)
+            while len(self._marks) > MAX_BOOKMARKS:
+                self._marks.popitem(last=False)
 
 
 def of(ctx: Ctx) -> Bookmarks:
+    # setdefault: two threads asking at once still share one.
     marks = ctx.shared.get("bookmarks")
-    if marks is None:
-        marks = ctx.shared["bookmarks"] = Bookmarks()
-    return marks
+    return marks if marks is not None else ctx.shared.setdefault("bookmarks", Bookmarks())
 
 
 def query_key(ctx: Ctx, start: int) -> tuple[Any, ...]:
