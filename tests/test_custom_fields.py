@@ -312,3 +312,19 @@ def test_values_written_before_a_field_change_read_right_after_it(api):
     assert updated["custom_fields"] == {second["field_code"]: 2.5}
     listed = data(api.get("/api/v2/deals"))
     assert listed[0]["custom_fields"] == {second["field_code"]: 2.5}
+
+
+def test_include_option_labels_gives_enum_and_set_values_their_labels(api):
+    enum = make_field(api, field_type="enum", options=[{"label": "Low"}, {"label": "High"}])
+    tags = make_field(api, field_type="set", options=[{"label": "A"}, {"label": "B"}])
+    low, high = (o["id"] for o in enum["options"])
+    a, b = (o["id"] for o in tags["options"])
+    deal = make_deal(api, custom_fields={enum["field_code"]: high, tags["field_code"]: [a, b]})
+    plain = data(api.get(f"/api/v2/deals/{deal['id']}"))["custom_fields"]
+    assert plain[enum["field_code"]] == high and plain[tags["field_code"]] == [a, b]
+    labelled = data(api.get(f"/api/v2/deals/{deal['id']}", params={"include_option_labels": "true"}))["custom_fields"]
+    assert labelled[enum["field_code"]] == {"id": high, "label": "High"}
+    assert labelled[tags["field_code"]] == [{"id": a, "label": "A"}, {"id": b, "label": "B"}]
+    listed = data(api.get("/api/v2/deals", params={"include_option_labels": "true"}))[0]["custom_fields"]
+    assert listed == labelled
+    assert "include_option_labels" in error(api.get("/api/v2/deals", params={"include_option_labels": "maybe"}), 400)

@@ -25,7 +25,7 @@ Row = dict[str, Any]
 class Defs:
     """The live custom fields of one entity type in the caller's company."""
 
-    __slots__ = ("fields", "by_key", "v2_nulls", "v1_nulls", "v1_writers", "optioned", "keys", "version")
+    __slots__ = ("fields", "by_key", "v2_nulls", "v1_nulls", "v1_writers", "optioned", "labelled", "keys", "version")
 
     def __init__(self, rows: list[Row], version: int | None = None) -> None:
         # The company's fields_version these were read at (None: inside a fields write).
@@ -37,6 +37,7 @@ class Defs:
         self.v1_writers = tuple((f.key, f.v1_writer()) for f in self.fields if not f.options_deleted)
         # Fields whose stored values may point at options deleted since (usually none).
         self.optioned = tuple(f for f in self.fields if f.options_deleted)
+        self.labelled = tuple(f for f in self.fields if f.field_type in ("enum", "set"))
         self.keys = tuple(f.key for f in self.fields)
 
     def __bool__(self) -> bool:
@@ -44,16 +45,20 @@ class Defs:
 
     # -- out ---------------------------------------------------------------------------
 
-    def v2(self, stored: str | None, only: frozenset[str] | None, written_at: int | None = None) -> Any:
+    def v2(
+        self, stored: str | None, only: frozenset[str] | None, written_at: int | None = None, labels: bool = False
+    ) -> Any:
         """v2 ``custom_fields``: every live field, null when unset (``only``: those keys).
 
         ``written_at``: the fields version the stored value was written at. Written at the
         current one, it already is the answer (every live key, in order), and goes out
-        unparsed.
+        unparsed. ``labels`` (``include_option_labels``): enum and set values as
+        ``{id, label}`` objects instead of ids.
         """
         if only is None and not stored:
             return self.v2_nulls
-        if only is None and written_at is not None and written_at == self.version and not self.optioned:
+        plain = not labels or not self.labelled
+        if plain and only is None and written_at is not None and written_at == self.version and not self.optioned:
             return orjson.Fragment(stored)
         values = orjson.loads(stored) if stored else {}
         if only is None:
@@ -69,6 +74,11 @@ class Defs:
             value = out.get(f.key)
             if value is not None:
                 out[f.key] = f.live_value(value)
+        if not plain:
+            for f in self.labelled:
+                value = out.get(f.key)
+                if value is not None:
+                    out[f.key] = f.with_labels(value)
         return out
 
     def v1_into(self, out: dict[str, Any], stored: str | None) -> None:

@@ -110,6 +110,7 @@ def v2(
     include: frozenset[str] = frozenset(),
     custom_keys: frozenset[str] | None = None,
     custom: Any = None,
+    option_labels: bool = False,
 ) -> dict[str, Any]:
     """The v2 object; ``custom`` is the company's custom field definitions (``api.custom.Defs``)."""
     plan = _v2_plan(entity)
@@ -121,7 +122,9 @@ def v2(
             out[key] = spec[1](value) if spec[1] is not None and value is not None else value
     if entity.has_custom_fields:
         out["custom_fields"] = (
-            custom.v2(row.get("custom_fields"), custom_keys, row.get("custom_fields_version")) if custom else {}
+            custom.v2(row.get("custom_fields"), custom_keys, row.get("custom_fields_version"), option_labels)
+            if custom
+            else {}
         )
     return out
 

@@ -83,7 +83,8 @@ def render_v2(ctx: Ctx, entity: Entity, rows: Sequence[Row]) -> list[dict[str, A
     wanted = ctx.list_param("custom_fields", maximum=15)
     custom_keys = frozenset(wanted) if wanted is not None else None
     fields = custom.defs(ctx, entity)
-    items = [present.v2(entity, row, include, custom_keys, fields) for row in rows]
+    labels = bool(ctx.bool_param("include_option_labels")) if entity.has_custom_fields else False
+    items = [present.v2(entity, row, include, custom_keys, fields, labels) for row in rows]
     if entity.v2_extra is not None and items:
         entity.v2_extra(ctx, rows, items, include)
     return items

@@ -332,6 +332,13 @@ class Custom:
 
     # -- values out --------------------------------------------------------------------
 
+    def with_labels(self, value: Any) -> Any:
+        """An enum or set value as ``{id, label}`` objects (v2 ``include_option_labels``)."""
+        labels = {o["id"]: o["label"] for o in self.options}
+        if self.field_type == "enum":
+            return {"id": value, "label": labels.get(value)}
+        return [{"id": i, "label": labels.get(i)} for i in value]
+
     def live_value(self, value: Any) -> Any:
         """The stored value without options deleted since it was written."""
         if self.field_type == "enum":
