@@ -8,8 +8,9 @@ from dataclasses import dataclass
 from sqlalchemy import Connection, Engine, insert, select
 
 from dealbase.clock import now
+from dealbase.domain.activity_types import DEFAULTS as ACTIVITY_TYPES
 from dealbase.settings import Settings
-from dealbase.store.tables import api_tokens, companies, pipelines, stages, users
+from dealbase.store.tables import activity_types, api_tokens, companies, pipelines, stages, users
 
 DEFAULT_STAGES = (
     ("Qualified", 10),
@@ -78,6 +79,22 @@ def create_company(
                 "update_time": stamp,
             }
             for i, (stage, probability) in enumerate(DEFAULT_STAGES, start=1)
+        ],
+    )
+    conn.execute(
+        insert(activity_types),
+        [
+            {
+                "company_id": company_id,
+                "name": key.capitalize(),
+                "key_string": key,
+                "icon_key": key,
+                "order_nr": i,
+                "is_custom_flag": False,
+                "add_time": stamp,
+                "update_time": stamp,
+            }
+            for i, key in enumerate(ACTIVITY_TYPES, start=1)
         ],
     )
     return Company(company_id, user_id, token)

@@ -225,6 +225,23 @@ deals = Table(
     Index(None, "company_id", "update_time"),
 )
 
+activity_types = Table(
+    "activity_types",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    _company(),
+    Column("name", String(255), nullable=False),
+    Column("key_string", String(255), nullable=False),
+    Column("icon_key", String(32), nullable=False),
+    Column("color", String(6), nullable=True),
+    Column("order_nr", Integer, nullable=False, server_default="0"),
+    Column("is_custom_flag", Boolean, nullable=False, server_default="1"),
+    Column("is_deleted", Boolean, nullable=False, server_default="0"),
+    *_stamps(),
+    Index(None, "company_id", "key_string"),
+    Index(None, "company_id", "is_deleted", "order_nr"),
+)
+
 # One row per write, in the write's transaction: the base of changelogs, recents,
 # flow and the webhook outbox. ``changes`` maps each changed column to [old, new].
 change_events = Table(

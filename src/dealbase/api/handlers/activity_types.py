@@ -1,0 +1,49 @@
+"""``/v1/activityTypes``: list, add, update, delete (which answers the deleted type)."""
+
+from __future__ import annotations
+
+from dealbase.api import resources as res
+from dealbase.api.context import Ctx
+from dealbase.api.errors import BadRequest
+from dealbase.api.responses import ok
+from dealbase.api.router import operation
+from dealbase.clock import now
+from dealbase.domain.activity_types import ACTIVITY_TYPE
+from dealbase.store import repository as repo
+
+table = ACTIVITY_TYPE.table
+
+
+@operation("v1", "get_activity_types")
+def get_activity_types(ctx: Ctx):
+    """Every activity type of the company, in their order."""
+    rows = repo.all_rows(
+        ctx.conn, table, ctx.company_id, table.c.is_deleted.is_(False), order_by=[table.c.order_nr, table.c.id]
+    )
+    items, _ = res.render_v1(ctx, ACTIVITY_TYPE, rows)
+    return ok(items)
+
+
+@operation("v1", "add_activity_type", write=True)
+def add_activity_type(ctx: Ctx):
+    return res.add(ctx, ACTIVITY_TYPE)
+
+
+@operation("v1", "update_activity_type", write=True)
+def update_activity_type(ctx: Ctx):
+    if isinstance(ctx.body, dict) and "icon_key" in ctx.body and ctx.body["icon_key"] is None:
+        raise BadRequest("Validation failed: icon_key: must not be null")
+    return res.update(ctx, ACTIVITY_TYPE)
+
+
+@operation("v1", "delete_activity_type", write=True)
+def delete_activity_type(ctx: Ctx):
+    """Marks the type deleted and answers it, with ``active_flag: false``."""
+    row = res.load(ctx, ACTIVITY_TYPE, ctx.path_id(), alive=True)
+    res.soft_delete(ctx, ACTIVITY_TYPE, row, now())
+    return res.reply_one(ctx, ACTIVITY_TYPE, res.load(ctx, ACTIVITY_TYPE, row["id"]))
+
+
+@operation("v1", "delete_activity_types", write=True)
+def delete_activity_types(ctx: Ctx):
+    return res.bulk_delete(ctx, ACTIVITY_TYPE)
