@@ -171,8 +171,16 @@ def _money(value, code: str) -> str:
 
 
 _ADDRESS_PARTS = (
-    "subpremise", "street_number", "route", "sublocality", "locality",
-    "admin_area_level_1", "admin_area_level_2", "country", "postal_code", "formatted_address",
+    "subpremise",
+    "street_number",
+    "route",
+    "sublocality",
+    "locality",
+    "admin_area_level_1",
+    "admin_area_level_2",
+    "country",
+    "postal_code",
+    "formatted_address",
 )
 
 

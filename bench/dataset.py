@@ -55,6 +55,8 @@ BATCH = 10_000
 sys.path.insert(0, str(BENCH_DIR))
 import deals as dealgen  # noqa: E402
 
+from dealbase.store.tables import ADDRESS_PARTS  # noqa: E402
+
 
 def log(msg: str) -> None:
     print(f"[dataset] {msg}", flush=True)
@@ -433,21 +435,7 @@ def populate(db_path: Path, n: int, token: str) -> dict:
             "visible_to": 3,
             "label_ids": "[]",
             "address": a["value"],
-            **{
-                f"address_{k}": a[k]
-                for k in (
-                    "subpremise",
-                    "street_number",
-                    "route",
-                    "sublocality",
-                    "locality",
-                    "admin_area_level_1",
-                    "admin_area_level_2",
-                    "country",
-                    "postal_code",
-                    "formatted_address",
-                )
-            },
+            **{f"address_{k}": a[k] for k in ADDRESS_PARTS},
             "custom_fields": "{}",
             "is_deleted": 0,
             "add_time": dealgen._fmt(add_ts),

@@ -16,17 +16,10 @@ from __future__ import annotations
 
 import os
 import sys
-from pathlib import Path
 
-BENCH_DIR = Path(__file__).resolve().parent
-REPO = BENCH_DIR.parent
-_VENV = REPO / ".venv"
-if (
-    (_VENV / "bin" / "python").exists()
-    and Path(sys.prefix).resolve() != _VENV.resolve()
-    and not os.environ.get("BENCH_NO_REEXEC")
-):
-    os.execv(str(_VENV / "bin" / "python"), [str(_VENV / "bin" / "python"), __file__, *sys.argv[1:]])
+from _venv import BENCH_DIR, use_project_venv  # noqa: E402
+
+use_project_venv(__file__)
 
 import argparse  # noqa: E402
 import asyncio  # noqa: E402

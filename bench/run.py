@@ -16,16 +16,9 @@ import os
 import sys
 from pathlib import Path
 
-BENCH_DIR = Path(__file__).resolve().parent
-REPO = BENCH_DIR.parent
-_VENV = REPO / ".venv"
-if (
-    (_VENV / "bin" / "python").exists()
-    and Path(sys.prefix).resolve() != _VENV.resolve()
-    and not os.environ.get("BENCH_NO_REEXEC")
-):
-    # The servers and the dataset builder need the project's environment.
-    os.execv(str(_VENV / "bin" / "python"), [str(_VENV / "bin" / "python"), __file__, *sys.argv[1:]])
+from _venv import BENCH_DIR, REPO, use_project_venv  # noqa: E402
+
+use_project_venv(__file__)
 
 import argparse  # noqa: E402
 import http.client  # noqa: E402
@@ -237,8 +230,10 @@ class RunLock:
                 if not told:
                     self.fh.seek(0)
                     holder = self.fh.read().strip() or "?"
-                    say(f"another bench/run.py (pid {holder}) is running on this checkout; "
-                        f"waiting up to {wait_s:.0f} s for it to finish …")
+                    say(
+                        f"another bench/run.py (pid {holder}) is running on this checkout; "
+                        f"waiting up to {wait_s:.0f} s for it to finish …"
+                    )
                     told = True
                 if time.time() >= deadline:
                     return False
@@ -599,7 +594,14 @@ def summarise(b: Bench) -> dict:
         "note": b.note.strip(),
     }
     for k in (
-        "rps", "p50_ms", "p99_ms", "p999_ms", "server_cpu_pct", "wrk_cpu_pct", "machine_busy_200", "other_pct",
+        "rps",
+        "p50_ms",
+        "p99_ms",
+        "p999_ms",
+        "server_cpu_pct",
+        "wrk_cpu_pct",
+        "machine_busy_200",
+        "other_pct",
         "mb_per_s",
     ):
         s[k] = med([r.get(k) for r in good])
@@ -830,8 +832,12 @@ def main() -> int:
     )
     ap.add_argument("--results-dir", default=str(RESULTS))
     ap.add_argument("--report", metavar="JSON", help="print the report of an earlier results file and exit")
-    ap.add_argument("--lock-wait", type=float, default=1800,
-                    help="seconds to wait for another bench/run.py on this checkout to finish (default 1800)")
+    ap.add_argument(
+        "--lock-wait",
+        type=float,
+        default=1800,
+        help="seconds to wait for another bench/run.py on this checkout to finish (default 1800)",
+    )
     args = ap.parse_args()
 
     if args.report:
