@@ -391,7 +391,21 @@ class Custom:
                 out[key] = _num(value)
 
             return double
-        if t in ("monetary", "daterange", "time", "timerange", "set"):
+        if t == "set":
+
+            def many(out: dict[str, Any], value: Any) -> None:
+                out[key] = ",".join(map(str, value))
+
+            return many
+        if t == "daterange":
+            until_key = f"{key}_until"
+
+            def daterange(out: dict[str, Any], value: Any) -> None:
+                out[key] = value["value"]
+                out[until_key] = value["until"]
+
+            return daterange
+        if t in ("time", "timerange"):
             return lambda out, value: out.update(self.v1_out(value))
 
         def plain(out: dict[str, Any], value: Any) -> None:
