@@ -43,6 +43,9 @@ from starlette.routing import Route
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 import deals as dealgen  # noqa: E402
 
+from dealbase.domain.deals import V1_NOTHING_YET  # noqa: E402  (the v1 keys for what no deal has yet)
+from dealbase.store.tables import ADDRESS_PARTS  # noqa: E402
+
 TOKEN = os.environ.get("BENCH_TOKEN")
 JSON = "application/json"
 _UNAUTH = orjson.dumps({"success": False, "error": "unauthorized access", "errorCode": 401})
@@ -128,38 +131,6 @@ def _select_in(con: sqlite3.Connection, table: str, ids) -> dict[int, dict]:
 
 
 _SYMBOL = {"USD": "$", "EUR": "€", "GBP": "£", "JPY": "¥"}
-_EMPTY_V1 = {
-    "email_messages_count": 0,
-    "activities_count": 0,
-    "done_activities_count": 0,
-    "undone_activities_count": 0,
-    "files_count": 0,
-    "notes_count": 0,
-    "followers_count": 0,
-    "products_count": 0,
-    "next_activity_date": None,
-    "next_activity_time": None,
-    "next_activity_id": None,
-    "last_activity_id": None,
-    "last_activity_date": None,
-    "next_activity_subject": None,
-    "next_activity_type": None,
-    "next_activity_duration": None,
-    "next_activity_note": None,
-    "rotten_time": None,
-    "org_hidden": False,
-    "person_hidden": False,
-    "last_incoming_mail_time": None,
-    "last_outgoing_mail_time": None,
-    "arr": None,
-    "mrr": None,
-    "acv": None,
-    "arr_currency": None,
-    "mrr_currency": None,
-    "acv_currency": None,
-    "last_activity": None,
-    "next_activity": None,
-}
 
 
 def _money(value, code: str) -> str:
@@ -168,20 +139,6 @@ def _money(value, code: str) -> str:
         if float(value).is_integer()
         else f"{_SYMBOL.get(code, code + ' ')}{value:,.2f}"
     )
-
-
-_ADDRESS_PARTS = (
-    "subpremise",
-    "street_number",
-    "route",
-    "sublocality",
-    "locality",
-    "admin_area_level_1",
-    "admin_area_level_2",
-    "country",
-    "postal_code",
-    "formatted_address",
-)
 
 
 def _field_types(con: sqlite3.Connection) -> dict[str, str]:
@@ -212,7 +169,7 @@ def _v1_custom(item: dict, values: dict) -> None:
             item[key], item[subkeys[0]] = v["value"], v["until"]
         elif t == "address":
             item[key] = v["value"]
-            for sub, part in zip(subkeys, _ADDRESS_PARTS):
+            for sub, part in zip(subkeys, ADDRESS_PARTS):
                 item[sub] = v.get(part)
         elif t == "enum":
             item[key] = str(v)
@@ -228,7 +185,7 @@ def _field_plan(types: dict[str, str]) -> tuple[list[str], list[tuple[str, str, 
         elif t == "daterange":
             special.append((key, t, (key + "_until",)))
         elif t == "address":
-            special.append((key, t, tuple(f"{key}_{p}" for p in _ADDRESS_PARTS)))
+            special.append((key, t, tuple(f"{key}_{p}" for p in ADDRESS_PARTS)))
         elif t in ("enum", "set"):
             special.append((key, t, ()))
         else:
@@ -334,7 +291,7 @@ def _v1_deals(con: sqlite3.Connection, limit: int, start: int) -> dict:
             "weighted_value_currency": r["currency"],
             "cc_email": f"acme+deal{r['id']}@pipedrivemail.com",
             "participants_count": 1 if person else 0,
-            **_EMPTY_V1,
+            **V1_NOTHING_YET,
         }
         if r["custom_fields"]:
             _v1_custom(item, orjson.loads(r["custom_fields"]))

@@ -47,7 +47,3 @@ class Authenticator:
             self._cache.clear()
         self._cache[token] = (now + self.ttl, rows[0])
         return rows[0]
-
-    def forget(self) -> None:
-        """Drop every remembered token (after tokens or users change in this process)."""
-        self._cache.clear()

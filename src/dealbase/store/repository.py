@@ -27,7 +27,7 @@ from sqlalchemy import (
     update,
 )
 
-from dealbase.store.tables import change_events
+from dealbase.store.tables import change_events, companies, fields
 
 Row = dict[str, Any]
 
@@ -145,11 +145,6 @@ def all_rows(conn: Connection, table: Table, company_id: int, *where: ColumnElem
     return [dict(r) for r in conn.execute(stmt).mappings()]
 
 
-def count(conn: Connection, table: Table, company_id: int, *where: ColumnElement) -> int:
-    stmt = select(func.count()).select_from(table).where(table.c.company_id == company_id, *where)
-    return conn.execute(stmt).scalar_one()
-
-
 def list_keyset(
     conn: Connection,
     table: Table,
@@ -218,13 +213,6 @@ def update_row(conn: Connection, table: Table, company_id: int, row_id: int, val
     conn.execute(stmt)
 
 
-def update_where(
-    conn: Connection, table: Table, company_id: int, where: Sequence[ColumnElement], values: dict[str, Any]
-) -> int:
-    stmt = update(table).where(table.c.company_id == company_id, *where).values(**values)
-    return conn.execute(stmt).rowcount
-
-
 def record_change(
     conn: Connection,
     company_id: int,
@@ -291,16 +279,12 @@ def live_counts(
 
 
 def get_company(conn: Connection, company_id: int) -> Row:
-    from dealbase.store.tables import companies
-
     row = conn.execute(select(companies).where(companies.c.id == company_id)).mappings().one()
     return dict(row)
 
 
 @cache
 def _live_fields_prepared() -> Prepared:
-    from dealbase.store.tables import fields
-
     stmt = (
         select(fields)
         .where(
@@ -324,8 +308,6 @@ def live_fields(conn: Connection, company_id: int, entity_type: str) -> list[Row
 
 @cache
 def _fields_version_prepared() -> Prepared:
-    from dealbase.store.tables import companies
-
     return Prepared(select(companies.c.fields_version).where(companies.c.id == bindparam("cid")))
 
 
@@ -336,8 +318,6 @@ def fields_version(conn: Connection, company_id: int) -> int:
 
 
 def bump_fields_version(conn: Connection, company_id: int) -> None:
-    from dealbase.store.tables import companies
-
     conn.execute(
         update(companies).where(companies.c.id == company_id).values(fields_version=companies.c.fields_version + 1)
     )

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from dealbase.api import resources as res
 from dealbase.api.context import Ctx
-from dealbase.api.errors import BadRequest
 from dealbase.api.responses import ok
 from dealbase.api.router import operation
 from dealbase.clock import now
@@ -31,8 +30,6 @@ def add_activity_type(ctx: Ctx):
 
 @operation("v1", "update_activity_type", write=True)
 def update_activity_type(ctx: Ctx):
-    if isinstance(ctx.body, dict) and "icon_key" in ctx.body and ctx.body["icon_key"] is None:
-        raise BadRequest("Validation failed: icon_key: must not be null")
     return res.update(ctx, ACTIVITY_TYPE)
 
 

@@ -540,19 +540,29 @@ def delete_options(ctx: Ctx, entity: Entity):
 
 # -- routes ------------------------------------------------------------------------------
 
-for _entity in (DEAL, PERSON, ORGANIZATION):
-    n = _entity.name
-    operation("v1", f"get_{n}_fields")(lambda ctx, e=_entity: list_v1(ctx, e))
-    operation("v1", f"get_{n}_field")(lambda ctx, e=_entity: get_v1(ctx, e))
-    operation("v1", f"add_{n}_field", write=True)(lambda ctx, e=_entity: create(ctx, e))
-    operation("v1", f"update_{n}_field", write=True)(lambda ctx, e=_entity: update_v1(ctx, e))
-    operation("v1", f"delete_{n}_field", write=True)(lambda ctx, e=_entity: delete_one(ctx, e))
-    operation("v1", f"delete_{n}_fields", write=True)(lambda ctx, e=_entity: delete_many_v1(ctx, e))
-    operation("v2", f"get_{n}_fields")(lambda ctx, e=_entity: list_v2(ctx, e))
-    operation("v2", f"get_{n}_field")(lambda ctx, e=_entity: get_v2(ctx, e))
-    operation("v2", f"add_{n}_field", write=True)(lambda ctx, e=_entity: create(ctx, e))
-    operation("v2", f"update_{n}_field", write=True)(lambda ctx, e=_entity: update_v2(ctx, e))
-    operation("v2", f"delete_{n}_field", write=True)(lambda ctx, e=_entity: delete_one(ctx, e))
-    operation("v2", f"add_{n}_field_options", write=True)(lambda ctx, e=_entity: add_options(ctx, e))
-    operation("v2", f"update_{n}_field_options", write=True)(lambda ctx, e=_entity: update_options(ctx, e))
-    operation("v2", f"delete_{n}_field_options", write=True)(lambda ctx, e=_entity: delete_options(ctx, e))
+# (api, operation name with {n} for the entity, handler, writes?)
+ROUTES = (
+    ("v1", "get_{n}_fields", list_v1, False),
+    ("v1", "get_{n}_field", get_v1, False),
+    ("v1", "add_{n}_field", create, True),
+    ("v1", "update_{n}_field", update_v1, True),
+    ("v1", "delete_{n}_field", delete_one, True),
+    ("v1", "delete_{n}_fields", delete_many_v1, True),
+    ("v2", "get_{n}_fields", list_v2, False),
+    ("v2", "get_{n}_field", get_v2, False),
+    ("v2", "add_{n}_field", create, True),
+    ("v2", "update_{n}_field", update_v2, True),
+    ("v2", "delete_{n}_field", delete_one, True),
+    ("v2", "add_{n}_field_options", add_options, True),
+    ("v2", "update_{n}_field_options", update_options, True),
+    ("v2", "delete_{n}_field_options", delete_options, True),
+)
+
+
+def _register() -> None:
+    for entity in (DEAL, PERSON, ORGANIZATION):
+        for api, name, handler, writes in ROUTES:
+            operation(api, name.format(n=entity.name), write=writes)(lambda ctx, h=handler, e=entity: h(ctx, e))
+
+
+_register()
