@@ -43,7 +43,11 @@ from starlette.routing import Route
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 import deals as dealgen  # noqa: E402
 
+from dealbase.domain.counters import counter_fields  # noqa: E402
 from dealbase.domain.deals import V1_NOTHING_YET  # noqa: E402  (the v1 keys for what no deal has yet)
+
+# Stored counters (activities, notes, …): read from the row like any column.
+COUNTERS = [f.column for f in counter_fields(deal=True) if f.v1]
 from dealbase.store.tables import ADDRESS_PARTS  # noqa: E402
 
 TOKEN = os.environ.get("BENCH_TOKEN")
@@ -290,7 +294,7 @@ def _v1_deals(con: sqlite3.Connection, limit: int, start: int) -> dict:
             "formatted_weighted_value": _money(weighted, r["currency"]),
             "weighted_value_currency": r["currency"],
             "cc_email": f"acme+deal{r['id']}@pipedrivemail.com",
-            "participants_count": 1 if person else 0,
+            **{k: r[k] for k in COUNTERS},
             **V1_NOTHING_YET,
         }
         if r["custom_fields"]:

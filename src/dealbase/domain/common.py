@@ -93,22 +93,8 @@ def counts_block(counts: dict[str, int] | None) -> dict[str, int]:
     }
 
 
-# Items this server does not hold yet (activities, notes, files, e-mail, followers) are
-# counted from what exists: none.
-EMPTY_ACTIVITY = {
-    "email_messages_count": 0,
-    "activities_count": 0,
-    "done_activities_count": 0,
-    "undone_activities_count": 0,
-    "files_count": 0,
-    "notes_count": 0,
-    "followers_count": 0,
-    "next_activity_date": None,
-    "next_activity_time": None,
-    "next_activity_id": None,
-    "last_activity_id": None,
-    "last_activity_date": None,
-}
+# E-mail is not synced here: no item has messages.
+NO_EMAIL = {"email_messages_count": 0}
 
 
 def contact_include_fields(
@@ -121,7 +107,7 @@ def contact_include_fields(
     for row, item in zip(rows, items):
         values = {
             **counts_block(counts.get(row["id"])),
-            **EMPTY_ACTIVITY,
+            **NO_EMAIL,
             "participant_open_deals_count": 0,
             "participant_closed_deals_count": 0,
             "last_incoming_mail_time": None,

@@ -5,7 +5,8 @@ from __future__ import annotations
 from typing import Any
 
 from dealbase.api.errors import BadRequest
-from dealbase.domain.common import EMPTY_ACTIVITY, check_currency, formatted
+from dealbase.domain.common import NO_EMAIL, check_currency, formatted
+from dealbase.domain.counters import counter_fields
 from dealbase.domain.entity import Entity, Field
 from dealbase.domain.registry import register
 from dealbase.store import repository as repo
@@ -147,17 +148,13 @@ def _num(value: float) -> float | int:
     return int(value) if float(value).is_integer() else value
 
 
-# v1 keys whose values come from things this server does not hold yet (activities,
-# e-mail, products, rotting): what they say when there are none.
+# v1 keys whose values come from things this server does not hold (e-mail, rotting,
+# subscriptions): what they say when there are none.
 V1_NOTHING_YET = {
-    **EMPTY_ACTIVITY,
+    **NO_EMAIL,
     "rotten_time": None,
     "org_hidden": False,
     "person_hidden": False,
-    "next_activity_subject": None,
-    "next_activity_type": None,
-    "next_activity_duration": None,
-    "next_activity_note": None,
     "last_incoming_mail_time": None,
     "last_outgoing_mail_time": None,
     "arr": None,
@@ -168,7 +165,6 @@ V1_NOTHING_YET = {
     "acv_currency": None,
     "last_activity": None,
     "next_activity": None,
-    "products_count": 0,
 }
 
 
@@ -206,23 +202,15 @@ def v1_extra(ctx, rows, items) -> None:
         item["formatted_weighted_value"] = formatted(weighted, currency, locale)
         item["weighted_value_currency"] = currency
         item["cc_email"] = f"{domain}+deal{row['id']}@pipedrivemail.com"
-        item["participants_count"] = 1 if row["person_id"] else 0
 
 
 def v2_extra(ctx, rows, items, include) -> None:
     for row, item in zip(rows, items):
         # Recurring revenue comes from products, which no deal has yet.
         item["arr"] = item["mrr"] = item["acv"] = None
-        for key in COUNT_FIELDS:
-            if key in include:
-                item[key] = 1 if key == "participants_count" and row["person_id"] else 0
-        for key in (
-            "next_activity_id",
-            "last_activity_id",
-            "last_incoming_mail_time",
-            "last_outgoing_mail_time",
-            "source_lead_id",
-        ):
+        if "email_messages_count" in include:
+            item["email_messages_count"] = 0
+        for key in ("last_incoming_mail_time", "last_outgoing_mail_time"):
             if key in include:
                 item[key] = None
         if "smart_bcc_email" in include:
@@ -269,6 +257,7 @@ DEAL = register(
             Field("arr", "num", column=None),
             Field("mrr", "num", column=None),
             Field("acv", "num", column=None),
+            *counter_fields(deal=True),
         ],
         filters=FILTERS,
         include_v2=COUNT_FIELDS

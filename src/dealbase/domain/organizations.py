@@ -7,12 +7,13 @@ from typing import Any
 from dealbase.api.errors import BadRequest
 from dealbase.domain.common import (
     CONTACT_INCLUDE,
-    EMPTY_ACTIVITY,
+    NO_EMAIL,
     contact_include_fields,
     counts_block,
     deal_counts,
     first_label,
 )
+from dealbase.domain.counters import counter_fields
 from dealbase.domain.entity import Entity, Field
 from dealbase.domain.registry import register
 from dealbase.store import repository as repo
@@ -99,7 +100,7 @@ def v1_extra(ctx, rows, items) -> None:
             edit_name=True,
             last_activity=None,
             next_activity=None,
-            **EMPTY_ACTIVITY,
+            **NO_EMAIL,
             **counts_block(counts.get(row["id"])),
         )
         for part in ADDRESS_PARTS:
@@ -138,6 +139,7 @@ ORGANIZATION = register(
             Field("visible_to", "visible_to", nullable=False),
             Field("address", "str", v2=None, writable=False),
             Field("label_ids", "ids"),
+            *counter_fields(),
         ],
         filters={"owner_id": "owner_id"},
         include_v2=CONTACT_INCLUDE + ("people_count",),

@@ -9,12 +9,13 @@ import orjson
 from dealbase.api.errors import BadRequest
 from dealbase.domain.common import (
     CONTACT_INCLUDE,
-    EMPTY_ACTIVITY,
+    NO_EMAIL,
     contact_include_fields,
     counts_block,
     deal_counts,
     first_label,
 )
+from dealbase.domain.counters import counter_fields
 from dealbase.domain.entity import Entity, Field
 from dealbase.domain.registry import register
 from dealbase.store.tables import organizations, users
@@ -122,7 +123,7 @@ def v1_extra(ctx, rows, items) -> None:
             cc_email=f"{domain}@pipedrivemail.com",
             last_incoming_mail_time=None,
             last_outgoing_mail_time=None,
-            **EMPTY_ACTIVITY,
+            **NO_EMAIL,
             **counts_block(counts.get(row["id"])),
         )
 
@@ -169,6 +170,7 @@ PERSON = register(
             Field("is_deleted", "bool", v1=None, writable=False),
             Field("visible_to", "visible_to", nullable=False),
             Field("label_ids", "ids"),
+            *counter_fields(),
         ],
         filters={"owner_id": "owner_id", "org_id": "org_id"},
         include_v2=CONTACT_INCLUDE

@@ -46,6 +46,27 @@ def _stamps() -> list[Column]:
     ]
 
 
+def _counters(*extra: Column) -> list[Column]:
+    """What other families keep up to date on a deal, person or organization (``domain/counters.py``).
+
+    Stored, not counted on read: a v1 list page shows them for every row.
+    """
+    return [
+        Column("activities_count", Integer, nullable=False, server_default="0"),
+        Column("done_activities_count", Integer, nullable=False, server_default="0"),
+        Column("undone_activities_count", Integer, nullable=False, server_default="0"),
+        Column("notes_count", Integer, nullable=False, server_default="0"),
+        Column("files_count", Integer, nullable=False, server_default="0"),
+        Column("followers_count", Integer, nullable=False, server_default="0"),
+        Column("next_activity_id", Integer, nullable=True),
+        Column("next_activity_date", DATE, nullable=True),
+        Column("next_activity_time", String(8), nullable=True),
+        Column("last_activity_id", Integer, nullable=True),
+        Column("last_activity_date", DATE, nullable=True),
+        *extra,
+    ]
+
+
 companies = Table(
     "companies",
     metadata,
@@ -149,6 +170,7 @@ organizations = Table(
     # The company's fields_version when custom_fields was last written (see api/custom.py).
     Column("custom_fields_version", Integer, nullable=True),
     Column("is_deleted", Boolean, nullable=False, server_default="0"),
+    *_counters(),
     *_stamps(),
     Index(None, "company_id", "is_deleted", "id"),
     Index(None, "company_id", "owner_id"),
@@ -173,6 +195,7 @@ persons = Table(
     # The company's fields_version when custom_fields was last written (see api/custom.py).
     Column("custom_fields_version", Integer, nullable=True),
     Column("is_deleted", Boolean, nullable=False, server_default="0"),
+    *_counters(),
     *_stamps(),
     Index(None, "company_id", "is_deleted", "id"),
     Index(None, "company_id", "org_id", "is_deleted"),
@@ -215,6 +238,15 @@ deals = Table(
     Column("is_archived", Boolean, nullable=False, server_default="0"),
     Column("archive_time", TIME, nullable=True),
     Column("is_deleted", Boolean, nullable=False, server_default="0"),
+    *_counters(
+        Column("products_count", Integer, nullable=False, server_default="0"),
+        Column("participants_count", Integer, nullable=False, server_default="0"),
+        Column("next_activity_subject", String(255), nullable=True),
+        Column("next_activity_type", String(255), nullable=True),
+        Column("next_activity_duration", String(8), nullable=True),
+        Column("next_activity_note", Text, nullable=True),
+        Column("source_lead_id", String(36), nullable=True),
+    ),
     *_stamps(),
     Index(None, "company_id", "is_deleted", "is_archived", "id"),
     Index(None, "company_id", "stage_id", "id"),

@@ -1,0 +1,84 @@
+"""Counters a deal, person or organization shows for the things around it.
+
+Activities, notes, files, followers, products and participants are other families' rows;
+their counts and the next / last activity are stored on the parent (see ``store/tables.py``
+``_counters``) so that a list page reads them with the row. Each family registers a
+*source* that computes its columns for a set of parents, and calls ``refresh`` in the
+transaction of every write that can change them.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable
+from typing import Any
+
+from sqlalchemy import Connection
+
+from dealbase.domain.entity import Field
+from dealbase.store import repository as repo
+from dealbase.store.tables import deals, organizations, persons
+
+PARENTS = {"deal": deals, "person": persons, "organization": organizations}
+
+# (conn, company_id, parent name, parent ids) → {parent id: {column: value}}, for every id
+# asked (zeros and nulls where there is nothing).
+Source = Callable[[Connection, int, str, list[int]], dict[int, dict[str, Any]]]
+_SOURCES: dict[str, Source] = {}
+
+
+def source(name: str) -> Callable[[Source], Source]:
+    """Register the function that computes one family's counter columns."""
+
+    def register(fn: Source) -> Source:
+        _SOURCES[name] = fn
+        return fn
+
+    return register
+
+
+def refresh(ctx, name: str, parent: str, ids: Iterable[int | None]) -> None:
+    """Recompute source ``name``'s columns on the given parents and store what changed.
+
+    Counters are not the parent's own data: writing them changes neither its
+    ``update_time`` nor its change history (the write that caused it has its own event).
+    """
+    wanted = sorted({i for i in ids if i is not None})
+    if not wanted:
+        return
+    table = PARENTS[parent]
+    values = _SOURCES[name](ctx.conn, ctx.company_id, parent, wanted)
+    current = repo.get_many(ctx.conn, table, ctx.company_id, wanted)
+    for parent_id, row in current.items():
+        changed = {k: v for k, v in values.get(parent_id, {}).items() if row[k] != v}
+        if changed:
+            repo.update_row(ctx.conn, table, ctx.company_id, parent_id, changed)
+
+
+COUNTS = (
+    "activities_count",
+    "done_activities_count",
+    "undone_activities_count",
+    "notes_count",
+    "files_count",
+    "followers_count",
+)
+
+
+def counter_fields(*, deal: bool = False) -> list[Field]:
+    """The stored counters as fields: always in v1, on request (``include_fields``) in v2."""
+    counts = COUNTS + (("products_count", "participants_count") if deal else ())
+    fields = [Field(name, "int", writable=False, optional=True) for name in counts]
+    fields += [
+        Field("next_activity_id", "int", writable=False, optional=True),
+        Field("last_activity_id", "int", writable=False, optional=True),
+        Field("next_activity_date", "date", v2=None, writable=False),
+        Field("next_activity_time", "str", v2=None, writable=False),
+        Field("last_activity_date", "date", v2=None, writable=False),
+    ]
+    if deal:
+        fields += [
+            Field(f"next_activity_{part}", "str", v2=None, writable=False)
+            for part in ("subject", "type", "duration", "note")
+        ]
+        fields.append(Field("source_lead_id", "str", v1=None, writable=False, optional=True))
+    return fields
