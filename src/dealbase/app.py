@@ -28,6 +28,7 @@ from dealbase.api.errors import (
 )
 from dealbase.api.responses import Reply
 from dealbase.api.router import Operation, Router, split_prefix
+from dealbase.api.uploads import parse_multipart
 from dealbase.settings import Settings
 from dealbase.store.db import create_db_engine, is_sqlite
 
@@ -124,6 +125,8 @@ class DealbaseApp:
         chunks = []
         size = 0
         limit = self.settings.max_body_bytes
+        if content_type.split(b";", 1)[0].strip().lower() == b"multipart/form-data":
+            limit = self.settings.max_upload_bytes + 65_536  # the file and its form fields
         while True:
             message = await receive()
             chunk = message.get("body", b"")
@@ -174,10 +177,13 @@ class DealbaseApp:
 
 
 def parse_body(raw: bytes, content_type: bytes, api: str) -> Any:
-    """JSON everywhere; v1 also takes form-encoded bodies, as Pipedrive's v1 does."""
+    """JSON everywhere; v1 also takes form-encoded bodies, as Pipedrive's v1 does, and file
+    uploads come as multipart (``api/uploads.py``)."""
     kind = content_type.split(b";", 1)[0].strip().lower()
     if not raw.strip():
         return {}
+    if kind == b"multipart/form-data":
+        return parse_multipart(raw, content_type)
     if kind == b"application/x-www-form-urlencoded" and api == "v1":
         try:
             form = parse_qs(raw.decode("utf-8"), keep_blank_values=True, strict_parsing=False)

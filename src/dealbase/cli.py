@@ -59,6 +59,13 @@ def serve(
     log_level: Annotated[
         str | None, typer.Option(help="Server log level. (env DEALBASE_LOG_LEVEL; default info)")
     ] = None,
+    files_dir: Annotated[
+        str | None,
+        typer.Option(help="Folder for uploaded files. (env DEALBASE_FILES_DIR; default dealbase-files)"),
+    ] = None,
+    max_upload_bytes: Annotated[
+        int | None, typer.Option(help="Largest uploaded file. (env DEALBASE_MAX_UPLOAD_BYTES; default 50 MiB)")
+    ] = None,
 ) -> None:
     """Run the API server (migrating the database first).
 
@@ -83,6 +90,8 @@ def serve(
         default_currency=default_currency,
         max_body_bytes=max_body_bytes,
         log_level=log_level,
+        files_dir=files_dir,
+        max_upload_bytes=max_upload_bytes,
     )
     migrate(settings.database_url)
     engine = create_db_engine(settings.database_url)

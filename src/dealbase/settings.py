@@ -22,3 +22,7 @@ class Settings(BaseSettings):
     # Cap for any single JSON body, in bytes.
     max_body_bytes: int = 1_048_576
     log_level: str = "info"
+    # Where uploaded files (attachments, pictures, product images) are kept.
+    files_dir: str = "dealbase-files"
+    # Cap for one uploaded file, in bytes.
+    max_upload_bytes: int = 52_428_800
