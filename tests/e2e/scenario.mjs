@@ -18,145 +18,13 @@
 
 import { v2 } from 'pipedrive';
 import { v1 as classicV1 } from 'pipedrive-classic';
-import { readFileSync } from 'node:fs';
-
-// (the packages' exports maps do not expose package.json)
-const installedVersion = (name) =>
-  JSON.parse(readFileSync(new URL(`./node_modules/${name}/package.json`, import.meta.url), 'utf8')).version;
-const SDK_VERSION = installedVersion('pipedrive');
-const CLASSIC_SDK_VERSION = installedVersion('pipedrive-classic');
+import {
+  CLASSIC_SDK_VERSION, SDK_VERSION, V1_BASE, V2_BASE, apiToken, attempt, baseUrl, dataOf, eq, instrument,
+  lastStatus, ok, recentV2Timestamp, run, runTag, sdk, show, step,
+} from './support.mjs';
 
 const TOTAL_DEALS = 150;
 const PAGE = 50;
-
-// ---------------------------------------------------------------- config
-
-const baseUrl = (process.env.DEALBASE_URL || '').replace(/\/+$/, '');
-const apiToken = process.env.DEALBASE_API_TOKEN || '';
-if (!baseUrl || !apiToken) {
-  console.error('scenario: set DEALBASE_URL (e.g. http://127.0.0.1:8000) and DEALBASE_API_TOKEN');
-  process.exit(2);
-}
-const V2_BASE = `${baseUrl}/api/v2`;
-const V1_BASE = `${baseUrl}/v1`;
-
-// ------------------------------------------------------- instrumentation
-// The SDK turns every response into its body and every error into the error
-// body, so the HTTP exchange is recorded on each API object's (public) axios
-// instance to be able to say exactly what was sent and what came back.
-
-let lastExchange = null;
-let requestCount = 0;
-
-function instrument(api, sdkName) {
-  api.axios.interceptors.request.use((config) => {
-    requestCount += 1;
-    lastExchange = {
-      sdk: sdkName,
-      method: String(config.method || 'get').toUpperCase(),
-      url: config.url,
-      requestBody: config.data,
-      status: null,
-      responseBody: undefined,
-    };
-    return config;
-  });
-  // transformResponse runs before the SDK's interceptors and gets the status.
-  const existing = api.axios.defaults.transformResponse;
-  api.axios.defaults.transformResponse = [].concat(existing || [], (data, _headers, status) => {
-    if (lastExchange) {
-      lastExchange.status = status;
-      lastExchange.responseBody = data;
-    }
-    return data;
-  });
-  return api;
-}
-
-// ------------------------------------------------------------ assertions
-
-class ScenarioFailure extends Error {
-  constructor(message, details) {
-    super(message);
-    this.details = details;
-  }
-}
-
-let currentStep = '(start)';
-let checks = 0;
-
-function step(name) {
-  currentStep = name;
-  console.log(`- ${name}`);
-}
-
-function fail(message, details = {}) {
-  throw new ScenarioFailure(message, details);
-}
-
-function ok(condition, what, actual) {
-  if (!condition) fail(what, actual === undefined ? {} : { actual });
-  checks += 1;
-}
-
-function eq(actual, expected, what) {
-  if (!deepEqual(actual, expected)) fail(`${what}: expected ${show(expected)}, got ${show(actual)}`, { expected, actual });
-  checks += 1;
-}
-
-function deepEqual(a, b) {
-  return JSON.stringify(a) === JSON.stringify(b);
-}
-
-function show(v) {
-  const s = JSON.stringify(v);
-  return s === undefined ? 'undefined' : s.length > 300 ? `${s.slice(0, 300)}…` : s;
-}
-
-// v2 timestamps are RFC 3339 (`2026-01-31T12:34:56Z`); v1 ones are
-// `YYYY-MM-DD HH:MM:SS` in UTC.
-const RFC3339 = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d+)?(Z|[+-]\d{2}:\d{2})$/;
-const startedAt = Date.now();
-
-function recentV2Timestamp(value, what) {
-  if (typeof value !== 'string' || !RFC3339.test(value)) {
-    fail(`${what}: expected an RFC 3339 timestamp, got ${show(value)}`, { actual: value });
-  }
-  const t = Date.parse(value);
-  // generous window: the server and this script share a clock
-  if (!(t >= startedAt - 5 * 60_000 && t <= Date.now() + 5 * 60_000)) {
-    fail(`${what}: timestamp ${value} is not within minutes of now (${new Date().toISOString()})`, { actual: value });
-  }
-  checks += 1;
-  return t;
-}
-
-// Calls an SDK method; a rejection (the SDK rejects with the error body, or
-// with an axios error when there is no response) is a scenario failure.
-async function sdk(label, fn) {
-  try {
-    return await fn();
-  } catch (err) {
-    const body = err && err.isAxiosError ? `${err.code || ''} ${err.message}`.trim() : err;
-    fail(`${label}: the SDK call was rejected`, { rejection: body });
-  }
-}
-
-// Like sdk() but returns { ok, value | rejection } instead of failing.
-async function attempt(fn) {
-  try {
-    return { ok: true, value: await fn() };
-  } catch (err) {
-    return { ok: false, rejection: err && err.isAxiosError ? `${err.code || ''} ${err.message}`.trim() : err };
-  }
-}
-
-function dataOf(response, label) {
-  ok(response && typeof response === 'object', `${label}: expected a JSON object body`, response);
-  eq(response.success, true, `${label}: success`);
-  ok(response.data !== undefined && response.data !== null, `${label}: body has no data`, response);
-  return response.data;
-}
 
 function checkEmailsOrPhones(actual, sent, what) {
   ok(Array.isArray(actual), `${what}: expected an array`, actual);
@@ -184,7 +52,6 @@ const classicDeals = instrument(new classicV1.DealsApi(v1Config), `pipedrive@${C
 
 // ----------------------------------------------------------- scenario
 
-const runTag = Math.random().toString(16).slice(2, 8);
 const summary = {};
 
 // Pages through GET /api/v2/deals with the cursor; returns the ids in order.
@@ -527,7 +394,7 @@ async function main() {
 
   step('v2: GET /deals/{id} of the deleted deal');
   const afterDelete = await attempt(() => deals.getDeal({ id: victim }));
-  const afterStatus = lastExchange && lastExchange.status;
+  const afterStatus = lastStatus();
   if (afterDelete.ok) {
     const d = dataOf(afterDelete.value, 'v2 getDeal of a deleted deal');
     eq(d.id, victim, 'v2 getDeal of a deleted deal: data.id');
@@ -550,31 +417,5 @@ async function main() {
   summary.deleted_deal = victim;
 }
 
-const t0 = Date.now();
-try {
-  await main();
-  console.log('');
-  console.log('SCENARIO PASSED');
-  console.log(`  SDKs: pipedrive@${SDK_VERSION} (v2), pipedrive@${CLASSIC_SDK_VERSION} (v1 classic)`);
-  console.log(`  ${checks} checks, ${requestCount} HTTP requests, ${((Date.now() - t0) / 1000).toFixed(1)} s`);
-  for (const [k, v] of Object.entries(summary)) console.log(`  ${k}: ${show(v)}`);
-} catch (err) {
-  console.error('');
-  console.error(`SCENARIO FAILED at step: ${currentStep}`);
-  if (err instanceof ScenarioFailure) {
-    console.error(`  ${err.message}`);
-    for (const [k, v] of Object.entries(err.details || {})) console.error(`  ${k}: ${show(v)}`);
-  } else {
-    console.error(err && err.stack ? err.stack : err);
-  }
-  if (lastExchange) {
-    console.error('  last HTTP exchange:');
-    console.error(`    ${lastExchange.sdk}: ${lastExchange.method} ${lastExchange.url}`);
-    if (lastExchange.requestBody !== undefined) console.error(`    sent: ${String(lastExchange.requestBody).slice(0, 1000)}`);
-    console.error(`    status: ${lastExchange.status === null ? '(no response)' : lastExchange.status}`);
-    const rb = typeof lastExchange.responseBody === 'string' ? lastExchange.responseBody : JSON.stringify(lastExchange.responseBody);
-    console.error(`    received: ${String(rb).slice(0, 2000)}`);
-  }
-  console.error(`  (${checks} checks passed before this, ${requestCount} HTTP requests)`);
-  process.exitCode = 1;
-}
+
+await run(main, summary);

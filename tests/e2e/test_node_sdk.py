@@ -1,9 +1,11 @@
 """End to end: the official Pipedrive Node SDK against a running ``dealbase serve``.
 
-The scenario itself lives in ``scenario.mjs`` next to this file; this test
+The scenarios live next to this file (``scenario.mjs``: the pipeline, deals and
+paging; ``scenario_crm.mjs``: products, activities, notes, custom fields and leads
+around a deal; ``support.mjs``: what they share); this test
 installs its npm dependencies (once per session, from the lockfile), starts
 the server the way users do, on a free port and a fresh database, waits until
-it answers, runs the scenario with ``node`` and checks that it passed.
+it answers, runs each scenario with ``node`` and checks that it passed.
 
 SQLite is always exercised. When ``DEALBASE_TEST_DATABASE_URL`` is set to a
 PostgreSQL URL the test runs against PostgreSQL too: it creates a throwaway
@@ -31,7 +33,6 @@ import pytest
 pytestmark = pytest.mark.e2e
 
 E2E_DIR = Path(__file__).resolve().parent
-SCENARIO = E2E_DIR / "scenario.mjs"
 # 40 hex characters, like a Pipedrive API token; fixed so a failed run can be replayed by hand.
 API_TOKEN = "e2e0" + "5eed" * 9
 READY_TIMEOUT_S = 30.0
@@ -225,14 +226,15 @@ def server(database_url: str, tmp_path: Path):
 # ---------------------------------------------------------------------- test
 
 
-def test_official_node_sdk_pipeline_scenario(node_bin: str, node_modules: Path, server) -> None:
+@pytest.mark.parametrize("scenario", ["scenario.mjs"])
+def test_official_node_sdk(scenario: str, node_bin: str, node_modules: Path, server) -> None:
     env = dict(os.environ)
     env["DEALBASE_URL"] = server["url"]
     env["DEALBASE_API_TOKEN"] = API_TOKEN
     started = time.monotonic()
     try:
         result = subprocess.run(
-            [node_bin, str(SCENARIO)],
+            [node_bin, str(E2E_DIR / scenario)],
             cwd=E2E_DIR,
             env=env,
             capture_output=True,
@@ -241,7 +243,7 @@ def test_official_node_sdk_pipeline_scenario(node_bin: str, node_modules: Path, 
         )
     except subprocess.TimeoutExpired as exc:
         pytest.fail(
-            f"node scenario.mjs did not finish within {SCENARIO_TIMEOUT_S} s.\n"
+            f"node {scenario} did not finish within {SCENARIO_TIMEOUT_S} s.\n"
             f"--- scenario output ---\n{exc.stdout}\n{exc.stderr}\n"
             f"--- server output ---\n{server['output']()}"
         )
@@ -249,10 +251,10 @@ def test_official_node_sdk_pipeline_scenario(node_bin: str, node_modules: Path, 
     print(f"\n[e2e] database: {server['database_url']}")
     print(result.stdout, end="")
     print(result.stderr, end="", file=sys.stderr)
-    print(f"[e2e] node scenario.mjs took {elapsed:.1f} s")
+    print(f"[e2e] node {scenario} took {elapsed:.1f} s")
     if result.returncode != 0:
         pytest.fail(
-            f"node scenario.mjs exited with {result.returncode}.\n"
+            f"node {scenario} exited with {result.returncode}.\n"
             f"--- scenario stdout ---\n{_tail(result.stdout)}\n"
             f"--- scenario stderr ---\n{_tail(result.stderr)}\n"
             f"--- server output (tail) ---\n{_tail(server['output'](), 8_000)}"
