@@ -9,8 +9,10 @@ from sqlalchemy import Connection, Engine, insert, select
 
 from dealbase.clock import now
 from dealbase.domain.activity_types import DEFAULTS as ACTIVITY_TYPES
+from dealbase.domain.ids import new_uuid
+from dealbase.domain.leads import DEFAULT_LABELS as LEAD_LABELS
 from dealbase.settings import Settings
-from dealbase.store.tables import activity_types, api_tokens, companies, pipelines, stages, users
+from dealbase.store.tables import activity_types, api_tokens, companies, lead_labels, pipelines, stages, users
 
 DEFAULT_STAGES = (
     ("Qualified", 10),
@@ -95,6 +97,20 @@ def create_company(
                 "update_time": stamp,
             }
             for i, key in enumerate(ACTIVITY_TYPES, start=1)
+        ],
+    )
+    conn.execute(
+        insert(lead_labels),
+        [
+            {
+                "id": new_uuid(),
+                "company_id": company_id,
+                "name": name,
+                "color": color,
+                "add_time": stamp,
+                "update_time": stamp,
+            }
+            for name, color in LEAD_LABELS
         ],
     )
     return Company(company_id, user_id, token)

@@ -20,6 +20,13 @@ def to_v2(stored: str | None) -> str | None:
     return f"{stored[:10]}T{stored[11:19]}Z"
 
 
+def to_iso(stored: str | None) -> str | None:
+    """``2024-07-01 05:46:33`` → ``2024-07-01T05:46:33.000Z`` (how v1 leads give times)."""
+    if stored is None:
+        return None
+    return f"{stored[:10]}T{stored[11:19]}.000Z"
+
+
 def parse_time(text: str) -> str | None:
     """Accept RFC 3339 or ``YYYY-MM-DD HH:MM:SS`` (also a bare date); return the stored form."""
     match = _TIME.match(text.strip())

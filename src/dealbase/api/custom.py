@@ -81,9 +81,11 @@ class Defs:
                     out[f.key] = f.with_labels(value)
         return out
 
-    def v1_into(self, out: dict[str, Any], stored: str | None) -> None:
-        """v1 flat keys, in place: every live field's keys, null when unset."""
-        out.update(self.v1_nulls)
+    def v1_into(self, out: dict[str, Any], stored: str | None, nulls: bool = True) -> None:
+        """v1 flat keys, in place: every live field's keys, null when unset (``nulls``;
+        else only the values set, as v1 leads give them)."""
+        if nulls:
+            out.update(self.v1_nulls)
         if not stored:
             return
         values = orjson.loads(stored)
@@ -104,22 +106,23 @@ def defs(ctx: Ctx, entity: Entity) -> Defs | None:
     """The entity type's live custom fields, read once per request (None: it has none)."""
     if not entity.has_custom_fields:
         return None
-    key = ("fields", entity.name)
+    entity_type = entity.custom_type
+    key = ("fields", entity_type)
     found = ctx.extra.get(key)
     if found is not None:
         return found
     if ctx.extra.get("fields_written"):
         # This transaction changed definitions and may still roll back: read, don't share.
-        found = Defs(repo.live_fields(ctx.conn, ctx.company_id, entity.name), None)
+        found = Defs(repo.live_fields(ctx.conn, ctx.company_id, entity_type), None)
     else:
         # Shared by the process's requests, for as long as the company's version holds.
         version = repo.fields_version(ctx.conn, ctx.company_id)
-        shared_key = ("fields", ctx.company_id, entity.name)
+        shared_key = ("fields", ctx.company_id, entity_type)
         hit = ctx.shared.get(shared_key)
         if hit is not None and hit[0] == version:
             found = hit[1]
         else:
-            found = Defs(repo.live_fields(ctx.conn, ctx.company_id, entity.name), version)
+            found = Defs(repo.live_fields(ctx.conn, ctx.company_id, entity_type), version)
             ctx.shared[shared_key] = (version, found)
     ctx.extra[key] = found
     return found

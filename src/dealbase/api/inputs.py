@@ -15,7 +15,9 @@ import orjson
 from dealbase.api.context import Ctx
 from dealbase.api.errors import BadRequest
 from dealbase.clock import parse_date, parse_time
+from dealbase.domain.common import check_currency
 from dealbase.domain.entity import Entity, Field
+from dealbase.domain.ids import parse_uuid
 
 _INT = re.compile(r"^-?\d{1,18}$")
 _NUM = re.compile(r"^-?\d+(\.\d+)?([eE][-+]?\d+)?$")
@@ -96,7 +98,31 @@ def coerce(f: Field, key: str, value: Any, strict: bool) -> Any:
         if len(value) > 1000:
             raise _bad(key, "has too many items")
         return orjson.dumps(sorted(set(value), key=value.index)).decode()
+    if kind == "uuids":
+        if not strict and isinstance(value, str):
+            value = [p.strip() for p in value.split(",") if p.strip()]
+        if not isinstance(value, list):
+            raise _bad(key, "must be an array of UUIDs")
+        ids = [parse_uuid(i) for i in value]
+        if None in ids:
+            raise _bad(key, "must be an array of UUIDs")
+        if len(ids) > 1000:
+            raise _bad(key, "has too many items")
+        return orjson.dumps(list(dict.fromkeys(ids))).decode()
+    if kind == "money":
+        return _money(key, value, strict)
     return value
+
+
+def _money(key: str, value: Any, strict: bool) -> str:
+    """``{"amount": 999, "currency": "USD"}``: both required; stored as that JSON."""
+    if not isinstance(value, dict) or "amount" not in value or "currency" not in value:
+        raise _bad(key, "must be an object with amount and currency")
+    amount = coerce(Field("amount", "num", nullable=False), f"{key}.amount", value["amount"], strict)
+    currency = value["currency"]
+    if not isinstance(currency, str):
+        raise _bad(key, "currency must be a string")
+    return orjson.dumps({"amount": amount, "currency": check_currency(currency, f"{key}.currency")}).decode()
 
 
 def parse(ctx: Ctx, entity: Entity, creating: bool) -> dict[str, Any]:

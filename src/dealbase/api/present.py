@@ -14,7 +14,7 @@ from typing import Any
 
 import orjson
 
-from dealbase.clock import to_v2
+from dealbase.clock import to_iso, to_v2
 from dealbase.domain.entity import Entity, Field
 
 Row = dict[str, Any]
@@ -27,13 +27,17 @@ def _json_or(default: Any) -> Callable[[Any], Any]:
     return convert
 
 
-def _v1_converter(f: Field) -> Callable[[Any], Any] | None:
+def _v1_converter(entity: Entity, f: Field) -> Callable[[Any], Any] | None:
     if f.kind == "bool":
         return bool
     if f.kind == "ids":
         return lambda v: ",".join(str(i) for i in orjson.loads(v)) if v and v != "[]" else None
-    if f.kind == "json":
+    if f.kind in ("json", "money"):
         return _json_or(None)
+    if f.kind == "uuids":
+        return _json_or(list)
+    if f.kind == "time" and entity.v1_iso_times:
+        return to_iso
     if f.kind == "visible_to":
         return lambda v: None if v is None else str(v)
     if f.kind == "num":
@@ -82,11 +86,13 @@ def _plan(entity: Entity, version: str) -> _Plan:
         if key is None or f.column is None:
             continue
         if version == "v2":
-            convert = {"time": to_v2, "bool": bool, "num": _num, "ids": _fragment, "json": _fragment}.get(f.kind)
-            if_null = [] if f.kind == "ids" else None
+            convert = {"time": to_v2, "bool": bool, "num": _num, "ids": _fragment, "uuids": _fragment}.get(f.kind)
+            if f.kind in ("json", "money"):
+                convert = _fragment
+            if_null = [] if f.kind in ("ids", "uuids") else None
         else:
-            convert = _v1_converter(f)
-            if_null = None
+            convert = _v1_converter(entity, f)
+            if_null = [] if f.kind == "uuids" else None
         if version == "v2" and f.optional:
             optional[key] = (f.column, convert)
         else:
@@ -148,7 +154,7 @@ def v1(entity: Entity, row: Row, inflated: dict[str, dict[int, dict[str, Any]]],
             if obj is not None:
                 out[key] = obj
     if custom:
-        custom.v1_into(out, row.get("custom_fields"))
+        custom.v1_into(out, row.get("custom_fields"), entity.v1_custom_nulls)
     return out
 
 

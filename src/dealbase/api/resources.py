@@ -11,6 +11,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any
 
+import orjson
 from sqlalchemy import ColumnElement, Table
 
 from dealbase.api import bookmarks, custom, present
@@ -21,6 +22,7 @@ from dealbase.api.paging import decode_cursor, encode_cursor, v1_pagination
 from dealbase.api.responses import Reply, ok
 from dealbase.clock import now, parse_time
 from dealbase.domain.entity import Entity
+from dealbase.domain.ids import new_uuid, parse_uuid
 from dealbase.domain.registry import ENTITIES
 from dealbase.events.changes import record_create, record_delete, record_update
 from dealbase.store import repository as repo
@@ -35,7 +37,22 @@ def not_found(entity: Entity) -> NotFound:
 # -- reading ---------------------------------------------------------------------------
 
 
-def load(ctx: Ctx, entity: Entity, row_id: int, *, alive: bool = False) -> Row:
+def path_key(ctx: Ctx, entity: Entity, name: str = "id") -> int | str:
+    """The row id a path names, of the entity's id kind.
+
+    A malformed UUID is a 400 in v2; v1 answers it as an id it does not know (404).
+    """
+    if entity.id_kind == "int":
+        return ctx.path_id(name)
+    key = parse_uuid(ctx.path[name])
+    if key is None:
+        if ctx.strict:
+            raise BadRequest(f"Invalid '{name}' parameter: must be a UUID")
+        raise not_found(entity)
+    return key
+
+
+def load(ctx: Ctx, entity: Entity, row_id: int | str, *, alive: bool = False) -> Row:
     """The row, or a 404. ``alive``: a deleted row counts as missing (writes)."""
     row = repo.get(ctx.conn, entity.table, ctx.company_id, row_id)
     if row is None or (alive and row.get("is_deleted")):
@@ -66,7 +83,7 @@ def render_v1(
     ctx: Ctx, entity: Entity, rows: Sequence[Row], inflate: bool = True
 ) -> tuple[list[dict[str, Any]], dict[str, Any]]:
     """v1 objects and their ``related_objects``; ``inflate=False`` keeps references as plain ids."""
-    refs = v1_refs(ctx, entity, rows) if inflate else {}
+    refs = v1_refs(ctx, entity, rows) if inflate and entity.v1_inflate else {}
     objects = present.inflated(refs)
     fields = custom.defs(ctx, entity)
     items = [present.v1(entity, row, objects, fields) for row in rows]
@@ -98,7 +115,8 @@ def reply_one(ctx: Ctx, entity: Entity, row: Row, status: int = 200) -> Reply:
 
 
 def get_one(ctx: Ctx, entity: Entity) -> Reply:
-    return reply_one(ctx, entity, load(ctx, entity, ctx.path_id()))
+    row = load(ctx, entity, path_key(ctx, entity), alive=not entity.deleted_readable)
+    return reply_one(ctx, entity, row)
 
 
 # -- lists -----------------------------------------------------------------------------
@@ -209,35 +227,51 @@ def list_v1(
 
 
 def check_refs(ctx: Ctx, entity: Entity, values: dict[str, Any]) -> None:
-    """Every id a write points at must be a live row of the caller's company."""
+    """Every id a write points at must be a live row of the caller's company.
+
+    List fields (``ids``, ``uuids``) with a ``ref`` point at one row per item.
+    """
     for f in entity.fields:
         if f.ref is None or f.column not in values or values[f.column] is None:
             continue
         target = ENTITIES[f.ref]
-        row = repo.get(ctx.conn, target.table, ctx.company_id, values[f.column])
-        alive = row is not None and not row.get("is_deleted") and row.get("active_flag", True)
-        if not alive:
-            key = f.v2 if ctx.strict else f.v1
-            raise BadRequest(f"Validation failed: {key}: {target.label} with id {values[f.column]} not found")
+        wanted = orjson.loads(values[f.column]) if f.kind in ("ids", "uuids") else [values[f.column]]
+        found = repo.get_many(ctx.conn, target.table, ctx.company_id, wanted)
+        for ref_id in wanted:
+            row = found.get(ref_id)
+            alive = row is not None and not row.get("is_deleted") and row.get("active_flag", True)
+            if not alive:
+                key = f.v2 if ctx.strict else f.v1
+                raise BadRequest(f"Validation failed: {key}: {target.label} with id {ref_id} not found")
 
 
-def add(ctx: Ctx, entity: Entity) -> Reply:
-    values = parse(ctx, entity, creating=True)
+def create(ctx: Ctx, entity: Entity, values: dict[str, Any]) -> Row:
+    """Insert a row from parsed column values: references, rules, stamps, change event.
+
+    For ``add`` and for operations that make rows of their own (a lead's conversion).
+    """
     check_refs(ctx, entity, values)
-    custom.apply(ctx, entity, values, None)
     stamp = now()
     if entity.rules is not None:
         values = entity.rules(ctx, values, None, stamp)
+    if entity.id_kind == "uuid":
+        values["id"] = new_uuid()
     values.setdefault("add_time", stamp)
     values.setdefault("update_time", values["add_time"])
     row_id = repo.insert_row(ctx.conn, entity.table, ctx.company_id, values)
     record_create(ctx.conn, ctx.company_id, ctx.user_id, entity.name, row_id, values, stamp)
-    row = load(ctx, entity, row_id)
+    return load(ctx, entity, row_id)
+
+
+def add(ctx: Ctx, entity: Entity) -> Reply:
+    values = parse(ctx, entity, creating=True)
+    custom.apply(ctx, entity, values, None)
+    row = create(ctx, entity, values)
     return reply_one(ctx, entity, row, status=entity.created_v2 if ctx.strict else entity.created_v1)
 
 
 def update(ctx: Ctx, entity: Entity) -> Reply:
-    old = load(ctx, entity, ctx.path_id(), alive=True)
+    old = load(ctx, entity, path_key(ctx, entity), alive=True)
     values = parse(ctx, entity, creating=False)
     check_refs(ctx, entity, values)
     custom.apply(ctx, entity, values, old)
@@ -262,7 +296,7 @@ def soft_delete(ctx: Ctx, entity: Entity, row: Row, stamp: str) -> None:
 
 
 def delete(ctx: Ctx, entity: Entity) -> Reply:
-    row = load(ctx, entity, ctx.path_id(), alive=True)
+    row = load(ctx, entity, path_key(ctx, entity), alive=True)
     soft_delete(ctx, entity, row, now())
     return ok({"id": row["id"]})
 

@@ -14,7 +14,10 @@ from typing import Any, Literal
 
 from sqlalchemy import Table
 
-Kind = Literal["int", "num", "str", "bool", "time", "date", "ids", "json", "visible_to"]
+Kind = Literal["int", "num", "str", "bool", "time", "date", "ids", "uuids", "money", "json", "visible_to"]
+# How an entity's rows are identified: a sequence integer, or a UUID string made on insert
+# (time-ordered, so id order is creation order: see ``domain/ids.py``).
+IdKind = Literal["int", "uuid"]
 
 
 @dataclass(frozen=True)
@@ -76,6 +79,22 @@ class Entity:
     created_v2: int = 200
     has_custom_fields: bool = False
     archivable: bool = False
+    id_kind: IdKind = "int"
+    # The entity type whose custom field definitions this one uses (leads use deals').
+    fields_of: str | None = None
+    # v1: references as objects (``user_id: {id, name, …}``) or as plain ids.
+    v1_inflate: bool = True
+    # v1: times as ISO 8601 (``2024-07-01T05:46:33.000Z``) rather than ``2024-07-01 05:46:33``.
+    v1_iso_times: bool = False
+    # v1: every custom field's keys, null when unset; False: only the values set.
+    v1_custom_nulls: bool = True
+    # A deleted row still answers a read by id (deals, persons…), or is a 404 (leads).
+    deleted_readable: bool = True
+
+    @property
+    def custom_type(self) -> str:
+        """The entity type of the custom field definitions its values follow."""
+        return self.fields_of or self.name
 
     def field_by_v1(self) -> dict[str, Field]:
         return {f.v1: f for f in self.fields if f.v1 is not None}

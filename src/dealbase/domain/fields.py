@@ -70,7 +70,7 @@ MAX_NAME = 255
 # System field ids: the entity's base plus the field's place in its declaration (append new
 # fields to a declaration: ids must not move). Custom field ids come from the fields table,
 # whose sequence starts at 1000, above every system id.
-SYSTEM_BASE = {"deal": 0, "person": 200, "organization": 400}
+SYSTEM_BASE = {"deal": 0, "person": 200, "organization": 400, "lead": 600}
 
 _INT = re.compile(r"^-?\d{1,18}$")
 _NUM = re.compile(r"^-?\d+(\.\d+)?([eE][-+]?\d+)?$")
@@ -106,7 +106,14 @@ class SystemField:
     optional: bool
 
 
-_NAMES = {"owner_id": "Owner", "user_id": "Owner", "org_id": "Organization", "person_id": "Contact person"}
+_NAMES = {
+    "owner_id": "Owner",
+    "user_id": "Owner",
+    "org_id": "Organization",
+    "person_id": "Contact person",
+    "label_ids": "Labels",
+    "creator_id": "Creator",
+}
 _REF_TYPES_V1 = {"user": "user", "person": "people", "organization": "org"}
 _REF_TYPES_V2 = {"user": "user", "person": "people", "organization": "org", "stage": "stage"}
 
@@ -121,6 +128,10 @@ def _types(entity: Entity, f: Field) -> tuple[str | None, str]:
         return "monetary", "monetary"
     if f.name == "address":
         return "address", "address"
+    if f.kind == "money":
+        return "monetary", "monetary"
+    if f.kind == "uuids":
+        return "set", "set"
     if f.ref is not None:
         return _REF_TYPES_V1.get(f.ref, "double"), _REF_TYPES_V2.get(f.ref, "int")
     if f.choices is not None:

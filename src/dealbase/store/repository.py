@@ -217,18 +217,20 @@ def record_change(
     conn: Connection,
     company_id: int,
     entity: str,
-    entity_id: int,
+    entity_id: int | str,
     action: str,
     user_id: int | None,
     time: str,
     changes: dict[str, list[Any]] | None,
 ) -> None:
     """Write the change event for a write, in the write's own transaction."""
+    uuid_id = isinstance(entity_id, str)
     conn.execute(
         insert(change_events).values(
             company_id=company_id,
             entity=entity,
-            entity_id=entity_id,
+            entity_id=None if uuid_id else entity_id,
+            entity_uuid=entity_id if uuid_id else None,
             action=action,
             user_id=user_id,
             change_source="api",
@@ -334,3 +336,21 @@ def change_version(conn: Connection, company_id: int) -> int:
     """The company's newest change event: it moves with every write to its data."""
     rows = _change_version_prepared().rows(conn, {"cid": company_id})
     return rows[0]["v"] or 0
+
+
+# -- leads -------------------------------------------------------------------------------
+
+
+def rows_where(conn: Connection, table: Table, company_id: int, column: str, value: Any) -> list[Row]:
+    """The company's rows whose ``column`` equals ``value`` (rows linked to one item)."""
+    stmt = select(table).where(table.c.company_id == company_id, table.c[column] == value).order_by(table.c.id)
+    return _dicts(conn.execute(stmt))
+
+
+def rows_mentioning(conn: Connection, table: Table, company_id: int, column: str, text: str) -> list[Row]:
+    """Live rows whose JSON text ``column`` holds the string ``text`` (e.g. a label id in label_ids)."""
+    needle = '%"' + text.replace("\\", "").replace("%", "").replace("_", "") + '"%'
+    stmt = select(table).where(
+        table.c.company_id == company_id, table.c.is_deleted.is_(False), table.c[column].like(needle)
+    )
+    return _dicts(conn.execute(stmt))

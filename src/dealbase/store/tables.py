@@ -282,13 +282,16 @@ change_events = Table(
     Column("id", Integer, primary_key=True),
     _company(),
     Column("entity", String(32), nullable=False),
-    Column("entity_id", Integer, nullable=False),
+    # The row's id: ``entity_id`` for integer ids, ``entity_uuid`` for UUID ids (leads…).
+    Column("entity_id", Integer, nullable=True),
+    Column("entity_uuid", String(36), nullable=True),
     Column("action", String(16), nullable=False),
     Column("user_id", Integer, nullable=True),
     Column("change_source", String(16), nullable=False, server_default="api"),
     Column("time", TIME, nullable=False),
     Column("changes", Text, nullable=True),
     Index(None, "company_id", "entity", "entity_id", "id"),
+    Index(None, "company_id", "entity", "entity_uuid", "id"),
     Index(None, "company_id", "time"),
     Index(None, "company_id", "id"),
 )
@@ -328,4 +331,70 @@ fields = Table(
     Index(None, "company_id", "entity_type", "is_deleted"),
     # SQLite: a kept sequence (``sqlite_sequence``), which the migration starts at 1000.
     sqlite_autoincrement=True,
+)
+
+
+# -- leads -------------------------------------------------------------------------------
+# Leads, their labels and the lead ↔ deal conversion jobs have UUID ids (``domain/ids.py``).
+
+lead_labels = Table(
+    "lead_labels",
+    metadata,
+    Column("id", String(36), primary_key=True),
+    _company(),
+    Column("name", String(255), nullable=False),
+    Column("color", String(16), nullable=False),
+    Column("is_deleted", Boolean, nullable=False, server_default="0"),
+    *_stamps(),
+    Index(None, "company_id", "is_deleted", "id"),
+)
+
+leads = Table(
+    "leads",
+    metadata,
+    Column("id", String(36), primary_key=True),
+    _company(),
+    Column("title", String(255), nullable=False),
+    Column("owner_id", Integer, ForeignKey("users.id"), nullable=False),
+    Column("creator_id", Integer, ForeignKey("users.id"), nullable=False),
+    Column("person_id", Integer, ForeignKey("persons.id"), nullable=True),
+    Column("org_id", Integer, ForeignKey("organizations.id"), nullable=True),
+    # JSON list of lead label ids.
+    Column("label_ids", Text, nullable=True),
+    # JSON ``{"amount": 999, "currency": "USD"}`` or null.
+    Column("value", Text, nullable=True),
+    Column("expected_close_date", DATE, nullable=True),
+    Column("visible_to", Integer, nullable=False, server_default="3"),
+    Column("is_archived", Boolean, nullable=False, server_default="0"),
+    Column("was_seen", Boolean, nullable=False, server_default="0"),
+    Column("origin", String(64), nullable=False, server_default="API"),
+    Column("origin_id", String(255), nullable=True),
+    Column("source_name", String(64), nullable=False, server_default="API"),
+    Column("channel", Integer, nullable=True),
+    Column("channel_id", String(255), nullable=True),
+    Column("source_deal_id", Integer, nullable=True),
+    Column("next_activity_id", Integer, nullable=True),
+    Column("custom_fields", Text, nullable=True),
+    # The company's fields_version when custom_fields was last written (see api/custom.py).
+    Column("custom_fields_version", Integer, nullable=True),
+    Column("is_deleted", Boolean, nullable=False, server_default="0"),
+    *_stamps(),
+    Index(None, "company_id", "is_deleted", "is_archived", "id"),
+    Index(None, "company_id", "person_id"),
+    Index(None, "company_id", "org_id"),
+    Index(None, "company_id", "owner_id"),
+)
+
+# One row per conversion (``kind``: ``lead_to_deal`` or ``deal_to_lead``): its source, its
+# status and, once completed, what it made.
+lead_conversions = Table(
+    "lead_conversions",
+    metadata,
+    Column("id", String(36), primary_key=True),
+    _company(),
+    Column("kind", String(16), nullable=False),
+    Column("lead_id", String(36), nullable=True),
+    Column("deal_id", Integer, nullable=True),
+    Column("status", String(16), nullable=False),
+    *_stamps(),
 )

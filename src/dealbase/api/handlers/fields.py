@@ -52,7 +52,7 @@ def _not_found() -> NotFound:
 
 
 def _live_rows(ctx: Ctx, entity: Entity) -> list[Row]:
-    return repo.live_fields(ctx.conn, ctx.company_id, entity.name)
+    return repo.live_fields(ctx.conn, ctx.company_id, entity.custom_type)
 
 
 def _row_by_id(ctx: Ctx, entity: Entity, field_id: int) -> Row | None:

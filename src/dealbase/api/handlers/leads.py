@@ -1,0 +1,238 @@
+"""Leads (v1), lead labels, lead sources and fields, and lead ↔ deal conversion (v2).
+
+Leads and lead labels are the generic resource operations bound to their entities (UUID
+ids). A conversion runs inside its request, and its job row answers the status polls.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import orjson
+from sqlalchemy import ColumnElement, false, true
+
+from dealbase.api import links
+from dealbase.api import resources as res
+from dealbase.api.context import Ctx
+from dealbase.api.errors import BadRequest, NotFound
+from dealbase.api.handlers import fields
+from dealbase.api.inputs import coerce
+from dealbase.api.responses import ok
+from dealbase.api.router import operation
+from dealbase.clock import now
+from dealbase.domain.deals import DEAL
+from dealbase.domain.entity import Field
+from dealbase.domain.ids import new_uuid, parse_uuid
+from dealbase.domain.leads import LEAD, LEAD_LABEL, SOURCES
+from dealbase.events.changes import record_update
+from dealbase.store import repository as repo
+from dealbase.store.tables import lead_conversions, users
+
+ARCHIVED_STATUSES = ("archived", "not_archived", "all")
+# What a lead and a deal share, column for column, when one becomes the other.
+SHARED = (
+    "title",
+    "owner_id",
+    "person_id",
+    "org_id",
+    "expected_close_date",
+    "visible_to",
+    "origin_id",
+    "channel",
+    "channel_id",
+    "custom_fields",
+    "custom_fields_version",
+)
+CONVERT_KEYS = {
+    "stage_id": Field("stage_id", "int", ref="stage"),
+    "pipeline_id": Field("pipeline_id", "int", ref="pipeline"),
+}
+
+
+# -- leads (v1) --------------------------------------------------------------------------
+
+
+def _list_where(ctx: Ctx, archived: bool | None) -> list[ColumnElement]:
+    res.no_saved_filters(ctx)
+    c = LEAD.table.c
+    where: list[ColumnElement] = [c.is_deleted.is_(False)]
+    if archived is not None:
+        where.append(c.is_archived.is_(true() if archived else false()))
+    for param, column in LEAD.filters.items():
+        value = ctx.int_param(param, minimum=1)
+        if value is not None:
+            where.append(c[column] == value)
+    return where + res.updated_filters(ctx, LEAD.table)
+
+
+@operation("v1", "get_leads")
+def get_leads(ctx: Ctx):
+    """Leads not archived (``archived_status`` of the older API chooses otherwise), oldest first."""
+    status = ctx.choice_param("archived_status", ARCHIVED_STATUSES, "not_archived")
+    archived = {"archived": True, "not_archived": False, "all": None}[status]
+    return res.list_v1(ctx, LEAD, _list_where(ctx, archived))
+
+
+@operation("v1", "get_archived_leads")
+def get_archived_leads(ctx: Ctx):
+    return res.list_v1(ctx, LEAD, _list_where(ctx, True))
+
+
+operation("v1", "get_lead")(lambda ctx: res.get_one(ctx, LEAD))
+operation("v1", "add_lead", write=True)(lambda ctx: res.add(ctx, LEAD))
+operation("v1", "update_lead", write=True)(lambda ctx: res.update(ctx, LEAD))
+operation("v1", "delete_lead", write=True)(lambda ctx: res.delete(ctx, LEAD))
+
+
+@operation("v1", "get_lead_users")
+def get_lead_users(ctx: Ctx):
+    """Who may see the lead: its owner (and the admins) when only the owner may, else everyone active."""
+    lead = res.load(ctx, LEAD, res.path_key(ctx, LEAD), alive=True)
+    active = repo.all_rows(ctx.conn, users, ctx.company_id, users.c.active_flag.is_(True), order_by=[users.c.id])
+    if lead["visible_to"] == 1:
+        active = [u for u in active if u["id"] == lead["owner_id"] or u["is_admin"]]
+    return ok([u["id"] for u in active])
+
+
+@operation("v1", "get_lead_sources")
+def get_lead_sources(ctx: Ctx):
+    return ok([{"name": name} for name in SOURCES])
+
+
+@operation("v1", "get_lead_fields")
+def get_lead_fields(ctx: Ctx):
+    """The lead's own fields, then the deal custom fields leads share."""
+    return fields.list_v1(ctx, LEAD)
+
+
+# -- lead labels (v1) --------------------------------------------------------------------
+
+
+@operation("v1", "get_lead_labels")
+def get_lead_labels(ctx: Ctx):
+    table = LEAD_LABEL.table
+    rows = repo.all_rows(ctx.conn, table, ctx.company_id, table.c.is_deleted.is_(False), order_by=[table.c.id])
+    items, _ = res.render_v1(ctx, LEAD_LABEL, rows)
+    return ok(items)
+
+
+operation("v1", "add_lead_label", write=True)(lambda ctx: res.add(ctx, LEAD_LABEL))
+operation("v1", "update_lead_label", write=True)(lambda ctx: res.update(ctx, LEAD_LABEL))
+
+
+@operation("v1", "delete_lead_label", write=True)
+def delete_lead_label(ctx: Ctx):
+    """Deletes the label and takes it off every lead that has it."""
+    label = res.load(ctx, LEAD_LABEL, res.path_key(ctx, LEAD_LABEL), alive=True)
+    stamp = now()
+    res.soft_delete(ctx, LEAD_LABEL, label, stamp)
+    for lead in repo.rows_mentioning(ctx.conn, LEAD.table, ctx.company_id, "label_ids", label["id"]):
+        kept = [i for i in orjson.loads(lead["label_ids"]) if i != label["id"]]
+        changed = {"label_ids": orjson.dumps(kept).decode(), "update_time": stamp}
+        repo.update_row(ctx.conn, LEAD.table, ctx.company_id, lead["id"], changed)
+        record_update(ctx.conn, ctx.company_id, ctx.user_id, LEAD.name, lead, changed, stamp)
+    return ok({"id": label["id"]})
+
+
+# -- conversion (v2) ---------------------------------------------------------------------
+
+
+def _entity_not_found() -> NotFound:
+    return NotFound("Entity was not found")
+
+
+def _source(ctx: Ctx, entity) -> dict[str, Any]:
+    """The live lead or deal the path names (404 "Entity was not found" otherwise)."""
+    try:
+        return res.load(ctx, entity, res.path_key(ctx, entity), alive=True)
+    except NotFound:
+        raise _entity_not_found() from None
+
+
+def _job(ctx: Ctx, kind: str, **source: Any) -> str:
+    """Record a conversion job and answer its id; it runs at once (``_finish``)."""
+    stamp = now()
+    job_id = new_uuid()
+    values = {"id": job_id, "kind": kind, "status": "running", "add_time": stamp, "update_time": stamp, **source}
+    repo.insert_row(ctx.conn, lead_conversions, ctx.company_id, values)
+    return job_id
+
+
+def _finish(ctx: Ctx, job_id: str, **made: Any) -> None:
+    repo.update_row(
+        ctx.conn, lead_conversions, ctx.company_id, job_id, {"status": "completed", "update_time": now(), **made}
+    )
+
+
+def _convert_body(ctx: Ctx) -> dict[str, Any]:
+    body = ctx.body if ctx.body is not None else {}
+    if not isinstance(body, dict):
+        raise BadRequest("The request body must be a JSON object")
+    unknown = sorted(set(body) - set(CONVERT_KEYS))
+    if unknown:
+        raise BadRequest(f"Validation failed: unknown propert{'ies' if len(unknown) > 1 else 'y'} {', '.join(unknown)}")
+    values = {key: coerce(f, key, body[key], strict=True) for key, f in CONVERT_KEYS.items() if key in body}
+    if values.get("stage_id") is not None:
+        values.pop("pipeline_id", None)  # the stage decides the pipeline
+    # Unknown stages and pipelines are the new deal's reference checks (400).
+    return {k: v for k, v in values.items() if v is not None}
+
+
+@operation("v2", "convert_lead_to_deal", write=True)
+def convert_lead_to_deal(ctx: Ctx):
+    """The lead becomes a deal with its person, organization, value, owner and custom values;
+    its linked rows move to the deal; the lead is then deleted."""
+    lead = _source(ctx, LEAD)
+    placement = _convert_body(ctx)
+    job_id = _job(ctx, "lead_to_deal", lead_id=lead["id"])
+    values = {k: lead[k] for k in SHARED if lead[k] is not None}
+    if lead["value"]:
+        money = orjson.loads(lead["value"])
+        values.update(value=money["amount"], currency=money["currency"])
+    values.update(placement, source_lead_id=lead["id"])
+    deal = res.create(ctx, DEAL, values)
+    stamp = now()
+    links.move(ctx, "lead_id", lead["id"], "deal_id", deal["id"], stamp)
+    res.soft_delete(ctx, LEAD, lead, stamp)
+    _finish(ctx, job_id, deal_id=deal["id"])
+    return ok({"conversion_id": job_id})
+
+
+@operation("v2", "convert_deal_to_lead", write=True)
+def convert_deal_to_lead(ctx: Ctx):
+    """The deal becomes a lead (source "Deal") with what they share; its linked rows move to
+    the lead; the deal is then deleted."""
+    deal = _source(ctx, DEAL)
+    job_id = _job(ctx, "deal_to_lead", deal_id=deal["id"])
+    values = {k: deal[k] for k in SHARED if deal[k] is not None}
+    values["value"] = orjson.dumps({"amount": deal["value"], "currency": deal["currency"]}).decode()
+    values.update(source_deal_id=deal["id"], source_name="Deal", is_archived=False)
+    lead = res.create(ctx, LEAD, values)
+    stamp = now()
+    links.move(ctx, "deal_id", deal["id"], "lead_id", lead["id"], stamp)
+    res.soft_delete(ctx, DEAL, deal, stamp)
+    _finish(ctx, job_id, lead_id=lead["id"])
+    return ok({"conversion_id": job_id})
+
+
+def _status(ctx: Ctx, kind: str, source: str, source_id: Any, made: str):
+    job_id = parse_uuid(ctx.path["conversion_id"])
+    if job_id is None:
+        raise BadRequest("Invalid 'conversion_id' parameter: must be a UUID")
+    job = repo.get(ctx.conn, lead_conversions, ctx.company_id, job_id)
+    if job is None or job["kind"] != kind or job[source] != source_id:
+        raise _entity_not_found()
+    out: dict[str, Any] = {"conversion_id": job["id"], "status": job["status"]}
+    if job["status"] == "completed":
+        out[made] = job[made]
+    return ok(out)
+
+
+@operation("v2", "get_lead_conversion_status")
+def get_lead_conversion_status(ctx: Ctx):
+    return _status(ctx, "lead_to_deal", "lead_id", res.path_key(ctx, LEAD), "deal_id")
+
+
+@operation("v2", "get_deal_conversion_status")
+def get_deal_conversion_status(ctx: Ctx):
+    return _status(ctx, "deal_to_lead", "deal_id", ctx.path_id(), "lead_id")
