@@ -23,7 +23,8 @@ class Field:
 
     ``column`` is the stored column (``None`` for values a hook computes). ``v1`` and
     ``v2`` are the keys in each version's shape (``None``: absent in that version).
-    ``ref`` names the entity an id points at: it is checked on write and inflated in v1.
+    ``ref`` names the entity an id points at: it is checked on write and inflated in v1
+    (when that entity is declared: families not built yet are referenced by id alone).
     """
 
     name: str
@@ -40,6 +41,12 @@ class Field:
     # Allowed values for str fields.
     choices: tuple[str, ...] | None = None
     nullable: bool = True
+    # v1: a ``ref`` id shown as the plain id rather than inflated into an object.
+    inflate: bool = True
+    # The fields APIs: the name shown (default: from ``name``) and the v1 ``field_type``
+    # (default: from ``kind``; a bool shown as ``enum`` gets Yes / No options).
+    label: str | None = None
+    field_type: str | None = None
 
     def __post_init__(self) -> None:
         for attr in ("column", "v1", "v2"):
@@ -76,6 +83,9 @@ class Entity:
     created_v2: int = 200
     has_custom_fields: bool = False
     archivable: bool = False
+    # (ctx, old_row | None, new_row | None) -> None: after every add, update and delete,
+    # in the write's transaction: what other rows keep about this one (counters).
+    after_write: Hook | None = None
 
     def field_by_v1(self) -> dict[str, Field]:
         return {f.v1: f for f in self.fields if f.v1 is not None}
