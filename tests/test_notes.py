@@ -4,8 +4,14 @@ from __future__ import annotations
 
 import uuid
 
+from conftest import Api
 from factories import data, error, make_deal, make_org, make_person
+from sqlalchemy import insert
 
+from dealbase.clock import now
+from dealbase.store.tables import api_tokens, users
+
+MEMBER = "1111111111111111111111111111111111111111"
 LEAD = "adf21080-0e10-11eb-879b-05d71fb426ec"
 
 
@@ -142,12 +148,38 @@ def test_list_filters_sort_and_pages(api):
     error(api.get("/v1/notes", params={"pinned_to_deal_flag": "maybe"}), 400)
 
 
-def test_only_an_admin_changes_the_author(api):
+def _member(engine, company, client) -> tuple[int, Api]:
+    """A second user of the company who is not an admin, and a client for them."""
+    with engine.connect().execution_options(dealbase_write=True) as conn:
+        user_id = conn.execute(
+            insert(users)
+            .values(
+                company_id=company.company_id, name="Mo Member", email="mo@acme.test", is_admin=False, created=now()
+            )
+            .returning(users.c.id)
+        ).scalar_one()
+        conn.execute(
+            insert(api_tokens).values(token=MEMBER, user_id=user_id, company_id=company.company_id, add_time=now())
+        )
+        conn.commit()
+    return user_id, Api(client, MEMBER)
+
+
+def test_only_an_admin_changes_the_author(api, engine, company, client):
     deal = make_deal(api)
-    me = data(api.get("/v1/users/me"))
-    note = make_note(api, deal_id=deal["id"], user_id=me["id"])
-    assert note["user_id"] == me["id"]
+    member_id, member = _member(engine, company, client)
+    # The admin may write a note in another user's name.
+    theirs = make_note(api, deal_id=deal["id"], user_id=member_id)
+    assert theirs["user_id"] == member_id and theirs["user"]["is_you"] is False
+    assert theirs["last_update_user_id"] == company.user_id
     assert "user_id" in error(api.post("/v1/notes", json={"content": "x", "deal_id": deal["id"], "user_id": 999}), 400)
+    # A member writes as themself only.
+    own = make_note(member, deal_id=deal["id"])
+    assert own["user_id"] == member_id and own["user"]["is_you"] is True
+    response = member.put(f"/v1/notes/{own['id']}", json={"user_id": company.user_id})
+    assert response.status_code == 403 and response.json()["success"] is False
+    edited = data(member.put(f"/v1/notes/{theirs['id']}", json={"content": "edited"}))
+    assert edited["user_id"] == member_id and edited["last_update_user_id"] == member_id
 
 
 def test_another_companys_notes_and_items_are_out_of_reach(api, other_api):

@@ -148,11 +148,14 @@ class DealbaseApp:
     def _blob(self, rest: str):
         """A public blob (a person's picture): its link is its only key, as on a CDN."""
         company, _, key = rest.partition("/")
-        data = blobs.read(self.settings.files_dir, int(company), key) if company.isdigit() else None
+        content_type = mimetypes.guess_type(key)[0] or ""
+        # Only images are public (pictures); attachments are downloaded through the API.
+        found = company.isdigit() and content_type.startswith("image/")
+        data = blobs.read(self.settings.files_dir, int(company), key) if found else None
         if data is None:
             raise NotFound("Not found")
-        content_type = mimetypes.guess_type(key)[0] or "application/octet-stream"
-        return 200, data, [(b"cache-control", b"public, max-age=86400")], content_type.encode()
+        headers = [(b"cache-control", b"public, max-age=86400"), (b"x-content-type-options", b"nosniff")]
+        return 200, data, headers, content_type.encode()
 
     def _execute(self, ctx: Ctx, op: Operation, token: str | None) -> Reply:
         if self.inline:

@@ -167,7 +167,8 @@ def download_file(ctx: Ctx):
     if data is None:
         raise NotFound("File has no stored contents (a remote file, or its contents are gone)")
     name = row["name"] or row["file_name"] or f"file-{row['id']}"
-    return raw(data, row["content_type"] or "application/octet-stream", [(b"content-disposition", attachment(name))])
+    headers = [(b"content-disposition", attachment(name)), (b"x-content-type-options", b"nosniff")]
+    return raw(data, row["content_type"] or "application/octet-stream", headers)
 
 
 # -- the files of an item --------------------------------------------------------------------
