@@ -6,8 +6,10 @@ from urllib.parse import urlsplit
 
 import pytest
 from factories import data, error, make_deal, make_org, make_person
+from sqlalchemy import select
 
 from dealbase.domain.registry import ENTITIES
+from dealbase.store.tables import change_events
 
 PNG = b"\x89PNG\r\n\x1a\n" + bytes(range(256)) * 4
 LEAD = "adf21080-0e10-11eb-879b-05d71fb426ec"
@@ -253,3 +255,29 @@ def test_pictures_of_missing_or_foreign_persons(api, other_api):
     error(other_api.get(f"/api/v2/persons/{person['id']}/picture"), 404)
     error(other_api.delete(f"/v1/persons/{person['id']}/picture"), 404)
     assert "file" in error(api.post(f"/v1/persons/{person['id']}/picture", data={"crop_x": "1"}), 400)
+
+
+def test_every_write_records_a_change_event(api, engine):
+    deal, person = make_deal(api), make_person(api)
+    note = data(api.post("/v1/notes", json={"content": "n", "deal_id": deal["id"]}))
+    comment = data(api.post(f"/v1/notes/{note['id']}/comments", json={"content": "c"}))
+    data(api.put(f"/v1/notes/{note['id']}/comments/{comment['uuid']}", json={"content": "d"}))
+    made = make_file(api, deal_id=deal["id"])
+    data(api.put(f"/v1/files/{made['id']}", data={"name": "x.txt"}))
+    api.delete(f"/v1/files/{made['id']}")
+    data(add_picture(api, person["id"]))
+    api.delete(f"/v1/notes/{note['id']}")
+    with engine.connect() as conn:
+        rows = conn.execute(select(change_events).order_by(change_events.c.id)).mappings().all()
+    events = [(r["entity"], r["action"]) for r in rows if r["entity"] not in ("deal",)][1:]  # after the person
+    assert events == [
+        ("note", "create"),
+        ("note_comment", "create"),
+        ("note_comment", "change"),
+        ("file", "create"),
+        ("file", "change"),
+        ("file", "delete"),
+        ("picture", "create"),
+        ("person", "change"),
+        ("note", "delete"),
+    ]

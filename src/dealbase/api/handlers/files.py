@@ -12,10 +12,10 @@ from urllib.parse import quote
 import dealbase.domain  # noqa: F401  (every entity declared: the sub-lists go by what exists)
 from dealbase.api import resources as res
 from dealbase.api.context import Ctx
-from dealbase.api.errors import BadRequest, NotFound, PayloadTooLarge
+from dealbase.api.errors import BadRequest, NotFound
 from dealbase.api.responses import ok, raw
 from dealbase.api.router import operation
-from dealbase.api.uploads import Upload
+from dealbase.api.uploads import form_of, uploaded
 from dealbase.clock import now
 from dealbase.domain.entity import Entity
 from dealbase.domain.files import FILE, file_type
@@ -29,23 +29,6 @@ REMOTE_ITEMS = {"deal": "deal_id", "organization": "org_id", "person": "person_i
 REMOTE_TYPES = ("gdoc", "gslides", "gsheet", "gform", "gdraw")
 # The parents with a v1 ``/<items>/{id}/files`` list, and the file column naming them.
 PARENTS = {"deal": "deal_id", "person": "person_id", "organization": "org_id", "product": "product_id"}
-
-
-def form_of(ctx: Ctx) -> dict[str, Any]:
-    if not isinstance(ctx.body, dict):
-        raise BadRequest("The request body must be a form or a JSON object")
-    return ctx.body
-
-
-def uploaded(ctx: Ctx, key: str = "file") -> Upload:
-    """The uploaded file part, within the size cap."""
-    upload = form_of(ctx).get(key)
-    if not isinstance(upload, Upload):
-        raise BadRequest(f"Validation failed: {key}: is required (a file part of a multipart/form-data body)")
-    cap = ctx.settings.max_upload_bytes
-    if len(upload.data) > cap:
-        raise PayloadTooLarge(f"File is larger than the maximum of {cap} bytes")
-    return upload
 
 
 def _listed(ctx: Ctx, where: list) -> Any:

@@ -10,10 +10,10 @@ import orjson
 from dealbase.api import resources as res
 from dealbase.api.context import Ctx
 from dealbase.api.errors import BadRequest, NotFound
-from dealbase.api.handlers.files import form_of, uploaded
 from dealbase.api.inputs import coerce
 from dealbase.api.responses import ok
 from dealbase.api.router import operation
+from dealbase.api.uploads import form_of, uploaded
 from dealbase.clock import now
 from dealbase.domain import pictures
 from dealbase.domain.entity import Field
