@@ -143,6 +143,7 @@ class Api:
         headers: dict | None = None,
         content: bytes | str | None = None,
         data: dict | None = None,
+        files: dict | None = None,
         token: bool = True,
     ):
         headers = dict(headers or {})
@@ -155,6 +156,8 @@ class Api:
             kwargs["content"] = content
         if data is not None:
             kwargs["data"] = data
+        if files is not None:
+            kwargs["files"] = files
         response = self.client.request(method, url, **kwargs)
         assert response.headers["content-type"].startswith("application/json"), response.text
         body = response.json()
@@ -179,8 +182,15 @@ class Api:
 
 
 @pytest.fixture
-def app(engine, company):
-    return create_app(Settings(database_url=str(engine.url), company_domain="acme"), engine=engine)
+def files_dir(tmp_path) -> Path:
+    """Where this test's uploaded contents go."""
+    return tmp_path / "files"
+
+
+@pytest.fixture
+def app(engine, company, files_dir):
+    settings = Settings(database_url=str(engine.url), company_domain="acme", files_dir=str(files_dir))
+    return create_app(settings, engine=engine)
 
 
 @pytest.fixture

@@ -8,6 +8,7 @@ run in the thread pool so a slow query never stalls other requests.
 from __future__ import annotations
 
 import logging
+import mimetypes
 import uuid
 from typing import Any
 from urllib.parse import parse_qs
@@ -29,7 +30,9 @@ from dealbase.api.errors import (
 from dealbase.api.responses import Reply
 from dealbase.api.router import Operation, Router, split_prefix
 from dealbase.api.uploads import parse_multipart
+from dealbase.domain.pictures import BLOB_PATH
 from dealbase.settings import Settings
+from dealbase.store import blobs
 from dealbase.store.db import create_db_engine, is_sqlite
 
 log = logging.getLogger("dealbase")
@@ -55,8 +58,9 @@ class DealbaseApp:
         if scope["type"] != "http":
             return
         correlation_id = str(uuid.uuid4())
+        content_type = _JSON
         try:
-            status, body, headers = await self._handle(scope, receive)
+            status, body, headers, content_type = await self._handle(scope, receive)
         except ApiError as err:
             status, body, headers = err.status, orjson.dumps(err.body()), None
         except Exception:  # a bug of ours: never leak a traceback to the client
@@ -64,7 +68,7 @@ class DealbaseApp:
             err = ApiError("Internal server error", 500)
             status, body, headers = 500, orjson.dumps(err.body()), None
         raw_headers = [
-            (b"content-type", _JSON),
+            (b"content-type", content_type),
             (b"content-length", str(len(body)).encode()),
             (b"x-correlation-id", correlation_id.encode()),
         ]
@@ -87,6 +91,8 @@ class DealbaseApp:
 
     async def _handle(self, scope: dict[str, Any], receive):
         path = scope["path"]
+        if path.startswith(BLOB_PATH + "/") and scope["method"] == "GET":
+            return self._blob(path[len(BLOB_PATH) + 1 :])
         split = split_prefix(path)
         if split is None:
             raise NotFound("Not found")
@@ -119,7 +125,7 @@ class DealbaseApp:
             reply = self._execute(ctx, op, token)
         else:
             reply = await anyio.to_thread.run_sync(self._execute, ctx, op, token)
-        return reply.status, reply.body, reply.headers
+        return reply.status, reply.body, reply.headers, reply.content_type
 
     async def _read_body(self, receive, api: str, content_type: bytes) -> Any:
         chunks = []
@@ -138,6 +144,18 @@ class DealbaseApp:
                 break
         raw = b"".join(chunks)
         return parse_body(raw, content_type, api)
+
+    def _blob(self, rest: str):
+        """A public blob (a person's picture): its link is its only key, as on a CDN."""
+        company, _, key = rest.partition("/")
+        content_type = mimetypes.guess_type(key)[0] or ""
+        # Only images are public (pictures); attachments are downloaded through the API.
+        found = company.isdigit() and content_type.startswith("image/")
+        data = blobs.read(self.settings.files_dir, int(company), key) if found else None
+        if data is None:
+            raise NotFound("Not found")
+        headers = [(b"cache-control", b"public, max-age=86400"), (b"x-content-type-options", b"nosniff")]
+        return 200, data, headers, content_type.encode()
 
     def _execute(self, ctx: Ctx, op: Operation, token: str | None) -> Reply:
         if self.inline:

@@ -26,3 +26,6 @@ class Settings(BaseSettings):
     files_dir: str = "dealbase-files"
     # Cap for one uploaded file, in bytes.
     max_upload_bytes: int = 52_428_800
+    # The server's address as clients reach it, for the links it gives out (file download
+    # URLs, picture URLs); default http://<host>:<port>.
+    public_url: str | None = None

@@ -163,5 +163,5 @@ def _ref_fields(entity: Entity) -> tuple[tuple[str, str, str], ...]:
     return tuple(
         (f.v1, f.column, f.ref)
         for f in entity.fields
-        if f.ref is not None and f.v1 is not None and f.column is not None
+        if f.ref is not None and f.inflate and f.v1 is not None and f.column is not None
     )

@@ -13,6 +13,7 @@ class Reply:
     status: int
     body: bytes
     headers: list[tuple[bytes, bytes]] | None = None
+    content_type: bytes = b"application/json"
 
 
 def ok(data: Any, additional_data: Any = None, status: int = 200, **top: Any) -> Reply:
@@ -21,3 +22,8 @@ def ok(data: Any, additional_data: Any = None, status: int = 200, **top: Any) ->
         body["additional_data"] = additional_data
     body.update(top)
     return Reply(status, orjson.dumps(body))
+
+
+def raw(data: bytes, content_type: str, headers: list[tuple[bytes, bytes]] | None = None) -> Reply:
+    """A body that is not JSON (a file download), sent as it is."""
+    return Reply(200, data, headers, content_type.encode("latin-1"))

@@ -10,7 +10,7 @@ from typing import Any
 from python_multipart import parse_form
 from python_multipart.exceptions import FormParserError
 
-from dealbase.api.errors import BadRequest
+from dealbase.api.errors import BadRequest, PayloadTooLarge
 
 
 @dataclass(frozen=True)
@@ -43,3 +43,21 @@ def parse_multipart(raw: bytes, content_type: bytes) -> dict[str, Any]:
     except (FormParserError, ValueError) as exc:
         raise BadRequest("Malformed multipart body") from exc
     return fields
+
+
+def form_of(ctx) -> dict[str, Any]:
+    """The request's form (multipart or urlencoded) or JSON object."""
+    if not isinstance(ctx.body, dict):
+        raise BadRequest("The request body must be a form or a JSON object")
+    return ctx.body
+
+
+def uploaded(ctx, key: str = "file") -> Upload:
+    """The uploaded file part ``key``, within the size cap (``settings.max_upload_bytes``)."""
+    upload = form_of(ctx).get(key)
+    if not isinstance(upload, Upload):
+        raise BadRequest(f"Validation failed: {key}: is required (a file part of a multipart/form-data body)")
+    cap = ctx.settings.max_upload_bytes
+    if len(upload.data) > cap:
+        raise PayloadTooLarge(f"File is larger than the maximum of {cap} bytes")
+    return upload

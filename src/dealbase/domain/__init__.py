@@ -3,7 +3,9 @@
 from dealbase.domain import (  # noqa: F401
     activity_types,
     deals,
+    files,
     leads,
+    notes,
     organizations,
     persons,
     pipelines,

@@ -26,7 +26,8 @@ class Field:
 
     ``column`` is the stored column (``None`` for values a hook computes). ``v1`` and
     ``v2`` are the keys in each version's shape (``None``: absent in that version).
-    ``ref`` names the entity an id points at: it is checked on write and inflated in v1.
+    ``ref`` names the entity an id points at: it is checked on write and inflated in v1
+    (when that entity is declared: families not built yet are referenced by id alone).
     """
 
     name: str
@@ -43,6 +44,12 @@ class Field:
     # Allowed values for str fields.
     choices: tuple[str, ...] | None = None
     nullable: bool = True
+    # v1: a ``ref`` id shown as the plain id rather than inflated into an object.
+    inflate: bool = True
+    # The fields APIs: the name shown (default: from ``name``) and the v1 ``field_type``
+    # (default: from ``kind``; a bool shown as ``enum`` gets Yes / No options).
+    label: str | None = None
+    field_type: str | None = None
 
     def __post_init__(self) -> None:
         for attr in ("column", "v1", "v2"):
@@ -90,6 +97,9 @@ class Entity:
     v1_custom_nulls: bool = True
     # A deleted row still answers a read by id (deals, persons…), or is a 404 (leads).
     deleted_readable: bool = True
+    # (ctx, old_row | None, new_row | None) -> None: after every add, update and delete,
+    # in the write's transaction: what other rows keep about this one (counters).
+    after_write: Hook | None = None
 
     @property
     def custom_type(self) -> str:

@@ -70,7 +70,9 @@ MAX_NAME = 255
 # System field ids: the entity's base plus the field's place in its declaration (append new
 # fields to a declaration: ids must not move). Custom field ids come from the fields table,
 # whose sequence starts at 1000, above every system id.
-SYSTEM_BASE = {"deal": 0, "person": 200, "organization": 400, "lead": 600}
+SYSTEM_BASE = {"deal": 0, "person": 200, "organization": 400, "lead": 600, "note": 700}
+# A bool field the v1 fields API shows as an enum (``Field.field_type``): 1 / 0.
+YES_NO = [{"id": 1, "label": "Yes"}, {"id": 0, "label": "No"}]
 
 _INT = re.compile(r"^-?\d{1,18}$")
 _NUM = re.compile(r"^-?\d+(\.\d+)?([eE][-+]?\d+)?$")
@@ -124,6 +126,8 @@ def _types(entity: Entity, f: Field) -> tuple[str | None, str]:
     v1's schema only takes the types a custom field can have, so system fields are typed
     within those there.
     """
+    if f.field_type is not None:
+        return f.field_type, f.field_type
     if f.name == "value" and entity.name == "deal":
         return "monetary", "monetary"
     if f.name == "address":
@@ -158,12 +162,14 @@ def system_fields(entity: Entity) -> tuple[SystemField, ...]:
         type_v1, type_v2 = _types(entity, f)
         v1 = f.v1 if type_v1 is not None and f.name != "id" else None
         options = [{"id": c, "label": c.capitalize()} for c in f.choices] if f.choices else None
+        if f.kind == "bool" and type_v1 == "enum":
+            options = YES_NO
         out.append(
             SystemField(
                 id=SYSTEM_BASE[entity.name] + i + 1,
                 v1=v1,
                 v2=f.v2,
-                name=_NAMES.get(f.name, f.name.replace("_", " ").capitalize().replace(" id", "")),
+                name=f.label or _NAMES.get(f.name, f.name.replace("_", " ").capitalize().replace(" id", "")),
                 type_v1=type_v1 or "varchar",
                 type_v2=type_v2,
                 options=options,

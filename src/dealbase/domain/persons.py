@@ -17,8 +17,9 @@ from dealbase.domain.common import (
 )
 from dealbase.domain.counters import counter_fields
 from dealbase.domain.entity import Entity, Field
+from dealbase.domain.pictures import v1 as picture_v1
 from dealbase.domain.registry import register
-from dealbase.store.tables import organizations, users
+from dealbase.store.tables import organizations, pictures, users
 from dealbase.store.tables import persons as table
 
 MAX_CONTACTS = 100
@@ -107,16 +108,18 @@ def v1_extra(ctx, rows, items) -> None:
     counts = deal_counts(ctx.conn, ctx.company_id, "person_id", (r["id"] for r in rows))
     orgs = ctx.rows(organizations, (r["org_id"] for r in rows))
     owners = ctx.rows(users, (r["owner_id"] for r in rows))
+    found_pictures = ctx.rows(pictures, (r["picture_id"] for r in rows))
     domain = ctx.settings.company_domain
     for row, item in zip(rows, items):
         org, owner = orgs.get(row["org_id"]), owners.get(row["owner_id"])
+        picture = found_pictures.get(row["picture_id"])
         item.update(
             company_id=row["company_id"],
             active_flag=not row["is_deleted"],
             phone=_v1_contacts(row["phones"]),
             email=_v1_contacts(row["emails"]),
             first_char=(row["name"] or " ")[0].lower(),
-            picture_id=None,
+            picture_id=picture_v1(ctx, picture) if picture and not picture["is_deleted"] else None,
             label=first_label(row["label_ids"]),
             org_name=org["name"] if org else None,
             owner_name=owner["name"] if owner else None,
@@ -171,6 +174,8 @@ PERSON = register(
             Field("visible_to", "visible_to", nullable=False),
             Field("label_ids", "ids"),
             *counter_fields(),
+            # v2 the id; v1 the picture object (v1_extra). Set through /persons/{id}/picture.
+            Field("picture_id", "int", v1=None, writable=False, label="Profile picture", field_type="picture"),
         ],
         filters={"owner_id": "owner_id", "org_id": "org_id"},
         include_v2=CONTACT_INCLUDE

@@ -197,6 +197,8 @@ persons = Table(
     Column("is_deleted", Boolean, nullable=False, server_default="0"),
     *_counters(),
     *_stamps(),
+    # The live picture (``pictures``), set by POST /persons/{id}/picture.
+    Column("picture_id", Integer, nullable=True),
     Index(None, "company_id", "is_deleted", "id"),
     Index(None, "company_id", "org_id", "is_deleted"),
     Index(None, "company_id", "owner_id"),
@@ -397,4 +399,105 @@ lead_conversions = Table(
     Column("deal_id", Integer, nullable=True),
     Column("status", String(16), nullable=False),
     *_stamps(),
+)
+
+# -- notes and files -------------------------------------------------------------------
+
+# Notes: HTML content (sanitised on write) about deals, persons, organizations, leads,
+# projects or tasks. Lead, project and task ids are stored as given.
+notes = Table(
+    "notes",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    _company(),
+    Column("content", Text, nullable=False),
+    Column("user_id", Integer, nullable=False),
+    Column("last_update_user_id", Integer, nullable=True),
+    Column("deal_id", Integer, nullable=True),
+    Column("person_id", Integer, nullable=True),
+    Column("org_id", Integer, nullable=True),
+    Column("lead_id", String(36), nullable=True),
+    Column("project_id", Integer, nullable=True),
+    Column("task_id", Integer, nullable=True),
+    *[
+        Column(f"pinned_to_{item}_flag", Boolean, nullable=False, server_default="0")
+        for item in ("deal", "person", "organization", "lead", "project", "task")
+    ],
+    Column("is_deleted", Boolean, nullable=False, server_default="0"),
+    *_stamps(),
+    Index(None, "company_id", "is_deleted", "id"),
+    Index(None, "company_id", "deal_id", "is_deleted"),
+    Index(None, "company_id", "person_id", "is_deleted"),
+    Index(None, "company_id", "org_id", "is_deleted"),
+    Index(None, "company_id", "lead_id"),
+    Index(None, "company_id", "update_time"),
+)
+
+# Comments on notes: addressed by ``uuid`` in the API.
+note_comments = Table(
+    "note_comments",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    _company(),
+    Column("uuid", String(36), nullable=False),
+    Column("note_id", Integer, nullable=False),
+    Column("content", Text, nullable=False),
+    Column("user_id", Integer, nullable=False),
+    Column("updater_id", Integer, nullable=True),
+    Column("is_deleted", Boolean, nullable=False, server_default="0"),
+    *_stamps(),
+    Index(None, "company_id", "uuid", unique=True),
+    Index(None, "company_id", "note_id", "is_deleted", "id"),
+)
+
+# Files attached to items. Uploaded contents live in the blob store under ``blob_key``
+# (``store/blobs.py``); remote (Google Drive) files have a ``remote_location`` instead.
+files = Table(
+    "files",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    _company(),
+    Column("user_id", Integer, nullable=False),
+    Column("deal_id", Integer, nullable=True),
+    Column("person_id", Integer, nullable=True),
+    Column("org_id", Integer, nullable=True),
+    Column("product_id", Integer, nullable=True),
+    Column("activity_id", Integer, nullable=True),
+    Column("note_id", Integer, nullable=True),
+    Column("lead_id", String(36), nullable=True),
+    Column("name", String(255), nullable=True),
+    Column("file_name", String(512), nullable=True),
+    Column("file_type", String(32), nullable=True),
+    Column("file_size", Integer, nullable=False, server_default="0"),
+    Column("content_type", String(255), nullable=True),
+    Column("description", Text, nullable=True),
+    Column("inline_flag", Boolean, nullable=False, server_default="0"),
+    Column("remote_location", String(32), nullable=True),
+    Column("remote_id", String(255), nullable=True),
+    Column("blob_key", String(64), nullable=True),
+    Column("is_deleted", Boolean, nullable=False, server_default="0"),
+    *_stamps(),
+    Index(None, "company_id", "is_deleted", "id"),
+    Index(None, "company_id", "deal_id", "is_deleted"),
+    Index(None, "company_id", "person_id", "is_deleted"),
+    Index(None, "company_id", "org_id", "is_deleted"),
+    Index(None, "company_id", "product_id", "is_deleted"),
+)
+
+# Pictures of items (persons): the uploaded image in the blob store, with the crop asked for.
+pictures = Table(
+    "pictures",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    _company(),
+    Column("item_type", String(32), nullable=False),
+    Column("item_id", Integer, nullable=False),
+    Column("blob_key", String(64), nullable=True),
+    Column("content_type", String(255), nullable=True),
+    Column("file_size", Integer, nullable=False, server_default="0"),
+    Column("crop", Text, nullable=True),
+    Column("added_by_user_id", Integer, nullable=False),
+    Column("is_deleted", Boolean, nullable=False, server_default="0"),
+    *_stamps(),
+    Index(None, "company_id", "item_type", "item_id"),
 )

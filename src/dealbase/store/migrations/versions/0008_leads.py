@@ -1,7 +1,7 @@
 """leads, lead labels, lead conversions; change events of UUID ids
 
 Revision ID: 0008
-Revises: 0004
+Revises: 0007
 """
 
 import uuid
@@ -11,7 +11,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision = "0008"
-down_revision = "0004"
+down_revision = "0007"
 branch_labels = None
 depends_on = None
 

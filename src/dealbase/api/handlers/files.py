@@ -1,0 +1,173 @@
+"""``/v1/files``: uploads, remote (Google Drive) links, downloads, and the files of a deal,
+person, organization or product."""
+
+from __future__ import annotations
+
+import mimetypes
+import secrets
+from pathlib import PurePosixPath
+from typing import Any
+from urllib.parse import quote
+
+import dealbase.domain  # noqa: F401  (every entity declared: the sub-lists go by what exists)
+from dealbase.api import resources as res
+from dealbase.api.context import Ctx
+from dealbase.api.errors import BadRequest, NotFound
+from dealbase.api.responses import ok, raw
+from dealbase.api.router import operation
+from dealbase.api.uploads import form_of, uploaded
+from dealbase.clock import now
+from dealbase.domain.entity import Entity
+from dealbase.domain.files import FILE, file_type
+from dealbase.domain.registry import ENTITIES
+from dealbase.store import blobs
+
+table = FILE.table
+LIMIT_MAX = 100  # Pipedrive's maximum page for file lists
+# /files/remote and /files/remoteLink: the item a remote file goes on → the file's column.
+REMOTE_ITEMS = {"deal": "deal_id", "organization": "org_id", "person": "person_id"}
+REMOTE_TYPES = ("gdoc", "gslides", "gsheet", "gform", "gdraw")
+# The parents with a v1 ``/<items>/{id}/files`` list, and the file column naming them.
+PARENTS = {"deal": "deal_id", "person": "person_id", "organization": "org_id", "product": "product_id"}
+
+
+def _listed(ctx: Ctx, where: list) -> Any:
+    if not ctx.bool_param("include_deleted_files"):
+        where.append(table.c.is_deleted.is_(False))
+    return res.list_v1(ctx, FILE, where, limit_max=LIMIT_MAX)
+
+
+@operation("v1", "get_files")
+def get_files(ctx: Ctx):
+    return _listed(ctx, [])
+
+
+@operation("v1", "get_file")
+def get_file(ctx: Ctx):
+    return res.get_one(ctx, FILE)
+
+
+@operation("v1", "add_file", write=True)
+def add_file(ctx: Ctx):
+    """Stores the uploaded contents and the file's row, attached to the items given."""
+    upload = uploaded(ctx)
+    name = PurePosixPath(upload.filename.replace("\\", "/")).name or "file"
+    path = PurePosixPath(name)
+    content_type = upload.content_type
+    if content_type == "application/octet-stream":
+        content_type = mimetypes.guess_type(name)[0] or content_type
+    files_dir = ctx.settings.files_dir
+    key = blobs.put(files_dir, ctx.company_id, upload.data, path.suffix.lstrip("."))
+    ctx.extra["file"] = {
+        "name": name[:255],
+        # Unique like Pipedrive's stored names; not the blob key, which stays private.
+        "file_name": f"{path.stem[:200]}_{secrets.token_hex(16)}{path.suffix[:16]}",
+        "file_type": file_type(name),
+        "file_size": len(upload.data),
+        "content_type": content_type[:255],
+        "blob_key": key,
+    }
+    try:
+        return res.add(ctx, FILE)
+    except BaseException:
+        blobs.remove(files_dir, ctx.company_id, key)
+        raise
+
+
+def _remote(ctx: Ctx, values: dict[str, Any]) -> Any:
+    """A remote file on the item the form names (``item_type`` + ``item_id``)."""
+    form = form_of(ctx)
+    item_type = form.get("item_type")
+    if item_type not in REMOTE_ITEMS:
+        raise BadRequest(f"Validation failed: item_type: must be one of {', '.join(REMOTE_ITEMS)}")
+    if form.get("item_id") in (None, ""):
+        raise BadRequest("Validation failed: item_id: is required")
+    if form.get("remote_location") != "googledrive":
+        raise BadRequest("Validation failed: remote_location: must be googledrive")
+    ctx.extra["file"] = {"remote_location": "googledrive", "file_size": 0, **values}
+    # The item id is parsed and checked as the file's own reference (deal_id, …).
+    ctx.body = {REMOTE_ITEMS[item_type]: form["item_id"]}
+    return res.add(ctx, FILE)
+
+
+def _text(form: dict[str, Any], key: str, limit: int = 255) -> str:
+    value = form.get(key)
+    if not isinstance(value, str) or not value.strip():
+        raise BadRequest(f"Validation failed: {key}: is required")
+    if len(value) > limit:
+        raise BadRequest(f"Validation failed: {key}: must be at most {limit} characters")
+    return value
+
+
+@operation("v1", "add_file_and_link_it", write=True)
+def add_file_and_link_it(ctx: Ctx):
+    """Pipedrive creates an empty Google Drive document here; this server cannot reach Google
+    Drive, so it records the remote file (without a ``remote_id``) on the item."""
+    form = form_of(ctx)
+    kind = form.get("file_type")
+    if kind not in REMOTE_TYPES:
+        raise BadRequest(f"Validation failed: file_type: must be one of {', '.join(REMOTE_TYPES)}")
+    title = _text(form, "title")
+    return _remote(ctx, {"name": title, "file_name": title, "file_type": kind})
+
+
+@operation("v1", "link_file_to_item", write=True)
+def link_file_to_item(ctx: Ctx):
+    """Records an existing Google Drive file (by its ``remote_id``) on the item."""
+    remote_id = _text(form_of(ctx), "remote_id")
+    return _remote(ctx, {"remote_id": remote_id})
+
+
+@operation("v1", "update_file", write=True)
+def update_file(ctx: Ctx):
+    """Only the name and the description change."""
+    form = form_of(ctx)
+    ctx.body = {k: form[k] for k in ("name", "description") if k in form}
+    return res.update(ctx, FILE)
+
+
+@operation("v1", "delete_file", write=True)
+def delete_file(ctx: Ctx):
+    """Marks the file deleted and removes its contents."""
+    row = res.load(ctx, FILE, ctx.path_id(), alive=True)
+    res.soft_delete(ctx, FILE, row, now())
+    if row["blob_key"]:
+        blobs.remove(ctx.settings.files_dir, ctx.company_id, row["blob_key"])
+    return ok({"id": row["id"]})
+
+
+def attachment(name: str) -> bytes:
+    """``Content-Disposition`` for a download named ``name`` (RFC 6266, any characters)."""
+    plain = "".join(c if 32 <= ord(c) < 127 and c not in '"\\' else "_" for c in name)
+    return f"attachment; filename=\"{plain}\"; filename*=UTF-8''{quote(name, safe='')}".encode("latin-1")
+
+
+@operation("v1", "download_file")
+def download_file(ctx: Ctx):
+    """The file's contents, as they were uploaded."""
+    row = res.load(ctx, FILE, ctx.path_id(), alive=True)
+    data = blobs.read(ctx.settings.files_dir, ctx.company_id, row["blob_key"]) if row["blob_key"] else None
+    if data is None:
+        raise NotFound("File has no stored contents (a remote file, or its contents are gone)")
+    name = row["name"] or row["file_name"] or f"file-{row['id']}"
+    headers = [(b"content-disposition", attachment(name)), (b"x-content-type-options", b"nosniff")]
+    return raw(data, row["content_type"] or "application/octet-stream", headers)
+
+
+# -- the files of an item --------------------------------------------------------------------
+
+
+def files_of(ctx: Ctx, parent: Entity, column: str):
+    res.load(ctx, parent, ctx.path_id())
+    return _listed(ctx, [table.c[column] == ctx.path_id()])
+
+
+def _register_lists() -> None:
+    """``get_<item>_files`` for each parent whose entity is declared (products may not be yet)."""
+    for name, column in PARENTS.items():
+        parent = ENTITIES.get(name)
+        if parent is not None:
+            operation("v1", f"get_{name}_files")(lambda ctx, p=parent, c=column: files_of(ctx, p, c))
+
+
+_register_lists()

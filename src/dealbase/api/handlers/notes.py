@@ -1,0 +1,140 @@
+"""``/v1/notes`` (classic v1 only: there is no v2 notes API), their comments and
+``/v1/noteFields``."""
+
+from __future__ import annotations
+
+import re
+import uuid
+
+from sqlalchemy import ColumnElement
+
+from dealbase.api import resources as res
+from dealbase.api.context import Ctx
+from dealbase.api.errors import BadRequest, NotFound
+from dealbase.api.handlers import fields
+from dealbase.api.responses import ok
+from dealbase.api.router import operation
+from dealbase.clock import now, parse_date, parse_time
+from dealbase.domain.notes import COMMENT, NOTE, TARGETS, check_uuid
+from dealbase.store import repository as repo
+
+notes = NOTE.table
+comments = COMMENT.table
+_UUID = re.compile(r"^[0-9a-fA-F]{8}-([0-9a-fA-F]{4}-){3}[0-9a-fA-F]{12}$")
+
+
+def _list_filters(ctx: Ctx) -> list[ColumnElement]:
+    c = notes.c
+    where: list[ColumnElement] = [c.is_deleted.is_(False)]
+    for param in ("user_id", "deal_id", "person_id", "org_id", "project_id", "task_id"):
+        value = ctx.int_param(param, minimum=1)
+        if value is not None:
+            where.append(c[param] == value)
+    lead_id = ctx.raw("lead_id")
+    if lead_id:
+        check_uuid(lead_id, "lead_id")
+        where.append(c.lead_id == lead_id)
+    for param, op in (("start_date", "ge"), ("end_date", "le")):
+        raw = ctx.raw(param)
+        if raw:
+            day = parse_date(raw)
+            if day is None:
+                raise BadRequest(f"Invalid '{param}' parameter: must be a date (YYYY-MM-DD)")
+            where.append(c.add_time >= f"{day} 00:00:00" if op == "ge" else c.add_time <= f"{day} 23:59:59")
+    since = ctx.raw("updated_since")
+    if since:
+        moment = parse_time(since)
+        if moment is None:
+            raise BadRequest("Invalid 'updated_since' parameter: must be an RFC 3339 date-time")
+        where.append(c.update_time >= moment)
+    for _key, flag in TARGETS:
+        pinned = ctx.bool_param(flag)
+        if pinned is not None:
+            where.append(c[flag].is_(pinned))
+    return where
+
+
+@operation("v1", "get_notes")
+def get_notes(ctx: Ctx):
+    """Notes not deleted, filtered by author, item, dates and pinning."""
+    return res.list_v1(ctx, NOTE, _list_filters(ctx))
+
+
+@operation("v1", "get_note")
+def get_note(ctx: Ctx):
+    return res.reply_one(ctx, NOTE, res.load(ctx, NOTE, ctx.path_id(), alive=True))
+
+
+@operation("v1", "add_note", write=True)
+def add_note(ctx: Ctx):
+    return res.add(ctx, NOTE)
+
+
+@operation("v1", "update_note", write=True)
+def update_note(ctx: Ctx):
+    return res.update(ctx, NOTE)
+
+
+@operation("v1", "delete_note", write=True)
+def delete_note(ctx: Ctx):
+    """Deletes the note; v1 answers ``data: true``."""
+    row = res.load(ctx, NOTE, ctx.path_id(), alive=True)
+    res.soft_delete(ctx, NOTE, row, now())
+    return ok(True)
+
+
+@operation("v1", "get_note_fields")
+def get_note_fields(ctx: Ctx):
+    """The note's system fields (notes have no custom fields)."""
+    return fields.list_v1(ctx, NOTE)
+
+
+# -- comments -----------------------------------------------------------------------------
+
+
+def _note(ctx: Ctx) -> dict:
+    return res.load(ctx, NOTE, ctx.path_id(), alive=True)
+
+
+def _comment(ctx: Ctx) -> dict:
+    note = _note(ctx)
+    comment_id = ctx.path["commentId"]
+    if not _UUID.match(comment_id):
+        raise BadRequest("Invalid 'commentId' parameter: must be a UUID")
+    row = repo.first(ctx.conn, comments, ctx.company_id, comments.c.uuid == comment_id.lower())
+    if row is None or row["note_id"] != note["id"] or row["is_deleted"]:
+        raise NotFound("Comment not found")
+    return row
+
+
+@operation("v1", "get_note_comments")
+def get_note_comments(ctx: Ctx):
+    note = _note(ctx)
+    where = [comments.c.note_id == note["id"], comments.c.is_deleted.is_(False)]
+    return res.list_v1(ctx, COMMENT, where)
+
+
+@operation("v1", "add_note_comment", write=True)
+def add_note_comment(ctx: Ctx):
+    note = _note(ctx)
+    ctx.extra["comment"] = {"note_id": note["id"], "uuid": str(uuid.uuid4())}
+    return res.add(ctx, COMMENT)
+
+
+@operation("v1", "get_comment")
+def get_comment(ctx: Ctx):
+    return res.reply_one(ctx, COMMENT, _comment(ctx))
+
+
+@operation("v1", "update_comment_for_note", write=True)
+def update_comment_for_note(ctx: Ctx):
+    row = _comment(ctx)
+    if not isinstance(ctx.body, dict) or ctx.body.get("content") in (None, ""):
+        raise BadRequest("Validation failed: content: is required")
+    return res.update(ctx, COMMENT, row)
+
+
+@operation("v1", "delete_comment", write=True)
+def delete_comment(ctx: Ctx):
+    res.soft_delete(ctx, COMMENT, _comment(ctx), now())
+    return ok(True)
