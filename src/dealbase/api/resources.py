@@ -67,7 +67,7 @@ def render_v1(
 ) -> tuple[list[dict[str, Any]], dict[str, Any]]:
     """v1 objects and their ``related_objects``; ``inflate=False`` keeps references as plain ids."""
     refs = v1_refs(ctx, entity, rows) if inflate else {}
-    objects = present.inflated(refs)
+    objects = {} if entity.v1_plain_refs else present.inflated(refs)
     fields = custom.defs(ctx, entity)
     items = [present.v1(entity, row, objects, fields) for row in rows]
     if entity.v1_extra is not None and items:
@@ -233,6 +233,8 @@ def add(ctx: Ctx, entity: Entity) -> Reply:
     row_id = repo.insert_row(ctx.conn, entity.table, ctx.company_id, values)
     record_create(ctx.conn, ctx.company_id, ctx.user_id, entity.name, row_id, values, stamp)
     row = load(ctx, entity, row_id)
+    if entity.after_write is not None:
+        entity.after_write(ctx, None, row)
     return reply_one(ctx, entity, row, status=entity.created_v2 if ctx.strict else entity.created_v1)
 
 
@@ -252,13 +254,18 @@ def update(ctx: Ctx, entity: Entity) -> Reply:
             record_delete(ctx.conn, ctx.company_id, ctx.user_id, entity.name, old, stamp)
         else:
             record_update(ctx.conn, ctx.company_id, ctx.user_id, entity.name, old, changed, stamp)
-    return reply_one(ctx, entity, load(ctx, entity, old["id"]))
+    row = load(ctx, entity, old["id"])
+    if changed and entity.after_write is not None:
+        entity.after_write(ctx, old, row)
+    return reply_one(ctx, entity, row)
 
 
 def soft_delete(ctx: Ctx, entity: Entity, row: Row, stamp: str) -> None:
     changed = {"is_deleted": True, "update_time": stamp}
     repo.update_row(ctx.conn, entity.table, ctx.company_id, row["id"], changed)
     record_delete(ctx.conn, ctx.company_id, ctx.user_id, entity.name, row, stamp)
+    if entity.after_write is not None:
+        entity.after_write(ctx, row, {**row, **changed})
 
 
 def delete(ctx: Ctx, entity: Entity) -> Reply:

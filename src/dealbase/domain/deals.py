@@ -217,6 +217,22 @@ def v2_extra(ctx, rows, items, include) -> None:
             item["smart_bcc_email"] = f"{ctx.settings.company_domain}+deal{row['id']}@pipedrivemail.com"
 
 
+def compact(_ctx, rows: list[dict[str, Any]]) -> dict[int, dict[str, Any]]:
+    """A deal in v1 ``related_objects`` (of activities and the like)."""
+    return {
+        row["id"]: {
+            "id": row["id"],
+            "title": row["title"],
+            "status": row["status"],
+            "value": _num(row["value"]),
+            "currency": row["currency"],
+            "stage_id": row["stage_id"],
+            "pipeline_id": row["pipeline_id"],
+        }
+        for row in rows
+    }
+
+
 DEAL = register(
     Entity(
         name="deal",
@@ -275,6 +291,7 @@ DEAL = register(
         rules=rules,
         v1_extra=v1_extra,
         v2_extra=v2_extra,
+        v1_related=compact,
         has_custom_fields=True,
         created_v1=201,
         archivable=True,

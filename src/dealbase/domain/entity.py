@@ -69,6 +69,11 @@ class Entity:
     v2_extra: Hook | None = None
     # Compact shape used in v1 ``related_objects`` and in inflated references.
     v1_related: Hook | None = None
+    # v1 keeps this entity's references as plain ids (``related_objects`` still lists them).
+    v1_plain_refs: bool = False
+    # (ctx, old_row | None, new_row) -> None: after every add / update / delete, in the
+    # write's transaction (e.g. refreshing the counters of the rows it points at).
+    after_write: Hook | None = None
     # Values v2's ``include_fields`` accepts for this entity.
     include_v2: tuple[str, ...] = ()
     # The status a create answers with, as each version's spec gives it.

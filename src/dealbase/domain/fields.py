@@ -70,7 +70,7 @@ MAX_NAME = 255
 # System field ids: the entity's base plus the field's place in its declaration (append new
 # fields to a declaration: ids must not move). Custom field ids come from the fields table,
 # whose sequence starts at 1000, above every system id.
-SYSTEM_BASE = {"deal": 0, "person": 200, "organization": 400}
+SYSTEM_BASE = {"deal": 0, "person": 200, "organization": 400, "activity": 600}
 
 _INT = re.compile(r"^-?\d{1,18}$")
 _NUM = re.compile(r"^-?\d+(\.\d+)?([eE][-+]?\d+)?$")
@@ -108,7 +108,7 @@ class SystemField:
 
 _NAMES = {"owner_id": "Owner", "user_id": "Owner", "org_id": "Organization", "person_id": "Contact person"}
 _REF_TYPES_V1 = {"user": "user", "person": "people", "organization": "org"}
-_REF_TYPES_V2 = {"user": "user", "person": "people", "organization": "org", "stage": "stage"}
+_REF_TYPES_V2 = {"user": "user", "person": "people", "organization": "org", "stage": "stage", "deal": "deal"}
 
 
 def _types(entity: Entity, f: Field) -> tuple[str | None, str]:
