@@ -526,3 +526,20 @@ def test_v1_form_bodies_and_participants_in_v1_shape(api):
     ]
     form = data(api.post("/v1/activities", data={"subject": "Form", "done": "1", "due_date": "2030-01-01"}), 201)
     assert form["subject"] == "Form" and form["done"] is True and form["due_date"] == "2030-01-01"
+
+
+def test_v1_deal_and_org_show_next_and_last_activity_objects(api):
+    org = make_org(api)
+    deal = make_deal(api, org_id=org["id"])
+    first = make_activity(api, deal_id=deal["id"], org_id=org["id"], due_date="2030-01-01", subject="First")
+    second = make_activity(api, deal_id=deal["id"], org_id=org["id"], due_date="2030-02-01", subject="Second")
+    api.patch(f"/api/v2/activities/{first['id']}", json={"done": True})
+    for url in (f"/v1/deals/{deal['id']}", f"/v1/organizations/{org['id']}"):
+        got = data(api.get(url))
+        assert got["next_activity"]["id"] == second["id"] and got["next_activity"]["subject"] == "Second"
+        assert got["last_activity"]["id"] == first["id"] and got["last_activity"]["done"] is True
+        assert got["next_activity"]["deal_id"] == deal["id"]  # a plain id, as in v1 activities
+    listed = data(api.get("/v1/deals"))
+    assert listed[0]["next_activity"]["id"] == second["id"]
+    empty = make_deal(api)
+    assert data(api.get(f"/v1/deals/{empty['id']}"))["next_activity"] is None

@@ -6,7 +6,7 @@ from typing import Any
 
 from dealbase.api.errors import BadRequest
 from dealbase.domain.common import NO_EMAIL, check_currency, formatted
-from dealbase.domain.counters import counter_fields
+from dealbase.domain.counters import counter_fields, fill_activity_objects
 from dealbase.domain.entity import Entity, Field
 from dealbase.domain.registry import register
 from dealbase.store import repository as repo
@@ -202,6 +202,7 @@ def v1_extra(ctx, rows, items) -> None:
         item["formatted_weighted_value"] = formatted(weighted, currency, locale)
         item["weighted_value_currency"] = currency
         item["cc_email"] = f"{domain}+deal{row['id']}@pipedrivemail.com"
+    fill_activity_objects(ctx, rows, items)
 
 
 def v2_extra(ctx, rows, items, include) -> None:

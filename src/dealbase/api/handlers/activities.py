@@ -12,6 +12,7 @@ from dealbase.api.paging import decode_cursor, encode_cursor
 from dealbase.api.responses import ok
 from dealbase.api.router import operation
 from dealbase.clock import parse_date, parse_time
+from dealbase.domain import counters
 from dealbase.domain.activities import ACTIVITY, UUID
 from dealbase.domain.deals import DEAL
 from dealbase.domain.entity import Entity
@@ -74,6 +75,14 @@ def user_filter(ctx: Ctx, *, default_me: bool) -> list[ColumnElement]:
     if user_id is None:
         return [c.owner_id == ctx.user_id] if default_me else []
     return [c.owner_id == user_id] if user_id else []
+
+
+@counters.activity_objects
+def v1_objects(ctx: Ctx, ids: list[int]) -> dict[int, dict]:
+    """Activities as v1 objects (a deal's ``next_activity`` / ``last_activity``)."""
+    rows = list(ctx.rows(ACTIVITY.table, ids).values())
+    items, _ = res.render_v1(ctx, ACTIVITY, rows, inflate=False)
+    return {item["id"]: item for item in items}
 
 
 # -- CRUD ------------------------------------------------------------------------------------
