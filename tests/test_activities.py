@@ -324,6 +324,10 @@ def test_v1_sub_lists(api, parent):
     assert ids(data(api.get(url, params={"done": 1}))) == [b["id"]]
     assert ids(data(api.get(url, params={"done": 0}))) == [a["id"], c["id"]]
     assert ids(data(api.get(url, params={"exclude": f"{a['id']},{c['id']}"}))) == [b["id"]]
+    me = data(api.get("/v1/users/me"))
+    assert response.json()["additional_data"]["activity_distribution"] == {
+        str(me["id"]): {"activities": {"call": 3}, "name": me["name"], "activity_count": 3, "share": 100}
+    }
     page = api.get(url, params={"start": 1, "limit": 1}).json()
     assert ids(page["data"]) == [b["id"]] and page["additional_data"]["pagination"]["more_items_in_collection"]
     error(api.get(f"/v1/{parent}/999999/activities"), 404)
@@ -543,3 +547,29 @@ def test_v1_deal_and_org_show_next_and_last_activity_objects(api):
     assert listed[0]["next_activity"]["id"] == second["id"]
     empty = make_deal(api)
     assert data(api.get(f"/v1/deals/{empty['id']}"))["next_activity"] is None
+
+
+def test_activity_writes_record_events_and_counters_do_not(api, engine):
+    import orjson
+    from sqlalchemy import select
+
+    from dealbase.store.tables import change_events
+
+    def events():
+        with engine.connect() as conn:
+            rows = conn.execute(select(change_events).order_by(change_events.c.id)).mappings().all()
+        return [dict(r) for r in rows]
+
+    deal = make_deal(api)
+    before = len(events())
+    made = make_activity(api, deal_id=deal["id"])
+    api.patch(f"/api/v2/activities/{made['id']}", json={"done": True})
+    api.patch(f"/api/v2/activities/{made['id']}", json={"done": True})  # nothing changes
+    api.delete(f"/v1/activities/{made['id']}")
+    new = events()[before:]
+    assert [(e["entity"], e["action"]) for e in new] == [
+        ("activity", "create"),
+        ("activity", "change"),
+        ("activity", "delete"),
+    ]
+    assert orjson.loads(new[1]["changes"])["done"] == [False, True]

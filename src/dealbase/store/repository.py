@@ -366,3 +366,12 @@ def activity_type_keys(conn: Connection, company_id: int) -> dict[str, Row]:
     t = activity_types
     stmt = select(t).where(t.c.company_id == company_id, t.c.is_deleted.is_(False)).order_by(t.c.order_nr, t.c.id)
     return {row["key_string"]: row for row in _dicts(conn.execute(stmt))}
+
+
+def group_counts(
+    conn: Connection, table: Table, company_id: int, where: Sequence[ColumnElement], columns: Sequence[str]
+) -> list[tuple[Any, ...]]:
+    """``(value, …, count)`` of the rows matching ``where``, grouped by ``columns``."""
+    cols = [table.c[name] for name in columns]
+    stmt = select(*cols, func.count()).where(table.c.company_id == company_id, *where).group_by(*cols)
+    return [tuple(row) for row in conn.execute(stmt)]

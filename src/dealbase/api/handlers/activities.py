@@ -19,6 +19,7 @@ from dealbase.domain.entity import Entity
 from dealbase.domain.organizations import ORGANIZATION
 from dealbase.domain.persons import PERSON
 from dealbase.store import repository as repo
+from dealbase.store.tables import users
 
 c = ACTIVITY.table.c
 # The flat record of v1's /activities/collection.
@@ -152,6 +153,26 @@ def get_activities_collection(ctx: Ctx):
     return ok([{k: item[k] for k in COLLECTION_KEYS} for item in items], {"next_cursor": next_cursor})
 
 
+def distribution(ctx: Ctx, where: list[ColumnElement]) -> dict[str, dict]:
+    """v1 ``activity_distribution``: per owner, their activities by type and their share (%)."""
+    per_owner: dict[int, dict[str, int]] = {}
+    for owner_id, kind, n in repo.group_counts(ctx.conn, ACTIVITY.table, ctx.company_id, where, ("owner_id", "type")):
+        per_owner.setdefault(owner_id, {})[kind] = n
+    total = sum(n for kinds in per_owner.values() for n in kinds.values())
+    owners = ctx.rows(users, per_owner)
+    out = {}
+    for owner_id, kinds in sorted(per_owner.items()):
+        count = sum(kinds.values())
+        owner = owners.get(owner_id)
+        out[str(owner_id)] = {
+            "activities": dict(sorted(kinds.items())),
+            "name": owner["name"] if owner else None,
+            "activity_count": count,
+            "share": round(100 * count / total),
+        }
+    return out
+
+
 def _activities_of(ctx: Ctx, parent: Entity, column: str):
     """``/deals|persons|organizations/{id}/activities``: ``done``, ``exclude``, ``start``, ``limit``."""
     res.load(ctx, parent, ctx.path_id())
@@ -159,7 +180,7 @@ def _activities_of(ctx: Ctx, parent: Entity, column: str):
     exclude = ctx.ids_param("exclude", maximum=500)
     if exclude:
         where.append(c.id.not_in(exclude))
-    return res.list_v1(ctx, ACTIVITY, where)
+    return res.list_v1(ctx, ACTIVITY, where, additional={"activity_distribution": distribution(ctx, where)})
 
 
 @operation("v1", "get_deal_activities")
