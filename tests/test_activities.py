@@ -430,6 +430,9 @@ def test_activity_fields(api):
     for key in ("subject", "type", "user_id", "deal_id", "person_id", "org_id", "due_date", "note", "location"):
         assert key in keys
     assert all(f["edit_flag"] is False for f in v1)
+    subject = next(f for f in v1 if f["key"] == "subject")
+    assert subject["searchable_flag"] is True and subject["id"] > 600 and subject["field_type"] == "varchar"
+    assert data(api.get("/v1/activityFields", params={"limit": 2, "start": 2}))[0]["key"] == keys[2]
     v2 = data(api.get("/api/v2/activityFields"))
     codes = [f["field_code"] for f in v2]
     for code in ("subject", "type", "owner_id", "deal_id", "done", "busy", "participants", "attendees"):

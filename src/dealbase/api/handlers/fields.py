@@ -115,7 +115,7 @@ def _v1_system(s: SystemField, order_nr: int) -> dict[str, Any]:
         "add_visible_flag": s.writable,
         "important_flag": False,
         "bulk_edit_allowed": s.writable,
-        "searchable_flag": s.v1 in ("title", "name"),
+        "searchable_flag": s.v1 in ("title", "name", "subject"),
         "filtering_allowed": True,
         "sortable_flag": s.sortable,
         "mandatory_flag": s.required,
