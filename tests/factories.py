@@ -54,3 +54,10 @@ def make_field(api, entity: str = "deal", field_type: str = "varchar", **fields)
     """A custom field made through v2 (``entity``: deal, person, organization)."""
     body = {"field_name": f"Field {next(_n)}", "field_type": field_type, **fields}
     return _data(api.post(f"/api/v2/{entity}Fields", json=body))
+
+
+def make_lead(api, **fields) -> dict[str, Any]:
+    """A lead made through v1 (with a new person unless a person or organization is given)."""
+    if "person_id" not in fields and "organization_id" not in fields:
+        fields["person_id"] = make_person(api)["id"]
+    return _data(api.post("/v1/leads", json={"title": f"Lead {next(_n)}", **fields}), 201)

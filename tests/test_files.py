@@ -5,14 +5,18 @@ from __future__ import annotations
 from urllib.parse import urlsplit
 
 import pytest
-from factories import data, error, make_deal, make_org, make_person
+from factories import data, error, make_deal, make_lead, make_org, make_person
 from sqlalchemy import select
 
 from dealbase.domain.registry import ENTITIES
 from dealbase.store.tables import change_events
 
 PNG = b"\x89PNG\r\n\x1a\n" + bytes(range(256)) * 4
-LEAD = "adf21080-0e10-11eb-879b-05d71fb426ec"
+
+
+@pytest.fixture
+def lead_id(api) -> str:
+    return make_lead(api)["id"]
 
 
 def upload(api, content: bytes = b"hello, world\n", name: str = "notes.txt", kind: str = "text/plain", **fields):
@@ -131,13 +135,13 @@ def test_the_size_cap(client, app, api, files_dir):
     assert len([p for p in files_dir.rglob("*") if p.is_file()]) == 1
 
 
-def test_attach_to_notes_leads_and_other_families(api):
+def test_attach_to_notes_leads_and_other_families(lead_id, api):
     deal = make_deal(api)
     note = data(api.post("/v1/notes", json={"content": "see file", "deal_id": deal["id"]}))
     on_note = make_file(api, note_id=note["id"])
     assert on_note["note_id"] == note["id"] and on_note["deal_id"] is None
-    on_lead = make_file(api, lead_id=LEAD)
-    assert on_lead["lead_id"] == LEAD
+    on_lead = make_file(api, lead_id=lead_id)
+    assert on_lead["lead_id"] == lead_id
     if "activity" not in ENTITIES:  # activities are another family's: stored as given until then
         assert make_file(api, activity_id=12345)["activity_id"] == 12345
     if "product" not in ENTITIES:

@@ -7,7 +7,7 @@ import re
 import uuid
 
 import pytest
-from factories import data, error, make_deal, make_field, make_org, make_person
+from factories import data, error, make_deal, make_field, make_lead, make_org, make_person
 from sqlalchemy import Column, ForeignKey, Integer, MetaData, String, Table, func, insert, select
 
 from dealbase.domain.entity import Entity, Field
@@ -17,12 +17,6 @@ from dealbase.store.tables import change_events, lead_conversions, leads
 UUID = re.compile(r"^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$")
 ISO = re.compile(r"^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{3}Z$")
 NOWHERE = "00000000-0000-4000-8000-000000000000"
-
-
-def make_lead(api, **fields):
-    if "person_id" not in fields and "organization_id" not in fields:
-        fields["person_id"] = make_person(api)["id"]
-    return data(api.post("/v1/leads", json={"title": "A lead", **fields}), 201)
 
 
 def _count(engine, table) -> int:

@@ -4,15 +4,20 @@ from __future__ import annotations
 
 import uuid
 
+import pytest
 from conftest import Api
-from factories import data, error, make_deal, make_org, make_person
+from factories import data, error, make_deal, make_lead, make_org, make_person
 from sqlalchemy import insert
 
 from dealbase.clock import now
 from dealbase.store.tables import api_tokens, users
 
 MEMBER = "1111111111111111111111111111111111111111"
-LEAD = "adf21080-0e10-11eb-879b-05d71fb426ec"
+
+
+@pytest.fixture
+def lead_id(api) -> str:
+    return make_lead(api)["id"]
 
 
 def make_note(api, **fields):
@@ -76,10 +81,10 @@ def test_a_note_needs_something_to_be_about(api):
     assert data(api.get("/v1/notes")) == [note]
 
 
-def test_lead_project_and_task_ids_are_kept_as_given(api):
-    note = make_note(api, lead_id=LEAD, pinned_to_lead_flag=1, project_id=7, task_id=9)
-    assert note["lead_id"] == LEAD and note["project_id"] == 7 and note["task_id"] == 9
-    assert data(api.get("/v1/notes", params={"lead_id": LEAD}))[0]["id"] == note["id"]
+def test_lead_project_and_task_ids_are_kept_as_given(lead_id, api):
+    note = make_note(api, lead_id=lead_id, pinned_to_lead_flag=1, project_id=7, task_id=9)
+    assert note["lead_id"] == lead_id and note["project_id"] == 7 and note["task_id"] == 9
+    assert data(api.get("/v1/notes", params={"lead_id": lead_id}))[0]["id"] == note["id"]
     assert data(api.get("/v1/notes", params={"project_id": 7}))[0]["id"] == note["id"]
 
 

@@ -85,7 +85,7 @@ def render_v1(
 ) -> tuple[list[dict[str, Any]], dict[str, Any]]:
     """v1 objects and their ``related_objects``; ``inflate=False`` keeps references as plain ids."""
     refs = v1_refs(ctx, entity, rows) if inflate and entity.v1_inflate else {}
-    objects = present.inflated(refs)
+    objects = {} if entity.v1_plain_refs else present.inflated(refs)
     fields = custom.defs(ctx, entity)
     items = [present.v1(entity, row, objects, fields) for row in rows]
     if entity.v1_extra is not None and items:
@@ -199,9 +199,18 @@ def v1_sort(ctx: Ctx, entity: Entity) -> list[ColumnElement]:
 
 
 def list_v1(
-    ctx: Ctx, entity: Entity, where: list[ColumnElement], *, limit_max: int = 500, inflate: bool = True
+    ctx: Ctx,
+    entity: Entity,
+    where: list[ColumnElement],
+    *,
+    limit_max: int = 500,
+    inflate: bool = True,
+    additional: dict[str, Any] | None = None,
 ) -> Reply:
-    """A v1 list page: ``start``/``limit``, ``additional_data.pagination``, ``data: null`` when empty."""
+    """A v1 list page: ``start``/``limit``, ``additional_data.pagination``, ``data: null`` when empty.
+
+    ``additional``: more keys of ``additional_data`` (before ``pagination``).
+    """
     start = ctx.int_param("start", 0, minimum=0)
     limit = ctx.page_limit(100, limit_max)
     order = v1_sort(ctx, entity)
@@ -221,7 +230,7 @@ def list_v1(
     rows = rows[:limit]
     items, related = render_v1(ctx, entity, rows, inflate)
     extra = {"related_objects": related} if related else {}
-    return ok(items or None, {"pagination": v1_pagination(start, limit, more)}, **extra)
+    return ok(items or None, {**(additional or {}), "pagination": v1_pagination(start, limit, more)}, **extra)
 
 
 # -- writing ---------------------------------------------------------------------------

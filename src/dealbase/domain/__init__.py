@@ -1,6 +1,7 @@
 """Entity families: their field maps and the rules only they have."""
 
 from dealbase.domain import (  # noqa: F401
+    activities,
     activity_types,
     deals,
     files,

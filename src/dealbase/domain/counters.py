@@ -60,6 +60,26 @@ def refresh_all(ctx, parent: str, ids: Iterable[int | None]) -> None:
         refresh(ctx, name, parent, ids)
 
 
+# (ctx, activity ids) → {id: v1 activity object}: set by the activities family, so that a
+# v1 deal or organization can show its next and last activity as objects.
+_ACTIVITY_OBJECTS: list[Callable[[Any, list[int]], dict[int, dict[str, Any]]]] = []
+
+
+def activity_objects(fn: Callable[[Any, list[int]], dict[int, dict[str, Any]]]) -> Callable:
+    """Register the renderer of v1 activity objects (one call per page)."""
+    _ACTIVITY_OBJECTS[:] = [fn]
+    return fn
+
+
+def fill_activity_objects(ctx, rows, items) -> None:
+    """v1 ``next_activity`` / ``last_activity``: the stored ids as objects, read once per page."""
+    wanted = sorted({r[k] for r in rows for k in ("next_activity_id", "last_activity_id") if r[k] is not None})
+    found = _ACTIVITY_OBJECTS[0](ctx, wanted) if wanted and _ACTIVITY_OBJECTS else {}
+    for row, item in zip(rows, items):
+        item["next_activity"] = found.get(row["next_activity_id"])
+        item["last_activity"] = found.get(row["last_activity_id"])
+
+
 COUNTS = (
     "activities_count",
     "done_activities_count",

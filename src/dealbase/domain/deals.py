@@ -6,7 +6,7 @@ from typing import Any
 
 from dealbase.api.errors import BadRequest
 from dealbase.domain.common import NO_EMAIL, check_currency, formatted
-from dealbase.domain.counters import counter_fields
+from dealbase.domain.counters import counter_fields, fill_activity_objects
 from dealbase.domain.entity import Entity, Field
 from dealbase.domain.registry import register
 from dealbase.store import repository as repo
@@ -202,6 +202,7 @@ def v1_extra(ctx, rows, items) -> None:
         item["formatted_weighted_value"] = formatted(weighted, currency, locale)
         item["weighted_value_currency"] = currency
         item["cc_email"] = f"{domain}+deal{row['id']}@pipedrivemail.com"
+    fill_activity_objects(ctx, rows, items)
 
 
 def v2_extra(ctx, rows, items, include) -> None:
@@ -215,6 +216,22 @@ def v2_extra(ctx, rows, items, include) -> None:
                 item[key] = None
         if "smart_bcc_email" in include:
             item["smart_bcc_email"] = f"{ctx.settings.company_domain}+deal{row['id']}@pipedrivemail.com"
+
+
+def compact(_ctx, rows: list[dict[str, Any]]) -> dict[int, dict[str, Any]]:
+    """A deal in v1 ``related_objects`` (of activities and the like)."""
+    return {
+        row["id"]: {
+            "id": row["id"],
+            "title": row["title"],
+            "status": row["status"],
+            "value": _num(row["value"]),
+            "currency": row["currency"],
+            "stage_id": row["stage_id"],
+            "pipeline_id": row["pipeline_id"],
+        }
+        for row in rows
+    }
 
 
 DEAL = register(
@@ -275,6 +292,7 @@ DEAL = register(
         rules=rules,
         v1_extra=v1_extra,
         v2_extra=v2_extra,
+        v1_related=compact,
         has_custom_fields=True,
         created_v1=201,
         archivable=True,

@@ -79,6 +79,11 @@ class Entity:
     v2_extra: Hook | None = None
     # Compact shape used in v1 ``related_objects`` and in inflated references.
     v1_related: Hook | None = None
+    # v1 keeps this entity's references as plain ids (``related_objects`` still lists them).
+    v1_plain_refs: bool = False
+    # (ctx, old_row | None, new_row | None) -> None: after every add, update and delete
+    # (new_row None), in the write's transaction: what other rows keep about this one.
+    after_write: Hook | None = None
     # Values v2's ``include_fields`` accepts for this entity.
     include_v2: tuple[str, ...] = ()
     # The status a create answers with, as each version's spec gives it.
@@ -97,9 +102,6 @@ class Entity:
     v1_custom_nulls: bool = True
     # A deleted row still answers a read by id (deals, persons…), or is a 404 (leads).
     deleted_readable: bool = True
-    # (ctx, old_row | None, new_row | None) -> None: after every add, update and delete,
-    # in the write's transaction: what other rows keep about this one (counters).
-    after_write: Hook | None = None
 
     @property
     def custom_type(self) -> str:

@@ -70,7 +70,7 @@ MAX_NAME = 255
 # System field ids: the entity's base plus the field's place in its declaration (append new
 # fields to a declaration: ids must not move). Custom field ids come from the fields table,
 # whose sequence starts at 1000, above every system id.
-SYSTEM_BASE = {"deal": 0, "person": 200, "organization": 400, "lead": 600, "note": 700}
+SYSTEM_BASE = {"deal": 0, "person": 200, "organization": 400, "lead": 600, "note": 700, "activity": 800}
 # A bool field the v1 fields API shows as an enum (``Field.field_type``): 1 / 0.
 YES_NO = [{"id": 1, "label": "Yes"}, {"id": 0, "label": "No"}]
 
@@ -117,7 +117,7 @@ _NAMES = {
     "creator_id": "Creator",
 }
 _REF_TYPES_V1 = {"user": "user", "person": "people", "organization": "org"}
-_REF_TYPES_V2 = {"user": "user", "person": "people", "organization": "org", "stage": "stage"}
+_REF_TYPES_V2 = {"user": "user", "person": "people", "organization": "org", "stage": "stage", "deal": "deal"}
 
 
 def _types(entity: Entity, f: Field) -> tuple[str | None, str]:

@@ -109,7 +109,7 @@ FILE = register(
             Field("user_id", "int", v2=None, writable=False),
             *[_link(key, ref) for key, ref, *_ in LINKS if key != "lead_id"],
             # Leads are another family's: the id is stored as given (a UUID) until they exist.
-            Field("lead_id", "str", v2=None, max_length=36),
+            Field("lead_id", "str", v2=None, ref="lead", max_length=36),
             Field("add_time", "time", v2=None, writable=False),
             Field("update_time", "time", v2=None, writable=False),
             Field("file_name", "str", v2=None, writable=False),

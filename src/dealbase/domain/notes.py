@@ -130,7 +130,7 @@ NOTE = register(
             Field("person_id", "int", v2=None, ref="person", inflate=False, label="Person", field_type="people"),
             Field("org_id", "int", v2=None, ref="organization", inflate=False, label="Organization", field_type="org"),
             # Leads are another family's: the id is stored as given (a UUID) until they exist.
-            Field("lead_id", "str", v2=None, max_length=36, label="Lead"),
+            Field("lead_id", "str", v2=None, ref="lead", max_length=36, label="Lead"),
             Field("project_id", "int", v2=None, label="Project"),
             Field("task_id", "int", v2=None, label="Task"),
             Field("add_time", "time", v2=None, label="Add time"),

@@ -13,7 +13,7 @@ from dealbase.domain.common import (
     deal_counts,
     first_label,
 )
-from dealbase.domain.counters import counter_fields
+from dealbase.domain.counters import counter_fields, fill_activity_objects
 from dealbase.domain.entity import Entity, Field
 from dealbase.domain.registry import register
 from dealbase.store import repository as repo
@@ -105,6 +105,7 @@ def v1_extra(ctx, rows, items) -> None:
         )
         for part in ADDRESS_PARTS:
             item[f"address_{part}"] = row[f"address_{part}"]
+    fill_activity_objects(ctx, rows, items)
 
 
 def compact(ctx, rows: list[dict[str, Any]]) -> dict[int, dict[str, Any]]:

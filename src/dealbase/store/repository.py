@@ -27,7 +27,7 @@ from sqlalchemy import (
     update,
 )
 
-from dealbase.store.tables import change_events, companies, fields
+from dealbase.store.tables import activities, activity_types, change_events, companies, fields
 
 Row = dict[str, Any]
 
@@ -354,3 +354,44 @@ def rows_mentioning(conn: Connection, table: Table, company_id: int, column: str
         table.c.company_id == company_id, table.c.is_deleted.is_(False), table.c[column].like(needle)
     )
     return _dicts(conn.execute(stmt))
+
+
+# -- activities ---------------------------------------------------------------------------
+
+
+def activity_rollup(conn: Connection, company_id: int, column: str, ids: Iterable[int]) -> list[Row]:
+    """The live activities of the given deals / persons / organizations (``column``: deal_id, …),
+    with what their parents' counters and next / last activity need."""
+    ids = sorted(set(ids))
+    if not ids:
+        return []
+    t = activities
+    col = t.c[column]
+    stmt = select(
+        col.label("parent_id"),
+        t.c.id,
+        t.c.done,
+        t.c.due_date,
+        t.c.due_time,
+        t.c.subject,
+        t.c.type,
+        t.c.duration,
+        t.c.note,
+    ).where(t.c.company_id == company_id, col.in_(ids), t.c.is_deleted.is_(False))
+    return _dicts(conn.execute(stmt))
+
+
+def activity_type_keys(conn: Connection, company_id: int) -> dict[str, Row]:
+    """The company's live activity types by ``key_string``."""
+    t = activity_types
+    stmt = select(t).where(t.c.company_id == company_id, t.c.is_deleted.is_(False)).order_by(t.c.order_nr, t.c.id)
+    return {row["key_string"]: row for row in _dicts(conn.execute(stmt))}
+
+
+def group_counts(
+    conn: Connection, table: Table, company_id: int, where: Sequence[ColumnElement], columns: Sequence[str]
+) -> list[tuple[Any, ...]]:
+    """``(value, …, count)`` of the rows matching ``where``, grouped by ``columns``."""
+    cols = [table.c[name] for name in columns]
+    stmt = select(*cols, func.count()).where(table.c.company_id == company_id, *where).group_by(*cols)
+    return [tuple(row) for row in conn.execute(stmt)]

@@ -501,3 +501,52 @@ pictures = Table(
     *_stamps(),
     Index(None, "company_id", "item_type", "item_id"),
 )
+
+
+# -- activities ---------------------------------------------------------------------------
+# Calls, meetings, tasks… of the company's users, on deals, leads, persons and
+# organizations. ``type`` is an activity type's ``key_string``; ``participants`` and
+# ``attendees`` are JSON lists in v2's shape; ``location`` is the address text with its
+# parts beside it, as organizations keep theirs. ``due_time`` / ``duration`` are ``HH:MM``.
+activities = Table(
+    "activities",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    _company(),
+    Column("subject", String(255), nullable=False),
+    Column("type", String(255), nullable=False),
+    Column("owner_id", Integer, ForeignKey("users.id"), nullable=False),
+    Column("creator_user_id", Integer, ForeignKey("users.id"), nullable=True),
+    Column("update_user_id", Integer, nullable=True),
+    Column("deal_id", Integer, nullable=True),
+    Column("lead_id", String(36), nullable=True),
+    Column("person_id", Integer, nullable=True),
+    Column("org_id", Integer, nullable=True),
+    Column("project_id", Integer, nullable=True),
+    Column("due_date", DATE, nullable=False),
+    Column("due_time", String(5), nullable=True),
+    Column("duration", String(5), nullable=True),
+    Column("busy", Boolean, nullable=False, server_default="0"),
+    Column("done", Boolean, nullable=False, server_default="0"),
+    Column("marked_as_done_time", TIME, nullable=True),
+    Column("note", Text, nullable=True),
+    Column("public_description", Text, nullable=True),
+    Column("location", String(512), nullable=True),
+    *[Column(f"location_{part}", String(255), nullable=True) for part in ADDRESS_PARTS],
+    Column("priority", Integer, nullable=True),
+    Column("participants", Text, nullable=True),
+    Column("attendees", Text, nullable=True),
+    Column("conference_meeting_client", String(255), nullable=True),
+    Column("conference_meeting_url", String(1024), nullable=True),
+    Column("conference_meeting_id", String(255), nullable=True),
+    Column("is_deleted", Boolean, nullable=False, server_default="0"),
+    *_stamps(),
+    Index(None, "company_id", "is_deleted", "id"),
+    Index(None, "company_id", "owner_id", "id"),
+    Index(None, "company_id", "deal_id", "is_deleted"),
+    Index(None, "company_id", "person_id", "is_deleted"),
+    Index(None, "company_id", "org_id", "is_deleted"),
+    Index(None, "company_id", "lead_id"),
+    Index(None, "company_id", "update_time"),
+    Index(None, "company_id", "due_date"),
+)

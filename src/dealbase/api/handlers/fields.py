@@ -14,10 +14,12 @@ import orjson
 from dealbase.api import custom
 from dealbase.api.context import Ctx
 from dealbase.api.errors import BadRequest, NotFound
+from dealbase.api.operations import OPERATIONS
 from dealbase.api.paging import decode_cursor, encode_cursor, v1_pagination
 from dealbase.api.responses import ok
 from dealbase.api.router import operation
 from dealbase.clock import now
+from dealbase.domain.activities import ACTIVITY
 from dealbase.domain.deals import DEAL
 from dealbase.domain.entity import Entity
 from dealbase.domain.fields import (
@@ -113,7 +115,7 @@ def _v1_system(s: SystemField, order_nr: int) -> dict[str, Any]:
         "add_visible_flag": s.writable,
         "important_flag": False,
         "bulk_edit_allowed": s.writable,
-        "searchable_flag": s.v1 in ("title", "name"),
+        "searchable_flag": s.v1 in ("title", "name", "subject"),
         "filtering_allowed": True,
         "sortable_flag": s.sortable,
         "mandatory_flag": s.required,
@@ -559,10 +561,18 @@ ROUTES = (
 )
 
 
+# Activities have system fields only: the fields APIs there just read (those Pipedrive has).
+READ_ONLY = (ACTIVITY,)
+KNOWN = {(api, name) for api, _method, _path, name in OPERATIONS}
+
+
 def _register() -> None:
-    for entity in (DEAL, PERSON, ORGANIZATION):
+    for entity in (DEAL, PERSON, ORGANIZATION, *READ_ONLY):
         for api, name, handler, writes in ROUTES:
-            operation(api, name.format(n=entity.name), write=writes)(lambda ctx, h=handler, e=entity: h(ctx, e))
+            key = (api, name.format(n=entity.name))
+            if entity in READ_ONLY and (writes or key not in KNOWN):
+                continue
+            operation(*key, write=writes)(lambda ctx, h=handler, e=entity: h(ctx, e))
 
 
 _register()

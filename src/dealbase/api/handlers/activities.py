@@ -1,0 +1,198 @@
+"""Activities, v1 and v2: CRUD, the lists with their filters, v1's cursor collection and
+the activities of a deal, person or organization."""
+
+from __future__ import annotations
+
+from sqlalchemy import ColumnElement
+
+from dealbase.api import resources as res
+from dealbase.api.context import Ctx
+from dealbase.api.errors import BadRequest
+from dealbase.api.paging import decode_cursor, encode_cursor
+from dealbase.api.responses import ok
+from dealbase.api.router import operation
+from dealbase.clock import parse_date, parse_time
+from dealbase.domain import counters
+from dealbase.domain.activities import ACTIVITY, UUID
+from dealbase.domain.deals import DEAL
+from dealbase.domain.entity import Entity
+from dealbase.domain.organizations import ORGANIZATION
+from dealbase.domain.persons import PERSON
+from dealbase.store import repository as repo
+from dealbase.store.tables import users
+
+c = ACTIVITY.table.c
+# The flat record of v1's /activities/collection.
+COLLECTION_KEYS = (
+    "id",
+    "company_id",
+    "user_id",
+    "done",
+    "type",
+    "due_date",
+    "due_time",
+    "duration",
+    "busy_flag",
+    "add_time",
+    "marked_as_done_time",
+    "subject",
+    "public_description",
+    "location",
+    "org_id",
+    "person_id",
+    "deal_id",
+    "lead_id",
+    "project_id",
+    "active_flag",
+    "update_time",
+    "update_user_id",
+    "source_timezone",
+    "conference_meeting_client",
+    "conference_meeting_url",
+    "conference_meeting_id",
+    *(f"location_{p}" for p in ("subpremise", "street_number", "route", "sublocality", "locality")),
+    *(f"location_{p}" for p in ("admin_area_level_1", "admin_area_level_2", "country", "postal_code")),
+    "location_formatted_address",
+)
+
+
+def alive() -> list[ColumnElement]:
+    return [c.is_deleted.is_(False)]
+
+
+def done_filter(ctx: Ctx) -> list[ColumnElement]:
+    done = ctx.bool_param("done")
+    return [] if done is None else [c.done.is_(done)]
+
+
+def type_filter(ctx: Ctx) -> list[ColumnElement]:
+    types = ctx.list_param("type", maximum=100)
+    return [c.type.in_(types)] if types else []
+
+
+def user_filter(ctx: Ctx, *, default_me: bool) -> list[ColumnElement]:
+    """v1 ``user_id``: the owner; 0 is everyone's; unset is the caller's (``default_me``) or everyone's."""
+    user_id = ctx.int_param("user_id", minimum=0)
+    if user_id is None:
+        return [c.owner_id == ctx.user_id] if default_me else []
+    return [c.owner_id == user_id] if user_id else []
+
+
+@counters.activity_objects
+def v1_objects(ctx: Ctx, ids: list[int]) -> dict[int, dict]:
+    """Activities as v1 objects (a deal's ``next_activity`` / ``last_activity``)."""
+    rows = list(ctx.rows(ACTIVITY.table, ids).values())
+    items, _ = res.render_v1(ctx, ACTIVITY, rows, inflate=False)
+    return {item["id"]: item for item in items}
+
+
+# -- CRUD ------------------------------------------------------------------------------------
+
+for _api in ("v1", "v2"):
+    operation(_api, "get_activity")(lambda ctx: res.get_one(ctx, ACTIVITY))
+    operation(_api, "add_activity", write=True)(lambda ctx: res.add(ctx, ACTIVITY))
+    operation(_api, "update_activity", write=True)(lambda ctx: res.update(ctx, ACTIVITY))
+    operation(_api, "delete_activity", write=True)(lambda ctx: res.delete(ctx, ACTIVITY))
+
+
+@operation("v1", "delete_activities", write=True)
+def delete_activities(ctx: Ctx):
+    return res.bulk_delete(ctx, ACTIVITY)
+
+
+# -- lists -----------------------------------------------------------------------------------
+
+
+@operation("v2", "get_activities")
+def get_activities_v2(ctx: Ctx):
+    res.no_saved_filters(ctx)
+    where = alive() + res.ids_filter(ctx, ACTIVITY) + res.quick_filters(ctx, ACTIVITY)
+    where += res.updated_filters(ctx, ACTIVITY.table) + done_filter(ctx)
+    lead_id = ctx.raw("lead_id")
+    if lead_id:
+        if not UUID.match(lead_id):
+            raise BadRequest("Invalid 'lead_id' parameter: must be a UUID")
+        where.append(c.lead_id == lead_id)
+    return res.list_v2(ctx, ACTIVITY, where)
+
+
+@operation("v1", "get_activities")
+def get_activities_v1(ctx: Ctx):
+    res.no_saved_filters(ctx)
+    where = alive() + user_filter(ctx, default_me=True) + type_filter(ctx) + done_filter(ctx)
+    for name, op in (("start_date", "ge"), ("end_date", "le")):
+        raw = ctx.raw(name)
+        if raw:
+            day = parse_date(raw)
+            if day is None:
+                raise BadRequest(f"Invalid '{name}' parameter: must be a date (YYYY-MM-DD)")
+            where.append(c.due_date >= day if op == "ge" else c.due_date <= day)
+    return res.list_v1(ctx, ACTIVITY, where)
+
+
+@operation("v1", "get_activities_collection")
+def get_activities_collection(ctx: Ctx):
+    """Every activity by id, cursor-paged, as a flat record with plain ids."""
+    limit = ctx.page_limit(100, 500)
+    where = alive() + user_filter(ctx, default_me=False) + type_filter(ctx) + done_filter(ctx)
+    for name, op in (("since", "ge"), ("until", "le")):
+        raw = ctx.raw(name)
+        if raw:
+            moment = parse_time(raw)
+            if moment is None:
+                raise BadRequest(f"Invalid '{name}' parameter: must be a date-time (YYYY-MM-DD HH:MM:SS)")
+            where.append(c.update_time >= moment if op == "ge" else c.update_time <= moment)
+    cursor = ctx.raw("cursor")
+    after = decode_cursor(cursor, "id", "asc", int) if cursor else None
+    rows = repo.list_keyset(ctx.conn, ACTIVITY.table, ctx.company_id, where, "id", False, after, limit + 1)
+    next_cursor = None
+    if len(rows) > limit:
+        rows = rows[:limit]
+        next_cursor = encode_cursor("id", "asc", rows[-1]["id"], rows[-1]["id"])
+    items, _ = res.render_v1(ctx, ACTIVITY, rows, inflate=False)
+    return ok([{k: item[k] for k in COLLECTION_KEYS} for item in items], {"next_cursor": next_cursor})
+
+
+def distribution(ctx: Ctx, where: list[ColumnElement]) -> dict[str, dict]:
+    """v1 ``activity_distribution``: per owner, their activities by type and their share (%)."""
+    per_owner: dict[int, dict[str, int]] = {}
+    for owner_id, kind, n in repo.group_counts(ctx.conn, ACTIVITY.table, ctx.company_id, where, ("owner_id", "type")):
+        per_owner.setdefault(owner_id, {})[kind] = n
+    total = sum(n for kinds in per_owner.values() for n in kinds.values())
+    owners = ctx.rows(users, per_owner)
+    out = {}
+    for owner_id, kinds in sorted(per_owner.items()):
+        count = sum(kinds.values())
+        owner = owners.get(owner_id)
+        out[str(owner_id)] = {
+            "activities": dict(sorted(kinds.items())),
+            "name": owner["name"] if owner else None,
+            "activity_count": count,
+            "share": round(100 * count / total),
+        }
+    return out
+
+
+def _activities_of(ctx: Ctx, parent: Entity, column: str):
+    """``/deals|persons|organizations/{id}/activities``: ``done``, ``exclude``, ``start``, ``limit``."""
+    res.load(ctx, parent, ctx.path_id())
+    where = alive() + [c[column] == ctx.path_id()] + done_filter(ctx)
+    exclude = ctx.ids_param("exclude", maximum=500)
+    if exclude:
+        where.append(c.id.not_in(exclude))
+    return res.list_v1(ctx, ACTIVITY, where, additional={"activity_distribution": distribution(ctx, where)})
+
+
+@operation("v1", "get_deal_activities")
+def get_deal_activities(ctx: Ctx):
+    return _activities_of(ctx, DEAL, "deal_id")
+
+
+@operation("v1", "get_person_activities")
+def get_person_activities(ctx: Ctx):
+    return _activities_of(ctx, PERSON, "person_id")
+
+
+@operation("v1", "get_organization_activities")
+def get_organization_activities(ctx: Ctx):
+    return _activities_of(ctx, ORGANIZATION, "org_id")
