@@ -20,6 +20,7 @@ from dealbase.api.inputs import parse
 from dealbase.api.paging import decode_cursor, encode_cursor, v1_pagination
 from dealbase.api.responses import Reply, ok
 from dealbase.clock import now, parse_time
+from dealbase.domain import hooks
 from dealbase.domain.entity import Entity
 from dealbase.domain.registry import ENTITIES
 from dealbase.events.changes import record_create, record_delete, record_update
@@ -233,6 +234,9 @@ def add(ctx: Ctx, entity: Entity) -> Reply:
     row_id = repo.insert_row(ctx.conn, entity.table, ctx.company_id, values)
     record_create(ctx.conn, ctx.company_id, ctx.user_id, entity.name, row_id, values, stamp)
     row = load(ctx, entity, row_id)
+    if hooks.AFTER_WRITE:
+        after_write(ctx, entity, None, row)
+        row = load(ctx, entity, row_id)
     return reply_one(ctx, entity, row, status=entity.created_v2 if ctx.strict else entity.created_v1)
 
 
@@ -252,7 +256,14 @@ def update(ctx: Ctx, entity: Entity) -> Reply:
             record_delete(ctx.conn, ctx.company_id, ctx.user_id, entity.name, old, stamp)
         else:
             record_update(ctx.conn, ctx.company_id, ctx.user_id, entity.name, old, changed, stamp)
+            after_write(ctx, entity, old, load(ctx, entity, old["id"]))
     return reply_one(ctx, entity, load(ctx, entity, old["id"]))
+
+
+def after_write(ctx: Ctx, entity: Entity, old: Row | None, row: Row) -> None:
+    """What other families do on this write (``domain/hooks.py``): followers, participants."""
+    for hook in hooks.AFTER_WRITE:
+        hook(ctx, entity, old, row)
 
 
 def soft_delete(ctx: Ctx, entity: Entity, row: Row, stamp: str) -> None:

@@ -54,6 +54,12 @@ def refresh(ctx, name: str, parent: str, ids: Iterable[int | None]) -> None:
             repo.update_row(ctx.conn, table, ctx.company_id, parent_id, changed)
 
 
+def refresh_all(ctx, parent: str, ids: Iterable[int | None]) -> None:
+    """Every registered source on the given parents (after a merge moved things onto them)."""
+    for name in list(_SOURCES):
+        refresh(ctx, name, parent, ids)
+
+
 COUNTS = (
     "activities_count",
     "done_activities_count",
