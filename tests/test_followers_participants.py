@@ -85,6 +85,9 @@ def test_bad_follower_input_writes_nothing(api, other_api):
     assert "user_id" in error(api.post(url, json={"user_id": "2"}), 400)  # v2 is strict
     assert "user_id" in error(api.post(url, json={"user_id": 999}), 400)
     assert "user_id" in error(api.post(url, json={"user_id": 2}), 400)  # the other company's user
+    assert "user_id" in error(api.post(url, json={"user_id": 10**20}), 400)
+    assert "user_id" in error(api.post(url, json={"user_id": True}), 400)
+    assert "user_id" in error(api.post(f"/v1/deals/{deal['id']}/followers", json={"user_id": "1x"}), 400)
     error(api.post("/api/v2/deals/999/followers", json={"user_id": 1}), 404)
     error(api.delete(f"{url}/999"), 404)
     error(api.delete(f"/v1/deals/{deal['id']}/followers/999"), 404)
@@ -167,6 +170,8 @@ def test_bad_participant_input_writes_nothing(api, other_api):
     assert "person_id" in error(api.post(url, json={}), 400)
     assert "person_id" in error(api.post(url, json={"person_id": "x"}), 400)
     assert "person_id" in error(api.post(url, json={"person_id": 999}), 400)
+    assert "person_id" in error(api.post(url, json={"person_id": 10**20}), 400)
+    assert "person_id" in error(api.post(url, json={"person_id": -1}), 400)
     theirs = make_person(other_api)
     assert "person_id" in error(api.post(url, json={"person_id": theirs["id"]}), 400)
     error(api.post("/v1/deals/999/participants", json={"person_id": 1}), 404)
@@ -188,3 +193,23 @@ def test_permitted_users(api, engine, plural, make):
     data(api.post(f"/api/v2/{plural}/{private['id']}/followers", json={"user_id": other}), 201)
     assert data(api.get(f"/v1/{plural}/{private['id']}/permittedUsers")) == [1, other, admin]
     error(api.get(f"/v1/{plural}/999/permittedUsers"), 404)
+
+
+def test_follower_and_participant_writes_record_change_events(api, engine):
+    from sqlalchemy import select
+
+    from dealbase.store.tables import change_events
+
+    person = make_person(api)
+    deal = make_deal(api, person_id=person["id"])
+    follower = data(api.get(f"/v1/deals/{deal['id']}/followers"))[0]
+    data(api.delete(f"/v1/deals/{deal['id']}/followers/{follower['id']}"))
+    with engine.connect() as conn:
+        rows = conn.execute(select(change_events).order_by(change_events.c.id)).mappings().all()
+    kinds = [(r["entity"], r["action"]) for r in rows if r["entity"] in ("follower", "deal_participant")]
+    assert kinds == [
+        ("follower", "create"),  # the person's owner
+        ("follower", "create"),  # the deal's owner
+        ("deal_participant", "create"),
+        ("follower", "delete"),
+    ]

@@ -130,3 +130,41 @@ def test_duplicate_deal_copies_fields_participants_and_followers(api, engine, ot
     error(api.post("/v1/deals/999/duplicate"), 404)
     error(other_api.post(f"/v1/deals/{deal['id']}/duplicate"), 404)
     error(api.post("/v1/deals/0/duplicate"), 400)
+
+
+def test_merge_moves_the_rows_of_any_entity_declared_later(api, engine, monkeypatch):
+    """A family built later (activities, notes…) needs no edit of the merge: its
+    ``Field(ref="deal")`` is enough. Shown with a throwaway table and entity."""
+    from sqlalchemy import Column, Integer, MetaData, Table
+
+    from dealbase.domain.entity import Entity, Field
+    from dealbase.domain.registry import ENTITIES
+    from dealbase.store import repository as repo
+
+    probe = Table(
+        "merge_probe",
+        MetaData(),
+        Column("id", Integer, primary_key=True),
+        Column("company_id", Integer, nullable=False),
+        Column("deal_id", Integer, nullable=True),
+    )
+    probe.create(engine)
+    try:
+        entity = Entity("probe", "probes", "Probe", probe, [Field("id", "int"), Field("deal_id", "int", ref="deal")])
+        monkeypatch.setitem(ENTITIES, "probe", entity)
+        keep, gone = make_deal(api), make_deal(api)
+        with engine.begin() as conn:
+            row_id = repo.insert_row(conn, probe, 1, {"deal_id": gone["id"]})
+        data(api.put(f"/v1/deals/{gone['id']}/merge", json={"merge_with_id": keep["id"]}))
+        with engine.connect() as conn:
+            assert repo.get(conn, probe, 1, row_id)["deal_id"] == keep["id"]
+    finally:
+        probe.drop(engine)
+
+
+def test_merge_does_not_carry_the_absorbed_deals_state(api):
+    keep = make_deal(api, title="Open one")
+    gone = make_deal(api, title="Lost one", status="lost", lost_reason="Too pricey", expected_close_date="2031-05-06")
+    merged = data(api.put(f"/v1/deals/{gone['id']}/merge", json={"merge_with_id": keep["id"]}))
+    assert merged["status"] == "open" and merged["lost_time"] is None and merged["close_time"] is None
+    assert merged["lost_reason"] is None and merged["expected_close_date"] == "2031-05-06"

@@ -34,8 +34,10 @@ from dealbase.store import repository as repo
 
 Row = dict[str, Any]
 
-# Parts an entity's rules derive from another field (a person's name): not filled apart.
-DERIVED = frozenset({"first_name", "last_name"})
+# Not filled: parts a rule derives from another field (a person's name), and values that
+# belong to the survivor's own state (a deal's lost reason; times and flags, below).
+NOT_FILLED = frozenset({"first_name", "last_name", "lost_reason"})
+STATE_KINDS = frozenset({"time", "bool"})
 EMPTY = (None, "", "[]")
 
 
@@ -63,7 +65,7 @@ def _fill_groups(entity: Entity) -> list[tuple[str, ...]]:
     groups = []
     for f in entity.fields:
         col = f.column
-        if col is None or col not in entity.table.c or f.name in DERIVED or f.kind == "json":
+        if col is None or col not in entity.table.c or f.name in NOT_FILLED or f.kind in STATE_KINDS | {"json"}:
             continue
         parts = tuple(c for c in columns if c.startswith(f"{col}_") and c not in {x.column for x in entity.fields})
         if parts:

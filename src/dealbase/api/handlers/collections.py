@@ -15,7 +15,7 @@ from dealbase.api import resources as res
 from dealbase.api.context import Ctx
 from dealbase.api.errors import ApiError, BadRequest
 from dealbase.api.handlers.core import first_char
-from dealbase.api.handlers.followers import cursor_page
+from dealbase.api.paging import cursor_page
 from dealbase.api.responses import Reply, ok
 from dealbase.api.router import operation
 from dealbase.clock import parse_time

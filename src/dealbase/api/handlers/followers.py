@@ -14,7 +14,7 @@ from dealbase.api import resources as res
 from dealbase.api.context import Ctx
 from dealbase.api.errors import BadRequest, NotFound
 from dealbase.api.inputs import body_ref
-from dealbase.api.paging import decode_cursor, encode_cursor, v1_pagination
+from dealbase.api.paging import cursor_page, offset_page
 from dealbase.api.responses import Reply, ok
 from dealbase.api.router import operation
 from dealbase.clock import now, to_v2
@@ -40,27 +40,6 @@ def v2_follower(row: Row) -> dict[str, Any]:
 
 def _of(object_type: str, object_id: int) -> list:
     return [table.c.object_type == object_type, table.c.object_id == object_id]
-
-
-def cursor_page(ctx: Ctx, tbl, where: list, *, newest_first: bool = False) -> tuple[list[Row], str | None]:
-    """A v2-style cursor page over a table's ids (``limit`` up to 500)."""
-    direction = "desc" if newest_first else "asc"
-    limit = ctx.page_limit(100, 500)
-    cursor = ctx.raw("cursor")
-    after = decode_cursor(cursor, "id", direction, int) if cursor else None
-    rows = repo.list_keyset(ctx.conn, tbl, ctx.company_id, where, "id", newest_first, after, limit + 1)
-    if len(rows) <= limit:
-        return rows, None
-    rows = rows[:limit]
-    return rows, encode_cursor("id", direction, rows[-1]["id"], rows[-1]["id"])
-
-
-def offset_page(ctx: Ctx, tbl, where: list) -> tuple[list[Row], dict[str, Any]]:
-    """A v1 ``start``/``limit`` page in id order."""
-    start = ctx.int_param("start", 0, minimum=0)
-    limit = ctx.page_limit(100, 500)
-    rows = repo.list_offset(ctx.conn, tbl, ctx.company_id, where, [tbl.c.id], start, limit + 1)
-    return rows[:limit], v1_pagination(start, limit, len(rows) > limit)
 
 
 def list_followers(ctx: Ctx, entity: Entity) -> Reply:

@@ -12,8 +12,8 @@ from typing import Any
 from dealbase.api import resources as res
 from dealbase.api.context import Ctx
 from dealbase.api.errors import BadRequest, NotFound
-from dealbase.api.handlers.followers import cursor_page, offset_page
 from dealbase.api.inputs import body_ref
+from dealbase.api.paging import cursor_page, offset_page
 from dealbase.api.responses import Reply, ok
 from dealbase.api.router import operation
 from dealbase.clock import now
