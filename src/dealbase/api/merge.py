@@ -3,9 +3,10 @@
 Merge (``PUT /v1/{items}/{id}/merge`` with ``merge_with_id``): the path item is absorbed
 and deleted, ``merge_with_id`` survives. The survivor's values win; its empty fields are
 filled from the absorbed item (a value stored in parts, like an address, as a whole;
-custom fields one by one; list values such as a person's e-mails and phones combined). Every row of every declared entity whose reference
-field (``Field.ref``) points at the absorbed item is moved to the survivor, and the
-families' merge hooks (``domain/hooks.py``: followers, participants, …) move the rest.
+custom fields one by one; list values such as a person's e-mails and phones combined).
+Every row of every declared entity whose reference field (``Field.ref``) points at the
+absorbed item is moved to the survivor, and the families' merge hooks
+(``domain/hooks.py``: followers, participants, …) move the rest.
 The survivor's stored counters are then recomputed from every registered source.
 
 Duplicate (``POST /v1/deals/{id}/duplicate``): a new item with the original's writable
@@ -37,7 +38,7 @@ Row = dict[str, Any]
 # Not filled: parts a rule derives from another field (a person's name), and values that
 # belong to the survivor's own state (a deal's lost reason; times and flags, below).
 NOT_FILLED = frozenset({"first_name", "last_name", "lost_reason"})
-STATE_KINDS = frozenset({"time", "bool"})
+NOT_FILLED_KINDS = frozenset({"time", "bool", "json"})  # json lists are combined instead
 EMPTY = (None, "", "[]")
 
 
@@ -65,7 +66,7 @@ def _fill_groups(entity: Entity) -> list[tuple[str, ...]]:
     groups = []
     for f in entity.fields:
         col = f.column
-        if col is None or col not in entity.table.c or f.name in NOT_FILLED or f.kind in STATE_KINDS | {"json"}:
+        if col is None or col not in entity.table.c or f.name in NOT_FILLED or f.kind in NOT_FILLED_KINDS:
             continue
         parts = tuple(c for c in columns if c.startswith(f"{col}_") and c not in {x.column for x in entity.fields})
         if parts:
