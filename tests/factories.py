@@ -61,3 +61,28 @@ def make_lead(api, **fields) -> dict[str, Any]:
     if "person_id" not in fields and "organization_id" not in fields:
         fields["person_id"] = make_person(api)["id"]
     return _data(api.post("/v1/leads", json={"title": f"Lead {next(_n)}", **fields}), 201)
+
+
+def make_user(
+    engine, company_id: int = 1, *, name: str | None = None, is_admin: bool = False, token: str | None = None
+) -> int:
+    """A user of the company, written directly (the API has no way to invite users);
+    ``token``: an API token of theirs."""
+    from dealbase.store import repository as repo
+    from dealbase.store.tables import api_tokens, users
+
+    n = next(_n)
+    values = {
+        "name": name or f"User {n}",
+        "email": f"user{n}@acme.test",
+        "is_admin": is_admin,
+        "created": "2026-01-01 00:00:00",
+    }
+    with engine.begin() as conn:
+        user_id = repo.insert_row(conn, users, company_id, values)
+        if token is not None:
+            stamp = values["created"]
+            conn.execute(
+                api_tokens.insert().values(token=token, user_id=user_id, company_id=company_id, add_time=stamp)
+            )
+        return user_id

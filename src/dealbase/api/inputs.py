@@ -18,6 +18,7 @@ from dealbase.clock import parse_date, parse_time
 from dealbase.domain.common import check_currency
 from dealbase.domain.entity import Entity, Field
 from dealbase.domain.ids import parse_uuid
+from dealbase.store import repository as repo
 
 _INT = re.compile(r"^-?\d{1,18}$")
 _NUM = re.compile(r"^-?\d+(\.\d+)?([eE][-+]?\d+)?$")
@@ -151,3 +152,17 @@ def parse(ctx: Ctx, entity: Entity, creating: bool) -> dict[str, Any]:
                 key = f.v2 if ctx.strict else f.v1
                 raise _bad(key or f.name, "must not be empty")
     return values
+
+
+def body_ref(ctx: Ctx, key: str, target: Entity) -> dict[str, Any]:
+    """The live row of ``target`` a required body id names (``user_id``, ``person_id``…), else 400."""
+    body = ctx.body
+    if not isinstance(body, dict):
+        raise BadRequest("The request body must be a JSON object")
+    if body.get(key) in (None, ""):
+        raise _bad(key, "is required")
+    row_id = coerce(Field(key, "int", ref=target.name), key, body[key], ctx.strict)
+    row = repo.get(ctx.conn, target.table, ctx.company_id, row_id)
+    if row is None or row.get("is_deleted") or not row.get("active_flag", True):
+        raise _bad(key, f"{target.label} with id {row_id} not found")
+    return row

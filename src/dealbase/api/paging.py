@@ -1,4 +1,9 @@
-"""Paging: v2's opaque keyset cursor and v1's offset pagination block."""
+"""Paging: v2's opaque keyset cursor and v1's offset pagination block.
+
+``cursor_page`` and ``offset_page`` page any company-scoped table in id order (rows that
+are no entity: followers, participants, their history); entities page through
+``api/resources.py``.
+"""
 
 from __future__ import annotations
 
@@ -7,7 +12,11 @@ from typing import Any
 
 import orjson
 
+from dealbase.api.context import Ctx
 from dealbase.api.errors import BadRequest
+from dealbase.store import repository as repo
+
+Row = dict[str, Any]
 
 
 def encode_cursor(sort: str, direction: str, value: Any, row_id: int) -> str:
@@ -39,3 +48,24 @@ def v1_pagination(start: int, limit: int, more: bool) -> dict[str, Any]:
     if more:
         block["next_start"] = start + limit
     return block
+
+
+def cursor_page(ctx: Ctx, tbl, where: list, *, newest_first: bool = False) -> tuple[list[Row], str | None]:
+    """A v2-style cursor page over a table's ids (``limit`` up to 500)."""
+    direction = "desc" if newest_first else "asc"
+    limit = ctx.page_limit(100, 500)
+    cursor = ctx.raw("cursor")
+    after = decode_cursor(cursor, "id", direction, int) if cursor else None
+    rows = repo.list_keyset(ctx.conn, tbl, ctx.company_id, where, "id", newest_first, after, limit + 1)
+    if len(rows) <= limit:
+        return rows, None
+    rows = rows[:limit]
+    return rows, encode_cursor("id", direction, rows[-1]["id"], rows[-1]["id"])
+
+
+def offset_page(ctx: Ctx, tbl, where: list) -> tuple[list[Row], dict[str, Any]]:
+    """A v1 ``start``/``limit`` page in id order."""
+    start = ctx.int_param("start", 0, minimum=0)
+    limit = ctx.page_limit(100, 500)
+    rows = repo.list_offset(ctx.conn, tbl, ctx.company_id, where, [tbl.c.id], start, limit + 1)
+    return rows[:limit], v1_pagination(start, limit, len(rows) > limit)

@@ -21,6 +21,7 @@ from dealbase.api.inputs import parse
 from dealbase.api.paging import decode_cursor, encode_cursor, v1_pagination
 from dealbase.api.responses import Reply, ok
 from dealbase.clock import now, parse_time
+from dealbase.domain import hooks
 from dealbase.domain.entity import Entity
 from dealbase.domain.ids import new_uuid, parse_uuid
 from dealbase.domain.registry import ENTITIES
@@ -273,8 +274,8 @@ def create(ctx: Ctx, entity: Entity, values: dict[str, Any]) -> Row:
     row_id = repo.insert_row(ctx.conn, entity.table, ctx.company_id, values)
     record_create(ctx.conn, ctx.company_id, ctx.user_id, entity.name, row_id, values, stamp)
     row = load(ctx, entity, row_id)
-    if entity.after_write is not None:
-        entity.after_write(ctx, None, row)
+    if written(ctx, entity, None, row):
+        row = load(ctx, entity, row_id)
     return row
 
 
@@ -304,17 +305,31 @@ def update(ctx: Ctx, entity: Entity, old: Row | None = None) -> Reply:
         else:
             record_update(ctx.conn, ctx.company_id, ctx.user_id, entity.name, old, changed, stamp)
     row = load(ctx, entity, old["id"])
-    if changed and entity.after_write is not None:
-        entity.after_write(ctx, old, None if row.get("is_deleted") else row)
+    if changed and written(ctx, entity, old, None if row.get("is_deleted") else row):
+        row = load(ctx, entity, old["id"])
     return reply_one(ctx, entity, row)
+
+
+def written(ctx: Ctx, entity: Entity, old: Row | None, new: Row | None) -> bool:
+    """After a write, in its transaction: the entity's own ``after_write`` (``new`` None when
+    the row was deleted), then what other families do on it (``domain/hooks.py``: followers,
+    participants). True when anything ran, so the row may have changed."""
+    ran = False
+    if entity.after_write is not None:
+        entity.after_write(ctx, old, new)
+        ran = True
+    if new is not None:
+        for hook in hooks.AFTER_WRITE:
+            hook(ctx, entity, old, new)
+            ran = True
+    return ran
 
 
 def soft_delete(ctx: Ctx, entity: Entity, row: Row, stamp: str) -> None:
     changed = {"is_deleted": True, "update_time": stamp}
     repo.update_row(ctx.conn, entity.table, ctx.company_id, row["id"], changed)
     record_delete(ctx.conn, ctx.company_id, ctx.user_id, entity.name, row, stamp)
-    if entity.after_write is not None:
-        entity.after_write(ctx, row, None)
+    written(ctx, entity, row, None)
 
 
 def delete(ctx: Ctx, entity: Entity) -> Reply:

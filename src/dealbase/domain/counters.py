@@ -55,7 +55,8 @@ def refresh(ctx, name: str, parent: str, ids: Iterable[int | None]) -> None:
 
 
 def refresh_all(ctx, parent: str, ids: Iterable[int | None]) -> None:
-    """Every registered source's columns on the given parents (after links moved wholesale)."""
+    """Every registered source's columns on the given parents (after links moved onto them:
+    a lead's conversion, a merge)."""
     for name in list(_SOURCES):
         refresh(ctx, name, parent, ids)
 

@@ -132,7 +132,7 @@ def rules(ctx, values: dict[str, Any], old: dict[str, Any] | None, stamp: str) -
     return values
 
 
-def _weighted(row: dict[str, Any], stage: dict[str, Any] | None, pipeline: dict[str, Any] | None) -> float:
+def weighted_value(row: dict[str, Any], stage: dict[str, Any] | None, pipeline: dict[str, Any] | None) -> float:
     if row["status"] == "won":
         return row["value"]
     if row["status"] == "lost":
@@ -180,7 +180,7 @@ def v1_extra(ctx, rows, items) -> None:
     deal_users: dict[int, dict] = {}
     for row, item in zip(rows, items):
         stage = found_stages.get(row["stage_id"])
-        weighted = _weighted(row, stage, found_pipes.get(row["pipeline_id"]))
+        weighted = weighted_value(row, stage, found_pipes.get(row["pipeline_id"]))
         person, org, owner = people.get(row["person_id"]), orgs.get(row["org_id"]), owners.get(row["owner_id"])
         for key in ("user_id", "creator_user_id"):
             user = item.get(key)

@@ -19,6 +19,7 @@ from sqlalchemy import (
     Table,
     and_,
     bindparam,
+    delete,
     func,
     insert,
     literal_column,
@@ -395,3 +396,53 @@ def group_counts(
     cols = [table.c[name] for name in columns]
     stmt = select(*cols, func.count()).where(table.c.company_id == company_id, *where).group_by(*cols)
     return [tuple(row) for row in conn.execute(stmt)]
+
+
+# -- the people around an item (followers, participants), merges, deal summaries --------
+
+
+def delete_rows(conn: Connection, table: Table, company_id: int, *where: ColumnElement) -> None:
+    conn.execute(delete(table).where(table.c.company_id == company_id, *where))
+
+
+def count_by(
+    conn: Connection, table: Table, company_id: int, group_column: str, ids: Iterable[int], *where: ColumnElement
+) -> dict[int, int]:
+    """Per value of ``group_column`` among ``ids``: how many rows match ``where``."""
+    ids = sorted(set(ids))
+    if not ids:
+        return {}
+    col = table.c[group_column]
+    stmt = select(col, func.count()).where(table.c.company_id == company_id, col.in_(ids), *where).group_by(col)
+    return {key: n for key, n in conn.execute(stmt)}
+
+
+def column_values(conn: Connection, table: Table, company_id: int, column: str, *where: ColumnElement) -> list[Any]:
+    """One column of the rows matching ``where``, in id order."""
+    stmt = select(table.c[column]).where(table.c.company_id == company_id, *where).order_by(table.c.id)
+    return list(conn.execute(stmt).scalars())
+
+
+def reassign(
+    conn: Connection, table: Table, company_id: int, column: str, old: int, new: int, **also: Any
+) -> list[int]:
+    """Point every row whose ``column`` is ``old`` at ``new`` (setting ``also`` too); the ids moved."""
+    col = table.c[column]
+    ids = list(conn.execute(select(table.c.id).where(table.c.company_id == company_id, col == old)).scalars())
+    if ids:
+        stmt = update(table).where(table.c.company_id == company_id, col == old).values({column: new, **also})
+        conn.execute(stmt)
+    return ids
+
+
+def grouped_sums(
+    conn: Connection, table: Table, company_id: int, where: Sequence[ColumnElement], groups: Sequence[str], total: str
+) -> list[Row]:
+    """``count`` and the sum of ``total`` (as ``total``) per distinct ``groups`` values."""
+    cols = [table.c[g] for g in groups]
+    stmt = (
+        select(*cols, func.count().label("count"), func.coalesce(func.sum(table.c[total]), 0).label("total"))
+        .where(table.c.company_id == company_id, *where)
+        .group_by(*cols)
+    )
+    return [dict(r) for r in conn.execute(stmt).mappings()]

@@ -550,3 +550,55 @@ activities = Table(
     Index(None, "company_id", "update_time"),
     Index(None, "company_id", "due_date"),
 )
+
+
+# -- the people around an item: followers and deal participants --------------------------
+
+# Users following a deal, person, organization, product or user (``object_type`` is the
+# entity name). One row per follower; unfollowing deletes it.
+followers = Table(
+    "followers",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    _company(),
+    Column("object_type", String(32), nullable=False),
+    Column("object_id", Integer, nullable=False),
+    Column("user_id", Integer, ForeignKey("users.id"), nullable=False),
+    Column("add_time", TIME, nullable=False),
+    Index(None, "company_id", "object_type", "object_id", "user_id", unique=True),
+    Index(None, "company_id", "user_id"),
+)
+
+# Persons taking part in a deal. The deal's own person is one of them. Removing a
+# participant clears ``active_flag``.
+deal_participants = Table(
+    "deal_participants",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    _company(),
+    Column("deal_id", Integer, ForeignKey("deals.id"), nullable=False),
+    Column("person_id", Integer, ForeignKey("persons.id"), nullable=False),
+    Column("added_by_user_id", Integer, ForeignKey("users.id"), nullable=True),
+    Column("add_time", TIME, nullable=False),
+    Column("active_flag", Boolean, nullable=False, server_default="1"),
+    Index(None, "company_id", "deal_id", "active_flag", "id"),
+    Index(None, "company_id", "person_id", "active_flag"),
+)
+
+# The history of both: who was added or removed, when and by whom (the followers and
+# participants changelogs). ``kind`` is ``follower`` (subject: a user) or ``participant``
+# (subject: a person); ``action`` is ``added`` or ``removed``.
+people_changes = Table(
+    "people_changes",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    _company(),
+    Column("kind", String(16), nullable=False),
+    Column("object_type", String(32), nullable=False),
+    Column("object_id", Integer, nullable=False),
+    Column("subject_id", Integer, nullable=False),
+    Column("action", String(16), nullable=False),
+    Column("actor_user_id", Integer, nullable=True),
+    Column("time", TIME, nullable=False),
+    Index(None, "company_id", "kind", "object_type", "object_id", "id"),
+)

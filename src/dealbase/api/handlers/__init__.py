@@ -3,12 +3,17 @@
 from dealbase.api.handlers import (  # noqa: F401
     activities,
     activity_types,
+    collections,
     core,
     currencies,
     fields,
     files,
+    followers,
     leads,
+    merge,
     notes,
+    participants,
     pictures,
+    summaries,
     users,
 )

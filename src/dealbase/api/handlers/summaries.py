@@ -1,0 +1,96 @@
+"""v1 deal summaries: totals per currency, weighted totals and counts.
+
+``/deals/summary`` covers the deals not archived, ``/deals/summary/archived`` the archived
+ones; both take ``status``, ``filter_id``, ``user_id``, ``pipeline_id`` and ``stage_id``.
+The server holds no exchange rates: a value converted to the caller's default currency is
+the value itself (exact when every deal is in that currency).
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from dealbase.api import resources as res
+from dealbase.api.context import Ctx
+from dealbase.api.handlers.core import archived
+from dealbase.api.responses import Reply, ok
+from dealbase.api.router import operation
+from dealbase.domain.common import formatted
+from dealbase.domain.deals import DEAL, weighted_value
+from dealbase.store import repository as repo
+from dealbase.store.tables import pipelines, stages
+
+
+def _num(value: float) -> float | int:
+    value = round(value, 2)
+    return int(value) if float(value).is_integer() else value
+
+
+def summary(ctx: Ctx, archived_deals: bool) -> Reply:
+    res.no_saved_filters(ctx)
+    c = DEAL.table.c
+    where = [c.is_deleted.is_(False), *archived(archived_deals)]
+    status = ctx.choice_param("status", ("open", "won", "lost"))
+    if status is not None:
+        where.append(c.status == status)
+    for param, column in (("user_id", "owner_id"), ("pipeline_id", "pipeline_id"), ("stage_id", "stage_id")):
+        value = ctx.int_param(param, minimum=1)
+        if value is not None:
+            where.append(c[column] == value)
+    groups = repo.grouped_sums(
+        ctx.conn,
+        DEAL.table,
+        ctx.company_id,
+        where,
+        ("currency", "status", "probability", "stage_id", "pipeline_id"),
+        "value",
+    )
+    found_stages = ctx.rows(stages, (g["stage_id"] for g in groups))
+    found_pipes = ctx.rows(pipelines, (g["pipeline_id"] for g in groups))
+    totals: dict[str, dict[str, Any]] = {}
+    for g in groups:
+        row = {"status": g["status"], "value": g["total"], "probability": g["probability"]}
+        weighted = weighted_value(row, found_stages.get(g["stage_id"]), found_pipes.get(g["pipeline_id"]))
+        entry = totals.setdefault(g["currency"], {"value": 0.0, "weighted": 0.0, "count": 0})
+        entry["value"] += g["total"]
+        entry["weighted"] += weighted
+        entry["count"] += g["count"]
+    locale = ctx.user.get("locale") or "en_US"
+    home = ctx.user["default_currency"]
+    values_total, weighted_total = {}, {}
+    for code, entry in sorted(totals.items()):
+        values_total[code] = {
+            "value": _num(entry["value"]),
+            "count": entry["count"],
+            "value_converted": _num(entry["value"]),
+            "value_formatted": formatted(entry["value"], code, locale),
+            "value_converted_formatted": formatted(entry["value"], home, locale),
+        }
+        weighted_total[code] = {
+            "value": _num(entry["weighted"]),
+            "count": entry["count"],
+            "value_formatted": formatted(entry["weighted"], code, locale),
+        }
+    total = sum(e["value"] for e in totals.values())
+    total_weighted = sum(e["weighted"] for e in totals.values())
+    return ok(
+        {
+            "values_total": values_total,
+            "weighted_values_total": weighted_total,
+            "total_count": sum(e["count"] for e in totals.values()),
+            "total_currency_converted_value": _num(total),
+            "total_weighted_currency_converted_value": _num(total_weighted),
+            "total_currency_converted_value_formatted": formatted(total, home, locale),
+            "total_weighted_currency_converted_value_formatted": formatted(total_weighted, home, locale),
+        }
+    )
+
+
+@operation("v1", "get_deals_summary")
+def get_deals_summary(ctx: Ctx) -> Reply:
+    return summary(ctx, archived_deals=False)
+
+
+@operation("v1", "get_archived_deals_summary")
+def get_archived_deals_summary(ctx: Ctx) -> Reply:
+    return summary(ctx, archived_deals=True)

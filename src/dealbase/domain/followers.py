@@ -1,0 +1,112 @@
+"""Followers: users following a deal, person, organization or product (or another user).
+
+An item's owner follows it from the moment it is made, and a new owner starts following
+when the item changes hands (Pipedrive keeps the previous owner as a follower). Every
+follow and unfollow is kept in ``people_changes`` for the v2 followers changelog, and
+refreshes the parent's stored ``followers_count``.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from dealbase.domain import counters, hooks
+from dealbase.events.changes import record_create, record_delete
+from dealbase.store import repository as repo
+from dealbase.store.tables import followers as table
+from dealbase.store.tables import people_changes
+
+Row = dict[str, Any]
+
+# Object types whose followers the API serves, when the entity is declared (products
+# come with their family); ``user``: users following a user (no write route).
+FOLLOWED = ("deal", "person", "organization", "product")
+# The v1 key naming the followed item in a follower object.
+V1_KEY = {"deal": "deal_id", "person": "person_id", "organization": "org_id", "product": "product_id"}
+
+
+@counters.source("followers")
+def _counts(conn, company_id: int, parent: str, ids: list[int]) -> dict[int, dict[str, Any]]:
+    found = repo.count_by(conn, table, company_id, "object_id", ids, table.c.object_type == parent)
+    return {i: {"followers_count": found.get(i, 0)} for i in ids}
+
+
+def find(ctx, object_type: str, object_id: int, user_id: int) -> Row | None:
+    return repo.first(
+        ctx.conn,
+        table,
+        ctx.company_id,
+        table.c.object_type == object_type,
+        table.c.object_id == object_id,
+        table.c.user_id == user_id,
+    )
+
+
+def history(ctx, kind: str, object_type: str, object_id: int, subject_id: int, action: str, stamp: str) -> None:
+    """One line of the followers / participants changelog."""
+    values = {
+        "kind": kind,
+        "object_type": object_type,
+        "object_id": object_id,
+        "subject_id": subject_id,
+        "action": action,
+        "actor_user_id": ctx.user_id,
+        "time": stamp,
+    }
+    repo.insert_row(ctx.conn, people_changes, ctx.company_id, values)
+
+
+def _refresh(ctx, object_type: str, ids) -> None:
+    if object_type in counters.PARENTS:
+        counters.refresh(ctx, "followers", object_type, ids)
+
+
+def follow(ctx, object_type: str, object_id: int, user_id: int, stamp: str) -> Row:
+    values = {"object_type": object_type, "object_id": object_id, "user_id": user_id, "add_time": stamp}
+    row_id = repo.insert_row(ctx.conn, table, ctx.company_id, values)
+    record_create(ctx.conn, ctx.company_id, ctx.user_id, "follower", row_id, values, stamp)
+    history(ctx, "follower", object_type, object_id, user_id, "added", stamp)
+    _refresh(ctx, object_type, [object_id])
+    return {"id": row_id, **values}
+
+
+def unfollow(ctx, row: Row, stamp: str) -> None:
+    repo.delete_rows(ctx.conn, table, ctx.company_id, table.c.id == row["id"])
+    record_delete(ctx.conn, ctx.company_id, ctx.user_id, "follower", row, stamp)
+    history(ctx, "follower", row["object_type"], row["object_id"], row["user_id"], "removed", stamp)
+    _refresh(ctx, row["object_type"], [row["object_id"]])
+
+
+@hooks.after_write
+def owner_follows(ctx, entity, old: Row | None, row: Row) -> None:
+    """The owner of a new item, or its new owner, follows it."""
+    if entity.name not in FOLLOWED or "owner_id" not in row or row["owner_id"] is None:
+        return
+    if old is not None and old.get("owner_id") == row["owner_id"]:
+        return
+    if find(ctx, entity.name, row["id"], row["owner_id"]) is None:
+        follow(ctx, entity.name, row["id"], row["owner_id"], row["update_time"] or row["add_time"])
+
+
+@hooks.on_merge
+def move_followers(ctx, object_type: str, absorbed: int, survivor: int, stamp: str) -> None:
+    """The absorbed item's followers follow the survivor (once each)."""
+    where = (table.c.object_type == object_type,)
+    kept = set(repo.column_values(ctx.conn, table, ctx.company_id, "user_id", *where, table.c.object_id == survivor))
+    for row in repo.all_rows(ctx.conn, table, ctx.company_id, *where, table.c.object_id == absorbed):
+        unfollow(ctx, row, stamp)
+        if row["user_id"] not in kept:
+            follow(ctx, object_type, survivor, row["user_id"], stamp)
+            kept.add(row["user_id"])
+
+
+@hooks.on_duplicate
+def copy_followers(ctx, object_type: str, original: int, copy: int, stamp: str) -> None:
+    where = (table.c.object_type == object_type,)
+    kept = set(repo.column_values(ctx.conn, table, ctx.company_id, "user_id", *where, table.c.object_id == copy))
+    for user_id in repo.column_values(
+        ctx.conn, table, ctx.company_id, "user_id", *where, table.c.object_id == original
+    ):
+        if user_id not in kept:
+            follow(ctx, object_type, copy, user_id, stamp)
+            kept.add(user_id)

@@ -1,0 +1,40 @@
+"""What other families do when an entity's rows are written, merged or duplicated.
+
+The generic operations (``api/resources.py``, ``api/merge.py``) call every registered hook;
+a family registers its own at import time, so the operations need no edits when one is
+added. All hooks run in the write's transaction.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+Row = dict[str, Any]
+
+# (ctx, entity, old row or None on create, new row)
+AfterWrite = Callable[[Any, Any, Row | None, Row], None]
+# (ctx, entity name, absorbed id, surviving id, stamp): move links that are not entity
+# fields (those the merge moves itself, over the registry's ``Field.ref``s).
+OnMerge = Callable[[Any, str, int, int, str], None]
+# (ctx, entity name, original id, copy id, stamp): what a duplicate takes along.
+OnDuplicate = Callable[[Any, str, int, int, str], None]
+
+AFTER_WRITE: list[AfterWrite] = []
+ON_MERGE: list[OnMerge] = []
+ON_DUPLICATE: list[OnDuplicate] = []
+
+
+def after_write(fn: AfterWrite) -> AfterWrite:
+    AFTER_WRITE.append(fn)
+    return fn
+
+
+def on_merge(fn: OnMerge) -> OnMerge:
+    ON_MERGE.append(fn)
+    return fn
+
+
+def on_duplicate(fn: OnDuplicate) -> OnDuplicate:
+    ON_DUPLICATE.append(fn)
+    return fn

@@ -1,0 +1,105 @@
+"""Deal participants: the persons taking part in a deal.
+
+The deal's own person is a participant from the moment it is set (a person set later, or
+a new one, joins; the previous one stays). Removing a participant clears its
+``active_flag``. Adds and removals are kept in ``people_changes`` (the participants
+changelog) and refresh the deal's stored ``participants_count``.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from dealbase.domain import counters, hooks
+from dealbase.domain.followers import history
+from dealbase.events.changes import record_create, record_update
+from dealbase.store import repository as repo
+from dealbase.store.tables import deal_participants as table
+
+Row = dict[str, Any]
+
+
+@counters.source("participants")
+def _counts(conn, company_id: int, parent: str, ids: list[int]) -> dict[int, dict[str, Any]]:
+    if parent != "deal":
+        return {}
+    found = repo.count_by(conn, table, company_id, "deal_id", ids, table.c.active_flag.is_(True))
+    return {i: {"participants_count": found.get(i, 0)} for i in ids}
+
+
+def active(ctx, deal_id: int, person_id: int) -> Row | None:
+    return repo.first(
+        ctx.conn,
+        table,
+        ctx.company_id,
+        table.c.deal_id == deal_id,
+        table.c.person_id == person_id,
+        table.c.active_flag.is_(True),
+    )
+
+
+def active_person_ids(ctx, deal_id: int) -> list[int]:
+    where = (table.c.deal_id == deal_id, table.c.active_flag.is_(True))
+    return repo.column_values(ctx.conn, table, ctx.company_id, "person_id", *where)
+
+
+def add(ctx, deal_id: int, person_id: int, stamp: str) -> int:
+    values = {
+        "deal_id": deal_id,
+        "person_id": person_id,
+        "added_by_user_id": ctx.user_id,
+        "add_time": stamp,
+        "active_flag": True,
+    }
+    row_id = repo.insert_row(ctx.conn, table, ctx.company_id, values)
+    record_create(ctx.conn, ctx.company_id, ctx.user_id, "deal_participant", row_id, values, stamp)
+    history(ctx, "participant", "deal", deal_id, person_id, "added", stamp)
+    counters.refresh(ctx, "participants", "deal", [deal_id])
+    return row_id
+
+
+def remove(ctx, row: Row, stamp: str) -> None:
+    repo.update_row(ctx.conn, table, ctx.company_id, row["id"], {"active_flag": False})
+    record_update(ctx.conn, ctx.company_id, ctx.user_id, "deal_participant", row, {"active_flag": False}, stamp)
+    history(ctx, "participant", "deal", row["deal_id"], row["person_id"], "removed", stamp)
+    counters.refresh(ctx, "participants", "deal", [row["deal_id"]])
+
+
+@hooks.after_write
+def deal_person_participates(ctx, entity, old: Row | None, row: Row) -> None:
+    if entity.name != "deal" or row.get("person_id") is None:
+        return
+    if old is not None and old.get("person_id") == row["person_id"]:
+        return
+    if active(ctx, row["id"], row["person_id"]) is None:
+        add(ctx, row["id"], row["person_id"], row["update_time"] or row["add_time"])
+
+
+def _merge_into(ctx, rows: list[Row], key: str, survivor: int, stamp: str) -> None:
+    """Move active participant rows onto ``survivor`` (as deal or as person), once each."""
+    for row in rows:
+        deal_id = survivor if key == "deal_id" else row["deal_id"]
+        person_id = survivor if key == "person_id" else row["person_id"]
+        remove(ctx, row, stamp)
+        if active(ctx, deal_id, person_id) is None:
+            add(ctx, deal_id, person_id, stamp)
+
+
+@hooks.on_merge
+def move_participants(ctx, entity_name: str, absorbed: int, survivor: int, stamp: str) -> None:
+    key = {"deal": "deal_id", "person": "person_id"}.get(entity_name)
+    if key is None:
+        return
+    rows = repo.all_rows(
+        ctx.conn, table, ctx.company_id, table.c[key] == absorbed, table.c.active_flag.is_(True), order_by=[table.c.id]
+    )
+    _merge_into(ctx, rows, key, survivor, stamp)
+
+
+@hooks.on_duplicate
+def copy_participants(ctx, entity_name: str, original: int, copy: int, stamp: str) -> None:
+    if entity_name != "deal":
+        return
+    for person_id in active_person_ids(ctx, original):
+        if active(ctx, copy, person_id) is None:
+            add(ctx, copy, person_id, stamp)
