@@ -1,3 +1,15 @@
 """Entity families: their field maps and the rules only they have."""
 
-from dealbase.domain import activity_types, deals, organizations, persons, pipelines, stages, users  # noqa: F401
+from dealbase.domain import (  # noqa: F401
+    activity_types,
+    deal_products,
+    deals,
+    installments,
+    organizations,
+    persons,
+    pipelines,
+    products,
+    stages,
+    users,
+    variations,
+)

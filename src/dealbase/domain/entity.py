@@ -63,6 +63,10 @@ class Entity:
     sort_v1: tuple[str, ...] = ("id", "add_time", "update_time")
     # (ctx, values, old_row | None) -> values: the entity's own write rules.
     rules: Hook | None = None
+    # (ctx, row_id, old_row | None, stamp) -> {key: new value}: writes to the entity's own
+    # child rows (a product's prices) after its row is written, in the same transaction;
+    # what it answers joins the change event.
+    after_write: Hook | None = None
     # (ctx, rows) -> None: extra computed keys on v1 objects, in place.
     v1_extra: Hook | None = None
     # (ctx, rows) -> None: extra computed keys on v2 objects, in place.

@@ -42,7 +42,12 @@ from dealbase.domain.entity import Entity, Field
 from dealbase.store.tables import ADDRESS_PARTS
 
 # Which entity types have a field set, and the name their fields go by in change events.
-FIELD_ENTITY = {"deal": "dealField", "person": "personField", "organization": "organizationField"}
+FIELD_ENTITY = {
+    "deal": "dealField",
+    "person": "personField",
+    "organization": "organizationField",
+    "product": "productField",
+}
 
 # Types a custom field can be created with here. (Pipedrive also has time, timerange and,
 # in v1, visible_to: not built yet.)
@@ -70,7 +75,7 @@ MAX_NAME = 255
 # System field ids: the entity's base plus the field's place in its declaration (append new
 # fields to a declaration: ids must not move). Custom field ids come from the fields table,
 # whose sequence starts at 1000, above every system id.
-SYSTEM_BASE = {"deal": 0, "person": 200, "organization": 400}
+SYSTEM_BASE = {"deal": 0, "person": 200, "organization": 400, "product": 600}
 
 _INT = re.compile(r"^-?\d{1,18}$")
 _NUM = re.compile(r"^-?\d+(\.\d+)?([eE][-+]?\d+)?$")

@@ -19,6 +19,7 @@ from sqlalchemy import (
     Table,
     and_,
     bindparam,
+    delete,
     func,
     insert,
     literal_column,
@@ -334,3 +335,30 @@ def change_version(conn: Connection, company_id: int) -> int:
     """The company's newest change event: it moves with every write to its data."""
     rows = _change_version_prepared().rows(conn, {"cid": company_id})
     return rows[0]["v"] or 0
+
+
+# -- products and deal products --------------------------------------------------------
+
+
+def delete_rows(conn: Connection, table: Table, company_id: int, *where: ColumnElement) -> None:
+    """Remove rows for good (child rows: prices, variations, deal products, discounts)."""
+    conn.execute(delete(table).where(table.c.company_id == company_id, *where))
+
+
+def counts_by(conn: Connection, table: Table, company_id: int, group_column: str, ids: Iterable[int]) -> dict[int, int]:
+    """Per value of ``group_column``: how many rows point at it (tables without soft delete)."""
+    ids = sorted(set(ids))
+    if not ids:
+        return {}
+    col = table.c[group_column]
+    stmt = select(col, func.count()).where(table.c.company_id == company_id, col.in_(ids)).group_by(col)
+    return {key: n for key, n in conn.execute(stmt)}
+
+
+def distinct_values(
+    conn: Connection, table: Table, company_id: int, column: str, *where: ColumnElement
+) -> list[Any]:
+    """The distinct values of one column among the rows that match (e.g. the deals of a product)."""
+    col = table.c[column]
+    stmt = select(col).where(table.c.company_id == company_id, *where).distinct()
+    return list(conn.execute(stmt).scalars())

@@ -1,3 +1,11 @@
 """Operation handlers, registered with the router by name on import."""
 
-from dealbase.api.handlers import activity_types, core, currencies, fields, users  # noqa: F401
+from dealbase.api.handlers import (  # noqa: F401
+    activity_types,
+    core,
+    currencies,
+    deal_products,
+    fields,
+    products,
+    users,
+)

@@ -1,4 +1,5 @@
-"""The fields APIs of deals, persons and organizations, v1 and v2, one implementation.
+"""The fields APIs of every entity with custom fields (deals, persons, organizations,
+products), v1 and v2, one implementation.
 
 A list holds the entity's system fields (derived from its declaration, ``edit_flag``
 false / ``is_custom_field`` false) and then the company's live custom fields. v1 knows a
@@ -18,7 +19,6 @@ from dealbase.api.paging import decode_cursor, encode_cursor, v1_pagination
 from dealbase.api.responses import ok
 from dealbase.api.router import operation
 from dealbase.clock import now
-from dealbase.domain.deals import DEAL
 from dealbase.domain.entity import Entity
 from dealbase.domain.fields import (
     CUSTOM_TYPES,
@@ -33,8 +33,7 @@ from dealbase.domain.fields import (
     subfields,
     system_fields,
 )
-from dealbase.domain.organizations import ORGANIZATION
-from dealbase.domain.persons import PERSON
+from dealbase.domain.registry import ENTITIES
 from dealbase.events.changes import record_create, record_delete, record_update
 from dealbase.store import repository as repo
 from dealbase.store.tables import fields as table
@@ -560,7 +559,7 @@ ROUTES = (
 
 
 def _register() -> None:
-    for entity in (DEAL, PERSON, ORGANIZATION):
+    for entity in [e for e in ENTITIES.values() if e.has_custom_fields]:
         for api, name, handler, writes in ROUTES:
             operation(api, name.format(n=entity.name), write=writes)(lambda ctx, h=handler, e=entity: h(ctx, e))
 
