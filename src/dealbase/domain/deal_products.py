@@ -54,7 +54,7 @@ def deal_lines(ctx, deal_id: int) -> list[dict[str, Any]]:
 
 def deal_discount_rows(ctx, deal_id: int) -> list[dict[str, Any]]:
     c = deal_discounts.c
-    return repo.all_rows(ctx.conn, deal_discounts, ctx.company_id, c.deal_id == deal_id, order_by=[c.add_time, c.id])
+    return repo.all_rows(ctx.conn, deal_discounts, ctx.company_id, c.deal_id == deal_id, order_by=[c.order_nr])
 
 
 def installment_rows(ctx, deal_id: int) -> list[dict[str, Any]]:
@@ -66,9 +66,7 @@ def deal_value(lines: list[dict[str, Any]], discounts: list[dict[str, Any]]) -> 
     one_time = sum(r["sum"] for r in lines if r["is_enabled"] and not recurring(r))
     for d in discounts:
         one_time -= one_time * d["amount"] / 100 if d["type"] == "percentage" else d["amount"]
-    repeating = sum(
-        r["sum"] * (r["billing_frequency_cycles"] or 1) for r in lines if r["is_enabled"] and recurring(r)
-    )
+    repeating = sum(r["sum"] * (r["billing_frequency_cycles"] or 1) for r in lines if r["is_enabled"] and recurring(r))
     return round(max(one_time, 0) + repeating, 2)
 
 
@@ -130,7 +128,9 @@ def rules(ctx, values: dict[str, Any], old: dict[str, Any] | None, stamp: str) -
         raise BadRequest("Validation failed: discount: a percentage must be at most 100")
     check_billing(row["billing_frequency"], row.get("billing_frequency_cycles"))
     if "product_id" in values or "product_variation_id" in values:
-        _check_product(ctx, row, changed_product="product_id" in values and (old is None or old["product_id"] != row["product_id"]))
+        _check_product(
+            ctx, row, changed_product="product_id" in values and (old is None or old["product_id"] != row["product_id"])
+        )
     _check_installments(ctx, row, old)
     values["sum"] = line_sum(row)
     return values

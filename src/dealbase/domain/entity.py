@@ -79,6 +79,10 @@ class Entity:
     created_v1: int = 200
     created_v2: int = 200
     has_custom_fields: bool = False
+    # v1: what a create of one of its custom fields answers, and whether a field that is
+    # not there is 410 Gone (products) rather than 404.
+    field_created_v1: int = 200
+    field_gone_v1: bool = False
     archivable: bool = False
 
     def field_by_v1(self) -> dict[str, Field]:

@@ -128,6 +128,8 @@ def _types(entity: Entity, f: Field) -> tuple[str | None, str]:
         return "address", "address"
     if f.ref is not None:
         return _REF_TYPES_V1.get(f.ref, "double"), _REF_TYPES_V2.get(f.ref, "int")
+    if f.kind == "visible_to" and entity.name == "product":
+        return "enum", "visible_to"  # v1's product field schema has no visible_to type
     if f.choices is not None:
         return "enum", "status" if f.name == "status" else "varchar_options"
     return {

@@ -233,6 +233,8 @@ PRODUCT = register(
         v1_extra=v1_extra,
         v2_extra=v2_extra,
         has_custom_fields=True,
+        field_created_v1=201,
+        field_gone_v1=True,
         created_v1=201,
         created_v2=201,
     )

@@ -355,9 +355,7 @@ def counts_by(conn: Connection, table: Table, company_id: int, group_column: str
     return {key: n for key, n in conn.execute(stmt)}
 
 
-def distinct_values(
-    conn: Connection, table: Table, company_id: int, column: str, *where: ColumnElement
-) -> list[Any]:
+def distinct_values(conn: Connection, table: Table, company_id: int, column: str, *where: ColumnElement) -> list[Any]:
     """The distinct values of one column among the rows that match (e.g. the deals of a product)."""
     col = table.c[column]
     stmt = select(col).where(table.c.company_id == company_id, *where).distinct()

@@ -441,6 +441,8 @@ deal_discounts = Table(
     Column("description", String(255), nullable=False),
     Column("amount", Float, nullable=False),
     Column("type", String(16), nullable=False),
+    # Creation order (ids are random): discounts apply one after another in it.
+    Column("order_nr", Integer, nullable=False, server_default="0"),
     Column("created_by", Integer, nullable=False),
     Column("updated_by", Integer, nullable=False),
     *_stamps(),

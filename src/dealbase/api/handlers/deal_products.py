@@ -222,7 +222,8 @@ def get_deal_products_v1(ctx: Ctx):
     total = round(sum(r["sum"] for r in lines if r["is_enabled"]), 2)
     additional = {
         "products_quantity_total": _whole(quantity),
-        "products_sum_total": _whole(total),
+        # An integer in the spec; the formatted total keeps the cents.
+        "products_sum_total": round(total),
         "products_quantity_total_formatted": f"{_whole(quantity)}",
         "products_sum_total_formatted": formatted_sum(ctx, total, deal["currency"]),
         "pagination": v1_pagination(start, limit, len(lines) > start + limit),
@@ -322,7 +323,8 @@ def post_additional_discount(ctx: Ctx):
     values = _discount_values(_body(ctx), None)
     stamp = now()
     row_id = str(uuid.uuid4())
-    values.update(id=row_id, deal_id=deal["id"], created_by=ctx.user_id, updated_by=ctx.user_id)
+    last = max((d["order_nr"] for d in deal_discount_rows(ctx, deal["id"])), default=0)
+    values.update(id=row_id, deal_id=deal["id"], order_nr=last + 1, created_by=ctx.user_id, updated_by=ctx.user_id)
     values.update(add_time=stamp, update_time=stamp)
     repo.insert_row(ctx.conn, deal_discounts, ctx.company_id, values)
     # Discount ids are UUIDs: their events are filed under the deal, with the id in the changes.

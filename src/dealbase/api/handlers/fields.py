@@ -14,7 +14,7 @@ import orjson
 
 from dealbase.api import custom
 from dealbase.api.context import Ctx
-from dealbase.api.errors import BadRequest, NotFound
+from dealbase.api.errors import ApiError, BadRequest, NotFound
 from dealbase.api.paging import decode_cursor, encode_cursor, v1_pagination
 from dealbase.api.responses import ok
 from dealbase.api.router import operation
@@ -43,7 +43,9 @@ INCLUDE_V2 = ("ui_visibility", "important_fields", "required_fields")
 CURSOR_SORT = "order"
 
 
-def _not_found() -> NotFound:
+def _not_found(ctx: Ctx | None = None, entity: Entity | None = None) -> ApiError:
+    if ctx is not None and entity is not None and not ctx.strict and entity.field_gone_v1:
+        return ApiError("The field is not found", 410)
     return NotFound("Field not found")
 
 
@@ -256,7 +258,7 @@ def get_v1(ctx: Ctx, entity: Entity):
             return ok(_v1_system(s, i + 1))
     row = _row_by_id(ctx, entity, field_id)
     if row is None:
-        raise _not_found()
+        raise _not_found(ctx, entity)
     return ok(_v1_custom(row))
 
 
@@ -268,7 +270,7 @@ def get_v2(ctx: Ctx, entity: Entity):
         return ok(_v2_system(system, include))
     row = _row_by_code(ctx, entity, code)
     if row is None:
-        raise _not_found()
+        raise _not_found(ctx, entity)
     return ok(_v2_custom(row, include))
 
 
@@ -381,7 +383,7 @@ def create(ctx: Ctx, entity: Entity):
     record_create(ctx.conn, ctx.company_id, ctx.user_id, FIELD_ENTITY[entity.name], field_id, values, stamp)
     custom.forget(ctx, entity.name)
     row = _row_by_id(ctx, entity, field_id)
-    return ok(_v2_custom(row, _include(ctx)) if strict else _v1_custom(row))
+    return ok(_v2_custom(row, _include(ctx))) if strict else ok(_v1_custom(row), status=entity.field_created_v1)
 
 
 def _write(ctx: Ctx, entity: Entity, row: Row, changed: dict[str, Any]) -> Row:
@@ -416,7 +418,7 @@ def _custom_target(ctx: Ctx, entity: Entity) -> Row:
             raise BadRequest(f"System field {field_id} cannot be changed or deleted")
         row = _row_by_id(ctx, entity, field_id)
     if row is None:
-        raise _not_found()
+        raise _not_found(ctx, entity)
     return row
 
 
@@ -481,7 +483,7 @@ def delete_many_v1(ctx: Ctx, entity: Entity):
     ids = list(dict.fromkeys(ids))
     rows = [_row_by_id(ctx, entity, i) for i in ids]
     if any(r is None for r in rows):
-        raise _not_found()
+        raise _not_found(ctx, entity)
     stamp = now()
     for row in rows:
         _delete_row(ctx, entity, row, stamp)  # type: ignore[arg-type]

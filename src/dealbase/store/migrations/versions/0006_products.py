@@ -101,6 +101,7 @@ def upgrade() -> None:
     sa.Column('description', sa.String(length=255), nullable=False),
     sa.Column('amount', sa.Float(), nullable=False),
     sa.Column('type', sa.String(length=16), nullable=False),
+    sa.Column('order_nr', sa.Integer(), server_default='0', nullable=False),
     sa.Column('created_by', sa.Integer(), nullable=False),
     sa.Column('updated_by', sa.Integer(), nullable=False),
     sa.Column('add_time', sa.String(length=19), nullable=False),
