@@ -65,9 +65,17 @@ def test_deal_value_and_products_count_follow_the_products(api, engine):
     monthly = attach(
         api, deal["id"], product["id"], item_price=10, billing_frequency="monthly", billing_frequency_cycles=6
     )
-    assert deal_v2(api, deal["id"])["value"] == 160
+    shown = deal_v2(api, deal["id"])
+    assert shown["value"] == 160 and shown["mrr"] == 10 and shown["arr"] == 120 and shown["acv"] == 160
+    v1 = data(api.get(f"/v1/deals/{deal['id']}"))
+    assert v1["mrr"] == 10 and v1["arr"] == 120 and v1["arr_currency"] == deal["currency"]
+    # Until cancelled: a 12-month term (ARR and ACV alike).
+    yearly = attach(api, deal["id"], product["id"], item_price=240, billing_frequency="annually")
+    shown = deal_v2(api, deal["id"])
+    assert shown["value"] == 400 and shown["mrr"] == 30 and shown["arr"] == 360 and shown["acv"] == 400
+    data(api.delete(f"/api/v2/deals/{deal['id']}/products/{yearly['id']}"))
     assert data(api.delete(f"/api/v2/deals/{deal['id']}/products/{monthly['id']}")) == {"id": monthly["id"]}
-    assert deal_v2(api, deal["id"]) | {} == deal_v2(api, deal["id"])
+    assert deal_v2(api, deal["id"])["mrr"] is None and deal_v2(api, deal["id"])["acv"] == 100
     assert deal_v2(api, deal["id"])["products_count"] == 2
     data(api.delete(f"/api/v2/deals/{deal['id']}/products/{a['id']}"))
     assert deal_v2(api, deal["id"])["products_count"] == 1

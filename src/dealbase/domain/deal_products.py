@@ -4,7 +4,8 @@ A line's ``sum`` is ``item_price × quantity``, less its discount (a percentage 
 an amount), plus the tax when the tax is exclusive (inclusive: already in the price; none:
 no tax). Once a deal has products its value is theirs: the enabled one-time lines, less the
 deal's additional discounts, plus the enabled recurring lines over their billing cycles
-(one period when they recur indefinitely). The tax method is one per deal: changing it on
+(a 12-month term when they recur until cancelled, as Pipedrive assumes); MRR, ARR and ACV
+come from the same lines. The tax method is one per deal: changing it on
 one line changes it on all, as Pipedrive does. A deal's ``products_count`` is a stored
 counter (``domain/counters.py``).
 """
@@ -62,28 +63,49 @@ def installment_rows(ctx, deal_id: int) -> list[dict[str, Any]]:
     return repo.all_rows(ctx.conn, deal_installments, ctx.company_id, c.deal_id == deal_id, order_by=[c.id])
 
 
-def deal_value(lines: list[dict[str, Any]], discounts: list[dict[str, Any]]) -> float:
-    one_time = sum(r["sum"] for r in lines if r["is_enabled"] and not recurring(r))
+# Billing periods in a year; an open-ended recurring line counts for a 12-month term.
+PERIODS_PER_YEAR = {"weekly": 52, "monthly": 12, "quarterly": 4, "semi-annually": 2, "annually": 1}
+
+
+def revenue(lines: list[dict[str, Any]], discounts: list[dict[str, Any]]) -> dict[str, float | None]:
+    """The deal's ``value`` and its ``mrr``, ``arr`` and ``acv`` from its enabled lines."""
+    enabled = [r for r in lines if r["is_enabled"]]
+    one_time = sum(r["sum"] for r in enabled if not recurring(r))
     for d in discounts:
         one_time -= one_time * d["amount"] / 100 if d["type"] == "percentage" else d["amount"]
-    repeating = sum(r["sum"] * (r["billing_frequency_cycles"] or 1) for r in lines if r["is_enabled"] and recurring(r))
-    return round(max(one_time, 0) + repeating, 2)
+    one_time = max(one_time, 0)
+    repeating = [r for r in enabled if recurring(r)]
+    total = year = yearly = 0.0
+    for r in repeating:
+        per_year = PERIODS_PER_YEAR[r["billing_frequency"]]
+        cycles = r["billing_frequency_cycles"]
+        total += r["sum"] * (cycles or per_year)
+        year += r["sum"] * min(cycles or per_year, per_year)
+        yearly += r["sum"] * per_year
+    return {
+        "value": round(one_time + total, 2),
+        "mrr": round(yearly / 12, 2) if repeating else None,
+        "arr": round(yearly, 2) if repeating else None,
+        "acv": round(one_time + year, 2) if enabled else None,
+    }
 
 
 def refresh_deal(ctx, deal_id: int, stamp: str) -> None:
-    """After any write to a deal's products or discounts: its counter and its value.
+    """After any write to a deal's products or discounts: its counter, value and revenue.
 
-    The value is the deal's own data, so a change to it is a change of the deal (its
-    ``update_time`` and a change event); with no products left the value stays as it is.
+    These are the deal's own data, so a change to them is a change of the deal (its
+    ``update_time`` and a change event). With no products left the value stays as it is.
     """
     counters.refresh(ctx, "products", "deal", [deal_id])
     lines = deal_lines(ctx, deal_id)
-    if not lines:
-        return
     deal = repo.get(ctx.conn, deals, ctx.company_id, deal_id)
-    value = deal_value(lines, deal_discount_rows(ctx, deal_id))
-    if deal["value"] != value:
-        changed = {"value": value, "update_time": stamp}
+    if lines:
+        wanted = revenue(lines, deal_discount_rows(ctx, deal_id))
+    else:
+        wanted = {"mrr": None, "arr": None, "acv": None}
+    changed = {k: v for k, v in wanted.items() if deal[k] != v}
+    if changed:
+        changed["update_time"] = stamp
         repo.update_row(ctx.conn, deals, ctx.company_id, deal_id, changed)
         record_update(ctx.conn, ctx.company_id, ctx.user_id, "deal", deal, changed, stamp)
 

@@ -85,8 +85,8 @@ def parse_prices(raw: Any, strict: bool) -> list[dict[str, Any]]:
             raise BadRequest(f"Validation failed: {key}.currency: only one price per currency ({code})")
         seen.add(code)
         notes = item.get("notes")
-        if notes is not None and not isinstance(notes, str):
-            raise BadRequest(f"Validation failed: {key}.notes: must be a string")
+        if notes is not None and (not isinstance(notes, str) or len(notes) > 65535):
+            raise BadRequest(f"Validation failed: {key}.notes: must be a string of at most 65535 characters")
         direct = item.get("direct_cost", item.get("overhead_cost"))
         out.append(
             {

@@ -238,6 +238,10 @@ deals = Table(
     Column("is_archived", Boolean, nullable=False, server_default="0"),
     Column("archive_time", TIME, nullable=True),
     Column("is_deleted", Boolean, nullable=False, server_default="0"),
+    # Revenue from the deal's products (``domain/deal_products.py``); null without them.
+    Column("arr", Float, nullable=True),
+    Column("mrr", Float, nullable=True),
+    Column("acv", Float, nullable=True),
     *_counters(
         Column("products_count", Integer, nullable=False, server_default="0"),
         Column("participants_count", Integer, nullable=False, server_default="0"),
