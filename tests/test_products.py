@@ -362,3 +362,21 @@ def test_product_deals_users_and_person_products(api):
     assert entry["product"]["id"] == product["id"] and entry["product"]["name"] == "Widget"
     assert data(api.get(f"/v1/persons/{make_person(api)['id']}/products")) is None
     error(api.get("/v1/products/999999/deals"), 404)
+
+
+def test_permitted_users_follow_the_visibility(api, engine):
+    from sqlalchemy import insert
+
+    from dealbase.store.tables import users
+
+    with engine.begin() as conn:
+        row = {"company_id": 1, "name": "Sam Seller", "email": "sam@acme.test", "is_admin": False}
+        sam = conn.execute(
+            insert(users).values(**row, created="2026-01-01 00:00:00").returning(users.c.id)
+        ).scalar_one()
+    shared = make_product(api, visible_to=3)
+    assert data(api.get(f"/v1/products/{shared['id']}/permittedUsers")) == [1, sam]
+    private = make_product(api, visible_to=1, owner_id=sam)
+    assert data(api.get(f"/v1/products/{private['id']}/permittedUsers")) == [1, sam]
+    mine = make_product(api, visible_to=1)
+    assert data(api.get(f"/v1/products/{mine['id']}/permittedUsers")) == [1]

@@ -270,12 +270,12 @@ def get_product_deals(ctx: Ctx):
 
 @operation("v1", "get_product_users")
 def get_product_users(ctx: Ctx):
-    """Who can see the product: its owner alone when it is visible to owner (and followers),
-    else every active user of the company."""
+    """Who can see the product, by its visibility: when it is visible to its owner only
+    (and followers), the owner and the admins, who see everything; else every active user."""
     product = res.load(ctx, PRODUCT, ctx.path_id())
-    if product["visible_to"] == 1:
-        return ok([product["owner_id"]])
     people = repo.all_rows(ctx.conn, users, ctx.company_id, users.c.active_flag.is_(True), order_by=[users.c.id])
+    if product["visible_to"] == 1:
+        people = [u for u in people if u["id"] == product["owner_id"] or u["is_admin"]]
     return ok([u["id"] for u in people])
 
 
