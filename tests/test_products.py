@@ -95,6 +95,10 @@ def test_v1_product_shape_and_both_versions_see_the_same_row(api):
     assert v2["is_linkable"] is False and v2["visible_to"] == 1 and v2["prices"][0]["direct_cost"] == 1
     updated = data(api.put(f"/v1/products/{made['id']}", json={"name": "Big eraser", "tax": "9"}))
     assert updated["name"] == "Big eraser" and updated["tax"] == 9 and updated["prices"][0]["price"] == 2.5
+    # v1's active_flag: false deletes.
+    assert data(api.put(f"/v1/products/{made['id']}", json={"active_flag": "0"}))["active_flag"] is False
+    assert data(api.get(f"/api/v2/products/{made['id']}"))["is_deleted"] is True
+    assert "active_flag" in error(api.post("/v1/products", json={"name": "X", "active_flag": "maybe"}), 400)
 
 
 def test_lists_filters_paging_and_delete(api):

@@ -161,6 +161,14 @@ def rules(ctx, values: dict[str, Any], old: dict[str, Any] | None, stamp: str) -
         values.setdefault("tax", 0)
         values.setdefault("is_linkable", True)
         values.setdefault("billing_frequency", "one-time")
+    if not ctx.strict and "active_flag" in ctx.body:
+        # v1 takes active_flag on a write: false makes (or turns) the product deleted.
+        flag = ctx.body["active_flag"]
+        if flag not in (True, False, 0, 1, "0", "1", "true", "false"):
+            raise BadRequest("Validation failed: active_flag: must be a boolean")
+        active = flag in (True, 1, "1", "true")
+        if old is None or not active:
+            values["is_deleted"] = not active
     if "name" in values and not values["name"].strip():
         raise BadRequest("Validation failed: name: must not be empty")
     frequency = values.get("billing_frequency") or (old["billing_frequency"] if old else "one-time")
