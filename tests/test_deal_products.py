@@ -175,6 +175,11 @@ def test_bulk_add_list_across_deals_and_bulk_delete(api):
     shown = deal_v2(api, deal["id"])
     assert shown["products_count"] == 0 and shown["value"] == 5  # the value stays when the products go
     error(api.delete(f"/api/v2/deals/{deal['id']}/products", params={"ids": "999999"}), 404)
+    too_many = {"data": [{"product_id": product["id"], "item_price": 1, "quantity": 1}] * 101}
+    assert "100" in error(api.post(f"/api/v2/deals/{deal['id']}/products/bulk", json=too_many), 400)
+    many_ids = ",".join(str(i) for i in range(1, 102))
+    error(api.delete(f"/api/v2/deals/{deal['id']}/products", params={"ids": many_ids}), 400)
+    assert deal_v2(api, deal["id"])["products_count"] == 0
 
 
 def test_additional_discounts_change_the_value(api):

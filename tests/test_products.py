@@ -127,6 +127,11 @@ def test_lists_filters_paging_and_delete(api):
     v1 = api.get("/v1/products", params={"first_char": "g", "get_summary": 1}).json()
     assert [p["name"] for p in v1["data"]] == ["Gamma"]
     assert v1["additional_data"]["summary"]["total_count"] == 1
+    assert [p["id"] for p in data(api.get("/v1/products", params={"ids": f"{c['id']},{a['id']}"}))] == [
+        a["id"],
+        c["id"],
+    ]
+    assert data(api.get("/v1/products", params={"user_id": 999})) is None
     assert data(api.delete(f"/v1/products/{a['id']}")) == {"id": a["id"]}
     assert data(api.get(f"/v1/products/{a['id']}"))["active_flag"] is False
     error(api.patch(f"/api/v2/products/{a['id']}", json={"name": "X"}), 404)
@@ -337,6 +342,8 @@ def test_product_fields_in_both_versions_and_values_in_both_shapes(api):
     assert data(api.get(f"/v1/productFields/{data(api.get('/v1/productFields'))[-2]['id']}"))["name"] == "Size"
     assert data(api.delete("/v1/productFields", params={"ids": str(weight["id"])})) == {"id": [weight["id"]]}
     assert weight["key"] not in data(api.get(f"/api/v2/products/{made['id']}"))["custom_fields"]
+    assert error(api.get("/v1/productFields/999999"), 410) == "The field is not found"
+    error(api.get("/v1/dealFields/999999"), 404)  # only product fields are gone for good
     assert "unknown custom field" in error(
         api.post("/api/v2/products", json={"name": "X", "custom_fields": {"nope": 1}}), 400
     )
