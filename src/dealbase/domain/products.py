@@ -191,6 +191,11 @@ def after_write(ctx, product_id: int, old: dict[str, Any] | None, stamp: str) ->
     prices = ctx.extra.pop("product_prices", None)
     if prices is None:
         return None
+    if old is not None:
+        current = prices_of(ctx, [product_id]).get(product_id, [])
+        keys = ("currency", "price", "cost", "direct_cost", "notes")
+        if [{k: p[k] for k in keys} for p in current] == prices:
+            return None  # the same list again: nothing changes
     write_prices(ctx, product_id, None, prices)
     return {"prices": prices}
 
