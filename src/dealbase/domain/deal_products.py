@@ -16,6 +16,7 @@ from typing import Any
 
 from dealbase.api.errors import BadRequest
 from dealbase.domain import counters
+from dealbase.domain.common import formatted
 from dealbase.domain.entity import Entity, Field
 from dealbase.domain.products import BILLING_FREQUENCIES, check_billing
 from dealbase.domain.registry import register
@@ -209,8 +210,6 @@ def v2_extra(ctx, rows, items, include) -> None:
 
 
 def formatted_sum(ctx, value: float, currency: str) -> str:
-    from dealbase.domain.common import formatted
-
     return formatted(value, currency, ctx.user.get("locale") or "en_US")
 
 
