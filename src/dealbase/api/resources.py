@@ -12,7 +12,7 @@ from collections.abc import Sequence
 from typing import Any
 
 import orjson
-from sqlalchemy import ColumnElement, Table
+from sqlalchemy import ColumnElement, Integer, Table
 
 from dealbase.api import bookmarks, custom, present
 from dealbase.api.context import Ctx
@@ -159,15 +159,19 @@ def no_saved_filters(ctx: Ctx) -> None:
         raise NotFound("Filter not found")
 
 
-def list_v2(ctx: Ctx, entity: Entity, where: list[ColumnElement], *, limit_max: int = 500) -> Reply:
-    """A v2 list page: keyset over (sort_by, id), opaque cursor."""
-    sort = ctx.choice_param("sort_by", entity.sort_v2, "id")
+def list_v2(
+    ctx: Ctx, entity: Entity, where: list[ColumnElement], *, limit_max: int = 500, sorts: tuple[str, ...] | None = None
+) -> Reply:
+    """A v2 list page: keyset over (sort_by, id), opaque cursor. ``sorts``: this list's own
+    ``sort_by`` choices, when they are not the entity's."""
+    sort = ctx.choice_param("sort_by", sorts or entity.sort_v2, "id")
     direction = ctx.choice_param("sort_direction", ("asc", "desc"), "asc")
     limit = ctx.page_limit(100, limit_max)
     after = None
     cursor = ctx.raw("cursor")
     if cursor:
-        after = decode_cursor(cursor, sort, direction, int if sort in ("id", "order_nr") else str)
+        kind = int if isinstance(entity.table.c[sort].type, Integer) else str
+        after = decode_cursor(cursor, sort, direction, kind)
     rows = repo.list_keyset(ctx.conn, entity.table, ctx.company_id, where, sort, direction == "desc", after, limit + 1)
     next_cursor = None
     if len(rows) > limit:
@@ -272,7 +276,8 @@ def create(ctx: Ctx, entity: Entity, values: dict[str, Any]) -> Row:
     values.setdefault("add_time", stamp)
     values.setdefault("update_time", values["add_time"])
     row_id = repo.insert_row(ctx.conn, entity.table, ctx.company_id, values)
-    record_create(ctx.conn, ctx.company_id, ctx.user_id, entity.name, row_id, values, stamp)
+    extra = entity.write_children(ctx, row_id, None, stamp) if entity.write_children is not None else None
+    record_create(ctx.conn, ctx.company_id, ctx.user_id, entity.name, row_id, {**values, **(extra or {})}, stamp)
     row = load(ctx, entity, row_id)
     if written(ctx, entity, None, row):
         row = load(ctx, entity, row_id)
@@ -297,13 +302,14 @@ def update(ctx: Ctx, entity: Entity, old: Row | None = None) -> Reply:
     if entity.rules is not None:
         values = entity.rules(ctx, values, old, stamp)
     changed = {k: v for k, v in values.items() if old.get(k) != v}
-    if changed:
+    extra = entity.write_children(ctx, old["id"], old, stamp) if entity.write_children is not None else None
+    if changed or extra:
         changed["update_time"] = stamp
         repo.update_row(ctx.conn, entity.table, ctx.company_id, old["id"], changed)
         if changed.get("is_deleted"):  # v1's delete-by-update (deal status "deleted")
             record_delete(ctx.conn, ctx.company_id, ctx.user_id, entity.name, old, stamp)
         else:
-            record_update(ctx.conn, ctx.company_id, ctx.user_id, entity.name, old, changed, stamp)
+            record_update(ctx.conn, ctx.company_id, ctx.user_id, entity.name, old, {**changed, **(extra or {})}, stamp)
     row = load(ctx, entity, old["id"])
     if changed and written(ctx, entity, old, None if row.get("is_deleted") else row):
         row = load(ctx, entity, old["id"])

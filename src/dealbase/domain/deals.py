@@ -24,6 +24,8 @@ FILTERS = {
     "pipeline_id": "pipeline_id",
     "stage_id": "stage_id",
 }
+# Revenue the deal's products bring (stored by domain/deal_products.py).
+REVENUE = ("arr", "mrr", "acv")
 COUNT_FIELDS = (
     "products_count",
     "files_count",
@@ -157,12 +159,6 @@ V1_NOTHING_YET = {
     "person_hidden": False,
     "last_incoming_mail_time": None,
     "last_outgoing_mail_time": None,
-    "arr": None,
-    "mrr": None,
-    "acv": None,
-    "arr_currency": None,
-    "mrr_currency": None,
-    "acv_currency": None,
     "last_activity": None,
     "next_activity": None,
 }
@@ -202,13 +198,17 @@ def v1_extra(ctx, rows, items) -> None:
         item["formatted_weighted_value"] = formatted(weighted, currency, locale)
         item["weighted_value_currency"] = currency
         item["cc_email"] = f"{domain}+deal{row['id']}@pipedrivemail.com"
+        for key in REVENUE:
+            value = row[key]
+            item[key] = None if value is None else _num(value)
+            item[f"{key}_currency"] = None if value is None else currency
     fill_activity_objects(ctx, rows, items)
 
 
 def v2_extra(ctx, rows, items, include) -> None:
     for row, item in zip(rows, items):
-        # Recurring revenue comes from products, which no deal has yet.
-        item["arr"] = item["mrr"] = item["acv"] = None
+        for key in REVENUE:  # from the deal's products (domain/deal_products.py)
+            item[key] = None if row[key] is None else _num(row[key])
         if "email_messages_count" in include:
             item["email_messages_count"] = 0
         for key in ("last_incoming_mail_time", "last_outgoing_mail_time"):

@@ -73,6 +73,10 @@ class Entity:
     sort_v1: tuple[str, ...] = ("id", "add_time", "update_time")
     # (ctx, values, old_row | None) -> values: the entity's own write rules.
     rules: Hook | None = None
+    # (ctx, row_id, old_row | None, stamp) -> {key: new value}: writes to the entity's own
+    # child rows (a product's prices) after its row is written, in the same transaction;
+    # what it answers joins the change event.
+    write_children: Hook | None = None
     # (ctx, rows) -> None: extra computed keys on v1 objects, in place.
     v1_extra: Hook | None = None
     # (ctx, rows) -> None: extra computed keys on v2 objects, in place.
@@ -90,6 +94,10 @@ class Entity:
     created_v1: int = 200
     created_v2: int = 200
     has_custom_fields: bool = False
+    # v1: what a create of one of its custom fields answers, and whether a field that is
+    # not there is 410 Gone (products) rather than 404.
+    field_created_v1: int = 200
+    field_gone_v1: bool = False
     archivable: bool = False
     id_kind: IdKind = "int"
     # The entity type whose custom field definitions this one uses (leads use deals').

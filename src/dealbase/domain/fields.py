@@ -42,7 +42,12 @@ from dealbase.domain.entity import Entity, Field
 from dealbase.store.tables import ADDRESS_PARTS
 
 # Which entity types have a field set, and the name their fields go by in change events.
-FIELD_ENTITY = {"deal": "dealField", "person": "personField", "organization": "organizationField"}
+FIELD_ENTITY = {
+    "deal": "dealField",
+    "person": "personField",
+    "organization": "organizationField",
+    "product": "productField",
+}
 
 # Types a custom field can be created with here. (Pipedrive also has time, timerange and,
 # in v1, visible_to: not built yet.)
@@ -70,7 +75,7 @@ MAX_NAME = 255
 # System field ids: the entity's base plus the field's place in its declaration (append new
 # fields to a declaration: ids must not move). Custom field ids come from the fields table,
 # whose sequence starts at 1000, above every system id.
-SYSTEM_BASE = {"deal": 0, "person": 200, "organization": 400, "lead": 600, "note": 700, "activity": 800}
+SYSTEM_BASE = {"deal": 0, "person": 200, "organization": 400, "lead": 600, "note": 700, "activity": 800, "product": 900}
 # A bool field the v1 fields API shows as an enum (``Field.field_type``): 1 / 0.
 YES_NO = [{"id": 1, "label": "Yes"}, {"id": 0, "label": "No"}]
 
@@ -138,6 +143,8 @@ def _types(entity: Entity, f: Field) -> tuple[str | None, str]:
         return "set", "set"
     if f.ref is not None:
         return _REF_TYPES_V1.get(f.ref, "double"), _REF_TYPES_V2.get(f.ref, "int")
+    if f.kind == "visible_to" and entity.name == "product":
+        return "enum", "visible_to"  # v1's product field schema has no visible_to type
     if f.choices is not None:
         return "enum", "status" if f.name == "status" else "varchar_options"
     return {

@@ -401,10 +401,6 @@ def group_counts(
 # -- the people around an item (followers, participants), merges, deal summaries --------
 
 
-def delete_rows(conn: Connection, table: Table, company_id: int, *where: ColumnElement) -> None:
-    conn.execute(delete(table).where(table.c.company_id == company_id, *where))
-
-
 def count_by(
     conn: Connection, table: Table, company_id: int, group_column: str, ids: Iterable[int], *where: ColumnElement
 ) -> dict[int, int]:
@@ -446,3 +442,28 @@ def grouped_sums(
         .group_by(*cols)
     )
     return [dict(r) for r in conn.execute(stmt).mappings()]
+
+
+# -- products and deal products --------------------------------------------------------
+
+
+def delete_rows(conn: Connection, table: Table, company_id: int, *where: ColumnElement) -> None:
+    """Remove rows for good (child rows: prices, variations, deal products, discounts)."""
+    conn.execute(delete(table).where(table.c.company_id == company_id, *where))
+
+
+def counts_by(conn: Connection, table: Table, company_id: int, group_column: str, ids: Iterable[int]) -> dict[int, int]:
+    """Per value of ``group_column``: how many rows point at it (tables without soft delete)."""
+    ids = sorted(set(ids))
+    if not ids:
+        return {}
+    col = table.c[group_column]
+    stmt = select(col, func.count()).where(table.c.company_id == company_id, col.in_(ids)).group_by(col)
+    return {key: n for key, n in conn.execute(stmt)}
+
+
+def distinct_values(conn: Connection, table: Table, company_id: int, column: str, *where: ColumnElement) -> list[Any]:
+    """The distinct values of one column among the rows that match (e.g. the deals of a product)."""
+    col = table.c[column]
+    stmt = select(col).where(table.c.company_id == company_id, *where).distinct()
+    return list(conn.execute(stmt).scalars())

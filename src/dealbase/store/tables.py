@@ -249,6 +249,10 @@ deals = Table(
         Column("next_activity_note", Text, nullable=True),
         Column("source_lead_id", String(36), nullable=True),
     ),
+    # Revenue from the deal's products (``domain/deal_products.py``); null without them.
+    Column("arr", Float, nullable=True),
+    Column("mrr", Float, nullable=True),
+    Column("acv", Float, nullable=True),
     *_stamps(),
     Index(None, "company_id", "is_deleted", "is_archived", "id"),
     Index(None, "company_id", "stage_id", "id"),
@@ -601,4 +605,136 @@ people_changes = Table(
     Column("actor_user_id", Integer, nullable=True),
     Column("time", TIME, nullable=False),
     Index(None, "company_id", "kind", "object_type", "object_id", "id"),
+)
+
+# -- products and deal products ----------------------------------------------------------
+
+# The company's catalogue. ``category`` is an option id of the product category field;
+# prices (one per currency) live in ``product_prices``.
+products = Table(
+    "products",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    _company(),
+    Column("name", String(255), nullable=False),
+    Column("code", String(255), nullable=True),
+    Column("description", Text, nullable=True),
+    Column("unit", String(255), nullable=True),
+    Column("tax", Float, nullable=False, server_default="0"),
+    Column("category", Integer, nullable=True),
+    Column("is_linkable", Boolean, nullable=False, server_default="1"),
+    Column("visible_to", Integer, nullable=False, server_default="3"),
+    Column("owner_id", Integer, ForeignKey("users.id"), nullable=False),
+    Column("billing_frequency", String(16), nullable=False, server_default="one-time"),
+    Column("billing_frequency_cycles", Integer, nullable=True),
+    Column("custom_fields", Text, nullable=True),
+    # The company's fields_version when custom_fields was last written (see api/custom.py).
+    Column("custom_fields_version", Integer, nullable=True),
+    Column("is_deleted", Boolean, nullable=False, server_default="0"),
+    *_stamps(),
+    Index(None, "company_id", "is_deleted", "id"),
+    Index(None, "company_id", "owner_id"),
+    Index(None, "company_id", "update_time"),
+)
+
+product_variations = Table(
+    "product_variations",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    _company(),
+    Column("product_id", Integer, ForeignKey("products.id"), nullable=False),
+    Column("name", String(255), nullable=False),
+    *_stamps(),
+    Index(None, "company_id", "product_id", "id"),
+)
+
+# One row per product (variation_id null) or variation, and currency.
+product_prices = Table(
+    "product_prices",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    _company(),
+    Column("product_id", Integer, ForeignKey("products.id"), nullable=False),
+    Column("variation_id", Integer, ForeignKey("product_variations.id"), nullable=True),
+    Column("currency", String(16), nullable=False),
+    Column("price", Float, nullable=False, server_default="0"),
+    Column("cost", Float, nullable=False, server_default="0"),
+    Column("direct_cost", Float, nullable=True),
+    Column("notes", Text, nullable=True),
+    Index(None, "company_id", "product_id", "variation_id"),
+)
+
+# A product's one image; its bytes are in the blob store under ``blob_key``.
+product_images = Table(
+    "product_images",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    _company(),
+    Column("product_id", Integer, ForeignKey("products.id"), nullable=False),
+    Column("blob_key", String(64), nullable=False),
+    Column("name", String(255), nullable=False),
+    Column("mime_type", String(255), nullable=False),
+    Column("size", Integer, nullable=False),
+    *_stamps(),
+    Index(None, "company_id", "product_id"),
+)
+
+# A product attached to a deal. ``sum`` is stored (computed on write from price, quantity,
+# discount and tax) so that lists and the deal's value read it as it is.
+deal_products = Table(
+    "deal_products",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    _company(),
+    Column("deal_id", Integer, ForeignKey("deals.id"), nullable=False),
+    Column("product_id", Integer, ForeignKey("products.id"), nullable=False),
+    Column("product_variation_id", Integer, nullable=True),
+    Column("item_price", Float, nullable=False, server_default="0"),
+    Column("quantity", Float, nullable=False, server_default="1"),
+    Column("discount", Float, nullable=False, server_default="0"),
+    Column("discount_type", String(16), nullable=False, server_default="percentage"),
+    Column("tax", Float, nullable=False, server_default="0"),
+    Column("tax_method", String(16), nullable=False, server_default="exclusive"),
+    Column("is_enabled", Boolean, nullable=False, server_default="1"),
+    Column("comments", Text, nullable=True),
+    Column("currency", String(16), nullable=False),
+    Column("sum", Float, nullable=False, server_default="0"),
+    Column("billing_frequency", String(16), nullable=False, server_default="one-time"),
+    Column("billing_frequency_cycles", Integer, nullable=True),
+    Column("billing_start_date", DATE, nullable=True),
+    Column("order_nr", Integer, nullable=False, server_default="0"),
+    *_stamps(),
+    Index(None, "company_id", "deal_id", "id"),
+    Index(None, "company_id", "product_id"),
+)
+
+# v2 additional discounts on a deal; ids are UUIDs, as Pipedrive's are.
+deal_discounts = Table(
+    "deal_discounts",
+    metadata,
+    Column("id", String(36), primary_key=True),
+    _company(),
+    Column("deal_id", Integer, ForeignKey("deals.id"), nullable=False),
+    Column("description", String(255), nullable=False),
+    Column("amount", Float, nullable=False),
+    Column("type", String(16), nullable=False),
+    # Creation order (ids are random): discounts apply one after another in it.
+    Column("order_nr", Integer, nullable=False, server_default="0"),
+    Column("created_by", Integer, nullable=False),
+    Column("updated_by", Integer, nullable=False),
+    *_stamps(),
+    Index(None, "company_id", "deal_id"),
+)
+
+deal_installments = Table(
+    "deal_installments",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    _company(),
+    Column("deal_id", Integer, ForeignKey("deals.id"), nullable=False),
+    Column("description", String(255), nullable=False),
+    Column("amount", Float, nullable=False),
+    Column("billing_date", DATE, nullable=False),
+    *_stamps(),
+    Index(None, "company_id", "deal_id", "id"),
 )

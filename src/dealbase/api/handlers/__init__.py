@@ -6,6 +6,7 @@ from dealbase.api.handlers import (  # noqa: F401
     collections,
     core,
     currencies,
+    deal_products,
     fields,
     files,
     followers,
@@ -14,6 +15,7 @@ from dealbase.api.handlers import (  # noqa: F401
     notes,
     participants,
     pictures,
+    products,
     summaries,
     users,
 )

@@ -1,4 +1,5 @@
-"""The fields APIs of deals, persons and organizations, v1 and v2, one implementation.
+"""The fields APIs of every entity with custom fields (deals, persons, organizations,
+products), v1 and v2, one implementation.
 
 A list holds the entity's system fields (derived from its declaration, ``edit_flag``
 false / ``is_custom_field`` false) and then the company's live custom fields. v1 knows a
@@ -13,14 +14,13 @@ import orjson
 
 from dealbase.api import custom
 from dealbase.api.context import Ctx
-from dealbase.api.errors import BadRequest, NotFound
+from dealbase.api.errors import ApiError, BadRequest, NotFound
 from dealbase.api.operations import OPERATIONS
 from dealbase.api.paging import decode_cursor, encode_cursor, v1_pagination
 from dealbase.api.responses import ok
 from dealbase.api.router import operation
 from dealbase.clock import now
 from dealbase.domain.activities import ACTIVITY
-from dealbase.domain.deals import DEAL
 from dealbase.domain.entity import Entity
 from dealbase.domain.fields import (
     CUSTOM_TYPES,
@@ -35,8 +35,7 @@ from dealbase.domain.fields import (
     subfields,
     system_fields,
 )
-from dealbase.domain.organizations import ORGANIZATION
-from dealbase.domain.persons import PERSON
+from dealbase.domain.registry import ENTITIES
 from dealbase.events.changes import record_create, record_delete, record_update
 from dealbase.store import repository as repo
 from dealbase.store.tables import fields as table
@@ -46,7 +45,9 @@ INCLUDE_V2 = ("ui_visibility", "important_fields", "required_fields")
 CURSOR_SORT = "order"
 
 
-def _not_found() -> NotFound:
+def _not_found(ctx: Ctx | None = None, entity: Entity | None = None) -> ApiError:
+    if ctx is not None and entity is not None and not ctx.strict and entity.field_gone_v1:
+        return ApiError("The field is not found", 410)
     return NotFound("Field not found")
 
 
@@ -259,7 +260,7 @@ def get_v1(ctx: Ctx, entity: Entity):
             return ok(_v1_system(s, i + 1))
     row = _row_by_id(ctx, entity, field_id)
     if row is None:
-        raise _not_found()
+        raise _not_found(ctx, entity)
     return ok(_v1_custom(row))
 
 
@@ -271,7 +272,7 @@ def get_v2(ctx: Ctx, entity: Entity):
         return ok(_v2_system(system, include))
     row = _row_by_code(ctx, entity, code)
     if row is None:
-        raise _not_found()
+        raise _not_found(ctx, entity)
     return ok(_v2_custom(row, include))
 
 
@@ -384,7 +385,7 @@ def create(ctx: Ctx, entity: Entity):
     record_create(ctx.conn, ctx.company_id, ctx.user_id, FIELD_ENTITY[entity.name], field_id, values, stamp)
     custom.forget(ctx, entity.name)
     row = _row_by_id(ctx, entity, field_id)
-    return ok(_v2_custom(row, _include(ctx)) if strict else _v1_custom(row))
+    return ok(_v2_custom(row, _include(ctx))) if strict else ok(_v1_custom(row), status=entity.field_created_v1)
 
 
 def _write(ctx: Ctx, entity: Entity, row: Row, changed: dict[str, Any]) -> Row:
@@ -419,7 +420,7 @@ def _custom_target(ctx: Ctx, entity: Entity) -> Row:
             raise BadRequest(f"System field {field_id} cannot be changed or deleted")
         row = _row_by_id(ctx, entity, field_id)
     if row is None:
-        raise _not_found()
+        raise _not_found(ctx, entity)
     return row
 
 
@@ -484,7 +485,7 @@ def delete_many_v1(ctx: Ctx, entity: Entity):
     ids = list(dict.fromkeys(ids))
     rows = [_row_by_id(ctx, entity, i) for i in ids]
     if any(r is None for r in rows):
-        raise _not_found()
+        raise _not_found(ctx, entity)
     stamp = now()
     for row in rows:
         _delete_row(ctx, entity, row, stamp)  # type: ignore[arg-type]
@@ -567,7 +568,9 @@ KNOWN = {(api, name) for api, _method, _path, name in OPERATIONS}
 
 
 def _register() -> None:
-    for entity in (DEAL, PERSON, ORGANIZATION, *READ_ONLY):
+    # Entities with custom fields of their own (leads use the deals'), and the read-only lists.
+    custom = [e for e in ENTITIES.values() if e.has_custom_fields and e.fields_of is None]
+    for entity in (*custom, *READ_ONLY):
         for api, name, handler, writes in ROUTES:
             key = (api, name.format(n=entity.name))
             if entity in READ_ONLY and (writes or key not in KNOWN):

@@ -1,0 +1,251 @@
+"""Deal products: products attached to a deal, with their sums, and what they do to the deal.
+
+A line's ``sum`` is ``item_price × quantity``, less its discount (a percentage of that, or
+an amount), plus the tax when the tax is exclusive (inclusive: already in the price; none:
+no tax). Once a deal has products its value is theirs: the enabled one-time lines, less the
+deal's additional discounts, plus the enabled recurring lines over their billing cycles
+(a 12-month term when they recur until cancelled, as Pipedrive assumes); MRR, ARR and ACV
+come from the same lines. The tax method is one per deal: changing it on
+one line changes it on all, as Pipedrive does. A deal's ``products_count`` is a stored
+counter (``domain/counters.py``).
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from dealbase.api.errors import BadRequest
+from dealbase.domain import counters
+from dealbase.domain.common import formatted
+from dealbase.domain.entity import Entity, Field
+from dealbase.domain.products import BILLING_FREQUENCIES, check_billing
+from dealbase.domain.registry import register
+from dealbase.events.changes import record_update
+from dealbase.store import repository as repo
+from dealbase.store.tables import deal_discounts, deal_installments, deal_products, deals, product_variations, products
+
+DISCOUNT_TYPES = ("percentage", "amount")
+TAX_METHODS = ("exclusive", "inclusive", "none")
+DEFAULT_TAX_METHOD = "exclusive"
+MAX_QUANTITY = 1e9
+
+
+def _num(value: Any) -> Any:
+    return int(value) if isinstance(value, float) and value.is_integer() else value
+
+
+def line_sum(row: dict[str, Any]) -> float:
+    base = row["item_price"] * row["quantity"]
+    if row["discount_type"] == "percentage":
+        base -= base * row["discount"] / 100
+    else:
+        base -= row["discount"]
+    if row["tax_method"] == "exclusive":
+        base += base * row["tax"] / 100
+    return round(base, 2)
+
+
+def recurring(row: dict[str, Any]) -> bool:
+    return row["billing_frequency"] != "one-time"
+
+
+def deal_lines(ctx, deal_id: int) -> list[dict[str, Any]]:
+    c = deal_products.c
+    return repo.all_rows(ctx.conn, deal_products, ctx.company_id, c.deal_id == deal_id, order_by=[c.order_nr, c.id])
+
+
+def deal_discount_rows(ctx, deal_id: int) -> list[dict[str, Any]]:
+    c = deal_discounts.c
+    return repo.all_rows(ctx.conn, deal_discounts, ctx.company_id, c.deal_id == deal_id, order_by=[c.order_nr])
+
+
+def installment_rows(ctx, deal_id: int) -> list[dict[str, Any]]:
+    c = deal_installments.c
+    return repo.all_rows(ctx.conn, deal_installments, ctx.company_id, c.deal_id == deal_id, order_by=[c.id])
+
+
+# Billing periods in a year; an open-ended recurring line counts for a 12-month term.
+PERIODS_PER_YEAR = {"weekly": 52, "monthly": 12, "quarterly": 4, "semi-annually": 2, "annually": 1}
+
+
+def revenue(lines: list[dict[str, Any]], discounts: list[dict[str, Any]]) -> dict[str, float | None]:
+    """The deal's ``value`` and its ``mrr``, ``arr`` and ``acv`` from its enabled lines."""
+    enabled = [r for r in lines if r["is_enabled"]]
+    one_time = sum(r["sum"] for r in enabled if not recurring(r))
+    for d in discounts:
+        one_time -= one_time * d["amount"] / 100 if d["type"] == "percentage" else d["amount"]
+    one_time = max(one_time, 0)
+    repeating = [r for r in enabled if recurring(r)]
+    total = year = yearly = 0.0
+    for r in repeating:
+        per_year = PERIODS_PER_YEAR[r["billing_frequency"]]
+        cycles = r["billing_frequency_cycles"]
+        total += r["sum"] * (cycles or per_year)
+        year += r["sum"] * min(cycles or per_year, per_year)
+        yearly += r["sum"] * per_year
+    return {
+        "value": round(one_time + total, 2),
+        "mrr": round(yearly / 12, 2) if repeating else None,
+        "arr": round(yearly, 2) if repeating else None,
+        "acv": round(one_time + year, 2) if enabled else None,
+    }
+
+
+def refresh_deal(ctx, deal_id: int, stamp: str) -> None:
+    """After any write to a deal's products or discounts: its counter, value and revenue.
+
+    These are the deal's own data, so a change to them is a change of the deal (its
+    ``update_time`` and a change event). With no products left the value stays as it is.
+    """
+    counters.refresh(ctx, "products", "deal", [deal_id])
+    lines = deal_lines(ctx, deal_id)
+    deal = repo.get(ctx.conn, deals, ctx.company_id, deal_id)
+    if lines:
+        wanted = revenue(lines, deal_discount_rows(ctx, deal_id))
+    else:
+        wanted = {"mrr": None, "arr": None, "acv": None}
+    changed = {k: v for k, v in wanted.items() if deal[k] != v}
+    if changed:
+        changed["update_time"] = stamp
+        repo.update_row(ctx.conn, deals, ctx.company_id, deal_id, changed)
+        record_update(ctx.conn, ctx.company_id, ctx.user_id, "deal", deal, changed, stamp)
+
+
+@counters.source("products")
+def products_counts(conn, company_id: int, parent: str, ids: list[int]) -> dict[int, dict[str, Any]]:
+    if parent != "deal":
+        return {}
+    found = repo.counts_by(conn, deal_products, company_id, "deal_id", ids)
+    return {i: {"products_count": found.get(i, 0)} for i in ids}
+
+
+# -- one line's rules ------------------------------------------------------------------
+
+
+def rules(ctx, values: dict[str, Any], old: dict[str, Any] | None, stamp: str) -> dict[str, Any]:
+    """Defaults, the checks Pipedrive makes, and the stored sum. ``ctx.extra["deal"]`` is the deal."""
+    deal = ctx.extra["deal"]
+    if old is None:
+        values["deal_id"] = deal["id"]
+        values["currency"] = deal["currency"]
+        values.setdefault("discount", 0)
+        values.setdefault("discount_type", "percentage")
+        values.setdefault("tax", 0)
+        values.setdefault("is_enabled", True)
+        values.setdefault("billing_frequency", "one-time")
+        values["order_nr"] = (ctx.extra.get("next_order_nr") or 0) + 1
+        ctx.extra["next_order_nr"] = values["order_nr"]
+        if values.get("tax_method") is None:
+            values["tax_method"] = ctx.extra.get("tax_method") or DEFAULT_TAX_METHOD
+    elif "billing_frequency" in values and values["billing_frequency"] == "one-time":
+        values.setdefault("billing_frequency_cycles", None)
+    for key in ("discount", "discount_type", "tax", "tax_method", "is_enabled", "billing_frequency"):
+        if key in values and values[key] is None:
+            raise BadRequest(f"Validation failed: {_key(ctx, key)}: must not be null")
+    row = {**(old or {}), **values}
+    if not 0 < row["quantity"] <= MAX_QUANTITY:
+        raise BadRequest("Validation failed: quantity: must be greater than 0")
+    if row["discount"] < 0 or row["tax"] < 0:
+        raise BadRequest("Validation failed: discount and tax must not be negative")
+    if row["discount_type"] == "percentage" and row["discount"] > 100:
+        raise BadRequest("Validation failed: discount: a percentage must be at most 100")
+    check_billing(row["billing_frequency"], row.get("billing_frequency_cycles"))
+    if "product_id" in values or "product_variation_id" in values:
+        _check_product(
+            ctx, row, changed_product="product_id" in values and (old is None or old["product_id"] != row["product_id"])
+        )
+    _check_installments(ctx, row, old)
+    values["sum"] = line_sum(row)
+    return values
+
+
+def _key(ctx, key: str) -> str:
+    return "enabled_flag" if key == "is_enabled" and not ctx.strict else key
+
+
+def _check_product(ctx, row: dict[str, Any], changed_product: bool) -> None:
+    product = repo.get(ctx.conn, products, ctx.company_id, row["product_id"])
+    if changed_product and product is not None and not product["is_linkable"]:
+        raise BadRequest(f"Validation failed: product_id: product {row['product_id']} cannot be added to deals")
+    variation_id = row.get("product_variation_id")
+    if variation_id is not None:
+        variation = repo.get(ctx.conn, product_variations, ctx.company_id, variation_id)
+        if variation is None or variation["product_id"] != row["product_id"]:
+            raise BadRequest(
+                f"Validation failed: product_variation_id: variation {variation_id} of product "
+                f"{row['product_id']} not found"
+            )
+
+
+def _check_installments(ctx, row: dict[str, Any], old: dict[str, Any] | None) -> None:
+    """With installments on the deal, no enabled recurring line and at least one enabled line."""
+    if not ctx.extra.get("has_installments"):
+        return
+    if row["is_enabled"] and recurring(row):
+        raise BadRequest("A deal with installments cannot have recurring products")
+    if old is not None and old["is_enabled"] and not row["is_enabled"]:
+        others = [r for r in deal_lines(ctx, row["deal_id"]) if r["id"] != old["id"] and r["is_enabled"]]
+        if not others:
+            raise BadRequest("The last enabled product of a deal with installments cannot be disabled")
+
+
+def v1_extra(ctx, rows, items) -> None:
+    names = ctx.rows(products, (r["product_id"] for r in rows))
+    for row, item in zip(rows, items):
+        product = names.get(row["product_id"])
+        item["name"] = product["name"] if product else None
+        item["active_flag"] = True
+        item["comments"] = row["comments"]
+        item["company_id"] = ctx.company_id
+        item["sum_formatted"] = formatted_sum(ctx, row["sum"], row["currency"])
+        item["quantity_formatted"] = f"{_num(row['quantity'])}"
+
+
+def v2_extra(ctx, rows, items, include) -> None:
+    names = ctx.rows(products, (r["product_id"] for r in rows))
+    for row, item in zip(rows, items):
+        product = names.get(row["product_id"])
+        item["name"] = product["name"] if product else None
+        item["comments"] = row["comments"] or ""
+
+
+def formatted_sum(ctx, value: float, currency: str) -> str:
+    return formatted(value, currency, ctx.user.get("locale") or "en_US")
+
+
+DEAL_PRODUCT = register(
+    Entity(
+        name="deal_product",
+        plural="deal_products",
+        label="Deal product",
+        table=deal_products,
+        fields=[
+            Field("id", "int", writable=False),
+            Field("deal_id", "int", writable=False),
+            Field("order_nr", "int", writable=False),
+            Field("product_id", "int", ref="product", required=True, nullable=False),
+            Field("product_variation_id", "int"),
+            Field("item_price", "num", required=True, nullable=False),
+            Field("quantity", "num", required=True, nullable=False),
+            Field("discount", "num"),
+            Field("discount_type", "str", choices=DISCOUNT_TYPES),
+            Field("sum", "num", writable=False),
+            Field("currency", "str", writable=False),
+            Field("tax", "num"),
+            Field("tax_method", "str", choices=TAX_METHODS),
+            Field("is_enabled", "bool", v1="enabled_flag"),
+            Field("comments", "str", max_length=65535),
+            Field("billing_frequency", "str", choices=BILLING_FREQUENCIES),
+            Field("billing_frequency_cycles", "int"),
+            Field("billing_start_date", "date"),
+            Field("add_time", "time", writable=False),
+            Field("update_time", "time", v1="last_edit", writable=False),
+        ],
+        sort_v2=("id", "add_time", "update_time", "order_nr"),
+        rules=rules,
+        v1_extra=v1_extra,
+        v2_extra=v2_extra,
+        created_v1=200,
+        created_v2=201,
+    )
+)
