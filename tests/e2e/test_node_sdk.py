@@ -226,7 +226,7 @@ def server(database_url: str, tmp_path: Path):
 # ---------------------------------------------------------------------- test
 
 
-@pytest.mark.parametrize("scenario", ["scenario.mjs"])
+@pytest.mark.parametrize("scenario", ["scenario.mjs", "scenario_crm.mjs"])
 def test_official_node_sdk(scenario: str, node_bin: str, node_modules: Path, server) -> None:
     env = dict(os.environ)
     env["DEALBASE_URL"] = server["url"]
