@@ -38,7 +38,9 @@ def test_lead_to_deal_and_back_keeps_links_notes_activities_and_custom_values(ap
     )
     assert lead[code] == "from the lead"
     note = data(api.post("/v1/notes", json={"content": "<p>lead note</p>", "lead_id": lead["id"]}))
-    activity = data(api.post("/api/v2/activities", json={"subject": "Lead call", "type": "call", "lead_id": lead["id"]}))
+    activity = data(
+        api.post("/api/v2/activities", json={"subject": "Lead call", "type": "call", "lead_id": lead["id"]})
+    )
     upload = {"file": ("brief.txt", b"the brief", "text/plain")}
     attached = data(api.post("/v1/files", data={"lead_id": lead["id"]}, files=upload))
 
@@ -97,3 +99,21 @@ def test_merging_persons_moves_deals_activities_notes_and_followers(api, engine)
     gone = api.get(f"/api/v2/persons/{merged['id']}")
     assert gone.status_code == 200 and gone.json()["data"]["is_deleted"] is True
     assert data(api.get(f"/api/v2/persons/{merged['id']}/followers")) == []
+
+
+def test_merging_deals_moves_products_and_recomputes_the_survivor(api):
+    survivor, merged = make_deal(api, currency="EUR"), make_deal(api, currency="EUR")
+    product = data(
+        api.post("/api/v2/products", json={"name": "Widget", "prices": [{"price": 10, "currency": "EUR"}]}), 201
+    )
+    line = {"product_id": product["id"], "item_price": 10, "quantity": 3, "tax": 0}
+    moved = data(api.post(f"/api/v2/deals/{merged['id']}/products", json=line), 201)
+    kept = data(api.post(f"/api/v2/deals/{survivor['id']}/products", json={**line, "quantity": 1}), 201)
+
+    data(api.put(f"/v1/deals/{merged['id']}/merge", json={"merge_with_id": survivor["id"]}))
+
+    lines = data(api.get(f"/api/v2/deals/{survivor['id']}/products"))
+    assert sorted(x["id"] for x in lines) == sorted([moved["id"], kept["id"]])
+    deal = data(api.get(f"/api/v2/deals/{survivor['id']}", params={"include_fields": "products_count"}))
+    assert (deal["products_count"], deal["value"]) == (2, 40)
+    assert data(api.get(f"/api/v2/deals/{merged['id']}/products")) == []

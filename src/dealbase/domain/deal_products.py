@@ -15,7 +15,7 @@ from __future__ import annotations
 from typing import Any
 
 from dealbase.api.errors import BadRequest
-from dealbase.domain import counters
+from dealbase.domain import counters, hooks
 from dealbase.domain.common import formatted
 from dealbase.domain.entity import Entity, Field
 from dealbase.domain.products import BILLING_FREQUENCIES, check_billing
@@ -109,6 +109,19 @@ def refresh_deal(ctx, deal_id: int, stamp: str) -> None:
         changed["update_time"] = stamp
         repo.update_row(ctx.conn, deals, ctx.company_id, deal_id, changed)
         record_update(ctx.conn, ctx.company_id, ctx.user_id, "deal", deal, changed, stamp)
+
+
+@hooks.on_merge
+def move_lines(ctx, entity_name: str, absorbed: int, survivor: int, stamp: str) -> None:
+    """A merged deal's products, discounts and installments join the surviving deal."""
+    if entity_name != "deal":
+        return
+    moved = False
+    for table in (deal_products, deal_discounts, deal_installments):
+        also = {"update_time": stamp} if "update_time" in table.c else {}
+        moved |= bool(repo.reassign(ctx.conn, table, ctx.company_id, "deal_id", absorbed, survivor, **also))
+    if moved:
+        refresh_deal(ctx, survivor, stamp)
 
 
 @counters.source("products")
