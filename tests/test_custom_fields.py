@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import re
 
+import pytest
 from factories import data, error, make_deal, make_field, make_org, make_person
 
 HEX40 = re.compile(r"^[0-9a-f]{40}$")
@@ -328,3 +329,62 @@ def test_include_option_labels_gives_enum_and_set_values_their_labels(api):
     listed = data(api.get("/api/v2/deals", params={"include_option_labels": "true"}))[0]["custom_fields"]
     assert listed == labelled
     assert "include_option_labels" in error(api.get("/api/v2/deals", params={"include_option_labels": "maybe"}), 400)
+
+
+def test_time_and_timerange_values_in_both_versions(api):
+    at = make_field(api, "deal", "time")["field_code"]
+    window = data(api.post("/v1/dealFields", json={"name": "Window", "field_type": "timerange"}))["key"]
+    listed = {f["key"]: f for f in data(api.get("/v1/dealFields"))}
+    assert listed[window]["field_type"] == "timerange"
+    assert {s["id_suffix"] for s in listed[window]["subfields"]} == {"until", "timezone_id", "timezone_name"}
+
+    body = {at: {"value": "09:30", "timezone_name": "Europe/Tallinn"}, window: {"value": "08:00", "until": "17:00"}}
+    deal = data(api.post("/api/v2/deals", json={"title": "Times", "custom_fields": body}))
+    tallinn = deal["custom_fields"][at]
+    assert (tallinn["value"], tallinn["timezone_name"]) == ("09:30:00", "Europe/Tallinn")
+    assert isinstance(tallinn["timezone_id"], int)
+    # Without a zone: the acting user's (UTC here).
+    assert deal["custom_fields"][window] == {
+        "value": "08:00:00",
+        "until": "17:00:00",
+        "timezone_id": deal["custom_fields"][window]["timezone_id"],
+        "timezone_name": "UTC",
+    }
+
+    v1 = data(api.get(f"/v1/deals/{deal['id']}"))
+    assert (v1[at], v1[f"{at}_timezone_name"], v1[f"{at}_timezone_id"]) == (
+        "09:30:00",
+        "Europe/Tallinn",
+        tallinn["timezone_id"],
+    )
+    assert (v1[window], v1[f"{window}_until"]) == ("08:00:00", "17:00:00")
+
+    # v1 writes one subfield and keeps the rest; a zone by id replaces the zone.
+    changed = data(api.put(f"/v1/deals/{deal['id']}", json={f"{window}_until": "18:15", f"{at}_timezone_id": 1}))
+    assert (changed[window], changed[f"{window}_until"]) == ("08:00:00", "18:15:00")
+    back = data(api.get(f"/api/v2/deals/{deal['id']}"))["custom_fields"]
+    assert back[at]["value"] == "09:30:00" and back[at]["timezone_id"] == 1
+    assert back[at]["timezone_name"] != "Europe/Tallinn"
+
+
+@pytest.mark.parametrize(
+    "value",
+    [
+        {"value": "25:00"},
+        {"value": "9am"},
+        {"value": "09:00", "timezone_name": "Mars/Olympus"},
+        {"value": "09:00", "timezone_id": 0},
+        "09:00",
+    ],
+)
+def test_bad_time_values_are_400(api, value):
+    at = make_field(api, "deal", "time")["field_code"]
+    deal = make_deal(api)
+    assert at in error(api.patch(f"/api/v2/deals/{deal['id']}", json={"custom_fields": {at: value}}), 400)
+    assert data(api.get(f"/api/v2/deals/{deal['id']}"))["custom_fields"][at] is None
+
+
+def test_a_timerange_needs_both_ends(api):
+    window = make_field(api, "deal", "timerange")["field_code"]
+    message = error(api.post("/api/v2/deals", json={"title": "x", "custom_fields": {window: {"value": "10:00"}}}), 400)
+    assert "until" in message

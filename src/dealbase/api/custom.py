@@ -153,7 +153,6 @@ def apply(ctx: Ctx, entity: Entity, values: dict[str, Any], old: Row | None) -> 
     old_values: dict[str, Any] = {}
     if old is not None and old.get("custom_fields"):
         old_values = orjson.loads(old["custom_fields"])
-    currency = ctx.user["default_currency"]
     sent: dict[str, Any] = {}
     if ctx.strict:
         custom = body.get("custom_fields")
@@ -167,10 +166,10 @@ def apply(ctx: Ctx, entity: Entity, values: dict[str, Any], old: Row | None) -> 
             f = found.by_key.get(code) if found else None
             if f is None:
                 raise BadRequest(f"Validation failed: custom_fields: unknown custom field '{code}'")
-            sent[code] = f.v2_in(raw, currency)
+            sent[code] = f.v2_in(raw, ctx.user)
     elif found:
         for f in found.fields:
-            given, value = f.v1_in(body, old_values.get(f.key), currency)
+            given, value = f.v1_in(body, old_values.get(f.key), ctx.user)
             if given:
                 sent[f.key] = value
     if not sent and (old is not None or not found):

@@ -7,17 +7,19 @@ not stored, their ids come from their place in the declaration. Custom fields li
 A custom value is stored in ONE canonical form, in the entity row's ``custom_fields`` JSON
 keyed by field key — the v2 form:
 
-=============== ===========================================================
+=============== ===============================================================================
 varchar, text…  ``"text"``
 double          ``500`` / ``1.5``
 monetary        ``{"value": 500, "currency": "USD"}``
 date            ``"2024-01-01"``
 daterange       ``{"value": "2024-01-01", "until": "2024-02-01"}``
+time            ``{"value": "09:00:00", "timezone_id": 302, "timezone_name": "Europe/Tallinn"}``
+timerange       the same with ``"until": "17:00:00"``
 enum            ``12`` (option id)
 set             ``[12, 13]`` (option ids)
 user/org/people ``7`` (row id)
 address         ``{"value": "…", "route": …, …, "formatted_address": …}``
-=============== ===========================================================
+=============== ===============================================================================
 
 An unset value is an absent key. v1's flat keys (``<key>_currency`` …) are made from it on
 the way out and parsed into it on the way in.
@@ -31,6 +33,7 @@ import secrets
 from collections.abc import Callable
 from dataclasses import dataclass
 from functools import cache
+from importlib import resources
 from typing import Any
 
 import orjson
@@ -49,8 +52,7 @@ FIELD_ENTITY = {
     "product": "productField",
 }
 
-# Types a custom field can be created with here. (Pipedrive also has time, timerange and,
-# in v1, visible_to: not built yet.)
+# Types a custom field can be created with here. (v1 also takes visible_to: not built yet.)
 CUSTOM_TYPES = (
     "varchar",
     "varchar_auto",
@@ -60,6 +62,8 @@ CUSTOM_TYPES = (
     "phone",
     "date",
     "daterange",
+    "time",
+    "timerange",
     "enum",
     "set",
     "user",
@@ -233,7 +237,7 @@ class Custom:
 
     # -- values in ---------------------------------------------------------------------
 
-    def v2_in(self, value: Any, default_currency: str) -> Any:
+    def v2_in(self, value: Any, user: dict[str, Any]) -> Any:
         """A v2 ``custom_fields`` value → the canonical form (strict types), or a 400."""
         if value is None:
             return None
@@ -248,7 +252,7 @@ class Custom:
             amount = value.get("value")
             if amount is None:
                 return None
-            currency = value.get("currency") or default_currency
+            currency = value.get("currency") or user["default_currency"]
             if not isinstance(currency, str):
                 raise _bad(key, "currency must be a string")
             return {"value": _number(key, amount, strict=True), "currency": _currency(key, currency)}
@@ -258,6 +262,10 @@ class Custom:
             if not isinstance(value, dict):
                 raise _bad(key, "must be an object with value and until")
             return _range(key, value.get("value"), value.get("until"))
+        if t in ("time", "timerange"):
+            if not isinstance(value, dict):
+                raise _bad(key, "must be an object with value" + (" and until" if t == "timerange" else ""))
+            return _time_value(key, t, value.get, user)
         if t == "enum":
             return self._option(value, strict=True)
         if t == "set":
@@ -272,7 +280,7 @@ class Custom:
             return _address(key, value.get("value"), lambda part: value.get(part))
         raise _bad(key, f"fields of type {t} cannot be written yet")
 
-    def v1_in(self, body: dict[str, Any], old: Any, default_currency: str) -> tuple[bool, Any]:
+    def v1_in(self, body: dict[str, Any], old: Any, user: dict[str, Any]) -> tuple[bool, Any]:
         """v1 flat keys → (sent?, canonical value). Lenient, as v1 is."""
         t, key = self.field_type, self.key
         if t == "monetary":
@@ -283,7 +291,7 @@ class Custom:
             if amount is None:
                 return True, None
             currency = _blank(body.get(f"{key}_currency")) if sent_currency else (old or {}).get("currency")
-            currency = currency if isinstance(currency, str) else default_currency
+            currency = currency if isinstance(currency, str) else user["default_currency"]
             return True, {"value": _number(key, amount, strict=False), "currency": _currency(key, currency)}
         if t == "daterange":
             sent_value, sent_until = key in body, f"{key}_until" in body
@@ -294,6 +302,23 @@ class Custom:
             if start is None and until is None:
                 return True, None
             return True, _range(key, start, until)
+        if t in ("time", "timerange"):
+            codes = [code for code, _n, _t in subfields(t)]
+            flat = {code: key if code == "value" else f"{key}_{code}" for code in codes}
+            if not any(k in body for k in flat.values()):
+                return False, None
+            kept = old or {}
+
+            def given(code: str) -> Any:
+                k = flat.get(code)
+                return _blank(body[k]) if k is not None and k in body else kept.get(code)
+
+            if given("value") is None:
+                return True, None
+            if any(flat[c] in body for c in ("timezone_id", "timezone_name")):
+                # A zone sent now replaces the stored one (by id or by name, not both stale).
+                kept = {c: v for c, v in kept.items() if c not in ("timezone_id", "timezone_name")}
+            return True, _time_value(key, t, given, user)
         if t == "address":
             part_keys = [f"{key}_{p}" for p in ADDRESS_PARTS]
             if key not in body and not any(k in body for k in part_keys):
@@ -507,6 +532,54 @@ def _range(key: str, start: Any, until: Any) -> dict[str, str]:
     if last < first:
         raise _bad(key, "the end date (until) must not be before the start date (value)")
     return {"value": first, "until": last}
+
+
+_TIME = re.compile(r"^([01]\d|2[0-3]):([0-5]\d)(?::([0-5]\d))?$")
+
+
+def _time(key: str, value: Any) -> str:
+    found = _TIME.match(value) if isinstance(value, str) else None
+    if found is None:
+        raise _bad(key, "must be a time of day (HH:MM or HH:MM:SS)")
+    return f"{found[1]}:{found[2]}:{found[3] or '00'}"
+
+
+@cache
+def time_zones() -> tuple[str, ...]:
+    """The IANA zone names, in a fixed order: a zone's ``timezone_id`` is its place here (from 1)."""
+    return tuple(resources.files("tzdata").joinpath("zones").read_text().split())
+
+
+def _zone(key: str, zone_id: Any, zone_name: Any, default: str) -> tuple[int, str]:
+    zones = time_zones()
+    if zone_name is not None:
+        if not isinstance(zone_name, str) or zone_name not in zones:
+            raise _bad(key, f"unknown timezone_name {zone_name!r} (an IANA name, e.g. Europe/London)")
+    elif zone_id is not None:
+        if isinstance(zone_id, str) and _INT.match(zone_id.strip()):
+            zone_id = int(zone_id)
+        if isinstance(zone_id, bool) or not isinstance(zone_id, int) or not 1 <= zone_id <= len(zones):
+            raise _bad(key, f"unknown timezone_id {zone_id!r}")
+        zone_name = zones[zone_id - 1]
+    else:
+        zone_name = default if default in zones else "UTC"
+    return zones.index(zone_name) + 1, zone_name
+
+
+def _time_value(key: str, field_type: str, given: Callable[[str], Any], user: dict[str, Any]) -> dict[str, Any] | None:
+    """A time (``value``) or a time range (``value`` … ``until``) in a zone: the user's unless given."""
+    start = given("value")
+    if start is None:
+        return None
+    out: dict[str, Any] = {"value": _time(key, start)}
+    if field_type == "timerange":
+        until = given("until")
+        if until is None:
+            raise _bad(key, "needs both a start time (value) and an end time (until)")
+        out["until"] = _time(key, until)
+    zone_id, zone_name = _zone(key, given("timezone_id"), given("timezone_name"), user.get("timezone_name") or "UTC")
+    out.update(timezone_id=zone_id, timezone_name=zone_name)
+    return out
 
 
 def _ref(key: str, value: Any, strict: bool) -> int:
