@@ -66,6 +66,12 @@ def serve(
     max_upload_bytes: Annotated[
         int | None, typer.Option(help="Largest uploaded file. (env DEALBASE_MAX_UPLOAD_BYTES; default 50 MiB)")
     ] = None,
+    public_url: Annotated[
+        str | None,
+        typer.Option(
+            help="Base of download and picture links. (env DEALBASE_PUBLIC_URL; default http://<host>:<port>)"
+        ),
+    ] = None,
 ) -> None:
     """Run the API server (migrating the database first).
 
@@ -92,6 +98,7 @@ def serve(
         log_level=log_level,
         files_dir=files_dir,
         max_upload_bytes=max_upload_bytes,
+        public_url=public_url,
     )
     migrate(settings.database_url)
     engine = create_db_engine(settings.database_url)
