@@ -13,7 +13,7 @@ from dealbase.api import resources as res
 from dealbase.api.context import Ctx
 from dealbase.api.errors import BadRequest, NotFound
 from dealbase.api.inputs import parse
-from dealbase.api.paging import v1_pagination
+from dealbase.api.paging import v1_pagination, v1_window
 from dealbase.api.responses import ok
 from dealbase.api.router import operation
 from dealbase.clock import now, parse_date, to_v2
@@ -83,7 +83,7 @@ def _reply(ctx: Ctx, row_id: int, status: int = 200):
     row = res.load(ctx, DEAL_PRODUCT, row_id)
     if ctx.strict:
         return ok(res.render_v2(ctx, DEAL_PRODUCT, [row])[0], status=status)
-    item = res.render_v1(ctx, DEAL_PRODUCT, [row], inflate=False)[0][0]
+    item = res.render_v1(ctx, DEAL_PRODUCT, [row], refs="plain")[0][0]
     item["product_attachment_id"] = row["id"]
     return ok(item, status=status)
 
@@ -207,11 +207,10 @@ def get_deals_products(ctx: Ctx):
 def get_deal_products_v1(ctx: Ctx):
     """A page of the deal's products and, in ``additional_data``, the totals of all of them."""
     deal = _deal(ctx, write=False)
-    start = ctx.int_param("start", 0, minimum=0)
-    limit = ctx.page_limit(100, 500)
+    start, limit = v1_window(ctx)
     lines = deal_lines(ctx, deal["id"])
     page = lines[start : start + limit]
-    items, _related = res.render_v1(ctx, DEAL_PRODUCT, page, inflate=False)
+    items, _related = res.render_v1(ctx, DEAL_PRODUCT, page, refs="plain")
     if ctx.raw("include_product_data") in ("1", "true") and page:
         found = ctx.rows(PRODUCT.table, (r["product_id"] for r in page))
         shown, _ = res.render_v1(ctx, PRODUCT, list(found.values()))

@@ -22,7 +22,7 @@ from dealbase.api.router import operation
 from dealbase.clock import now
 from dealbase.domain.deals import DEAL
 from dealbase.domain.entity import Field
-from dealbase.domain.ids import new_uuid, parse_uuid
+from dealbase.domain.ids import new_uuid
 from dealbase.domain.leads import LEAD, LEAD_LABEL, SOURCES
 from dealbase.events.changes import record_update
 from dealbase.store import repository as repo
@@ -216,9 +216,7 @@ def convert_deal_to_lead(ctx: Ctx):
 
 
 def _status(ctx: Ctx, kind: str, source: str, source_id: Any, made: str):
-    job_id = parse_uuid(ctx.path["conversion_id"])
-    if job_id is None:
-        raise BadRequest("Invalid 'conversion_id' parameter: must be a UUID")
+    job_id = ctx.path_uuid("conversion_id")
     job = repo.get(ctx.conn, lead_conversions, ctx.company_id, job_id)
     if job is None or job["kind"] != kind or job[source] != source_id:
         raise _entity_not_found()
