@@ -20,6 +20,7 @@ from dealbase.api.errors import BadRequest, NotFound
 from dealbase.api.inputs import parse
 from dealbase.api.paging import decode_cursor, encode_cursor, v1_pagination, v1_window
 from dealbase.api.responses import Reply, ok
+from dealbase.api.router import operation
 from dealbase.clock import now
 from dealbase.domain import hooks
 from dealbase.domain.entity import Entity, V1Refs
@@ -360,3 +361,18 @@ def bulk_delete(ctx: Ctx, entity: Entity) -> Reply:
     for i in dict.fromkeys(ids):
         soft_delete(ctx, entity, rows[i], stamp)
     return ok({"id": list(dict.fromkeys(ids))})
+
+
+# -- binding ---------------------------------------------------------------------------
+
+# The generic operations a handler module binds by name: (function, writes).
+CRUD = {"get": (get_one, False), "add": (add, True), "update": (update, True), "delete": (delete, True)}
+
+
+def bind(entity: Entity, *apis: str, ops: Sequence[str] = tuple(CRUD)) -> None:
+    """Register the generic ``get_<name>``, ``add_<name>``, ``update_<name>`` and
+    ``delete_<name>`` operations (or those of ``ops``) of the entity in each of ``apis``."""
+    for api in apis:
+        for op in ops:
+            handler, write = CRUD[op]
+            operation(api, f"{op}_{entity.name}", write=write)(lambda ctx, h=handler: h(ctx, entity))

@@ -118,7 +118,7 @@ class Entity:
     v1_iso_times: bool = False
     # v1: every custom field's keys, null when unset; False: only the values set.
     v1_custom_nulls: bool = True
-    # A deleted row still answers a read by id (deals, persons…), or is a 404 (leads).
+    # A deleted row still answers a read by id (deals, persons…), or is a 404 (leads, notes).
     deleted_readable: bool = True
 
     @property

@@ -121,6 +121,7 @@ NOTE = register(
         v1_extra=v1_extra,
         v1_refs="plain",
         after_write=counters.refresher("notes"),
+        deleted_readable=False,
     )
 )
 

@@ -86,11 +86,7 @@ def v1_objects(ctx: Ctx, ids: list[int]) -> dict[int, dict]:
 
 # -- CRUD ------------------------------------------------------------------------------------
 
-for _api in ("v1", "v2"):
-    operation(_api, "get_activity")(lambda ctx: res.get_one(ctx, ACTIVITY))
-    operation(_api, "add_activity", write=True)(lambda ctx: res.add(ctx, ACTIVITY))
-    operation(_api, "update_activity", write=True)(lambda ctx: res.update(ctx, ACTIVITY))
-    operation(_api, "delete_activity", write=True)(lambda ctx: res.delete(ctx, ACTIVITY))
+res.bind(ACTIVITY, "v1", "v2")
 
 
 @operation("v1", "delete_activities", write=True)

@@ -89,17 +89,9 @@ def first_char(ctx: Ctx, entity: Entity) -> list[ColumnElement]:
 # -- v2 ----------------------------------------------------------------------------------
 
 for _entity in CORE:
-    n, p = _entity.name, _entity.plural
-    operation("v2", f"get_{n}")(lambda ctx, e=_entity: res.get_one(ctx, e))
-    operation("v2", f"add_{n}", write=True)(lambda ctx, e=_entity: res.add(ctx, e))
-    operation("v2", f"update_{n}", write=True)(lambda ctx, e=_entity: res.update(ctx, e))
-    operation("v2", f"delete_{n}", write=True)(lambda ctx, e=_entity: res.delete(ctx, e))
-    operation("v1", f"get_{n}")(lambda ctx, e=_entity: res.get_one(ctx, e))
-    operation("v1", f"add_{n}", write=True)(lambda ctx, e=_entity: res.add(ctx, e))
-    operation("v1", f"update_{n}", write=True)(lambda ctx, e=_entity: res.update(ctx, e))
-    operation("v1", f"delete_{n}", write=True)(lambda ctx, e=_entity: res.delete(ctx, e))
+    res.bind(_entity, "v2", "v1")
     if _entity is not PIPELINE:
-        operation("v1", f"delete_{p}", write=True)(lambda ctx, e=_entity: res.bulk_delete(ctx, e))
+        operation("v1", f"delete_{_entity.plural}", write=True)(lambda ctx, e=_entity: res.bulk_delete(ctx, e))
 
 
 @operation("v2", "get_deals")

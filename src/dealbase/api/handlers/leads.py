@@ -78,10 +78,7 @@ def get_archived_leads(ctx: Ctx):
     return res.list_v1(ctx, LEAD, _list_where(ctx, True))
 
 
-operation("v1", "get_lead")(lambda ctx: res.get_one(ctx, LEAD))
-operation("v1", "add_lead", write=True)(lambda ctx: res.add(ctx, LEAD))
-operation("v1", "update_lead", write=True)(lambda ctx: res.update(ctx, LEAD))
-operation("v1", "delete_lead", write=True)(lambda ctx: res.delete(ctx, LEAD))
+res.bind(LEAD, "v1")
 
 
 @operation("v1", "get_lead_users")
@@ -116,8 +113,7 @@ def get_lead_labels(ctx: Ctx):
     return ok(items)
 
 
-operation("v1", "add_lead_label", write=True)(lambda ctx: res.add(ctx, LEAD_LABEL))
-operation("v1", "update_lead_label", write=True)(lambda ctx: res.update(ctx, LEAD_LABEL))
+res.bind(LEAD_LABEL, "v1", ops=("add", "update"))
 
 
 @operation("v1", "delete_lead_label", write=True)

@@ -52,19 +52,7 @@ def get_notes(ctx: Ctx):
     return res.list_v1(ctx, NOTE, _list_filters(ctx))
 
 
-@operation("v1", "get_note")
-def get_note(ctx: Ctx):
-    return res.reply_one(ctx, NOTE, res.load(ctx, NOTE, ctx.path_id(), alive=True))
-
-
-@operation("v1", "add_note", write=True)
-def add_note(ctx: Ctx):
-    return res.add(ctx, NOTE)
-
-
-@operation("v1", "update_note", write=True)
-def update_note(ctx: Ctx):
-    return res.update(ctx, NOTE)
+res.bind(NOTE, "v1", ops=("get", "add", "update"))
 
 
 @operation("v1", "delete_note", write=True)

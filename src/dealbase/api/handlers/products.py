@@ -49,11 +49,7 @@ def get_products_v1(ctx: Ctx):
     return res.list_v1(ctx, PRODUCT, where, additional=additional)
 
 
-for _api in ("v1", "v2"):
-    operation(_api, "get_product")(lambda ctx: res.get_one(ctx, PRODUCT))
-    operation(_api, "add_product", write=True)(lambda ctx: res.add(ctx, PRODUCT))
-    operation(_api, "update_product", write=True)(lambda ctx: res.update(ctx, PRODUCT))
-    operation(_api, "delete_product", write=True)(lambda ctx: res.delete(ctx, PRODUCT))
+res.bind(PRODUCT, "v1", "v2")
 
 
 def _variations(ctx: Ctx, product_id: int) -> list[dict[str, Any]]:
