@@ -8,6 +8,8 @@ from typing import Any
 from sqlalchemy import Connection
 
 from dealbase.api.errors import BadRequest
+from dealbase.clock import parse_date, parse_time
+from dealbase.domain.ids import parse_uuid
 from dealbase.settings import Settings
 from dealbase.store import repository as repo
 
@@ -86,6 +88,13 @@ class Ctx:
             raise BadRequest(f"Invalid '{name}' parameter: must be a positive integer")
         return int(raw)
 
+    def path_uuid(self, name: str) -> str:
+        """A UUID path parameter, canonical (lower-case); 400 if it is not a UUID."""
+        value = parse_uuid(self.path[name])
+        if value is None:
+            raise BadRequest(f"Invalid '{name}' parameter: must be a UUID")
+        return value
+
     def raw(self, name: str) -> str | None:
         values = self.query.get(name)
         return values[-1] if values else None
@@ -115,6 +124,28 @@ class Ctx:
         if value in _FALSE:
             return False
         raise BadRequest(f"Invalid '{name}' parameter: must be a boolean")
+
+    def _parsed(self, name: str, parse: Any, form: str) -> Any:
+        raw = self.raw(name)
+        if not raw:
+            return None
+        value = parse(raw)
+        if value is None:
+            raise BadRequest(f"Invalid '{name}' parameter: must be {form}")
+        return value
+
+    def uuid_param(self, name: str) -> str | None:
+        """A UUID query parameter (``lead_id``), canonical (lower-case); 400 if it is not a UUID."""
+        return self._parsed(name, parse_uuid, "a UUID")
+
+    def date_param(self, name: str) -> str | None:
+        """A ``YYYY-MM-DD`` query parameter; 400 if it is not a date."""
+        return self._parsed(name, parse_date, "a date (YYYY-MM-DD)")
+
+    def time_param(self, name: str, form: str = "an RFC 3339 date-time") -> str | None:
+        """A date-time query parameter as stored (UTC ``YYYY-MM-DD HH:MM:SS``); 400 naming
+        ``form`` (how the operation describes it) if it is not one."""
+        return self._parsed(name, parse_time, form)
 
     def list_param(self, name: str, maximum: int | None = None) -> list[str] | None:
         values = self.query.get(name)

@@ -134,7 +134,7 @@ def merge(ctx: Ctx, entity: Entity) -> Reply:
     res.soft_delete(ctx, entity, absorbed, stamp)
     if entity.name in counters.PARENTS:
         counters.refresh_all(ctx, entity.name, [survivor["id"], absorbed["id"]])
-    items, _ = res.render_v1(ctx, entity, [res.load(ctx, entity, survivor["id"])], inflate=False)
+    items, _ = res.render_v1(ctx, entity, [res.load(ctx, entity, survivor["id"])], refs="plain")
     return ok({**items[0], "merge_what_id": absorbed["id"]})
 
 
@@ -155,5 +155,5 @@ def duplicate(ctx: Ctx, entity: Entity) -> Reply:
     res.written(ctx, entity, None, res.load(ctx, entity, row_id))
     for hook in hooks.ON_DUPLICATE:
         hook(ctx, entity.name, original["id"], row_id, stamp)
-    items, _ = res.render_v1(ctx, entity, [res.load(ctx, entity, row_id)], inflate=False)
+    items, _ = res.render_v1(ctx, entity, [res.load(ctx, entity, row_id)], refs="plain")
     return ok(items[0])

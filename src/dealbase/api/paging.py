@@ -1,8 +1,9 @@
 """Paging: v2's opaque keyset cursor and v1's offset pagination block.
 
 ``cursor_page`` and ``offset_page`` page any company-scoped table in id order (rows that
-are no entity: followers, participants, their history); entities page through
-``api/resources.py``.
+are no entity: followers, participants, their history, deal products of a person; and v1
+collections); entities' own lists page through ``api/resources.py`` (``list_v2``,
+``list_v1``), with the same parameters (``v1_window``, the cursor codec).
 """
 
 from __future__ import annotations
@@ -50,6 +51,11 @@ def v1_pagination(start: int, limit: int, more: bool) -> dict[str, Any]:
     return block
 
 
+def v1_window(ctx: Ctx, limit_max: int = 500) -> tuple[int, int]:
+    """v1's ``start`` (from 0) and ``limit`` (100 unless given, clamped to ``limit_max``)."""
+    return ctx.int_param("start", 0, minimum=0), ctx.page_limit(100, limit_max)  # type: ignore[return-value]
+
+
 def cursor_page(ctx: Ctx, tbl, where: list, *, newest_first: bool = False) -> tuple[list[Row], str | None]:
     """A v2-style cursor page over a table's ids (``limit`` up to 500)."""
     direction = "desc" if newest_first else "asc"
@@ -65,7 +71,6 @@ def cursor_page(ctx: Ctx, tbl, where: list, *, newest_first: bool = False) -> tu
 
 def offset_page(ctx: Ctx, tbl, where: list) -> tuple[list[Row], dict[str, Any]]:
     """A v1 ``start``/``limit`` page in id order."""
-    start = ctx.int_param("start", 0, minimum=0)
-    limit = ctx.page_limit(100, 500)
+    start, limit = v1_window(ctx)
     rows = repo.list_offset(ctx.conn, tbl, ctx.company_id, where, [tbl.c.id], start, limit + 1)
     return rows[:limit], v1_pagination(start, limit, len(rows) > limit)

@@ -1,7 +1,8 @@
 """Presenters: pure functions from stored rows to each version's JSON shape.
 
 v2: RFC 3339 times, plain ids, booleans, ``custom_fields`` as an object.
-v1: ``YYYY-MM-DD HH:MM:SS`` times, references inflated into objects with a ``value`` key,
+v1: ``YYYY-MM-DD HH:MM:SS`` times, references as the entity's ``v1_refs`` says (inflated
+into objects with a ``value`` key by default),
 ``visible_to`` as a string, label ids as a comma string, custom fields as flat keys.
 """
 
@@ -163,5 +164,5 @@ def _ref_fields(entity: Entity) -> tuple[tuple[str, str, str], ...]:
     return tuple(
         (f.v1, f.column, f.ref)
         for f in entity.fields
-        if f.ref is not None and f.inflate and f.v1 is not None and f.column is not None
+        if f.ref is not None and f.v1 is not None and f.column is not None
     )

@@ -18,11 +18,12 @@ from dealbase.api import bookmarks, custom, present
 from dealbase.api.context import Ctx
 from dealbase.api.errors import BadRequest, NotFound
 from dealbase.api.inputs import parse
-from dealbase.api.paging import decode_cursor, encode_cursor, v1_pagination
+from dealbase.api.paging import decode_cursor, encode_cursor, v1_pagination, v1_window
 from dealbase.api.responses import Reply, ok
-from dealbase.clock import now, parse_time
+from dealbase.api.router import operation
+from dealbase.clock import now
 from dealbase.domain import hooks
-from dealbase.domain.entity import Entity
+from dealbase.domain.entity import Entity, V1Refs
 from dealbase.domain.ids import new_uuid, parse_uuid
 from dealbase.domain.registry import ENTITIES
 from dealbase.events.changes import record_create, record_delete, record_update
@@ -45,12 +46,9 @@ def path_key(ctx: Ctx, entity: Entity, name: str = "id") -> int | str:
     """
     if entity.id_kind == "int":
         return ctx.path_id(name)
-    key = parse_uuid(ctx.path[name])
-    if key is None:
-        if ctx.strict:
-            raise BadRequest(f"Invalid '{name}' parameter: must be a UUID")
+    if not ctx.strict and parse_uuid(ctx.path[name]) is None:
         raise not_found(entity)
-    return key
+    return ctx.path_uuid(name)
 
 
 def load(ctx: Ctx, entity: Entity, row_id: int | str, *, alive: bool = False) -> Row:
@@ -65,7 +63,7 @@ def v1_refs(ctx: Ctx, entity: Entity, rows: Sequence[Row]) -> dict[str, dict[int
     """Compact objects for every user / person / organization the rows point at."""
     wanted: dict[str, set[int]] = {}
     for f in entity.fields:
-        target = ENTITIES.get(f.ref) if f.ref is not None and f.inflate else None
+        target = ENTITIES.get(f.ref) if f.ref is not None else None
         if target is not None and f.column is not None and target.v1_related is not None:
             ids = wanted.setdefault(f.ref, set())
             ids.update(row[f.column] for row in rows if row[f.column] is not None)
@@ -82,16 +80,18 @@ def related_objects(refs: dict[str, dict[int, dict[str, Any]]]) -> dict[str, Any
 
 
 def render_v1(
-    ctx: Ctx, entity: Entity, rows: Sequence[Row], inflate: bool = True
+    ctx: Ctx, entity: Entity, rows: Sequence[Row], refs: V1Refs | None = None
 ) -> tuple[list[dict[str, Any]], dict[str, Any]]:
-    """v1 objects and their ``related_objects``; ``inflate=False`` keeps references as plain ids."""
-    refs = v1_refs(ctx, entity, rows) if inflate and entity.v1_inflate else {}
-    objects = {} if entity.v1_plain_refs else present.inflated(refs)
+    """v1 objects and their ``related_objects``, references shown as ``refs`` says (default:
+    the entity's ``v1_refs``)."""
+    mode = refs or entity.v1_refs
+    found = v1_refs(ctx, entity, rows) if mode != "plain" else {}
+    objects = present.inflated(found) if mode == "inflate" else {}
     fields = custom.defs(ctx, entity)
     items = [present.v1(entity, row, objects, fields) for row in rows]
     if entity.v1_extra is not None and items:
         entity.v1_extra(ctx, rows, items)
-    return items, related_objects(refs)
+    return items, related_objects(found)
 
 
 def render_v2(ctx: Ctx, entity: Entity, rows: Sequence[Row]) -> list[dict[str, Any]]:
@@ -125,16 +125,21 @@ def get_one(ctx: Ctx, entity: Entity) -> Reply:
 
 
 def updated_filters(ctx: Ctx, table: Table) -> list[ColumnElement]:
-    where = []
-    for name, op in (("updated_since", "ge"), ("updated_until", "lt")):
-        raw = ctx.raw(name)
-        if raw:
-            moment = parse_time(raw)
-            if moment is None:
-                raise BadRequest(f"Invalid '{name}' parameter: must be an RFC 3339 date-time")
-            col = table.c.update_time
-            where.append(col >= moment if op == "ge" else col < moment)
-    return where
+    """``updated_since`` (inclusive) and ``updated_until`` (exclusive) on ``update_time``."""
+    since, until = ctx.time_param("updated_since"), ctx.time_param("updated_until")
+    where = [table.c.update_time >= since] if since else []
+    return where + ([table.c.update_time < until] if until else [])
+
+
+# How v1 collections (``/<items>/collection``) name the date-times they take.
+COLLECTION_TIME = "a date-time (YYYY-MM-DD HH:MM:SS)"
+
+
+def since_until(ctx: Ctx, table: Table) -> list[ColumnElement]:
+    """v1 collections: ``since`` and ``until`` (both inclusive) on ``update_time``."""
+    since, until = ctx.time_param("since", COLLECTION_TIME), ctx.time_param("until", COLLECTION_TIME)
+    where = [table.c.update_time >= since] if since else []
+    return where + ([table.c.update_time <= until] if until else [])
 
 
 def quick_filters(ctx: Ctx, entity: Entity) -> list[ColumnElement]:
@@ -209,15 +214,15 @@ def list_v1(
     where: list[ColumnElement],
     *,
     limit_max: int = 500,
-    inflate: bool = True,
+    refs: V1Refs | None = None,
     additional: dict[str, Any] | None = None,
 ) -> Reply:
     """A v1 list page: ``start``/``limit``, ``additional_data.pagination``, ``data: null`` when empty.
 
+    ``refs``: how references are shown, when not as the entity's ``v1_refs`` says;
     ``additional``: more keys of ``additional_data`` (before ``pagination``).
     """
-    start = ctx.int_param("start", 0, minimum=0)
-    limit = ctx.page_limit(100, limit_max)
+    start, limit = v1_window(ctx, limit_max)
     order = v1_sort(ctx, entity)
     by_id = not ctx.raw("sort")
     marks = bookmarks.of(ctx) if by_id else None
@@ -233,7 +238,7 @@ def list_v1(
         if more:
             marks.put(bookmarks.query_key(ctx, start + limit), version, rows[limit]["id"])
     rows = rows[:limit]
-    items, related = render_v1(ctx, entity, rows, inflate)
+    items, related = render_v1(ctx, entity, rows, refs)
     extra = {"related_objects": related} if related else {}
     return ok(items or None, {**(additional or {}), "pagination": v1_pagination(start, limit, more)}, **extra)
 
@@ -356,3 +361,18 @@ def bulk_delete(ctx: Ctx, entity: Entity) -> Reply:
     for i in dict.fromkeys(ids):
         soft_delete(ctx, entity, rows[i], stamp)
     return ok({"id": list(dict.fromkeys(ids))})
+
+
+# -- binding ---------------------------------------------------------------------------
+
+# The generic operations a handler module binds by name: (function, writes).
+CRUD = {"get": (get_one, False), "add": (add, True), "update": (update, True), "delete": (delete, True)}
+
+
+def bind(entity: Entity, *apis: str, ops: Sequence[str] = tuple(CRUD)) -> None:
+    """Register the generic ``get_<name>``, ``add_<name>``, ``update_<name>`` and
+    ``delete_<name>`` operations (or those of ``ops``) of the entity in each of ``apis``."""
+    for api in apis:
+        for op in ops:
+            handler, write = CRUD[op]
+            operation(api, f"{op}_{entity.name}", write=write)(lambda ctx, h=handler: h(ctx, entity))

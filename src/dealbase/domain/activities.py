@@ -9,7 +9,7 @@ Rules:
 - ``done`` becoming true stamps ``marked_as_done_time``; becoming false clears it.
 - ``participants`` (v2 ``{person_id, primary}``, v1 ``{person_id, primary_flag}``) and
   ``person_id`` are kept together: the primary participant is the activity's person.
-- ``lead_id`` is stored as given (a UUID); leads are not checked.
+- ``lead_id`` is a reference: a live lead of the company (checked with the other references).
 - Deleting a deal, person or organization leaves its activities as they are.
 
 Counters on the parents: every live activity counts; the next activity is the undone one
@@ -39,10 +39,9 @@ TEXT_MAX = 65_535
 MAX_PEOPLE = 500
 # v2's location object: the address parts but the formatted address.
 LOCATION_V2 = tuple(p for p in ADDRESS_PARTS if p != "formatted_address")
-PARENTS = {"deal": "deal_id", "person": "person_id", "organization": "org_id"}
+PARENTS = counters.PARENT_COLUMNS
 ATTENDEE_KEYS = ("email", "name", "status", "is_organizer", "person_id", "user_id")
 _CLOCK = re.compile(r"^(\d{1,2}):(\d{2})(?::(\d{2}))?$")
-UUID = re.compile(r"^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$")
 
 
 def _bad(key: str, what: str) -> BadRequest:
@@ -228,11 +227,6 @@ def rules(ctx, values: dict[str, Any], old: dict[str, Any] | None, stamp: str) -
     _type(ctx, values, old)
     _clock(values, "due_time", 23)
     _clock(values, "duration", 99)
-    lead = values.get("lead_id")
-    if lead == "":
-        values["lead_id"] = None
-    elif lead is not None and not UUID.match(lead):
-        raise _bad("lead_id", "must be a UUID")
     _location(ctx, values, old)
     _participants(ctx, values, old)
     _attendees(ctx, values)
@@ -373,12 +367,6 @@ def rollup(conn, company_id: int, parent: str, ids: list[int]) -> dict[int, dict
     return out
 
 
-def after_write(ctx, old: dict[str, Any] | None, new: dict[str, Any]) -> None:
-    """Refresh the counters of every deal, person and organization the activity was or is on."""
-    for parent, column in PARENTS.items():
-        counters.refresh(ctx, "activities", parent, {r[column] for r in (old, new) if r is not None})
-
-
 ACTIVITY = register(
     Entity(
         name="activity",
@@ -424,8 +412,9 @@ ACTIVITY = register(
         rules=rules,
         v1_extra=v1_extra,
         v2_extra=v2_extra,
-        v1_plain_refs=True,
-        after_write=after_write,
+        v1_refs="listed",
+        # Refresh the counters of every deal, person and organization it was or is on.
+        after_write=counters.refresher("activities"),
         created_v1=201,
     )
 )

@@ -76,7 +76,14 @@ def first_label(label_ids: str | None) -> int | None:
 
 def deal_counts(conn, company_id: int, column: str, ids: Iterable[int]) -> dict[int, dict[str, int]]:
     """Open / won / lost deal counts per person or organization."""
-    return repo.status_counts(conn, deals, company_id, column, ids)
+    ids = sorted(set(ids))
+    if not ids:
+        return {}
+    where = [deals.c[column].in_(ids), deals.c.is_deleted.is_(False)]
+    out: dict[int, dict[str, int]] = {}
+    for group in repo.grouped(conn, deals, company_id, where, (column, "status")):
+        out.setdefault(group[column], {})[group["status"]] = group["count"]
+    return out
 
 
 def counts_block(counts: dict[str, int] | None) -> dict[str, int]:

@@ -3,8 +3,9 @@
 Activities, notes, files, followers, products and participants are other families' rows;
 their counts and the next / last activity are stored on the parent (see ``store/tables.py``
 ``_counters``) so that a list page reads them with the row. Each family registers a
-*source* that computes its columns for a set of parents, and calls ``refresh`` in the
-transaction of every write that can change them.
+*source* that computes its columns for a set of parents (``source``; ``count_source`` for
+a plain count), and calls ``refresh`` in the transaction of every write that can change
+them (``refresher`` makes the ``Entity.after_write`` that does it for an entity's rows).
 """
 
 from __future__ import annotations
@@ -12,13 +13,16 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable
 from typing import Any
 
-from sqlalchemy import Connection
+from sqlalchemy import ColumnElement, Connection, Table
 
 from dealbase.domain.entity import Field
 from dealbase.store import repository as repo
 from dealbase.store.tables import deals, organizations, persons
 
+Row = dict[str, Any]
 PARENTS = {"deal": deals, "person": persons, "organization": organizations}
+# The usual columns by which a row points at each parent.
+PARENT_COLUMNS = {"deal": "deal_id", "person": "person_id", "organization": "org_id"}
 
 # (conn, company_id, parent name, parent ids) → {parent id: {column: value}}, for every id
 # asked (zeros and nulls where there is nothing).
@@ -52,6 +56,33 @@ def refresh(ctx, name: str, parent: str, ids: Iterable[int | None]) -> None:
         changed = {k: v for k, v in values.get(parent_id, {}).items() if row[k] != v}
         if changed:
             repo.update_row(ctx.conn, table, ctx.company_id, parent_id, changed)
+
+
+def count_source(
+    name: str, table: Table, counter: str, columns: dict[str, str] = PARENT_COLUMNS, *where: ColumnElement
+) -> Source:
+    """Register a source that stores one count: ``counter`` on each parent named in ``columns``
+    (parent → the column of ``table`` pointing at it) is the number of rows matching ``where``
+    that point at it. Parents not in ``columns`` get nothing from it."""
+
+    def count(conn: Connection, company_id: int, parent: str, ids: list[int]) -> dict[int, dict[str, Any]]:
+        if parent not in columns:
+            return {}
+        found = repo.count_by(conn, table, company_id, columns[parent], ids, *where)
+        return {i: {counter: found.get(i, 0)} for i in ids}
+
+    return source(name)(count)
+
+
+def refresher(name: str, columns: dict[str, str] = PARENT_COLUMNS) -> Callable[[Any, Row | None, Row | None], None]:
+    """An ``Entity.after_write`` for rows that point at deals, persons and organizations by
+    ``columns``: refresh source ``name`` on every parent the row was or is on."""
+
+    def after_write(ctx, old: Row | None, new: Row | None) -> None:
+        for parent, column in columns.items():
+            refresh(ctx, name, parent, {row[column] for row in (old, new) if row is not None})
+
+    return after_write
 
 
 def refresh_all(ctx, parent: str, ids: Iterable[int | None]) -> None:

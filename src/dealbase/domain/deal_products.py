@@ -124,12 +124,7 @@ def move_lines(ctx, entity_name: str, absorbed: int, survivor: int, stamp: str) 
         refresh_deal(ctx, survivor, stamp)
 
 
-@counters.source("products")
-def products_counts(conn, company_id: int, parent: str, ids: list[int]) -> dict[int, dict[str, Any]]:
-    if parent != "deal":
-        return {}
-    found = repo.counts_by(conn, deal_products, company_id, "deal_id", ids)
-    return {i: {"products_count": found.get(i, 0)} for i in ids}
+counters.count_source("products", deal_products, "products_count", {"deal": "deal_id"})
 
 
 # -- one line's rules ------------------------------------------------------------------

@@ -18,6 +18,16 @@ Kind = Literal["int", "num", "str", "bool", "time", "date", "ids", "uuids", "mon
 # How an entity's rows are identified: a sequence integer, or a UUID string made on insert
 # (time-ordered, so id order is creation order: see ``domain/ids.py``).
 IdKind = Literal["int", "uuid"]
+# How v1 shows the ids in an entity's ``ref`` fields (the referenced entity must declare
+# ``v1_related``, its compact v1 shape):
+#   "inflate": the compact object in place of the id, with a ``value`` key holding the id,
+#              and listed once more in ``related_objects`` (deals, persons, organizations);
+#   "listed":  the plain id; the compact object still listed in ``related_objects`` (activities);
+#   "plain":   the plain id and no ``related_objects`` (notes, files, leads: they add names of
+#              their own in ``v1_extra`` where Pipedrive shows them).
+# ``render_v1(..., refs="plain")`` overrides it for one rendering (flat collection records,
+# objects nested in another object).
+V1Refs = Literal["inflate", "listed", "plain"]
 
 
 @dataclass(frozen=True)
@@ -26,8 +36,9 @@ class Field:
 
     ``column`` is the stored column (``None`` for values a hook computes). ``v1`` and
     ``v2`` are the keys in each version's shape (``None``: absent in that version).
-    ``ref`` names the entity an id points at: it is checked on write and inflated in v1
-    (when that entity is declared: families not built yet are referenced by id alone).
+    ``ref`` names the entity an id points at: it is checked on write (when that entity is
+    declared: families not built yet are referenced by id alone) and shown in v1 as the
+    entity's ``v1_refs`` says.
     """
 
     name: str
@@ -44,8 +55,6 @@ class Field:
     # Allowed values for str fields.
     choices: tuple[str, ...] | None = None
     nullable: bool = True
-    # v1: a ``ref`` id shown as the plain id rather than inflated into an object.
-    inflate: bool = True
     # The fields APIs: the name shown (default: from ``name``) and the v1 ``field_type``
     # (default: from ``kind``; a bool shown as ``enum`` gets Yes / No options).
     label: str | None = None
@@ -71,7 +80,8 @@ class Entity:
     filters: dict[str, str] = field(default_factory=dict)
     sort_v2: tuple[str, ...] = ("id", "update_time", "add_time")
     sort_v1: tuple[str, ...] = ("id", "add_time", "update_time")
-    # (ctx, values, old_row | None) -> values: the entity's own write rules.
+    # (ctx, values, old_row | None, stamp) -> values: the entity's own rules for its values,
+    # before the row is written.
     rules: Hook | None = None
     # (ctx, row_id, old_row | None, stamp) -> {key: new value}: writes to the entity's own
     # child rows (a product's prices) after its row is written, in the same transaction;
@@ -83,10 +93,12 @@ class Entity:
     v2_extra: Hook | None = None
     # Compact shape used in v1 ``related_objects`` and in inflated references.
     v1_related: Hook | None = None
-    # v1 keeps this entity's references as plain ids (``related_objects`` still lists them).
-    v1_plain_refs: bool = False
+    # v1: how the ``ref`` fields' ids are shown (see ``V1Refs``).
+    v1_refs: V1Refs = "inflate"
     # (ctx, old_row | None, new_row | None) -> None: after every add, update and delete
-    # (new_row None), in the write's transaction: what other rows keep about this one.
+    # (new_row None), in the write's transaction: this entity's own consequences for other
+    # rows, e.g. the counters of its parents (``counters.refresher``). What other families do
+    # on any entity's write is theirs to register (``domain/hooks.py``).
     after_write: Hook | None = None
     # Values v2's ``include_fields`` accepts for this entity.
     include_v2: tuple[str, ...] = ()
@@ -102,13 +114,11 @@ class Entity:
     id_kind: IdKind = "int"
     # The entity type whose custom field definitions this one uses (leads use deals').
     fields_of: str | None = None
-    # v1: references as objects (``user_id: {id, name, …}``) or as plain ids.
-    v1_inflate: bool = True
     # v1: times as ISO 8601 (``2024-07-01T05:46:33.000Z``) rather than ``2024-07-01 05:46:33``.
     v1_iso_times: bool = False
     # v1: every custom field's keys, null when unset; False: only the values set.
     v1_custom_nulls: bool = True
-    # A deleted row still answers a read by id (deals, persons…), or is a 404 (leads).
+    # A deleted row still answers a read by id (deals, persons…), or is a 404 (leads, notes).
     deleted_readable: bool = True
 
     @property

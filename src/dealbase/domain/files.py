@@ -9,9 +9,7 @@ from typing import Any
 from dealbase.api.errors import BadRequest
 from dealbase.domain import counters
 from dealbase.domain.entity import Entity, Field
-from dealbase.domain.notes import check_uuid
 from dealbase.domain.registry import ENTITIES, register
-from dealbase.store import repository as repo
 from dealbase.store.tables import files as table
 
 # What a file can be attached to: (id key, referenced entity, v1 name key, the name column).
@@ -24,7 +22,6 @@ LINKS = (
     ("note_id", "note", None, None),
     ("lead_id", "lead", "lead_name", "title"),
 )
-COUNTED = {"deal": "deal_id", "person": "person_id", "organization": "org_id"}
 # Pipedrive's file_type by extension; anything else goes by its extension.
 _TYPES = {
     **dict.fromkeys(("jpg", "jpeg", "png", "gif", "bmp", "webp", "svg", "tif", "tiff", "heic"), "img"),
@@ -48,7 +45,6 @@ def download_url(ctx, file_id: int) -> str:
 
 
 def rules(ctx, values: dict[str, Any], old: dict[str, Any] | None, stamp: str) -> dict[str, Any]:
-    check_uuid(values.get("lead_id"), "lead_id")
     if old is None:
         # What the handler made of the upload or the remote link (name, size, blob key…).
         values.update(ctx.extra.get("file", {}))
@@ -63,15 +59,8 @@ def rules(ctx, values: dict[str, Any], old: dict[str, Any] | None, stamp: str) -
     return values
 
 
-def refresh_counts(ctx, old: dict[str, Any] | None, new: dict[str, Any] | None) -> None:
-    for parent, column in COUNTED.items():
-        counters.refresh(ctx, "files", parent, {row[column] for row in (old, new) if row is not None})
-
-
-@counters.source("files")
-def files_count(conn, company_id: int, parent: str, ids: list[int]) -> dict[int, dict[str, Any]]:
-    counts = repo.live_counts(conn, table, company_id, COUNTED[parent], ids)
-    return {i: {"files_count": counts.get(i, 0)} for i in ids}
+# Each live file counts on the deal, person and organization it is on.
+counters.count_source("files", table, "files_count", counters.PARENT_COLUMNS, table.c.is_deleted.is_(False))
 
 
 # v1 keys for what this server does not hold (mail attachments, S3 buckets).
@@ -94,10 +83,6 @@ def v1_extra(ctx, rows, items) -> None:
                 item[name_key] = names.get(name_key, {}).get(row[key])
 
 
-def _link(key: str, ref: str | None) -> Field:
-    return Field(key, "int", v2=None, ref=ref, inflate=False)
-
-
 FILE = register(
     Entity(
         name="file",
@@ -107,8 +92,7 @@ FILE = register(
         fields=[
             Field("id", "int", v2=None, writable=False),
             Field("user_id", "int", v2=None, writable=False),
-            *[_link(key, ref) for key, ref, *_ in LINKS if key != "lead_id"],
-            # Leads are another family's: the id is stored as given (a UUID) until they exist.
+            *[Field(key, "int", v2=None, ref=ref) for key, ref, *_ in LINKS if key != "lead_id"],
             Field("lead_id", "str", v2=None, ref="lead", max_length=36),
             Field("add_time", "time", v2=None, writable=False),
             Field("update_time", "time", v2=None, writable=False),
@@ -137,6 +121,7 @@ FILE = register(
         ),
         rules=rules,
         v1_extra=v1_extra,
-        after_write=refresh_counts,
+        v1_refs="plain",
+        after_write=counters.refresher("files"),
     )
 )

@@ -9,6 +9,7 @@ process keeps them increasing.
 from __future__ import annotations
 
 import os
+import re
 import threading
 import time
 import uuid
@@ -29,11 +30,11 @@ def new_uuid() -> str:
     return str(uuid.UUID(int=value))
 
 
+_UUID = re.compile(r"[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}")
+
+
 def parse_uuid(text: object) -> str | None:
-    """The canonical (lower-case, hyphenated) form of a UUID string, or None."""
-    if not isinstance(text, str) or len(text) != 36:
+    """The canonical (lower-case) form of a UUID in its hyphenated text form (any case), or None."""
+    if not isinstance(text, str) or not _UUID.fullmatch(text):
         return None
-    try:
-        return str(uuid.UUID(text))
-    except ValueError:
-        return None
+    return text.lower()

@@ -3,7 +3,6 @@ with their comments."""
 
 from __future__ import annotations
 
-import re
 from typing import Any
 
 import nh3
@@ -12,7 +11,6 @@ from dealbase.api.errors import ApiError, BadRequest
 from dealbase.domain import counters
 from dealbase.domain.entity import Entity, Field
 from dealbase.domain.registry import register
-from dealbase.store import repository as repo
 from dealbase.store.tables import deals, note_comments, organizations, persons, users
 from dealbase.store.tables import notes as table
 
@@ -27,9 +25,6 @@ TARGETS = (
     ("project_id", "pinned_to_project_flag"),
     ("task_id", "pinned_to_task_flag"),
 )
-# The parents whose ``notes_count`` a note counts in, by the note's column.
-COUNTED = {"deal": "deal_id", "person": "person_id", "organization": "org_id"}
-_UUID = re.compile(r"^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$")
 
 
 def sanitize(html: str, key: str = "content") -> str:
@@ -40,15 +35,9 @@ def sanitize(html: str, key: str = "content") -> str:
     return clean
 
 
-def check_uuid(value: Any, key: str) -> None:
-    if value is not None and not _UUID.match(value):
-        raise BadRequest(f"Validation failed: {key}: must be a UUID")
-
-
 def rules(ctx, values: dict[str, Any], old: dict[str, Any] | None, stamp: str) -> dict[str, Any]:
     if "content" in values:
         values["content"] = sanitize(values["content"])
-    check_uuid(values.get("lead_id"), "lead_id")
     author = values.get("user_id")
     if author is not None and author != (old["user_id"] if old else ctx.user_id) and not ctx.user.get("is_admin"):
         raise ApiError("Only an admin can change the author of a note", 403)
@@ -73,17 +62,8 @@ def rules(ctx, values: dict[str, Any], old: dict[str, Any] | None, stamp: str) -
     return values
 
 
-def refresh_counts(ctx, old: dict[str, Any] | None, new: dict[str, Any] | None) -> None:
-    """``notes_count`` of the deals, persons and organizations the note was or is on."""
-    for parent, column in COUNTED.items():
-        ids = {row[column] for row in (old, new) if row is not None}
-        counters.refresh(ctx, "notes", parent, ids)
-
-
-@counters.source("notes")
-def notes_count(conn, company_id: int, parent: str, ids: list[int]) -> dict[int, dict[str, Any]]:
-    counts = repo.live_counts(conn, table, company_id, COUNTED[parent], ids)
-    return {i: {"notes_count": counts.get(i, 0)} for i in ids}
+# Each live note counts on the deal, person and organization it is on.
+counters.count_source("notes", table, "notes_count", counters.PARENT_COLUMNS, table.c.is_deleted.is_(False))
 
 
 def v1_extra(ctx, rows, items) -> None:
@@ -123,13 +103,10 @@ NOTE = register(
         fields=[
             Field("id", "int", v2=None, writable=False),
             Field("content", "str", v2=None, required=True, max_length=MAX_CONTENT, label="Content", field_type="text"),
-            Field(
-                "user_id", "int", v2=None, ref="user", inflate=False, nullable=False, label="User", field_type="user"
-            ),
-            Field("deal_id", "int", v2=None, ref="deal", inflate=False, label="Deal"),
-            Field("person_id", "int", v2=None, ref="person", inflate=False, label="Person", field_type="people"),
-            Field("org_id", "int", v2=None, ref="organization", inflate=False, label="Organization", field_type="org"),
-            # Leads are another family's: the id is stored as given (a UUID) until they exist.
+            Field("user_id", "int", v2=None, ref="user", nullable=False, label="User", field_type="user"),
+            Field("deal_id", "int", v2=None, ref="deal", label="Deal"),
+            Field("person_id", "int", v2=None, ref="person", label="Person", field_type="people"),
+            Field("org_id", "int", v2=None, ref="organization", label="Organization", field_type="org"),
             Field("lead_id", "str", v2=None, ref="lead", max_length=36, label="Lead"),
             Field("project_id", "int", v2=None, label="Project"),
             Field("task_id", "int", v2=None, label="Task"),
@@ -142,7 +119,9 @@ NOTE = register(
         sort_v1=("id", "user_id", "deal_id", "person_id", "org_id", "content", "add_time", "update_time"),
         rules=rules,
         v1_extra=v1_extra,
-        after_write=refresh_counts,
+        v1_refs="plain",
+        after_write=counters.refresher("notes"),
+        deleted_readable=False,
     )
 )
 

@@ -71,18 +71,24 @@ def rules(ctx, values: dict[str, Any], old: dict[str, Any] | None, stamp: str) -
     return values
 
 
+def _people_counts(ctx, rows: list[dict[str, Any]]) -> dict[int, int]:
+    """How many live persons each organization has."""
+    ids = (r["id"] for r in rows)
+    return repo.count_by(ctx.conn, persons, ctx.company_id, "org_id", ids, persons.c.is_deleted.is_(False))
+
+
 def v2_extra(ctx, rows, items, include) -> None:
     for row, item in zip(rows, items):
         address = {part: row[f"address_{part}"] for part in ADDRESS_PARTS}
         item["address"] = {"value": row["address"], **address} if row["address"] or any(address.values()) else None
     if include:
-        people = repo.live_counts(ctx.conn, persons, ctx.company_id, "org_id", (r["id"] for r in rows))
+        people = _people_counts(ctx, rows)
         contact_include_fields(ctx, rows, items, include, "org_id", people=people)
 
 
 def v1_extra(ctx, rows, items) -> None:
     counts = deal_counts(ctx.conn, ctx.company_id, "org_id", (r["id"] for r in rows))
-    people = repo.live_counts(ctx.conn, persons, ctx.company_id, "org_id", (r["id"] for r in rows))
+    people = _people_counts(ctx, rows)
     owners = ctx.rows(users, (r["owner_id"] for r in rows))
     domain = ctx.settings.company_domain
     for row, item in zip(rows, items):
@@ -109,7 +115,7 @@ def v1_extra(ctx, rows, items) -> None:
 
 
 def compact(ctx, rows: list[dict[str, Any]]) -> dict[int, dict[str, Any]]:
-    people = repo.live_counts(ctx.conn, persons, ctx.company_id, "org_id", (r["id"] for r in rows))
+    people = _people_counts(ctx, rows)
     return {
         row["id"]: {
             "id": row["id"],

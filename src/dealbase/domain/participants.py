@@ -19,12 +19,7 @@ from dealbase.store.tables import deal_participants as table
 Row = dict[str, Any]
 
 
-@counters.source("participants")
-def _counts(conn, company_id: int, parent: str, ids: list[int]) -> dict[int, dict[str, Any]]:
-    if parent != "deal":
-        return {}
-    found = repo.count_by(conn, table, company_id, "deal_id", ids, table.c.active_flag.is_(True))
-    return {i: {"participants_count": found.get(i, 0)} for i in ids}
+counters.count_source("participants", table, "participants_count", {"deal": "deal_id"}, table.c.active_flag.is_(True))
 
 
 def active(ctx, deal_id: int, person_id: int) -> Row | None:

@@ -246,39 +246,66 @@ def max_of(conn: Connection, table: Table, company_id: int, column: str, *where:
     return conn.execute(stmt).scalar()
 
 
-def status_counts(
-    conn: Connection, table: Table, company_id: int, group_column: str, ids: Iterable[int]
-) -> dict[int, dict[str, int]]:
-    """Per value of ``group_column``: how many live rows have each ``status``."""
+def count_by(
+    conn: Connection, table: Table, company_id: int, column: str, ids: Iterable[Any], *where: ColumnElement
+) -> dict[Any, int]:
+    """Per value of ``column`` among ``ids``: how many rows match ``where`` (absent: none).
+
+    The counters of the rows around a deal, person or organization (live notes, files,
+    active participants…); pass ``table.c.is_deleted.is_(False)`` to count live rows only.
+    """
     ids = sorted(set(ids))
     if not ids:
         return {}
-    col = table.c[group_column]
-    stmt = (
-        select(col, table.c.status, func.count())
-        .where(table.c.company_id == company_id, col.in_(ids), table.c.is_deleted.is_(False))
-        .group_by(col, table.c.status)
-    )
-    out: dict[int, dict[str, int]] = {}
-    for key, status, n in conn.execute(stmt):
-        out.setdefault(key, {})[status] = n
-    return out
+    rows = grouped(conn, table, company_id, [table.c[column].in_(ids), *where], (column,))
+    return {row[column]: row["count"] for row in rows}
 
 
-def live_counts(
-    conn: Connection, table: Table, company_id: int, group_column: str, ids: Iterable[int]
-) -> dict[int, int]:
-    """Per value of ``group_column``: how many live rows point at it."""
+def grouped(
+    conn: Connection,
+    table: Table,
+    company_id: int,
+    where: Sequence[ColumnElement],
+    groups: Sequence[str],
+    total: str | None = None,
+) -> list[Row]:
+    """One row per distinct value of the ``groups`` columns among the rows matching ``where``:
+    those columns, ``count``, and with ``total`` the sum of that column (0 when none) as ``total``."""
+    cols = [table.c[name] for name in groups]
+    measures = [func.count().label("count")]
+    if total is not None:
+        measures.append(func.coalesce(func.sum(table.c[total]), 0).label("total"))
+    stmt = select(*cols, *measures).where(table.c.company_id == company_id, *where).group_by(*cols)
+    return [dict(r) for r in conn.execute(stmt).mappings()]
+
+
+def activity_rollup(conn: Connection, company_id: int, column: str, ids: Iterable[int]) -> list[Row]:
+    """The live activities of the given deals / persons / organizations (``column``: deal_id, …),
+    with what their parents' counters and next / last activity need."""
     ids = sorted(set(ids))
     if not ids:
-        return {}
-    col = table.c[group_column]
-    stmt = (
-        select(col, func.count())
-        .where(table.c.company_id == company_id, col.in_(ids), table.c.is_deleted.is_(False))
-        .group_by(col)
-    )
-    return {key: n for key, n in conn.execute(stmt)}
+        return []
+    t = activities
+    col = t.c[column]
+    stmt = select(
+        col.label("parent_id"),
+        t.c.id,
+        t.c.done,
+        t.c.due_date,
+        t.c.due_time,
+        t.c.subject,
+        t.c.type,
+        t.c.duration,
+        t.c.note,
+    ).where(t.c.company_id == company_id, col.in_(ids), t.c.is_deleted.is_(False))
+    return _dicts(conn.execute(stmt))
+
+
+def activity_type_keys(conn: Connection, company_id: int) -> dict[str, Row]:
+    """The company's live activity types by ``key_string``."""
+    t = activity_types
+    stmt = select(t).where(t.c.company_id == company_id, t.c.is_deleted.is_(False)).order_by(t.c.order_nr, t.c.id)
+    return {row["key_string"]: row for row in _dicts(conn.execute(stmt))}
 
 
 def get_company(conn: Connection, company_id: int) -> Row:
@@ -339,7 +366,7 @@ def change_version(conn: Connection, company_id: int) -> int:
     return rows[0]["v"] or 0
 
 
-# -- leads -------------------------------------------------------------------------------
+# -- rows by column: what is linked to an item, relinking, child rows ------------------
 
 
 def rows_where(conn: Connection, table: Table, company_id: int, column: str, value: Any) -> list[Row]:
@@ -355,62 +382,6 @@ def rows_mentioning(conn: Connection, table: Table, company_id: int, column: str
         table.c.company_id == company_id, table.c.is_deleted.is_(False), table.c[column].like(needle)
     )
     return _dicts(conn.execute(stmt))
-
-
-# -- activities ---------------------------------------------------------------------------
-
-
-def activity_rollup(conn: Connection, company_id: int, column: str, ids: Iterable[int]) -> list[Row]:
-    """The live activities of the given deals / persons / organizations (``column``: deal_id, …),
-    with what their parents' counters and next / last activity need."""
-    ids = sorted(set(ids))
-    if not ids:
-        return []
-    t = activities
-    col = t.c[column]
-    stmt = select(
-        col.label("parent_id"),
-        t.c.id,
-        t.c.done,
-        t.c.due_date,
-        t.c.due_time,
-        t.c.subject,
-        t.c.type,
-        t.c.duration,
-        t.c.note,
-    ).where(t.c.company_id == company_id, col.in_(ids), t.c.is_deleted.is_(False))
-    return _dicts(conn.execute(stmt))
-
-
-def activity_type_keys(conn: Connection, company_id: int) -> dict[str, Row]:
-    """The company's live activity types by ``key_string``."""
-    t = activity_types
-    stmt = select(t).where(t.c.company_id == company_id, t.c.is_deleted.is_(False)).order_by(t.c.order_nr, t.c.id)
-    return {row["key_string"]: row for row in _dicts(conn.execute(stmt))}
-
-
-def group_counts(
-    conn: Connection, table: Table, company_id: int, where: Sequence[ColumnElement], columns: Sequence[str]
-) -> list[tuple[Any, ...]]:
-    """``(value, …, count)`` of the rows matching ``where``, grouped by ``columns``."""
-    cols = [table.c[name] for name in columns]
-    stmt = select(*cols, func.count()).where(table.c.company_id == company_id, *where).group_by(*cols)
-    return [tuple(row) for row in conn.execute(stmt)]
-
-
-# -- the people around an item (followers, participants), merges, deal summaries --------
-
-
-def count_by(
-    conn: Connection, table: Table, company_id: int, group_column: str, ids: Iterable[int], *where: ColumnElement
-) -> dict[int, int]:
-    """Per value of ``group_column`` among ``ids``: how many rows match ``where``."""
-    ids = sorted(set(ids))
-    if not ids:
-        return {}
-    col = table.c[group_column]
-    stmt = select(col, func.count()).where(table.c.company_id == company_id, col.in_(ids), *where).group_by(col)
-    return {key: n for key, n in conn.execute(stmt)}
 
 
 def column_values(conn: Connection, table: Table, company_id: int, column: str, *where: ColumnElement) -> list[Any]:
@@ -431,35 +402,9 @@ def reassign(
     return ids
 
 
-def grouped_sums(
-    conn: Connection, table: Table, company_id: int, where: Sequence[ColumnElement], groups: Sequence[str], total: str
-) -> list[Row]:
-    """``count`` and the sum of ``total`` (as ``total``) per distinct ``groups`` values."""
-    cols = [table.c[g] for g in groups]
-    stmt = (
-        select(*cols, func.count().label("count"), func.coalesce(func.sum(table.c[total]), 0).label("total"))
-        .where(table.c.company_id == company_id, *where)
-        .group_by(*cols)
-    )
-    return [dict(r) for r in conn.execute(stmt).mappings()]
-
-
-# -- products and deal products --------------------------------------------------------
-
-
 def delete_rows(conn: Connection, table: Table, company_id: int, *where: ColumnElement) -> None:
     """Remove rows for good (child rows: prices, variations, deal products, discounts)."""
     conn.execute(delete(table).where(table.c.company_id == company_id, *where))
-
-
-def counts_by(conn: Connection, table: Table, company_id: int, group_column: str, ids: Iterable[int]) -> dict[int, int]:
-    """Per value of ``group_column``: how many rows point at it (tables without soft delete)."""
-    ids = sorted(set(ids))
-    if not ids:
-        return {}
-    col = table.c[group_column]
-    stmt = select(col, func.count()).where(table.c.company_id == company_id, col.in_(ids)).group_by(col)
-    return {key: n for key, n in conn.execute(stmt)}
 
 
 def distinct_values(conn: Connection, table: Table, company_id: int, column: str, *where: ColumnElement) -> list[Any]:

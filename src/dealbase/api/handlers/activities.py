@@ -7,13 +7,11 @@ from sqlalchemy import ColumnElement
 
 from dealbase.api import resources as res
 from dealbase.api.context import Ctx
-from dealbase.api.errors import BadRequest
-from dealbase.api.paging import decode_cursor, encode_cursor
+from dealbase.api.paging import cursor_page
 from dealbase.api.responses import ok
 from dealbase.api.router import operation
-from dealbase.clock import parse_date, parse_time
 from dealbase.domain import counters
-from dealbase.domain.activities import ACTIVITY, UUID
+from dealbase.domain.activities import ACTIVITY
 from dealbase.domain.deals import DEAL
 from dealbase.domain.entity import Entity
 from dealbase.domain.organizations import ORGANIZATION
@@ -82,17 +80,13 @@ def user_filter(ctx: Ctx, *, default_me: bool) -> list[ColumnElement]:
 def v1_objects(ctx: Ctx, ids: list[int]) -> dict[int, dict]:
     """Activities as v1 objects (a deal's ``next_activity`` / ``last_activity``)."""
     rows = list(ctx.rows(ACTIVITY.table, ids).values())
-    items, _ = res.render_v1(ctx, ACTIVITY, rows, inflate=False)
+    items, _ = res.render_v1(ctx, ACTIVITY, rows, refs="plain")
     return {item["id"]: item for item in items}
 
 
 # -- CRUD ------------------------------------------------------------------------------------
 
-for _api in ("v1", "v2"):
-    operation(_api, "get_activity")(lambda ctx: res.get_one(ctx, ACTIVITY))
-    operation(_api, "add_activity", write=True)(lambda ctx: res.add(ctx, ACTIVITY))
-    operation(_api, "update_activity", write=True)(lambda ctx: res.update(ctx, ACTIVITY))
-    operation(_api, "delete_activity", write=True)(lambda ctx: res.delete(ctx, ACTIVITY))
+res.bind(ACTIVITY, "v1", "v2")
 
 
 @operation("v1", "delete_activities", write=True)
@@ -108,10 +102,8 @@ def get_activities_v2(ctx: Ctx):
     res.no_saved_filters(ctx)
     where = alive() + res.ids_filter(ctx, ACTIVITY) + res.quick_filters(ctx, ACTIVITY)
     where += res.updated_filters(ctx, ACTIVITY.table) + done_filter(ctx)
-    lead_id = ctx.raw("lead_id")
-    if lead_id:
-        if not UUID.match(lead_id):
-            raise BadRequest("Invalid 'lead_id' parameter: must be a UUID")
+    lead_id = ctx.uuid_param("lead_id")
+    if lead_id is not None:
         where.append(c.lead_id == lead_id)
     return res.list_v2(ctx, ACTIVITY, where)
 
@@ -120,44 +112,28 @@ def get_activities_v2(ctx: Ctx):
 def get_activities_v1(ctx: Ctx):
     res.no_saved_filters(ctx)
     where = alive() + user_filter(ctx, default_me=True) + type_filter(ctx) + done_filter(ctx)
-    for name, op in (("start_date", "ge"), ("end_date", "le")):
-        raw = ctx.raw(name)
-        if raw:
-            day = parse_date(raw)
-            if day is None:
-                raise BadRequest(f"Invalid '{name}' parameter: must be a date (YYYY-MM-DD)")
-            where.append(c.due_date >= day if op == "ge" else c.due_date <= day)
+    first_day, last_day = ctx.date_param("start_date"), ctx.date_param("end_date")
+    if first_day:
+        where.append(c.due_date >= first_day)
+    if last_day:
+        where.append(c.due_date <= last_day)
     return res.list_v1(ctx, ACTIVITY, where)
 
 
 @operation("v1", "get_activities_collection")
 def get_activities_collection(ctx: Ctx):
     """Every activity by id, cursor-paged, as a flat record with plain ids."""
-    limit = ctx.page_limit(100, 500)
     where = alive() + user_filter(ctx, default_me=False) + type_filter(ctx) + done_filter(ctx)
-    for name, op in (("since", "ge"), ("until", "le")):
-        raw = ctx.raw(name)
-        if raw:
-            moment = parse_time(raw)
-            if moment is None:
-                raise BadRequest(f"Invalid '{name}' parameter: must be a date-time (YYYY-MM-DD HH:MM:SS)")
-            where.append(c.update_time >= moment if op == "ge" else c.update_time <= moment)
-    cursor = ctx.raw("cursor")
-    after = decode_cursor(cursor, "id", "asc", int) if cursor else None
-    rows = repo.list_keyset(ctx.conn, ACTIVITY.table, ctx.company_id, where, "id", False, after, limit + 1)
-    next_cursor = None
-    if len(rows) > limit:
-        rows = rows[:limit]
-        next_cursor = encode_cursor("id", "asc", rows[-1]["id"], rows[-1]["id"])
-    items, _ = res.render_v1(ctx, ACTIVITY, rows, inflate=False)
+    rows, next_cursor = cursor_page(ctx, ACTIVITY.table, where + res.since_until(ctx, ACTIVITY.table))
+    items, _ = res.render_v1(ctx, ACTIVITY, rows, refs="plain")
     return ok([{k: item[k] for k in COLLECTION_KEYS} for item in items], {"next_cursor": next_cursor})
 
 
 def distribution(ctx: Ctx, where: list[ColumnElement]) -> dict[str, dict]:
     """v1 ``activity_distribution``: per owner, their activities by type and their share (%)."""
     per_owner: dict[int, dict[str, int]] = {}
-    for owner_id, kind, n in repo.group_counts(ctx.conn, ACTIVITY.table, ctx.company_id, where, ("owner_id", "type")):
-        per_owner.setdefault(owner_id, {})[kind] = n
+    for group in repo.grouped(ctx.conn, ACTIVITY.table, ctx.company_id, where, ("owner_id", "type")):
+        per_owner.setdefault(group["owner_id"], {})[group["type"]] = group["count"]
     total = sum(n for kinds in per_owner.values() for n in kinds.values())
     owners = ctx.rows(users, per_owner)
     out = {}

@@ -23,14 +23,7 @@ def get_activity_types(ctx: Ctx):
     return ok(items)
 
 
-@operation("v1", "add_activity_type", write=True)
-def add_activity_type(ctx: Ctx):
-    return res.add(ctx, ACTIVITY_TYPE)
-
-
-@operation("v1", "update_activity_type", write=True)
-def update_activity_type(ctx: Ctx):
-    return res.update(ctx, ACTIVITY_TYPE)
+res.bind(ACTIVITY_TYPE, "v1", ops=("add", "update"))
 
 
 @operation("v1", "delete_activity_type", write=True)

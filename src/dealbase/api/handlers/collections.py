@@ -13,12 +13,11 @@ import orjson
 
 from dealbase.api import resources as res
 from dealbase.api.context import Ctx
-from dealbase.api.errors import ApiError, BadRequest
+from dealbase.api.errors import ApiError
 from dealbase.api.handlers.core import first_char
 from dealbase.api.paging import cursor_page
 from dealbase.api.responses import Reply, ok
 from dealbase.api.router import operation
-from dealbase.clock import parse_time
 from dealbase.domain.deals import DEAL
 from dealbase.domain.entity import Entity
 from dealbase.domain.organizations import ORGANIZATION
@@ -54,24 +53,11 @@ ORGANIZATION_KEYS = (*CONTACT_KEYS, "address", *(f"address_{p}" for p in ADDRESS
 DEAL_STATUSES = ("open", "won", "lost", "deleted")
 
 
-def _time_filters(ctx: Ctx, entity: Entity) -> list:
-    where = []
-    for name in ("since", "until"):
-        raw = ctx.raw(name)
-        if raw:
-            moment = parse_time(raw)
-            if moment is None:
-                raise BadRequest(f"Invalid '{name}' parameter: must be a date-time (YYYY-MM-DD HH:MM:SS)")
-            col = entity.table.c.update_time
-            where.append(col >= moment if name == "since" else col <= moment)
-    return where
-
-
 def collection(ctx: Ctx, entity: Entity, where: list, keys: tuple[str, ...]) -> Reply:
     if not ctx.user.get("is_admin"):
         raise ApiError("Only global admins can access this endpoint", 403)
-    rows, next_cursor = cursor_page(ctx, entity.table, where + _time_filters(ctx, entity))
-    items, _ = res.render_v1(ctx, entity, rows, inflate=False)
+    rows, next_cursor = cursor_page(ctx, entity.table, where + res.since_until(ctx, entity.table))
+    items, _ = res.render_v1(ctx, entity, rows, refs="plain")
     out: list[dict[str, Any]] = []
     for row, item in zip(rows, items):
         record = {k: item.get(k) for k in keys}

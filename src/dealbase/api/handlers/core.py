@@ -13,7 +13,7 @@ from dealbase.api.context import Ctx
 from dealbase.api.errors import BadRequest
 from dealbase.api.router import operation
 from dealbase.domain.deals import DEAL
-from dealbase.domain.entity import Entity
+from dealbase.domain.entity import Entity, V1Refs
 from dealbase.domain.organizations import ORGANIZATION
 from dealbase.domain.persons import PERSON
 from dealbase.domain.pipelines import PIPELINE
@@ -89,17 +89,9 @@ def first_char(ctx: Ctx, entity: Entity) -> list[ColumnElement]:
 # -- v2 ----------------------------------------------------------------------------------
 
 for _entity in CORE:
-    n, p = _entity.name, _entity.plural
-    operation("v2", f"get_{n}")(lambda ctx, e=_entity: res.get_one(ctx, e))
-    operation("v2", f"add_{n}", write=True)(lambda ctx, e=_entity: res.add(ctx, e))
-    operation("v2", f"update_{n}", write=True)(lambda ctx, e=_entity: res.update(ctx, e))
-    operation("v2", f"delete_{n}", write=True)(lambda ctx, e=_entity: res.delete(ctx, e))
-    operation("v1", f"get_{n}")(lambda ctx, e=_entity: res.get_one(ctx, e))
-    operation("v1", f"add_{n}", write=True)(lambda ctx, e=_entity: res.add(ctx, e))
-    operation("v1", f"update_{n}", write=True)(lambda ctx, e=_entity: res.update(ctx, e))
-    operation("v1", f"delete_{n}", write=True)(lambda ctx, e=_entity: res.delete(ctx, e))
+    res.bind(_entity, "v2", "v1")
     if _entity is not PIPELINE:
-        operation("v1", f"delete_{p}", write=True)(lambda ctx, e=_entity: res.bulk_delete(ctx, e))
+        operation("v1", f"delete_{_entity.plural}", write=True)(lambda ctx, e=_entity: res.bulk_delete(ctx, e))
 
 
 @operation("v2", "get_deals")
@@ -185,7 +177,9 @@ def get_stages_v1(ctx: Ctx):
     return res.list_v1(ctx, STAGE, where)
 
 
-def _deals_of(ctx: Ctx, parent: Entity, column: str, *, owner: bool = False, status: bool = True, inflate: bool = True):
+def _deals_of(
+    ctx: Ctx, parent: Entity, column: str, *, owner: bool = False, status: bool = True, refs: V1Refs | None = None
+):
     """The v1 sub-list of a parent's deals (``/persons/{id}/deals`` and the like).
 
     The pipeline and stage lists (still in the current v1) give references as plain ids.
@@ -195,7 +189,7 @@ def _deals_of(ctx: Ctx, parent: Entity, column: str, *, owner: bool = False, sta
     where += deal_status_v1(ctx) if status else [DEAL.table.c.is_deleted.is_(False)]
     if owner:
         where += v1_owner(ctx, DEAL)
-    return res.list_v1(ctx, DEAL, where, inflate=inflate)
+    return res.list_v1(ctx, DEAL, where, refs=refs)
 
 
 @operation("v1", "get_person_deals")
@@ -210,12 +204,12 @@ def get_organization_deals(ctx: Ctx):
 
 @operation("v1", "get_pipeline_deals")
 def get_pipeline_deals(ctx: Ctx):
-    return _deals_of(ctx, PIPELINE, "pipeline_id", owner=True, status=False, inflate=False)
+    return _deals_of(ctx, PIPELINE, "pipeline_id", owner=True, status=False, refs="plain")
 
 
 @operation("v1", "get_stage_deals")
 def get_stage_deals(ctx: Ctx):
-    return _deals_of(ctx, STAGE, "stage_id", owner=True, status=False, inflate=False)
+    return _deals_of(ctx, STAGE, "stage_id", owner=True, status=False, refs="plain")
 
 
 @operation("v1", "get_organization_persons")

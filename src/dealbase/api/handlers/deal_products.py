@@ -13,7 +13,7 @@ from dealbase.api import resources as res
 from dealbase.api.context import Ctx
 from dealbase.api.errors import BadRequest, NotFound
 from dealbase.api.inputs import parse
-from dealbase.api.paging import v1_pagination
+from dealbase.api.paging import v1_pagination, v1_window
 from dealbase.api.responses import ok
 from dealbase.api.router import operation
 from dealbase.clock import now, parse_date, to_v2
@@ -83,7 +83,7 @@ def _reply(ctx: Ctx, row_id: int, status: int = 200):
     row = res.load(ctx, DEAL_PRODUCT, row_id)
     if ctx.strict:
         return ok(res.render_v2(ctx, DEAL_PRODUCT, [row])[0], status=status)
-    item = res.render_v1(ctx, DEAL_PRODUCT, [row], inflate=False)[0][0]
+    item = res.render_v1(ctx, DEAL_PRODUCT, [row], refs="plain")[0][0]
     item["product_attachment_id"] = row["id"]
     return ok(item, status=status)
 
@@ -207,11 +207,10 @@ def get_deals_products(ctx: Ctx):
 def get_deal_products_v1(ctx: Ctx):
     """A page of the deal's products and, in ``additional_data``, the totals of all of them."""
     deal = _deal(ctx, write=False)
-    start = ctx.int_param("start", 0, minimum=0)
-    limit = ctx.page_limit(100, 500)
+    start, limit = v1_window(ctx)
     lines = deal_lines(ctx, deal["id"])
     page = lines[start : start + limit]
-    items, _related = res.render_v1(ctx, DEAL_PRODUCT, page, inflate=False)
+    items, _related = res.render_v1(ctx, DEAL_PRODUCT, page, refs="plain")
     if ctx.raw("include_product_data") in ("1", "true") and page:
         found = ctx.rows(PRODUCT.table, (r["product_id"] for r in page))
         shown, _ = res.render_v1(ctx, PRODUCT, list(found.values()))
@@ -240,28 +239,26 @@ def _whole(value: float) -> float | int:
 DISCOUNT_TYPES = ("percentage", "amount")
 
 
-def _text(body: dict[str, Any], key: str, required: bool) -> str | None:
-    value = body.get(key)
-    if value is None:
-        if required:
-            raise BadRequest(f"Validation failed: {key}: is required")
-        return None
-    if not isinstance(value, str) or not value.strip() or len(value) > 255:
-        raise BadRequest(f"Validation failed: {key}: must be a string of 1 to 255 characters")
-    return value
-
-
-def _amount(body: dict[str, Any], required: bool) -> float | None:
-    value = body.get("amount")
-    if value is None:
-        if required:
-            raise BadRequest("Validation failed: amount: is required")
-        return None
-    if isinstance(value, bool) or not isinstance(value, (int, float)) or not math.isfinite(value):
-        raise BadRequest("Validation failed: amount: must be a number")
-    if not 0 < value <= 1e15:
-        raise BadRequest("Validation failed: amount: must be greater than 0")
-    return value
+def _description_and_amount(body: dict[str, Any], creating: bool) -> dict[str, Any]:
+    """What a discount and an installment both have: a ``description`` (1 to 255 characters)
+    and a positive ``amount``; each required on create, kept when absent on update."""
+    values: dict[str, Any] = {}
+    description, amount = body.get("description"), body.get("amount")
+    if description is not None:
+        if not isinstance(description, str) or not description.strip() or len(description) > 255:
+            raise BadRequest("Validation failed: description: must be a string of 1 to 255 characters")
+        values["description"] = description
+    elif creating:
+        raise BadRequest("Validation failed: description: is required")
+    if amount is not None:
+        if isinstance(amount, bool) or not isinstance(amount, (int, float)) or not math.isfinite(amount):
+            raise BadRequest("Validation failed: amount: must be a number")
+        if not 0 < amount <= 1e15:
+            raise BadRequest("Validation failed: amount: must be greater than 0")
+        values["amount"] = amount
+    elif creating:
+        raise BadRequest("Validation failed: amount: is required")
+    return values
 
 
 def _body(ctx: Ctx) -> dict[str, Any]:
@@ -286,13 +283,7 @@ def _discount_v2(row: dict[str, Any]) -> dict[str, Any]:
 
 def _discount_values(body: dict[str, Any], old: dict[str, Any] | None) -> dict[str, Any]:
     creating = old is None
-    values: dict[str, Any] = {}
-    description = _text(body, "description", creating)
-    if description is not None:
-        values["description"] = description
-    amount = _amount(body, creating)
-    if amount is not None:
-        values["amount"] = amount
+    values = _description_and_amount(body, creating)
     kind = body.get("type")
     if kind is not None or creating:
         if kind not in DISCOUNT_TYPES:
@@ -370,13 +361,7 @@ def delete_additional_discount(ctx: Ctx):
 def _installment_values(ctx: Ctx, old: dict[str, Any] | None) -> dict[str, Any]:
     body = _body(ctx)
     creating = old is None
-    values: dict[str, Any] = {}
-    description = _text(body, "description", creating)
-    if description is not None:
-        values["description"] = description
-    amount = _amount(body, creating)
-    if amount is not None:
-        values["amount"] = amount
+    values = _description_and_amount(body, creating)
     raw = body.get("billing_date")
     if raw is not None or creating:
         parsed = parse_date(raw) if isinstance(raw, str) else None

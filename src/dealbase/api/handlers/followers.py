@@ -81,12 +81,18 @@ def delete_follower(ctx: Ctx, entity: Entity) -> Reply:
     return ok({"user_id": row["user_id"]} if ctx.strict else {"id": row["id"]})
 
 
+def changelog_page(ctx: Ctx, kind: str, object_type: str, object_id: int) -> tuple[list[Row], str | None]:
+    """A cursor page, newest first, of an item's followers (``kind`` "follower") or
+    participants ("participant") changelog (``followers.history`` writes it)."""
+    c = people_changes.c
+    where = [c.kind == kind, c.object_type == object_type, c.object_id == object_id]
+    return cursor_page(ctx, people_changes, where, newest_first=True)
+
+
 def followers_changelog(ctx: Ctx, entity: Entity) -> Reply:
     """v2: who started and stopped following the item, newest first."""
     item = res.load(ctx, entity, ctx.path_id())
-    c = people_changes.c
-    where = [c.kind == "follower", c.object_type == entity.name, c.object_id == item["id"]]
-    rows, next_cursor = cursor_page(ctx, people_changes, where, newest_first=True)
+    rows, next_cursor = changelog_page(ctx, "follower", entity.name, item["id"])
     items = [
         {
             "action": r["action"],

@@ -21,8 +21,8 @@ from dealbase.api.responses import ok
 from dealbase.api.router import operation
 from dealbase.clock import now
 from dealbase.domain.deals import DEAL
-from dealbase.domain.entity import Field
-from dealbase.domain.ids import new_uuid, parse_uuid
+from dealbase.domain.entity import Entity, Field
+from dealbase.domain.ids import new_uuid
 from dealbase.domain.leads import LEAD, LEAD_LABEL, SOURCES
 from dealbase.events.changes import record_update
 from dealbase.store import repository as repo
@@ -78,10 +78,7 @@ def get_archived_leads(ctx: Ctx):
     return res.list_v1(ctx, LEAD, _list_where(ctx, True))
 
 
-operation("v1", "get_lead")(lambda ctx: res.get_one(ctx, LEAD))
-operation("v1", "add_lead", write=True)(lambda ctx: res.add(ctx, LEAD))
-operation("v1", "update_lead", write=True)(lambda ctx: res.update(ctx, LEAD))
-operation("v1", "delete_lead", write=True)(lambda ctx: res.delete(ctx, LEAD))
+res.bind(LEAD, "v1")
 
 
 @operation("v1", "get_lead_users")
@@ -116,8 +113,7 @@ def get_lead_labels(ctx: Ctx):
     return ok(items)
 
 
-operation("v1", "add_lead_label", write=True)(lambda ctx: res.add(ctx, LEAD_LABEL))
-operation("v1", "update_lead_label", write=True)(lambda ctx: res.update(ctx, LEAD_LABEL))
+res.bind(LEAD_LABEL, "v1", ops=("add", "update"))
 
 
 @operation("v1", "delete_lead_label", write=True)
@@ -149,19 +145,24 @@ def _source(ctx: Ctx, entity) -> dict[str, Any]:
         raise _entity_not_found() from None
 
 
-def _job(ctx: Ctx, kind: str, **source: Any) -> str:
-    """Record a conversion job and answer its id; it runs at once (``_finish``)."""
+def _convert(ctx: Ctx, source_entity: Entity, source: dict[str, Any], target_entity: Entity, values: dict[str, Any]):
+    """Convert ``source`` (a live lead or deal) into a new row of ``target_entity`` made of
+    ``values``: the rows linked to the source (``api/links.py``) move to it and the source is
+    deleted. The job row (``lead_conversions``) records it; it runs at once, so the status
+    polls find it completed."""
+    source_key, target_key = f"{source_entity.name}_id", f"{target_entity.name}_id"
     stamp = now()
     job_id = new_uuid()
-    values = {"id": job_id, "kind": kind, "status": "running", "add_time": stamp, "update_time": stamp, **source}
-    repo.insert_row(ctx.conn, lead_conversions, ctx.company_id, values)
-    return job_id
-
-
-def _finish(ctx: Ctx, job_id: str, **made: Any) -> None:
-    repo.update_row(
-        ctx.conn, lead_conversions, ctx.company_id, job_id, {"status": "completed", "update_time": now(), **made}
-    )
+    job = {"id": job_id, "kind": f"{source_entity.name}_to_{target_entity.name}", "status": "running"}
+    job.update(add_time=stamp, update_time=stamp, **{source_key: source["id"]})
+    repo.insert_row(ctx.conn, lead_conversions, ctx.company_id, job)
+    made = res.create(ctx, target_entity, values)
+    stamp = now()
+    links.move(ctx, source_key, source["id"], target_key, made["id"], stamp)
+    res.soft_delete(ctx, source_entity, source, stamp)
+    finished = {"status": "completed", "update_time": now(), target_key: made["id"]}
+    repo.update_row(ctx.conn, lead_conversions, ctx.company_id, job_id, finished)
+    return ok({"conversion_id": job_id})
 
 
 def _convert_body(ctx: Ctx) -> dict[str, Any]:
@@ -184,18 +185,12 @@ def convert_lead_to_deal(ctx: Ctx):
     its linked rows move to the deal; the lead is then deleted."""
     lead = _source(ctx, LEAD)
     placement = _convert_body(ctx)
-    job_id = _job(ctx, "lead_to_deal", lead_id=lead["id"])
     values = {k: lead[k] for k in SHARED if lead[k] is not None}
     if lead["value"]:
         money = orjson.loads(lead["value"])
         values.update(value=money["amount"], currency=money["currency"])
     values.update(placement, source_lead_id=lead["id"])
-    deal = res.create(ctx, DEAL, values)
-    stamp = now()
-    links.move(ctx, "lead_id", lead["id"], "deal_id", deal["id"], stamp)
-    res.soft_delete(ctx, LEAD, lead, stamp)
-    _finish(ctx, job_id, deal_id=deal["id"])
-    return ok({"conversion_id": job_id})
+    return _convert(ctx, LEAD, lead, DEAL, values)
 
 
 @operation("v2", "convert_deal_to_lead", write=True)
@@ -203,22 +198,14 @@ def convert_deal_to_lead(ctx: Ctx):
     """The deal becomes a lead (source "Deal") with what they share; its linked rows move to
     the lead; the deal is then deleted."""
     deal = _source(ctx, DEAL)
-    job_id = _job(ctx, "deal_to_lead", deal_id=deal["id"])
     values = {k: deal[k] for k in SHARED if deal[k] is not None}
     values["value"] = orjson.dumps({"amount": deal["value"], "currency": deal["currency"]}).decode()
     values.update(source_deal_id=deal["id"], source_name="Deal", is_archived=False)
-    lead = res.create(ctx, LEAD, values)
-    stamp = now()
-    links.move(ctx, "deal_id", deal["id"], "lead_id", lead["id"], stamp)
-    res.soft_delete(ctx, DEAL, deal, stamp)
-    _finish(ctx, job_id, lead_id=lead["id"])
-    return ok({"conversion_id": job_id})
+    return _convert(ctx, DEAL, deal, LEAD, values)
 
 
 def _status(ctx: Ctx, kind: str, source: str, source_id: Any, made: str):
-    job_id = parse_uuid(ctx.path["conversion_id"])
-    if job_id is None:
-        raise BadRequest("Invalid 'conversion_id' parameter: must be a UUID")
+    job_id = ctx.path_uuid("conversion_id")
     job = repo.get(ctx.conn, lead_conversions, ctx.company_id, job_id)
     if job is None or job["kind"] != kind or job[source] != source_id:
         raise _entity_not_found()

@@ -3,7 +3,6 @@
 
 from __future__ import annotations
 
-import re
 import uuid
 
 from sqlalchemy import ColumnElement
@@ -14,13 +13,12 @@ from dealbase.api.errors import BadRequest, NotFound
 from dealbase.api.handlers import fields
 from dealbase.api.responses import ok
 from dealbase.api.router import operation
-from dealbase.clock import now, parse_date, parse_time
-from dealbase.domain.notes import COMMENT, NOTE, TARGETS, check_uuid
+from dealbase.clock import now
+from dealbase.domain.notes import COMMENT, NOTE, TARGETS
 from dealbase.store import repository as repo
 
 notes = NOTE.table
 comments = COMMENT.table
-_UUID = re.compile(r"^[0-9a-fA-F]{8}-([0-9a-fA-F]{4}-){3}[0-9a-fA-F]{12}$")
 
 
 def _list_filters(ctx: Ctx) -> list[ColumnElement]:
@@ -30,23 +28,17 @@ def _list_filters(ctx: Ctx) -> list[ColumnElement]:
         value = ctx.int_param(param, minimum=1)
         if value is not None:
             where.append(c[param] == value)
-    lead_id = ctx.raw("lead_id")
-    if lead_id:
-        check_uuid(lead_id, "lead_id")
+    lead_id = ctx.uuid_param("lead_id")
+    if lead_id is not None:
         where.append(c.lead_id == lead_id)
-    for param, op in (("start_date", "ge"), ("end_date", "le")):
-        raw = ctx.raw(param)
-        if raw:
-            day = parse_date(raw)
-            if day is None:
-                raise BadRequest(f"Invalid '{param}' parameter: must be a date (YYYY-MM-DD)")
-            where.append(c.add_time >= f"{day} 00:00:00" if op == "ge" else c.add_time <= f"{day} 23:59:59")
-    since = ctx.raw("updated_since")
+    first_day, last_day = ctx.date_param("start_date"), ctx.date_param("end_date")
+    if first_day:
+        where.append(c.add_time >= f"{first_day} 00:00:00")
+    if last_day:
+        where.append(c.add_time <= f"{last_day} 23:59:59")
+    since = ctx.time_param("updated_since")
     if since:
-        moment = parse_time(since)
-        if moment is None:
-            raise BadRequest("Invalid 'updated_since' parameter: must be an RFC 3339 date-time")
-        where.append(c.update_time >= moment)
+        where.append(c.update_time >= since)
     for _key, flag in TARGETS:
         pinned = ctx.bool_param(flag)
         if pinned is not None:
@@ -60,19 +52,7 @@ def get_notes(ctx: Ctx):
     return res.list_v1(ctx, NOTE, _list_filters(ctx))
 
 
-@operation("v1", "get_note")
-def get_note(ctx: Ctx):
-    return res.reply_one(ctx, NOTE, res.load(ctx, NOTE, ctx.path_id(), alive=True))
-
-
-@operation("v1", "add_note", write=True)
-def add_note(ctx: Ctx):
-    return res.add(ctx, NOTE)
-
-
-@operation("v1", "update_note", write=True)
-def update_note(ctx: Ctx):
-    return res.update(ctx, NOTE)
+res.bind(NOTE, "v1", ops=("get", "add", "update"))
 
 
 @operation("v1", "delete_note", write=True)
@@ -98,10 +78,8 @@ def _note(ctx: Ctx) -> dict:
 
 def _comment(ctx: Ctx) -> dict:
     note = _note(ctx)
-    comment_id = ctx.path["commentId"]
-    if not _UUID.match(comment_id):
-        raise BadRequest("Invalid 'commentId' parameter: must be a UUID")
-    row = repo.first(ctx.conn, comments, ctx.company_id, comments.c.uuid == comment_id.lower())
+    comment_id = ctx.path_uuid("commentId")
+    row = repo.first(ctx.conn, comments, ctx.company_id, comments.c.uuid == comment_id)
     if row is None or row["note_id"] != note["id"] or row["is_deleted"]:
         raise NotFound("Comment not found")
     return row

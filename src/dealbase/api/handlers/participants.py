@@ -12,8 +12,9 @@ from typing import Any
 from dealbase.api import resources as res
 from dealbase.api.context import Ctx
 from dealbase.api.errors import BadRequest, NotFound
+from dealbase.api.handlers.followers import changelog_page
 from dealbase.api.inputs import body_ref
-from dealbase.api.paging import cursor_page, offset_page
+from dealbase.api.paging import offset_page
 from dealbase.api.responses import Reply, ok
 from dealbase.api.router import operation
 from dealbase.clock import now
@@ -25,7 +26,7 @@ from dealbase.domain.persons import PERSON
 from dealbase.domain.users import compact_one
 from dealbase.store import repository as repo
 from dealbase.store.tables import deal_participants as table
-from dealbase.store.tables import followers, people_changes, users
+from dealbase.store.tables import followers, users
 
 Row = dict[str, Any]
 
@@ -101,9 +102,7 @@ def delete_deal_participant(ctx: Ctx) -> Reply:
 def get_deal_participants_changelog(ctx: Ctx) -> Reply:
     """Participants added and removed, newest first, by cursor."""
     deal = res.load(ctx, DEAL, ctx.path_id())
-    c = people_changes.c
-    where = [c.kind == "participant", c.object_type == "deal", c.object_id == deal["id"]]
-    rows, next_cursor = cursor_page(ctx, people_changes, where, newest_first=True)
+    rows, next_cursor = changelog_page(ctx, "participant", "deal", deal["id"])
     items = [
         {"actor_user_id": r["actor_user_id"], "person_id": r["subject_id"], "action": r["action"], "time": r["time"]}
         for r in rows

@@ -10,7 +10,7 @@ from dealbase.api.context import Ctx
 from dealbase.api.errors import BadRequest, NotFound
 from dealbase.api.handlers.core import alive, deal_status_v1, first_char, v1_owner
 from dealbase.api.inputs import parse
-from dealbase.api.paging import v1_pagination
+from dealbase.api.paging import offset_page
 from dealbase.api.responses import ok
 from dealbase.api.router import operation
 from dealbase.api.uploads import Upload
@@ -49,11 +49,7 @@ def get_products_v1(ctx: Ctx):
     return res.list_v1(ctx, PRODUCT, where, additional=additional)
 
 
-for _api in ("v1", "v2"):
-    operation(_api, "get_product")(lambda ctx: res.get_one(ctx, PRODUCT))
-    operation(_api, "add_product", write=True)(lambda ctx: res.add(ctx, PRODUCT))
-    operation(_api, "update_product", write=True)(lambda ctx: res.update(ctx, PRODUCT))
-    operation(_api, "delete_product", write=True)(lambda ctx: res.delete(ctx, PRODUCT))
+res.bind(PRODUCT, "v1", "v2")
 
 
 def _variations(ctx: Ctx, product_id: int) -> list[dict[str, Any]]:
@@ -310,20 +306,13 @@ def get_person_products(ctx: Ctx):
     deal_ids = repo.distinct_values(
         ctx.conn, deals, ctx.company_id, "id", deals.c.person_id == person["id"], deals.c.is_deleted.is_(False)
     )
-    start = ctx.int_param("start", 0, minimum=0)
-    limit = ctx.page_limit(100, 500)
-    c = deal_products.c
-    lines = repo.list_offset(
-        ctx.conn, deal_products, ctx.company_id, [c.deal_id.in_(deal_ids)], [c.id.asc()], start, limit + 1
-    )
-    more = len(lines) > limit
-    lines = lines[:limit]
+    lines, pagination = offset_page(ctx, deal_products, [deal_products.c.deal_id.in_(deal_ids)])
     found_deals = ctx.rows(deals, (r["deal_id"] for r in lines))
     found_products = ctx.rows(PRODUCT.table, (r["product_id"] for r in lines))
-    shown, _related = res.render_v1(ctx, PRODUCT, list(found_products.values()), inflate=False)
+    shown, _related = res.render_v1(ctx, PRODUCT, list(found_products.values()), refs="plain")
     by_id = {p["id"]: p for p in shown}
     items = []
     for line in lines:
         product = {**by_id[line["product_id"]], "deal_id": line["deal_id"], "company_id": ctx.company_id}
         items.append({str(line["deal_id"]): {"deal": _flat_deal(found_deals[line["deal_id"]]), "product": product}})
-    return ok(items or None, {"pagination": v1_pagination(start, limit, more)})
+    return ok(items or None, {"pagination": pagination})

@@ -37,14 +37,8 @@ def summary(ctx: Ctx, archived_deals: bool) -> Reply:
         value = ctx.int_param(param, minimum=1)
         if value is not None:
             where.append(c[column] == value)
-    groups = repo.grouped_sums(
-        ctx.conn,
-        DEAL.table,
-        ctx.company_id,
-        where,
-        ("currency", "status", "probability", "stage_id", "pipeline_id"),
-        "value",
-    )
+    columns = ("currency", "status", "probability", "stage_id", "pipeline_id")
+    groups = repo.grouped(ctx.conn, DEAL.table, ctx.company_id, where, columns, total="value")
     found_stages = ctx.rows(stages, (g["stage_id"] for g in groups))
     found_pipes = ctx.rows(pipelines, (g["pipeline_id"] for g in groups))
     totals: dict[str, dict[str, Any]] = {}
