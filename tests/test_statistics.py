@@ -257,12 +257,22 @@ def test_pipeline_statistics_by_owner_and_moves_between_pipelines(api, engine, a
     elsewhere, (e1, _, _) = funnel(api)
     at("2026-03-25 00:00:00")
     move(api, moved["d3"]["id"], stage_id=e1["id"])
-    stats = data(api.get(f"/v1/pipelines/{elsewhere['id']}/movement_statistics", params=MARCH))
+    stats = data(api.get(f"/v1/pipelines/{elsewhere['id']}/movement_statistics", params=params))
     assert stats["new_deals"]["deals_ids"] == [moved["d3"]["id"]] and stats["movements_between_stages"]["count"] == 0
     assert stats["average_age_in_days"]["by_stages"][0]["value"] == 7  # 25th to April 1st
     # In its first pipeline, d3's stay in s1 now ends on the 25th: 23 days.
+    stats = data(api.get(f"/v1/pipelines/{moved['pipeline']['id']}/movement_statistics", params=params))
+    assert stats["average_age_in_days"] == {
+        "across_all_stages": 23,
+        "by_stages": [{"stage_id": moved["stages"][0]["id"], "value": 23}]
+        + [{"stage_id": s["id"], "value": 0} for s in moved["stages"][1:]],
+    }
+    # Without user_id: the caller's deals, so d3 is no longer counted.
     stats = data(api.get(f"/v1/pipelines/{moved['pipeline']['id']}/movement_statistics", params=MARCH))
-    assert stats["average_age_in_days"]["by_stages"][0]["value"] == round((2 + 2 + 23) / 3)
+    assert moved["d3"]["id"] not in stats["new_deals"]["deals_ids"] and stats["new_deals"]["count"] == 2
+    assert stats["average_age_in_days"]["by_stages"][0]["value"] == 2  # d1 and d2: 2 days each
+    stats = data(api.get(f"/v1/pipelines/{elsewhere['id']}/movement_statistics", params=MARCH))
+    assert stats["new_deals"]["count"] == 0
 
 
 def test_pipeline_statistics_bad_input(api, other_api, moved):

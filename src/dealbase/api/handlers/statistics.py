@@ -11,6 +11,7 @@ each deal write by ``domain/stage_moves.py``).
 from __future__ import annotations
 
 import calendar
+from bisect import bisect_left
 from collections import defaultdict
 from collections.abc import Callable
 from datetime import date, datetime, timedelta
@@ -163,12 +164,13 @@ def timeline(ctx: Ctx, archived_deals: bool) -> Reply:
         value = ctx.int_param(param, minimum=1)
         if value is not None:
             where.append(c[name] == value)
-    rows = repo.all_rows(ctx.conn, DEAL.table, ctx.company_id, *where, order_by=[column, c.id])
-    keyed = {r["id"]: value_of(r) for r in rows}
+    rows = repo.all_rows(ctx.conn, DEAL.table, ctx.company_id, *where)
+    rows.sort(key=lambda r: (value_of(r), r["id"]))  # in Python: text order, whatever the collation
+    keys = [value_of(r) for r in rows]
     locale = ctx.user.get("locale") or "en_US"
     out = []
     for first, after in spans:
-        chosen = [r for r in rows if first.isoformat() <= keyed[r["id"]] < after.isoformat()]
+        chosen = rows[bisect_left(keys, first.isoformat()) : bisect_left(keys, after.isoformat())]
         period: dict[str, Any] = {
             "period_start": f"{first.isoformat()} 00:00:00",
             "period_end": f"{(after - timedelta(days=1)).isoformat()} 23:59:59",
@@ -203,12 +205,13 @@ def _span(ctx: Ctx) -> tuple[str, str]:
     return f"{start.isoformat()} 00:00:00", f"{(end + timedelta(days=1)).isoformat()} 00:00:00"
 
 
-def _pipeline_scope(ctx: Ctx) -> tuple[int, list[Row], tuple[str, str], int | None]:
-    """The path's pipeline (404 unless live), its stages in order, the period, ``user_id``."""
+def _pipeline_scope(ctx: Ctx) -> tuple[int, list[Row], tuple[str, str], int]:
+    """The path's pipeline (404 unless live), its stages in order, the period, and whose
+    deals count (``user_id``, else the caller's, as Pipedrive does)."""
     pipeline_id = ctx.path_id()
     res.load(ctx, PIPELINE, pipeline_id, alive=True)
     span = _span(ctx)
-    user_id = ctx.int_param("user_id", minimum=1)
+    user_id = ctx.int_param("user_id", minimum=1) or ctx.user_id  # whose deals: the caller's unless given
     found = repo.all_rows(
         ctx.conn,
         stages,
