@@ -15,6 +15,7 @@ from dealbase.domain import (  # noqa: F401
     persons,
     pipelines,
     products,
+    stage_moves,
     stages,
     users,
     variations,

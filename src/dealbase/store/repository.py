@@ -27,8 +27,17 @@ from sqlalchemy import (
     select,
     update,
 )
+from sqlalchemy.dialects.postgresql import JSONB
 
-from dealbase.store.tables import activities, activity_types, change_events, companies, fields
+from dealbase.store.tables import (
+    activities,
+    activity_types,
+    change_events,
+    companies,
+    deal_stage_moves,
+    deals,
+    fields,
+)
 
 Row = dict[str, Any]
 
@@ -412,3 +421,33 @@ def distinct_values(conn: Connection, table: Table, company_id: int, column: str
     col = table.c[column]
     stmt = select(col).where(table.c.company_id == company_id, *where).distinct()
     return list(conn.execute(stmt).scalars())
+
+
+# -- statistics and goals --------------------------------------------------------------
+
+
+def json_text(conn: Connection, column: ColumnElement, key: str) -> ColumnElement:
+    """The text of one key of a JSON text column (a custom field's value), in the dialect's way."""
+    if conn.dialect.name == "postgresql":
+        return func.cast(column, JSONB).op("->>")(key)
+    return func.json_extract(column, f'$."{key}"')
+
+
+def moves_with_deals(conn: Connection, company_id: int, *where: ColumnElement) -> list[Row]:
+    """Stage moves (``deal_stage_moves``) matching ``where``, each with its deal's owner, value,
+    currency, status and close time (prefixed ``deal_``), in the order they were made."""
+    moves, deal = deal_stage_moves, deals
+    stmt = (
+        select(
+            moves,
+            deal.c.owner_id.label("deal_owner_id"),
+            deal.c.value.label("deal_value"),
+            deal.c.currency.label("deal_currency"),
+            deal.c.status.label("deal_status"),
+            deal.c.close_time.label("deal_close_time"),
+        )
+        .join(deal, and_(deal.c.id == moves.c.deal_id, deal.c.company_id == company_id))
+        .where(moves.c.company_id == company_id, deal.c.is_deleted.is_(False), *where)
+        .order_by(moves.c.id)
+    )
+    return [dict(r) for r in conn.execute(stmt).mappings()]

@@ -738,3 +738,52 @@ deal_installments = Table(
     *_stamps(),
     Index(None, "company_id", "deal_id", "id"),
 )
+
+
+# -- statistics and goals ----------------------------------------------------------------
+
+# Every stage a deal entered: on create (``from_stage_id`` null) and on each stage change,
+# with the pipelines of the stages left and entered. The pipeline statistics and the
+# ``deals_progressed`` goals read it; ``time`` is the deal's ``stage_change_time`` then.
+deal_stage_moves = Table(
+    "deal_stage_moves",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    _company(),
+    Column("deal_id", Integer, ForeignKey("deals.id"), nullable=False),
+    Column("pipeline_id", Integer, nullable=False),
+    Column("from_pipeline_id", Integer, nullable=True),
+    Column("from_stage_id", Integer, nullable=True),
+    Column("to_stage_id", Integer, nullable=False),
+    Column("user_id", Integer, nullable=True),
+    Column("time", TIME, nullable=False),
+    Index(None, "company_id", "pipeline_id", "time"),
+    Index(None, "company_id", "to_stage_id", "time"),
+    Index(None, "company_id", "deal_id", "id"),
+)
+
+# Goals: ``id`` is 32 hex characters (Pipedrive's goal ids are strings). ``params`` is the
+# type's parameters as JSON (``pipeline_id`` / ``activity_type_id`` lists or null,
+# ``stage_id``); ``report_ids`` a JSON list. Deleting marks ``is_deleted``.
+goals = Table(
+    "goals",
+    metadata,
+    Column("id", String(32), primary_key=True),
+    _company(),
+    Column("owner_id", Integer, ForeignKey("users.id"), nullable=False),
+    Column("title", String(255), nullable=True),
+    Column("type_name", String(32), nullable=False),
+    Column("params", Text, nullable=False),
+    Column("assignee_id", Integer, nullable=False),
+    Column("assignee_type", String(16), nullable=False),
+    Column("interval", String(16), nullable=False),
+    Column("duration_start", DATE, nullable=False),
+    Column("duration_end", DATE, nullable=True),
+    Column("target", Float, nullable=False),
+    Column("tracking_metric", String(16), nullable=False),
+    Column("currency_id", Integer, nullable=True),
+    Column("report_ids", Text, nullable=False),
+    Column("is_deleted", Boolean, nullable=False, server_default="0"),
+    *_stamps(),
+    Index(None, "company_id", "is_deleted", "id"),
+)

@@ -21,9 +21,18 @@ from dealbase.store import repository as repo
 from dealbase.store.tables import pipelines, stages
 
 
-def _num(value: float) -> float | int:
+def money(value: float) -> float | int:
+    """A sum of money as v1 gives it: two decimals at most, an integer when whole."""
     value = round(value, 2)
     return int(value) if float(value).is_integer() else value
+
+
+def weighted(ctx: Ctx, rows: list[dict[str, Any]]) -> list[float]:
+    """The weighted value of each deal-like row (``status``, ``value``, ``probability``,
+    ``stage_id``, ``pipeline_id``), reading the stages and pipelines once."""
+    found_stages = ctx.rows(stages, (r["stage_id"] for r in rows))
+    found_pipes = ctx.rows(pipelines, (r["pipeline_id"] for r in rows))
+    return [weighted_value(r, found_stages.get(r["stage_id"]), found_pipes.get(r["pipeline_id"])) for r in rows]
 
 
 def summary(ctx: Ctx, archived_deals: bool) -> Reply:
@@ -39,29 +48,25 @@ def summary(ctx: Ctx, archived_deals: bool) -> Reply:
             where.append(c[column] == value)
     columns = ("currency", "status", "probability", "stage_id", "pipeline_id")
     groups = repo.grouped(ctx.conn, DEAL.table, ctx.company_id, where, columns, total="value")
-    found_stages = ctx.rows(stages, (g["stage_id"] for g in groups))
-    found_pipes = ctx.rows(pipelines, (g["pipeline_id"] for g in groups))
     totals: dict[str, dict[str, Any]] = {}
-    for g in groups:
-        row = {"status": g["status"], "value": g["total"], "probability": g["probability"]}
-        weighted = weighted_value(row, found_stages.get(g["stage_id"]), found_pipes.get(g["pipeline_id"]))
+    for g, weight in zip(groups, weighted(ctx, [{**g, "value": g["total"]} for g in groups])):
         entry = totals.setdefault(g["currency"], {"value": 0.0, "weighted": 0.0, "count": 0})
         entry["value"] += g["total"]
-        entry["weighted"] += weighted
+        entry["weighted"] += weight
         entry["count"] += g["count"]
     locale = ctx.user.get("locale") or "en_US"
     home = ctx.user["default_currency"]
     values_total, weighted_total = {}, {}
     for code, entry in sorted(totals.items()):
         values_total[code] = {
-            "value": _num(entry["value"]),
+            "value": money(entry["value"]),
             "count": entry["count"],
-            "value_converted": _num(entry["value"]),
+            "value_converted": money(entry["value"]),
             "value_formatted": formatted(entry["value"], code, locale),
             "value_converted_formatted": formatted(entry["value"], home, locale),
         }
         weighted_total[code] = {
-            "value": _num(entry["weighted"]),
+            "value": money(entry["weighted"]),
             "count": entry["count"],
             "value_formatted": formatted(entry["weighted"], code, locale),
         }
@@ -72,8 +77,8 @@ def summary(ctx: Ctx, archived_deals: bool) -> Reply:
             "values_total": values_total,
             "weighted_values_total": weighted_total,
             "total_count": sum(e["count"] for e in totals.values()),
-            "total_currency_converted_value": _num(total),
-            "total_weighted_currency_converted_value": _num(total_weighted),
+            "total_currency_converted_value": money(total),
+            "total_weighted_currency_converted_value": money(total_weighted),
             "total_currency_converted_value_formatted": formatted(total, home, locale),
             "total_weighted_currency_converted_value_formatted": formatted(total_weighted, home, locale),
         }
