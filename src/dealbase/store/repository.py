@@ -467,3 +467,42 @@ def distinct_values(conn: Connection, table: Table, company_id: int, column: str
     col = table.c[column]
     stmt = select(col).where(table.c.company_id == company_id, *where).distinct()
     return list(conn.execute(stmt).scalars())
+
+
+# -- recents, changelogs, flow (read the change events) --------------------------------
+
+
+def recent_items(
+    conn: Connection, company_id: int, since: str, entities: Iterable[str], offset: int, limit: int
+) -> list[Row]:
+    """Items with a change event at or after ``since``: one row per item, in the order of
+    its first such event (so a later write never moves an item to another page), with
+    ``last_time`` the time of its newest event."""
+    c = change_events.c
+    stmt = (
+        select(
+            c.entity,
+            c.entity_id,
+            c.entity_uuid,
+            func.min(c.id).label("first_event"),
+            func.max(c.time).label("last_time"),
+        )
+        .where(c.company_id == company_id, c.time >= since, c.entity.in_(list(entities)))
+        .group_by(c.entity, c.entity_id, c.entity_uuid)
+        .order_by(func.min(c.id))
+        .offset(offset)
+        .limit(limit)
+    )
+    return _dicts(conn.execute(stmt))
+
+
+def item_events(
+    conn: Connection, company_id: int, entity: str, item_id: int | str, *, before: int | None = None
+) -> list[Row]:
+    """The change events of one item, newest first (``before``: only events with a lower id)."""
+    c = change_events.c
+    key = c.entity_uuid if isinstance(item_id, str) else c.entity_id
+    where = [c.company_id == company_id, c.entity == entity, key == item_id]
+    if before is not None:
+        where.append(c.id < before)
+    return _dicts(conn.execute(select(change_events).where(*where).order_by(c.id.desc())))
