@@ -39,8 +39,11 @@ def test_deal_changelog_values_and_custom_fields(api):
     pipeline_stage = make_stage(api, 1)
     deal = make_deal(api, value=10)
     data(api.patch(f"/api/v2/deals/{deal['id']}", json={"value": 25.5, "stage_id": pipeline_stage["id"]}))
-    data(api.patch(f"/api/v2/deals/{deal['id']}", json={"custom_fields": {field["field_code"]: 7}}))
+    agent = {"user-agent": "etl-check/1.0"}
+    data(api.patch(f"/api/v2/deals/{deal['id']}", json={"custom_fields": {field["field_code"]: 7}}, headers=agent))
     entries = data(api.get(f"/v1/deals/{deal['id']}/changelog"))
+    assert entries[0]["change_source_user_agent"] == "etl-check/1.0"
+    assert entries[-1]["change_source_user_agent"] == "testclient"
     changes = {e["field_key"]: (e["old_value"], e["new_value"]) for e in entries}
     assert changes["value"] == ("10", "25.5")
     assert changes["stage_id"] == (str(deal["stage_id"]), str(pipeline_stage["id"]))
@@ -109,6 +112,8 @@ def test_deal_flow_shows_creation_changes_and_attached_items(api):
     assert body["additional_data"]["pagination"]["more_items_in_collection"] is False
     only = data(api.get(f"/v1/deals/{deal['id']}/flow", params={"items": "note"}))
     assert [e["object"] for e in only] == ["note"]
+    changes = data(api.get(f"/v1/deals/{deal['id']}/flow", params={"items": "change,activity"}))
+    assert {e["object"] for e in changes} == {"dealChange", "activity"}
 
 
 def test_flow_custom_field_changes_only_with_all_changes(api):

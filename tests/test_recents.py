@@ -4,7 +4,7 @@ in pages that stay put while writes go on."""
 from __future__ import annotations
 
 from conftest import Api
-from factories import data, error, make_deal, make_org, make_person
+from factories import data, error, make_deal, make_lead, make_org, make_person
 
 EPOCH = "2000-01-01 00:00:00"
 
@@ -113,3 +113,21 @@ def test_another_companys_changes_are_never_listed(api, other_api):
     mine_listed = [e["id"] for e in recents(api, items="deal")["data"]]
     theirs_listed = [e["id"] for e in recents(other_api, items="deal")["data"]]
     assert mine_listed == [mine["id"]] and theirs_listed == [theirs["id"]]
+
+
+def test_leads_are_listed_by_their_uuid(api):
+    lead = make_lead(api)
+    # leads are not among the spec's recents items (their ids are UUIDs): unchecked
+    entries = recents(unchecked(api), items="lead")["data"]
+    assert [(e["item"], e["id"]) for e in entries] == [("lead", lead["id"])]
+    assert entries[0]["data"]["title"] == lead["title"]
+
+
+def test_items_filter_keeps_to_the_kinds_asked_for(api):
+    deal = make_deal(api)
+    note = data(api.post("/v1/notes", json={"content": "n", "deal_id": deal["id"]}))
+    entries = recents(api, items="note")["data"]
+    assert [(e["item"], e["id"]) for e in entries] == [("note", note["id"])]
+    assert entries[0]["data"]["content"] == "n" and entries[0]["data"]["deal_id"] == deal["id"]
+    everything = {e["item"] for e in recents(unchecked(api))["data"]}
+    assert {"deal", "note", "user", "stage", "pipeline", "activityType"} <= everything

@@ -89,6 +89,6 @@ def changelog_entry(change: dict[str, Any], event: dict[str, Any]) -> dict[str, 
         "actor_user_id": event["user_id"],
         "time": event["time"],
         "change_source": event["change_source"],
-        "change_source_user_agent": None,
+        "change_source_user_agent": event.get("change_source_user_agent"),
         "is_bulk_update_flag": False,
     }

@@ -214,6 +214,10 @@ def update_row(conn: Connection, table: Table, company_id: int, row_id: int, val
     conn.execute(stmt)
 
 
+# ``conn.info`` key of the current request's User-Agent, set per request by ``app.py``.
+USER_AGENT = "dealbase_user_agent"
+
+
 def record_change(
     conn: Connection,
     company_id: int,
@@ -235,6 +239,7 @@ def record_change(
             action=action,
             user_id=user_id,
             change_source="api",
+            change_source_user_agent=conn.info.get(USER_AGENT),
             time=time,
             changes=orjson.dumps(changes).decode() if changes is not None else None,
         )

@@ -82,7 +82,7 @@ def _change_entries(entity: Entity, item_id: int, events: list[dict[str, Any]], 
                 "is_bulk_update_flag": False,
                 "log_time": event["time"],
                 "change_source": event["change_source"],
-                "change_source_user_agent": None,
+                "change_source_user_agent": event.get("change_source_user_agent"),
                 "additional_data": None,
             }
             out.append((event["time"], f"{entity.name}Change", data))
@@ -118,8 +118,8 @@ def flow(ctx: Ctx, entity: Entity) -> Reply:
     wanted = ctx.list_param("items")
     events = repo.item_events(ctx.conn, ctx.company_id, entity.name, item["id"])
     entries = _change_entries(entity, item["id"], events, all_changes == "1") + _attached(ctx, entity, item["id"])
-    if wanted:
-        entries = [e for e in entries if e[1] in wanted]
+    if wanted:  # ``change`` stands for the item's own changes of every kind
+        entries = [e for e in entries if e[1] in wanted or ("change" in wanted and e[1].endswith("Change"))]
     # Newest first; at the same second, the later write (higher id) first.
     entries.sort(key=lambda e: (e[0] or "", e[2].get("id") if isinstance(e[2].get("id"), int) else 0), reverse=True)
     page = entries[start : start + limit + 1]
