@@ -131,3 +131,16 @@ def test_items_filter_keeps_to_the_kinds_asked_for(api):
     assert entries[0]["data"]["content"] == "n" and entries[0]["data"]["deal_id"] == deal["id"]
     everything = {e["item"] for e in recents(unchecked(api))["data"]}
     assert {"deal", "note", "user", "stage", "pipeline", "activityType"} <= everything
+
+
+def test_every_kind_of_item_has_its_v1_shape(api):
+    deal = make_deal(api)
+    data(api.post("/v1/activities", json={"subject": "Call", "deal_id": deal["id"]}), 201)
+    data(api.post("/api/v2/products", json={"name": "Widget", "code": "W1"}), 201)
+    upload = {"file": ("a.txt", b"hello", "text/plain")}
+    data(api.post("/v1/files", files=upload, data={"deal_id": str(deal["id"])}))
+    body = recents(api, items="activity,product,file,deal,user,stage,pipeline,activityType")
+    kinds = {e["item"] for e in body["data"]}
+    assert kinds == {"activity", "product", "file", "deal", "user", "stage", "pipeline", "activityType"}
+    file_entry = next(e for e in body["data"] if e["item"] == "file")
+    assert file_entry["data"]["deal_id"] == deal["id"] and file_entry["data"]["name"] == "a.txt"

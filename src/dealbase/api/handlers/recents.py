@@ -43,6 +43,8 @@ NAMES = {entity: item for item, entity in ITEMS.items()}
 # References are plain ids in every recents object. The v1 spec draws an organization's
 # ``owner_id`` there as an object, but the service answers a number: ETL taps built on
 # recents (tap-pipedrive's organizations schema, revised against it in 2025) type it so.
+# Items whose recents object gives ``visible_to`` as a number (the others as text).
+NUMERIC_VISIBILITY = {"product"}
 _STAMP = re.compile(r"^\d{4}-\d{2}-\d{2} \d{2}:\d{2}:\d{2}$")
 
 
@@ -82,6 +84,8 @@ def current_objects(ctx: Ctx, keys: list[tuple[str, Any]]) -> dict[tuple[str, An
         present = [rows[i] for i in ids if i in rows]
         objects, _related = res.render_v1(ctx, entity, present, inflate=False)
         for row, obj in zip(present, objects, strict=True):
+            if name in NUMERIC_VISIBILITY and isinstance(obj.get("visible_to"), str):
+                obj["visible_to"] = int(obj["visible_to"])
             out[(name, row["id"])] = obj
     return out
 
