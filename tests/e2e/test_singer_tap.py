@@ -26,6 +26,7 @@ from __future__ import annotations
 
 import json
 import subprocess
+import time
 import venv
 from collections import Counter
 from pathlib import Path
@@ -128,6 +129,9 @@ def _seed(client: httpx.Client) -> dict[str, int]:
         "dealflow": live_deals + stage_changes,  # each live deal's creation, and its stage moves
         "deal_products": deal_products,
         "deleted_deals": 1,
+        "first_deal": deals[0]["id"],
+        "last_deal": deals[-1]["id"],
+        "spare_stage": stages[3]["id"],
     }
 
 
@@ -204,6 +208,13 @@ def test_tap_pipedrive_syncs_every_stream(tap_python: Path, server, tmp_path: Pa
     base = server["url"]
     with httpx.Client(base_url=base, params={"api_token": API_TOKEN}, timeout=30) as client:
         seeded = _seed(client)
+        # Two seconds on, one deal and one person change: the first sync's bookmarks for
+        # deals and persons are then later than the rest of them by more than the second
+        # the tap steps back, so the incremental run below must not read the rest again.
+        time.sleep(2.1)
+        touched_deal = seeded["last_deal"]
+        _ok(client.patch(f"/api/v2/deals/{touched_deal}", json={"title": "Touched"}))
+        touched_person = _ok(client.post("/api/v2/persons", json={"name": "Touched"}))["id"]
         unbuilt = _unbuilt(client)
         expected = _expected(client, seeded, unbuilt)
 
@@ -219,20 +230,50 @@ def test_tap_pipedrive_syncs_every_stream(tap_python: Path, server, tmp_path: Pa
     catalog_path = tmp_path / "catalog.json"
     catalog_path.write_text(json.dumps(catalog))
 
-    synced = _run_tap(tap_python, f"{base}/v1", ["--config", str(config), "--catalog", str(catalog_path)], tmp_path)
-    assert synced.returncode == 0, (
-        f"sync failed:\n{_tail(synced.stderr)}\n--- server output ---\n{_tail(server['output'](), 8000)}"
-    )
-    counts: Counter[str] = Counter()
-    ids: dict[str, set] = {}
-    for line in synced.stdout.splitlines():
-        message = json.loads(line)
-        if message["type"] == "RECORD":
-            counts[message["stream"]] += 1
-            ids.setdefault(message["stream"], set()).add(message["record"].get("id"))
+    counts, ids, _records, state = _sync(tap_python, base, config, catalog_path, tmp_path, server, None)
     print(f"\n[e2e] database: {server['database_url']}; records per stream: {dict(sorted(counts.items()))}")
     assert unbuilt <= {"filters"}
     assert dict(counts) == {k: v for k, v in expected.items() if v}
     # every record once: recents list an item once however often it changed
     for stream, count in counts.items():
         assert len(ids[stream]) == count, stream
+
+    # An incremental run from the state the first one left: a later change and a new item
+    # come through recents and the deal flow; what was read before is not read again.
+    time.sleep(1.1)  # the new writes fall in a later second than every bookmark
+    with httpx.Client(base_url=base, params={"api_token": API_TOKEN}, timeout=30) as client:
+        deal_id = seeded["first_deal"]
+        _ok(client.patch(f"/api/v2/deals/{deal_id}", json={"stage_id": seeded["spare_stage"], "title": "Moved"}))
+        person = _ok(client.post("/api/v2/persons", json={"name": "Late"}))
+    again, again_ids, _records, _state = _sync(tap_python, base, config, catalog_path, tmp_path, server, state)
+    print(f"[e2e] incremental run, records per stream: {dict(sorted(again.items()))}")
+    assert again_ids["deals"] == {touched_deal, deal_id}
+    assert again_ids["persons"] == {touched_person, person["id"]}
+    assert again["dealflow"] == counts["dealflow"] + 1  # the new stage move (the tap re-reads 3 h back)
+    assert again["deal_products"] == counts["deal_products"]
+
+
+def _sync(python: Path, base: str, config: Path, catalog: Path, cwd: Path, srv: dict, state: dict | None):
+    """One sync: records counted and kept per stream, and the last state it wrote."""
+    args = ["--config", str(config), "--catalog", str(catalog)]
+    if state is not None:
+        state_path = cwd / "state.json"
+        state_path.write_text(json.dumps(state))
+        args += ["--state", str(state_path)]
+    synced = _run_tap(python, f"{base}/v1", args, cwd)
+    assert synced.returncode == 0, (
+        f"sync failed:\n{_tail(synced.stderr)}\n--- server output ---\n{_tail(srv['output'](), 8000)}"
+    )
+    counts: Counter[str] = Counter()
+    ids: dict[str, set] = {}
+    records: dict[str, list] = {}
+    last_state: dict = {}
+    for line in synced.stdout.splitlines():
+        message = json.loads(line)
+        if message["type"] == "RECORD":
+            counts[message["stream"]] += 1
+            ids.setdefault(message["stream"], set()).add(message["record"].get("id"))
+            records.setdefault(message["stream"], []).append(message["record"])
+        elif message["type"] == "STATE":
+            last_state = message["value"]
+    return counts, ids, records, last_state
