@@ -70,6 +70,19 @@ def test_changelog_cursor_pages_without_gaps(api):
     assert "cursor" in error(api.get(f"/v1/deals/{deal['id']}/changelog", params={"cursor": "junk"}), 400)
 
 
+def test_bulk_deletes_are_flagged(api):
+    deals = [make_deal(api), make_deal(api)]
+    single = make_deal(api)
+    data(api.request("DELETE", "/v1/deals", params={"ids": ",".join(str(d["id"]) for d in deals)}))
+    api.delete(f"/api/v2/deals/{single['id']}")
+    for deal in deals:
+        entry = data(api.get(f"/v1/deals/{deal['id']}/changelog"))[0]
+        assert entry["field_key"] == "deleted" and entry["is_bulk_update_flag"] is True
+    assert data(api.get(f"/v1/deals/{single['id']}/changelog"))[0]["is_bulk_update_flag"] is False
+    flow = data(api.get(f"/v1/deals/{deals[0]['id']}/flow"))
+    assert flow[0]["data"]["field_key"] == "deleted" and flow[0]["data"]["is_bulk_update_flag"] is True
+
+
 def test_deleted_deal_keeps_its_changelog(api):
     deal = make_deal(api)
     api.delete(f"/api/v2/deals/{deal['id']}")

@@ -90,5 +90,5 @@ def changelog_entry(change: dict[str, Any], event: dict[str, Any]) -> dict[str, 
         "time": event["time"],
         "change_source": event["change_source"],
         "change_source_user_agent": event.get("change_source_user_agent"),
-        "is_bulk_update_flag": False,
+        "is_bulk_update_flag": bool(event.get("is_bulk_update")),
     }

@@ -216,6 +216,8 @@ def update_row(conn: Connection, table: Table, company_id: int, row_id: int, val
 
 # ``conn.info`` key of the current request's User-Agent, set per request by ``app.py``.
 USER_AGENT = "dealbase_user_agent"
+# ``conn.info`` key set while a bulk operation writes (``api/resources.py: bulk_delete``).
+BULK = "dealbase_bulk"
 
 
 def record_change(
@@ -240,6 +242,7 @@ def record_change(
             user_id=user_id,
             change_source="api",
             change_source_user_agent=conn.info.get(USER_AGENT),
+            is_bulk_update=bool(conn.info.get(BULK)),
             time=time,
             changes=orjson.dumps(changes).decode() if changes is not None else None,
         )
