@@ -59,7 +59,9 @@ def test_unknown_route_is_404_and_wrong_method_405(api):
     error(api.request("PATCH", "/v1/deals/1", json={}), 405)
 
 
-@pytest.mark.parametrize("method,url", [("GET", "/v1/callLogs"), ("POST", "/v1/webhooks"), ("GET", "/v1/recents")])
+@pytest.mark.parametrize(
+    "method,url", [("GET", "/v1/callLogs"), ("POST", "/v1/webhooks"), ("GET", "/v1/mailbox/mailThreads")]
+)
 def test_unbuilt_operations_answer_501(api, method, url):
     response = api.request(method, url, json={} if method == "POST" else None)
     assert error(response, 501) == "Not implemented"

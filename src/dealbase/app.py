@@ -33,6 +33,7 @@ from dealbase.api.uploads import parse_multipart
 from dealbase.domain.pictures import BLOB_PATH
 from dealbase.settings import Settings
 from dealbase.store import blobs
+from dealbase.store import repository as repo
 from dealbase.store.db import create_db_engine, is_sqlite
 
 log = logging.getLogger("dealbase")
@@ -108,11 +109,14 @@ class DealbaseApp:
         query = parse_qs(scope["query_string"].decode("latin-1"), keep_blank_values=True)
         token = None
         content_type = b""
+        agent = None
         for name, value in scope["headers"]:
             if name == b"x-api-token":
                 token = value.decode("latin-1")
             elif name == b"content-type":
                 content_type = value
+            elif name == b"user-agent":
+                agent = value.decode("latin-1")[:255]
         if token is None:
             values = query.get("api_token")
             token = values[-1] if values else None
@@ -121,6 +125,7 @@ class DealbaseApp:
             body = await self._read_body(receive, api, content_type)
         ctx = Ctx(api, op.name, path_params, query, body, self.settings)
         ctx.shared = self.shared
+        ctx.extra["user_agent"] = agent
         if self.inline:
             reply = self._execute(ctx, op, token)
         else:
@@ -175,6 +180,8 @@ class DealbaseApp:
         """One request, one transaction: committed if it writes and succeeds, else rolled back."""
         conn.execution_options(dealbase_write=op.write)
         ctx.conn = conn
+        # the change events a write records keep who called (see repository.record_change)
+        conn.info[repo.USER_AGENT] = ctx.extra.get("user_agent")
         try:
             if not op.public:
                 ctx.user = self.authenticate(conn, token)
@@ -183,10 +190,12 @@ class DealbaseApp:
                 raise NotImplementedOperation(op.name)
             reply = op.handler(ctx)
         except BaseException:
+            conn.info.pop(repo.USER_AGENT, None)
             conn.rollback()
             if keep and conn.invalidated:
                 self._conn = None
             raise
+        conn.info.pop(repo.USER_AGENT, None)
         if op.write:
             conn.commit()
         else:

@@ -11,7 +11,9 @@ from dealbase.clock import now
 from dealbase.domain.activity_types import DEFAULTS as ACTIVITY_TYPES
 from dealbase.domain.ids import new_uuid
 from dealbase.domain.leads import DEFAULT_LABELS as LEAD_LABELS
+from dealbase.events.changes import record_create
 from dealbase.settings import Settings
+from dealbase.store import repository as repo
 from dealbase.store.tables import activity_types, api_tokens, companies, lead_labels, pipelines, stages, users
 
 DEFAULT_STAGES = (
@@ -113,7 +115,23 @@ def create_company(
             for name, color in LEAD_LABELS
         ],
     )
+    _record_start(conn, company_id, user_id, stamp)
     return Company(company_id, user_id, token)
+
+
+def _record_start(conn: Connection, company_id: int, user_id: int, stamp: str) -> None:
+    """The rows a company starts with get their create events like any other write, so that
+    recents (and whatever else reads the change events) see them."""
+    for entity, table in (
+        ("user", users),
+        ("pipeline", pipelines),
+        ("stage", stages),
+        ("activity_type", activity_types),
+        ("lead_label", lead_labels),
+    ):
+        for row in repo.all_rows(conn, table, company_id, order_by=[table.c.id]):
+            values = {str(k): v for k, v in row.items() if k != "company_id"}
+            record_create(conn, company_id, user_id, entity, row["id"], values, stamp)
 
 
 def ensure_company(engine: Engine, settings: Settings) -> Company | None:

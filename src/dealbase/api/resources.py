@@ -358,8 +358,12 @@ def bulk_delete(ctx: Ctx, entity: Entity) -> Reply:
     if any(rows.get(i) is None or rows[i].get("is_deleted") for i in ids):
         raise not_found(entity)
     stamp = now()
-    for i in dict.fromkeys(ids):
-        soft_delete(ctx, entity, rows[i], stamp)
+    ctx.conn.info[repo.BULK] = True  # the change events say they came from a bulk write
+    try:
+        for i in dict.fromkeys(ids):
+            soft_delete(ctx, entity, rows[i], stamp)
+    finally:
+        ctx.conn.info.pop(repo.BULK, None)
     return ok({"id": list(dict.fromkeys(ids))})
 
 

@@ -223,6 +223,12 @@ def update_row(conn: Connection, table: Table, company_id: int, row_id: int, val
     conn.execute(stmt)
 
 
+# ``conn.info`` key of the current request's User-Agent, set per request by ``app.py``.
+USER_AGENT = "dealbase_user_agent"
+# ``conn.info`` key set while a bulk operation writes (``api/resources.py: bulk_delete``).
+BULK = "dealbase_bulk"
+
+
 def record_change(
     conn: Connection,
     company_id: int,
@@ -244,6 +250,8 @@ def record_change(
             action=action,
             user_id=user_id,
             change_source="api",
+            change_source_user_agent=conn.info.get(USER_AGENT),
+            is_bulk_update=bool(conn.info.get(BULK)),
             time=time,
             changes=orjson.dumps(changes).decode() if changes is not None else None,
         )
@@ -451,3 +459,42 @@ def moves_with_deals(conn: Connection, company_id: int, *where: ColumnElement) -
         .order_by(moves.c.id)
     )
     return [dict(r) for r in conn.execute(stmt).mappings()]
+
+
+# -- recents, changelogs, flow (read the change events) --------------------------------
+
+
+def recent_items(
+    conn: Connection, company_id: int, since: str, entities: Iterable[str], offset: int, limit: int
+) -> list[Row]:
+    """Items with a change event at or after ``since``: one row per item, in the order of
+    its first such event (so a later write never moves an item to another page), with
+    ``last_time`` the time of its newest event."""
+    c = change_events.c
+    stmt = (
+        select(
+            c.entity,
+            c.entity_id,
+            c.entity_uuid,
+            func.min(c.id).label("first_event"),
+            func.max(c.time).label("last_time"),
+        )
+        .where(c.company_id == company_id, c.time >= since, c.entity.in_(list(entities)))
+        .group_by(c.entity, c.entity_id, c.entity_uuid)
+        .order_by(func.min(c.id))
+        .offset(offset)
+        .limit(limit)
+    )
+    return _dicts(conn.execute(stmt))
+
+
+def item_events(
+    conn: Connection, company_id: int, entity: str, item_id: int | str, *, before: int | None = None
+) -> list[Row]:
+    """The change events of one item, newest first (``before``: only events with a lower id)."""
+    c = change_events.c
+    key = c.entity_uuid if isinstance(item_id, str) else c.entity_id
+    where = [c.company_id == company_id, c.entity == entity, key == item_id]
+    if before is not None:
+        where.append(c.id < before)
+    return _dicts(conn.execute(select(change_events).where(*where).order_by(c.id.desc())))

@@ -296,6 +296,10 @@ change_events = Table(
     Column("change_source", String(16), nullable=False, server_default="api"),
     Column("time", TIME, nullable=False),
     Column("changes", Text, nullable=True),
+    # The User-Agent of the request that wrote it (changelogs' change_source_user_agent).
+    Column("change_source_user_agent", String(255), nullable=True),
+    # Written by a bulk operation (v1 ``DELETE /<items>?ids=``): changelogs' is_bulk_update_flag.
+    Column("is_bulk_update", Boolean, nullable=False, server_default="0"),
     Index(None, "company_id", "entity", "entity_id", "id"),
     Index(None, "company_id", "entity", "entity_uuid", "id"),
     Index(None, "company_id", "time"),
