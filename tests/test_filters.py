@@ -301,3 +301,76 @@ def test_an_empty_filter_lists_everything_live(api):
     a, b = make_deal(api), make_deal(api)
     f = make_filter(api, tree())
     assert ids_v2(api, "deals", f["id"]) == [a["id"], b["id"]]
+
+
+def test_date_and_time_ranges(api):
+    span = make_field(api, field_type="daterange")
+    clock = make_field(api, field_type="timerange")
+    a = make_deal(
+        api,
+        custom_fields={
+            span["field_code"]: {"value": "2026-03-01", "until": "2026-03-10"},
+            clock["field_code"]: {"value": "09:00", "until": "11:30"},
+        },
+    )
+    b = make_deal(
+        api,
+        custom_fields={
+            span["field_code"]: {"value": "2026-03-08", "until": "2026-04-01"},
+            clock["field_code"]: {"value": "13:00", "until": "14:00"},
+        },
+    )
+    c = make_deal(api)
+
+    def match(field, op, value=None):
+        f = make_filter(api, tree([cond(field_id(api, field["field_code"]), op, value)]))
+        return ids_v2(api, "deals", f["id"])
+
+    assert match(span, "includes", "2026-03-09") == [a["id"], b["id"]]
+    assert match(span, "includes", "2026-03-20") == [b["id"]]
+    assert match(span, "=", "2026-03-01") == [a["id"]] and match(span, "!=", "2026-03-01") == [b["id"], c["id"]]
+    assert match(span, "ends_before", "2026-03-11") == [a["id"]] and match(span, "ends_e_after", "2026-03-10") == [
+        a["id"],
+        b["id"],
+    ]
+    assert match(span, "ends_at", "2026-04-01") == [b["id"]] and match(span, "does_not_end_at", "2026-04-01") == [
+        a["id"],
+        c["id"],
+    ]
+    assert match(span, "IS NULL") == [c["id"]]
+    assert match(clock, "<", "10:00") == [a["id"]] and match(clock, ">=", "13:00") == [b["id"]]
+    assert match(clock, "includes", "10:15") == [a["id"]] and match(clock, "ends_e_before", "11:30") == [a["id"]]
+    error(
+        api.post(
+            "/v1/filters",
+            json={
+                "name": "F",
+                "type": "deals",
+                "conditions": tree([cond(field_id(api, clock["field_code"]), "<", "25:00")]),
+            },
+        ),
+        400,
+    )
+
+
+def test_lead_filters_list_leads(api):
+    title = field_id(api, "title", "lead")
+    person = make_person(api)
+    hot = data(api.post("/v1/leads", json={"title": "Hot lead", "person_id": person["id"]}), 201)
+    data(api.post("/v1/leads", json={"title": "Cold lead", "person_id": person["id"]}), 201)
+    f = make_filter(api, tree([cond(title, "LIKE '$%'", "hot", "lead")]), "leads")
+    assert [lead["id"] for lead in data(api.get("/v1/leads", params={"filter_id": f["id"]}))] == [hot["id"]]
+    error(api.get("/api/v2/deals", params={"filter_id": f["id"]}), 404)
+
+
+def test_filter_writes_record_change_events(api, engine):
+    from sqlalchemy import select
+
+    from dealbase.store.tables import change_events
+
+    f = make_filter(api, tree())
+    data(api.put(f"/v1/filters/{f['id']}", json={"name": "Renamed", "conditions": tree()}))
+    data(api.delete(f"/v1/filters/{f['id']}"))
+    with engine.connect() as conn:
+        rows = conn.execute(select(change_events.c.action).where(change_events.c.entity == "filter")).scalars().all()
+    assert rows == ["create", "change", "delete"]
