@@ -2,7 +2,8 @@
 
 The scenarios live next to this file (``scenario.mjs``: the pipeline, deals and
 paging; ``scenario_crm.mjs``: products, activities, notes, custom fields and leads
-around a deal; ``support.mjs``: what they share); this test
+around a deal; ``scenario_filters.mjs``: a v1 filter listing deals in v2;
+``support.mjs``: what they share); this test
 installs its npm dependencies (once per session, from the lockfile), starts
 the server the way users do, on a free port and a fresh database, waits until
 it answers, runs each scenario with ``node`` and checks that it passed.
@@ -226,7 +227,7 @@ def server(database_url: str, tmp_path: Path):
 # ---------------------------------------------------------------------- test
 
 
-@pytest.mark.parametrize("scenario", ["scenario.mjs", "scenario_crm.mjs"])
+@pytest.mark.parametrize("scenario", ["scenario.mjs", "scenario_crm.mjs", "scenario_filters.mjs"])
 def test_official_node_sdk(scenario: str, node_bin: str, node_modules: Path, server) -> None:
     env = dict(os.environ)
     env["DEALBASE_URL"] = server["url"]

@@ -157,11 +157,14 @@ def ids_filter(ctx: Ctx, entity: Entity) -> list[ColumnElement]:
     return [entity.table.c.id.in_(ids)] if ids is not None else []
 
 
-def no_saved_filters(ctx: Ctx) -> None:
-    """``filter_id``: saved filters are not built yet, so no filter id can exist."""
-    if ctx.raw("filter_id"):
-        ctx.int_param("filter_id", minimum=1)
-        raise NotFound("Filter not found")
+def saved_filter(ctx: Ctx, entity: Entity) -> list[ColumnElement] | None:
+    """``filter_id``: the saved filter's conditions as where-clauses (None without one); 404
+    for a filter that is not a live one of the caller's company for this entity."""
+    if not ctx.raw("filter_id"):
+        return None
+    from dealbase.api import saved_filters
+
+    return saved_filters.where(ctx, entity, ctx.int_param("filter_id", minimum=1))
 
 
 def list_v2(

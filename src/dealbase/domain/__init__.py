@@ -6,6 +6,7 @@ from dealbase.domain import (  # noqa: F401
     deal_products,
     deals,
     files,
+    filters,
     followers,
     installments,
     leads,

@@ -791,3 +791,27 @@ goals = Table(
     *_stamps(),
     Index(None, "company_id", "is_deleted", "id"),
 )
+
+# -- saved filters -------------------------------------------------------------------------
+
+# Saved queries over one entity type (``type``: deals, leads, org, people, products,
+# activity, projects). ``conditions`` is the normalised condition tree as JSON text
+# (``domain/filters.py``); lists compile it to SQL on every use (``store/filter_sql.py``).
+filters = Table(
+    "filters",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    _company(),
+    Column("name", String(255), nullable=False),
+    Column("type", String(16), nullable=False),
+    Column("conditions", Text, nullable=False),
+    Column("user_id", Integer, ForeignKey("users.id"), nullable=False),
+    Column("visible_to", Integer, nullable=False, server_default="1"),
+    Column("filter_code", String(64), nullable=True),
+    Column("temporary_flag", Boolean, nullable=True),
+    Column("custom_view_id", Integer, nullable=True),
+    Column("last_used_time", TIME, nullable=True),
+    Column("is_deleted", Boolean, nullable=False, server_default="0"),
+    *_stamps(),
+    Index(None, "company_id", "type", "is_deleted"),
+)

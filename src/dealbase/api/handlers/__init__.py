@@ -9,6 +9,7 @@ from dealbase.api.handlers import (  # noqa: F401
     deal_products,
     fields,
     files,
+    filters,
     followers,
     goals,
     history,

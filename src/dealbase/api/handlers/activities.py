@@ -99,10 +99,10 @@ def delete_activities(ctx: Ctx):
 
 @operation("v2", "get_activities")
 def get_activities_v2(ctx: Ctx):
-    res.no_saved_filters(ctx)
-    where = alive() + res.ids_filter(ctx, ACTIVITY) + res.quick_filters(ctx, ACTIVITY)
+    saved = res.saved_filter(ctx, ACTIVITY)
+    where = alive() + (saved if saved is not None else res.ids_filter(ctx, ACTIVITY) + res.quick_filters(ctx, ACTIVITY))
     where += res.updated_filters(ctx, ACTIVITY.table) + done_filter(ctx)
-    lead_id = ctx.uuid_param("lead_id")
+    lead_id = ctx.uuid_param("lead_id") if saved is None else None  # filter_id overrides the quick filters
     if lead_id is not None:
         where.append(c.lead_id == lead_id)
     return res.list_v2(ctx, ACTIVITY, where)
@@ -110,8 +110,9 @@ def get_activities_v2(ctx: Ctx):
 
 @operation("v1", "get_activities")
 def get_activities_v1(ctx: Ctx):
-    res.no_saved_filters(ctx)
-    where = alive() + user_filter(ctx, default_me=True) + type_filter(ctx) + done_filter(ctx)
+    saved = res.saved_filter(ctx, ACTIVITY)
+    owner = user_filter(ctx, default_me=True) if saved is None else saved  # filter_id overrides user_id
+    where = alive() + owner + type_filter(ctx) + done_filter(ctx)
     first_day, last_day = ctx.date_param("start_date"), ctx.date_param("end_date")
     if first_day:
         where.append(c.due_date >= first_day)

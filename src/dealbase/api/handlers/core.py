@@ -61,13 +61,18 @@ def archived(value: bool) -> list[ColumnElement]:
 
 
 def v2_where(ctx: Ctx, entity: Entity) -> list[ColumnElement]:
-    res.no_saved_filters(ctx)
-    where = res.ids_filter(ctx, entity) + res.quick_filters(ctx, entity) + res.updated_filters(ctx, entity.table)
-    return where
+    """``filter_id`` (a saved filter) or else ``ids`` and the quick filters; ``updated_*`` either way."""
+    saved = res.saved_filter(ctx, entity)
+    if saved is None:
+        saved = res.ids_filter(ctx, entity) + res.quick_filters(ctx, entity)
+    return saved + res.updated_filters(ctx, entity.table)
 
 
 def v1_owner(ctx: Ctx, entity: Entity, column: str = "owner_id") -> list[ColumnElement]:
-    res.no_saved_filters(ctx)
+    """``filter_id`` (a saved filter) or else ``user_id`` / ``owned_by_you``."""
+    saved = res.saved_filter(ctx, entity)
+    if saved is not None:
+        return saved
     where = []
     user_id = ctx.int_param("user_id", minimum=1)
     if user_id is not None:
@@ -97,18 +102,23 @@ for _entity in CORE:
 @operation("v2", "get_deals")
 def get_deals_v2(ctx: Ctx):
     """All deals not archived, with the v2 quick filters."""
-    return res.list_v2(ctx, DEAL, v2_where(ctx, DEAL) + deal_status_v2(ctx) + archived(False))
+    return res.list_v2(ctx, DEAL, v2_where(ctx, DEAL) + deals_status_v2(ctx) + archived(False))
 
 
 @operation("v2", "get_archived_deals")
 def get_archived_deals_v2(ctx: Ctx):
-    return res.list_v2(ctx, DEAL, v2_where(ctx, DEAL) + deal_status_v2(ctx) + archived(True))
+    return res.list_v2(ctx, DEAL, v2_where(ctx, DEAL) + deals_status_v2(ctx) + archived(True))
+
+
+def deals_status_v2(ctx: Ctx) -> list[ColumnElement]:
+    """``status``, ignored beside a ``filter_id`` (the deals not deleted, then)."""
+    return alive(DEAL) if ctx.raw("filter_id") else deal_status_v2(ctx)
 
 
 @operation("v2", "get_persons")
 def get_persons_v2(ctx: Ctx):
     where = v2_where(ctx, PERSON) + alive(PERSON)
-    deal_id = ctx.int_param("deal_id", minimum=1)
+    deal_id = None if ctx.raw("filter_id") else ctx.int_param("deal_id", minimum=1)  # filter_id overrides it
     if deal_id is not None:
         deal = res.load(ctx, DEAL, deal_id)
         where.append(PERSON.table.c.id == deal["person_id"])

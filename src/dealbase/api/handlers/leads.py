@@ -53,12 +53,12 @@ CONVERT_KEYS = {
 
 
 def _list_where(ctx: Ctx, archived: bool | None) -> list[ColumnElement]:
-    res.no_saved_filters(ctx)
     c = LEAD.table.c
-    where: list[ColumnElement] = [c.is_deleted.is_(False)]
+    saved = res.saved_filter(ctx, LEAD)
+    where: list[ColumnElement] = [c.is_deleted.is_(False), *(saved or [])]
     if archived is not None:
         where.append(c.is_archived.is_(true() if archived else false()))
-    for param, column in LEAD.filters.items():
+    for param, column in LEAD.filters.items() if saved is None else ():  # filter_id overrides them
         value = ctx.int_param(param, minimum=1)
         if value is not None:
             where.append(c[column] == value)

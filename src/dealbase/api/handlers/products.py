@@ -31,8 +31,10 @@ P = PRODUCT.table.c
 
 @operation("v2", "get_products")
 def get_products_v2(ctx: Ctx):
-    res.no_saved_filters(ctx)
-    where = res.ids_filter(ctx, PRODUCT) + res.quick_filters(ctx, PRODUCT) + alive(PRODUCT)
+    where = res.saved_filter(ctx, PRODUCT)
+    if where is None:
+        where = res.ids_filter(ctx, PRODUCT) + res.quick_filters(ctx, PRODUCT)
+    where += alive(PRODUCT)
     return res.list_v2(ctx, PRODUCT, where)
 
 

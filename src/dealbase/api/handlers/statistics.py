@@ -146,7 +146,7 @@ def timeline(ctx: Ctx, archived_deals: bool) -> Reply:
     if not key:
         raise BadRequest("Invalid 'field_key' parameter: is required")
     column, value_of = _date_field(ctx, key)
-    res.no_saved_filters(ctx)
+    saved = res.saved_filter(ctx, DEAL)
     exclude = ctx.bool_param("exclude_deals", False)
     convert = ctx.raw("totals_convert_currency")
     if convert:
@@ -160,7 +160,14 @@ def timeline(ctx: Ctx, archived_deals: bool) -> Reply:
         column >= spans[0][0].isoformat(),
         column < spans[-1][1].isoformat(),
     ]
-    for param, name in (("user_id", "owner_id"), ("pipeline_id", "pipeline_id")):
+    # A saved filter takes the place of user_id, as on the other deal lists.
+    where += saved if saved is not None else []
+    params = (
+        (("pipeline_id", "pipeline_id"),)
+        if saved is not None
+        else (("user_id", "owner_id"), ("pipeline_id", "pipeline_id"))
+    )
+    for param, name in params:
         value = ctx.int_param(param, minimum=1)
         if value is not None:
             where.append(c[name] == value)

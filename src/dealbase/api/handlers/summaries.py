@@ -36,13 +36,14 @@ def weighted(ctx: Ctx, rows: list[dict[str, Any]]) -> list[float]:
 
 
 def summary(ctx: Ctx, archived_deals: bool) -> Reply:
-    res.no_saved_filters(ctx)
     c = DEAL.table.c
-    where = [c.is_deleted.is_(False), *archived(archived_deals)]
+    saved = res.saved_filter(ctx, DEAL)
+    where = [c.is_deleted.is_(False), *archived(archived_deals), *(saved or [])]
     status = ctx.choice_param("status", ("open", "won", "lost"))
     if status is not None:
         where.append(c.status == status)
-    for param, column in (("user_id", "owner_id"), ("pipeline_id", "pipeline_id"), ("stage_id", "stage_id")):
+    params = (("user_id", "owner_id"), ("pipeline_id", "pipeline_id"), ("stage_id", "stage_id"))
+    for param, column in params[1:] if saved is not None else params:  # filter_id overrides user_id
         value = ctx.int_param(param, minimum=1)
         if value is not None:
             where.append(c[column] == value)
