@@ -16,6 +16,7 @@ from dealbase.api.handlers import (  # noqa: F401
     participants,
     pictures,
     products,
+    search,
     summaries,
     users,
 )
