@@ -369,3 +369,15 @@ def test_a_merge_leaves_the_survivor_with_the_absorbed_items_notes(api):
     data(api.put(f"/v1/persons/{gone['id']}/merge", json={"merge_with_id": keeper["id"]}))
     assert _ids(api.get("/api/v2/persons/search", params={"term": "walrus"}), "person") == [keeper["id"]]
     assert _ids(api.get("/api/v2/persons/search", params={"term": "merge gone"}), "person") == []
+
+
+def test_a_deleted_custom_field_is_searched_no_more(api):
+    field = make_field(api, "deal", "text")
+    deal = make_deal(api, title="Field owner", custom_fields={field["field_code"]: "Obsidian tower"})
+    lead = make_lead(api, title="Lead with a value")
+    data(api.patch(f"/v1/leads/{lead['id']}", json={field["field_code"]: "Obsidian lead"}))
+    found = {(i["type"], i["id"]) for i in _items(api.get("/api/v2/itemSearch", params={"term": "obsidian"}))}
+    assert found == {("deal", deal["id"]), ("lead", lead["id"])}
+    data(api.delete(f"/api/v2/dealFields/{field['field_code']}"))
+    assert _items(api.get("/api/v2/itemSearch", params={"term": "obsidian"})) == []
+    assert _ids(api.get("/api/v2/deals/search", params={"term": "field owner"})) == [deal["id"]]

@@ -71,3 +71,15 @@ def item_merged(ctx, name: str, absorbed: int, survivor: int, stamp: str) -> Non
     """The survivor takes the absorbed item's notes and empty fields: its texts change."""
     if name in ITEM_TYPES:
         reindex(ctx, name, survivor)
+
+
+def field_deleted(ctx, entity_name: str, key: str) -> None:
+    """A deleted custom field's values are searched no more: re-index the items of the
+    types that use its definitions (leads use the deals'). Rows keep every live field's
+    key, so this is every item of those types: a cost paid on the deletion, not on reads."""
+    for item_type in ITEM_TYPES:
+        target = ENTITIES[item_type]
+        if not target.has_custom_fields or target.custom_type != entity_name:
+            continue
+        for row in repo.rows_mentioning(ctx.conn, target.table, ctx.company_id, "custom_fields", key):
+            reindex(ctx, item_type, row["id"])

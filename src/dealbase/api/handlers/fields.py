@@ -12,7 +12,7 @@ from typing import Any
 
 import orjson
 
-from dealbase.api import custom
+from dealbase.api import custom, search_index
 from dealbase.api.context import Ctx
 from dealbase.api.errors import ApiError, BadRequest, NotFound
 from dealbase.api.operations import OPERATIONS
@@ -478,6 +478,8 @@ def _delete_row(ctx: Ctx, entity: Entity, row: Row, stamp: str) -> None:
     repo.update_row(ctx.conn, table, ctx.company_id, row["id"], changed)
     record_delete(ctx.conn, ctx.company_id, ctx.user_id, FIELD_ENTITY[entity.name], row, stamp)
     custom.forget(ctx, entity.name)
+    if row["field_type"] in SEARCHABLE_TYPES:
+        search_index.field_deleted(ctx, entity.name, row["key"])
 
 
 def delete_one(ctx: Ctx, entity: Entity):
