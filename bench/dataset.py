@@ -524,6 +524,7 @@ def populate(db_path: Path, n: int, token: str) -> dict:
             log(f"  {done:,} deals")
     total_s = time.perf_counter() - t0
     lo, hi, cnt = con.execute("SELECT MIN(id), MAX(id), COUNT(*) FROM deals WHERE id >= ?", (first_deal,)).fetchone()
+    search_note = _fill_search_index(con, ins, company_id)
     con.execute("PRAGMA wal_checkpoint(TRUNCATE)")
     con.close()
     return {
@@ -541,6 +542,7 @@ def populate(db_path: Path, n: int, token: str) -> dict:
         "deal_ids_contiguous": (hi - lo + 1) == cnt,
         "deal_columns_filled": use,
         "custom_fields_note": fields_note,
+        "search_index_note": search_note,
         "insert_seconds": round(insert_s, 2),
         "insert_rows_per_s": round(n / insert_s) if insert_s else None,
         "generate_and_insert_seconds": round(total_s, 2),
@@ -593,6 +595,51 @@ def _insert_fields_into(con, ins: Inserter, table: str, cols: set[str], ctx, t: 
         con.rollback()
         log(f"could not insert field definitions into {table}: {e}")
         return f"field definitions NOT inserted into {table}: {e}"
+
+
+def _fill_search_index(con, ins: Inserter, company_id: int) -> str:
+    """The search rows (``search_items``, migration 0011) dealbase's write hooks would have
+    written for the organizations, persons and deals above; the SQLite triggers fill FTS5."""
+    if not ins.has_table("search_items"):
+        return "no search_items table in the schema"
+    from dealbase.domain.search import SEARCHABLE_TYPES, document
+
+    keys = [
+        key
+        for key, field_type in con.execute(
+            "SELECT key, field_type FROM fields WHERE company_id = ? AND entity_type = 'deal' AND is_deleted = 0",
+            (company_id,),
+        )
+        if field_type in SEARCHABLE_TYPES
+    ]
+    columns = ("title", "title_key", "email", "phone", "address", "code", "custom", "notes")
+    sql = (
+        f"INSERT INTO search_items (company_id, item_type, item_id, {', '.join(columns)}) "
+        f"VALUES ({', '.join('?' * (3 + len(columns)))})"
+    )
+    t0 = time.perf_counter()
+    total = 0
+    for item_type, table in (("organization", "organizations"), ("person", "persons"), ("deal", "deals")):
+        last = 0
+        while True:
+            cur = con.execute(
+                f"SELECT * FROM {table} WHERE company_id = ? AND is_deleted = 0 AND id > ? ORDER BY id LIMIT ?",
+                (company_id, last, BATCH),
+            )
+            names = [d[0] for d in cur.description]
+            rows = [dict(zip(names, r)) for r in cur.fetchall()]
+            if not rows:
+                break
+            batch = []
+            for row in rows:
+                doc = document(item_type, row, [], keys if item_type == "deal" else [])
+                batch.append((company_id, item_type, row["id"], *(doc[c] for c in columns)))
+            con.executemany(sql, batch)
+            con.commit()
+            last = rows[-1]["id"]
+            total += len(rows)
+    log(f"  {total:,} search rows in {time.perf_counter() - t0:.1f} s")
+    return f"{total} search rows ({len(keys)} searchable deal custom fields)"
 
 
 # ---------------------------------------------------------------------------------------

@@ -8,7 +8,7 @@ records its change event; the counters of the deals involved are refreshed.
 from __future__ import annotations
 
 from dealbase.api.context import Ctx
-from dealbase.domain import counters
+from dealbase.domain import counters, hooks
 from dealbase.domain.entity import Entity
 from dealbase.domain.registry import ENTITIES
 from dealbase.events.changes import record_update
@@ -33,6 +33,8 @@ def move(ctx: Ctx, source: str, source_id: int | str, target: str, target_id: in
                 changed["update_time"] = stamp
             repo.update_row(ctx.conn, entity.table, ctx.company_id, row["id"], changed)
             record_update(ctx.conn, ctx.company_id, ctx.user_id, entity.name, row, changed, stamp)
+            for hook in hooks.AFTER_WRITE:  # what other families keep about it (search texts)
+                hook(ctx, entity, row, {**row, **changed})
             moved += 1
     if moved:
         deals = [i for column, i in ((source, source_id), (target, target_id)) if column == "deal_id"]

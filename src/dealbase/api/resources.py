@@ -336,6 +336,9 @@ def written(ctx: Ctx, entity: Entity, old: Row | None, new: Row | None) -> bool:
         for hook in hooks.AFTER_WRITE:
             hook(ctx, entity, old, new)
             ran = True
+    elif old is not None:
+        for gone in hooks.AFTER_DELETE:
+            gone(ctx, entity, old)
     return ran
 
 

@@ -38,3 +38,14 @@ def on_merge(fn: OnMerge) -> OnMerge:
 def on_duplicate(fn: OnDuplicate) -> OnDuplicate:
     ON_DUPLICATE.append(fn)
     return fn
+
+
+# (ctx, entity, the row as it was): after an entity's row is deleted, in the transaction
+# (what other families keep about it must go: its search texts).
+AfterDelete = Callable[[Any, Any, Row], None]
+AFTER_DELETE: list[AfterDelete] = []
+
+
+def after_delete(fn: AfterDelete) -> AfterDelete:
+    AFTER_DELETE.append(fn)
+    return fn

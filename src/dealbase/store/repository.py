@@ -498,3 +498,187 @@ def item_events(
     if before is not None:
         where.append(c.id < before)
     return _dicts(conn.execute(select(change_events).where(*where).order_by(c.id.desc())))
+
+
+# -- search ------------------------------------------------------------------------------
+# ``search_items`` rows (one per item) and the full-text indexes beside them (migration
+# 0011): on SQLite the FTS5 table ``search_fts`` (trigram tokenizer, kept by triggers); on
+# PostgreSQL a pg_trgm GIN index over the lower-cased texts (``SEARCH_TEXT``).
+
+SEARCH_COLUMNS = ("title", "email", "phone", "address", "code", "custom", "notes")
+
+
+def _item_key(item_key: int | str):
+    from dealbase.store.tables import search_items as s
+
+    return s.c.item_uuid == item_key if isinstance(item_key, str) else s.c.item_id == item_key
+
+
+def search_put(conn: Connection, company_id: int, item_type: str, item_key: int | str, values: dict[str, Any]) -> None:
+    """Write an item's search texts (its row made or replaced)."""
+    from dealbase.store.tables import search_items as s
+
+    where = [s.c.company_id == company_id, s.c.item_type == item_type, _item_key(item_key)]
+    current = conn.execute(select(s).where(*where)).mappings().first()
+    if current is None:
+        keys = {"item_uuid": item_key} if isinstance(item_key, str) else {"item_id": item_key}
+        conn.execute(insert(s).values(company_id=company_id, item_type=item_type, **keys, **values))
+    elif any(current[k] != v for k, v in values.items()):
+        conn.execute(update(s).where(s.c.id == current["id"], s.c.company_id == company_id).values(**values))
+
+
+def search_drop(conn: Connection, company_id: int, item_type: str, item_key: int | str) -> None:
+    from dealbase.store.tables import search_items as s
+
+    conn.execute(delete(s).where(s.c.company_id == company_id, s.c.item_type == item_type, _item_key(item_key)))
+
+
+def _like(word: str) -> str:
+    return "%" + word.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
+
+
+def _fts_phrase(word: str) -> str:
+    """A word as an FTS5 string: every character literal (operators, ``*``, quotes)."""
+    return '"' + word.replace('"', '""') + '"'
+
+
+def _pg_text():
+    """The lower-cased texts of a row as one string: the expression PostgreSQL's trigram
+    index is built on (the migration creates it with exactly this expression)."""
+    from dealbase.store.tables import search_items as s
+
+    joined = None
+    for name in SEARCH_COLUMNS:
+        part = func.coalesce(s.c[name], literal_column("''"))
+        joined = part if joined is None else joined.op("||")(literal_column("E'\\n'")).op("||")(part)
+    return func.lower(joined)
+
+
+def search_candidates(
+    conn: Connection,
+    company_id: int,
+    types: Sequence[str],
+    columns: Sequence[str],
+    words: Sequence[str],
+    only: dict[str, list[Any]] | None,
+    limit: int,
+) -> list[Row]:
+    """The newest ``limit`` items of ``types`` in which every word is found (case-insensitively,
+    anywhere in a value) in one of ``columns``; ``only``: per type, the item keys allowed.
+
+    The words are data, never SQL: bound as LIKE patterns with ``%``/``_`` escaped and, for
+    SQLite's FTS5, as quoted strings in which every character is literal.
+    """
+    from dealbase.store.tables import search_items as s
+
+    if not types or not columns or not words:
+        return []
+    sqlite = conn.dialect.name == "sqlite"
+    where = [s.c.company_id == company_id]
+    per_type = []
+    for item_type in types:
+        cond = s.c.item_type == item_type
+        if only is not None and item_type in only:
+            keys = only[item_type]
+            if not keys:
+                continue
+            col = s.c.item_uuid if isinstance(keys[0], str) else s.c.item_id
+            cond = and_(cond, col.in_(keys))
+        per_type.append(cond)
+    if not per_type:
+        return []
+    where.append(or_(*per_type))
+    for word in words:
+        pattern = _like(word)
+        where.append(or_(*[func.lower(s.c[c]).like(pattern, escape="\\") for c in columns]))
+    long_words = [w for w in words if len(w) >= 3]
+    if sqlite and long_words:
+        # The FTS5 trigram index finds rows holding every word (ranked newest first); the
+        # LIKEs above then keep those where each word is in a searched column.
+        query = "{" + " ".join(columns) + "} : (" + " AND ".join(_fts_phrase(w) for w in long_words) + ")"
+        from sqlalchemy import column as sql_column
+        from sqlalchemy import table as sql_table
+
+        fts = sql_table("search_fts", sql_column("rowid"))
+        stmt = (
+            select(s)
+            .select_from(fts.join(s, fts.c.rowid == s.c.id))
+            .where(literal_column("search_fts").op("MATCH")(bindparam("fts_query", query)), *where)
+            .order_by(fts.c.rowid.desc())
+            .limit(limit)
+        )
+    else:
+        if not sqlite:
+            text_expr = _pg_text()
+            where += [text_expr.like(_like(w), escape="\\") for w in words]
+        stmt = select(s).where(*where).order_by(s.c.id.desc()).limit(limit)
+    return _dicts(conn.execute(stmt))
+
+
+def search_titles(conn: Connection, company_id: int, types: Sequence[str], title_key: str, limit: int) -> list[Row]:
+    """Items of ``types`` whose lower-cased title or name is exactly ``title_key`` (by index)."""
+    from dealbase.store.tables import search_items as s
+
+    if not types:
+        return []
+    stmt = (
+        select(s)
+        .where(s.c.company_id == company_id, s.c.title_key == title_key, s.c.item_type.in_(list(types)))
+        .order_by(s.c.id.desc())
+        .limit(limit)
+    )
+    return _dicts(conn.execute(stmt))
+
+
+def search_items_of(conn: Connection, company_id: int, item_type: str) -> list[Row]:
+    """Every search row of one item type (to re-index after its searchable fields change)."""
+    from dealbase.store.tables import search_items as s
+
+    stmt = select(s.c.item_id, s.c.item_uuid).where(s.c.company_id == company_id, s.c.item_type == item_type)
+    return _dicts(conn.execute(stmt))
+
+
+def field_matches(
+    conn: Connection,
+    table: Table,
+    company_id: int,
+    column: str,
+    custom_key: str | None,
+    term: str,
+    match: str,
+    where: Sequence[ColumnElement],
+    limit: int,
+    offset: int,
+) -> list[Row]:
+    """``id`` and ``value`` of live rows whose field (a column, or the custom field
+    ``custom_key`` — ``key`` or ``key.value`` — in ``custom_fields``) matches ``term`` case-sensitively: ``exact``,
+    ``beginning`` or ``middle`` (anywhere). In id order."""
+    from sqlalchemy import String, cast
+    from sqlalchemy.dialects.postgresql import JSONB
+
+    sqlite = conn.dialect.name == "sqlite"
+    if custom_key is None:
+        value = cast(table.c[column], String)
+    else:
+        # ``key`` or ``key.value`` (the value part of a monetary or address value).
+        key, _, sub = custom_key.partition(".")
+        if sqlite:
+            path = '$."' + key.replace('"', "") + '"' + (f".{sub}" if sub else "")
+            value = cast(func.json_extract(table.c.custom_fields, path), String)
+        else:
+            doc = cast(table.c.custom_fields, JSONB)
+            value = doc[key][sub].astext if sub else doc[key].astext
+    if match == "exact":
+        cond = value == term
+    elif match == "beginning":
+        cond = func.substr(value, 1, len(term)) == term
+    else:
+        cond = (func.instr(value, term) if sqlite else func.strpos(value, term)) > 0
+    stmt = (
+        select(table.c.id, value.label("value"))
+        .where(table.c.company_id == company_id, value.is_not(None), cond, *where)
+        .order_by(table.c.id)
+        .limit(limit)
+        .offset(offset)
+    )
+    return _dicts(conn.execute(stmt))

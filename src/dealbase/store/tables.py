@@ -815,3 +815,34 @@ filters = Table(
     *_stamps(),
     Index(None, "company_id", "type", "is_deleted"),
 )
+
+
+# -- search ------------------------------------------------------------------------------
+# One row per searchable item (deal, person, organization, product, lead, file): the texts
+# each of Pipedrive's search ``fields`` looks in, written in the same transaction as every
+# write to the item (``api/search_index.py``) and removed when it is deleted. Lists of
+# values (e-mails, phones, custom values, notes) are one per line. ``title_key`` is the
+# lower-cased title or name, for exact matches by index. Full-text indexes over these
+# columns live beside it (migration 0011): an FTS5 trigram table kept by triggers on SQLite,
+# a pg_trgm GIN index on PostgreSQL.
+search_items = Table(
+    "search_items",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    _company(),
+    Column("item_type", String(16), nullable=False),
+    # Integer ids in ``item_id``, UUIDs (leads) in ``item_uuid``.
+    Column("item_id", Integer, nullable=True),
+    Column("item_uuid", String(36), nullable=True),
+    Column("title", Text, nullable=True),
+    Column("title_key", Text, nullable=True),
+    Column("email", Text, nullable=True),
+    Column("phone", Text, nullable=True),
+    Column("address", Text, nullable=True),
+    Column("code", Text, nullable=True),
+    Column("custom", Text, nullable=True),
+    Column("notes", Text, nullable=True),
+    Index(None, "company_id", "item_type", "item_id"),
+    Index(None, "company_id", "item_type", "item_uuid"),
+    Index(None, "company_id", "title_key"),
+)

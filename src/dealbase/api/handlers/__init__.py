@@ -20,6 +20,7 @@ from dealbase.api.handlers import (  # noqa: F401
     pictures,
     products,
     recents,
+    search,
     statistics,
     summaries,
     users,

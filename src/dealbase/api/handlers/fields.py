@@ -12,7 +12,7 @@ from typing import Any
 
 import orjson
 
-from dealbase.api import custom
+from dealbase.api import custom, search_index
 from dealbase.api.context import Ctx
 from dealbase.api.errors import ApiError, BadRequest, NotFound
 from dealbase.api.operations import OPERATIONS
@@ -36,6 +36,7 @@ from dealbase.domain.fields import (
     system_fields,
 )
 from dealbase.domain.registry import ENTITIES
+from dealbase.domain.search import SEARCHABLE_TYPES
 from dealbase.events.changes import record_create, record_delete, record_update
 from dealbase.store import repository as repo
 from dealbase.store.tables import fields as table
@@ -355,7 +356,14 @@ def create(ctx: Ctx, entity: Entity):
     field_type = body.get("field_type")
     if field_type not in CUSTOM_TYPES:
         raise BadRequest(f"Validation failed: field_type: must be one of {', '.join(CUSTOM_TYPES)}")
-    values: dict[str, Any] = {"name": name, "field_type": field_type, "entity_type": entity.name}
+    # Values of these types are what searches look in (domain/search.py).
+    searchable = field_type in SEARCHABLE_TYPES
+    values: dict[str, Any] = {
+        "name": name,
+        "field_type": field_type,
+        "entity_type": entity.name,
+        "searchable_flag": searchable,
+    }
     raw_options = body.get("options")
     if field_type in OPTION_TYPES:
         labels = option_labels(raw_options, "options") if raw_options is not None else []
@@ -470,6 +478,8 @@ def _delete_row(ctx: Ctx, entity: Entity, row: Row, stamp: str) -> None:
     repo.update_row(ctx.conn, table, ctx.company_id, row["id"], changed)
     record_delete(ctx.conn, ctx.company_id, ctx.user_id, FIELD_ENTITY[entity.name], row, stamp)
     custom.forget(ctx, entity.name)
+    if row["field_type"] in SEARCHABLE_TYPES:
+        search_index.field_deleted(ctx, entity.name, row["key"])
 
 
 def delete_one(ctx: Ctx, entity: Entity):

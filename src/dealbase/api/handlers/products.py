@@ -6,6 +6,7 @@ from __future__ import annotations
 from typing import Any
 
 from dealbase.api import resources as res
+from dealbase.api import search_index
 from dealbase.api.context import Ctx
 from dealbase.api.errors import BadRequest, NotFound
 from dealbase.api.handlers.core import alive, deal_status_v1, first_char, v1_owner
@@ -76,6 +77,7 @@ def duplicate_product(ctx: Ctx):
         new_id = repo.insert_row(ctx.conn, product_variations, ctx.company_id, made)
         record_create(ctx.conn, ctx.company_id, ctx.user_id, VARIATION.name, new_id, made, stamp)
         write_prices(ctx, copy_id, new_id, [_price_values(p) for p in variation_prices.get(variation["id"], [])])
+    search_index.reindex(ctx, PRODUCT.name, copy_id)
     return res.reply_one(ctx, PRODUCT, res.load(ctx, PRODUCT, copy_id), status=201)
 
 
