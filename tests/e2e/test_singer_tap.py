@@ -15,8 +15,7 @@ to the server's ``/v1`` base (a three-line launcher, below); nothing else of the
 changed. The server is started like ``test_node_sdk.py`` does (same fixtures), seeded over
 the API, then the tap runs discovery and a sync with every stream selected, and the
 records it emits per stream are counted against what the server's own v1 lists hold (the
-deal flow and deal products against what the seeding made). A stream whose list answers
-501 here (saved filters, another family) is left out and named in the output.
+deal flow and deal products against what the seeding made).
 
 The incremental part: after the first sync, one deal moves stage and a person is added;
 a second sync from the state the first one wrote reads exactly those (and the items
@@ -122,6 +121,12 @@ def _seed(client: httpx.Client) -> dict[str, int]:
     for n in range(2):
         upload = {"file": (f"doc{n}.txt", b"hello", "text/plain")}
         _ok(client.post("/v1/files", files=upload, data={"deal_id": str(deals[n]["id"])}))
+    fields = {f["key"]: f["id"] for f in _ok(client.get("/v1/dealFields", params={"limit": 500}))}
+    for stage in stages[:2]:
+        condition = {"object": "deal", "field_id": str(fields["stage_id"]), "operator": "=", "value": stage["id"]}
+        conditions = {"glue": "and", "conditions": [{"glue": "and", "conditions": [condition]}]}
+        body = {"name": f"In {stage['name']}", "type": "deals", "conditions": conditions}
+        _ok(client.post("/v1/filters", json=body))
     # A deleted deal still syncs through recents (as deleted); the deal walk skips it.
     gone = _ok(client.post("/api/v2/deals", json={"title": "Gone"}))
     _ok(client.delete(f"/api/v2/deals/{gone['id']}"))
@@ -148,19 +153,13 @@ def _count(client: httpx.Client, path: str, **params) -> int:
         start = pagination["next_start"]
 
 
-def _unbuilt(client: httpx.Client) -> set[str]:
-    """Streams whose list this server does not serve yet (501): saved filters come with
-    another family of the API; until they do, the sync leaves that stream out."""
-    return {"filters"} if client.get("/v1/filters").status_code == 501 else set()
-
-
-def _expected(client: httpx.Client, seeded: dict[str, int], unbuilt: set[str]) -> dict[str, int]:
+def _expected(client: httpx.Client, seeded: dict[str, int]) -> dict[str, int]:
     """What the server holds, per stream, read from its plain lists."""
     deal_fields = [f for f in _ok(client.get("/v1/dealFields", params={"limit": 500})) if "parent_id" not in f]
     return {
         "currency": _count(client, "/v1/currencies"),
         "activity_types": _count(client, "/v1/activityTypes"),
-        "filters": 0 if "filters" in unbuilt else _count(client, "/v1/filters"),
+        "filters": _count(client, "/v1/filters"),
         "stages": _count(client, "/v1/stages"),
         "pipelines": _count(client, "/v1/pipelines"),
         "users": _count(client, "/v1/users"),
@@ -193,12 +192,12 @@ def _run_tap(python: Path, base: str, args: list[str], cwd: Path) -> subprocess.
         pytest.fail(f"tap-pipedrive {' '.join(args)} did not finish in {SYNC_TIMEOUT_S} s:\n{exc.stderr}")
 
 
-def _select(catalog: dict, unbuilt: set[str]) -> dict:
-    """Select every stream (but those the server does not serve yet)."""
+def _select(catalog: dict) -> dict:
+    """Select every stream."""
     for entry in catalog["streams"]:
         for meta in entry["metadata"]:
             if meta["breadcrumb"] == []:
-                meta["metadata"]["selected"] = entry["tap_stream_id"] not in unbuilt
+                meta["metadata"]["selected"] = True
     return catalog
 
 
@@ -213,16 +212,13 @@ def test_tap_pipedrive_syncs_every_stream(tap_python: Path, server, tmp_path: Pa
         touched_deal = seeded["last_deal"]
         _ok(client.patch(f"/api/v2/deals/{touched_deal}", json={"title": "Touched"}))
         touched_person = _ok(client.post("/api/v2/persons", json={"name": "Touched"}))["id"]
-        unbuilt = _unbuilt(client)
-        expected = _expected(client, seeded, unbuilt)
+        expected = _expected(client, seeded)
 
     config = tmp_path / "config.json"
     config.write_text(json.dumps({"api_token": API_TOKEN, "start_date": START_DATE}))
     discovered = _run_tap(tap_python, f"{base}/v1", ["--config", str(config), "--discover"], tmp_path)
     assert discovered.returncode == 0, f"discovery failed:\n{_tail(discovered.stderr)}"
-    catalog = _select(json.loads(discovered.stdout), unbuilt)
-    if unbuilt:
-        print(f"\n[e2e] not served by this server yet, left out of the sync: {sorted(unbuilt)}")
+    catalog = _select(json.loads(discovered.stdout))
     streams = {entry["tap_stream_id"] for entry in catalog["streams"]}
     assert streams == set(expected), f"the tap's streams changed: {sorted(streams ^ set(expected))}"
     catalog_path = tmp_path / "catalog.json"
@@ -230,7 +226,6 @@ def test_tap_pipedrive_syncs_every_stream(tap_python: Path, server, tmp_path: Pa
 
     counts, ids, _records, state = _sync(tap_python, base, config, catalog_path, tmp_path, server, None)
     print(f"\n[e2e] database: {server['database_url']}; records per stream: {dict(sorted(counts.items()))}")
-    assert unbuilt <= {"filters"}
     assert dict(counts) == {k: v for k, v in expected.items() if v}
     # every record once: recents list an item once however often it changed
     for stream, count in counts.items():
