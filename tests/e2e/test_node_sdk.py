@@ -3,7 +3,7 @@
 The scenarios live next to this file (``scenario.mjs``: the pipeline, deals and
 paging; ``scenario_crm.mjs``: products, activities, notes, custom fields and leads
 around a deal; ``scenario_filters.mjs``: a v1 filter listing deals in v2;
-``support.mjs``: what they share); this test
+``scenario_search.mjs``: deals search and itemSearch; ``support.mjs``: what they share); this test
 installs its npm dependencies (once per session, from the lockfile), starts
 the server the way users do, on a free port and a fresh database, waits until
 it answers, runs each scenario with ``node`` and checks that it passed.
