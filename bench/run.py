@@ -39,6 +39,7 @@ from dataclasses import dataclass, field  # noqa: E402
 
 sys.path.insert(0, str(BENCH_DIR))
 import dataset  # noqa: E402
+import finding  # noqa: E402
 
 LUA = BENCH_DIR / "wrk" / "random_path.lua"
 CACHE = BENCH_DIR / ".cache"
@@ -261,7 +262,7 @@ class Bench:
     key: str
     label: str
     server: str
-    kind: str  # get | list | v1list
+    kind: str  # get | list | v1list | search
     mode: str  # static | int | file
     path: str
     lo: int = 0
@@ -271,6 +272,8 @@ class Bench:
     note: str = ""
     invalid: str | None = None  # set when validation fails
     body_bytes: float | None = None
+    # wrk connections for this config (None: --connections); 1 measures one request's time.
+    connections: int | None = None
     runs: list[dict] = field(default_factory=list)
 
     def sample_paths(self, rng: random.Random) -> list[str]:
@@ -379,6 +382,37 @@ def make_benches(meta: dict, args, have_dealbase: bool) -> list[Bench]:
             0,
             n - L,
         ),
+        # The finding configs (finding.py), one connection each: p50 is one request's time.
+        Bench(
+            "dealbase.v2.get.c1",
+            "dealbase v2 GET /api/v2/deals/{id}, 1 connection",
+            "dealbase",
+            "get",
+            "int",
+            "/api/v2/deals/%d",
+            lo,
+            hi,
+            connections=1,
+        ),
+        Bench(
+            "dealbase.search.item",
+            "dealbase v2 GET /api/v2/itemSearch?term=<word>, 1 connection",
+            "dealbase",
+            "search",
+            "file",
+            "/api/v2/itemSearch?term=…",
+            file=str(CACHE / "search_paths.txt"),
+            connections=1,
+        ),
+        Bench(
+            "dealbase.v2.list.filtered",
+            "dealbase v2 GET /api/v2/deals?limit=100&filter_id=<2 conditions>, 1 connection",
+            "dealbase",
+            "list",
+            "static",
+            "/api/v2/deals?limit=100&filter_id=…",
+            connections=1,
+        ),
     ]
     if not args.extra:
         b = [x for x in b if x.key != "dealbase.v1.list.random"]
@@ -419,7 +453,14 @@ def validate(bench: Bench, server: Server, meta: dict) -> None:
             bench.invalid = f"{path}: success is not true: {body[:300]!r}"
             return
         data = doc.get("data")
-        if bench.kind == "get":
+        if bench.kind == "search":
+            items = (data or {}).get("items") if isinstance(data, dict) else None
+            if not isinstance(items, list):
+                bench.invalid = f"{path}: expected data.items, got {str(data)[:200]}"
+                return
+            if not items:
+                bench.note += f" (no result for {path})"
+        elif bench.kind == "get":
             want = int(path.rsplit("/", 1)[1])
             if not isinstance(data, dict) or (bench.server != "fixed" and data.get("id") != want):
                 bench.invalid = f"{path}: expected deal {want}, got {str(data)[:200]}"
@@ -442,6 +483,24 @@ def validate(bench: Bench, server: Server, meta: dict) -> None:
                     bench.invalid = f"{path}: first id {ids[0]}, expected {meta['deal_id_min'] + start}"
                     return
     bench.body_bytes = statistics.mean(sizes)
+
+
+def prepare_finding(benches: list[Bench], servers: dict, notes: list[str]) -> None:
+    """The search terms and the saved filter the finding configs use (finding.py)."""
+    for b in benches:
+        if b.invalid or b.key not in ("dealbase.search.item", "dealbase.v2.list.filtered"):
+            continue
+        server = servers[b.server]
+        try:
+            if b.key == "dealbase.search.item":
+                note = finding.write_search_paths(Path(b.file))
+            else:
+                b.path, note = finding.make_filter(server.url, server.token)
+        except Exception as e:  # noqa: BLE001
+            b.invalid = f"preparing it failed: {e!r}"
+            continue
+        b.note = note
+        notes.append(f"{b.key}: {note}")
 
 
 def collect_v2_cursors(server: Server, out: Path, budget_s: float, n_deals: int) -> str:
@@ -500,7 +559,7 @@ def run_wrk(
     cmd = [
         "wrk",
         f"-t{args.threads}",
-        f"-c{args.connections}",
+        f"-c{bench.connections or args.connections}",
         f"-d{duration:g}s",
         "--timeout",
         f"{args.timeout:g}s",
@@ -685,6 +744,22 @@ RATIOS = [
     ("v1 list-100 start=0 ÷ fixed list", "dealbase.v1.list.start0", "fixed.list", None, None, "fixed"),
     ("v1 list-100 deep ÷ fixed list", "dealbase.v1.list.deep", "fixed.list", None, None, "fixed"),
     ("floor list-100 first page ÷ fixed list", "floor.list.first", "fixed.list", None, None, "fixed"),
+    # The finding configs against a primary-key lookup, all with one connection.
+    ("itemSearch ÷ get-by-id (1 connection)", "dealbase.search.item", "dealbase.v2.get.c1", None, None, "finding"),
+    (
+        "filtered list-100 ÷ get-by-id (1 connection)",
+        "dealbase.v2.list.filtered",
+        "dealbase.v2.get.c1",
+        None,
+        None,
+        "finding",
+    ),
+]
+
+# (name, config, percentile key, op, target ms): latency targets, one connection.
+LATENCY_TARGETS = [
+    ("itemSearch p50 latency (ms), 1 connection", "dealbase.search.item", "p50_ms", 50.0),
+    ("filtered list-100 p50 latency (ms), 1 connection", "dealbase.v2.list.filtered", "p50_ms", 30.0),
 ]
 
 
@@ -727,6 +802,14 @@ def compute_ratios(summ: dict[str, dict]) -> list[dict]:
         }
         r["verdict"] = "INVALID" if not g["valid"] or g["p99_ms"] is None else "PASS" if g["p99_ms"] < 20.0 else "FAIL"
         out.insert(1, r)
+    for name, key, pct, target in LATENCY_TARGETS:
+        x = summ.get(key)
+        if x is None:
+            continue
+        r = {"name": name, "numerator": key, "denominator": None, "op": "<", "target": target, "group": "finding"}
+        r["value"] = x[pct]
+        r["verdict"] = "INVALID" if not x["valid"] or x[pct] is None else "PASS" if x[pct] < target else "FAIL"
+        out.append(r)
     return out
 
 
@@ -765,6 +848,8 @@ def print_report(summ: dict[str, dict], ratios: list[dict], args, meta: dict, no
     for r in ratios:
         if r["group"] == "fixed" and not any(x["group"] == "fixed" for x in ratios[: ratios.index(r)]):
             say("  -- against the fixed (no database) baseline --")
+        if r["group"] == "finding" and not any(x["group"] == "finding" for x in ratios[: ratios.index(r)]):
+            say("  -- finding: itemSearch and a saved filter, one connection --")
         tgt = f"{r['op']} {r['target']:g}" if r["op"] else ""
         val = fmt(r["value"], ".1f" if "ms" in r["name"] else ".3f")
         per = ", ".join(f"{x:.3f}" for x in r.get("per_round", []))
@@ -970,6 +1055,7 @@ def main() -> int:
                 notes.append("v2 random cursor: " + note)
             elif not cb.invalid:
                 cb.invalid = "could not collect valid v2 cursors (see validation of the first page)"
+        prepare_finding(benches, servers, notes)
         for b in benches:
             if not b.invalid:
                 validate(b, servers[b.server], meta)
