@@ -11,10 +11,21 @@ from dealbase.clock import now
 from dealbase.domain.activity_types import DEFAULTS as ACTIVITY_TYPES
 from dealbase.domain.ids import new_uuid
 from dealbase.domain.leads import DEFAULT_LABELS as LEAD_LABELS
+from dealbase.domain.projects import DEFAULT_BOARD, DEFAULT_PHASES
 from dealbase.events.changes import record_create
 from dealbase.settings import Settings
 from dealbase.store import repository as repo
-from dealbase.store.tables import activity_types, api_tokens, companies, lead_labels, pipelines, stages, users
+from dealbase.store.tables import (
+    activity_types,
+    api_tokens,
+    companies,
+    lead_labels,
+    pipelines,
+    projects_boards,
+    projects_phases,
+    stages,
+    users,
+)
 
 DEFAULT_STAGES = (
     ("Qualified", 10),
@@ -115,6 +126,25 @@ def create_company(
             for name, color in LEAD_LABELS
         ],
     )
+    board_id = conn.execute(
+        insert(projects_boards)
+        .values(company_id=company_id, name=DEFAULT_BOARD, order_nr=1, add_time=stamp, update_time=stamp)
+        .returning(projects_boards.c.id)
+    ).scalar_one()
+    conn.execute(
+        insert(projects_phases),
+        [
+            {
+                "company_id": company_id,
+                "board_id": board_id,
+                "name": name,
+                "order_nr": i,
+                "add_time": stamp,
+                "update_time": stamp,
+            }
+            for i, name in enumerate(DEFAULT_PHASES, start=1)
+        ],
+    )
     _record_start(conn, company_id, user_id, stamp)
     return Company(company_id, user_id, token)
 
@@ -128,6 +158,8 @@ def _record_start(conn: Connection, company_id: int, user_id: int, stamp: str) -
         ("stage", stages),
         ("activity_type", activity_types),
         ("lead_label", lead_labels),
+        ("project_board", projects_boards),
+        ("project_phase", projects_phases),
     ):
         for row in repo.all_rows(conn, table, company_id, order_by=[table.c.id]):
             values = {str(k): v for k, v in row.items() if k != "company_id"}

@@ -106,6 +106,14 @@ def move_references(ctx: Ctx, entity: Entity, absorbed: int, survivor: int, stam
             if f.ref != entity.name or not f.column or (other.table.name, f.column) in done:
                 continue
             done.add((other.table.name, f.column))
+            if f.kind == "ids":  # a JSON id list (a project's deals): the survivor once in place of the absorbed
+                for row in repo.rows_listing(ctx.conn, other.table, ctx.company_id, f.column, absorbed):
+                    ids = orjson.loads(row[f.column])
+                    moved = list(dict.fromkeys(survivor if i == absorbed else i for i in ids))
+                    changed = {f.column: orjson.dumps(moved).decode(), "update_time": stamp}
+                    repo.update_row(ctx.conn, other.table, ctx.company_id, row["id"], changed)
+                    record_update(ctx.conn, ctx.company_id, ctx.user_id, other.name, row, changed, stamp)
+                continue
             also = {"update_time": stamp} if "update_time" in other.table.c else {}
             for row_id in repo.reassign(ctx.conn, other.table, ctx.company_id, f.column, absorbed, survivor, **also):
                 old = {"id": row_id, f.column: absorbed}

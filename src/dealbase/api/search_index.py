@@ -16,7 +16,13 @@ from dealbase.store import repository as repo
 from dealbase.store.tables import notes
 
 # The notes column that points at each item type whose notes are searched.
-NOTE_COLUMNS = {"deal": "deal_id", "person": "person_id", "organization": "org_id", "lead": "lead_id"}
+NOTE_COLUMNS = {
+    "deal": "deal_id",
+    "person": "person_id",
+    "organization": "org_id",
+    "lead": "lead_id",
+    "project": "project_id",
+}
 
 
 def searchable_keys(ctx, entity) -> list[str]:

@@ -16,8 +16,10 @@ from dealbase.domain import (  # noqa: F401
     persons,
     pipelines,
     products,
+    projects,
     stage_moves,
     stages,
+    tasks,
     users,
     variations,
 )

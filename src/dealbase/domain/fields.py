@@ -50,6 +50,7 @@ FIELD_ENTITY = {
     "person": "personField",
     "organization": "organizationField",
     "product": "productField",
+    "project": "projectField",
 }
 
 # Types a custom field can be created with here. (v1 also takes visible_to: not built yet.)
@@ -79,7 +80,16 @@ MAX_NAME = 255
 # System field ids: the entity's base plus the field's place in its declaration (append new
 # fields to a declaration: ids must not move). Custom field ids come from the fields table,
 # whose sequence starts at 1000, above every system id.
-SYSTEM_BASE = {"deal": 0, "person": 200, "organization": 400, "lead": 600, "note": 700, "activity": 800, "product": 900}
+SYSTEM_BASE = {
+    "deal": 0,
+    "person": 200,
+    "organization": 400,
+    "lead": 600,
+    "note": 700,
+    "activity": 800,
+    "product": 900,
+    "project": 950,
+}
 # A bool field the v1 fields API shows as an enum (``Field.field_type``): 1 / 0.
 YES_NO = [{"id": 1, "label": "Yes"}, {"id": 0, "label": "No"}]
 

@@ -42,10 +42,11 @@ FIELDS: dict[str, tuple[str, ...]] = {
     "product": ("code", "custom_fields", "name"),
     "lead": ("custom_fields", "notes", "title"),
     "file": ("name",),
+    "project": ("custom_fields", "notes", "title", "description"),
 }
-ITEM_TYPES = ("deal", "person", "organization", "product", "lead", "file")
-# What itemSearch accepts (mail attachments and projects do not exist here: never found).
-ITEM_TYPES_ACCEPTED = (*ITEM_TYPES, "mail_attachment", "project")
+ITEM_TYPES = ("deal", "person", "organization", "product", "lead", "file", "project")
+# What itemSearch accepts (mail attachments do not exist here: never found).
+ITEM_TYPES_ACCEPTED = (*ITEM_TYPES, "mail_attachment")
 ALL_FIELDS = ("address", "code", "custom_fields", "email", "name", "notes", "phone", "title", "description")
 # ``fields`` value → the search_items column holding it.
 COLUMN = {
@@ -58,6 +59,9 @@ COLUMN = {
     "custom_fields": "custom",
     "notes": "notes",
 }
+# Where an item type keeps a field the columns above do not name: a project's description
+# is in the ``address`` column (projects have no address).
+COLUMN_OF = {"project": {"description": "address"}}
 WEIGHT = {"title": 1.0, "email": 0.9, "phone": 0.9, "code": 0.9, "address": 0.7, "custom": 0.7, "notes": 0.5}
 # Custom field types whose values are searched (Pipedrive's list).
 SEARCHABLE_TYPES = ("address", "varchar", "text", "varchar_auto", "double", "monetary", "phone")
@@ -71,6 +75,11 @@ FILTERED = 2000
 _TAG = re.compile(r"<[^>]*>")
 _SPACE = re.compile(r"\s+")
 _ENTITIES = {"&nbsp;": " ", "&amp;": "&", "&lt;": "<", "&gt;": ">", "&quot;": '"', "&#39;": "'"}
+
+
+def column(item_type: str, field: str) -> str:
+    """The ``search_items`` column holding a ``fields`` value of the item type."""
+    return COLUMN_OF.get(item_type, {}).get(field) or COLUMN[field]
 
 
 def normalize(term: str) -> str:
@@ -117,7 +126,7 @@ def document(item_type: str, row: dict[str, Any], notes: list[str], custom_keys:
     """The ``search_items`` texts of one live item. ``notes``: its notes' HTML;
     ``custom_keys``: the keys of its type's searchable custom fields."""
     values: dict[str, Any] = {"email": None, "phone": None, "address": None, "code": None}
-    if item_type in ("deal", "lead"):
+    if item_type in ("deal", "lead", "project"):
         title = row["title"]
     elif item_type == "file":
         title = row.get("name") or row.get("file_name")
@@ -130,6 +139,8 @@ def document(item_type: str, row: dict[str, Any], notes: list[str], custom_keys:
         values["address"] = _lines([row.get("address")])
     elif item_type == "product":
         values["code"] = _lines([row.get("code")])
+    elif item_type == "project":
+        values["address"] = _lines([row.get("description")])
     custom = orjson.loads(row["custom_fields"]) if row.get("custom_fields") else {}
     values["custom"] = _lines([custom_text(custom.get(key)) for key in custom_keys])
     values["notes"] = _lines([plain(n) for n in notes])

@@ -92,3 +92,7 @@ def changelog_entry(change: dict[str, Any], event: dict[str, Any]) -> dict[str, 
         "change_source_user_agent": event.get("change_source_user_agent"),
         "is_bulk_update_flag": bool(event.get("is_bulk_update")),
     }
+
+
+# The custom field keys whose values differ between two custom_fields values, with both.
+custom_changes = _custom

@@ -682,3 +682,18 @@ def field_matches(
         .offset(offset)
     )
     return _dicts(conn.execute(stmt))
+
+
+# -- projects ------------------------------------------------------------------------------
+
+
+def rows_listing(conn: Connection, table: Table, company_id: int, column: str, item_id: int) -> list[Row]:
+    """Live rows whose JSON id list ``column`` (``[1,2]``, as stored) holds ``item_id``."""
+    n = str(int(item_id))
+    col = table.c[column]
+    stmt = select(table).where(
+        table.c.company_id == company_id,
+        table.c.is_deleted.is_(False),
+        or_(col == f"[{n}]", col.like(f"[{n},%"), col.like(f"%,{n}]"), col.like(f"%,{n},%")),
+    )
+    return _dicts(conn.execute(stmt))

@@ -846,3 +846,103 @@ search_items = Table(
     Index(None, "company_id", "item_type", "item_uuid"),
     Index(None, "company_id", "title_key"),
 )
+
+
+# -- projects ------------------------------------------------------------------------------
+# Boards (a company starts with one, with phases: ``bootstrap.py`` and migration 0014), their
+# phases, and projects on a board in one of its phases. A project's deals and labels are JSON
+# id lists; its person and organization are one each (v1) and shown as lists in v2.
+projects_boards = Table(
+    "projects_boards",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    _company(),
+    Column("name", String(255), nullable=False),
+    Column("order_nr", Integer, nullable=False, server_default="0"),
+    Column("is_deleted", Boolean, nullable=False, server_default="0"),
+    *_stamps(),
+    Index(None, "company_id", "is_deleted", "order_nr"),
+)
+
+projects_phases = Table(
+    "projects_phases",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    _company(),
+    Column("board_id", Integer, ForeignKey("projects_boards.id"), nullable=False),
+    Column("name", String(255), nullable=False),
+    Column("order_nr", Integer, nullable=False, server_default="0"),
+    Column("is_deleted", Boolean, nullable=False, server_default="0"),
+    *_stamps(),
+    Index(None, "company_id", "board_id", "order_nr"),
+)
+
+projects = Table(
+    "projects",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    _company(),
+    Column("title", String(255), nullable=False),
+    Column("description", Text, nullable=True),
+    Column("status", String(16), nullable=False, server_default="open"),
+    Column("board_id", Integer, ForeignKey("projects_boards.id"), nullable=False),
+    Column("phase_id", Integer, ForeignKey("projects_phases.id"), nullable=False),
+    Column("owner_id", Integer, ForeignKey("users.id"), nullable=False),
+    Column("start_date", DATE, nullable=True),
+    Column("end_date", DATE, nullable=True),
+    Column("deal_ids", Text, nullable=True),
+    Column("person_id", Integer, nullable=True),
+    Column("org_id", Integer, nullable=True),
+    Column("person_ids", Text, nullable=True),
+    Column("org_ids", Text, nullable=True),
+    Column("label_ids", Text, nullable=True),
+    Column("health_status", String(16), nullable=True),
+    Column("status_change_time", TIME, nullable=True),
+    Column("is_archived", Boolean, nullable=False, server_default="0"),
+    Column("archive_time", TIME, nullable=True),
+    Column("is_deleted", Boolean, nullable=False, server_default="0"),
+    Column("custom_fields", Text, nullable=True),
+    # The company's fields_version when custom_fields was last written (see api/custom.py).
+    Column("custom_fields_version", Integer, nullable=True),
+    *_stamps(),
+    Index(None, "company_id", "is_deleted", "is_archived", "id"),
+    Index(None, "company_id", "phase_id"),
+)
+
+# Where an activity or a task sits in a project's plan (``/v1/projects/{id}/plan``).
+projects_plan = Table(
+    "projects_plan",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    _company(),
+    Column("project_id", Integer, ForeignKey("projects.id"), nullable=False),
+    Column("item_type", String(16), nullable=False),
+    Column("item_id", Integer, nullable=False),
+    Column("phase_id", Integer, nullable=True),
+    Column("group_id", Integer, nullable=True),
+    *_stamps(),
+    Index(None, "company_id", "project_id", "item_type", "item_id"),
+)
+
+# Tasks of a project (a task may sit under a parent task of the same project).
+tasks = Table(
+    "tasks",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    _company(),
+    Column("title", String(255), nullable=False),
+    Column("project_id", Integer, ForeignKey("projects.id"), nullable=False),
+    Column("parent_task_id", Integer, nullable=True),
+    Column("creator_id", Integer, ForeignKey("users.id"), nullable=True),
+    Column("assignee_id", Integer, nullable=True),
+    Column("assignee_ids", Text, nullable=True),
+    Column("is_done", Boolean, nullable=False, server_default="0"),
+    Column("is_milestone", Boolean, nullable=False, server_default="0"),
+    Column("due_date", DATE, nullable=True),
+    Column("start_date", DATE, nullable=True),
+    Column("priority", Integer, nullable=True),
+    Column("marked_as_done_time", TIME, nullable=True),
+    Column("is_deleted", Boolean, nullable=False, server_default="0"),
+    *_stamps(),
+    Index(None, "company_id", "project_id", "id"),
+)

@@ -19,9 +19,11 @@ from dealbase.api.handlers import (  # noqa: F401
     participants,
     pictures,
     products,
+    projects,
     recents,
     search,
     statistics,
     summaries,
+    tasks,
     users,
 )

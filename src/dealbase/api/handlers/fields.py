@@ -583,7 +583,7 @@ def _register() -> None:
     for entity in (*custom, *READ_ONLY):
         for api, name, handler, writes in ROUTES:
             key = (api, name.format(n=entity.name))
-            if entity in READ_ONLY and (writes or key not in KNOWN):
+            if key not in KNOWN or (entity in READ_ONLY and writes):
                 continue
             operation(*key, write=writes)(lambda ctx, h=handler, e=entity: h(ctx, e))
 

@@ -8,12 +8,15 @@ from __future__ import annotations
 
 from typing import Any
 
+import orjson
+
 from dealbase.api import resources as res
 from dealbase.api.context import Ctx
 from dealbase.api.errors import BadRequest
 from dealbase.api.paging import decode_cursor, encode_cursor, v1_pagination
 from dealbase.api.responses import Reply, ok
 from dealbase.api.router import operation
+from dealbase.clock import to_v2
 from dealbase.domain.activities import ACTIVITY
 from dealbase.domain.deals import DEAL
 from dealbase.domain.entity import Entity
@@ -22,7 +25,7 @@ from dealbase.domain.notes import NOTE
 from dealbase.domain.organizations import ORGANIZATION
 from dealbase.domain.persons import PERSON
 from dealbase.domain.registry import ENTITIES
-from dealbase.events.history import ENTRY_SPAN, changelog_entry, field_changes
+from dealbase.events.history import ENTRY_SPAN, changelog_entry, custom_changes, field_changes
 from dealbase.store import repository as repo
 from dealbase.store.tables import users
 
@@ -139,3 +142,72 @@ def flow(ctx: Ctx, entity: Entity) -> Reply:
 
 for _name, _entity in (("deal", DEAL), ("person", PERSON), ("organization", ORGANIZATION)):
     operation("v1", f"get_{_name}_updates")(lambda ctx, e=_entity: flow(ctx, e))
+
+
+# -- v2 changelogs -----------------------------------------------------------------------
+
+
+def _v2_value(kind: str, value: Any) -> Any:
+    if kind in ("ids", "uuids", "json", "money") and isinstance(value, str):
+        try:
+            return orjson.loads(value)
+        except orjson.JSONDecodeError:
+            return value
+    if kind == "time":
+        return to_v2(value)
+    if kind == "bool" and value is not None:
+        return bool(value)
+    return value
+
+
+def changelog_v2(ctx: Ctx, entity: Entity) -> Reply:
+    """v2: one entry per change of the item, newest first, with the old and new values of
+    the fields it changed under their v2 keys (custom fields under ``custom_fields``)."""
+    item = res.load(ctx, entity, ctx.path_id())
+    limit = ctx.page_limit(100, 500)
+    cursor = ctx.raw("cursor")
+    before = decode_cursor(cursor, _CURSOR, "desc", int)[0] if cursor else None
+    fields = {f.column: f for f in entity.fields if f.column and f.v2}
+    data: list[dict[str, Any]] = []
+    next_cursor = None
+    for event in repo.item_events(ctx.conn, ctx.company_id, entity.name, item["id"], before=before):
+        if event["action"] == "create":
+            continue
+        old_values: dict[str, Any] = {}
+        new_values: dict[str, Any] = {}
+        changes = orjson.loads(event["changes"]) if event["changes"] else {}
+        for column, pair in changes.items():
+            if not isinstance(pair, list) or len(pair) != 2:
+                continue
+            if column == "custom_fields":
+                for key, old, new in custom_changes(pair[0], pair[1]):
+                    old_values.setdefault("custom_fields", {})[key] = old
+                    new_values.setdefault("custom_fields", {})[key] = new
+                continue
+            f = fields.get(column)
+            if f is None or column in ("id", "update_time"):
+                continue
+            old_values[f.v2] = _v2_value(f.kind, pair[0])
+            new_values[f.v2] = _v2_value(f.kind, pair[1])
+        if not new_values:
+            continue
+        if len(data) == limit:
+            next_cursor = encode_cursor(_CURSOR, "desc", data[-1]["_event"], data[-1]["_event"])
+            break
+        data.append(
+            {
+                "_event": event["id"],
+                "time": to_v2(event["time"]),
+                "actor_user_id": event["user_id"],
+                "change_source": event["change_source"],
+                "change_source_user_agent": event.get("change_source_user_agent"),
+                "old_values": old_values,
+                "new_values": new_values,
+            }
+        )
+    for entry in data:
+        del entry["_event"]
+    return ok(data, {"next_cursor": next_cursor})
+
+
+operation("v2", "get_project_changelog")(lambda ctx: changelog_v2(ctx, ENTITIES["project"]))

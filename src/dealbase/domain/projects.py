@@ -1,0 +1,210 @@
+"""Projects: boards, their phases, and projects on a board in one of its phases.
+
+A company starts with one board and its phases (``bootstrap.py``, migration 0014). A project
+added without a board goes on the first board; without a phase, into the board's first
+phase. v1 gives a project one person and one organization; v2 gives lists of them: both are
+stored and each write keeps them in step.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import orjson
+
+from dealbase.api.errors import BadRequest
+from dealbase.domain.entity import Entity, Field
+from dealbase.domain.registry import register
+from dealbase.store import repository as repo
+from dealbase.store.tables import projects as table
+from dealbase.store.tables import projects_boards as boards_table
+from dealbase.store.tables import projects_phases as phases_table
+
+STATUSES = ("open", "completed", "canceled")
+DEFAULT_BOARD = "Delivery"
+DEFAULT_PHASES = ("Planning", "In progress", "Done")
+
+
+def _order_last(ctx, tbl, values: dict[str, Any], *where) -> None:
+    if values.get("order_nr") is None:
+        values["order_nr"] = (repo.max_of(ctx.conn, tbl, ctx.company_id, "order_nr", *where) or 0) + 1
+
+
+def board_rules(ctx, values: dict[str, Any], old: dict[str, Any] | None, stamp: str) -> dict[str, Any]:
+    if old is None:
+        _order_last(ctx, boards_table, values, boards_table.c.is_deleted.is_(False))
+    return values
+
+
+def phase_rules(ctx, values: dict[str, Any], old: dict[str, Any] | None, stamp: str) -> dict[str, Any]:
+    board_id = values.get("board_id", old and old["board_id"])
+    moving = old is not None and board_id != old["board_id"]
+    if old is None or moving:
+        _order_last(
+            ctx, phases_table, values, phases_table.c.board_id == board_id, phases_table.c.is_deleted.is_(False)
+        )
+    return values
+
+
+def first_phase(ctx, board_id: int) -> dict[str, Any] | None:
+    c = phases_table.c
+    rows = repo.all_rows(
+        ctx.conn,
+        phases_table,
+        ctx.company_id,
+        c.board_id == board_id,
+        c.is_deleted.is_(False),
+        order_by=[c.order_nr, c.id],
+    )
+    return rows[0] if rows else None
+
+
+def _place(ctx, values: dict[str, Any], old: dict[str, Any] | None) -> None:
+    """The board and phase: a phase decides its board; a new project without either goes on
+    the first board's first phase; a phase must be on the project's board."""
+    if values.get("phase_id") is None and "phase_id" in values:
+        raise BadRequest("Validation failed: phase_id: must not be null")
+    if values.get("board_id") is None and "board_id" in values:
+        raise BadRequest("Validation failed: board_id: must not be null")
+    phase_id = values.get("phase_id", old and old["phase_id"])
+    board_id = values.get("board_id", old and old["board_id"])
+    if "phase_id" in values:
+        phase = repo.get(ctx.conn, phases_table, ctx.company_id, phase_id)
+        if "board_id" in values and phase["board_id"] != board_id:
+            raise BadRequest(f"Validation failed: phase_id: phase {phase_id} is not on board {board_id}")
+        values["board_id"] = phase["board_id"]
+        return
+    if board_id is None:
+        c = boards_table.c
+        found = repo.all_rows(
+            ctx.conn, boards_table, ctx.company_id, c.is_deleted.is_(False), order_by=[c.order_nr, c.id]
+        )
+        if not found:
+            raise BadRequest("Validation failed: board_id: the company has no project board")
+        board_id = values["board_id"] = found[0]["id"]
+    if old is None or board_id != old["board_id"]:
+        phase = first_phase(ctx, board_id)
+        if phase is None:
+            raise BadRequest(f"Validation failed: board_id: board {board_id} has no phases")
+        values["phase_id"] = phase["id"]
+
+
+def one_and_many(values: dict[str, Any], one: str, many: str) -> None:
+    """Keep v1's single id and v2's id list in step (the first of the list is the one)."""
+    if many in values:
+        ids = orjson.loads(values[many]) if values[many] else []
+        values[many] = orjson.dumps(ids).decode()
+        values[one] = ids[0] if ids else None
+    elif one in values:
+        values[many] = orjson.dumps([] if values[one] is None else [values[one]]).decode()
+
+
+def rules(ctx, values: dict[str, Any], old: dict[str, Any] | None, stamp: str) -> dict[str, Any]:
+    if old is None:
+        values.setdefault("owner_id", ctx.user_id)
+        values.setdefault("status", "open")
+        values["status_change_time"] = stamp
+        values.setdefault("deal_ids", "[]")
+        values.setdefault("label_ids", "[]")
+    elif values.get("status") is not None and values["status"] != old["status"]:
+        values["status_change_time"] = stamp
+    if values.get("owner_id", 0) is None:
+        raise BadRequest("Validation failed: owner_id: must not be null")
+    if "status" in values and values["status"] is None:
+        raise BadRequest("Validation failed: status: must not be null")
+    _place(ctx, values, old)
+    one_and_many(values, "person_id", "person_ids")
+    one_and_many(values, "org_id", "org_ids")
+    start = values.get("start_date", old and old["start_date"])
+    end = values.get("end_date", old and old["end_date"])
+    if start and end and end < start:
+        raise BadRequest("Validation failed: end_date: must not be before start_date")
+    return values
+
+
+def _id_list(value: str | None) -> list[int]:
+    return orjson.loads(value) if value else []
+
+
+def v1_extra(ctx, rows, items) -> None:
+    for row, item in zip(rows, items):
+        item["deal_ids"] = _id_list(row["deal_ids"])
+        item["labels"] = _id_list(row["label_ids"])
+
+
+BOARD = register(
+    Entity(
+        name="project_board",
+        plural="projects_boards",
+        label="Board",
+        table=boards_table,
+        fields=[
+            Field("id", "int", writable=False),
+            Field("name", "str", required=True, nullable=False, max_length=255),
+            Field("order_nr", "int"),
+            Field("is_deleted", "bool", v1=None, v2=None, writable=False),
+            Field("add_time", "time", writable=False),
+            Field("update_time", "time", writable=False),
+        ],
+        rules=board_rules,
+    )
+)
+
+PHASE = register(
+    Entity(
+        name="project_phase",
+        plural="projects_phases",
+        label="Phase",
+        table=phases_table,
+        fields=[
+            Field("id", "int", writable=False),
+            Field("name", "str", required=True, nullable=False, max_length=255),
+            Field("board_id", "int", required=True, ref="project_board", nullable=False),
+            Field("order_nr", "int"),
+            Field("is_deleted", "bool", v1=None, v2=None, writable=False),
+            Field("add_time", "time", writable=False),
+            Field("update_time", "time", writable=False),
+        ],
+        rules=phase_rules,
+    )
+)
+
+PROJECT = register(
+    Entity(
+        name="project",
+        plural="projects",
+        label="Project",
+        table=table,
+        fields=[
+            Field("id", "int", writable=False),
+            Field("title", "str", required=True, nullable=False, max_length=255),
+            Field("description", "str", v2=None),
+            Field("status", "str", choices=STATUSES),
+            Field("board_id", "int", ref="project_board"),
+            Field("phase_id", "int", ref="project_phase"),
+            Field("owner_id", "int", ref="user"),
+            Field("start_date", "date"),
+            Field("end_date", "date"),
+            Field("deal_ids", "ids", ref="deal"),
+            Field("person_id", "int", ref="person", v2=None),
+            Field("org_id", "int", ref="organization", v2=None),
+            Field("person_ids", "ids", ref="person", v1=None),
+            Field("org_ids", "ids", ref="organization", v1=None),
+            Field("label_ids", "ids", v1="labels"),
+            Field("health_status", "str", v1=None, writable=False),
+            Field("add_time", "time", writable=False),
+            Field("update_time", "time", writable=False),
+            Field("status_change_time", "time", writable=False),
+            Field("archive_time", "time", writable=False),
+            Field("is_archived", "bool", v1=None, v2=None, writable=False),
+            Field("is_deleted", "bool", v1=None, v2=None, writable=False),
+        ],
+        filters={"phase_id": "phase_id"},
+        rules=rules,
+        v1_extra=v1_extra,
+        v1_refs="plain",
+        has_custom_fields=True,
+        created_v1=201,
+        created_v2=201,
+    )
+)

@@ -1,0 +1,80 @@
+"""Tasks: the to-dos of a project, possibly under a parent task of the same project."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import orjson
+
+from dealbase.api.errors import BadRequest
+from dealbase.domain.entity import Entity, Field
+from dealbase.domain.projects import one_and_many
+from dealbase.domain.registry import register
+from dealbase.store import repository as repo
+from dealbase.store.tables import tasks as table
+
+
+def rules(ctx, values: dict[str, Any], old: dict[str, Any] | None, stamp: str) -> dict[str, Any]:
+    if old is None:
+        values["creator_id"] = ctx.user_id
+        values.setdefault("assignee_ids", "[]")
+    for key in ("project_id", "is_done", "is_milestone"):
+        if key in values and values[key] is None:
+            raise BadRequest(f"Validation failed: {key}: must not be null")
+    done = values.get("is_done")
+    if done is not None and done != bool(old and old["is_done"]):
+        values["marked_as_done_time"] = stamp if done else None
+    one_and_many(values, "assignee_id", "assignee_ids")
+    project_id = values.get("project_id", old and old["project_id"])
+    parent_id = values.get("parent_task_id", old and old["parent_task_id"])
+    if parent_id is not None and ("parent_task_id" in values or "project_id" in values):
+        if old is not None and parent_id == old["id"]:
+            raise BadRequest("Validation failed: parent_task_id: a task cannot be its own parent")
+        parent = repo.get(ctx.conn, table, ctx.company_id, parent_id)
+        if parent["project_id"] != project_id:
+            raise BadRequest(f"Validation failed: parent_task_id: task {parent_id} is not in project {project_id}")
+    start = values.get("start_date", old and old["start_date"])
+    due = values.get("due_date", old and old["due_date"])
+    if start and due and due < start:
+        raise BadRequest("Validation failed: due_date: must not be before start_date")
+    return values
+
+
+def v1_extra(ctx, rows, items) -> None:
+    for row, item in zip(rows, items):
+        item["done"] = 1 if row["is_done"] else 0
+        item["assignee_ids"] = orjson.loads(row["assignee_ids"]) if row["assignee_ids"] else []
+
+
+TASK = register(
+    Entity(
+        name="task",
+        plural="tasks",
+        label="Task",
+        table=table,
+        fields=[
+            Field("id", "int", writable=False),
+            Field("title", "str", required=True, nullable=False, max_length=255),
+            Field("creator_id", "int", ref="user", writable=False),
+            Field("project_id", "int", required=True, ref="project"),
+            Field("is_done", "bool", v1="done"),
+            Field("is_milestone", "bool", v1=None),
+            Field("due_date", "date"),
+            Field("start_date", "date", v1=None),
+            Field("parent_task_id", "int", ref="task"),
+            Field("assignee_id", "int", ref="user", v2=None),
+            Field("assignee_ids", "ids", ref="user"),
+            Field("priority", "int", v1=None),
+            Field("add_time", "time", writable=False),
+            Field("update_time", "time", writable=False),
+            Field("marked_as_done_time", "time", writable=False),
+            Field("is_deleted", "bool", v1=None, v2=None, writable=False),
+        ],
+        filters={"assignee_id": "assignee_id", "project_id": "project_id", "parent_task_id": "parent_task_id"},
+        rules=rules,
+        v1_extra=v1_extra,
+        v1_refs="plain",
+        created_v1=201,
+        created_v2=201,
+    )
+)
