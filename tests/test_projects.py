@@ -42,6 +42,11 @@ def test_boards_and_phases_crud_v2(api):
     error(api.get(f"/api/v2/phases/{phase['id']}"), 404)
     assert "board_id" in error(api.post("/api/v2/phases", json={"name": "X", "board_id": board["id"]}), 400)
     assert "board_id" in error(api.get("/api/v2/phases"), 400)
+    _, phases = board_and_phases(api)
+    assert "order_nr" in error(
+        api.post("/api/v2/phases", json={"name": "X", "board_id": phases[0]["board_id"], "order_nr": 9}), 400
+    )
+    assert len(board_and_phases(api)[1]) == 3
 
 
 def test_add_get_update_a_project_in_both_versions(api):
@@ -103,6 +108,12 @@ def test_lists_archive_and_delete(api):
     assert data(api.get("/api/v2/projects")) == []
     assert [p["id"] for p in data(api.get("/api/v2/projects", params={"status": "deleted"}))] == [b["id"], c["id"]]
     error(api.patch(f"/api/v2/projects/{b['id']}", json={"title": "X"}), 404)
+    # Status deleted deletes (and a new project cannot start deleted).
+    d = created(api.post("/api/v2/projects", json={"title": "D"}))
+    data(api.patch(f"/api/v2/projects/{d['id']}", json={"status": "deleted"}))
+    assert d["id"] in [p["id"] for p in data(api.get("/api/v2/projects", params={"status": "deleted"}))]
+    assert data(api.get("/api/v2/projects")) == []
+    assert "status" in error(api.post("/api/v2/projects", json={"title": "E", "status": "deleted"}), 400)
 
 
 def test_permitted_users_templates_groups_plan_activities(api):
@@ -294,6 +305,10 @@ def test_tasks_in_both_versions(api, other_api):
     assert "project" in error(api.post("/api/v2/tasks", json={"title": "X", "project_id": 999999}), 400).lower()
     assert "done" in error(api.post("/api/v2/tasks", json={"title": "X", "project_id": project["id"], "done": 5}), 400)
     error(other_api.get(f"/api/v2/tasks/{task['id']}"), 404)
+    doomed = created(api.post("/api/v2/projects", json={"title": "Doomed"}))
+    gone = created(api.post("/api/v2/tasks", json={"title": "Gone", "project_id": doomed["id"]}))
+    data(api.delete(f"/api/v2/projects/{doomed['id']}"))
+    error(api.get(f"/api/v2/tasks/{gone['id']}"), 404)
     assert data(api.delete(f"/v1/tasks/{sub['id']}")) == {"id": sub["id"]}
     assert data(api.delete(f"/api/v2/tasks/{task['id']}")) == {"id": task["id"]}
     assert data(api.get("/api/v2/tasks")) == []

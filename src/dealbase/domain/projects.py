@@ -39,10 +39,14 @@ def board_rules(ctx, values: dict[str, Any], old: dict[str, Any] | None, stamp: 
 def phase_rules(ctx, values: dict[str, Any], old: dict[str, Any] | None, stamp: str) -> dict[str, Any]:
     board_id = values.get("board_id", old and old["board_id"])
     moving = old is not None and board_id != old["board_id"]
+    live = (phases_table.c.board_id == board_id, phases_table.c.is_deleted.is_(False))
+    order = values.get("order_nr")
+    if order is not None:
+        count = len(repo.column_values(ctx.conn, phases_table, ctx.company_id, "id", *live))
+        if not 1 <= order <= count + (1 if old is None or moving else 0):
+            raise BadRequest("Validation failed: order_nr: must be between 1 and the number of phases on the board + 1")
     if old is None or moving:
-        _order_last(
-            ctx, phases_table, values, phases_table.c.board_id == board_id, phases_table.c.is_deleted.is_(False)
-        )
+        _order_last(ctx, phases_table, values, *live)
     return values
 
 
@@ -100,6 +104,11 @@ def one_and_many(values: dict[str, Any], one: str, many: str) -> None:
 
 
 def rules(ctx, values: dict[str, Any], old: dict[str, Any] | None, stamp: str) -> dict[str, Any]:
+    if values.get("status") == "deleted":  # an update to status deleted deletes the project
+        if old is None:
+            raise BadRequest("Validation failed: status: a new project cannot be deleted")
+        del values["status"]
+        values["is_deleted"] = True
     if old is None:
         values.setdefault("owner_id", ctx.user_id)
         values.setdefault("status", "open")
@@ -179,7 +188,7 @@ PROJECT = register(
             Field("id", "int", writable=False),
             Field("title", "str", required=True, nullable=False, max_length=255),
             Field("description", "str", v2=None),
-            Field("status", "str", choices=STATUSES),
+            Field("status", "str", choices=(*STATUSES, "deleted")),
             Field("board_id", "int", ref="project_board"),
             Field("phase_id", "int", ref="project_phase"),
             Field("owner_id", "int", ref="user"),

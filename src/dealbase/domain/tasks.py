@@ -76,5 +76,6 @@ TASK = register(
         v1_refs="plain",
         created_v1=201,
         created_v2=201,
+        deleted_readable=False,
     )
 )
