@@ -76,7 +76,8 @@ def conditions(draw) -> dict[str, Any]:
 def groups(depth: int = 0):
     leaf = conditions()
     if depth >= 1:
-        items = st.lists(leaf, max_size=3)
+        # At most 2 × 3 × 2 = 12 conditions in a tree: Pipedrive takes up to 16.
+        items = st.lists(leaf, max_size=2)
     else:
         items = st.lists(st.one_of(leaf, groups(depth + 1)), max_size=3)
     return st.fixed_dictionaries({"glue": st.sampled_from(("and", "or")), "conditions": items})

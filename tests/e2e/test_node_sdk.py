@@ -227,7 +227,9 @@ def server(database_url: str, tmp_path: Path):
 # ---------------------------------------------------------------------- test
 
 
-@pytest.mark.parametrize("scenario", ["scenario.mjs", "scenario_crm.mjs", "scenario_filters.mjs", "scenario_search.mjs"])
+@pytest.mark.parametrize(
+    "scenario", ["scenario.mjs", "scenario_crm.mjs", "scenario_filters.mjs", "scenario_search.mjs"]
+)
 def test_official_node_sdk(scenario: str, node_bin: str, node_modules: Path, server) -> None:
     env = dict(os.environ)
     env["DEALBASE_URL"] = server["url"]
