@@ -229,15 +229,16 @@ def list_v1(
     order = v1_sort(ctx, entity)
     by_id = not ctx.raw("sort")
     marks = bookmarks.of(ctx) if by_id else None
-    version = from_id = None
+    version = from_id = key = None
     if marks is not None:
         version = repo.change_version(ctx.conn, ctx.company_id)
+        key = bookmarks.query_key(ctx, start)
         if start > 0:
-            from_id = marks.get(bookmarks.query_key(ctx, start), version)
+            from_id = marks.get(key, version)
     rows = repo.list_offset(ctx.conn, entity.table, ctx.company_id, where, order, start, limit + 1, from_id)
     more = len(rows) > limit
     if marks is not None and rows:
-        marks.put(bookmarks.query_key(ctx, start), version, rows[0]["id"])
+        marks.put(key, version, rows[0]["id"])
         if more:
             marks.put(bookmarks.query_key(ctx, start + limit), version, rows[limit]["id"])
     rows = rows[:limit]

@@ -31,19 +31,21 @@ def searchable_keys(ctx, entity) -> list[str]:
     return [f.key for f in found.fields if f.field_type in SEARCHABLE_TYPES] if found else []
 
 
-def reindex(ctx, item_type: str, key: int | str) -> None:
-    """Write the item's search texts from its current row (or drop them when it is gone)."""
+def reindex(ctx, item_type: str, key: int | str, row: dict[str, Any] | None = None) -> None:
+    """Write the item's search texts from its current row (or drop them when it is gone);
+    ``row``: that row, when the caller has just read it."""
     entity = ENTITIES[item_type]
-    row = repo.get(ctx.conn, entity.table, ctx.company_id, key)
+    if row is None:
+        row = repo.get(ctx.conn, entity.table, ctx.company_id, key)
     if row is None or row.get("is_deleted"):
         repo.search_drop(ctx.conn, ctx.company_id, item_type, key)
         return
     column = NOTE_COLUMNS.get(item_type)
     texts = []
     if column is not None:
-        texts = [
-            n["content"] for n in repo.rows_where(ctx.conn, notes, ctx.company_id, column, key) if not n["is_deleted"]
-        ]
+        texts = repo.column_values(
+            ctx.conn, notes, ctx.company_id, "content", notes.c[column] == key, notes.c.is_deleted.is_(False)
+        )
     values = document(item_type, row, texts, searchable_keys(ctx, entity))
     repo.search_put(ctx.conn, ctx.company_id, item_type, key, values)
 
@@ -57,7 +59,7 @@ def _note_parents(row: dict[str, Any] | None) -> set[tuple[str, Any]]:
 @hooks.after_write
 def item_written(ctx, entity, old, new) -> None:
     if entity.name in ITEM_TYPES:
-        reindex(ctx, entity.name, new["id"])
+        reindex(ctx, entity.name, new["id"], new)
     elif entity.name == "note":
         for item_type, key in _note_parents(old) | _note_parents(new):
             reindex(ctx, item_type, key)
@@ -88,4 +90,4 @@ def field_deleted(ctx, entity_name: str, key: str) -> None:
         if not target.has_custom_fields or target.custom_type != entity_name:
             continue
         for row in repo.rows_mentioning(ctx.conn, target.table, ctx.company_id, "custom_fields", key):
-            reindex(ctx, item_type, row["id"])
+            reindex(ctx, item_type, row["id"], row)

@@ -51,6 +51,8 @@ def refresh(ctx, name: str, parent: str, ids: Iterable[int | None]) -> None:
         return
     table = PARENTS[parent]
     values = _SOURCES[name](ctx.conn, ctx.company_id, parent, wanted)
+    if not values:  # the source keeps nothing on this kind of parent
+        return
     current = repo.get_many(ctx.conn, table, ctx.company_id, wanted)
     for parent_id, row in current.items():
         changed = {k: v for k, v in values.get(parent_id, {}).items() if row[k] != v}

@@ -42,7 +42,7 @@ def phase_rules(ctx, values: dict[str, Any], old: dict[str, Any] | None, stamp: 
     live = (phases_table.c.board_id == board_id, phases_table.c.is_deleted.is_(False))
     order = values.get("order_nr")
     if order is not None:
-        count = len(repo.column_values(ctx.conn, phases_table, ctx.company_id, "id", *live))
+        count = repo.grouped(ctx.conn, phases_table, ctx.company_id, live, ())[0]["count"]
         if not 1 <= order <= count + (1 if old is None or moving else 0):
             raise BadRequest("Validation failed: order_nr: must be between 1 and the number of phases on the board + 1")
     if old is None or moving:
@@ -52,15 +52,8 @@ def phase_rules(ctx, values: dict[str, Any], old: dict[str, Any] | None, stamp: 
 
 def first_phase(ctx, board_id: int) -> dict[str, Any] | None:
     c = phases_table.c
-    rows = repo.all_rows(
-        ctx.conn,
-        phases_table,
-        ctx.company_id,
-        c.board_id == board_id,
-        c.is_deleted.is_(False),
-        order_by=[c.order_nr, c.id],
-    )
-    return rows[0] if rows else None
+    live = (c.board_id == board_id, c.is_deleted.is_(False))
+    return repo.first(ctx.conn, phases_table, ctx.company_id, *live, order_by=[c.order_nr, c.id])
 
 
 def _place(ctx, values: dict[str, Any], old: dict[str, Any] | None) -> None:
@@ -80,12 +73,10 @@ def _place(ctx, values: dict[str, Any], old: dict[str, Any] | None) -> None:
         return
     if board_id is None:
         c = boards_table.c
-        found = repo.all_rows(
-            ctx.conn, boards_table, ctx.company_id, c.is_deleted.is_(False), order_by=[c.order_nr, c.id]
-        )
-        if not found:
+        board = repo.first(ctx.conn, boards_table, ctx.company_id, c.is_deleted.is_(False), order_by=[c.order_nr, c.id])
+        if board is None:
             raise BadRequest("Validation failed: board_id: the company has no project board")
-        board_id = values["board_id"] = found[0]["id"]
+        board_id = values["board_id"] = board["id"]
     if old is None or board_id != old["board_id"]:
         phase = first_phase(ctx, board_id)
         if phase is None:

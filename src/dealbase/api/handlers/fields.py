@@ -493,8 +493,9 @@ def delete_many_v1(ctx: Ctx, entity: Entity):
     if not ids:
         raise BadRequest("Validation failed: ids: is required")
     ids = list(dict.fromkeys(ids))
-    rows = [_row_by_id(ctx, entity, i) for i in ids]
-    if any(r is None for r in rows):
+    found = repo.get_many(ctx.conn, table, ctx.company_id, ids)
+    rows = [found.get(i) for i in ids]
+    if any(r is None or r["entity_type"] != entity.name or r["is_deleted"] for r in rows):
         raise _not_found(ctx, entity)
     stamp = now()
     for row in rows:

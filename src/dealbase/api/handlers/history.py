@@ -97,9 +97,10 @@ def _attached(ctx: Ctx, entity: Entity, item_id: int) -> list[tuple[str, str, di
     column = _LINK[entity.name]
     out = []
     for kind in (ACTIVITY, NOTE, FILE):
-        rows = [
-            r for r in repo.rows_where(ctx.conn, kind.table, ctx.company_id, column, item_id) if not r["is_deleted"]
-        ]
+        t = kind.table
+        rows = repo.all_rows(
+            ctx.conn, t, ctx.company_id, t.c[column] == item_id, t.c.is_deleted.is_(False), order_by=[t.c.id]
+        )
         objects, _related = res.render_v1(ctx, kind, rows, refs="plain")
         for row, obj in zip(rows, objects, strict=True):
             if kind is ACTIVITY:

@@ -47,7 +47,7 @@ def get_products_v1(ctx: Ctx):
         where.append(P.id.in_(ids))
     additional = None
     if ctx.bool_param("get_summary"):
-        total = len(repo.distinct_values(ctx.conn, PRODUCT.table, ctx.company_id, "id", *where))
+        total = repo.grouped(ctx.conn, PRODUCT.table, ctx.company_id, where, ())[0]["count"]
         additional = {"summary": {"total_count": total}}
     return res.list_v1(ctx, PRODUCT, where, additional=additional)
 

@@ -247,7 +247,7 @@ operation("v2", "update_project_phase", write=True)(lambda ctx: res.update(ctx, 
 def delete_project_board(ctx: Ctx):
     """A board with live projects on it stays (400); its phases go with it."""
     board = res.load(ctx, BOARD, ctx.path_id(), alive=True)
-    if repo.all_rows(ctx.conn, PROJECT.table, ctx.company_id, c.board_id == board["id"], c.is_deleted.is_(False)):
+    if repo.first(ctx.conn, PROJECT.table, ctx.company_id, c.board_id == board["id"], c.is_deleted.is_(False)):
         raise BadRequest("Validation failed: board has projects: move or delete them first")
     stamp = now()
     pc = PHASE.table.c
@@ -263,7 +263,7 @@ def delete_project_board(ctx: Ctx):
 def delete_project_phase(ctx: Ctx):
     """A phase with live projects in it stays (400)."""
     phase = res.load(ctx, PHASE, ctx.path_id(), alive=True)
-    if repo.all_rows(ctx.conn, PROJECT.table, ctx.company_id, c.phase_id == phase["id"], c.is_deleted.is_(False)):
+    if repo.first(ctx.conn, PROJECT.table, ctx.company_id, c.phase_id == phase["id"], c.is_deleted.is_(False)):
         raise BadRequest("Validation failed: phase has projects: move or delete them first")
     res.soft_delete(ctx, PHASE, phase, now())
     return ok({"id": phase["id"]})

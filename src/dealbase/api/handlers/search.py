@@ -22,9 +22,10 @@ from dealbase.api.paging import decode_cursor, encode_cursor, v1_pagination
 from dealbase.api.responses import ok
 from dealbase.api.router import operation
 from dealbase.domain import search as sx
+from dealbase.domain.products import prices_of
 from dealbase.domain.registry import ENTITIES
 from dealbase.store import repository as repo
-from dealbase.store.tables import deals, leads, persons, product_prices, projects_phases, stages
+from dealbase.store.tables import deals, leads, persons, projects_phases, stages
 
 Row = dict[str, Any]
 MAX_TERM = 500
@@ -133,6 +134,7 @@ class _Shower:
     def __init__(self, ctx: Ctx, include: set[str]) -> None:
         self.ctx = ctx
         self.include = include
+        self.prices: dict[int, list[Row]] = {}
 
     def _org(self, org_id: int | None, address: bool = True) -> dict[str, Any] | None:
         org = self.ctx.rows(ENTITIES["organization"].table, [org_id]).get(org_id) if org_id else None
@@ -154,6 +156,8 @@ class _Shower:
         self.ctx.rows(stages, [r.get("stage_id") for r in rows.values()])
         self.ctx.rows(persons, [r.get("person_id") for r in rows.values()])
         self.ctx.rows(ENTITIES["organization"].table, [r.get("org_id") for r in rows.values()])
+        if item_type == "product" and "product.price" in self.include:
+            self.prices.update(prices_of(self.ctx, list(rows)))
         return rows
 
     def item(self, item_type: str, row: Row, matched: dict[str, list[str]]) -> dict[str, Any]:
@@ -212,9 +216,8 @@ class _Shower:
                 "custom_fields": hits["custom_fields"],
             }
             if "product.price" in self.include:
-                prices = repo.rows_where(ctx.conn, product_prices, ctx.company_id, "product_id", row["id"])
                 item["prices"] = [
-                    {"currency": p["currency"], "price": _num(p["price"])} for p in prices if p["variation_id"] is None
+                    {"currency": p["currency"], "price": _num(p["price"])} for p in self.prices.get(row["id"], [])
                 ]
             return item
         if item_type == "lead":
