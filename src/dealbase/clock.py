@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import calendar
 import re
 from datetime import UTC, date, datetime
 
@@ -53,3 +54,10 @@ def parse_date(text: str) -> str | None:
     except ValueError:
         return None
     return text
+
+
+def add_months(day: date, months: int) -> date:
+    """``day`` moved by whole months, kept in the month's last day when it has fewer days."""
+    index = day.month - 1 + months
+    year, month = day.year + index // 12, index % 12 + 1
+    return date(year, month, min(day.day, calendar.monthrange(year, month)[1]))

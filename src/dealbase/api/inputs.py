@@ -15,13 +15,12 @@ import orjson
 from dealbase.api.context import Ctx
 from dealbase.api.errors import BadRequest
 from dealbase.clock import parse_date, parse_time
-from dealbase.domain.common import check_currency
+from dealbase.domain.common import NUMBER, check_currency
 from dealbase.domain.entity import Entity, Field
 from dealbase.domain.ids import parse_uuid
 from dealbase.store import repository as repo
 
 _INT = re.compile(r"^-?\d{1,18}$")
-_NUM = re.compile(r"^-?\d+(\.\d+)?([eE][-+]?\d+)?$")
 DEFAULT_MAX_LENGTH = 255
 VISIBILITY = (1, 3, 5, 7)
 
@@ -54,7 +53,7 @@ def coerce(f: Field, key: str, value: Any, strict: bool) -> Any:
     if kind == "num":
         if isinstance(value, bool):
             raise _bad(key, "must be a number")
-        if isinstance(value, str) and not strict and _NUM.match(value.strip()):
+        if isinstance(value, str) and not strict and NUMBER.match(value.strip()):
             value = float(value)
         if not isinstance(value, (int, float)) or not math.isfinite(value) or abs(value) > 1e15:
             raise _bad(key, "must be a finite number")

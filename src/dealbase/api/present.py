@@ -16,6 +16,7 @@ from typing import Any
 import orjson
 
 from dealbase.clock import to_iso, to_v2
+from dealbase.domain.common import num
 from dealbase.domain.entity import Entity, Field
 
 Row = dict[str, Any]
@@ -42,12 +43,8 @@ def _v1_converter(entity: Entity, f: Field) -> Callable[[Any], Any] | None:
     if f.kind == "visible_to":
         return lambda v: None if v is None else str(v)
     if f.kind == "num":
-        return _num
+        return num
     return None
-
-
-def _num(value: Any) -> Any:
-    return int(value) if isinstance(value, float) and value.is_integer() else value
 
 
 def _fragment(value: Any) -> Any:
@@ -87,7 +84,7 @@ def _plan(entity: Entity, version: str) -> _Plan:
         if key is None or f.column is None:
             continue
         if version == "v2":
-            convert = {"time": to_v2, "bool": bool, "num": _num, "ids": _fragment, "uuids": _fragment}.get(f.kind)
+            convert = {"time": to_v2, "bool": bool, "num": num, "ids": _fragment, "uuids": _fragment}.get(f.kind)
             if f.kind in ("json", "money"):
                 convert = _fragment
             if_null = [] if f.kind in ("ids", "uuids") else None

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable
 from functools import cache
 from typing import Any
@@ -13,6 +14,14 @@ from babel.numbers import get_currency_name, get_currency_precision, get_currenc
 from dealbase.api.errors import BadRequest
 from dealbase.store import repository as repo
 from dealbase.store.tables import deals
+
+# A number as text, as v1's lenient inputs take it.
+NUMBER = re.compile(r"^-?\d+(\.\d+)?([eE][-+]?\d+)?$")
+
+
+def num(value: Any) -> Any:
+    """A whole float as an int (``5.0`` → ``5``), as Pipedrive shows amounts; anything else as it is."""
+    return int(value) if isinstance(value, float) and value.is_integer() else value
 
 
 @cache

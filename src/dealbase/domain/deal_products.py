@@ -16,7 +16,7 @@ from typing import Any
 
 from dealbase.api.errors import BadRequest
 from dealbase.domain import counters, hooks
-from dealbase.domain.common import formatted
+from dealbase.domain.common import formatted, num
 from dealbase.domain.entity import Entity, Field
 from dealbase.domain.products import BILLING_FREQUENCIES, check_billing
 from dealbase.domain.registry import register
@@ -28,10 +28,6 @@ DISCOUNT_TYPES = ("percentage", "amount")
 TAX_METHODS = ("exclusive", "inclusive", "none")
 DEFAULT_TAX_METHOD = "exclusive"
 MAX_QUANTITY = 1e9
-
-
-def _num(value: Any) -> Any:
-    return int(value) if isinstance(value, float) and value.is_integer() else value
 
 
 def line_sum(row: dict[str, Any]) -> float:
@@ -206,7 +202,7 @@ def v1_extra(ctx, rows, items) -> None:
         item["comments"] = row["comments"]
         item["company_id"] = ctx.company_id
         item["sum_formatted"] = formatted_sum(ctx, row["sum"], row["currency"])
-        item["quantity_formatted"] = f"{_num(row['quantity'])}"
+        item["quantity_formatted"] = f"{num(row['quantity'])}"
 
 
 def v2_extra(ctx, rows, items, include) -> None:

@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from dealbase.api.errors import BadRequest
-from dealbase.domain.common import NO_EMAIL, check_currency, formatted
+from dealbase.domain.common import NO_EMAIL, check_currency, formatted, num
 from dealbase.domain.counters import counter_fields, fill_activity_objects
 from dealbase.domain.entity import Entity, Field
 from dealbase.domain.registry import register
@@ -146,10 +146,6 @@ def weighted_value(row: dict[str, Any], stage: dict[str, Any] | None, pipeline: 
     return round(row["value"] * probability / 100, 2)
 
 
-def _num(value: float) -> float | int:
-    return int(value) if float(value).is_integer() else value
-
-
 # v1 keys whose values come from things this server does not hold (e-mail, rotting,
 # subscriptions): what they say when there are none.
 V1_NOTHING_YET = {
@@ -194,13 +190,13 @@ def v1_extra(ctx, rows, items) -> None:
         item["org_name"] = org["name"] if org else None
         item["owner_name"] = owner["name"] if owner else None
         item["formatted_value"] = formatted(row["value"], currency, locale)
-        item["weighted_value"] = _num(weighted)
+        item["weighted_value"] = num(weighted)
         item["formatted_weighted_value"] = formatted(weighted, currency, locale)
         item["weighted_value_currency"] = currency
         item["cc_email"] = f"{domain}+deal{row['id']}@pipedrivemail.com"
         for key in REVENUE:
             value = row[key]
-            item[key] = None if value is None else _num(value)
+            item[key] = None if value is None else num(value)
             item[f"{key}_currency"] = None if value is None else currency
     fill_activity_objects(ctx, rows, items)
 
@@ -208,7 +204,7 @@ def v1_extra(ctx, rows, items) -> None:
 def v2_extra(ctx, rows, items, include) -> None:
     for row, item in zip(rows, items):
         for key in REVENUE:  # from the deal's products (domain/deal_products.py)
-            item[key] = None if row[key] is None else _num(row[key])
+            item[key] = None if row[key] is None else num(row[key])
         if "email_messages_count" in include:
             item["email_messages_count"] = 0
         for key in ("last_incoming_mail_time", "last_outgoing_mail_time"):
@@ -225,7 +221,7 @@ def compact(_ctx, rows: list[dict[str, Any]]) -> dict[int, dict[str, Any]]:
             "id": row["id"],
             "title": row["title"],
             "status": row["status"],
-            "value": _num(row["value"]),
+            "value": num(row["value"]),
             "currency": row["currency"],
             "stage_id": row["stage_id"],
             "pipeline_id": row["pipeline_id"],

@@ -40,7 +40,7 @@ import orjson
 
 from dealbase.api.errors import BadRequest
 from dealbase.clock import parse_date
-from dealbase.domain.common import check_currency
+from dealbase.domain.common import NUMBER, check_currency, num
 from dealbase.domain.entity import Entity, Field
 from dealbase.store.tables import ADDRESS_PARTS
 
@@ -94,7 +94,6 @@ SYSTEM_BASE = {
 YES_NO = [{"id": 1, "label": "Yes"}, {"id": 0, "label": "No"}]
 
 _INT = re.compile(r"^-?\d{1,18}$")
-_NUM = re.compile(r"^-?\d+(\.\d+)?([eE][-+]?\d+)?$")
 
 
 def new_key() -> str:
@@ -103,10 +102,6 @@ def new_key() -> str:
 
 def _bad(key: str, what: str) -> BadRequest:
     return BadRequest(f"Validation failed: custom field '{key}': {what}")
-
-
-def _num(value: Any) -> Any:
-    return int(value) if isinstance(value, float) and value.is_integer() else value
 
 
 # -- system fields ---------------------------------------------------------------------
@@ -350,7 +345,7 @@ class Custom:
             return True, None
         if t in TEXT_LIMITS:
             if isinstance(value, (int, float)) and not isinstance(value, bool):
-                value = str(_num(value))
+                value = str(num(value))
             return True, _text(key, value, TEXT_LIMITS[t])
         if t == "double":
             return True, _number(key, value, strict=False)
@@ -425,7 +420,7 @@ class Custom:
             currency_key = f"{key}_currency"
 
             def monetary(out: dict[str, Any], value: Any) -> None:
-                out[key] = _num(value["value"])
+                out[key] = num(value["value"])
                 out[currency_key] = value["currency"]
 
             return monetary
@@ -447,7 +442,7 @@ class Custom:
         if t == "double":
 
             def double(out: dict[str, Any], value: Any) -> None:
-                out[key] = _num(value)
+                out[key] = num(value)
 
             return double
         if t == "set":
@@ -476,7 +471,7 @@ class Custom:
         """A canonical value → v1's flat keys (nothing for unset: the caller nulls them)."""
         t, key = self.field_type, self.key
         if t == "monetary":
-            return {key: _num(value["value"]), f"{key}_currency": value["currency"]}
+            return {key: num(value["value"]), f"{key}_currency": value["currency"]}
         if t == "daterange":
             return {key: value["value"], f"{key}_until": value["until"]}
         if t in ("time", "timerange") and isinstance(value, dict):
@@ -491,7 +486,7 @@ class Custom:
         if t == "set":
             return {key: ",".join(str(i) for i in value)}
         if t == "double":
-            return {key: _num(value)}
+            return {key: num(value)}
         return {key: value}
 
 
@@ -515,13 +510,13 @@ def _text(key: str, value: Any, limit: int) -> str:
 
 
 def _number(key: str, value: Any, strict: bool) -> float | int:
-    if isinstance(value, str) and not strict and _NUM.match(value.strip()):
+    if isinstance(value, str) and not strict and NUMBER.match(value.strip()):
         value = float(value)
     if isinstance(value, bool) or not isinstance(value, (int, float)):
         raise _bad(key, "must be a number")
     if not math.isfinite(value) or abs(value) > 1e15:
         raise _bad(key, "must be a finite number")
-    return _num(value)
+    return num(value)
 
 
 def _currency(key: str, code: str) -> str:

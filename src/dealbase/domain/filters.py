@@ -38,6 +38,7 @@ import orjson
 
 from dealbase import clock
 from dealbase.api.errors import BadRequest
+from dealbase.clock import add_months
 from dealbase.domain.entity import Entity, Field
 from dealbase.domain.fields import SYSTEM_BASE, Custom
 from dealbase.domain.registry import ENTITIES, register
@@ -233,12 +234,6 @@ def relative_dates() -> dict[str, dict[str, str]]:
     }
 
 
-def _add_months(day: date, months: int) -> date:
-    month = day.month - 1 + months
-    year, month = day.year + month // 12, month % 12 + 1
-    return date(year, month, 1)
-
-
 def today() -> date:
     """The current UTC day (``clock.now``: tests fix it there)."""
     return date.fromisoformat(clock.now()[:10])
@@ -254,11 +249,11 @@ def relative_interval(key: str, day: date) -> tuple[date | None, date | None]:
         "this_week": (week, week + 7 * one),
         "last_week": (week - 7 * one, week),
         "next_week": (week + 7 * one, week + 14 * one),
-        "this_month": (month, _add_months(month, 1)),
-        "last_month": (_add_months(month, -1), month),
-        "next_month": (_add_months(month, 1), _add_months(month, 2)),
-        "this_quarter": (quarter, _add_months(quarter, 3)),
-        "last_quarter": (_add_months(quarter, -3), quarter),
+        "this_month": (month, add_months(month, 1)),
+        "last_month": (add_months(month, -1), month),
+        "next_month": (add_months(month, 1), add_months(month, 2)),
+        "this_quarter": (quarter, add_months(quarter, 3)),
+        "last_quarter": (add_months(quarter, -3), quarter),
         "before_today": (None, day),
         "later_or_today": (day, None),
         "before_tomorrow": (None, day + one),
@@ -272,8 +267,8 @@ def relative_interval(key: str, day: date) -> tuple[date | None, date | None]:
         if "week" in key:
             shift = 7 * n
         else:
-            target = _add_months(month, n)
-            last = (_add_months(target, 1) - one).day
+            target = add_months(month, n)
+            last = (add_months(target, 1) - one).day
             moved = target.replace(day=min(day.day, last))
             return moved, moved + one
     moved = day + shift * one

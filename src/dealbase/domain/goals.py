@@ -19,7 +19,7 @@ import orjson
 
 from dealbase.api.errors import BadRequest
 from dealbase.clock import parse_date
-from dealbase.domain.common import currency_codes
+from dealbase.domain.common import currency_codes, num
 from dealbase.domain.ids import new_uuid
 from dealbase.store import repository as repo
 from dealbase.store.tables import activity_types, pipelines, stages, users
@@ -247,10 +247,6 @@ def parse(ctx, old: Row | None) -> dict[str, Any]:
     return values
 
 
-def _num(value: float) -> float | int:
-    return int(value) if float(value).is_integer() else value
-
-
 def is_active(row: Row, today: str | None = None) -> bool:
     """A goal is active until its duration ends (an open end never does)."""
     today = today or datetime.now(UTC).strftime("%Y-%m-%d")
@@ -258,7 +254,7 @@ def is_active(row: Row, today: str | None = None) -> bool:
 
 
 def present(row: Row) -> dict[str, Any]:
-    outcome: dict[str, Any] = {"target": _num(row["target"]), "tracking_metric": row["tracking_metric"]}
+    outcome: dict[str, Any] = {"target": num(row["target"]), "tracking_metric": row["tracking_metric"]}
     if row["currency_id"] is not None:
         outcome["currency_id"] = row["currency_id"]
     return {

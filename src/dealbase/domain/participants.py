@@ -95,6 +95,8 @@ def move_participants(ctx, entity_name: str, absorbed: int, survivor: int, stamp
 def copy_participants(ctx, entity_name: str, original: int, copy: int, stamp: str) -> None:
     if entity_name != "deal":
         return
+    kept = set(active_person_ids(ctx, copy))
     for person_id in active_person_ids(ctx, original):
-        if active(ctx, copy, person_id) is None:
+        if person_id not in kept:
             add(ctx, copy, person_id, stamp)
+            kept.add(person_id)

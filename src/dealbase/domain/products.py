@@ -8,13 +8,12 @@ product made without them gets one price of 0 in the caller's default currency.
 from __future__ import annotations
 
 import math
-import re
 from typing import Any
 
 import orjson
 
 from dealbase.api.errors import BadRequest
-from dealbase.domain.common import check_currency
+from dealbase.domain.common import NUMBER, check_currency, num
 from dealbase.domain.entity import Entity, Field
 from dealbase.domain.registry import register
 from dealbase.store import repository as repo
@@ -24,11 +23,6 @@ from dealbase.store.tables import products as table
 BILLING_FREQUENCIES = ("one-time", "annually", "semi-annually", "quarterly", "monthly", "weekly")
 MAX_BILLING_CYCLES = 208
 MAX_PRICES = 100
-_NUM = re.compile(r"^-?\d+(\.\d+)?([eE][-+]?\d+)?$")
-
-
-def _num(value: Any) -> Any:
-    return int(value) if isinstance(value, float) and value.is_integer() else value
 
 
 def check_billing(frequency: str, cycles: int | None, key: str = "billing_frequency_cycles") -> None:
@@ -49,11 +43,11 @@ def _money(value: Any, key: str, strict: bool, *, nullable: bool = False) -> flo
         if nullable:
             return None
         raise BadRequest(f"Validation failed: {key}: must be a number")
-    if isinstance(value, str) and not strict and _NUM.match(value.strip()):
+    if isinstance(value, str) and not strict and NUMBER.match(value.strip()):
         value = float(value)
     if isinstance(value, bool) or not isinstance(value, (int, float)) or not math.isfinite(value) or abs(value) > 1e15:
         raise BadRequest(f"Validation failed: {key}: must be a number")
-    return _num(value)
+    return num(value)
 
 
 def parse_prices(raw: Any, strict: bool) -> list[dict[str, Any]]:
@@ -131,10 +125,10 @@ def price_v2(row: dict[str, Any], owner_key: str = "product_id") -> dict[str, An
     owner = row["variation_id"] if owner_key == "product_variation_id" else row["product_id"]
     return {
         owner_key: owner,
-        "price": _num(row["price"]),
+        "price": num(row["price"]),
         "currency": row["currency"],
-        "cost": _num(row["cost"]),
-        "direct_cost": _num(row["direct_cost"]),
+        "cost": num(row["cost"]),
+        "direct_cost": num(row["direct_cost"]),
         "notes": row["notes"],
     }
 
@@ -143,10 +137,10 @@ def price_v1(row: dict[str, Any]) -> dict[str, Any]:
     return {
         "id": row["id"],
         "product_id": row["product_id"],
-        "price": _num(row["price"]),
+        "price": num(row["price"]),
         "currency": row["currency"],
-        "cost": _num(row["cost"]),
-        "overhead_cost": _num(row["direct_cost"]),
+        "cost": num(row["cost"]),
+        "overhead_cost": num(row["direct_cost"]),
         "notes": row["notes"],
     }
 

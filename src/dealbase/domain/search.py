@@ -107,7 +107,8 @@ def _lines(values: list[str]) -> str | None:
     return "\n".join(kept) if kept else None
 
 
-def _contacts(stored: str | None) -> list[str]:
+def contacts(stored: str | None) -> list[str]:
+    """The values of stored e-mails or phones."""
     return [c["value"] for c in orjson.loads(stored)] if stored else []
 
 
@@ -133,8 +134,8 @@ def document(item_type: str, row: dict[str, Any], notes: list[str], custom_keys:
     else:
         title = row["name"]
     if item_type == "person":
-        values["email"] = _lines(_contacts(row.get("emails")))
-        values["phone"] = _lines(_contacts(row.get("phones")))
+        values["email"] = _lines(contacts(row.get("emails")))
+        values["phone"] = _lines(contacts(row.get("phones")))
     elif item_type == "organization":
         values["address"] = _lines([row.get("address")])
     elif item_type == "product":

@@ -29,6 +29,7 @@ from sqlalchemy import (
 from sqlalchemy.dialects.postgresql import JSONB
 
 from dealbase.domain.filters import Cond, Group
+from dealbase.store.repository import escape_like
 from dealbase.store.tables import change_events
 
 _RANGE_END = {
@@ -160,7 +161,7 @@ class Compiler:
         if positive is not None:
             return or_(x.is_(None), not_(self.compare(x, positive, value, kind)))
         if op in _PATTERNS:
-            pattern = _PATTERNS[op].format(_escape(value.lower()))
+            pattern = _PATTERNS[op].format(escape_like(value.lower()))
             return func.lower(x).like(pattern, escape="\\")
         if kind == "day":
             return _day(x, op, value)
@@ -218,10 +219,6 @@ def _day(x: ColumnElement, op: str, value: tuple[str | None, str | None]) -> Col
     if op == ">":
         return at_least(hi) if hi is not None else false()
     return at_least(lo)  # >=
-
-
-def _escape(text: str) -> str:
-    return text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
 
 
 def where(tree: Group, table: Table, tables: dict[str, Table], company_id: int, dialect: str) -> ColumnElement:

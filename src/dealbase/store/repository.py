@@ -533,8 +533,13 @@ def search_drop(conn: Connection, company_id: int, item_type: str, item_key: int
     conn.execute(delete(s).where(s.c.company_id == company_id, s.c.item_type == item_type, _item_key(item_key)))
 
 
+def escape_like(text: str) -> str:
+    """``text`` as literal characters in a LIKE pattern (with ``escape="\\"``)."""
+    return text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+
+
 def _like(word: str) -> str:
-    return "%" + word.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
+    return "%" + escape_like(word) + "%"
 
 
 def _fts_phrase(word: str) -> str:

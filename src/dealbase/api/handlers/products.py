@@ -147,10 +147,7 @@ def delete_product_variation(ctx: Ctx):
     product = res.load(ctx, PRODUCT, ctx.path_id(), alive=True)
     row = _variation(ctx, product["id"])
     repo.delete_rows(ctx.conn, product_prices, ctx.company_id, product_prices.c.variation_id == row["id"])
-    for line in repo.all_rows(
-        ctx.conn, deal_products, ctx.company_id, deal_products.c.product_variation_id == row["id"]
-    ):
-        repo.update_row(ctx.conn, deal_products, ctx.company_id, line["id"], {"product_variation_id": None})
+    repo.reassign(ctx.conn, deal_products, ctx.company_id, "product_variation_id", row["id"], None)
     repo.delete_rows(ctx.conn, product_variations, ctx.company_id, product_variations.c.id == row["id"])
     record_delete(ctx.conn, ctx.company_id, ctx.user_id, VARIATION.name, row, now())
     return ok({"id": row["id"]})

@@ -22,6 +22,7 @@ from dealbase.api.paging import decode_cursor, encode_cursor, v1_pagination
 from dealbase.api.responses import ok
 from dealbase.api.router import operation
 from dealbase.domain import search as sx
+from dealbase.domain.common import num
 from dealbase.domain.products import prices_of
 from dealbase.domain.registry import ENTITIES
 from dealbase.store import repository as repo
@@ -120,14 +121,6 @@ def ranked(
 # -- presenting ------------------------------------------------------------------------------
 
 
-def _num(value: Any) -> Any:
-    return int(value) if isinstance(value, float) and value.is_integer() else value
-
-
-def _contacts(stored: str | None) -> list[str]:
-    return [c["value"] for c in orjson.loads(stored)] if stored else []
-
-
 class _Shower:
     """Builds result items, reading each related table once per request."""
 
@@ -169,7 +162,7 @@ class _Shower:
             item = {
                 **base,
                 "title": row["title"],
-                "value": _num(row["value"]),
+                "value": num(row["value"]),
                 "currency": row["currency"],
                 "status": row["status"],
                 "visible_to": row["visible_to"],
@@ -187,8 +180,8 @@ class _Shower:
             item = {
                 **base,
                 "name": row["name"],
-                "phones": _contacts(row["phones"]),
-                "emails": _contacts(row["emails"]),
+                "phones": sx.contacts(row["phones"]),
+                "emails": sx.contacts(row["emails"]),
                 "visible_to": row["visible_to"],
                 "owner": {"id": row["owner_id"]},
                 "organization": self._org(row["org_id"]),
@@ -217,7 +210,7 @@ class _Shower:
             }
             if "product.price" in self.include:
                 item["prices"] = [
-                    {"currency": p["currency"], "price": _num(p["price"])} for p in self.prices.get(row["id"], [])
+                    {"currency": p["currency"], "price": num(p["price"])} for p in self.prices.get(row["id"], [])
                 ]
             return item
         if item_type == "lead":
@@ -229,10 +222,10 @@ class _Shower:
                 "owner": {"id": row["owner_id"]},
                 "person": self._person(row["person_id"]),
                 "organization": self._org(row["org_id"], address=False),
-                "phones": _contacts(person["phones"]) if person else [],
-                "emails": _contacts(person["emails"]) if person else [],
+                "phones": sx.contacts(person["phones"]) if person else [],
+                "emails": sx.contacts(person["emails"]) if person else [],
                 **hits,
-                "value": _num(value["amount"]) if value else None,
+                "value": num(value["amount"]) if value else None,
                 "currency": value["currency"] if value else None,
                 "visible_to": row["visible_to"],
                 "is_archived": bool(row["is_archived"]),

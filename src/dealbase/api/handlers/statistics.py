@@ -10,7 +10,6 @@ each deal write by ``domain/stage_moves.py``).
 
 from __future__ import annotations
 
-import calendar
 from bisect import bisect_left
 from collections import defaultdict
 from collections.abc import Callable
@@ -28,7 +27,7 @@ from dealbase.api.handlers.core import archived
 from dealbase.api.handlers.summaries import money, weighted
 from dealbase.api.responses import Reply, ok
 from dealbase.api.router import operation
-from dealbase.clock import parse_date
+from dealbase.clock import add_months, parse_date
 from dealbase.domain.common import check_currency, formatted
 from dealbase.domain.deals import DEAL
 from dealbase.domain.pipelines import PIPELINE
@@ -49,13 +48,6 @@ def date_param(ctx: Ctx, name: str) -> date:
     if text is None:
         raise BadRequest(f"Invalid '{name}' parameter: must be a date (YYYY-MM-DD)")
     return date.fromisoformat(text)
-
-
-def add_months(day: date, months: int) -> date:
-    """``day`` moved by whole months, kept in the month's last day when it has fewer days."""
-    index = day.month - 1 + months
-    year, month = day.year + index // 12, index % 12 + 1
-    return date(year, month, min(day.day, calendar.monthrange(year, month)[1]))
 
 
 def periods(start: date, interval: str, amount: int) -> list[tuple[date, date]]:
