@@ -27,11 +27,15 @@ def move(ctx: Ctx, source: str, source_id: int | str, target: str, target_id: in
     ``source_id`` to ``target`` ``target_id``; answers how many rows moved."""
     moved = 0
     for entity in linked_entities():
-        for row in repo.rows_where(ctx.conn, entity.table, ctx.company_id, source, source_id):
-            changed = {source: None, target: target_id}
-            if "update_time" in entity.table.c:
-                changed["update_time"] = stamp
-            repo.update_row(ctx.conn, entity.table, ctx.company_id, row["id"], changed)
+        rows = repo.rows_where(ctx.conn, entity.table, ctx.company_id, source, source_id)
+        if not rows:
+            continue
+        changed = {source: None, target: target_id}
+        if "update_time" in entity.table.c:
+            changed["update_time"] = stamp
+        also = {k: v for k, v in changed.items() if k != source}
+        repo.reassign(ctx.conn, entity.table, ctx.company_id, source, source_id, None, **also)
+        for row in rows:
             record_update(ctx.conn, ctx.company_id, ctx.user_id, entity.name, row, changed, stamp)
             for hook in hooks.AFTER_WRITE:  # what other families keep about it (search texts)
                 hook(ctx, entity, row, {**row, **changed})

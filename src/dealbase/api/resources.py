@@ -8,7 +8,7 @@ change event in the same transaction, and present in the caller's version.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from typing import Any
 
 import orjson
@@ -142,10 +142,11 @@ def since_until(ctx: Ctx, table: Table) -> list[ColumnElement]:
     return where + ([table.c.update_time <= until] if until else [])
 
 
-def quick_filters(ctx: Ctx, entity: Entity) -> list[ColumnElement]:
-    """v2 ``param=id`` filters the entity declares (owner_id, person_id, …)."""
+def quick_filters(ctx: Ctx, entity: Entity, params: Mapping[str, str] | None = None) -> list[ColumnElement]:
+    """``param=id`` filters: those the entity declares (owner_id, person_id, …), or ``params``
+    (query parameter → column) where an operation takes others."""
     where = []
-    for param, column in entity.filters.items():
+    for param, column in (entity.filters if params is None else params).items():
         value = ctx.int_param(param, minimum=1)
         if value is not None:
             where.append(entity.table.c[column] == value)

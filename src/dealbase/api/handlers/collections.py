@@ -79,10 +79,7 @@ def get_deals_collection(ctx: Ctx) -> Reply:
         where = [c.is_deleted.is_(True)]
     else:
         where = [c.is_deleted.is_(False), c.status == status]
-    for param, column in (("user_id", "owner_id"), ("stage_id", "stage_id")):
-        value = ctx.int_param(param, minimum=1)
-        if value is not None:
-            where.append(c[column] == value)
+    where += res.quick_filters(ctx, DEAL, {"user_id": "owner_id", "stage_id": "stage_id"})
     return collection(ctx, DEAL, where, DEAL_KEYS)
 
 

@@ -155,10 +155,9 @@ def get_deals_v1(ctx: Ctx):
 @operation("v1", "get_archived_deals")
 def get_archived_deals_v1(ctx: Ctx):
     where = v1_owner(ctx, DEAL) + deal_status_v1(ctx) + archived(True)
-    for param in ("person_id", "org_id", "product_id", "pipeline_id", "stage_id"):
-        value = ctx.int_param(param, minimum=1)
-        if value is not None and param in DEAL.table.c:
-            where.append(DEAL.table.c[param] == value)
+    where += res.quick_filters(ctx, DEAL, {"person_id": "person_id", "org_id": "org_id"})
+    ctx.int_param("product_id", minimum=1)  # checked, then ignored: a deal has no product column
+    where += res.quick_filters(ctx, DEAL, {"pipeline_id": "pipeline_id", "stage_id": "stage_id"})
     return res.list_v1(ctx, DEAL, where)
 
 

@@ -58,10 +58,8 @@ def _list_where(ctx: Ctx, archived: bool | None) -> list[ColumnElement]:
     where: list[ColumnElement] = [c.is_deleted.is_(False), *(saved or [])]
     if archived is not None:
         where.append(c.is_archived.is_(true() if archived else false()))
-    for param, column in LEAD.filters.items() if saved is None else ():  # filter_id overrides them
-        value = ctx.int_param(param, minimum=1)
-        if value is not None:
-            where.append(c[column] == value)
+    if saved is None:  # filter_id overrides them
+        where += res.quick_filters(ctx, LEAD)
     return where + res.updated_filters(ctx, LEAD.table)
 
 

@@ -23,11 +23,8 @@ comments = COMMENT.table
 
 def _list_filters(ctx: Ctx) -> list[ColumnElement]:
     c = notes.c
-    where: list[ColumnElement] = [c.is_deleted.is_(False)]
-    for param in ("user_id", "deal_id", "person_id", "org_id", "project_id", "task_id"):
-        value = ctx.int_param(param, minimum=1)
-        if value is not None:
-            where.append(c[param] == value)
+    params = ("user_id", "deal_id", "person_id", "org_id", "project_id", "task_id")
+    where: list[ColumnElement] = [c.is_deleted.is_(False), *res.quick_filters(ctx, NOTE, {p: p for p in params})]
     lead_id = ctx.uuid_param("lead_id")
     if lead_id is not None:
         where.append(c.lead_id == lead_id)

@@ -155,14 +155,9 @@ def timeline(ctx: Ctx, archived_deals: bool) -> Reply:
     # A saved filter takes the place of user_id, as on the other deal lists.
     where += saved if saved is not None else []
     params = (
-        (("pipeline_id", "pipeline_id"),)
-        if saved is not None
-        else (("user_id", "owner_id"), ("pipeline_id", "pipeline_id"))
+        {"pipeline_id": "pipeline_id"} if saved is not None else {"user_id": "owner_id", "pipeline_id": "pipeline_id"}
     )
-    for param, name in params:
-        value = ctx.int_param(param, minimum=1)
-        if value is not None:
-            where.append(c[name] == value)
+    where += res.quick_filters(ctx, DEAL, params)
     rows = repo.all_rows(ctx.conn, DEAL.table, ctx.company_id, *where)
     rows.sort(key=lambda r: (value_of(r), r["id"]))  # in Python: text order, whatever the collation
     keys = [value_of(r) for r in rows]

@@ -42,11 +42,10 @@ def summary(ctx: Ctx, archived_deals: bool) -> Reply:
     status = ctx.choice_param("status", ("open", "won", "lost"))
     if status is not None:
         where.append(c.status == status)
-    params = (("user_id", "owner_id"), ("pipeline_id", "pipeline_id"), ("stage_id", "stage_id"))
-    for param, column in params[1:] if saved is not None else params:  # filter_id overrides user_id
-        value = ctx.int_param(param, minimum=1)
-        if value is not None:
-            where.append(c[column] == value)
+    params = {"pipeline_id": "pipeline_id", "stage_id": "stage_id"}
+    if saved is None:  # filter_id overrides user_id
+        params = {"user_id": "owner_id", **params}
+    where += res.quick_filters(ctx, DEAL, params)
     columns = ("currency", "status", "probability", "stage_id", "pipeline_id")
     groups = repo.grouped(ctx.conn, DEAL.table, ctx.company_id, where, columns, total="value")
     totals: dict[str, dict[str, Any]] = {}
