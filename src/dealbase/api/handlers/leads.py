@@ -24,9 +24,10 @@ from dealbase.domain.deals import DEAL
 from dealbase.domain.entity import Entity, Field
 from dealbase.domain.ids import new_uuid
 from dealbase.domain.leads import LEAD, LEAD_LABEL, SOURCES
+from dealbase.domain.users import permitted_user_ids
 from dealbase.events.changes import record_update
 from dealbase.store import repository as repo
-from dealbase.store.tables import lead_conversions, users
+from dealbase.store.tables import lead_conversions
 
 ARCHIVED_STATUSES = ("archived", "not_archived", "all")
 # What a lead and a deal share, column for column, when one becomes the other.
@@ -83,10 +84,7 @@ res.bind(LEAD, "v1")
 def get_lead_users(ctx: Ctx):
     """Who may see the lead: its owner (and the admins) when only the owner may, else everyone active."""
     lead = res.load(ctx, LEAD, res.path_key(ctx, LEAD), alive=True)
-    active = repo.all_rows(ctx.conn, users, ctx.company_id, users.c.active_flag.is_(True), order_by=[users.c.id])
-    if lead["visible_to"] == 1:
-        active = [u for u in active if u["id"] == lead["owner_id"] or u["is_admin"]]
-    return ok([u["id"] for u in active])
+    return ok(permitted_user_ids(ctx, lead))
 
 
 @operation("v1", "get_lead_sources")

@@ -23,7 +23,7 @@ from dealbase.domain.deals import DEAL
 from dealbase.domain.entity import Entity
 from dealbase.domain.organizations import ORGANIZATION
 from dealbase.domain.persons import PERSON
-from dealbase.domain.users import compact_one
+from dealbase.domain.users import compact_one, permitted_user_ids
 from dealbase.store import repository as repo
 from dealbase.store.tables import deal_participants as table
 from dealbase.store.tables import followers, users
@@ -126,12 +126,9 @@ def permitted_users(ctx: Ctx, entity: Entity) -> Reply:
     """Every active user when the item is visible to the company; with ``visible_to`` 1
     (owner and followers), its owner, its followers and the admins."""
     item = res.load(ctx, entity, ctx.path_id())
-    active = repo.all_rows(ctx.conn, users, ctx.company_id, users.c.active_flag.is_(True), order_by=[users.c.id])
-    if item["visible_to"] != 1:
-        return ok([u["id"] for u in active])
     where = (followers.c.object_type == entity.name, followers.c.object_id == item["id"])
-    allowed = {item["owner_id"], *repo.column_values(ctx.conn, followers, ctx.company_id, "user_id", *where)}
-    return ok([u["id"] for u in active if u["id"] in allowed or u["is_admin"]])
+    following = repo.column_values(ctx.conn, followers, ctx.company_id, "user_id", *where)
+    return ok(permitted_user_ids(ctx, item, following))
 
 
 for _name, _entity in (("deal", DEAL), ("person", PERSON), ("organization", ORGANIZATION)):

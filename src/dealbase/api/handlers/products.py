@@ -19,11 +19,12 @@ from dealbase.clock import now, to_v2
 from dealbase.domain.deals import DEAL
 from dealbase.domain.persons import PERSON
 from dealbase.domain.products import PRODUCT, default_prices, parse_prices, prices_of, write_prices
+from dealbase.domain.users import permitted_user_ids
 from dealbase.domain.variations import VARIATION
 from dealbase.events.changes import record_create, record_delete, record_update
 from dealbase.store import blobs
 from dealbase.store import repository as repo
-from dealbase.store.tables import deal_products, deals, product_images, product_prices, product_variations, users
+from dealbase.store.tables import deal_products, deals, product_images, product_prices, product_variations
 
 P = PRODUCT.table.c
 
@@ -270,10 +271,7 @@ def get_product_users(ctx: Ctx):
     """Who can see the product, by its visibility: when it is visible to its owner only
     (and followers), the owner and the admins, who see everything; else every active user."""
     product = res.load(ctx, PRODUCT, ctx.path_id())
-    people = repo.all_rows(ctx.conn, users, ctx.company_id, users.c.active_flag.is_(True), order_by=[users.c.id])
-    if product["visible_to"] == 1:
-        people = [u for u in people if u["id"] == product["owner_id"] or u["is_admin"]]
-    return ok([u["id"] for u in people])
+    return ok(permitted_user_ids(ctx, product))
 
 
 def _flat_deal(row: dict[str, Any]) -> dict[str, Any]:
