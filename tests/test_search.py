@@ -256,9 +256,19 @@ def test_operator_like_terms_are_literal_text(api, term):
 def test_special_characters_match_themselves(api):
     deal = make_deal(api, title='100% sure_thing "quoted" NEAR(x) a*b')
     make_deal(api, title="1000 surething")
-    for term in ("0% s", "e_t", '"quoted"', "NEAR(x)", "a*b", "% sure"):
+    for term in ("100% s", "e_t", '"quoted"', "NEAR(x)", "a*b", "% sure"):
         assert _ids(api.get("/api/v2/deals/search", params={"term": term})) == [deal["id"]], term
     assert _ids(api.get("/v1/itemSearch", params={"term": "%", "exact_match": 1})) == []
+
+
+def test_words_of_two_characters_match_at_word_starts_only(api):
+    first = make_deal(api, title="Xu Li renewal")
+    second = make_deal(api, title="Support for Anna-Xu")
+    inside = make_deal(api, title="Maxum upgrade")
+    assert sorted(_ids(api.get("/api/v2/deals/search", params={"term": "xu"}))) == [first["id"], second["id"]]
+    assert _ids(api.get("/api/v2/deals/search", params={"term": "xu li"})) == [first["id"]]
+    # three characters and more also match inside words
+    assert _ids(api.get("/api/v2/deals/search", params={"term": "xum"})) == [inside["id"]]
 
 
 def test_entity_filters_of_the_per_entity_searches(api):

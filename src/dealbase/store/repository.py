@@ -8,6 +8,7 @@ running it on SQLite).
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable, Sequence
 from functools import cache
 from typing import Any
@@ -568,19 +569,23 @@ def search_candidates(
     only: dict[str, list[Any]] | None,
     limit: int,
 ) -> list[Row]:
-    """The newest ``limit`` items of ``types`` in which every word is found (case-insensitively,
-    anywhere in a value) in one of ``columns``; ``only``: per type, the item keys allowed.
+    """The newest ``limit`` items of ``types`` in which every word is found (case-insensitively)
+    in one of ``columns``; ``only``: per type, the item keys allowed.
 
-    The words are data, never SQL: bound as LIKE patterns with ``%``/``_`` escaped and, for
-    SQLite's FTS5, as quoted strings in which every character is literal.
+    Items where each word starts a word come first (newest first, by the word index); only
+    when they are fewer than ``limit`` are matches inside words added, and only for words of
+    three characters or more (shorter ones match at word starts only).
+
+    The words are data, never SQL: bound as LIKE patterns with ``%``/``_`` escaped, as
+    regular expressions with every other character escaped, and, for SQLite's FTS5, as quoted
+    strings in which every character is literal.
     """
     from dealbase.store.tables import search_items as s
 
     if not types or not columns or not words:
         return []
-    sqlite = conn.dialect.name == "sqlite"
     where = [s.c.company_id == company_id]
-    per_type = []
+    per_type = {}
     for item_type in types:
         cond = s.c.item_type == item_type
         if only is not None and item_type in only:
@@ -589,35 +594,93 @@ def search_candidates(
                 continue
             col = s.c.item_uuid if isinstance(keys[0], str) else s.c.item_id
             cond = and_(cond, col.in_(keys))
-        per_type.append(cond)
+        per_type[item_type] = cond
     if not per_type:
         return []
-    where.append(or_(*per_type))
+    where.append(or_(*per_type.values()))
     for word in words:
         pattern = _like(word)
         where.append(or_(*[func.lower(s.c[c]).like(pattern, escape="\\") for c in columns]))
-    long_words = [w for w in words if len(w) >= 3]
-    if sqlite and long_words:
-        # The FTS5 trigram index finds rows holding every word (ranked newest first); the
-        # LIKEs above then keep those where each word is in a searched column.
-        query = "{" + " ".join(columns) + "} : (" + " AND ".join(_fts_phrase(w) for w in long_words) + ")"
-        from sqlalchemy import column as sql_column
-        from sqlalchemy import table as sql_table
+    rows = _word_start_matches(conn, company_id, list(per_type), columns, words, where, limit)
+    if len(rows) < limit and all(len(w) >= 3 for w in words):
+        seen = {r["id"] for r in rows}
+        more = _substring_matches(conn, list(per_type), columns, words, where, limit)
+        rows += [r for r in more if r["id"] not in seen][: limit - len(rows)]
+    return rows
 
-        fts = sql_table("search_fts", sql_column("rowid"))
-        stmt = (
-            select(s)
-            .select_from(fts.join(s, fts.c.rowid == s.c.id))
-            .where(literal_column("search_fts").op("MATCH")(bindparam("fts_query", query)), *where)
-            .order_by(fts.c.rowid.desc())
-            .limit(limit)
-        )
-    else:
-        if not sqlite:
-            text_expr = _pg_text()
-            where += [text_expr.like(_like(w), escape="\\") for w in words]
-        stmt = select(s).where(*where).order_by(s.c.id.desc()).limit(limit)
+
+_WORD_CHARS = re.compile(r"[^\W_]+")
+
+
+def _word_start_matches(
+    conn: Connection,
+    company_id: int,
+    types: Sequence[str],
+    columns: Sequence[str],
+    words: Sequence[str],
+    where: list,
+    limit: int,
+) -> list[Row]:
+    from dealbase.store.tables import search_items as s
+
+    if not any(_WORD_CHARS.search(w) for w in words):
+        return []  # no letters or digits: nothing here can start a word
+    if conn.dialect.name != "sqlite":
+        for word in words:
+            if not _WORD_CHARS.search(word):
+                continue
+            starts = "(^|[^[:alnum:]])" + _regex_literal(word)
+            where = [*where, _pg_text().regexp_match(starts)]
+            where.append(or_(*[func.lower(s.c[c]).regexp_match(starts) for c in columns]))
+        return _dicts(conn.execute(select(s).where(*where).order_by(s.c.id.desc()).limit(limit)))
+    # A word without letters or digits (``%``, ``--``) starts no word: the LIKEs of ``where``
+    # alone decide whether it is there.
+    phrases = ['"' + " ".join(tokens) + '"*' for tokens in map(_WORD_CHARS.findall, words) if tokens]
+    query = f'company_id : "{int(company_id)}" AND ' + _fts_query(types, columns, phrases)
+    return _fts_matches(conn, "search_words", query, where, limit)
+
+
+def _substring_matches(
+    conn: Connection, types: Sequence[str], columns: Sequence[str], words: Sequence[str], where: list, limit: int
+) -> list[Row]:
+    from dealbase.store.tables import search_items as s
+
+    if conn.dialect.name != "sqlite":
+        text_expr = _pg_text()
+        where = [*where, *(text_expr.like(_like(w), escape="\\") for w in words)]
+        return _dicts(conn.execute(select(s).where(*where).order_by(s.c.id.desc()).limit(limit)))
+    # The FTS5 trigram index finds rows holding every word; the LIKEs in ``where`` then keep
+    # those where each word is in a searched column.
+    return _fts_matches(conn, "search_fts", _fts_query(types, columns, [_fts_phrase(w) for w in words]), where, limit)
+
+
+def _fts_query(types: Sequence[str], columns: Sequence[str], phrases: Sequence[str]) -> str:
+    """FTS5: an item of one of ``types`` with every phrase in one of ``columns``."""
+    kinds = " OR ".join(f'"{t}"' for t in types)
+    return f"item_type : ({kinds}) AND {{{' '.join(columns)}}} : ({' AND '.join(phrases)})"
+
+
+def _fts_matches(conn: Connection, fts_table: str, query: str, where: list, limit: int) -> list[Row]:
+    """Rows of ``search_items`` matching an FTS5 ``query`` and ``where``, newest first."""
+    from sqlalchemy import column as sql_column
+    from sqlalchemy import table as sql_table
+
+    from dealbase.store.tables import search_items as s
+
+    fts = sql_table(fts_table, sql_column("rowid"))
+    stmt = (
+        select(s)
+        .select_from(fts.join(s, fts.c.rowid == s.c.id))
+        .where(literal_column(fts_table).op("MATCH")(bindparam("fts_query", query)), *where)
+        .order_by(fts.c.rowid.desc())
+        .limit(limit)
+    )
     return _dicts(conn.execute(stmt))
+
+
+def _regex_literal(word: str) -> str:
+    """``word`` as a PostgreSQL regular expression matching it literally."""
+    return "".join(ch if ch.isalnum() else "\\" + ch for ch in word)
 
 
 def search_titles(conn: Connection, company_id: int, types: Sequence[str], title_key: str, limit: int) -> list[Row]:
