@@ -642,3 +642,24 @@ def test_the_flow_with_curl_alone_against_dealbase_serve(database_url, tmp_path)
             server.kill()
             server.wait(timeout=5)
         log.close()
+
+
+def test_hostile_input_is_a_4xx_never_a_5xx(client, make_app):
+    app = make_app()
+    for client_id in ("\x00", "x" * 500, "é"):
+        params = {"client_id": client_id, "redirect_uri": CALLBACK}
+        assert client.get("/oauth/authorize", params=params).status_code == 400
+        posted = client.post("/oauth/authorize", data=params, headers={"x-api-token": TOKEN})
+        oauth_error(posted, 400, "invalid_client", "Invalid client: client is invalid")
+        form = {"grant_type": "authorization_code", "client_id": client_id, "client_secret": "\x00"}
+        oauth_error(client.post("/oauth/token", data=form), 400, "invalid_client", "Invalid client: client is invalid")
+    response = approve(client, app, token="\x00")
+    assert response.status_code == 401
+    assert client.get("/v1/deals", params={"api_token": "\x00"}).status_code == 401
+    garbage = {"Authorization": "Basic !!!", "content-type": "application/x-www-form-urlencoded"}
+    response = client.post("/oauth/token", content=b"grant_type=refresh_token&refresh_token=%00", headers=garbage)
+    oauth_error(response, 400, "invalid_client", "Invalid client: cannot retrieve client credentials")
+    form = {"grant_type": "refresh_token", "refresh_token": "\x00" * 3}
+    oauth_error(
+        token_request(client, form, basic(app)), 400, "invalid_grant", "Invalid grant: refresh_token is invalid"
+    )

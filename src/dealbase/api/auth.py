@@ -51,7 +51,7 @@ class Caller(NamedTuple):
 
 def api_token_user(conn: Connection, token: str | None) -> dict[str, Any] | None:
     """The active user of an API token, or None."""
-    if not token or len(token) > 128:
+    if not token or len(token) > 128 or "\x00" in token:  # PostgreSQL text cannot hold NUL
         return None
     rows = _USER_BY_TOKEN.rows(conn, {"token": token})
     return rows[0] if rows else None

@@ -30,6 +30,11 @@ def new_token() -> str:
     return secrets.token_urlsafe(48)
 
 
+def looks_like_client_id(value: str) -> bool:
+    """Client ids are short hex strings: anything else is unknown without a lookup."""
+    return 0 < len(value) <= 64 and value.isascii() and value.isalnum()
+
+
 def parse_scopes(values: Iterable[str]) -> list[str]:
     """Scopes given as separate values, comma- or space-separated, in order, once each."""
     out: list[str] = []

@@ -96,7 +96,11 @@ def _checked_request(ctx: Ctx, params: dict[str, str | None]) -> tuple[dict[str,
     """The app of an authorization request and the scopes it would grant, or an OAuthError."""
     if not params["client_id"]:
         raise OAuthError("invalid_request", "Missing parameter: client_id")
-    app = store.app_by_client_id(ctx.conn, params["client_id"])
+    app = (
+        store.app_by_client_id(ctx.conn, params["client_id"])
+        if oauth.looks_like_client_id(params["client_id"])
+        else None
+    )
     if app is None:
         raise OAuthError("invalid_client", "Invalid client: client is invalid")
     _check_callback(params["redirect_uri"], oauth.redirect_uris(app))
@@ -227,7 +231,7 @@ def _client(ctx: Ctx, body: dict[str, Any]) -> dict[str, Any]:
         client_id, _, secret = decoded.partition(":")
     if not client_id or not secret:
         raise OAuthError("invalid_client", "Invalid client: cannot retrieve client credentials")
-    app = store.app_by_client_id(ctx.conn, client_id)
+    app = store.app_by_client_id(ctx.conn, client_id) if oauth.looks_like_client_id(client_id) else None
     if app is None or not hmac.compare_digest(oauth.digest(secret), app["secret_hash"]):
         raise OAuthError("invalid_client", "Invalid client: client is invalid")
     return app
