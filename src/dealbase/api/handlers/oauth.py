@@ -50,7 +50,7 @@ def authorize(ctx: Ctx) -> Reply:
     """The consent page: the app, its scopes, and a form to allow or cancel."""
     params = {name: _value(ctx.query, name) for name in ("client_id", "redirect_uri", "state", "scope")}
     try:
-        app, scopes = _checked_request(ctx, params)
+        app, scopes, _callback = _checked_request(ctx, params)
     except OAuthError as err:
         return _html(consent.error_page(err.error), err.status)
     company = repo.get_company(ctx.conn, app["company_id"])
@@ -66,9 +66,7 @@ def approve_authorization(ctx: Ctx) -> Reply:
     """
     body = _form(ctx)
     params = {name: _value(body, name) for name in ("client_id", "redirect_uri", "state", "scope")}
-    app, scopes = _checked_request(ctx, params)
-    callback = params["redirect_uri"]
-    assert callback is not None
+    app, scopes, callback = _checked_request(ctx, params)
     if _value(body, "decision") in ("deny", "cancel"):
         return _redirect(oauth.with_params(callback, {"error": "user_denied", "state": params["state"]}))
     headers = ctx.extra.get("headers", {})
@@ -92,8 +90,8 @@ def approve_authorization(ctx: Ctx) -> Reply:
     return _redirect(oauth.with_params(callback, {"code": code, "state": params["state"]}))
 
 
-def _checked_request(ctx: Ctx, params: dict[str, str | None]) -> tuple[dict[str, Any], str]:
-    """The app of an authorization request and the scopes it would grant, or an OAuthError."""
+def _checked_request(ctx: Ctx, params: dict[str, str | None]) -> tuple[dict[str, Any], str, str]:
+    """The app of an authorization request, the scopes it would grant and its callback, or an OAuthError."""
     if not params["client_id"]:
         raise OAuthError("invalid_request", "Missing parameter: client_id")
     app = (
@@ -103,19 +101,20 @@ def _checked_request(ctx: Ctx, params: dict[str, str | None]) -> tuple[dict[str,
     )
     if app is None:
         raise OAuthError("invalid_client", "Invalid client: client is invalid")
-    _check_callback(params["redirect_uri"], oauth.redirect_uris(app))
+    callback = _check_callback(params["redirect_uri"], oauth.redirect_uris(app))
     requested = oauth.parse_scopes([params["scope"]]) if params["scope"] else None
     scopes = oauth.granted(app["scopes"], requested)
     if scopes is None:
         raise OAuthError("invalid_scope", "Invalid scope: requested scope is invalid")
-    return app, scopes
+    return app, scopes, callback
 
 
-def _check_callback(uri: str | None, registered: list[str]) -> None:
-    if not oauth.valid_uri(uri):
+def _check_callback(uri: str | None, registered: list[str]) -> str:
+    if uri is None or not oauth.valid_uri(uri):
         raise OAuthError("invalid_request", "Invalid request: redirect_uri is not a valid URI")
     if uri not in registered:
         raise OAuthError("invalid_request", "Invalid request: redirect_uri is invalid")
+    return uri
 
 
 # ------------------------------------------------------------------- tokens
