@@ -17,7 +17,7 @@ import anyio.to_thread
 import orjson
 from sqlalchemy import Connection, Engine
 
-from dealbase.api.auth import Authenticator
+from dealbase.api.auth import Authenticator, check_scopes
 from dealbase.api.context import Ctx
 from dealbase.api.errors import (
     ApiError,
@@ -108,11 +108,14 @@ class DealbaseApp:
             raise MethodNotAllowed(f"Method {method} is not allowed here")
         query = parse_qs(scope["query_string"].decode("latin-1"), keep_blank_values=True)
         token = None
+        authorization = None
         content_type = b""
         agent = None
         for name, value in scope["headers"]:
             if name == b"x-api-token":
                 token = value.decode("latin-1")
+            elif name == b"authorization":
+                authorization = value.decode("latin-1")
             elif name == b"content-type":
                 content_type = value
             elif name == b"user-agent":
@@ -126,10 +129,12 @@ class DealbaseApp:
         ctx = Ctx(api, op.name, path_params, query, body, self.settings)
         ctx.shared = self.shared
         ctx.extra["user_agent"] = agent
+        if api == "oauth":  # the OAuth server authenticates clients and users itself
+            ctx.extra["headers"] = {k.decode("latin-1"): v.decode("latin-1") for k, v in scope["headers"]}
         if self.inline:
-            reply = self._execute(ctx, op, token)
+            reply = self._execute(ctx, op, token, authorization)
         else:
-            reply = await anyio.to_thread.run_sync(self._execute, ctx, op, token)
+            reply = await anyio.to_thread.run_sync(self._execute, ctx, op, token, authorization)
         return reply.status, reply.body, reply.headers, reply.content_type
 
     async def _read_body(self, receive, api: str, content_type: bytes) -> Any:
@@ -162,11 +167,11 @@ class DealbaseApp:
         headers = [(b"cache-control", b"public, max-age=86400"), (b"x-content-type-options", b"nosniff")]
         return 200, data, headers, content_type.encode()
 
-    def _execute(self, ctx: Ctx, op: Operation, token: str | None) -> Reply:
+    def _execute(self, ctx: Ctx, op: Operation, token: str | None, authorization: str | None) -> Reply:
         if self.inline:
-            return self._run(self._inline_connection(), ctx, op, token, keep=True)
+            return self._run(self._inline_connection(), ctx, op, (token, authorization), keep=True)
         with self.engine.connect() as conn:
-            return self._run(conn, ctx, op, token, keep=False)
+            return self._run(conn, ctx, op, (token, authorization), keep=False)
 
     def _inline_connection(self) -> Connection:
         # Inline (SQLite) requests run one at a time on the event loop's thread, so one
@@ -176,7 +181,9 @@ class DealbaseApp:
             conn = self._conn = self.engine.connect()
         return conn
 
-    def _run(self, conn: Connection, ctx: Ctx, op: Operation, token: str | None, keep: bool) -> Reply:
+    def _run(
+        self, conn: Connection, ctx: Ctx, op: Operation, credentials: tuple[str | None, str | None], keep: bool
+    ) -> Reply:
         """One request, one transaction: committed if it writes and succeeds, else rolled back."""
         conn.execution_options(dealbase_write=op.write)
         ctx.conn = conn
@@ -184,8 +191,12 @@ class DealbaseApp:
         conn.info[repo.USER_AGENT] = ctx.extra.get("user_agent")
         try:
             if not op.public:
-                ctx.user = self.authenticate(conn, token)
-                ctx.company_id = ctx.user["company_id"]
+                # an API token (header, then query) wins over an Authorization header
+                caller = self.authenticate(conn, *credentials)
+                ctx.user = caller.user
+                ctx.company_id = caller.user["company_id"]
+                ctx.extra["credential"] = caller.credential
+                check_scopes(caller.credential, op.api, op.method, op.path)
             if op.handler is None:
                 raise NotImplementedOperation(op.name)
             reply = op.handler(ctx)
@@ -204,19 +215,22 @@ class DealbaseApp:
 
 
 def parse_body(raw: bytes, content_type: bytes, api: str) -> Any:
-    """JSON everywhere; v1 also takes form-encoded bodies, as Pipedrive's v1 does, and file
-    uploads come as multipart (``api/uploads.py``)."""
+    """JSON everywhere; v1 also takes form-encoded bodies, as Pipedrive's v1 does (the OAuth
+    server only those), and file uploads come as multipart (``api/uploads.py``)."""
     kind = content_type.split(b";", 1)[0].strip().lower()
     if not raw.strip():
         return {}
+    form = kind == b"application/x-www-form-urlencoded"
+    if api == "oauth" and not form:
+        return None  # the OAuth server takes forms only and says so in its own terms
     if kind == b"multipart/form-data":
         return parse_multipart(raw, content_type)
-    if kind == b"application/x-www-form-urlencoded" and api == "v1":
+    if form and api in ("v1", "oauth"):
         try:
-            form = parse_qs(raw.decode("utf-8"), keep_blank_values=True, strict_parsing=False)
+            fields = parse_qs(raw.decode("utf-8"), keep_blank_values=True, strict_parsing=False)
         except UnicodeDecodeError as exc:
             raise BadRequest("Malformed form body") from exc
-        return {k: (v[-1] if len(v) == 1 else v) for k, v in form.items()}
+        return {k: (v[-1] if len(v) == 1 else v) for k, v in fields.items()}
     if kind not in (b"application/json", b"") and not kind.endswith(b"+json"):
         raise BadRequest("Unsupported content type: send application/json")
     try:

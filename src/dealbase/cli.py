@@ -138,5 +138,64 @@ def migrate(
     console.print("Database is up to date.")
 
 
+apps = typer.Typer(help="OAuth 2.0 apps that users of this server can install.", no_args_is_help=True)
+app.add_typer(apps, name="app")
+
+
+@apps.command("create")
+def app_create(
+    name: Annotated[str, typer.Option(help="The app's name, shown on the consent page.")],
+    redirect_uri: Annotated[list[str], typer.Option(help="Its callback URL (repeat the option for several).")],
+    scopes: Annotated[
+        list[str],
+        typer.Option(help="Scopes it asks for, e.g. deals:full contacts:read (several, comma-separated or repeated)."),
+    ],
+    more_scopes: Annotated[list[str] | None, typer.Argument(metavar="SCOPES", show_default=False)] = None,
+    company_id: Annotated[
+        int | None, typer.Option(help="The company it belongs to (default: the database's first company).")
+    ] = None,
+    database_url: Annotated[str | None, typer.Option(help="Database URL. (env DEALBASE_DATABASE_URL)")] = None,
+) -> None:
+    """Register an OAuth app and print its client id and secret (the secret is shown only once)."""
+    from dealbase.api.operation_policy import POLICY
+    from dealbase.domain import oauth
+    from dealbase.store import oauth as oauth_store
+    from dealbase.store.db import create_db_engine
+    from dealbase.store.db import migrate as run_migrations
+
+    known = {scope for _cost, allowed in POLICY.values() for scope in allowed}
+    wanted = oauth.parse_scopes([*scopes, *(more_scopes or [])])
+    unknown = [scope for scope in wanted if scope not in known]
+    if unknown:
+        raise typer.BadParameter(f"unknown scope(s): {', '.join(unknown)}", param_hint="--scopes")
+    bad = [uri for uri in redirect_uri if not oauth.valid_uri(uri)]
+    if bad:
+        raise typer.BadParameter(f"not an absolute URI: {', '.join(bad)}", param_hint="--redirect-uri")
+    settings = _settings(database_url=database_url)
+    run_migrations(settings.database_url)
+    engine = create_db_engine(settings.database_url)
+    try:
+        with engine.connect().execution_options(dealbase_write=True) as conn:
+            owner = company_id if company_id is not None else oauth_store.first_company_id(conn)
+            if owner is None:
+                console.print("No company yet: start the server once (dealbase serve) to create it.")
+                raise typer.Exit(1)
+            if not oauth_store.company_exists(conn, owner):
+                console.print(f"No company with id {owner}.")
+                raise typer.Exit(1)
+            client_id, secret = oauth.register_app(conn, owner, name, list(dict.fromkeys(redirect_uri)), wanted)
+            conn.commit()
+    finally:
+        engine.dispose()
+    typer.echo(f"Created app {name!r} in company {owner}.")
+    typer.echo(f"client_id: {client_id}")
+    typer.echo(f"client_secret: {secret}")
+    typer.echo(f"scopes: {oauth.granted(','.join(wanted))}")
+    first = oauth.with_params(
+        f"{settings.base_url}/oauth/authorize", {"client_id": client_id, "redirect_uri": redirect_uri[0]}
+    )
+    typer.echo(f"authorize: {first}")
+
+
 if __name__ == "__main__":  # pragma: no cover
     app()

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import calendar
 import re
-from datetime import UTC, date, datetime
+from datetime import UTC, date, datetime, timedelta
 
 _DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
 _TIME = re.compile(r"^(\d{4}-\d{2}-\d{2})[T ](\d{2}:\d{2}(?::\d{2})?)(\.\d+)?(Z|[+-]\d{2}:?\d{2})?$")
@@ -61,3 +61,9 @@ def add_months(day: date, months: int) -> date:
     index = day.month - 1 + months
     year, month = day.year + index // 12, index % 12 + 1
     return date(year, month, min(day.day, calendar.monthrange(year, month)[1]))
+
+
+def later(seconds: int, start: str | None = None) -> str:
+    """The stored form of the moment ``seconds`` after ``start`` (default: now)."""
+    moment = datetime.strptime(start or now(), "%Y-%m-%d %H:%M:%S") + timedelta(seconds=seconds)
+    return moment.strftime("%Y-%m-%d %H:%M:%S")

@@ -29,3 +29,13 @@ class Settings(BaseSettings):
     # The server's address as clients reach it, for the links it gives out (file download
     # URLs, picture URLs); default http://<host>:<port>.
     public_url: str | None = None
+    # OAuth 2.0: an access token's lifetime (the token answers' expires_in), an authorization
+    # code's, and how long a refresh token stays valid unused.
+    oauth_access_token_seconds: int = 3599
+    oauth_code_seconds: int = 300
+    oauth_refresh_token_days: int = 60
+
+    @property
+    def base_url(self) -> str:
+        """Where clients reach this server: ``public_url``, else http://<host>:<port>."""
+        return (self.public_url or f"http://{self.host}:{self.port}").rstrip("/")

@@ -3,7 +3,9 @@
 The scenarios live next to this file (``scenario.mjs``: the pipeline, deals and
 paging; ``scenario_crm.mjs``: products, activities, notes, custom fields and leads
 around a deal; ``scenario_filters.mjs``: a v1 filter listing deals in v2;
-``scenario_search.mjs``: deals search and itemSearch; ``support.mjs``: what they share); this test
+``scenario_search.mjs``: deals search and itemSearch; ``scenario_oauth.mjs``: an app made with
+``dealbase app create`` through the OAuth flow, the SDK calling with its access token;
+``support.mjs``: what they share); this test
 installs its npm dependencies (once per session, from the lockfile), starts
 the server the way users do, on a free port and a fresh database, waits until
 it answers, runs each scenario with ``node`` and checks that it passed.
@@ -37,6 +39,9 @@ E2E_DIR = Path(__file__).resolve().parent
 # 40 hex characters, like a Pipedrive API token; fixed so a failed run can be replayed by hand.
 API_TOKEN = "e2e0" + "5eed" * 9
 READY_TIMEOUT_S = 30.0
+# The servers' OAuth access-token lifetime: short, so that scenario_oauth.mjs sees one expire.
+OAUTH_TOKEN_SECONDS = 4
+OAUTH_CALLBACK = "http://127.0.0.1:9/oauth/callback"
 NPM_CI_TIMEOUT_S = 900
 SCENARIO_TIMEOUT_S = 900
 
@@ -176,6 +181,7 @@ def server(database_url: str, tmp_path: Path):
     log_path = tmp_path / "server.log"
     env = dict(os.environ)
     env["DEALBASE_API_TOKEN"] = API_TOKEN
+    env["DEALBASE_OAUTH_ACCESS_TOKEN_SECONDS"] = str(OAUTH_TOKEN_SECONDS)
     env.setdefault("PYTHONUNBUFFERED", "1")
     cmd = [
         sys.executable, "-m", "dealbase", "serve",
@@ -224,16 +230,38 @@ def server(database_url: str, tmp_path: Path):
         log.close()
 
 
+def _oauth_app(database_url: str) -> dict[str, str]:
+    """Registers an app with ``dealbase app create``, as a user would; its settings for the scenario."""
+    cmd = [
+        sys.executable, "-m", "dealbase", "app", "create", "--name", "e2e OAuth app",
+        "--redirect-uri", OAUTH_CALLBACK, "--scopes", "deals:read", "contacts:read",
+        "--database-url", database_url,
+    ]  # fmt: skip
+    made = subprocess.run(cmd, capture_output=True, text=True, timeout=120)
+    if made.returncode != 0:
+        pytest.fail(f"`{' '.join(cmd)}` failed ({made.returncode}):\n{made.stdout}\n{made.stderr}")
+    printed = dict(line.split(": ", 1) for line in made.stdout.splitlines() if ": " in line)
+    return {
+        "DEALBASE_OAUTH_CLIENT_ID": printed["client_id"],
+        "DEALBASE_OAUTH_CLIENT_SECRET": printed["client_secret"],
+        "DEALBASE_OAUTH_REDIRECT_URI": OAUTH_CALLBACK,
+        "DEALBASE_OAUTH_TOKEN_SECONDS": str(OAUTH_TOKEN_SECONDS),
+    }
+
+
 # ---------------------------------------------------------------------- test
 
 
 @pytest.mark.parametrize(
-    "scenario", ["scenario.mjs", "scenario_crm.mjs", "scenario_filters.mjs", "scenario_search.mjs"]
+    "scenario",
+    ["scenario.mjs", "scenario_crm.mjs", "scenario_filters.mjs", "scenario_search.mjs", "scenario_oauth.mjs"],
 )
 def test_official_node_sdk(scenario: str, node_bin: str, node_modules: Path, server) -> None:
     env = dict(os.environ)
     env["DEALBASE_URL"] = server["url"]
     env["DEALBASE_API_TOKEN"] = API_TOKEN
+    if scenario == "scenario_oauth.mjs":
+        env.update(_oauth_app(server["database_url"]))
     started = time.monotonic()
     try:
         result = subprocess.run(

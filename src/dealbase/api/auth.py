@@ -1,13 +1,23 @@
-"""Who is calling: the API token from the ``x-api-token`` header or ``api_token`` query."""
+"""Who is calling, and what they may do.
+
+An API token (``x-api-token`` header, or the legacy ``api_token`` query parameter) carries
+its user's full rights. An OAuth access token (``Authorization: Bearer``) carries the
+scopes of its grant: an operation is allowed when the token holds any one of the scopes
+the specs list for it (``api/operation_policy.py``).
+"""
 
 from __future__ import annotations
 
 import time
-from typing import Any
+from typing import Any, NamedTuple
 
 from sqlalchemy import Connection, bindparam, select
 
-from dealbase.api.errors import Unauthorized
+from dealbase import clock
+from dealbase.api.errors import GatewayError, ScopeMismatch, Unauthorized
+from dealbase.api.operation_policy import POLICY
+from dealbase.domain.oauth import digest
+from dealbase.store import oauth as oauth_store
 from dealbase.store.repository import Prepared
 from dealbase.store.tables import api_tokens, users
 
@@ -21,29 +31,80 @@ TTL_SECONDS = 2.0
 _MAX_CACHED = 10_000
 
 
+class Credential(NamedTuple):
+    """What authenticated a request; ``ctx.extra["credential"]``.
+
+    ``("token", user id)``: an API token (one per user), full rights, ``scopes`` None.
+    ``("oauth", access token id, app id, scopes)``: an OAuth access token.
+    """
+
+    kind: str
+    id: int
+    app_id: int | None = None
+    scopes: frozenset[str] | None = None
+
+
+class Caller(NamedTuple):
+    user: dict[str, Any]
+    credential: Credential
+
+
+def api_token_user(conn: Connection, token: str | None) -> dict[str, Any] | None:
+    """The active user of an API token, or None."""
+    if not token or len(token) > 128 or "\x00" in token:  # PostgreSQL text cannot hold NUL
+        return None
+    rows = _USER_BY_TOKEN.rows(conn, {"token": token})
+    return rows[0] if rows else None
+
+
+def check_scopes(credential: Credential, api: str, method: str, path: str) -> None:
+    """403 unless the credential may call the operation ``(api, method, path)``."""
+    if credential.scopes is None:
+        return
+    allowed = POLICY.get((api, method, path), (0, ()))[1]
+    if credential.scopes.isdisjoint(allowed):
+        raise ScopeMismatch()
+
+
 class Authenticator:
-    """Token → user, remembered for a short while per server process.
+    """Credentials → caller. API tokens are remembered for a short while per server process.
 
     A token's user is read at most once per ``ttl`` seconds; a removed token or user stops
-    working within that time.
+    working within that time. Access tokens are read on every request, so that expiry and
+    revocation hold at once.
     """
 
     def __init__(self, ttl: float = TTL_SECONDS) -> None:
         self.ttl = ttl
-        self._cache: dict[str, tuple[float, dict[str, Any]]] = {}
+        self._cache: dict[str, tuple[float, Caller]] = {}
 
-    def __call__(self, conn: Connection, token: str | None) -> dict[str, Any]:
-        if not token or len(token) > 128:
-            raise Unauthorized()
+    def __call__(self, conn: Connection, token: str | None, authorization: str | None = None) -> Caller:
+        if token is None and authorization is not None:
+            return self.bearer(conn, authorization)
         now = time.monotonic()
-        hit = self._cache.get(token)
+        hit = self._cache.get(token) if token else None
         if hit is not None and hit[0] > now:
             return hit[1]
-        rows = _USER_BY_TOKEN.rows(conn, {"token": token})
-        if not rows:
-            self._cache.pop(token, None)
+        user = api_token_user(conn, token)
+        if user is None:
+            if token:
+                self._cache.pop(token, None)
             raise Unauthorized()
         if len(self._cache) >= _MAX_CACHED:
             self._cache.clear()
-        self._cache[token] = (now + self.ttl, rows[0])
-        return rows[0]
+        caller = Caller(user, Credential("token", user["id"]))
+        self._cache[token] = (now + self.ttl, caller)
+        return caller
+
+    def bearer(self, conn: Connection, authorization: str) -> Caller:
+        scheme, _, value = authorization.strip().partition(" ")
+        value = value.strip()
+        if scheme.lower() != "bearer" or not value or " " in value:
+            raise GatewayError("Invalid request: malformed authorization header", 400)
+        row = oauth_store.caller(conn, digest(value), clock.now()) if len(value) <= 2048 else None
+        if row is None:
+            raise Unauthorized("Invalid token: access_token is invalid")
+        token_id = row.pop("oauth_token_id")
+        app_id = row.pop("oauth_app_id")
+        scopes = frozenset(row.pop("oauth_scopes").split(","))
+        return Caller(row, Credential("oauth", token_id, app_id, scopes))

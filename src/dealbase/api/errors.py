@@ -40,16 +40,29 @@ class NotFound(ApiError):
     status = 404
 
 
-class Unauthorized(ApiError):
+class GatewayError(ApiError):
+    """An answer of Pipedrive's API gateway (credentials, scopes): its own body shape."""
+
+    def body(self) -> dict[str, Any]:
+        return {"success": False, "error": self.error, "errorCode": self.status, "error_info": ERROR_INFO}
+
+
+class Unauthorized(GatewayError):
     """The gateway's 401, exactly as Pipedrive sends it."""
 
     status = 401
 
-    def __init__(self) -> None:
-        super().__init__("unauthorized access")
+    def __init__(self, error: str = "unauthorized access") -> None:
+        super().__init__(error)
 
-    def body(self) -> dict[str, Any]:
-        return {"success": False, "error": self.error, "errorCode": 401, "error_info": ERROR_INFO}
+
+class ScopeMismatch(GatewayError):
+    """An OAuth token none of whose scopes allows the operation."""
+
+    status = 403
+
+    def __init__(self) -> None:
+        super().__init__("Scope and URL mismatch")
 
 
 class MethodNotAllowed(ApiError):

@@ -946,3 +946,60 @@ tasks = Table(
     *_stamps(),
     Index(None, "company_id", "project_id", "id"),
 )
+
+# OAuth 2.0 (``store/oauth.py``): apps made by ``dealbase app create``, authorization codes,
+# grants (one per exchanged code: its refresh token) and their access tokens. Secrets,
+# codes and tokens are kept only as SHA-256 hex digests.
+oauth_apps = Table(
+    "oauth_apps",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    _company(),
+    Column("client_id", String(64), nullable=False),
+    Column("secret_hash", String(64), nullable=False),
+    Column("name", String(255), nullable=False),
+    Column("redirect_uris", Text, nullable=False),  # JSON list; a callback must equal one
+    Column("scopes", Text, nullable=False),  # comma-separated, as token answers give them
+    Column("add_time", TIME, nullable=False),
+    Index(None, "client_id", unique=True),
+)
+
+oauth_codes = Table(
+    "oauth_codes",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    _company(),
+    Column("app_id", Integer, ForeignKey("oauth_apps.id"), nullable=False),
+    Column("user_id", Integer, ForeignKey("users.id"), nullable=False),
+    Column("code_hash", String(64), nullable=False),
+    Column("redirect_uri", Text, nullable=False),
+    Column("scopes", Text, nullable=False),
+    Column("expires_at", TIME, nullable=False),
+    Index(None, "code_hash", unique=True),
+)
+
+oauth_grants = Table(
+    "oauth_grants",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    _company(),
+    Column("app_id", Integer, ForeignKey("oauth_apps.id"), nullable=False),
+    Column("user_id", Integer, ForeignKey("users.id"), nullable=False),
+    Column("refresh_hash", String(64), nullable=False),
+    Column("scopes", Text, nullable=False),
+    Column("expires_at", TIME, nullable=False),  # moved on by every refresh
+    Column("add_time", TIME, nullable=False),
+    Index(None, "refresh_hash", unique=True),
+)
+
+oauth_access_tokens = Table(
+    "oauth_access_tokens",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    _company(),
+    Column("grant_id", Integer, ForeignKey("oauth_grants.id"), nullable=False),
+    Column("token_hash", String(64), nullable=False),
+    Column("expires_at", TIME, nullable=False),
+    Index(None, "token_hash", unique=True),
+    Index(None, "grant_id"),
+)

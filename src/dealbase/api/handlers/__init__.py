@@ -16,6 +16,7 @@ from dealbase.api.handlers import (  # noqa: F401
     leads,
     merge,
     notes,
+    oauth,
     participants,
     pictures,
     products,

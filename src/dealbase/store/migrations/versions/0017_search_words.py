@@ -1,7 +1,7 @@
 """search words: an index of the words of every search row, for matches at word starts
 
 Revision ID: 0017
-Revises: 0014
+Revises: 0016
 
 A search first looks for items in which each word of the term starts a word (the matches it
 ranks highest), newest first, and only looks inside words when those are too few. The trigram
@@ -18,7 +18,7 @@ expression the pg_trgm index of 0011 serves.
 from alembic import op
 
 revision = "0017"
-down_revision = "0014"
+down_revision = "0016"
 branch_labels = None
 depends_on = None
 
