@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+from typing import Literal
+
+from pydantic import Field
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 
@@ -29,3 +32,14 @@ class Settings(BaseSettings):
     # The server's address as clients reach it, for the links it gives out (file download
     # URLs, picture URLs); default http://<host>:<port>.
     public_url: str | None = None
+    # Pipedrive's rate limits (daily token budget, burst window): off for local work.
+    rate_limits: bool = False
+    # The plan and seats the limits follow (see api/rate_limits.py: PLANS).
+    plan: Literal[
+        "lite", "growth", "premium", "ultimate", "essential", "advanced", "professional", "power", "enterprise"
+    ] = "lite"
+    seats: int = Field(1, ge=1)
+    # Keep the rate limit counters in Redis, shared by every process naming the same prefix;
+    # in each process's memory when unset.
+    redis_url: str | None = None
+    redis_prefix: str = "dealbase"
