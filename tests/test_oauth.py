@@ -22,11 +22,14 @@ from urllib.parse import parse_qs, urlsplit
 import pytest
 from conftest import OTHER_TOKEN, TOKEN, Api
 from factories import data, make_deal
+from starlette.testclient import TestClient
 from typer.testing import CliRunner
 
 from dealbase import clock
+from dealbase.app import create_app
 from dealbase.cli import app as cli
 from dealbase.domain.oauth import register_app
+from dealbase.settings import Settings
 
 try:
     from tests.support import spec
@@ -392,11 +395,6 @@ def test_refresh_token_errors(client, make_app, later):
 
 
 def test_access_token_lifetime_is_a_setting(engine, company, make_app):
-    from starlette.testclient import TestClient
-
-    from dealbase.app import create_app
-    from dealbase.settings import Settings
-
     settings = Settings(database_url=str(engine.url), oauth_access_token_seconds=60, public_url="https://crm.example/")
     with TestClient(create_app(settings, engine=engine)) as client:
         tokens = tokens_for(client, make_app())
@@ -663,3 +661,23 @@ def test_hostile_input_is_a_4xx_never_a_5xx(client, make_app):
     oauth_error(
         token_request(client, form, basic(app)), 400, "invalid_grant", "Invalid grant: refresh_token is invalid"
     )
+
+
+def test_with_rate_limits_an_apps_window_is_its_own_and_four_times_a_tokens(engine, company, make_app, files_dir):
+    settings = Settings(database_url=str(engine.url), files_dir=str(files_dir), rate_limits=True, plan="lite")
+    with TestClient(create_app(settings, engine)) as client:
+        app = make_app(scopes=("deals:read",))
+        tokens = tokens_for(client, app)
+        as_app = bearer(client, tokens["access_token"])
+        first = as_app.get("/api/v2/deals")
+        assert first.status_code == 200
+        assert first.headers["x-ratelimit-limit"] == "80"  # Lite's 20, four times
+        assert first.headers["x-ratelimit-remaining"] == "79"
+        refused = as_app.post("/api/v2/deals", json={"title": "No scope"})
+        assert refused.status_code == 403
+        assert refused.headers["x-ratelimit-remaining"] == "78"
+        # the user's own API token has a window of its own; the company one budget
+        mine = Api(client, TOKEN).get("/api/v2/deals")
+        assert (mine.headers["x-ratelimit-limit"], mine.headers["x-ratelimit-remaining"]) == ("20", "19")
+        spent = 30_000 - int(mine.headers["x-daily-ratelimit-token-remaining"])
+        assert spent == 10 + 5 + 10

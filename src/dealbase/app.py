@@ -27,6 +27,7 @@ from dealbase.api.errors import (
     NotImplementedOperation,
     PayloadTooLarge,
 )
+from dealbase.api.rate_limits import RateLimiter
 from dealbase.api.responses import Reply
 from dealbase.api.router import Operation, Router, split_prefix
 from dealbase.api.uploads import parse_multipart
@@ -49,6 +50,7 @@ class DealbaseApp:
         self.inline = is_sqlite(str(self.engine.url))
         self.router = Router()
         self.authenticate = Authenticator()
+        self.limits = RateLimiter(settings) if settings.rate_limits else None
         self._conn: Connection | None = None
         self.shared: dict[Any, Any] = {}
 
@@ -63,7 +65,7 @@ class DealbaseApp:
         try:
             status, body, headers, content_type = await self._handle(scope, receive)
         except ApiError as err:
-            status, body, headers = err.status, orjson.dumps(err.body()), None
+            status, body, headers = err.status, orjson.dumps(err.body()), err.headers
         except Exception:  # a bug of ours: never leak a traceback to the client
             log.exception("unhandled error (correlation id %s)", correlation_id)
             err = ApiError("Internal server error", 500)
@@ -131,11 +133,19 @@ class DealbaseApp:
         ctx.extra["user_agent"] = agent
         if api == "oauth":  # the OAuth server authenticates clients and users itself
             ctx.extra["headers"] = {k.decode("latin-1"): v.decode("latin-1") for k, v in scope["headers"]}
-        if self.inline:
-            reply = self._execute(ctx, op, token, authorization)
-        else:
-            reply = await anyio.to_thread.run_sync(self._execute, ctx, op, token, authorization)
-        return reply.status, reply.body, reply.headers, reply.content_type
+        try:
+            if self.inline:
+                reply = self._execute(ctx, op, token, authorization)
+            else:
+                reply = await anyio.to_thread.run_sync(self._execute, ctx, op, token, authorization)
+        except ApiError as err:
+            if self.limits is not None and "rate_headers" in ctx.extra:
+                err.headers = (err.headers or []) + ctx.extra["rate_headers"]
+            raise
+        headers = reply.headers
+        if self.limits is not None and "rate_headers" in ctx.extra:
+            headers = (headers or []) + ctx.extra["rate_headers"]
+        return reply.status, reply.body, headers, reply.content_type
 
     async def _read_body(self, receive, api: str, content_type: bytes) -> Any:
         chunks = []
@@ -196,6 +206,8 @@ class DealbaseApp:
                 ctx.user = caller.user
                 ctx.company_id = caller.user["company_id"]
                 ctx.extra["credential"] = caller.credential
+                if self.limits is not None:
+                    self.limits.charge(ctx, op)
                 check_scopes(caller.credential, op.api, op.method, op.path)
             if op.handler is None:
                 raise NotImplementedOperation(op.name)

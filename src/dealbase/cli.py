@@ -72,6 +72,31 @@ def serve(
             help="Base of download and picture links. (env DEALBASE_PUBLIC_URL; default http://<host>:<port>)"
         ),
     ] = None,
+    rate_limits: Annotated[
+        bool | None,
+        typer.Option(
+            "--rate-limits/--no-rate-limits",
+            help="Enforce Pipedrive's daily token budget and burst window. (env DEALBASE_RATE_LIMITS; default off)",
+        ),
+    ] = None,
+    plan: Annotated[
+        str | None,
+        typer.Option(
+            help="Plan the rate limits follow: lite, growth, premium, ultimate. (env DEALBASE_PLAN; default lite)"
+        ),
+    ] = None,
+    seats: Annotated[
+        int | None, typer.Option(help="Seats the daily token budget counts. (env DEALBASE_SEATS; default 1)")
+    ] = None,
+    redis_url: Annotated[
+        str | None,
+        typer.Option(
+            help="Keep rate limit counters in Redis, shared by several servers. (env DEALBASE_REDIS_URL; default in memory)"
+        ),
+    ] = None,
+    redis_prefix: Annotated[
+        str | None, typer.Option(help="Prefix of the Redis keys. (env DEALBASE_REDIS_PREFIX; default dealbase)")
+    ] = None,
 ) -> None:
     """Run the API server (migrating the database first).
 
@@ -99,6 +124,11 @@ def serve(
         files_dir=files_dir,
         max_upload_bytes=max_upload_bytes,
         public_url=public_url,
+        rate_limits=rate_limits,
+        plan=plan,
+        seats=seats,
+        redis_url=redis_url,
+        redis_prefix=redis_prefix,
     )
     migrate(settings.database_url)
     engine = create_db_engine(settings.database_url)

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+from typing import Literal
+
+from pydantic import Field
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 
@@ -34,6 +37,17 @@ class Settings(BaseSettings):
     oauth_access_token_seconds: int = 3599
     oauth_code_seconds: int = 300
     oauth_refresh_token_days: int = 60
+    # Pipedrive's rate limits (daily token budget, burst window): off for local work.
+    rate_limits: bool = False
+    # The plan and seats the limits follow (see api/rate_limits.py: PLANS).
+    plan: Literal[
+        "lite", "growth", "premium", "ultimate", "essential", "advanced", "professional", "power", "enterprise"
+    ] = "lite"
+    seats: int = Field(1, ge=1)
+    # Keep the rate limit counters in Redis, shared by every process naming the same prefix;
+    # in each process's memory when unset.
+    redis_url: str | None = None
+    redis_prefix: str = "dealbase"
 
     @property
     def base_url(self) -> str:

@@ -13,6 +13,8 @@ class ApiError(Exception):
     """An error answered in Pipedrive's standard envelope."""
 
     status = 400
+    # headers the response carries besides the usual ones (the rate limits')
+    headers: list[tuple[bytes, bytes]] | None = None
 
     def __init__(self, error: str, status: int | None = None, **extra: Any) -> None:
         super().__init__(error)
