@@ -26,4 +26,5 @@ from dealbase.api.handlers import (  # noqa: F401
     summaries,
     tasks,
     users,
+    webhooks,
 )
