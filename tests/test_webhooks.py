@@ -10,6 +10,7 @@ short by ``webhooks_retry_delays``.
 
 from __future__ import annotations
 
+import signal
 import time
 from pathlib import Path
 
@@ -19,7 +20,9 @@ from conftest import TOKEN, Api
 from factories import data, make_deal, make_person, make_user
 from jsonschema import Draft202012Validator
 from starlette.testclient import TestClient
+from support import serve
 from support.receiver import Receiver
+from support.serve import free_port
 
 from dealbase.app import create_app
 from dealbase.settings import Settings
@@ -406,3 +409,122 @@ def test_deliveries_survive_a_new_app_on_the_same_database(engine, company, file
     with TestClient(create_app(_settings(engine, files_dir), engine=engine)):
         (request,) = receiver.wait(1)
     assert request.body["data"]["id"] == deal["id"]
+
+
+# -- processes --------------------------------------------------------------------------
+
+PROCESS_TOKEN = "5eed" * 10
+
+
+def _serve_env(**extra: str) -> dict[str, str]:
+    return {
+        "DEALBASE_WEBHOOKS_ALLOW_PRIVATE": "1",
+        "DEALBASE_WEBHOOKS_POLL_SECONDS": "0.05",
+        "DEALBASE_LOG_LEVEL": "warning",
+        **extra,
+    }
+
+
+def _http(url: str):
+    import httpx2
+
+    return httpx2.Client(base_url=url, headers={"x-api-token": PROCESS_TOKEN}, timeout=10)
+
+
+def test_sigkill_between_the_write_and_the_delivery_loses_nothing(database_url, tmp_path):
+    """The test's database has no company yet: ``dealbase serve`` makes it on first start."""
+    port = free_port()  # the receiver is down while the first server runs
+    hook_url = f"http://127.0.0.1:{port}/hook"
+    env = _serve_env(DEALBASE_WEBHOOKS_RETRY_DELAYS="0.5,0.5,0.5")
+    first = serve.start(database_url, tmp_path, PROCESS_TOKEN, env, name="first")
+    try:
+        with _http(first.url) as client:
+            body = {"subscription_url": hook_url, "event_action": "*", "event_object": "deal", "name": "n"}
+            assert client.post("/v1/webhooks", json=body).status_code == 201
+            deal = client.post("/api/v2/deals", json={"title": "Survivor"}).json()["data"]
+    finally:
+        first.kill(signal.SIGKILL)
+    receiver = Receiver().start(port)
+    second = serve.start(database_url, tmp_path, PROCESS_TOKEN, env, name="second")
+    try:
+        (request,) = receiver.wait(1, timeout=15)
+        assert request.body["meta"]["action"] == "create" and request.body["data"]["id"] == deal["id"]
+        assert request.body["data"]["title"] == "Survivor"
+        time.sleep(1.0)
+        assert len(receiver.received) == 1, second.output()
+    finally:
+        second.kill(signal.SIGTERM)
+        receiver.stop()
+
+
+def test_two_processes_on_one_postgresql_deliver_each_event_exactly_once(database_url, tmp_path, engine):
+    if not database_url.startswith("postgres"):
+        pytest.skip("several server processes share one database only on PostgreSQL (SQLite: one process)")
+    receiver = Receiver().start()
+    servers = [serve.start(database_url, tmp_path, PROCESS_TOKEN, _serve_env(), name=name) for name in ("one", "two")]
+    clients = [_http(s.url) for s in servers]
+    try:
+        body = {"subscription_url": receiver.url, "event_action": "*", "event_object": "deal", "name": "n"}
+        assert clients[0].post("/v1/webhooks", json=body).status_code == 201
+        deals = [clients[i % 2].post("/api/v2/deals", json={"title": "t0"}).json()["data"]["id"] for i in range(100)]
+        for n in range(1, 10):
+            for i, deal_id in enumerate(deals):
+                response = clients[(i + n) % 2].patch(f"/api/v2/deals/{deal_id}", json={"title": f"t{n}"})
+                assert response.status_code == 200
+        receiver.wait(1000, timeout=60)
+        time.sleep(1.5)  # a second delivery of anything would arrive by now
+        bodies = receiver.bodies()
+        assert len(bodies) == 1000
+        assert len({b["meta"]["id"] for b in bodies}) == 1000
+        for deal_id in deals:  # each deal's events arrived in order
+            titles = [b["data"]["title"] for b in bodies if b["data"]["id"] == deal_id]
+            assert titles == [f"t{n}" for n in range(10)], (deal_id, titles)
+        with engine.connect() as conn:
+            rows = store.deliveries(conn, limit=2000)
+        assert {r["status"] for r in rows} == {"delivered"} and len(rows) == 1000
+        assert len({r["claimed_by"] for r in rows}) == 2  # both processes took part
+    finally:
+        for client in clients:
+            client.close()
+        for server in servers:
+            server.kill(signal.SIGTERM)
+        receiver.stop()
+
+
+def test_the_cli_lists_deliveries(api, engine, receiver):
+    from typer.testing import CliRunner
+
+    from dealbase.cli import app as cli
+
+    receiver.statuses = [500]
+    hook = add_webhook(api, receiver.url, event_object="deal")
+    deal = make_deal(api)
+    wait_for(lambda: [d for d in deliveries(engine) if d["status"] == "delivered"])
+    result = CliRunner().invoke(
+        cli,
+        [
+            "webhooks",
+            "deliveries",
+            "--webhook-id",
+            str(hook["id"]),
+            "--status",
+            "delivered",
+            "--database-url",
+            str(engine.url.render_as_string(hide_password=False)),
+        ],
+        env={"COLUMNS": "250"},
+    )
+    assert result.exit_code == 0, result.output
+    assert f"deal:{deal['id']}" in result.output and "delivered" in result.output and "200" in result.output
+    empty = CliRunner().invoke(
+        cli,
+        [
+            "webhooks",
+            "deliveries",
+            "--status",
+            "failed",
+            "--database-url",
+            str(engine.url.render_as_string(hide_password=False)),
+        ],
+    )
+    assert empty.exit_code == 0 and f"deal:{deal['id']}" not in empty.output

@@ -3,7 +3,8 @@
 The scenarios live next to this file (``scenario.mjs``: the pipeline, deals and
 paging; ``scenario_crm.mjs``: products, activities, notes, custom fields and leads
 around a deal; ``scenario_filters.mjs``: a v1 filter listing deals in v2;
-``scenario_search.mjs``: deals search and itemSearch; ``support.mjs``: what they share); this test
+``scenario_search.mjs``: deals search and itemSearch; ``scenario_webhooks.mjs``: v2 and v1
+webhook deliveries to a listener on 127.0.0.1; ``support.mjs``: what they share); this test
 installs its npm dependencies (once per session, from the lockfile), starts
 the server the way users do, on a free port and a fresh database, waits until
 it answers, runs each scenario with ``node`` and checks that it passed.
@@ -176,6 +177,8 @@ def server(database_url: str, tmp_path: Path):
     log_path = tmp_path / "server.log"
     env = dict(os.environ)
     env["DEALBASE_API_TOKEN"] = API_TOKEN
+    # webhook deliveries to the scenario's listener on 127.0.0.1
+    env["DEALBASE_WEBHOOKS_ALLOW_PRIVATE"] = "1"
     env.setdefault("PYTHONUNBUFFERED", "1")
     cmd = [
         sys.executable, "-m", "dealbase", "serve",
@@ -228,7 +231,8 @@ def server(database_url: str, tmp_path: Path):
 
 
 @pytest.mark.parametrize(
-    "scenario", ["scenario.mjs", "scenario_crm.mjs", "scenario_filters.mjs", "scenario_search.mjs"]
+    "scenario",
+    ["scenario.mjs", "scenario_crm.mjs", "scenario_filters.mjs", "scenario_search.mjs", "scenario_webhooks.mjs"],
 )
 def test_official_node_sdk(scenario: str, node_bin: str, node_modules: Path, server) -> None:
     env = dict(os.environ)
