@@ -17,7 +17,7 @@ from pathlib import Path
 import pytest
 import yaml
 from conftest import TOKEN, Api
-from factories import data, make_deal, make_person, make_user
+from factories import data, make_deal, make_field, make_person, make_user
 from jsonschema import Draft202012Validator
 from starlette.testclient import TestClient
 from support import serve
@@ -276,7 +276,7 @@ def test_v1_payloads_of_a_person_created_changed_and_deleted(api, receiver):
         assert body["v"] == 1 and body["retry"] == 0
         meta = body["meta"]
         assert meta["v"] == 1 and meta["object"] == "person" and meta["id"] == person["id"]
-        assert meta["company_id"] == 1 and meta["user_id"] == 1 and meta["webhook_id"] == str(hook["id"])
+        assert meta["company_id"] == 1 and meta["user_id"] == 1 and meta["webhook_id"] == hook["id"]
         assert meta["permitted_user_ids"] == [1] and meta["is_bulk_update"] is False
         assert len(str(meta["timestamp"])) == 10 and meta["timestamp_micro"] // 1_000_000 == meta["timestamp"]
     assert added["meta"]["action"] == "added" and added["previous"] is None
@@ -285,6 +285,18 @@ def test_v1_payloads_of_a_person_created_changed_and_deleted(api, receiver):
     assert deleted["current"] is None and deleted["previous"]["name"] == "Ann Smith"
     assert deleted["previous"]["active_flag"] is True and v1_person["active_flag"] is False
     assert set(added["current"]) >= {"id", "name", "email", "phone", "org_id", "visible_to", "add_time"}
+
+
+def test_v2_previous_lists_only_the_changed_custom_fields(api, receiver):
+    size = make_field(api, "deal", "varchar")["field_code"]
+    color = make_field(api, "deal", "varchar")["field_code"]
+    deal = make_deal(api, custom_fields={size: "small", color: "red"})
+    add_webhook(api, receiver.url, event_action="change", event_object="deal")
+    data(api.patch(f"/api/v2/deals/{deal['id']}", json={"custom_fields": {size: "large"}}))
+    (request,) = receiver.wait(1)
+    assert request.body["previous"] == {"custom_fields": {size: "small"}}
+    assert request.body["data"]["custom_fields"][size] == "large"
+    assert request.body["data"]["custom_fields"][color] == "red"
 
 
 def test_only_matching_events_are_sent(api, receiver):

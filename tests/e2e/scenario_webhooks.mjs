@@ -118,7 +118,7 @@ async function main() {
     summary.v1_latency_ms = r1.at - updatedAt;
     eq(r1.headers.authorization, undefined, 'v1: no Authorization header');
     eq([r1.body.event, r1.body.v, r1.body.retry], ['updated.deal', 1, 0], 'v1: event, v, retry');
-    eq([r1.body.meta.action, r1.body.meta.object, r1.body.meta.id, r1.body.meta.webhook_id], ['updated', 'deal', deal.id, String(hook1.id)], 'v1: meta');
+    eq([r1.body.meta.action, r1.body.meta.object, r1.body.meta.id, r1.body.meta.webhook_id], ['updated', 'deal', deal.id, hook1.id], 'v1: meta');
     eq([r1.body.current.id, r1.body.current.title, r1.body.current.value], [deal.id, updated.title, 250], 'v1: current');
     eq([r1.body.previous.title, r1.body.previous.value], [`Hooked ${runTag}`, 100], 'v1: previous');
 

@@ -19,6 +19,7 @@ from datetime import UTC, datetime
 from typing import Any
 from urllib.parse import urlsplit
 
+import orjson
 from sqlalchemy import Connection
 
 from dealbase.api import resources
@@ -66,13 +67,18 @@ def _ctx(conn: Connection, event: Event, api: str) -> Ctx:
     return ctx
 
 
+def _plain(obj: Any) -> Any:
+    # Presenters hand stored JSON on as unparsed fragments: make it values to compare.
+    return orjson.loads(orjson.dumps(obj))
+
+
 def _v1(ctx: Ctx, entity_name: str, row: Row | None) -> Any:
     if row is None:
         return None
     if entity_name == "user":
         return [present_user(ctx, row)]
     items, _related = resources.render_v1(ctx, ENTITIES[entity_name], [row], refs="plain")
-    return items[0]
+    return _plain(items[0])
 
 
 def _v2(ctx: Ctx, entity_name: str, row: Row | None) -> Any:
@@ -80,7 +86,7 @@ def _v2(ctx: Ctx, entity_name: str, row: Row | None) -> Any:
         return None
     if entity_name == "user":
         return present_user(ctx, row)
-    return resources.render_v2(ctx, ENTITIES[entity_name], [row])[0]
+    return _plain(resources.render_v2(ctx, ENTITIES[entity_name], [row])[0])
 
 
 def _changed(before: dict[str, Any], after: dict[str, Any]) -> dict[str, Any]:
@@ -197,7 +203,7 @@ def _v1_payload(
         "is_bulk_update": event.is_bulk,
         "pipedrive_service_name": False,
         "matches_filters": filters,
-        "webhook_id": str(hook.id),
+        "webhook_id": hook.id,
     }
     if event.entity == "activity":
         meta["send_activity_notifications"] = False

@@ -69,7 +69,6 @@ class Dispatcher:
     async def start(self) -> None:
         self._loop = asyncio.get_running_loop()
         self._wake = asyncio.Event()
-        self._client = httpx.AsyncClient(follow_redirects=False, trust_env=False)
         outbox.WAKERS.append(self.wake)
         self._task = asyncio.create_task(self._run(), name="dealbase-webhooks")
 
@@ -171,7 +170,8 @@ class Dispatcher:
 
     async def send(self, row: dict[str, Any]) -> tuple[int | None, str | None]:
         """POST the delivery: (HTTP status, None) on success, else (status or None, why)."""
-        assert self._client is not None
+        if self._client is None:  # made on first use: it costs tens of milliseconds
+            self._client = httpx.AsyncClient(follow_redirects=False, trust_env=False)
         payload = orjson.loads(row["payload"])
         if payload.get("v") == 1:
             payload["retry"] = row["attempts"] - 1

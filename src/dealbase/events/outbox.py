@@ -9,6 +9,7 @@ left it.
 
 from __future__ import annotations
 
+import logging
 import uuid
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -93,6 +94,8 @@ RENDERERS: list[Renderer] = []
 # Called (from any thread) when deliveries were written: wakes this process's dispatcher.
 WAKERS: list[Callable[[], None]] = []
 
+log = logging.getLogger("dealbase.webhooks")
+
 _CACHE: dict[int, tuple[int, tuple[Hook, ...]]] = {}
 _CORRELATION = "dealbase_webhook_correlation"
 
@@ -159,6 +162,16 @@ def on_change(
         bool(conn.info.get(repo.BULK)),
         _correlation_id(conn),
     )
+    try:
+        # A payload that cannot be made must not fail the write it reports.
+        with conn.begin_nested():
+            _write(conn, event, wanted, stamp)
+    except Exception:
+        log.exception("webhook payloads of %s %s %s not written", action, entity, entity_id)
+
+
+def _write(conn: Connection, event: Event, wanted: list[Hook], stamp: str) -> None:
+    entity, entity_id = event.entity, event.entity_id
     rows = []
     for hook, event_id, payload in RENDERERS[0](conn, event, wanted):
         rows.append(
@@ -167,7 +180,7 @@ def on_change(
                 "event_id": event_id,
                 "entity": entity,
                 "entity_key": f"{entity}:{entity_id}",
-                "action": action,
+                "action": event.action,
                 "payload": orjson.dumps(payload).decode(),
                 "status": store.PENDING,
                 "attempts": 0,
@@ -176,7 +189,7 @@ def on_change(
             }
         )
     if rows:
-        store.add_deliveries(conn, company_id, rows)
+        store.add_deliveries(conn, event.company_id, rows)
         for wake in WAKERS:
             wake()
 

@@ -1,5 +1,9 @@
 """Webhook subscriptions and their delivery outbox: all of their SQL.
 
+Every transaction here that writes more than one of them takes its locks in one order —
+the webhook, then its deliveries, then the company's version — so the API and the
+dispatchers never deadlock on PostgreSQL.
+
 Subscriptions are read and written per company like every other row. The outbox is also
 read across companies, by the dispatcher alone (``claim``): each row it takes it then
 finishes under that row's own company.
@@ -169,14 +173,14 @@ def claim(conn: Connection, token: str, now: float, stamp: str, lease: float, li
 def delivered(conn: Connection, row: Row, status: int, stamp: str) -> None:
     d, w = webhook_deliveries, webhooks
     conn.execute(
-        update(d)
-        .where(d.c.company_id == row["company_id"], d.c.id == row["id"])
-        .values(status=DELIVERED, last_http_status=status, last_attempt_time=stamp, last_error=None, claimed_until=None)
-    )
-    conn.execute(
         update(w)
         .where(w.c.company_id == row["company_id"], w.c.id == row["webhook_id"])
         .values(last_delivery_time=stamp, last_http_status=status, last_success_time=stamp, failures=0)
+    )
+    conn.execute(
+        update(d)
+        .where(d.c.company_id == row["company_id"], d.c.id == row["id"], d.c.status == PENDING)
+        .values(status=DELIVERED, last_http_status=status, last_attempt_time=stamp, last_error=None, claimed_until=None)
     )
 
 
@@ -192,12 +196,14 @@ def attempt_failed(
         "claimed_until": None,
     }
     values.update({"status": FAILED} if next_at is None else {"next_at": next_at})
-    conn.execute(update(d).where(d.c.company_id == row["company_id"], d.c.id == row["id"]).values(values))
     conn.execute(
         update(w)
         .where(w.c.company_id == row["company_id"], w.c.id == row["webhook_id"])
         .values(last_delivery_time=stamp, last_http_status=status)
     )
+    # A delivery dropped meanwhile (its webhook deleted) stays dropped.
+    mine = (d.c.company_id == row["company_id"], d.c.id == row["id"], d.c.status == PENDING)
+    conn.execute(update(d).where(*mine).values(values))
 
 
 def count_first_failure(conn: Connection, row: Row, threshold: int, banned_until: str) -> bool:
