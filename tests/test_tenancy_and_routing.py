@@ -60,7 +60,7 @@ def test_unknown_route_is_404_and_wrong_method_405(api):
 
 
 @pytest.mark.parametrize(
-    "method,url", [("GET", "/v1/callLogs"), ("POST", "/v1/webhooks"), ("GET", "/v1/mailbox/mailThreads")]
+    "method,url", [("GET", "/v1/callLogs"), ("POST", "/v1/roles"), ("GET", "/v1/mailbox/mailThreads")]
 )
 def test_unbuilt_operations_answer_501(api, method, url):
     response = api.request(method, url, json={} if method == "POST" else None)

@@ -17,6 +17,7 @@ import anyio.to_thread
 import orjson
 from sqlalchemy import Connection, Engine
 
+from dealbase.api import webhook_payloads
 from dealbase.api.auth import Authenticator, check_scopes
 from dealbase.api.context import Ctx
 from dealbase.api.errors import (
@@ -32,6 +33,7 @@ from dealbase.api.responses import Reply
 from dealbase.api.router import Operation, Router, split_prefix
 from dealbase.api.uploads import parse_multipart
 from dealbase.domain.pictures import BLOB_PATH
+from dealbase.events.dispatcher import Dispatcher
 from dealbase.settings import Settings
 from dealbase.store import blobs
 from dealbase.store import repository as repo
@@ -53,6 +55,7 @@ class DealbaseApp:
         self.limits = RateLimiter(settings) if settings.rate_limits else None
         self._conn: Connection | None = None
         self.shared: dict[Any, Any] = {}
+        self.dispatcher: Dispatcher | None = None
 
     async def __call__(self, scope: dict[str, Any], receive, send) -> None:
         if scope["type"] == "lifespan":
@@ -84,8 +87,15 @@ class DealbaseApp:
         while True:
             message = await receive()
             if message["type"] == "lifespan.startup":
+                webhook_payloads.configure(self.settings)
+                if self.settings.webhooks_dispatch:
+                    self.dispatcher = Dispatcher(self.engine, self.settings, inline=self.inline)
+                    await self.dispatcher.start()
                 await send({"type": "lifespan.startup.complete"})
             elif message["type"] == "lifespan.shutdown":
+                if self.dispatcher is not None:
+                    await self.dispatcher.stop()
+                    self.dispatcher = None
                 if self._conn is not None:
                     self._conn.close()
                 self.engine.dispose()

@@ -227,5 +227,45 @@ def app_create(
     typer.echo(f"authorize: {first}")
 
 
+webhooks_app = typer.Typer(help="Webhook deliveries, for debugging.", no_args_is_help=True)
+app.add_typer(webhooks_app, name="webhooks")
+
+
+@webhooks_app.command("deliveries")
+def webhook_deliveries(
+    webhook_id: Annotated[int | None, typer.Option(help="Only this webhook's deliveries.")] = None,
+    status: Annotated[
+        list[str] | None, typer.Option(help="Only these: pending, delivered, failed, dropped (repeatable).")
+    ] = None,
+    limit: Annotated[int, typer.Option(help="How many, newest first.")] = 50,
+    database_url: Annotated[str | None, typer.Option(help="Database URL. (env DEALBASE_DATABASE_URL)")] = None,
+) -> None:
+    """List webhook deliveries: status, tries, the receiver's last answer."""
+    from rich.table import Table
+
+    from dealbase.store import webhooks as store
+    from dealbase.store.db import create_db_engine
+
+    engine = create_db_engine(_settings(database_url=database_url).database_url)
+    with engine.connect() as conn:
+        rows = store.deliveries(conn, webhook_id=webhook_id, statuses=status or (), limit=limit)
+    engine.dispose()
+    table = Table("id", "webhook", "event", "entity", "action", "status", "tries", "last try", "HTTP", "error")
+    for row in rows:
+        table.add_row(
+            str(row["id"]),
+            str(row["webhook_id"]),
+            row["event_id"],
+            row["entity_key"],
+            row["action"],
+            row["status"],
+            str(row["attempts"]),
+            row["last_attempt_time"] or "",
+            "" if row["last_http_status"] is None else str(row["last_http_status"]),
+            row["last_error"] or "",
+        )
+    console.print(table)
+
+
 if __name__ == "__main__":  # pragma: no cover
     app()

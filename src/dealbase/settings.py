@@ -48,8 +48,28 @@ class Settings(BaseSettings):
     # in each process's memory when unset.
     redis_url: str | None = None
     redis_prefix: str = "dealbase"
+    # Webhooks (``events/``). Receivers on loopback or private addresses are refused, as
+    # Pipedrive refuses them, unless this is on (local work: a listener on 127.0.0.1).
+    webhooks_allow_private: bool = False
+    # Run the webhook dispatcher in this server process.
+    webhooks_dispatch: bool = True
+    # Seconds before each retry of a failed delivery (Pipedrive: 3 more tries after 3, 30
+    # and 150 s); tests shorten it, e.g. "0.2,0.2,0.2".
+    webhooks_retry_delays: str = "3,30,150"
+    # A receiver must answer within this many seconds.
+    webhooks_timeout: float = 10.0
+    # A ban (after 10 failed first attempts) lasts this long; events meanwhile are lost.
+    webhooks_ban_seconds: float = 1800.0
+    # A webhook with no successful delivery for this long is removed (3 days).
+    webhooks_remove_after_seconds: float = 259200.0
+    # How often an idle dispatcher looks for due deliveries (writes in this process wake it).
+    webhooks_poll_seconds: float = 1.0
 
     @property
     def base_url(self) -> str:
         """Where clients reach this server: ``public_url``, else http://<host>:<port>."""
         return (self.public_url or f"http://{self.host}:{self.port}").rstrip("/")
+
+    @property
+    def webhook_retry_delays(self) -> tuple[float, ...]:
+        return tuple(float(part) for part in self.webhooks_retry_delays.split(",") if part.strip())

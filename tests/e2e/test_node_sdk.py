@@ -5,6 +5,7 @@ paging; ``scenario_crm.mjs``: products, activities, notes, custom fields and lea
 around a deal; ``scenario_filters.mjs``: a v1 filter listing deals in v2;
 ``scenario_search.mjs``: deals search and itemSearch; ``scenario_oauth.mjs``: an app made with
 ``dealbase app create`` through the OAuth flow, the SDK calling with its access token;
+``scenario_webhooks.mjs``: v2 and v1 webhook deliveries to a listener on 127.0.0.1;
 ``support.mjs``: what they share); this test
 installs its npm dependencies (once per session, from the lockfile), starts
 the server the way users do, on a free port and a fresh database, waits until
@@ -182,6 +183,8 @@ def server(database_url: str, tmp_path: Path):
     env = dict(os.environ)
     env["DEALBASE_API_TOKEN"] = API_TOKEN
     env["DEALBASE_OAUTH_ACCESS_TOKEN_SECONDS"] = str(OAUTH_TOKEN_SECONDS)
+    # webhook deliveries to the scenario's listener on 127.0.0.1
+    env["DEALBASE_WEBHOOKS_ALLOW_PRIVATE"] = "1"
     env.setdefault("PYTHONUNBUFFERED", "1")
     cmd = [
         sys.executable, "-m", "dealbase", "serve",
@@ -254,7 +257,14 @@ def _oauth_app(database_url: str) -> dict[str, str]:
 
 @pytest.mark.parametrize(
     "scenario",
-    ["scenario.mjs", "scenario_crm.mjs", "scenario_filters.mjs", "scenario_search.mjs", "scenario_oauth.mjs"],
+    [
+        "scenario.mjs",
+        "scenario_crm.mjs",
+        "scenario_filters.mjs",
+        "scenario_search.mjs",
+        "scenario_oauth.mjs",
+        "scenario_webhooks.mjs",
+    ],
 )
 def test_official_node_sdk(scenario: str, node_bin: str, node_modules: Path, server) -> None:
     env = dict(os.environ)

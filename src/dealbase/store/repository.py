@@ -230,6 +230,11 @@ USER_AGENT = "dealbase_user_agent"
 BULK = "dealbase_bulk"
 
 
+# Called after each change event is written, in its transaction, with the event's facts:
+# ``events/outbox.py`` turns them into webhook deliveries.
+CHANGE_LISTENERS: list[Any] = []
+
+
 def record_change(
     conn: Connection,
     company_id: int,
@@ -257,6 +262,8 @@ def record_change(
             changes=orjson.dumps(changes).decode() if changes is not None else None,
         )
     )
+    for listener in CHANGE_LISTENERS:
+        listener(conn, company_id, entity, entity_id, action, user_id, time, changes)
 
 
 def max_of(conn: Connection, table: Table, company_id: int, column: str, *where: ColumnElement) -> Any:

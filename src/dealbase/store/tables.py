@@ -78,6 +78,8 @@ companies = Table(
     Column("plan", String(32), nullable=False, server_default="lite"),
     # Bumped by every write to the company's field definitions: caches of them key on it.
     Column("fields_version", Integer, nullable=False, server_default="0"),
+    # Bumped by every change to the company's webhooks: each process caches them on it.
+    Column("webhooks_version", Integer, nullable=False, server_default="0"),
     Column("add_time", TIME, nullable=False),
 )
 
@@ -1002,4 +1004,66 @@ oauth_access_tokens = Table(
     Column("expires_at", TIME, nullable=False),
     Index(None, "token_hash", unique=True),
     Index(None, "grant_id"),
+)
+
+# Webhook subscriptions (``/v1/webhooks``). ``user_id`` is the user whose visibility the
+# events follow; a ban (``banned_until``) and a removal for failing deliveries are the
+# dispatcher's (``events/dispatcher.py``); a delete through the API sets ``is_deleted``.
+webhooks = Table(
+    "webhooks",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    _company(),
+    Column("owner_id", Integer, ForeignKey("users.id"), nullable=False),
+    Column("user_id", Integer, ForeignKey("users.id"), nullable=False),
+    Column("name", String(255), nullable=True),
+    Column("event_action", String(16), nullable=False),
+    Column("event_object", String(32), nullable=False),
+    Column("subscription_url", Text, nullable=False),
+    Column("version", String(3), nullable=False),
+    Column("type", String(16), nullable=False, server_default="general"),
+    Column("http_auth_user", String(255), nullable=True),
+    Column("http_auth_password", String(255), nullable=True),
+    Column("add_time", TIME, nullable=False),
+    Column("remove_time", TIME, nullable=True),
+    Column("remove_reason", String(255), nullable=True),
+    Column("last_delivery_time", TIME, nullable=True),
+    Column("last_http_status", Integer, nullable=True),
+    # The last delivery that succeeded (or add_time): a webhook silent for days is removed.
+    Column("last_success_time", TIME, nullable=True),
+    # First-attempt failures since the last ban or success; at the threshold, a ban.
+    Column("failures", Integer, nullable=False, server_default="0"),
+    Column("banned_until", TIME, nullable=True),
+    Column("is_deleted", Boolean, nullable=False, server_default="0"),
+    Index(None, "company_id", "is_deleted"),
+)
+
+# The webhook outbox: one row per (event, matching webhook), written in the write's own
+# transaction with the rendered payload; ``attempt`` / ``retry`` are set at each send.
+# ``entity_key`` orders deliveries per entity; ``next_at`` and ``claimed_until`` are epoch
+# seconds (sub-second retry schedules in tests).
+webhook_deliveries = Table(
+    "webhook_deliveries",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    _company(),
+    Column("webhook_id", Integer, ForeignKey("webhooks.id"), nullable=False),
+    Column("event_id", String(36), nullable=False),
+    Column("entity", String(32), nullable=False),
+    Column("entity_key", String(64), nullable=False),
+    Column("action", String(16), nullable=False),
+    Column("payload", Text, nullable=False),
+    # pending → delivered | failed (all tries failed) | dropped (its webhook went away)
+    Column("status", String(16), nullable=False, server_default="pending"),
+    Column("attempts", Integer, nullable=False, server_default="0"),
+    Column("next_at", Float, nullable=False),
+    Column("claimed_until", Float, nullable=True),
+    Column("claimed_by", String(36), nullable=True),
+    Column("add_time", TIME, nullable=False),
+    Column("last_attempt_time", TIME, nullable=True),
+    Column("last_http_status", Integer, nullable=True),
+    Column("last_error", String(255), nullable=True),
+    Index(None, "status", "next_at"),
+    Index(None, "webhook_id", "entity_key", "status", "id"),
+    Index(None, "company_id", "webhook_id", "id"),
 )

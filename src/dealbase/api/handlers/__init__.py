@@ -27,4 +27,5 @@ from dealbase.api.handlers import (  # noqa: F401
     summaries,
     tasks,
     users,
+    webhooks,
 )

@@ -1,0 +1,216 @@
+"""The webhook dispatcher: an asyncio task in each server process that sends the outbox.
+
+It claims due deliveries for a lease (``store/webhooks.py: claim``: ``FOR UPDATE SKIP
+LOCKED`` on PostgreSQL, so several processes never send one row twice), POSTs each with
+Pipedrive's rules, and records the outcome:
+
+- success is any 2xx within the timeout (10 s); redirects are not followed;
+- a failure is retried after 3, 30 and 150 s (``webhooks_retry_delays``), 4 tries in all;
+- every failed first try counts towards a ban: at 10 the webhook is banned for 30 minutes
+  (its events meanwhile are lost: the outbox writes none);
+- a webhook with no successful delivery for 3 days is removed.
+
+Everything is in the database, so a restarted process goes on where the last one stopped;
+a process killed mid-send leaves its claim to expire, and the row is sent again (at least
+once). Only the oldest pending delivery of an entity is due, so each entity's events
+arrive in order.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import ipaddress
+import logging
+import time
+import uuid
+from collections.abc import Callable
+from datetime import UTC, datetime, timedelta
+from typing import Any
+from urllib.parse import urlsplit
+
+import anyio.to_thread
+import httpx2 as httpx
+import orjson
+from sqlalchemy import Engine
+
+from dealbase.events import outbox
+from dealbase.settings import Settings
+from dealbase.store import webhooks as store
+
+log = logging.getLogger("dealbase.webhooks")
+
+BAN_AFTER = 10  # failed first attempts
+BATCH = 50  # deliveries in flight per process
+REMOVE_REASON = "no successful deliveries in 3 days"
+
+
+def _stamp(moment: float) -> str:
+    return datetime.fromtimestamp(moment, UTC).strftime("%Y-%m-%d %H:%M:%S")
+
+
+class Dispatcher:
+    def __init__(self, engine: Engine, settings: Settings, *, inline: bool) -> None:
+        self.engine = engine
+        self.settings = settings
+        # SQLite: the database work runs on the event loop like the requests' (one writer
+        # at a time in this process); PostgreSQL: in the thread pool.
+        self.inline = inline
+        self.token = str(uuid.uuid4())
+        self.lease = settings.webhooks_timeout + 5.0
+        self._task: asyncio.Task | None = None
+        self._wake: asyncio.Event | None = None
+        self._loop: asyncio.AbstractEventLoop | None = None
+        self._client: httpx.AsyncClient | None = None
+        self._inflight: set[asyncio.Task] = set()
+
+    # -- life ---------------------------------------------------------------------------
+
+    async def start(self) -> None:
+        self._loop = asyncio.get_running_loop()
+        self._wake = asyncio.Event()
+        outbox.WAKERS.append(self.wake)
+        self._task = asyncio.create_task(self._run(), name="dealbase-webhooks")
+
+    async def stop(self) -> None:
+        with contextlib.suppress(ValueError):
+            outbox.WAKERS.remove(self.wake)
+        tasks = [t for t in (self._task, *self._inflight) if t is not None]
+        for task in tasks:
+            task.cancel()
+        for task in tasks:
+            with contextlib.suppress(asyncio.CancelledError, Exception):
+                await task
+        if self._client is not None:
+            await self._client.aclose()
+
+    def wake(self) -> None:
+        """From any thread: deliveries were written (or one finished)."""
+        loop, event = self._loop, self._wake
+        if loop is not None and event is not None and not loop.is_closed():
+            with contextlib.suppress(RuntimeError):
+                loop.call_soon_threadsafe(event.set)
+
+    async def _run(self) -> None:
+        assert self._wake is not None
+        while True:
+            claimed = 0
+            try:
+                room = BATCH - len(self._inflight)
+                if room > 0:
+                    rows = await self._db(self._claim, room)
+                    claimed = len(rows)
+                    for row in rows:
+                        task = asyncio.create_task(self._deliver(row))
+                        self._inflight.add(task)
+                        task.add_done_callback(self._inflight.discard)
+            except asyncio.CancelledError:
+                raise
+            except Exception:  # the database went away for a moment: try again later
+                log.exception("webhook dispatcher: claiming deliveries failed")
+            if claimed:
+                continue
+            try:
+                await asyncio.wait_for(self._wake.wait(), self.settings.webhooks_poll_seconds)
+                # Woken by a write that may not have committed yet: give it a moment.
+                await asyncio.sleep(0.02)
+            except TimeoutError:
+                pass
+            self._wake.clear()
+
+    async def _db(self, fn: Callable[..., Any], *args: Any) -> Any:
+        if self.inline:
+            return fn(*args)
+        return await anyio.to_thread.run_sync(fn, *args)
+
+    # -- database -----------------------------------------------------------------------
+
+    def _claim(self, limit: int) -> list[dict[str, Any]]:
+        moment = time.time()
+        with self.engine.connect() as conn:
+            conn = conn.execution_options(dealbase_write=True)
+            rows = store.claim(conn, self.token, moment, _stamp(moment), self.lease, limit)
+            conn.commit()
+        return rows
+
+    def _finish(self, row: dict[str, Any], status: int | None, error: str | None) -> None:
+        moment = time.time()
+        stamp = _stamp(moment)
+        with self.engine.connect() as conn:
+            conn = conn.execution_options(dealbase_write=True)
+            if error is None:
+                store.delivered(conn, row, status, stamp)
+            else:
+                delays = self.settings.webhook_retry_delays
+                attempt = row["attempts"]
+                next_at = moment + delays[attempt - 1] if attempt <= len(delays) else None
+                store.attempt_failed(conn, row, status, error, stamp, next_at)
+                if attempt == 1:
+                    until = _stamp(moment + self.settings.webhooks_ban_seconds)
+                    if store.count_first_failure(conn, row, BAN_AFTER, until):
+                        log.warning("webhook %s banned until %s", row["webhook_id"], until)
+                last_ok = row["last_success_time"] or row["webhook_add_time"]
+                cutoff = datetime.fromtimestamp(moment, UTC) - timedelta(
+                    seconds=self.settings.webhooks_remove_after_seconds
+                )
+                if last_ok < cutoff.strftime("%Y-%m-%d %H:%M:%S"):
+                    store.remove(conn, row["company_id"], row["webhook_id"], stamp, REMOVE_REASON)
+                    log.warning("webhook %s removed: %s", row["webhook_id"], REMOVE_REASON)
+            conn.commit()
+
+    # -- sending ------------------------------------------------------------------------
+
+    async def _deliver(self, row: dict[str, Any]) -> None:
+        status, error = await self.send(row)
+        try:
+            await self._db(self._finish, row, status, error)
+        except Exception:  # the claim expires and the row is sent again
+            log.exception("webhook dispatcher: recording delivery %s failed", row["id"])
+        self.wake()  # a retry or the entity's next event may be due now
+
+    async def send(self, row: dict[str, Any]) -> tuple[int | None, str | None]:
+        """POST the delivery: (HTTP status, None) on success, else (status or None, why)."""
+        if self._client is None:  # made on first use: it costs tens of milliseconds
+            self._client = httpx.AsyncClient(follow_redirects=False, trust_env=False)
+        payload = orjson.loads(row["payload"])
+        if payload.get("v") == 1:
+            payload["retry"] = row["attempts"] - 1
+        else:
+            payload["meta"]["attempt"] = row["attempts"]
+        url = row["subscription_url"]
+        if not self.settings.webhooks_allow_private and await self._private(url):
+            return None, "receiver address is not public"
+        auth = None
+        if row["http_auth_user"] is not None or row["http_auth_password"] is not None:
+            auth = httpx.BasicAuth(row["http_auth_user"] or "", row["http_auth_password"] or "")
+        try:
+            response = await self._client.post(
+                url,
+                content=orjson.dumps(payload),
+                headers={"content-type": "application/json", "user-agent": "dealbase webhooks"},
+                auth=auth,
+                timeout=self.settings.webhooks_timeout,
+            )
+        except httpx.TimeoutException:
+            return None, "timeout"
+        except (httpx.HTTPError, OSError) as exc:
+            return None, f"{type(exc).__name__}: {exc}"[:255]
+        if 200 <= response.status_code < 300:
+            return response.status_code, None
+        return response.status_code, f"HTTP {response.status_code}"
+
+    async def _private(self, url: str) -> bool:
+        """A receiver's name resolving to a non-public address is refused at each send too
+        (the name may have changed since it was registered)."""
+        parts = urlsplit(url)
+        host = parts.hostname or ""
+        try:
+            addresses = [ipaddress.ip_address(host)]
+        except ValueError:
+            assert self._loop is not None
+            try:
+                infos = await self._loop.getaddrinfo(host, parts.port or 443)
+            except OSError:
+                return False  # unresolvable: the send itself fails and says so
+            addresses = [ipaddress.ip_address(info[4][0]) for info in infos]
+        return any(not a.is_global for a in addresses)

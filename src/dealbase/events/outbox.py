@@ -1,0 +1,197 @@
+"""The webhook outbox: each change event becomes one delivery per matching webhook, written
+in the write's own transaction, so a crash after the commit loses nothing.
+
+Each process keeps the company's webhooks keyed by ``companies.webhooks_version``: a write
+in a company without webhooks costs one primary-key read. The payloads are rendered by the
+API layer (``api/webhook_payloads.py`` registers ``RENDERERS``), with the row as the write
+left it.
+"""
+
+from __future__ import annotations
+
+import logging
+import uuid
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+import orjson
+from sqlalchemy import Connection
+
+from dealbase.clock import now
+from dealbase.store import repository as repo
+from dealbase.store import webhooks as store
+
+# Our entity name → the object name of each webhook version. Only what Pipedrive sends.
+V2_OBJECTS = {
+    "activity": "activity",
+    "deal": "deal",
+    "deal_installment": "deal_installment",
+    "deal_product": "deal_product",
+    "lead": "lead",
+    "note": "note",
+    "organization": "organization",
+    "person": "person",
+    "pipeline": "pipeline",
+    "product": "product",
+    "project": "project",
+    "project_board": "board",
+    "project_phase": "phase",
+    "stage": "stage",
+    "task": "task",
+    "user": "user",
+}
+V1_OBJECTS = {
+    "activity": "activity",
+    "activity_type": "activityType",
+    "deal": "deal",
+    "lead": "lead",
+    "note": "note",
+    "organization": "organization",
+    "person": "person",
+    "pipeline": "pipeline",
+    "product": "product",
+    "stage": "stage",
+    "user": "user",
+}
+# v1's words for the actions; a 1.0 webhook may be registered with either vocabulary.
+V1_ACTIONS = {"create": "added", "change": "updated", "delete": "deleted"}
+ACTIONS = {"create": "create", "change": "change", "delete": "delete", "*": "*"} | {v: k for k, v in V1_ACTIONS.items()}
+
+
+@dataclass(frozen=True)
+class Hook:
+    id: int
+    owner_id: int
+    user_id: int
+    action: str  # create / change / delete / * (v1 words normalised)
+    object: str  # as registered: deal, activityType, board, *
+    version: str
+    type: str
+    banned_until: str | None
+
+    def wants(self, action: str, entity: str) -> bool:
+        name = (V2_OBJECTS if self.version == "2.0" else V1_OBJECTS).get(entity)
+        return name is not None and self.action in ("*", action) and self.object in ("*", name)
+
+
+@dataclass(frozen=True)
+class Event:
+    company_id: int
+    entity: str
+    entity_id: int | str
+    action: str
+    user_id: int | None
+    changes: dict[str, list[Any]]
+    is_bulk: bool
+    correlation_id: str
+
+
+# (conn, event, hooks) -> [(hook, delivery id, payload)]: the hooks whose user may see the
+# item, each with its payload (``meta.attempt`` / ``retry`` are set at each send).
+Renderer = Callable[[Connection, Event, list[Hook]], list[tuple[Hook, str, dict[str, Any]]]]
+RENDERERS: list[Renderer] = []
+# Called (from any thread) when deliveries were written: wakes this process's dispatcher.
+WAKERS: list[Callable[[], None]] = []
+
+log = logging.getLogger("dealbase.webhooks")
+
+_CACHE: dict[int, tuple[int, tuple[Hook, ...]]] = {}
+_CORRELATION = "dealbase_webhook_correlation"
+
+
+def company_hooks(conn: Connection, company_id: int) -> tuple[Hook, ...]:
+    current = store.version(conn, company_id)
+    cached = _CACHE.get(company_id)
+    if cached is not None and cached[0] == current:
+        return cached[1]
+    hooks = tuple(
+        Hook(
+            id=r["id"],
+            owner_id=r["owner_id"],
+            user_id=r["user_id"],
+            action=ACTIONS.get(r["event_action"], r["event_action"]),
+            object=r["event_object"],
+            version=r["version"],
+            type=r["type"],
+            banned_until=r["banned_until"],
+        )
+        for r in store.active(conn, company_id)
+    )
+    _CACHE[company_id] = (current, hooks)
+    return hooks
+
+
+def _correlation_id(conn: Connection) -> str:
+    """One id for every event of one transaction (one request)."""
+    transaction = conn.get_transaction()
+    held = conn.info.get(_CORRELATION)
+    if held is None or held[0] is not transaction:
+        held = conn.info[_CORRELATION] = (transaction, str(uuid.uuid4()))
+    return held[1]
+
+
+def on_change(
+    conn: Connection,
+    company_id: int,
+    entity: str,
+    entity_id: int | str,
+    action: str,
+    user_id: int | None,
+    _time: str,
+    changes: dict[str, list[Any]] | None,
+) -> None:
+    """``repository.record_change``'s listener: the deliveries of one change event."""
+    if entity not in V2_OBJECTS and entity not in V1_OBJECTS:
+        return
+    hooks = company_hooks(conn, company_id)
+    if not hooks:
+        return
+    stamp = now()
+    # Events produced during a ban are lost, as Pipedrive loses them.
+    wanted = [h for h in hooks if h.wants(action, entity) and not (h.banned_until and h.banned_until > stamp)]
+    if not wanted or not RENDERERS:
+        return
+    event = Event(
+        company_id,
+        entity,
+        entity_id,
+        action,
+        user_id,
+        changes or {},
+        bool(conn.info.get(repo.BULK)),
+        _correlation_id(conn),
+    )
+    try:
+        # A payload that cannot be made must not fail the write it reports.
+        with conn.begin_nested():
+            _write(conn, event, wanted, stamp)
+    except Exception:
+        log.exception("webhook payloads of %s %s %s not written", action, entity, entity_id)
+
+
+def _write(conn: Connection, event: Event, wanted: list[Hook], stamp: str) -> None:
+    entity, entity_id = event.entity, event.entity_id
+    rows = []
+    for hook, event_id, payload in RENDERERS[0](conn, event, wanted):
+        rows.append(
+            {
+                "webhook_id": hook.id,
+                "event_id": event_id,
+                "entity": entity,
+                "entity_key": f"{entity}:{entity_id}",
+                "action": event.action,
+                "payload": orjson.dumps(payload).decode(),
+                "status": store.PENDING,
+                "attempts": 0,
+                "next_at": 0.0,
+                "add_time": stamp,
+            }
+        )
+    if rows:
+        store.add_deliveries(conn, event.company_id, rows)
+        for wake in WAKERS:
+            wake()
+
+
+repo.CHANGE_LISTENERS.append(on_change)

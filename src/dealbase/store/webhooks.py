@@ -1,0 +1,253 @@
+"""Webhook subscriptions and their delivery outbox: all of their SQL.
+
+Every transaction here that writes more than one of them takes its locks in one order —
+the webhook, then its deliveries, then the company's version — so the API and the
+dispatchers never deadlock on PostgreSQL.
+
+Subscriptions are read and written per company like every other row. The outbox is also
+read across companies, by the dispatcher alone (``claim``): each row it takes it then
+finishes under that row's own company.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from functools import cache
+from typing import Any
+
+from sqlalchemy import Connection, bindparam, func, insert, or_, select, update
+
+from dealbase.store.repository import Prepared, Row
+from dealbase.store.tables import companies, webhook_deliveries, webhooks
+
+PENDING, DELIVERED, FAILED, DROPPED = "pending", "delivered", "failed", "dropped"
+
+
+# -- subscriptions ----------------------------------------------------------------------
+
+
+@cache
+def _version_prepared() -> Prepared:
+    return Prepared(select(companies.c.webhooks_version).where(companies.c.id == bindparam("cid")))
+
+
+def version(conn: Connection, company_id: int) -> int:
+    """The company's webhooks version: it moves with every change to its webhooks."""
+    rows = _version_prepared().rows(conn, {"cid": company_id})
+    return rows[0]["webhooks_version"] if rows else 0
+
+
+def bump_version(conn: Connection, company_id: int) -> None:
+    conn.execute(
+        update(companies).where(companies.c.id == company_id).values(webhooks_version=companies.c.webhooks_version + 1)
+    )
+
+
+def active(conn: Connection, company_id: int) -> list[Row]:
+    """The company's webhooks that take events: neither deleted nor removed (bans are the
+    caller's to check: they end by themselves)."""
+    stmt = (
+        select(webhooks)
+        .where(webhooks.c.company_id == company_id, webhooks.c.is_deleted.is_(False), webhooks.c.remove_time.is_(None))
+        .order_by(webhooks.c.id)
+    )
+    return [dict(r) for r in conn.execute(stmt).mappings()]
+
+
+def listed(conn: Connection, company_id: int, owner_id: int | None = None) -> list[Row]:
+    """Webhooks ``GET /v1/webhooks`` shows: all not deleted (removed ones too, with their
+    ``remove_time``), or only those ``owner_id`` made."""
+    stmt = select(webhooks).where(webhooks.c.company_id == company_id, webhooks.c.is_deleted.is_(False))
+    if owner_id is not None:
+        stmt = stmt.where(webhooks.c.owner_id == owner_id)
+    return [dict(r) for r in conn.execute(stmt.order_by(webhooks.c.id)).mappings()]
+
+
+def get(conn: Connection, company_id: int, webhook_id: int) -> Row | None:
+    stmt = select(webhooks).where(
+        webhooks.c.company_id == company_id, webhooks.c.id == webhook_id, webhooks.c.is_deleted.is_(False)
+    )
+    row = conn.execute(stmt).mappings().first()
+    return dict(row) if row else None
+
+
+def count_owned(conn: Connection, company_id: int, owner_id: int) -> int:
+    stmt = select(func.count()).where(
+        webhooks.c.company_id == company_id,
+        webhooks.c.owner_id == owner_id,
+        webhooks.c.is_deleted.is_(False),
+        webhooks.c.remove_time.is_(None),
+    )
+    return conn.execute(stmt).scalar_one()
+
+
+def insert_webhook(conn: Connection, company_id: int, values: dict[str, Any]) -> int:
+    result = conn.execute(insert(webhooks).values(company_id=company_id, **values).returning(webhooks.c.id))
+    bump_version(conn, company_id)
+    return result.scalar_one()
+
+
+def delete_webhook(conn: Connection, company_id: int, webhook_id: int, stamp: str) -> None:
+    """Deleted through the API: gone from lists, and what it still had to send is dropped."""
+    conn.execute(
+        update(webhooks)
+        .where(webhooks.c.company_id == company_id, webhooks.c.id == webhook_id)
+        .values(is_deleted=True, remove_time=stamp)
+    )
+    _drop_pending(conn, company_id, webhook_id)
+    bump_version(conn, company_id)
+
+
+def _drop_pending(conn: Connection, company_id: int, webhook_id: int) -> None:
+    d = webhook_deliveries
+    conn.execute(
+        update(d)
+        .where(d.c.company_id == company_id, d.c.webhook_id == webhook_id, d.c.status == PENDING)
+        .values(status=DROPPED, claimed_until=None, claimed_by=None)
+    )
+
+
+# -- the outbox -------------------------------------------------------------------------
+
+
+def add_deliveries(conn: Connection, company_id: int, rows: list[dict[str, Any]]) -> None:
+    if rows:
+        conn.execute(insert(webhook_deliveries), [{**row, "company_id": company_id} for row in rows])
+
+
+def claim(conn: Connection, token: str, now: float, stamp: str, lease: float, limit: int) -> list[Row]:
+    """Take up to ``limit`` due deliveries for ``lease`` seconds, each with its webhook.
+
+    Only the oldest pending delivery of each (webhook, entity) is due, so an entity's
+    events go out in order. On PostgreSQL the rows are locked with ``SKIP LOCKED``: two
+    processes claiming at once never take the same row; on SQLite the write transaction
+    (``BEGIN IMMEDIATE``) serialises claims. The caller commits.
+    """
+    d, w = webhook_deliveries, webhooks
+    e = d.alias("earlier")
+    earlier = (
+        select(e.c.id)
+        .where(
+            e.c.webhook_id == d.c.webhook_id, e.c.entity_key == d.c.entity_key, e.c.status == PENDING, e.c.id < d.c.id
+        )
+        .exists()
+    )
+    not_banned = select(w.c.id).where(or_(w.c.banned_until.is_(None), w.c.banned_until <= stamp))
+    pick = (
+        select(d.c.id)
+        .where(
+            d.c.status == PENDING,
+            d.c.next_at <= now,
+            or_(d.c.claimed_until.is_(None), d.c.claimed_until < now),
+            d.c.webhook_id.in_(not_banned),
+            ~earlier,
+        )
+        .order_by(d.c.id)
+        .limit(limit)
+    )
+    if conn.dialect.name == "postgresql":
+        pick = pick.with_for_update(skip_locked=True)
+    ids = list(conn.execute(pick).scalars())
+    if not ids:
+        return []
+    conn.execute(
+        update(d).where(d.c.id.in_(ids)).values(claimed_until=now + lease, claimed_by=token, attempts=d.c.attempts + 1)
+    )
+    stmt = (
+        select(
+            d,
+            w.c.subscription_url,
+            w.c.http_auth_user,
+            w.c.http_auth_password,
+            w.c.version,
+            w.c.add_time.label("webhook_add_time"),
+            w.c.last_success_time,
+        )
+        .join(w, w.c.id == d.c.webhook_id)
+        .where(d.c.id.in_(ids), d.c.claimed_by == token)
+        .order_by(d.c.id)
+    )
+    return [dict(r) for r in conn.execute(stmt).mappings()]
+
+
+def delivered(conn: Connection, row: Row, status: int, stamp: str) -> None:
+    d, w = webhook_deliveries, webhooks
+    conn.execute(
+        update(w)
+        .where(w.c.company_id == row["company_id"], w.c.id == row["webhook_id"])
+        .values(last_delivery_time=stamp, last_http_status=status, last_success_time=stamp, failures=0)
+    )
+    conn.execute(
+        update(d)
+        .where(d.c.company_id == row["company_id"], d.c.id == row["id"], d.c.status == PENDING)
+        .values(status=DELIVERED, last_http_status=status, last_attempt_time=stamp, last_error=None, claimed_until=None)
+    )
+
+
+def attempt_failed(
+    conn: Connection, row: Row, status: int | None, error: str, stamp: str, next_at: float | None
+) -> None:
+    """One failed try: retried at ``next_at``, or failed for good when it is None."""
+    d, w = webhook_deliveries, webhooks
+    values: dict[str, Any] = {
+        "last_http_status": status,
+        "last_attempt_time": stamp,
+        "last_error": error[:255],
+        "claimed_until": None,
+    }
+    values.update({"status": FAILED} if next_at is None else {"next_at": next_at})
+    conn.execute(
+        update(w)
+        .where(w.c.company_id == row["company_id"], w.c.id == row["webhook_id"])
+        .values(last_delivery_time=stamp, last_http_status=status)
+    )
+    # A delivery dropped meanwhile (its webhook deleted) stays dropped.
+    mine = (d.c.company_id == row["company_id"], d.c.id == row["id"], d.c.status == PENDING)
+    conn.execute(update(d).where(*mine).values(values))
+
+
+def count_first_failure(conn: Connection, row: Row, threshold: int, banned_until: str) -> bool:
+    """Count a first-attempt failure; at ``threshold`` ban the webhook until ``banned_until``
+    (the counter starts again). True when it was banned now."""
+    w = webhooks
+    where = (w.c.company_id == row["company_id"], w.c.id == row["webhook_id"])
+    failures = conn.execute(
+        update(w).where(*where).values(failures=w.c.failures + 1).returning(w.c.failures)
+    ).scalar_one()
+    if failures < threshold:
+        return False
+    conn.execute(update(w).where(*where).values(failures=0, banned_until=banned_until))
+    bump_version(conn, row["company_id"])
+    return True
+
+
+def remove(conn: Connection, company_id: int, webhook_id: int, stamp: str, reason: str) -> None:
+    """Removed for failing: still listed, with its ``remove_time`` and ``remove_reason``."""
+    conn.execute(
+        update(webhooks)
+        .where(webhooks.c.company_id == company_id, webhooks.c.id == webhook_id)
+        .values(remove_time=stamp, remove_reason=reason)
+    )
+    _drop_pending(conn, company_id, webhook_id)
+    bump_version(conn, company_id)
+
+
+def deliveries(
+    conn: Connection,
+    *,
+    company_id: int | None = None,
+    webhook_id: int | None = None,
+    statuses: Iterable[str] = (),
+    limit: int = 100,
+) -> list[Row]:
+    """The newest deliveries first, for debugging (the CLI)."""
+    d = webhook_deliveries
+    stmt = select(d)
+    if company_id is not None:
+        stmt = stmt.where(d.c.company_id == company_id)
+    if webhook_id is not None:
+        stmt = stmt.where(d.c.webhook_id == webhook_id)
+    statuses = list(statuses)
+    if statuses:
+        stmt = stmt.where(d.c.status.in_(statuses))
+    return [dict(r) for r in conn.execute(stmt.order_by(d.c.id.desc()).limit(limit)).mappings()]
