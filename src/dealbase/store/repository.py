@@ -378,20 +378,28 @@ def live_fields(conn: Connection, company_id: int, entity_type: str) -> list[Row
 
 
 @cache
-def _fields_version_prepared() -> Prepared:
-    return Prepared(select(companies.c.fields_version).where(companies.c.id == bindparam("cid")))
+def _counter_prepared(column: str) -> Prepared:
+    return Prepared(select(companies.c[column]).where(companies.c.id == bindparam("cid")))
+
+
+def company_counter(conn: Connection, company_id: int, column: str) -> int:
+    """One of the company's version counters (``fields_version``, ``webhooks_version``): it
+    moves with every change to what it counts, so a process may cache that by it."""
+    rows = _counter_prepared(column).rows(conn, {"cid": company_id})
+    return rows[0][column] if rows else 0
+
+
+def bump_company_counter(conn: Connection, company_id: int, column: str) -> None:
+    conn.execute(update(companies).where(companies.c.id == company_id).values({column: companies.c[column] + 1}))
 
 
 def fields_version(conn: Connection, company_id: int) -> int:
     """The company's field-definitions version (see ``companies.fields_version``)."""
-    rows = _fields_version_prepared().rows(conn, {"cid": company_id})
-    return rows[0]["fields_version"] if rows else 0
+    return company_counter(conn, company_id, "fields_version")
 
 
 def bump_fields_version(conn: Connection, company_id: int) -> None:
-    conn.execute(
-        update(companies).where(companies.c.id == company_id).values(fields_version=companies.c.fields_version + 1)
-    )
+    bump_company_counter(conn, company_id, "fields_version")
 
 
 @cache
