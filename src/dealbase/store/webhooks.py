@@ -25,13 +25,28 @@ PENDING, DELIVERED, FAILED, DROPPED = "pending", "delivered", "failed", "dropped
 # -- subscriptions ----------------------------------------------------------------------
 
 
+# conn.info: (transaction, company id, webhooks version) as last read in that transaction
+_VERSION_READ = "dealbase_webhooks_version"
+
+
 def version(conn: Connection, company_id: int) -> int:
-    """The company's webhooks version: it moves with every change to its webhooks."""
-    return company_counter(conn, company_id, "webhooks_version")
+    """The company's webhooks version: it moves with every change to its webhooks.
+
+    Read once per transaction: a bulk write asks for it once per row.
+    """
+    transaction = conn.get_transaction()
+    held = conn.info.get(_VERSION_READ)
+    if held is not None and transaction is not None and held[0] is transaction and held[1] == company_id:
+        return held[2]
+    current = company_counter(conn, company_id, "webhooks_version")
+    if transaction is not None:
+        conn.info[_VERSION_READ] = (transaction, company_id, current)
+    return current
 
 
 def bump_version(conn: Connection, company_id: int) -> None:
     bump_company_counter(conn, company_id, "webhooks_version")
+    conn.info.pop(_VERSION_READ, None)
 
 
 def active(conn: Connection, company_id: int) -> list[Row]:
