@@ -2,7 +2,7 @@
 in the write's own transaction, so a crash after the commit loses nothing.
 
 Each process keeps the company's webhooks keyed by ``companies.webhooks_version``: a write
-in a company without webhooks costs one primary-key read. The payloads are rendered by the
+in a company without webhooks costs one primary-key read per transaction. The payloads are rendered by the
 API layer (``api/webhook_payloads.py`` registers ``RENDERERS``), with the row as the write
 left it.
 """
