@@ -13,10 +13,8 @@ from __future__ import annotations
 import base64
 import os
 import shutil
-import socket
 import subprocess
 import sys
-import time
 from urllib.parse import parse_qs, urlsplit
 
 import pytest
@@ -32,9 +30,9 @@ from dealbase.domain.oauth import register_app
 from dealbase.settings import Settings
 
 try:
-    from tests.support import spec
+    from tests.support import serve, spec
 except ImportError:
-    from support import spec
+    from support import serve, spec
 
 CALLBACK = "https://app.example/callback"
 ERROR_INFO = "Please check developers.pipedrive.com"
@@ -550,12 +548,6 @@ def test_cli_app_create_refuses_unknown_scopes_and_bad_uris(database_url, compan
 # ------------------------------------------------- curl against `dealbase serve`
 
 
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
 def _curl(*args: str) -> str:
     done = subprocess.run(["curl", "-sS", *args], capture_output=True, text=True, timeout=30)
     assert done.returncode == 0, done.stderr
@@ -566,18 +558,9 @@ def _curl(*args: str) -> str:
 def test_the_flow_with_curl_alone_against_dealbase_serve(database_url, tmp_path):
     import json
 
-    port = _free_port()
-    base = f"http://127.0.0.1:{port}"
     env = {**os.environ, "DEALBASE_API_TOKEN": TOKEN, "DEALBASE_DATABASE_URL": database_url}
-    serve = [sys.executable, "-m", "dealbase", "serve", "--port", str(port)]
-    log = open(tmp_path / "server.log", "w+b")  # noqa: SIM115 - closed below
-    server = subprocess.Popen(serve, cwd=tmp_path, env=env, stdout=log, stderr=subprocess.STDOUT)
-    try:
-        deadline = time.monotonic() + 30
-        probe = ["curl", "-s", "-o", "/dev/null", "-w", "%{http_code}", f"{base}/v1/users/me?api_token={TOKEN}"]
-        while subprocess.run(probe, capture_output=True, text=True).stdout != "200":
-            assert server.poll() is None and time.monotonic() < deadline, (tmp_path / "server.log").read_text()
-            time.sleep(0.2)
+    with serve.start(database_url, tmp_path, TOKEN) as server:
+        base = server.url
         made = subprocess.run(
             [sys.executable, "-m", "dealbase", "app", "create", "--name", "Curl app",
              "--redirect-uri", CALLBACK, "--scopes", "deals:read"],
@@ -632,14 +615,6 @@ def test_the_flow_with_curl_alone_against_dealbase_serve(database_url, tmp_path)
         )
         auth = f"Authorization: Bearer {refreshed['access_token']}"
         assert json.loads(_curl("-H", auth, f"{base}/v1/deals"))["success"] is True
-    finally:
-        server.terminate()
-        try:
-            server.wait(timeout=15)
-        except subprocess.TimeoutExpired:
-            server.kill()
-            server.wait(timeout=5)
-        log.close()
 
 
 def test_hostile_input_is_a_4xx_never_a_5xx(client, make_app):

@@ -6,12 +6,7 @@ from __future__ import annotations
 import math
 import os
 import signal
-import socket
-import subprocess
-import sys
 import time
-import urllib.error
-import urllib.request
 import uuid
 from concurrent.futures import ThreadPoolExecutor
 from datetime import datetime
@@ -20,6 +15,7 @@ from types import SimpleNamespace
 import pytest
 from conftest import OTHER_TOKEN, TOKEN, Api
 from starlette.testclient import TestClient
+from support import serve
 
 from dealbase.api.auth import Credential
 from dealbase.api.rate_limits import WINDOW_SECONDS, RateLimiter, burst_identity
@@ -302,58 +298,16 @@ def test_an_oauth_app_gets_four_times_the_window_of_its_own():
 # ------------------------------------------------- two `dealbase serve` processes, one Redis
 
 
-def _free_port() -> int:
-    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
-def _serve(database_url: str, redis_prefix: str, tmp_path, name: str):
-    port = _free_port()
-    env = {**os.environ, "DEALBASE_API_TOKEN": TOKEN, "PYTHONUNBUFFERED": "1"}
-    cmd = [
-        sys.executable, "-m", "dealbase", "serve",
-        "--host", "127.0.0.1", "--port", str(port), "--database-url", database_url,
-        "--files-dir", str(tmp_path / "files"),
-        "--rate-limits", "--redis-url", REDIS_URL, "--redis-prefix", redis_prefix,
-    ]  # fmt: skip
-    log = open(tmp_path / f"{name}.log", "w+b")  # noqa: SIM115 - closed by the caller
-    proc = subprocess.Popen(cmd, cwd=tmp_path, env=env, stdout=log, stderr=subprocess.STDOUT, start_new_session=True)
-    base = f"http://127.0.0.1:{port}"
-    deadline = time.monotonic() + 30
-    while True:
-        if proc.poll() is not None:
-            log.seek(0)
-            pytest.fail(f"{name} exited with {proc.returncode}:\n{log.read().decode(errors='replace')}")
-        # no token: a 401 says the server is up without counting anything
-        if _get(f"{base}/api/v2/deals", {})[0] == 401:
-            return proc, log, base
-        if time.monotonic() > deadline:
-            log.seek(0)
-            pytest.fail(f"{name} did not answer within 30 s:\n{log.read().decode(errors='replace')}")
-        time.sleep(0.2)
+def _serve(database_url: str, redis_prefix: str, tmp_path, name: str) -> serve.Server:
+    args = ["--files-dir", str(tmp_path / "files"), "--rate-limits", "--redis-url", REDIS_URL]
+    args += ["--redis-prefix", redis_prefix]
+    # no token: a 401 says the server is up without counting anything
+    return serve.start(database_url, tmp_path, TOKEN, name=name, args=args, ready=serve.answers("/api/v2/deals", 401))
 
 
 def _get(url: str, headers: dict[str, str]):
     """(status, headers) of a GET; (0, {}) when nothing answers."""
-    try:
-        with urllib.request.urlopen(urllib.request.Request(url, headers=headers), timeout=5) as response:
-            return response.status, response.headers
-    except urllib.error.HTTPError as exc:
-        return exc.code, exc.headers
-    except OSError:
-        return 0, {}
-
-
-def _stop(proc, log) -> None:
-    if proc.poll() is None:
-        os.killpg(proc.pid, signal.SIGTERM)
-        try:
-            proc.wait(timeout=15)
-        except subprocess.TimeoutExpired:
-            os.killpg(proc.pid, signal.SIGKILL)
-            proc.wait(timeout=5)
-    log.close()
+    return serve.get(url, headers)[:2]
 
 
 def test_two_server_processes_share_one_budget_through_redis(database_url, redis_prefix, tmp_path):
@@ -362,7 +316,7 @@ def test_two_server_processes_share_one_budget_through_redis(database_url, redis
         # one after the other: the first start makes the company and its token
         servers.append(_serve(database_url, redis_prefix, tmp_path, "first"))
         servers.append(_serve(database_url, redis_prefix, tmp_path, "second"))
-        bases = [base for _proc, _log, base in servers]
+        bases = [server.url for server in servers]
         headers = {"x-api-token": TOKEN}
         started = time.monotonic()
         seen = []
@@ -394,5 +348,5 @@ def test_two_server_processes_share_one_budget_through_redis(database_url, redis
         ]
         assert sorted(status for status, _got in answers) == [200] * 20 + [429] * 10
     finally:
-        for proc, log, _base in servers:
-            _stop(proc, log)
+        for server in servers:
+            server.kill(signal.SIGTERM)

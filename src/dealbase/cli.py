@@ -16,6 +16,7 @@ app = typer.Typer(
     add_completion=False,
 )
 console = Console()
+DatabaseUrl = Annotated[str | None, typer.Option(help="Database URL. (env DEALBASE_DATABASE_URL)")]
 
 
 def _settings(**overrides) -> Settings:
@@ -103,33 +104,14 @@ def serve(
     The first start on an empty database creates a company, an admin user and an API
     token, and prints the token. Set DEALBASE_API_TOKEN to choose that token.
     """
+    # every parameter is a setting of the same name
+    settings = _settings(**locals())
+
     import uvicorn
 
     from dealbase.bootstrap import ensure_company
     from dealbase.store.db import create_db_engine, migrate
 
-    settings = _settings(
-        host=host,
-        port=port,
-        database_url=database_url,
-        workers=workers,
-        api_token=api_token,
-        company_name=company_name,
-        company_domain=company_domain,
-        admin_name=admin_name,
-        admin_email=admin_email,
-        default_currency=default_currency,
-        max_body_bytes=max_body_bytes,
-        log_level=log_level,
-        files_dir=files_dir,
-        max_upload_bytes=max_upload_bytes,
-        public_url=public_url,
-        rate_limits=rate_limits,
-        plan=plan,
-        seats=seats,
-        redis_url=redis_url,
-        redis_prefix=redis_prefix,
-    )
     migrate(settings.database_url)
     engine = create_db_engine(settings.database_url)
     created = ensure_company(engine, settings)
@@ -158,7 +140,7 @@ def serve(
 
 @app.command()
 def migrate(
-    database_url: Annotated[str | None, typer.Option(help="Database URL. (env DEALBASE_DATABASE_URL)")] = None,
+    database_url: DatabaseUrl = None,
 ) -> None:
     """Bring the database schema up to date, without serving."""
     from dealbase.store.db import migrate as run
@@ -184,7 +166,7 @@ def app_create(
     company_id: Annotated[
         int | None, typer.Option(help="The company it belongs to (default: the database's first company).")
     ] = None,
-    database_url: Annotated[str | None, typer.Option(help="Database URL. (env DEALBASE_DATABASE_URL)")] = None,
+    database_url: DatabaseUrl = None,
 ) -> None:
     """Register an OAuth app and print its client id and secret (the secret is shown only once)."""
     from dealbase.api.operation_policy import POLICY
@@ -238,7 +220,7 @@ def webhook_deliveries(
         list[str] | None, typer.Option(help="Only these: pending, delivered, failed, dropped (repeatable).")
     ] = None,
     limit: Annotated[int, typer.Option(help="How many, newest first.")] = 50,
-    database_url: Annotated[str | None, typer.Option(help="Database URL. (env DEALBASE_DATABASE_URL)")] = None,
+    database_url: DatabaseUrl = None,
 ) -> None:
     """List webhook deliveries: status, tries, the receiver's last answer."""
     from rich.table import Table

@@ -23,16 +23,13 @@ import json
 import os
 import secrets
 import shutil
-import signal
-import socket
 import subprocess
 import sys
 import time
-import urllib.error
-import urllib.request
 from pathlib import Path
 
 import pytest
+from support import serve
 
 pytestmark = pytest.mark.e2e
 
@@ -157,80 +154,21 @@ def database_url(request, tmp_path: Path):
 # -------------------------------------------------------------------- server
 
 
-def _free_port() -> int:
-    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
-def _answers_200(base_url: str) -> tuple[bool, str]:
-    req = urllib.request.Request(f"{base_url}/api/v2/deals", headers={"x-api-token": API_TOKEN})
-    try:
-        with urllib.request.urlopen(req, timeout=2) as resp:
-            return resp.status == 200, f"HTTP {resp.status}"
-    except urllib.error.HTTPError as exc:
-        return False, f"HTTP {exc.code}: {exc.read()[:500]!r}"
-    except (urllib.error.URLError, OSError) as exc:
-        return False, str(exc)
-
-
 @pytest.fixture
 def server(database_url: str, tmp_path: Path):
     """Starts ``dealbase serve`` with the current interpreter; yields its base URL."""
-    port = _free_port()
-    base_url = f"http://127.0.0.1:{port}"
-    log_path = tmp_path / "server.log"
-    env = dict(os.environ)
-    env["DEALBASE_API_TOKEN"] = API_TOKEN
-    env["DEALBASE_OAUTH_ACCESS_TOKEN_SECONDS"] = str(OAUTH_TOKEN_SECONDS)
-    # webhook deliveries to the scenario's listener on 127.0.0.1
-    env["DEALBASE_WEBHOOKS_ALLOW_PRIVATE"] = "1"
-    env.setdefault("PYTHONUNBUFFERED", "1")
-    cmd = [
-        sys.executable, "-m", "dealbase", "serve",
-        "--host", "127.0.0.1",
-        "--port", str(port),
-        "--database-url", database_url,
-    ]  # fmt: skip
-    log = open(log_path, "w+b")  # noqa: SIM115 - closed below
-    proc = subprocess.Popen(cmd, cwd=tmp_path, env=env, stdout=log, stderr=subprocess.STDOUT, start_new_session=True)
+    env = {
+        "DEALBASE_OAUTH_ACCESS_TOKEN_SECONDS": str(OAUTH_TOKEN_SECONDS),
+        # webhook deliveries to the scenario's listener on 127.0.0.1
+        "DEALBASE_WEBHOOKS_ALLOW_PRIVATE": "1",
+    }
+    ready = serve.answers("/api/v2/deals", headers={"x-api-token": API_TOKEN})
+    with serve.start(database_url, tmp_path, API_TOKEN, env, ready=ready, timeout=READY_TIMEOUT_S) as running:
 
-    def output() -> str:
-        log.flush()
-        return _tail(log_path.read_text(errors="replace"))
+        def output() -> str:
+            return _tail(running.output(limit=20_000))
 
-    try:
-        deadline = time.monotonic() + READY_TIMEOUT_S
-        last = "no attempt yet"
-        while True:
-            if proc.poll() is not None:
-                pytest.fail(
-                    f"`{' '.join(cmd)}` exited with {proc.returncode} before answering.\n"
-                    f"--- server output ---\n{output()}"
-                )
-            ready, last = _answers_200(base_url)
-            if ready:
-                break
-            if time.monotonic() > deadline:
-                pytest.fail(
-                    f"`{' '.join(cmd)}` did not answer GET /api/v2/deals with 200 within "
-                    f"{READY_TIMEOUT_S:.0f} s (last: {last}).\n--- server output ---\n{output()}"
-                )
-            time.sleep(0.25)
-        yield {"url": base_url, "output": output, "database_url": database_url}
-    finally:
-        if proc.poll() is None:
-            # the server runs in its own session: signal that group, which this test created
-            try:
-                os.killpg(proc.pid, signal.SIGTERM)
-            except ProcessLookupError:
-                pass
-            try:
-                proc.wait(timeout=15)
-            except subprocess.TimeoutExpired:
-                os.killpg(proc.pid, signal.SIGKILL)
-                proc.wait(timeout=5)
-        log.close()
+        yield {"url": running.url, "output": output, "database_url": database_url}
 
 
 def _oauth_app(database_url: str) -> dict[str, str]:

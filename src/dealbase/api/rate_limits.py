@@ -94,6 +94,22 @@ class RateLimiter:
         self._budget_limit = str(self.budget).encode()
         # (api, method, path) → (cost, search?)
         self._ops = {key: (cost, _is_search(key[2])) for key, (cost, _scopes) in POLICY.items()}
+        self._day: tuple[tuple[int, int, int], str, float] | None = None
+
+    def _local_day(self, now: float) -> tuple[str, float]:
+        """The server's local date at ``now`` and its next midnight (a timestamp).
+
+        Both follow from the local date and UTC offset alone, so they are worked out once
+        per day (and offset change) rather than on every request.
+        """
+        moment = time.localtime(now)
+        key = (moment.tm_year, moment.tm_yday, moment.tm_gmtoff)
+        day = self._day
+        if day is None or day[0] != key:
+            local = datetime.fromtimestamp(now).astimezone()
+            midnight = (local + timedelta(days=1)).replace(hour=0, minute=0, second=0, microsecond=0)
+            day = self._day = (key, f"{local:%Y-%m-%d}", midnight.timestamp())
+        return day[1], day[2]
 
     def charge(self, ctx: Any, op: Any) -> list[tuple[bytes, bytes]]:
         """Count the request; its headers, or ``TooManyRequests`` carrying them."""
@@ -104,9 +120,8 @@ class RateLimiter:
         else:
             limit, window_key = self.burst * (OAUTH_BURST_FACTOR if oauth else 1), f"window:{identity}"
         now = self.clock()
-        local = datetime.fromtimestamp(now).astimezone()
-        midnight = (local + timedelta(days=1)).replace(hour=0, minute=0, second=0, microsecond=0)
-        to_midnight = max(1, math.ceil(midnight.timestamp() - now))
+        today, midnight = self._local_day(now)
+        to_midnight = max(1, math.ceil(midnight - now))
         counts_writes = not oauth and op.method in ("POST", "PUT")
         writes_key = None
         if counts_writes:
@@ -116,7 +131,7 @@ class RateLimiter:
                 window_key=window_key,
                 window=WINDOW_SECONDS,
                 burst_limit=limit,
-                budget_key=f"budget:{ctx.company_id}:{local:%Y-%m-%d}",
+                budget_key=f"budget:{ctx.company_id}:{today}",
                 budget=self.budget,
                 cost=cost,
                 budget_ttl=to_midnight + 3600,

@@ -2,7 +2,7 @@
 in the write's own transaction, so a crash after the commit loses nothing.
 
 Each process keeps the company's webhooks keyed by ``companies.webhooks_version``: a write
-in a company without webhooks costs one primary-key read. The payloads are rendered by the
+in a company without webhooks costs one primary-key read per transaction. The payloads are rendered by the
 API layer (``api/webhook_payloads.py`` registers ``RENDERERS``), with the row as the write
 left it.
 """
@@ -23,37 +23,16 @@ from dealbase.store import repository as repo
 from dealbase.store import webhooks as store
 
 # Our entity name → the object name of each webhook version. Only what Pipedrive sends.
-V2_OBJECTS = {
-    "activity": "activity",
-    "deal": "deal",
+_BOTH = ("activity", "deal", "lead", "note", "organization", "person", "pipeline", "product", "stage", "user")
+V2_OBJECTS = {name: name for name in _BOTH} | {
     "deal_installment": "deal_installment",
     "deal_product": "deal_product",
-    "lead": "lead",
-    "note": "note",
-    "organization": "organization",
-    "person": "person",
-    "pipeline": "pipeline",
-    "product": "product",
     "project": "project",
     "project_board": "board",
     "project_phase": "phase",
-    "stage": "stage",
     "task": "task",
-    "user": "user",
 }
-V1_OBJECTS = {
-    "activity": "activity",
-    "activity_type": "activityType",
-    "deal": "deal",
-    "lead": "lead",
-    "note": "note",
-    "organization": "organization",
-    "person": "person",
-    "pipeline": "pipeline",
-    "product": "product",
-    "stage": "stage",
-    "user": "user",
-}
+V1_OBJECTS = {name: name for name in _BOTH} | {"activity_type": "activityType"}
 # v1's words for the actions; a 1.0 webhook may be registered with either vocabulary.
 V1_ACTIONS = {"create": "added", "change": "updated", "delete": "deleted"}
 ACTIONS = {"create": "create", "change": "change", "delete": "delete", "*": "*"} | {v: k for k, v in V1_ACTIONS.items()}
@@ -131,20 +110,12 @@ def _correlation_id(conn: Connection) -> str:
     return held[1]
 
 
-def on_change(
-    conn: Connection,
-    company_id: int,
-    entity: str,
-    entity_id: int | str,
-    action: str,
-    user_id: int | None,
-    _time: str,
-    changes: dict[str, list[Any]] | None,
-) -> None:
+def on_change(conn: Connection, change: repo.Change) -> None:
     """``repository.record_change``'s listener: the deliveries of one change event."""
+    entity, action = change.entity, change.action
     if entity not in V2_OBJECTS and entity not in V1_OBJECTS:
         return
-    hooks = company_hooks(conn, company_id)
+    hooks = company_hooks(conn, change.company_id)
     if not hooks:
         return
     stamp = now()
@@ -153,13 +124,13 @@ def on_change(
     if not wanted or not RENDERERS:
         return
     event = Event(
-        company_id,
+        change.company_id,
         entity,
-        entity_id,
+        change.entity_id,
         action,
-        user_id,
-        changes or {},
-        bool(conn.info.get(repo.BULK)),
+        change.user_id,
+        change.changes or {},
+        change.is_bulk,
         _correlation_id(conn),
     )
     try:
@@ -167,7 +138,7 @@ def on_change(
         with conn.begin_nested():
             _write(conn, event, wanted, stamp)
     except Exception:
-        log.exception("webhook payloads of %s %s %s not written", action, entity, entity_id)
+        log.exception("webhook payloads of %s %s %s not written", action, entity, change.entity_id)
 
 
 def _write(conn: Connection, event: Event, wanted: list[Hook], stamp: str) -> None:

@@ -11,7 +11,7 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable, Sequence
 from functools import cache
-from typing import Any
+from typing import Any, NamedTuple
 
 import orjson
 from sqlalchemy import (
@@ -230,7 +230,20 @@ USER_AGENT = "dealbase_user_agent"
 BULK = "dealbase_bulk"
 
 
-# Called after each change event is written, in its transaction, with the event's facts:
+class Change(NamedTuple):
+    """A change event's facts, as ``record_change`` wrote them."""
+
+    company_id: int
+    entity: str
+    entity_id: int | str
+    action: str
+    user_id: int | None
+    time: str
+    changes: dict[str, list[Any]] | None
+    is_bulk: bool
+
+
+# Called as ``listener(conn, change)`` after each change event is written, in its transaction:
 # ``events/outbox.py`` turns them into webhook deliveries.
 CHANGE_LISTENERS: list[Any] = []
 
@@ -247,6 +260,7 @@ def record_change(
 ) -> None:
     """Write the change event for a write, in the write's own transaction."""
     uuid_id = isinstance(entity_id, str)
+    is_bulk = bool(conn.info.get(BULK))
     conn.execute(
         insert(change_events).values(
             company_id=company_id,
@@ -257,13 +271,15 @@ def record_change(
             user_id=user_id,
             change_source="api",
             change_source_user_agent=conn.info.get(USER_AGENT),
-            is_bulk_update=bool(conn.info.get(BULK)),
+            is_bulk_update=is_bulk,
             time=time,
             changes=orjson.dumps(changes).decode() if changes is not None else None,
         )
     )
-    for listener in CHANGE_LISTENERS:
-        listener(conn, company_id, entity, entity_id, action, user_id, time, changes)
+    if CHANGE_LISTENERS:
+        change = Change(company_id, entity, entity_id, action, user_id, time, changes, is_bulk)
+        for listener in CHANGE_LISTENERS:
+            listener(conn, change)
 
 
 def max_of(conn: Connection, table: Table, company_id: int, column: str, *where: ColumnElement) -> Any:
@@ -362,20 +378,28 @@ def live_fields(conn: Connection, company_id: int, entity_type: str) -> list[Row
 
 
 @cache
-def _fields_version_prepared() -> Prepared:
-    return Prepared(select(companies.c.fields_version).where(companies.c.id == bindparam("cid")))
+def _counter_prepared(column: str) -> Prepared:
+    return Prepared(select(companies.c[column]).where(companies.c.id == bindparam("cid")))
+
+
+def company_counter(conn: Connection, company_id: int, column: str) -> int:
+    """One of the company's version counters (``fields_version``, ``webhooks_version``): it
+    moves with every change to what it counts, so a process may cache that by it."""
+    rows = _counter_prepared(column).rows(conn, {"cid": company_id})
+    return rows[0][column] if rows else 0
+
+
+def bump_company_counter(conn: Connection, company_id: int, column: str) -> None:
+    conn.execute(update(companies).where(companies.c.id == company_id).values({column: companies.c[column] + 1}))
 
 
 def fields_version(conn: Connection, company_id: int) -> int:
     """The company's field-definitions version (see ``companies.fields_version``)."""
-    rows = _fields_version_prepared().rows(conn, {"cid": company_id})
-    return rows[0]["fields_version"] if rows else 0
+    return company_counter(conn, company_id, "fields_version")
 
 
 def bump_fields_version(conn: Connection, company_id: int) -> None:
-    conn.execute(
-        update(companies).where(companies.c.id == company_id).values(fields_version=companies.c.fields_version + 1)
-    )
+    bump_company_counter(conn, company_id, "fields_version")
 
 
 @cache

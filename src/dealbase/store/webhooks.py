@@ -12,13 +12,12 @@ finishes under that row's own company.
 from __future__ import annotations
 
 from collections.abc import Iterable
-from functools import cache
 from typing import Any
 
-from sqlalchemy import Connection, bindparam, func, insert, or_, select, update
+from sqlalchemy import Connection, func, insert, or_, select, update
 
-from dealbase.store.repository import Prepared, Row
-from dealbase.store.tables import companies, webhook_deliveries, webhooks
+from dealbase.store.repository import Row, bump_company_counter, company_counter
+from dealbase.store.tables import webhook_deliveries, webhooks
 
 PENDING, DELIVERED, FAILED, DROPPED = "pending", "delivered", "failed", "dropped"
 
@@ -26,21 +25,28 @@ PENDING, DELIVERED, FAILED, DROPPED = "pending", "delivered", "failed", "dropped
 # -- subscriptions ----------------------------------------------------------------------
 
 
-@cache
-def _version_prepared() -> Prepared:
-    return Prepared(select(companies.c.webhooks_version).where(companies.c.id == bindparam("cid")))
+# conn.info: (transaction, company id, webhooks version) as last read in that transaction
+_VERSION_READ = "dealbase_webhooks_version"
 
 
 def version(conn: Connection, company_id: int) -> int:
-    """The company's webhooks version: it moves with every change to its webhooks."""
-    rows = _version_prepared().rows(conn, {"cid": company_id})
-    return rows[0]["webhooks_version"] if rows else 0
+    """The company's webhooks version: it moves with every change to its webhooks.
+
+    Read once per transaction: a bulk write asks for it once per row.
+    """
+    transaction = conn.get_transaction()
+    held = conn.info.get(_VERSION_READ)
+    if held is not None and transaction is not None and held[0] is transaction and held[1] == company_id:
+        return held[2]
+    current = company_counter(conn, company_id, "webhooks_version")
+    if transaction is not None:
+        conn.info[_VERSION_READ] = (transaction, company_id, current)
+    return current
 
 
 def bump_version(conn: Connection, company_id: int) -> None:
-    conn.execute(
-        update(companies).where(companies.c.id == company_id).values(webhooks_version=companies.c.webhooks_version + 1)
-    )
+    bump_company_counter(conn, company_id, "webhooks_version")
+    conn.info.pop(_VERSION_READ, None)
 
 
 def active(conn: Connection, company_id: int) -> list[Row]:
@@ -89,22 +95,28 @@ def insert_webhook(conn: Connection, company_id: int, values: dict[str, Any]) ->
 
 def delete_webhook(conn: Connection, company_id: int, webhook_id: int, stamp: str) -> None:
     """Deleted through the API: gone from lists, and what it still had to send is dropped."""
-    conn.execute(
-        update(webhooks)
-        .where(webhooks.c.company_id == company_id, webhooks.c.id == webhook_id)
-        .values(is_deleted=True, remove_time=stamp)
-    )
-    _drop_pending(conn, company_id, webhook_id)
-    bump_version(conn, company_id)
+    _retire(conn, company_id, webhook_id, is_deleted=True, remove_time=stamp)
 
 
-def _drop_pending(conn: Connection, company_id: int, webhook_id: int) -> None:
+def remove(conn: Connection, company_id: int, webhook_id: int, stamp: str, reason: str) -> None:
+    """Removed for failing: still listed, with its ``remove_time`` and ``remove_reason``."""
+    _retire(conn, company_id, webhook_id, remove_time=stamp, remove_reason=reason)
+
+
+def _retire(conn: Connection, company_id: int, webhook_id: int, **values: Any) -> None:
+    """The webhook takes no more events and drops its pending deliveries (in the lock order)."""
+    conn.execute(update(webhooks).where(*_webhook(company_id, webhook_id)).values(**values))
     d = webhook_deliveries
     conn.execute(
         update(d)
         .where(d.c.company_id == company_id, d.c.webhook_id == webhook_id, d.c.status == PENDING)
         .values(status=DROPPED, claimed_until=None, claimed_by=None)
     )
+    bump_version(conn, company_id)
+
+
+def _webhook(company_id: int, webhook_id: int) -> tuple:
+    return webhooks.c.company_id == company_id, webhooks.c.id == webhook_id
 
 
 # -- the outbox -------------------------------------------------------------------------
@@ -174,7 +186,7 @@ def delivered(conn: Connection, row: Row, status: int, stamp: str) -> None:
     d, w = webhook_deliveries, webhooks
     conn.execute(
         update(w)
-        .where(w.c.company_id == row["company_id"], w.c.id == row["webhook_id"])
+        .where(*_webhook(row["company_id"], row["webhook_id"]))
         .values(last_delivery_time=stamp, last_http_status=status, last_success_time=stamp, failures=0)
     )
     conn.execute(
@@ -198,7 +210,7 @@ def attempt_failed(
     values.update({"status": FAILED} if next_at is None else {"next_at": next_at})
     conn.execute(
         update(w)
-        .where(w.c.company_id == row["company_id"], w.c.id == row["webhook_id"])
+        .where(*_webhook(row["company_id"], row["webhook_id"]))
         .values(last_delivery_time=stamp, last_http_status=status)
     )
     # A delivery dropped meanwhile (its webhook deleted) stays dropped.
@@ -210,7 +222,7 @@ def count_first_failure(conn: Connection, row: Row, threshold: int, banned_until
     """Count a first-attempt failure; at ``threshold`` ban the webhook until ``banned_until``
     (the counter starts again). True when it was banned now."""
     w = webhooks
-    where = (w.c.company_id == row["company_id"], w.c.id == row["webhook_id"])
+    where = _webhook(row["company_id"], row["webhook_id"])
     failures = conn.execute(
         update(w).where(*where).values(failures=w.c.failures + 1).returning(w.c.failures)
     ).scalar_one()
@@ -219,17 +231,6 @@ def count_first_failure(conn: Connection, row: Row, threshold: int, banned_until
     conn.execute(update(w).where(*where).values(failures=0, banned_until=banned_until))
     bump_version(conn, row["company_id"])
     return True
-
-
-def remove(conn: Connection, company_id: int, webhook_id: int, stamp: str, reason: str) -> None:
-    """Removed for failing: still listed, with its ``remove_time`` and ``remove_reason``."""
-    conn.execute(
-        update(webhooks)
-        .where(webhooks.c.company_id == company_id, webhooks.c.id == webhook_id)
-        .values(remove_time=stamp, remove_reason=reason)
-    )
-    _drop_pending(conn, company_id, webhook_id)
-    bump_version(conn, company_id)
 
 
 def deliveries(
