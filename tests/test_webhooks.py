@@ -287,6 +287,31 @@ def test_v1_payloads_of_a_person_created_changed_and_deleted(api, receiver):
     assert set(added["current"]) >= {"id", "name", "email", "phone", "org_id", "visible_to", "add_time"}
 
 
+def test_a_merge_is_a_change_and_a_delete_marked_with_each_other_in_v2_and_merged_in_v1(api, receiver):
+    survivor, absorbed = make_person(api, name="Ann Keep"), make_person(api, name="Ann Gone")
+    v2 = add_webhook(api, receiver.url, event_object="person")
+    v1 = add_webhook(api, receiver.url, version="1.0", event_action="merged", event_object="person")
+    merged = api.put(f"/v1/persons/{absorbed['id']}/merge", json={"merge_with_id": survivor["id"]})
+    assert merged.status_code == 200, merged.text
+    bodies = [r.body for r in receiver.wait(3)]
+    v2_bodies = {b["meta"]["action"]: b for b in bodies if b["meta"].get("version") == "2.0"}
+    (v1_body,) = [b for b in bodies if b.get("v") == 1]
+    assert set(v2_bodies) == {"change", "delete"}
+    change, delete = v2_bodies["change"], v2_bodies["delete"]
+    assert change["meta"]["entity_id"] == str(survivor["id"]) and change["meta"]["webhook_id"] == str(v2["id"])
+    assert change["meta"]["merged_from_id"] == str(absorbed["id"]) and "merged_to_id" not in change["meta"]
+    assert delete["meta"]["entity_id"] == str(absorbed["id"])
+    assert delete["meta"]["merged_to_id"] == str(survivor["id"]) and "merged_from_id" not in delete["meta"]
+    # v1: the survivor as merged.person (a v1 webhook for "merged" gets nothing else)
+    assert v1_body["event"] == "merged.person" and v1_body["meta"]["action"] == "merged"
+    assert v1_body["meta"]["id"] == survivor["id"] and v1_body["meta"]["webhook_id"] == v1["id"]
+    assert v1_body["current"]["id"] == survivor["id"]
+    # an ordinary change afterwards is no merge
+    data(api.patch(f"/api/v2/persons/{survivor['id']}", json={"name": "Ann Kept"}))
+    (later,) = [r.body for r in receiver.wait(4)][3:]
+    assert later["meta"]["action"] == "change" and "merged_from_id" not in later["meta"]
+
+
 def test_v2_previous_lists_only_the_changed_custom_fields(api, receiver):
     size = make_field(api, "deal", "varchar")["field_code"]
     color = make_field(api, "deal", "varchar")["field_code"]

@@ -30,6 +30,7 @@ from dealbase.clock import now
 from dealbase.domain import counters, hooks
 from dealbase.domain.entity import Entity, Field
 from dealbase.domain.registry import ENTITIES
+from dealbase.events import outbox
 from dealbase.events.changes import record_create, record_update
 from dealbase.store import repository as repo
 
@@ -132,14 +133,15 @@ def merge(ctx: Ctx, entity: Entity) -> Reply:
     if survivor is None or survivor.get("is_deleted"):
         raise BadRequest(f"Validation failed: merge_with_id: {entity.label} with id {other_id} not found")
     stamp = now()
-    changed = filled(ctx, entity, survivor, absorbed)
-    changed["update_time"] = stamp
-    repo.update_row(ctx.conn, entity.table, ctx.company_id, survivor["id"], changed)
-    record_update(ctx.conn, ctx.company_id, ctx.user_id, entity.name, survivor, changed, stamp)
-    move_references(ctx, entity, absorbed["id"], survivor["id"], stamp)
-    for hook in hooks.ON_MERGE:
-        hook(ctx, entity.name, absorbed["id"], survivor["id"], stamp)
-    res.soft_delete(ctx, entity, absorbed, stamp)
+    with outbox.merging(ctx.conn, entity.name, absorbed["id"], survivor["id"]):
+        changed = filled(ctx, entity, survivor, absorbed)
+        changed["update_time"] = stamp
+        repo.update_row(ctx.conn, entity.table, ctx.company_id, survivor["id"], changed)
+        record_update(ctx.conn, ctx.company_id, ctx.user_id, entity.name, survivor, changed, stamp)
+        move_references(ctx, entity, absorbed["id"], survivor["id"], stamp)
+        for hook in hooks.ON_MERGE:
+            hook(ctx, entity.name, absorbed["id"], survivor["id"], stamp)
+        res.soft_delete(ctx, entity, absorbed, stamp)
     if entity.name in counters.PARENTS:
         counters.refresh_all(ctx, entity.name, [survivor["id"], absorbed["id"]])
     items, _ = res.render_v1(ctx, entity, [res.load(ctx, entity, survivor["id"])], refs="plain")

@@ -28,7 +28,7 @@ from dealbase.api.handlers.users import present_user
 from dealbase.domain.registry import ENTITIES
 from dealbase.domain.users import permitted_user_ids
 from dealbase.events import outbox
-from dealbase.events.outbox import V1_ACTIONS, V1_OBJECTS, V2_OBJECTS, Event, Hook
+from dealbase.events.outbox import MERGED, V1_ACTIONS, V1_OBJECTS, V2_OBJECTS, Event, Hook
 from dealbase.settings import Settings
 from dealbase.store import repository as repo
 from dealbase.store.tables import users
@@ -178,6 +178,8 @@ def _v2_payload(
     }
     if event.entity != "user":
         meta["permitted_user_ids"] = [str(i) for i in permitted]
+    if event.merge is not None:
+        meta[event.merge[0]] = str(event.merge[1])
     return {"data": data, "previous": before, "meta": meta}
 
 
@@ -186,6 +188,8 @@ def _v1_payload(
 ) -> dict[str, Any]:
     current, previous = objects
     action, name = V1_ACTIONS[event.action], V1_OBJECTS[event.entity]
+    if event.merge is not None and event.action == "change":
+        action = MERGED
     filters: dict[str, list[Any]] = {"current": [], "previous": []}
     meta: dict[str, Any] = {
         "v": 1,

@@ -11,7 +11,8 @@ from __future__ import annotations
 
 import logging
 import uuid
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import Any
 
@@ -36,6 +37,9 @@ V1_OBJECTS = {name: name for name in _BOTH} | {"activity_type": "activityType"}
 # v1's words for the actions; a 1.0 webhook may be registered with either vocabulary.
 V1_ACTIONS = {"create": "added", "change": "updated", "delete": "deleted"}
 ACTIONS = {"create": "create", "change": "change", "delete": "delete", "*": "*"} | {v: k for k, v in V1_ACTIONS.items()}
+# v1 only: the survivor of a merge (v2 calls it a change, with ``meta.merged_from_id``).
+MERGED = "merged"
+ACTIONS[MERGED] = MERGED
 
 
 @dataclass(frozen=True)
@@ -49,8 +53,10 @@ class Hook:
     type: str
     banned_until: str | None
 
-    def wants(self, action: str, entity: str) -> bool:
+    def wants(self, action: str, entity: str, merge: tuple[str, int | str] | None = None) -> bool:
         name = (V2_OBJECTS if self.version == "2.0" else V1_OBJECTS).get(entity)
+        if self.version != "2.0" and merge is not None and action == "change":
+            action = MERGED
         return name is not None and self.action in ("*", action) and self.object in ("*", name)
 
 
@@ -64,6 +70,9 @@ class Event:
     changes: dict[str, list[Any]]
     is_bulk: bool
     correlation_id: str
+    # On a merge: ("merged_from_id", absorbed id) for the survivor's change,
+    # ("merged_to_id", survivor id) for the absorbed item's delete.
+    merge: tuple[str, int | str] | None = None
 
 
 # (conn, event, hooks) -> [(hook, delivery id, payload)]: the hooks whose user may see the
@@ -110,6 +119,22 @@ def _correlation_id(conn: Connection) -> str:
     return held[1]
 
 
+_MERGE = "dealbase.webhooks.merge"
+
+
+@contextmanager
+def merging(conn: Connection, entity: str, absorbed: int | str, survivor: int | str) -> Iterator[None]:
+    """Within: the survivor's change events and the absorbed item's delete are a merge's."""
+    conn.info[_MERGE] = {
+        (entity, survivor, "change"): ("merged_from_id", absorbed),
+        (entity, absorbed, "delete"): ("merged_to_id", survivor),
+    }
+    try:
+        yield
+    finally:
+        conn.info.pop(_MERGE, None)
+
+
 def on_change(conn: Connection, change: repo.Change) -> None:
     """``repository.record_change``'s listener: the deliveries of one change event."""
     entity, action = change.entity, change.action
@@ -119,8 +144,9 @@ def on_change(conn: Connection, change: repo.Change) -> None:
     if not hooks:
         return
     stamp = now()
+    merge = conn.info.get(_MERGE, {}).get((entity, change.entity_id, action))
     # Events produced during a ban are lost, as Pipedrive loses them.
-    wanted = [h for h in hooks if h.wants(action, entity) and not (h.banned_until and h.banned_until > stamp)]
+    wanted = [h for h in hooks if h.wants(action, entity, merge) and not (h.banned_until and h.banned_until > stamp)]
     if not wanted or not RENDERERS:
         return
     event = Event(
@@ -132,6 +158,7 @@ def on_change(conn: Connection, change: repo.Change) -> None:
         change.changes or {},
         change.is_bulk,
         _correlation_id(conn),
+        merge,
     )
     try:
         # A payload that cannot be made must not fail the write it reports.

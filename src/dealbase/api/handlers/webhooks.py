@@ -20,7 +20,7 @@ from dealbase.api.errors import ApiError
 from dealbase.api.responses import Reply
 from dealbase.api.router import operation
 from dealbase.clock import now, to_iso
-from dealbase.events.outbox import V1_ACTIONS, V1_OBJECTS, V2_OBJECTS
+from dealbase.events.outbox import MERGED, V1_ACTIONS, V1_OBJECTS, V2_OBJECTS
 from dealbase.store import repository as repo
 from dealbase.store import webhooks as store
 from dealbase.store.tables import users
@@ -32,7 +32,7 @@ OBJECTS = {
     "2.0": (*sorted(set(V2_OBJECTS.values())), "*"),
     "1.0": (*sorted(set(V2_OBJECTS.values()) | set(V1_OBJECTS.values())), "*"),
 }
-ACTIONS = {"2.0": V2_ACTIONS, "1.0": (*V2_ACTIONS, *V1_ACTIONS.values())}
+ACTIONS = {"2.0": V2_ACTIONS, "1.0": (*V2_ACTIONS, *V1_ACTIONS.values(), MERGED)}
 # Names that always mean this machine or its network, whatever they resolve to.
 _LOCAL_NAMES = ("localhost", ".localhost", ".local", ".internal", ".localdomain")
 
