@@ -656,3 +656,33 @@ def test_with_rate_limits_an_apps_window_is_its_own_and_four_times_a_tokens(engi
         assert (mine.headers["x-ratelimit-limit"], mine.headers["x-ratelimit-remaining"]) == ("20", "19")
         spent = 30_000 - int(mine.headers["x-daily-ratelimit-token-remaining"])
         assert spent == 10 + 5 + 10
+
+
+def test_an_apps_webhooks_are_its_own_and_go_when_it_is_uninstalled(engine, company, make_app, files_dir):
+    settings = Settings(
+        database_url=str(engine.url), files_dir=str(files_dir), webhooks_allow_private=True, webhooks_dispatch=False
+    )
+    hook = {"subscription_url": "http://127.0.0.1:9/hook", "event_action": "*", "event_object": "deal", "name": "h"}
+    with TestClient(create_app(settings, engine)) as client:
+        app = make_app(scopes=("admin",))
+        tokens = tokens_for(client, app)
+        as_app, as_user = bearer(client, tokens["access_token"]), Api(client, TOKEN)
+        made = as_app.post("/v1/webhooks", json=hook)
+        assert made.status_code == 201, made.text
+        assert made.json()["data"]["type"] == "application"
+        general = as_user.post("/v1/webhooks", json={**hook, "name": "mine"}).json()["data"]
+        assert general["type"] == "general"
+        # each sees only its own kind; the user cannot delete the app's, nor the app the user's
+        assert [w["id"] for w in as_app.get("/v1/webhooks").json()["data"]] == [made.json()["data"]["id"]]
+        assert [w["id"] for w in as_user.get("/v1/webhooks").json()["data"]] == [general["id"]]
+        assert as_user.delete(f"/v1/webhooks/{made.json()['data']['id']}").status_code == 404
+        assert as_app.delete(f"/v1/webhooks/{general['id']}").status_code == 404
+        # without the admin scope an app may not make webhooks
+        reader = tokens_for(client, make_app(scopes=("deals:read",), name="Reader"))
+        assert bearer(client, reader["access_token"]).post("/v1/webhooks", json=hook).status_code == 403
+        # the user revokes the app (its refresh token): the app's webhooks go, the user's stay
+        form = {"token": tokens["refresh_token"]}
+        assert client.post("/oauth/revoke", data=form, headers=basic(app)).status_code == 200
+        assert [w["id"] for w in as_user.get("/v1/webhooks").json()["data"]] == [general["id"]]
+        again = tokens_for(client, app)
+        assert bearer(client, again["access_token"]).get("/v1/webhooks").json()["data"] == []

@@ -97,10 +97,10 @@ def add_access_token(conn: Connection, company_id: int, values: dict[str, Any], 
     return insert_row(conn, oauth_access_tokens, company_id, values)
 
 
-def revoke(conn: Connection, app: Row, token_hash: str) -> str | None:
+def revoke(conn: Connection, app: Row, token_hash: str) -> Row | None:
     """Remove an access token, or a grant (the refresh token) with all its access tokens.
 
-    Only the app's own tokens; answers which kind was removed, None when neither matched.
+    Only the app's own tokens; answers the grant when one was removed (the app's uninstall).
     """
     company_id = app["company_id"]
     grants = select(oauth_grants.c.id).where(
@@ -111,7 +111,7 @@ def revoke(conn: Connection, app: Row, token_hash: str) -> str | None:
         tokens.token_hash == token_hash, tokens.company_id == company_id, tokens.grant_id.in_(grants)
     )
     if conn.execute(stmt).rowcount:
-        return "access_token"
+        return None
     grant = first(
         conn, oauth_grants, company_id, oauth_grants.c.refresh_hash == token_hash, oauth_grants.c.app_id == app["id"]
     )
@@ -119,4 +119,4 @@ def revoke(conn: Connection, app: Row, token_hash: str) -> str | None:
         return None
     delete_rows(conn, oauth_access_tokens, company_id, tokens.grant_id == grant["id"])
     delete_rows(conn, oauth_grants, company_id, oauth_grants.c.id == grant["id"])
-    return "refresh_token"
+    return grant

@@ -1022,6 +1022,8 @@ webhooks = Table(
     Column("subscription_url", Text, nullable=False),
     Column("version", String(3), nullable=False),
     Column("type", String(16), nullable=False, server_default="general"),
+    # The OAuth app that made it (``type`` "application"): only that app sees it.
+    Column("app_id", Integer, ForeignKey("oauth_apps.id"), nullable=True),
     Column("http_auth_user", String(255), nullable=True),
     Column("http_auth_password", String(255), nullable=True),
     Column("add_time", TIME, nullable=False),

@@ -60,31 +60,38 @@ def active(conn: Connection, company_id: int) -> list[Row]:
     return [dict(r) for r in conn.execute(stmt).mappings()]
 
 
-def listed(conn: Connection, company_id: int, owner_id: int | None = None) -> list[Row]:
+def listed(conn: Connection, company_id: int, app_id: int | None, owner_id: int | None = None) -> list[Row]:
     """Webhooks ``GET /v1/webhooks`` shows: all not deleted (removed ones too, with their
-    ``remove_time``), or only those ``owner_id`` made."""
-    stmt = select(webhooks).where(webhooks.c.company_id == company_id, webhooks.c.is_deleted.is_(False))
+    ``remove_time``) of the app ``app_id`` made, or of none (``general``), and with
+    ``owner_id`` only those that user made."""
+    stmt = select(webhooks).where(*_visible(company_id, app_id))
     if owner_id is not None:
         stmt = stmt.where(webhooks.c.owner_id == owner_id)
     return [dict(r) for r in conn.execute(stmt.order_by(webhooks.c.id)).mappings()]
 
 
-def get(conn: Connection, company_id: int, webhook_id: int) -> Row | None:
-    stmt = select(webhooks).where(
-        webhooks.c.company_id == company_id, webhooks.c.id == webhook_id, webhooks.c.is_deleted.is_(False)
-    )
+def get(conn: Connection, company_id: int, webhook_id: int, app_id: int | None) -> Row | None:
+    stmt = select(webhooks).where(webhooks.c.id == webhook_id, *_visible(company_id, app_id))
     row = conn.execute(stmt).mappings().first()
     return dict(row) if row else None
 
 
-def count_owned(conn: Connection, company_id: int, owner_id: int) -> int:
+def count_owned(conn: Connection, company_id: int, owner_id: int, app_id: int | None) -> int:
     stmt = select(func.count()).where(
-        webhooks.c.company_id == company_id,
-        webhooks.c.owner_id == owner_id,
-        webhooks.c.is_deleted.is_(False),
-        webhooks.c.remove_time.is_(None),
+        webhooks.c.owner_id == owner_id, webhooks.c.remove_time.is_(None), *_visible(company_id, app_id)
     )
     return conn.execute(stmt).scalar_one()
+
+
+def _visible(company_id: int, app_id: int | None) -> list:
+    app = webhooks.c.app_id.is_(None) if app_id is None else webhooks.c.app_id == app_id
+    return [webhooks.c.company_id == company_id, webhooks.c.is_deleted.is_(False), app]
+
+
+def app_webhook_ids(conn: Connection, company_id: int, app_id: int, owner_id: int) -> list[int]:
+    """The live webhooks an app made for a user (removed when that user revokes the app)."""
+    stmt = select(webhooks.c.id).where(webhooks.c.owner_id == owner_id, *_visible(company_id, app_id))
+    return list(conn.execute(stmt).scalars())
 
 
 def insert_webhook(conn: Connection, company_id: int, values: dict[str, Any]) -> int:

@@ -26,6 +26,7 @@ from dealbase.api.router import operation
 from dealbase.domain import oauth
 from dealbase.store import oauth as store
 from dealbase.store import repository as repo
+from dealbase.store import webhooks as webhooks_store
 
 _FORM = "application/x-www-form-urlencoded"
 _NO_STORE = [(b"cache-control", b"no-store"), (b"pragma", b"no-cache")]
@@ -203,7 +204,10 @@ def revoke_token(ctx: Ctx) -> Reply:
     token = _value(body, "token")
     if not token:
         raise OAuthError("invalid_request", "Missing parameter: token")
-    store.revoke(ctx.conn, app, oauth.digest(token))
+    grant = store.revoke(ctx.conn, app, oauth.digest(token))
+    if grant is not None:  # uninstalled: the webhooks the app made for that user go too
+        for webhook_id in webhooks_store.app_webhook_ids(ctx.conn, app["company_id"], app["id"], grant["user_id"]):
+            webhooks_store.delete_webhook(ctx.conn, app["company_id"], webhook_id, clock.now())
     return Reply(200, orjson.dumps({"success": True}), list(_NO_STORE))
 
 

@@ -114,11 +114,18 @@ def _answer(data: Any, status: int = 200) -> Reply:
     return Reply(status, orjson.dumps({"status": "ok", "success": True, "data": data}))
 
 
+def _app_id(ctx: Ctx) -> int | None:
+    """The OAuth app calling, whose webhooks are its own (``type`` "application"), or None."""
+    credential = ctx.extra.get("credential")
+    return credential.app_id if credential is not None and credential.kind == "oauth" else None
+
+
 @operation("v1", "get_webhooks")
 def get_webhooks(ctx: Ctx) -> Reply:
-    """The company's webhooks: all of them for an admin, a user's own otherwise."""
+    """The company's webhooks: all of them for an admin, a user's own otherwise; an app sees
+    only those it made, and nobody else sees those."""
     owner = None if ctx.user.get("is_admin") else ctx.user_id
-    rows = store.listed(ctx.conn, ctx.company_id, owner)
+    rows = store.listed(ctx.conn, ctx.company_id, _app_id(ctx), owner)
     return _answer([present(r) for r in rows])
 
 
@@ -177,7 +184,8 @@ def _values(ctx: Ctx) -> dict[str, Any]:
         "event_object": obj,
         "subscription_url": url.strip(),
         "version": version,
-        "type": "general",
+        "type": "general" if _app_id(ctx) is None else "application",
+        "app_id": _app_id(ctx),
         "http_auth_user": auth_user,
         "http_auth_password": auth_password,
     }
@@ -185,9 +193,9 @@ def _values(ctx: Ctx) -> dict[str, Any]:
 
 @operation("v1", "add_webhook", write=True)
 def add_webhook(ctx: Ctx) -> Reply:
-    """A new subscription; at most 40 per user (422 past that)."""
+    """A new subscription; at most 40 per user, and 40 per app and user (422 past that)."""
     values = _values(ctx)
-    if store.count_owned(ctx.conn, ctx.company_id, ctx.user_id) >= MAX_PER_USER:
+    if store.count_owned(ctx.conn, ctx.company_id, ctx.user_id, values["app_id"]) >= MAX_PER_USER:
         raise WebhookError(
             422,
             error=f"You have reached the maximum number of webhooks ({MAX_PER_USER}) per user",
@@ -197,14 +205,15 @@ def add_webhook(ctx: Ctx) -> Reply:
         )
     stamp = now()
     webhook_id = store.insert_webhook(ctx.conn, ctx.company_id, {**values, "add_time": stamp})
-    return _answer(present(store.get(ctx.conn, ctx.company_id, webhook_id)), 201)
+    return _answer(present(store.get(ctx.conn, ctx.company_id, webhook_id, values["app_id"])), 201)
 
 
 @operation("v1", "delete_webhook", write=True)
 def delete_webhook(ctx: Ctx) -> Reply:
     """Delete a subscription; what it still had to send is dropped."""
     raw = ctx.path["id"]
-    row = store.get(ctx.conn, ctx.company_id, int(raw)) if raw.isdigit() and len(raw) < 10 else None
+    found = raw.isdigit() and len(raw) < 10
+    row = store.get(ctx.conn, ctx.company_id, int(raw), _app_id(ctx)) if found else None
     if row is None:
         raise WebhookError(404, {"id": ["not found"]})
     if row["owner_id"] != ctx.user_id and not ctx.user.get("is_admin"):
