@@ -319,9 +319,35 @@ def test_v2_previous_lists_only_the_changed_custom_fields(api, receiver):
     add_webhook(api, receiver.url, event_action="change", event_object="deal")
     data(api.patch(f"/api/v2/deals/{deal['id']}", json={"custom_fields": {size: "large"}}))
     (request,) = receiver.wait(1)
-    assert request.body["previous"] == {"custom_fields": {size: "small"}}
-    assert request.body["data"]["custom_fields"][size] == "large"
-    assert request.body["data"]["custom_fields"][color] == "red"
+    assert request.body["previous"] == {"custom_fields": {size: {"type": "varchar", "value": "small"}}}
+    assert request.body["data"]["custom_fields"][size] == {"type": "varchar", "value": "large"}
+    assert request.body["data"]["custom_fields"][color] == {"type": "varchar", "value": "red"}
+
+
+def test_v2_custom_values_are_wrapped_in_their_field_types(api, receiver):
+    stage = make_field(api, "deal", "enum", options=[{"label": "Hot"}, {"label": "Cold"}])
+    tags = make_field(api, "deal", "set", options=[{"label": "A"}, {"label": "B"}])
+    budget, size = make_field(api, "deal", "monetary"), make_field(api, "deal", "double")
+    owner, unset = make_field(api, "deal", "user"), make_field(api, "deal", "varchar")
+    hot, a, b = stage["options"][0]["id"], tags["options"][0]["id"], tags["options"][1]["id"]
+    add_webhook(api, receiver.url, event_action="create", event_object="deal")
+    values = {
+        stage["field_code"]: hot,
+        tags["field_code"]: [a, b],
+        budget["field_code"]: {"value": 120, "currency": "EUR"},
+        size["field_code"]: 2.5,
+        owner["field_code"]: 1,
+    }
+    make_deal(api, custom_fields=values)
+    (request,) = receiver.wait(1)
+    assert request.body["data"]["custom_fields"] == {
+        stage["field_code"]: {"type": "enum", "id": hot},
+        tags["field_code"]: {"type": "set", "values": [{"id": a}, {"id": b}]},
+        budget["field_code"]: {"type": "monetary", "value": 120, "currency": "EUR"},
+        size["field_code"]: {"type": "double", "value": 2.5},
+        owner["field_code"]: {"type": "user", "id": 1},
+        unset["field_code"]: None,
+    }
 
 
 def test_only_matching_events_are_sent(api, receiver):

@@ -2,9 +2,10 @@
 
 v1: ``current`` / ``previous`` are the item's full v1 objects (plain ids, as v1 webhooks
 send them; arrays for users), ``meta`` with v1's action words and ``event`` as
-``updated.deal``. v2: ``data`` is the item's v2 object (null on delete), ``previous`` only
-the fields a change changed (the last state on delete, null on create), and ``meta`` with
-its ids as strings, as live deliveries carry them.
+``updated.deal``. v2: ``data`` is the item's v2 object (null on delete) with its custom values wrapped in
+their field types as live deliveries carry them (``{"type": "enum", "id": 7}``,
+``{"type": "varchar", "value": "x"}``), ``previous`` only the fields a change changed (the
+last state on delete, null on create), and ``meta`` with its ids as strings.
 
 The objects come from the same presenters as the API's answers (``api/resources.py``),
 rendered in the write's transaction from the row as the write left it; the state before
@@ -22,9 +23,10 @@ from urllib.parse import urlsplit
 import orjson
 from sqlalchemy import Connection
 
-from dealbase.api import resources
+from dealbase.api import custom, resources
 from dealbase.api.context import Ctx
 from dealbase.api.handlers.users import present_user
+from dealbase.domain.fields import REF_TYPES
 from dealbase.domain.registry import ENTITIES
 from dealbase.domain.users import permitted_user_ids
 from dealbase.events import outbox
@@ -86,7 +88,28 @@ def _v2(ctx: Ctx, entity_name: str, row: Row | None) -> Any:
         return None
     if entity_name == "user":
         return present_user(ctx, row)
-    return _plain(resources.render_v2(ctx, ENTITIES[entity_name], [row])[0])
+    entity = ENTITIES[entity_name]
+    obj = _plain(resources.render_v2(ctx, entity, [row])[0])
+    found = custom.defs(ctx, entity)
+    values = obj.get("custom_fields")
+    if found and isinstance(values, dict):
+        types = {f.key: f.field_type for f in found.fields}
+        obj["custom_fields"] = {k: _typed(types.get(k), v) for k, v in values.items()}
+    return obj
+
+
+def _typed(field_type: str | None, value: Any) -> Any:
+    """A custom value as v2 webhooks carry it: wrapped with its field type (ids of options and
+    referenced items as ``id`` / ``values``), null when unset."""
+    if value is None or field_type is None:
+        return value
+    if isinstance(value, dict):  # monetary, date and time ranges, address: their parts
+        return {"type": field_type, **value}
+    if field_type == "set" and isinstance(value, list):
+        return {"type": field_type, "values": [{"id": i} for i in value]}
+    if field_type == "enum" or field_type in REF_TYPES:
+        return {"type": field_type, "id": value}
+    return {"type": field_type, "value": value}
 
 
 def _changed(before: dict[str, Any], after: dict[str, Any]) -> dict[str, Any]:
