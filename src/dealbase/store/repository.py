@@ -729,14 +729,6 @@ def search_titles(conn: Connection, company_id: int, types: Sequence[str], title
     return _dicts(conn.execute(stmt))
 
 
-def search_items_of(conn: Connection, company_id: int, item_type: str) -> list[Row]:
-    """Every search row of one item type (to re-index after its searchable fields change)."""
-    from dealbase.store.tables import search_items as s
-
-    stmt = select(s.c.item_id, s.c.item_uuid).where(s.c.company_id == company_id, s.c.item_type == item_type)
-    return _dicts(conn.execute(stmt))
-
-
 def field_matches(
     conn: Connection,
     table: Table,
