@@ -16,30 +16,23 @@ lookup is measured the same way beside them, for the ratio.
 
 from __future__ import annotations
 
-import http.client
 import json
 import random
 import urllib.parse
 from pathlib import Path
 
+from client import request
 from deals import FIRST_NAMES, LAST_NAMES, ORG_PREFIXES, PRODUCTS
 
 FILTER_MIN_VALUE = 1000
 
 
 def _request(base: str, method: str, path: str, token: str, body: dict | None = None) -> dict:
-    u = urllib.parse.urlsplit(base)
-    conn = http.client.HTTPConnection(u.hostname, u.port, timeout=120)
-    try:
-        headers = {"x-api-token": token, "content-type": "application/json"}
-        conn.request(method, path, body=json.dumps(body) if body is not None else None, headers=headers)
-        r = conn.getresponse()
-        doc = json.loads(r.read())
-        if r.status >= 300 or doc.get("success") is not True:
-            raise RuntimeError(f"{method} {path}: HTTP {r.status}: {str(doc)[:300]}")
-        return doc
-    finally:
-        conn.close()
+    status, raw, _ = request(base, path, token, method=method, body=body, timeout=120)
+    doc = json.loads(raw)
+    if status >= 300 or doc.get("success") is not True:
+        raise RuntimeError(f"{method} {path}: HTTP {status}: {str(doc)[:300]}")
+    return doc
 
 
 def search_terms(seed: int = 7, n: int = 60) -> list[str]:

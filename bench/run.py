@@ -21,7 +21,6 @@ from _venv import BENCH_DIR, REPO, use_project_venv  # noqa: E402
 use_project_venv(__file__)
 
 import argparse  # noqa: E402
-import http.client  # noqa: E402
 import json  # noqa: E402
 import math  # noqa: E402
 import platform  # noqa: E402
@@ -40,6 +39,7 @@ from dataclasses import dataclass, field  # noqa: E402
 sys.path.insert(0, str(BENCH_DIR))
 import dataset  # noqa: E402
 import finding  # noqa: E402
+from client import request  # noqa: E402
 
 LUA = BENCH_DIR / "wrk" / "random_path.lua"
 CACHE = BENCH_DIR / ".cache"
@@ -115,7 +115,7 @@ class Server:
                 self.error = f"exited with code {self.proc.returncode}; log: {self.log_path}\n" + self.log_tail()
                 return False
             try:
-                http_get(self.url, self.probe_path, self.token, timeout=3)
+                request(self.url, self.probe_path, self.token, timeout=3)
                 return True
             except OSError:
                 time.sleep(0.25)
@@ -239,18 +239,6 @@ class RunLock:
                 if time.time() >= deadline:
                     return False
                 time.sleep(5)
-
-
-def http_get(base: str, path: str, token: str, timeout: float = 30) -> tuple[int, bytes, dict]:
-    u = urllib.parse.urlsplit(base)
-    conn = http.client.HTTPConnection(u.hostname, u.port, timeout=timeout)
-    try:
-        conn.request("GET", path, headers={"x-api-token": token})
-        r = conn.getresponse()
-        body = r.read()
-        return r.status, body, dict(r.getheaders())
-    finally:
-        conn.close()
 
 
 # ---------------------------------------------------------------------------------------
@@ -436,7 +424,7 @@ def validate(bench: Bench, server: Server, meta: dict) -> None:
     sizes = []
     for path in bench.sample_paths(rng):
         try:
-            status, body, headers = http_get(server.url, path, server.token)
+            status, body, headers = request(server.url, path, server.token)
         except OSError as e:
             bench.invalid = f"{path}: {e!r}"
             return
@@ -515,7 +503,7 @@ def collect_v2_cursors(server: Server, out: Path, budget_s: float, n_deals: int)
         path = f"/api/v2/deals?limit={walk_limit}"
         ok = True
         while time.time() - t0 < budget_s:
-            status, body, _ = http_get(server.url, path, server.token, timeout=60)
+            status, body, _ = request(server.url, path, server.token, timeout=60)
             if status != 200:
                 ok = False
                 break
@@ -533,7 +521,7 @@ def collect_v2_cursors(server: Server, out: Path, budget_s: float, n_deals: int)
         # the last cursor may have fewer than 100 deals after it: drop it
         usable = cursors[:-1] if len(cursors) > 1 else cursors
         paths = [f"/api/v2/deals?limit=100&cursor={urllib.parse.quote(c, safe='')}" for c in usable]
-        status, body, _ = http_get(server.url, paths[len(paths) // 2], server.token)
+        status, body, _ = request(server.url, paths[len(paths) // 2], server.token)
         if status != 200 or len(json.loads(body).get("data") or []) != 100:
             continue
         out.write_text("\n".join(paths) + "\n")
