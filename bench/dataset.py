@@ -603,6 +603,7 @@ def _fill_search_index(con, ins: Inserter, company_id: int) -> str:
     if not ins.has_table("search_items"):
         return "no search_items table in the schema"
     from dealbase.domain.search import SEARCHABLE_TYPES, document
+    from dealbase.store.repository import SEARCH_COLUMNS
 
     keys = [
         key
@@ -612,7 +613,7 @@ def _fill_search_index(con, ins: Inserter, company_id: int) -> str:
         )
         if field_type in SEARCHABLE_TYPES
     ]
-    columns = ("title", "title_key", "email", "phone", "address", "code", "custom", "notes")
+    columns = ("title_key", *SEARCH_COLUMNS)
     sql = (
         f"INSERT INTO search_items (company_id, item_type, item_id, {', '.join(columns)}) "
         f"VALUES ({', '.join('?' * (3 + len(columns)))})"
