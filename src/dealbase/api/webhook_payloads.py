@@ -30,7 +30,7 @@ from dealbase.domain.fields import REF_TYPES
 from dealbase.domain.registry import ENTITIES
 from dealbase.domain.users import permitted_user_ids
 from dealbase.events import outbox
-from dealbase.events.outbox import MERGED, V1_ACTIONS, V1_OBJECTS, V2_OBJECTS, Event, Hook
+from dealbase.events.outbox import V1_ACTIONS, V1_OBJECTS, V2_OBJECTS, Event, Hook
 from dealbase.settings import Settings
 from dealbase.store import repository as repo
 from dealbase.store.tables import users
@@ -210,9 +210,8 @@ def _v1_payload(
     event: Event, hook: Hook, objects: tuple[Any, Any], permitted: list[int], moment: float, host: str
 ) -> dict[str, Any]:
     current, previous = objects
-    action, name = V1_ACTIONS[event.action], V1_OBJECTS[event.entity]
-    if event.merge is not None and event.action == "change":
-        action = MERGED
+    action, name = event.action_of(hook.version), V1_OBJECTS[event.entity]
+    action = V1_ACTIONS.get(action, action)
     filters: dict[str, list[Any]] = {"current": [], "previous": []}
     meta: dict[str, Any] = {
         "v": 1,
