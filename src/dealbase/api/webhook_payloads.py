@@ -26,7 +26,6 @@ from sqlalchemy import Connection
 from dealbase.api import custom, resources
 from dealbase.api.context import Ctx
 from dealbase.api.handlers.users import present_user
-from dealbase.domain.fields import REF_TYPES
 from dealbase.domain.registry import ENTITIES
 from dealbase.domain.users import permitted_user_ids
 from dealbase.events import outbox
@@ -93,23 +92,9 @@ def _v2(ctx: Ctx, entity_name: str, row: Row | None) -> Any:
     found = custom.defs(ctx, entity)
     values = obj.get("custom_fields")
     if found and isinstance(values, dict):
-        types = {f.key: f.field_type for f in found.fields}
-        obj["custom_fields"] = {k: _typed(types.get(k), v) for k, v in values.items()}
+        fields = found.by_key
+        obj["custom_fields"] = {k: v if k not in fields else fields[k].typed(v) for k, v in values.items()}
     return obj
-
-
-def _typed(field_type: str | None, value: Any) -> Any:
-    """A custom value as v2 webhooks carry it: wrapped with its field type (ids of options and
-    referenced items as ``id`` / ``values``), null when unset."""
-    if value is None or field_type is None:
-        return value
-    if isinstance(value, dict):  # monetary, date and time ranges, address: their parts
-        return {"type": field_type, **value}
-    if field_type == "set" and isinstance(value, list):
-        return {"type": field_type, "values": [{"id": i} for i in value]}
-    if field_type == "enum" or field_type in REF_TYPES:
-        return {"type": field_type, "id": value}
-    return {"type": field_type, "value": value}
 
 
 def _changed(before: dict[str, Any], after: dict[str, Any]) -> dict[str, Any]:
