@@ -26,11 +26,10 @@ from sqlalchemy import Connection
 from dealbase.api import custom, resources
 from dealbase.api.context import Ctx
 from dealbase.api.handlers.users import present_user
-from dealbase.domain.fields import REF_TYPES
 from dealbase.domain.registry import ENTITIES
 from dealbase.domain.users import permitted_user_ids
 from dealbase.events import outbox
-from dealbase.events.outbox import MERGED, V1_ACTIONS, V1_OBJECTS, V2_OBJECTS, Event, Hook
+from dealbase.events.outbox import V1_ACTIONS, V1_OBJECTS, V2_OBJECTS, Event, Hook
 from dealbase.settings import Settings
 from dealbase.store import repository as repo
 from dealbase.store.tables import users
@@ -93,23 +92,9 @@ def _v2(ctx: Ctx, entity_name: str, row: Row | None) -> Any:
     found = custom.defs(ctx, entity)
     values = obj.get("custom_fields")
     if found and isinstance(values, dict):
-        types = {f.key: f.field_type for f in found.fields}
-        obj["custom_fields"] = {k: _typed(types.get(k), v) for k, v in values.items()}
+        fields = found.by_key
+        obj["custom_fields"] = {k: v if k not in fields else fields[k].typed(v) for k, v in values.items()}
     return obj
-
-
-def _typed(field_type: str | None, value: Any) -> Any:
-    """A custom value as v2 webhooks carry it: wrapped with its field type (ids of options and
-    referenced items as ``id`` / ``values``), null when unset."""
-    if value is None or field_type is None:
-        return value
-    if isinstance(value, dict):  # monetary, date and time ranges, address: their parts
-        return {"type": field_type, **value}
-    if field_type == "set" and isinstance(value, list):
-        return {"type": field_type, "values": [{"id": i} for i in value]}
-    if field_type == "enum" or field_type in REF_TYPES:
-        return {"type": field_type, "id": value}
-    return {"type": field_type, "value": value}
 
 
 def _changed(before: dict[str, Any], after: dict[str, Any]) -> dict[str, Any]:
@@ -210,9 +195,8 @@ def _v1_payload(
     event: Event, hook: Hook, objects: tuple[Any, Any], permitted: list[int], moment: float, host: str
 ) -> dict[str, Any]:
     current, previous = objects
-    action, name = V1_ACTIONS[event.action], V1_OBJECTS[event.entity]
-    if event.merge is not None and event.action == "change":
-        action = MERGED
+    action, name = event.action_of(hook.version), V1_OBJECTS[event.entity]
+    action = V1_ACTIONS.get(action, action)
     filters: dict[str, list[Any]] = {"current": [], "previous": []}
     meta: dict[str, Any] = {
         "v": 1,

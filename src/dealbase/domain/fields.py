@@ -393,6 +393,20 @@ class Custom:
             return {"id": value, "label": labels.get(value)}
         return [{"id": i, "label": labels.get(i)} for i in value]
 
+    def typed(self, value: Any) -> Any:
+        """A value as v2 webhooks carry it: wrapped with its field type (ids of options and
+        referenced items as ``id`` / ``values``), null when unset."""
+        t = self.field_type
+        if value is None:
+            return None
+        if isinstance(value, dict):  # monetary, date and time ranges, address: their parts
+            return {"type": t, **value}
+        if t == "set" and isinstance(value, list):
+            return {"type": t, "values": [{"id": i} for i in value]}
+        if t == "enum" or t in REF_TYPES:
+            return {"type": t, "id": value}
+        return {"type": t, "value": value}
+
     def live_value(self, value: Any) -> Any:
         """The stored value without options deleted since it was written."""
         if self.field_type == "enum":

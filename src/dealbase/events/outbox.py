@@ -53,11 +53,9 @@ class Hook:
     type: str
     banned_until: str | None
 
-    def wants(self, action: str, entity: str, merge: tuple[str, int | str] | None = None) -> bool:
-        name = (V2_OBJECTS if self.version == "2.0" else V1_OBJECTS).get(entity)
-        if self.version != "2.0" and merge is not None and action == "change":
-            action = MERGED
-        return name is not None and self.action in ("*", action) and self.object in ("*", name)
+    def wants(self, event: Event) -> bool:
+        name = (V2_OBJECTS if self.version == "2.0" else V1_OBJECTS).get(event.entity)
+        return name is not None and self.action in ("*", event.action_of(self.version)) and self.object in ("*", name)
 
 
 @dataclass(frozen=True)
@@ -73,6 +71,12 @@ class Event:
     # On a merge: ("merged_from_id", absorbed id) for the survivor's change,
     # ("merged_to_id", survivor id) for the absorbed item's delete.
     merge: tuple[str, int | str] | None = None
+
+    def action_of(self, version: str) -> str:
+        """The action as a webhook of ``version`` names it (v2 words; v1's merge survivor: merged)."""
+        if version != "2.0" and self.merge is not None and self.action == "change":
+            return MERGED
+        return self.action
 
 
 # (conn, event, hooks) -> [(hook, delivery id, payload)]: the hooks whose user may see the
@@ -144,11 +148,6 @@ def on_change(conn: Connection, change: repo.Change) -> None:
     if not hooks:
         return
     stamp = now()
-    merge = conn.info.get(_MERGE, {}).get((entity, change.entity_id, action))
-    # Events produced during a ban are lost, as Pipedrive loses them.
-    wanted = [h for h in hooks if h.wants(action, entity, merge) and not (h.banned_until and h.banned_until > stamp)]
-    if not wanted or not RENDERERS:
-        return
     event = Event(
         change.company_id,
         entity,
@@ -158,8 +157,12 @@ def on_change(conn: Connection, change: repo.Change) -> None:
         change.changes or {},
         change.is_bulk,
         _correlation_id(conn),
-        merge,
+        conn.info.get(_MERGE, {}).get((entity, change.entity_id, action)),
     )
+    # Events produced during a ban are lost, as Pipedrive loses them.
+    wanted = [h for h in hooks if h.wants(event) and not (h.banned_until and h.banned_until > stamp)]
+    if not wanted or not RENDERERS:
+        return
     try:
         # A payload that cannot be made must not fail the write it reports.
         with conn.begin_nested():

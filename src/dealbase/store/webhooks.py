@@ -88,12 +88,6 @@ def _visible(company_id: int, app_id: int | None) -> list:
     return [webhooks.c.company_id == company_id, webhooks.c.is_deleted.is_(False), app]
 
 
-def app_webhook_ids(conn: Connection, company_id: int, app_id: int, owner_id: int) -> list[int]:
-    """The live webhooks an app made for a user (removed when that user revokes the app)."""
-    stmt = select(webhooks.c.id).where(webhooks.c.owner_id == owner_id, *_visible(company_id, app_id))
-    return list(conn.execute(stmt).scalars())
-
-
 def insert_webhook(conn: Connection, company_id: int, values: dict[str, Any]) -> int:
     result = conn.execute(insert(webhooks).values(company_id=company_id, **values).returning(webhooks.c.id))
     bump_version(conn, company_id)
@@ -102,21 +96,36 @@ def insert_webhook(conn: Connection, company_id: int, values: dict[str, Any]) ->
 
 def delete_webhook(conn: Connection, company_id: int, webhook_id: int, stamp: str) -> None:
     """Deleted through the API: gone from lists, and what it still had to send is dropped."""
-    _retire(conn, company_id, webhook_id, is_deleted=True, remove_time=stamp)
+    _retire(conn, company_id, [webhook_id], is_deleted=True, remove_time=stamp)
+
+
+def delete_app_webhooks(conn: Connection, company_id: int, app_id: int, owner_id: int, stamp: str) -> None:
+    """Deleted all at once, as ``delete_webhook`` deletes one: the webhooks an app made for
+    a user (when that user revokes the app)."""
+    ids = list(
+        conn.execute(
+            select(webhooks.c.id).where(webhooks.c.owner_id == owner_id, *_visible(company_id, app_id))
+        ).scalars()
+    )
+    if ids:
+        _retire(conn, company_id, ids, is_deleted=True, remove_time=stamp)
 
 
 def remove(conn: Connection, company_id: int, webhook_id: int, stamp: str, reason: str) -> None:
     """Removed for failing: still listed, with its ``remove_time`` and ``remove_reason``."""
-    _retire(conn, company_id, webhook_id, remove_time=stamp, remove_reason=reason)
+    _retire(conn, company_id, [webhook_id], remove_time=stamp, remove_reason=reason)
 
 
-def _retire(conn: Connection, company_id: int, webhook_id: int, **values: Any) -> None:
-    """The webhook takes no more events and drops its pending deliveries (in the lock order)."""
-    conn.execute(update(webhooks).where(*_webhook(company_id, webhook_id)).values(**values))
+def _retire(conn: Connection, company_id: int, webhook_ids: list[int], **values: Any) -> None:
+    """The webhooks take no more events and drop their pending deliveries (in the lock
+    order: all the webhooks, their deliveries, then the version once)."""
+    conn.execute(
+        update(webhooks).where(webhooks.c.company_id == company_id, webhooks.c.id.in_(webhook_ids)).values(**values)
+    )
     d = webhook_deliveries
     conn.execute(
         update(d)
-        .where(d.c.company_id == company_id, d.c.webhook_id == webhook_id, d.c.status == PENDING)
+        .where(d.c.company_id == company_id, d.c.webhook_id.in_(webhook_ids), d.c.status == PENDING)
         .values(status=DROPPED, claimed_until=None, claimed_by=None)
     )
     bump_version(conn, company_id)

@@ -206,8 +206,7 @@ def revoke_token(ctx: Ctx) -> Reply:
         raise OAuthError("invalid_request", "Missing parameter: token")
     grant = store.revoke(ctx.conn, app, oauth.digest(token))
     if grant is not None:  # uninstalled: the webhooks the app made for that user go too
-        for webhook_id in webhooks_store.app_webhook_ids(ctx.conn, app["company_id"], app["id"], grant["user_id"]):
-            webhooks_store.delete_webhook(ctx.conn, app["company_id"], webhook_id, clock.now())
+        webhooks_store.delete_app_webhooks(ctx.conn, app["company_id"], app["id"], grant["user_id"], clock.now())
     return Reply(200, orjson.dumps({"success": True}), list(_NO_STORE))
 
 
