@@ -8,6 +8,7 @@ become text as the changelogs give them, and an item's creation is the change of
 
 from __future__ import annotations
 
+from functools import cache
 from typing import Any
 
 import orjson
@@ -33,6 +34,7 @@ def text(value: Any) -> str | None:
     return str(value)
 
 
+@cache  # an entity's declaration does not change; a changelog page asks once per event
 def _keys(entity: Entity) -> dict[str, str]:
     keys = {f.column: f.v1 for f in entity.fields if f.column and f.v1}
     # A delete: deals show it as ``deleted``, the others as ``active_flag`` going false.
