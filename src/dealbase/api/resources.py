@@ -313,6 +313,11 @@ def update(ctx: Ctx, entity: Entity, old: Row | None = None) -> Reply:
         values = entity.rules(ctx, values, old, stamp)
     changed = {k: v for k, v in values.items() if old.get(k) != v}
     extra = entity.write_children(ctx, old["id"], old, stamp) if entity.write_children is not None else None
+    return reply_one(ctx, entity, write_changes(ctx, entity, old, changed, stamp, extra))
+
+
+def write_changes(ctx: Ctx, entity: Entity, old: Row, changed: Row, stamp: str, extra: Row | None = None) -> Row:
+    """Write the changed columns of a row with its change event and hooks; the row after."""
     if changed or extra:
         changed["update_time"] = stamp
         repo.update_row(ctx.conn, entity.table, ctx.company_id, old["id"], changed)
@@ -323,7 +328,7 @@ def update(ctx: Ctx, entity: Entity, old: Row | None = None) -> Reply:
     row = load(ctx, entity, old["id"])
     if changed and written(ctx, entity, old, None if row.get("is_deleted") else row):
         row = load(ctx, entity, old["id"])
-    return reply_one(ctx, entity, row)
+    return row
 
 
 def written(ctx: Ctx, entity: Entity, old: Row | None, new: Row | None) -> bool:

@@ -146,6 +146,14 @@ def weighted_value(row: dict[str, Any], stage: dict[str, Any] | None, pipeline: 
     return round(row["value"] * probability / 100, 2)
 
 
+def weighted_values(ctx, rows: list[dict[str, Any]]) -> list[float]:
+    """The weighted value of each deal-like row (``status``, ``value``, ``probability``,
+    ``stage_id``, ``pipeline_id``), reading the stages and pipelines once."""
+    found_stages = ctx.rows(stages, (r["stage_id"] for r in rows))
+    found_pipes = ctx.rows(pipelines, (r["pipeline_id"] for r in rows))
+    return [weighted_value(r, found_stages.get(r["stage_id"]), found_pipes.get(r["pipeline_id"])) for r in rows]
+
+
 # v1 keys whose values come from things this server does not hold (e-mail, rotting,
 # subscriptions): what they say when there are none.
 V1_NOTHING_YET = {

@@ -21,6 +21,7 @@ import orjson
 from sqlalchemy import false
 
 from dealbase.domain import goals
+from dealbase.domain.deals import weighted_values
 from dealbase.store import repository as repo
 from dealbase.store.tables import activities, activity_types, deal_stage_moves, deals
 
@@ -45,9 +46,8 @@ def _deal_groups(ctx, goal: Row, params: dict[str, Any], *where: Any) -> list[Ro
     return repo.grouped(ctx.conn, deals, ctx.company_id, scope, DEAL_GROUPS, total="value")
 
 
-def progress(ctx, goal: Row, start: str, end: str, weigh) -> float:
-    """The goal's progress from ``start`` to ``end`` (dates, both included).
-    ``weigh(ctx, rows)``: the weighted values of deal-like rows (the deals summary's)."""
+def progress(ctx, goal: Row, start: str, end: str) -> float:
+    """The goal's progress from ``start`` to ``end`` (dates, both included)."""
     since = f"{start} 00:00:00"
     until = f"{(date.fromisoformat(end) + timedelta(days=1)).isoformat()} 00:00:00"
     params = orjson.loads(goal["params"])
@@ -81,5 +81,5 @@ def progress(ctx, goal: Row, start: str, end: str, weigh) -> float:
         expected = (c.status == "open", c.expected_close_date >= start, c.expected_close_date <= end)
         groups += _deal_groups(ctx, goal, params, *expected)
         if by_sum:
-            return sum(weigh(ctx, [{**g, "value": g["total"]} for g in groups]))
+            return sum(weighted_values(ctx, [{**g, "value": g["total"]} for g in groups]))
     return sum(g["total"] for g in groups) if by_sum else sum(g["count"] for g in groups)

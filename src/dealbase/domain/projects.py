@@ -59,10 +59,6 @@ def first_phase(ctx, board_id: int) -> dict[str, Any] | None:
 def _place(ctx, values: dict[str, Any], old: dict[str, Any] | None) -> None:
     """The board and phase: a phase decides its board; a new project without either goes on
     the first board's first phase; a phase must be on the project's board."""
-    if values.get("phase_id") is None and "phase_id" in values:
-        raise BadRequest("Validation failed: phase_id: must not be null")
-    if values.get("board_id") is None and "board_id" in values:
-        raise BadRequest("Validation failed: board_id: must not be null")
     phase_id = values.get("phase_id", old and old["phase_id"])
     board_id = values.get("board_id", old and old["board_id"])
     if "phase_id" in values:
@@ -108,10 +104,6 @@ def rules(ctx, values: dict[str, Any], old: dict[str, Any] | None, stamp: str) -
         values.setdefault("label_ids", "[]")
     elif values.get("status") is not None and values["status"] != old["status"]:
         values["status_change_time"] = stamp
-    if values.get("owner_id", 0) is None:
-        raise BadRequest("Validation failed: owner_id: must not be null")
-    if "status" in values and values["status"] is None:
-        raise BadRequest("Validation failed: status: must not be null")
     _place(ctx, values, old)
     one_and_many(values, "person_id", "person_ids")
     one_and_many(values, "org_id", "org_ids")
@@ -179,10 +171,10 @@ PROJECT = register(
             Field("id", "int", writable=False),
             Field("title", "str", required=True, nullable=False, max_length=255),
             Field("description", "str", v2=None),
-            Field("status", "str", choices=(*STATUSES, "deleted")),
-            Field("board_id", "int", ref="project_board"),
-            Field("phase_id", "int", ref="project_phase"),
-            Field("owner_id", "int", ref="user"),
+            Field("status", "str", choices=(*STATUSES, "deleted"), nullable=False),
+            Field("board_id", "int", ref="project_board", nullable=False),
+            Field("phase_id", "int", ref="project_phase", nullable=False),
+            Field("owner_id", "int", ref="user", nullable=False),
             Field("start_date", "date"),
             Field("end_date", "date"),
             Field("deal_ids", "ids", ref="deal"),

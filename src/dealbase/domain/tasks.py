@@ -18,9 +18,8 @@ def rules(ctx, values: dict[str, Any], old: dict[str, Any] | None, stamp: str) -
     if old is None:
         values["creator_id"] = ctx.user_id
         values.setdefault("assignee_ids", "[]")
-    for key in ("project_id", "is_done", "is_milestone"):
-        if key in values and values[key] is None:
-            raise BadRequest(f"Validation failed: {key}: must not be null")
+    if "is_done" in values and values["is_done"] is None:  # v1 sends it as done: the message names is_done
+        raise BadRequest("Validation failed: is_done: must not be null")
     done = values.get("is_done")
     if done is not None and done != bool(old and old["is_done"]):
         values["marked_as_done_time"] = stamp if done else None
@@ -56,9 +55,9 @@ TASK = register(
             Field("id", "int", writable=False),
             Field("title", "str", required=True, nullable=False, max_length=255),
             Field("creator_id", "int", ref="user", writable=False),
-            Field("project_id", "int", required=True, ref="project"),
+            Field("project_id", "int", required=True, ref="project", nullable=False),
             Field("is_done", "bool", v1="done"),
-            Field("is_milestone", "bool", v1=None),
+            Field("is_milestone", "bool", v1=None, nullable=False),
             Field("due_date", "date"),
             Field("start_date", "date", v1=None),
             Field("parent_task_id", "int", ref="task"),

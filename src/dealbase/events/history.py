@@ -8,6 +8,7 @@ become text as the changelogs give them, and an item's creation is the change of
 
 from __future__ import annotations
 
+from functools import cache
 from typing import Any
 
 import orjson
@@ -33,6 +34,7 @@ def text(value: Any) -> str | None:
     return str(value)
 
 
+@cache  # an entity's declaration does not change; a changelog page asks once per event
 def _keys(entity: Entity) -> dict[str, str]:
     keys = {f.column: f.v1 for f in entity.fields if f.column and f.v1}
     # A delete: deals show it as ``deleted``, the others as ``active_flag`` going false.
@@ -40,7 +42,9 @@ def _keys(entity: Entity) -> dict[str, str]:
     return keys
 
 
-def _custom(old: Any, new: Any) -> list[tuple[str, Any, Any]]:
+def custom_changes(old: Any, new: Any) -> list[tuple[str, Any, Any]]:
+    """The custom field keys whose values differ between two custom_fields values, with both."""
+
     def as_dict(value: Any) -> dict[str, Any]:
         if isinstance(value, str):
             try:
@@ -69,7 +73,7 @@ def field_changes(entity: Entity, event: dict[str, Any], *, custom: bool = True)
             if custom:
                 out.extend(
                     {"field_key": k, "old_value": text(o), "new_value": text(n), "custom": True}
-                    for k, o, n in _custom(old, new)
+                    for k, o, n in custom_changes(old, new)
                 )
             continue
         key = keys.get(column)
@@ -92,7 +96,3 @@ def changelog_entry(change: dict[str, Any], event: dict[str, Any]) -> dict[str, 
         "change_source_user_agent": event.get("change_source_user_agent"),
         "is_bulk_update_flag": bool(event.get("is_bulk_update")),
     }
-
-
-# The custom field keys whose values differ between two custom_fields values, with both.
-custom_changes = _custom

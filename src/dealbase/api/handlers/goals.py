@@ -12,7 +12,7 @@ import orjson
 from dealbase.api.context import Ctx
 from dealbase.api.errors import BadRequest, NotFound
 from dealbase.api.handlers.statistics import date_param
-from dealbase.api.handlers.summaries import money, weighted
+from dealbase.api.handlers.summaries import money
 from dealbase.api.responses import Reply, ok
 from dealbase.api.router import operation
 from dealbase.clock import now
@@ -149,5 +149,5 @@ def get_goal_result(ctx: Ctx) -> Reply:
         raise BadRequest("Invalid 'period.start' parameter: must not be before the goal's start")
     if goal["duration_end"] is not None and end > goal["duration_end"]:
         raise BadRequest("Invalid 'period.end' parameter: must not be after the goal's end")
-    value = goal_results.progress(ctx, goal, start, end, weighted)
+    value = goal_results.progress(ctx, goal, start, end)
     return ok({"progress": money(value), "goal": goals.present(goal)})

@@ -83,24 +83,14 @@ def delete_project_v1(ctx: Ctx):
     return ok({"success": True, "data": {"id": row["id"]}})
 
 
-def change(ctx: Ctx, entity, old: dict[str, Any], changed: dict[str, Any]) -> dict[str, Any]:
-    """Write a few columns of a row the way ``resources.update`` does (event, hooks)."""
-    stamp = now()
-    changed = {**changed, "update_time": stamp}
-    repo.update_row(ctx.conn, entity.table, ctx.company_id, old["id"], changed)
-    record_update(ctx.conn, ctx.company_id, ctx.user_id, entity.name, old, changed, stamp)
-    new = res.load(ctx, entity, old["id"])
-    res.written(ctx, entity, old, new)
-    return res.load(ctx, entity, old["id"])
-
-
 @operation("v2", "archive_project", write=True)
 @operation("v1", "archive_project", write=True)
 def archive_project(ctx: Ctx):
     old = res.load(ctx, PROJECT, ctx.path_id(), alive=True)
     row = old
     if not old["is_archived"]:
-        row = change(ctx, PROJECT, old, {"is_archived": True, "archive_time": now()})
+        stamp = now()
+        row = res.write_changes(ctx, PROJECT, old, {"is_archived": True, "archive_time": stamp}, stamp)
     return res.reply_one(ctx, PROJECT, row)
 
 

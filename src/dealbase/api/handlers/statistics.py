@@ -24,12 +24,12 @@ from dealbase.api import resources as res
 from dealbase.api.context import Ctx
 from dealbase.api.errors import BadRequest
 from dealbase.api.handlers.core import archived
-from dealbase.api.handlers.summaries import money, weighted
+from dealbase.api.handlers.summaries import money
 from dealbase.api.responses import Reply, ok
 from dealbase.api.router import operation
 from dealbase.clock import add_months, parse_date
 from dealbase.domain.common import check_currency, formatted
-from dealbase.domain.deals import DEAL
+from dealbase.domain.deals import DEAL, weighted_values
 from dealbase.domain.pipelines import PIPELINE
 from dealbase.store import repository as repo
 from dealbase.store.tables import deal_stage_moves, stages
@@ -81,14 +81,14 @@ def _date_field(ctx: Ctx, key: str) -> tuple[Any, Callable[[Row], str]]:
 
 def _totals(ctx: Ctx, rows: list[Row]) -> dict[str, Any]:
     values: dict[str, float] = defaultdict(float)
-    weighted_values: dict[str, float] = defaultdict(float)
+    weighted_all: dict[str, float] = defaultdict(float)
     open_values: dict[str, float] = defaultdict(float)
     weighted_open: dict[str, float] = defaultdict(float)
     won_values: dict[str, float] = defaultdict(float)
-    for row, weight in zip(rows, weighted(ctx, rows)):
+    for row, weight in zip(rows, weighted_values(ctx, rows)):
         code = row["currency"]
         values[code] += row["value"]
-        weighted_values[code] += weight
+        weighted_all[code] += weight
         if row["status"] == "open":
             open_values[code] += row["value"]
             weighted_open[code] += weight
@@ -101,7 +101,7 @@ def _totals(ctx: Ctx, rows: list[Row]) -> dict[str, Any]:
     return {
         "count": len(rows),
         "values": out(values),
-        "weighted_values": out(weighted_values),
+        "weighted_values": out(weighted_all),
         "open_count": sum(1 for r in rows if r["status"] == "open"),
         "open_values": out(open_values),
         "weighted_open_values": out(weighted_open),

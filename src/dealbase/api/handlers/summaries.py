@@ -16,23 +16,14 @@ from dealbase.api.handlers.core import archived
 from dealbase.api.responses import Reply, ok
 from dealbase.api.router import operation
 from dealbase.domain.common import formatted
-from dealbase.domain.deals import DEAL, weighted_value
+from dealbase.domain.deals import DEAL, weighted_values
 from dealbase.store import repository as repo
-from dealbase.store.tables import pipelines, stages
 
 
 def money(value: float) -> float | int:
     """A sum of money as v1 gives it: two decimals at most, an integer when whole."""
     value = round(value, 2)
     return int(value) if float(value).is_integer() else value
-
-
-def weighted(ctx: Ctx, rows: list[dict[str, Any]]) -> list[float]:
-    """The weighted value of each deal-like row (``status``, ``value``, ``probability``,
-    ``stage_id``, ``pipeline_id``), reading the stages and pipelines once."""
-    found_stages = ctx.rows(stages, (r["stage_id"] for r in rows))
-    found_pipes = ctx.rows(pipelines, (r["pipeline_id"] for r in rows))
-    return [weighted_value(r, found_stages.get(r["stage_id"]), found_pipes.get(r["pipeline_id"])) for r in rows]
 
 
 def summary(ctx: Ctx, archived_deals: bool) -> Reply:
@@ -49,7 +40,7 @@ def summary(ctx: Ctx, archived_deals: bool) -> Reply:
     columns = ("currency", "status", "probability", "stage_id", "pipeline_id")
     groups = repo.grouped(ctx.conn, DEAL.table, ctx.company_id, where, columns, total="value")
     totals: dict[str, dict[str, Any]] = {}
-    for g, weight in zip(groups, weighted(ctx, [{**g, "value": g["total"]} for g in groups])):
+    for g, weight in zip(groups, weighted_values(ctx, [{**g, "value": g["total"]} for g in groups])):
         entry = totals.setdefault(g["currency"], {"value": 0.0, "weighted": 0.0, "count": 0})
         entry["value"] += g["total"]
         entry["weighted"] += weight
