@@ -167,6 +167,10 @@ def test_bulk_add_list_across_deals_and_bulk_delete(api):
         ]
     }
     assert "data[1]" in error(api.post(f"/api/v2/deals/{deal['id']}/products/bulk", json=bad), 400)
+    bad["data"][1] = {"product_id": product["id"], "item_price": 1, "quantity": 0}  # refused by the domain's rules
+    assert error(api.post(f"/api/v2/deals/{deal['id']}/products/bulk", json=bad), 400) == (
+        "data[1]: Validation failed: quantity: must be greater than 0"
+    )
     assert deal_v2(api, deal["id"])["products_count"] == 3
     gone = api.delete(f"/api/v2/deals/{deal['id']}/products", params={"ids": str(made[0]["id"])}).json()
     assert gone["data"] == {"ids": [made[0]["id"]]}

@@ -182,7 +182,7 @@ def test_only_an_admin_changes_the_author(api, engine, company, client):
     own = make_note(member, deal_id=deal["id"])
     assert own["user_id"] == member_id and own["user"]["is_you"] is True
     response = member.put(f"/v1/notes/{own['id']}", json={"user_id": company.user_id})
-    assert response.status_code == 403 and response.json()["success"] is False
+    assert error(response, 403) == "Only an admin can change the author of a note"
     edited = data(member.put(f"/v1/notes/{theirs['id']}", json={"content": "edited"}))
     assert edited["user_id"] == member_id and edited["last_update_user_id"] == member_id
 

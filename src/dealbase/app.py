@@ -27,12 +27,14 @@ from dealbase.api.errors import (
     NotFound,
     NotImplementedOperation,
     PayloadTooLarge,
+    envelope,
 )
 from dealbase.api.rate_limits import RateLimiter
 from dealbase.api.responses import Reply
 from dealbase.api.router import Operation, Router, split_prefix
 from dealbase.api.uploads import parse_multipart
 from dealbase.domain.pictures import BLOB_PATH
+from dealbase.errors import DomainError
 from dealbase.events.dispatcher import Dispatcher
 from dealbase.settings import Settings
 from dealbase.store import blobs
@@ -148,10 +150,11 @@ class DealbaseApp:
                 reply = self._execute(ctx, op, token, authorization)
             else:
                 reply = await anyio.to_thread.run_sync(self._execute, ctx, op, token, authorization)
-        except ApiError as err:
+        except (ApiError, DomainError) as caught:
+            err = envelope(caught)
             if self.limits is not None and "rate_headers" in ctx.extra:
                 err.headers = (err.headers or []) + ctx.extra["rate_headers"]
-            raise
+            raise err from None
         headers = reply.headers
         if self.limits is not None and "rate_headers" in ctx.extra:
             headers = (headers or []) + ctx.extra["rate_headers"]

@@ -7,8 +7,10 @@ from typing import Any
 
 from sqlalchemy import Connection
 
+from dealbase.api import custom
 from dealbase.api.errors import BadRequest
 from dealbase.clock import parse_date, parse_time
+from dealbase.domain.entity import Entity
 from dealbase.domain.ids import parse_uuid
 from dealbase.settings import Settings
 from dealbase.store import repository as repo
@@ -79,6 +81,11 @@ class Ctx:
             for i in missing:
                 cache[i] = found.get(i)
         return {i: cache[i] for i in wanted if cache[i] is not None}
+
+    def custom_defs(self, entity: Entity) -> custom.Defs | None:
+        """The caller's live custom fields of an entity (``api/custom.py: defs``), for the
+        domain's rules that need them (a saved filter's conditions)."""
+        return custom.defs(self, entity)
 
     # -- path and query parameters -------------------------------------------------
 

@@ -8,16 +8,18 @@ for one indexed read of its (empty) definitions and nothing per row.
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import orjson
 
-from dealbase.api.context import Ctx
 from dealbase.api.errors import BadRequest
 from dealbase.domain.entity import Entity
 from dealbase.domain.fields import REF_TYPES, Custom
 from dealbase.domain.registry import ENTITIES
 from dealbase.store import repository as repo
+
+if TYPE_CHECKING:
+    from dealbase.api.context import Ctx
 
 Row = dict[str, Any]
 

@@ -1,10 +1,13 @@
-"""Pipedrive's error envelope and the exceptions that produce it."""
+"""Pipedrive's error envelope, the API's exceptions that produce it, and the envelope of
+the domain's refusals (``dealbase/errors.py``)."""
 
 from __future__ import annotations
 
 from typing import Any
 
 import orjson
+
+from dealbase.errors import BadInput, DomainError, NotAllowed
 
 ERROR_INFO = "Please check developers.pipedrive.com"
 
@@ -80,6 +83,17 @@ class NotImplementedOperation(ApiError):
 
 class PayloadTooLarge(ApiError):
     status = 413
+
+
+# The status each kind of domain refusal is answered with.
+_STATUS = ((BadInput, 400), (NotAllowed, 403))
+
+
+def envelope(err: ApiError | DomainError) -> ApiError:
+    """The API error answering ``err``: itself, or a domain refusal in the envelope."""
+    if isinstance(err, ApiError):
+        return err
+    return ApiError(err.message, next(status for kind, status in _STATUS if isinstance(err, kind)))
 
 
 def error_bytes(err: ApiError) -> bytes:

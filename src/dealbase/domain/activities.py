@@ -25,10 +25,10 @@ from typing import Any
 
 import orjson
 
-from dealbase.api.errors import BadRequest
 from dealbase.domain import counters
 from dealbase.domain.entity import Entity, Field
 from dealbase.domain.registry import register
+from dealbase.errors import BadInput
 from dealbase.store import repository as repo
 from dealbase.store.tables import ADDRESS_PARTS, deals, organizations, persons, users
 from dealbase.store.tables import activities as table
@@ -44,8 +44,8 @@ ATTENDEE_KEYS = ("email", "name", "status", "is_organizer", "person_id", "user_i
 _CLOCK = re.compile(r"^(\d{1,2}):(\d{2})(?::(\d{2}))?$")
 
 
-def _bad(key: str, what: str) -> BadRequest:
-    return BadRequest(f"Validation failed: {key}: {what}")
+def _bad(key: str, what: str) -> BadInput:
+    return BadInput(f"Validation failed: {key}: {what}")
 
 
 # -- input ------------------------------------------------------------------------------

@@ -5,9 +5,9 @@ from __future__ import annotations
 import re
 from typing import Any
 
-from dealbase.api.errors import BadRequest
 from dealbase.domain.entity import Entity, Field
 from dealbase.domain.registry import register
+from dealbase.errors import BadInput
 from dealbase.store import repository as repo
 from dealbase.store.tables import activity_types as table
 
@@ -31,7 +31,7 @@ def key_string(name: str) -> str:
 def rules(ctx, values: dict[str, Any], old: dict[str, Any] | None, stamp: str) -> dict[str, Any]:
     color = values.get("color")
     if color is not None and not _COLOR.match(color):
-        raise BadRequest("Validation failed: color: must be 6 hexadecimal characters (e.g. FFFFFF)")
+        raise BadInput("Validation failed: color: must be 6 hexadecimal characters (e.g. FFFFFF)")
     if old is None:
         base = key_string(values["name"])
         taken = {r["key_string"] for r in repo.all_rows(ctx.conn, table, ctx.company_id)}

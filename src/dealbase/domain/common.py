@@ -11,7 +11,7 @@ import orjson
 from babel import Locale
 from babel.numbers import get_currency_name, get_currency_precision, get_currency_symbol, list_currencies
 
-from dealbase.api.errors import BadRequest
+from dealbase.errors import BadInput
 from dealbase.store import repository as repo
 from dealbase.store.tables import deals
 
@@ -42,7 +42,7 @@ def currency(code: str) -> dict[str, Any]:
 def check_currency(code: str, key: str = "currency") -> str:
     code = code.upper()
     if code not in currency_codes():
-        raise BadRequest(f"Validation failed: {key}: unknown currency '{code}'")
+        raise BadInput(f"Validation failed: {key}: unknown currency '{code}'")
     return code
 
 

@@ -14,12 +14,12 @@ from __future__ import annotations
 
 from typing import Any
 
-from dealbase.api.errors import BadRequest
 from dealbase.domain import counters, hooks
 from dealbase.domain.common import formatted, num
 from dealbase.domain.entity import Entity, Field
 from dealbase.domain.products import BILLING_FREQUENCIES, check_billing
 from dealbase.domain.registry import register
+from dealbase.errors import BadInput
 from dealbase.events.changes import record_update
 from dealbase.store import repository as repo
 from dealbase.store.tables import deal_discounts, deal_installments, deal_products, deals, product_variations, products
@@ -145,14 +145,14 @@ def rules(ctx, values: dict[str, Any], old: dict[str, Any] | None, stamp: str) -
         values.setdefault("billing_frequency_cycles", None)
     for key in ("discount", "discount_type", "tax", "tax_method", "is_enabled", "billing_frequency"):
         if key in values and values[key] is None:
-            raise BadRequest(f"Validation failed: {_key(ctx, key)}: must not be null")
+            raise BadInput(f"Validation failed: {_key(ctx, key)}: must not be null")
     row = {**(old or {}), **values}
     if not 0 < row["quantity"] <= MAX_QUANTITY:
-        raise BadRequest("Validation failed: quantity: must be greater than 0")
+        raise BadInput("Validation failed: quantity: must be greater than 0")
     if row["discount"] < 0 or row["tax"] < 0:
-        raise BadRequest("Validation failed: discount and tax must not be negative")
+        raise BadInput("Validation failed: discount and tax must not be negative")
     if row["discount_type"] == "percentage" and row["discount"] > 100:
-        raise BadRequest("Validation failed: discount: a percentage must be at most 100")
+        raise BadInput("Validation failed: discount: a percentage must be at most 100")
     check_billing(row["billing_frequency"], row.get("billing_frequency_cycles"))
     if "product_id" in values or "product_variation_id" in values:
         _check_product(
@@ -170,12 +170,12 @@ def _key(ctx, key: str) -> str:
 def _check_product(ctx, row: dict[str, Any], changed_product: bool) -> None:
     product = repo.get(ctx.conn, products, ctx.company_id, row["product_id"])
     if changed_product and product is not None and not product["is_linkable"]:
-        raise BadRequest(f"Validation failed: product_id: product {row['product_id']} cannot be added to deals")
+        raise BadInput(f"Validation failed: product_id: product {row['product_id']} cannot be added to deals")
     variation_id = row.get("product_variation_id")
     if variation_id is not None:
         variation = repo.get(ctx.conn, product_variations, ctx.company_id, variation_id)
         if variation is None or variation["product_id"] != row["product_id"]:
-            raise BadRequest(
+            raise BadInput(
                 f"Validation failed: product_variation_id: variation {variation_id} of product "
                 f"{row['product_id']} not found"
             )
@@ -186,11 +186,11 @@ def _check_installments(ctx, row: dict[str, Any], old: dict[str, Any] | None) ->
     if not ctx.extra.get("has_installments"):
         return
     if row["is_enabled"] and recurring(row):
-        raise BadRequest("A deal with installments cannot have recurring products")
+        raise BadInput("A deal with installments cannot have recurring products")
     if old is not None and old["is_enabled"] and not row["is_enabled"]:
         others = [r for r in deal_lines(ctx, row["deal_id"]) if r["id"] != old["id"] and r["is_enabled"]]
         if not others:
-            raise BadRequest("The last enabled product of a deal with installments cannot be disabled")
+            raise BadInput("The last enabled product of a deal with installments cannot be disabled")
 
 
 def v1_extra(ctx, rows, items) -> None:

@@ -4,11 +4,11 @@ from __future__ import annotations
 
 from typing import Any
 
-from dealbase.api.errors import BadRequest
 from dealbase.domain.common import NO_EMAIL, check_currency, formatted, num
 from dealbase.domain.counters import counter_fields, fill_activity_objects
 from dealbase.domain.entity import Entity, Field
 from dealbase.domain.registry import register
+from dealbase.errors import BadInput
 from dealbase.store import repository as repo
 from dealbase.store.tables import deals as table
 from dealbase.store.tables import organizations, persons, pipelines, stages, users
@@ -58,7 +58,7 @@ def _place(ctx, values: dict[str, Any], old: dict[str, Any] | None, stamp: str) 
     elif values.get("pipeline_id") is not None and (old is None or values["pipeline_id"] != old["pipeline_id"]):
         stage = _first_stage(ctx, values["pipeline_id"])
         if stage is None:
-            raise BadRequest("Validation failed: pipeline_id: the pipeline has no stages")
+            raise BadInput("Validation failed: pipeline_id: the pipeline has no stages")
         values["stage_id"] = stage["id"]
     elif old is None:
         pipeline = repo.first(
@@ -70,7 +70,7 @@ def _place(ctx, values: dict[str, Any], old: dict[str, Any] | None, stamp: str) 
         )
         stage = _first_stage(ctx, pipeline["id"]) if pipeline else None
         if stage is None:
-            raise BadRequest("Validation failed: stage_id: the company has no pipeline with stages")
+            raise BadInput("Validation failed: stage_id: the company has no pipeline with stages")
         values["stage_id"], values["pipeline_id"] = stage["id"], stage["pipeline_id"]
     else:
         values.pop("pipeline_id", None)
@@ -83,12 +83,12 @@ def _status(values: dict[str, Any], old: dict[str, Any] | None, stamp: str) -> N
     status = values.get("status") or (old["status"] if old else "open")
     values_given = {k for k in ("won_time", "lost_time", "close_time", "lost_reason") if values.get(k) is not None}
     if status != "won" and "won_time" in values_given:
-        raise BadRequest("Validation failed: won_time: can only be set if the deal is won")
+        raise BadInput("Validation failed: won_time: can only be set if the deal is won")
     if status != "lost" and values_given & {"lost_time", "lost_reason"}:
         key = "lost_reason" if "lost_reason" in values_given else "lost_time"
-        raise BadRequest(f"Validation failed: {key}: can only be set if the deal is lost")
+        raise BadInput(f"Validation failed: {key}: can only be set if the deal is lost")
     if status == "open" and "close_time" in values_given:
-        raise BadRequest("Validation failed: close_time: can only be set if the deal is won or lost")
+        raise BadInput("Validation failed: close_time: can only be set if the deal is won or lost")
     changed = old is None or status != old["status"]
     values["status"] = status
     if status == "won" and changed:
@@ -108,7 +108,7 @@ def _status(values: dict[str, Any], old: dict[str, Any] | None, stamp: str) -> N
 def rules(ctx, values: dict[str, Any], old: dict[str, Any] | None, stamp: str) -> dict[str, Any]:
     if values.get("status") == "deleted":
         if ctx.strict:
-            raise BadRequest("Validation failed: status: must be one of open, won, lost (use DELETE to delete)")
+            raise BadInput("Validation failed: status: must be one of open, won, lost (use DELETE to delete)")
         values["is_deleted"] = True
         values.pop("status")
     if old is None:
@@ -122,13 +122,13 @@ def rules(ctx, values: dict[str, Any], old: dict[str, Any] | None, stamp: str) -
         values["currency"] = check_currency(values["currency"])
     probability = values.get("probability")
     if probability is not None and not 0 <= probability <= 100:
-        raise BadRequest("Validation failed: probability: must be between 0 and 100")
+        raise BadInput("Validation failed: probability: must be between 0 and 100")
     if "is_archived" in values:
         archived = bool(values["is_archived"])
         values["is_archived"] = archived
         values["archive_time"] = (values.get("archive_time") or stamp) if archived else None
     elif values.get("archive_time") is not None:
-        raise BadRequest("Validation failed: archive_time: can only be set with is_archived")
+        raise BadInput("Validation failed: archive_time: can only be set with is_archived")
     _place(ctx, values, old, stamp)
     _status(values, old, stamp)
     return values

@@ -38,10 +38,10 @@ from typing import Any
 
 import orjson
 
-from dealbase.api.errors import BadRequest
 from dealbase.clock import parse_date
 from dealbase.domain.common import NUMBER, check_currency, num
 from dealbase.domain.entity import Entity, Field
+from dealbase.errors import BadInput
 from dealbase.store.tables import ADDRESS_PARTS
 
 # Which entity types have a field set, and the name their fields go by in change events.
@@ -100,8 +100,8 @@ def new_key() -> str:
     return secrets.token_hex(20)
 
 
-def _bad(key: str, what: str) -> BadRequest:
-    return BadRequest(f"Validation failed: custom field '{key}': {what}")
+def _bad(key: str, what: str) -> BadInput:
+    return BadInput(f"Validation failed: custom field '{key}': {what}")
 
 
 # -- system fields ---------------------------------------------------------------------
@@ -634,27 +634,27 @@ def option_labels(raw: Any, key: str, *, need_ids: bool = False, need_labels: bo
         except orjson.JSONDecodeError:
             raw = [part.strip() for part in raw.split(",") if part.strip()]
     if not isinstance(raw, list):
-        raise BadRequest(f"Validation failed: {key}: must be an array of options")
+        raise BadInput(f"Validation failed: {key}: must be an array of options")
     if len(raw) > MAX_OPTIONS:
-        raise BadRequest(f"Validation failed: {key}: at most {MAX_OPTIONS} options")
+        raise BadInput(f"Validation failed: {key}: at most {MAX_OPTIONS} options")
     out = []
     for item in raw:
         if isinstance(item, str):
             item = {"label": item}
         if not isinstance(item, dict):
-            raise BadRequest(f"Validation failed: {key}: each option must be an object with a label")
+            raise BadInput(f"Validation failed: {key}: each option must be an object with a label")
         option: dict[str, Any] = {}
         if need_ids or "id" in item:
             oid = item.get("id")
             if isinstance(oid, str) and _INT.match(oid):
                 oid = int(oid)
             if isinstance(oid, bool) or not isinstance(oid, int):
-                raise BadRequest(f"Validation failed: {key}: each option needs an integer id")
+                raise BadInput(f"Validation failed: {key}: each option needs an integer id")
             option["id"] = oid
         if need_labels:
             label = item.get("label")
             if not isinstance(label, str) or not label.strip() or len(label) > MAX_NAME:
-                raise BadRequest(f"Validation failed: {key}: each option needs a label of 1 to {MAX_NAME} characters")
+                raise BadInput(f"Validation failed: {key}: each option needs a label of 1 to {MAX_NAME} characters")
             option["label"] = label
         out.append(option)
     return out

@@ -6,10 +6,10 @@ from __future__ import annotations
 from pathlib import PurePosixPath
 from typing import Any
 
-from dealbase.api.errors import BadRequest
 from dealbase.domain import counters
 from dealbase.domain.entity import Entity, Field
 from dealbase.domain.registry import ENTITIES, register
+from dealbase.errors import BadInput
 from dealbase.store.tables import files as table
 
 # What a file can be attached to: (id key, referenced entity, v1 name key, the name column).
@@ -50,12 +50,12 @@ def rules(ctx, values: dict[str, Any], old: dict[str, Any] | None, stamp: str) -
         values.update(ctx.extra.get("file", {}))
         values["user_id"] = ctx.user_id
         if all(values.get(key) is None for key, *_ in LINKS):
-            raise BadRequest(
+            raise BadInput(
                 "Validation failed: a file must be attached to a deal, person, organization, product, activity, "
                 "note or lead (deal_id, person_id, org_id, product_id, activity_id, note_id or lead_id)"
             )
     if "name" in values and not (values["name"] or "").strip():
-        raise BadRequest("Validation failed: name: must not be empty")
+        raise BadInput("Validation failed: name: must not be empty")
     return values
 
 

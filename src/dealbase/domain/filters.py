@@ -29,7 +29,6 @@ from __future__ import annotations
 
 import math
 import re
-from dataclasses import dataclass
 from datetime import date, timedelta
 from functools import cache
 from typing import Any
@@ -37,11 +36,12 @@ from typing import Any
 import orjson
 
 from dealbase import clock
-from dealbase.api.errors import BadRequest
 from dealbase.clock import add_months
+from dealbase.conditions import Cond, Group, Target
 from dealbase.domain.entity import Entity, Field
 from dealbase.domain.fields import SYSTEM_BASE, Custom
 from dealbase.domain.registry import ENTITIES, register
+from dealbase.errors import BadInput
 from dealbase.store.tables import filters as table
 
 # Filter type → the entity it lists.
@@ -278,26 +278,6 @@ def relative_interval(key: str, day: date) -> tuple[date | None, date | None]:
 # -- fields ----------------------------------------------------------------------------
 
 
-@dataclass(frozen=True)
-class Target:
-    """A field a condition can test: its filter type and where its value is.
-
-    ``column``: the row's column; ``path``: the keys into that column's JSON (custom
-    values: ``("<key>",)`` into ``custom_fields``, then e.g. ``"value"``); ``value``: how
-    values compare (``num``, ``text``, ``day`` (a date or a date-time), ``clock``, ``id``,
-    ``ids``, ``bool``, ``choice``); ``end_path``: where a range ends.
-    """
-
-    field_id: int
-    key: str
-    ftype: str
-    value: str
-    column: str
-    path: tuple[str, ...] = ()
-    end_path: tuple[str, ...] | None = None
-    choices: tuple[Any, ...] | None = None
-
-
 _REF_FTYPES = {
     "user": "user",
     "person": "person",
@@ -385,27 +365,8 @@ def custom_target(f: Custom) -> Target | None:
 # -- conditions --------------------------------------------------------------------------
 
 
-@dataclass(frozen=True)
-class Cond:
-    """A resolved condition. ``link``: how ``entity`` reaches the filtered rows (None: they
-    are its rows). ``value``: parsed — a number, text, id, bool, ``(lo, hi)`` day strings
-    for day fields, ``HH:MM:SS`` for clock fields, None for the emptiness tests."""
-
-    entity: Entity
-    link: tuple[str, str] | None
-    target: Target
-    op: str
-    value: Any
-
-
-@dataclass(frozen=True)
-class Group:
-    glue: str
-    items: tuple[Group | Cond, ...]
-
-
-def _bad(what: str) -> BadRequest:
-    return BadRequest(f"Validation failed: conditions: {what}")
+def _bad(what: str) -> BadInput:
+    return BadInput(f"Validation failed: conditions: {what}")
 
 
 _INT = re.compile(r"^\s*-?\d{1,18}\s*$")
@@ -544,7 +505,7 @@ class Resolver:
         if op in UNSUPPORTED:
             raise _bad(f"{name}: operator {op} is not supported here (no {UNSUPPORTED[op]})")
         value = _parse_value(target, op, raw.get("value"), raw.get("extra_value"), name)
-        return Cond(entity, link, target, op, value)
+        return Cond(entity.name, link, target, op, value)
 
     def group(self, raw: Any, depth: int = 0, where: str = "conditions") -> Group:
         if not isinstance(raw, dict):
@@ -602,7 +563,7 @@ def normalized(conditions: Any, tree: Group) -> dict[str, Any]:
             cond = next(conds)
             items.append(
                 {
-                    "object": cond.entity.name,
+                    "object": cond.entity,
                     "field_id": str(cond.target.field_id),
                     "operator": cond.op,
                     "value": _text_of(item.get("value")),
@@ -644,15 +605,8 @@ def filtered_entity(kind: str) -> Entity:
     """The entity a filter type lists (400 for types whose entity is not here)."""
     entity = ENTITIES.get(TYPES.get(kind, ""))
     if entity is None:
-        raise BadRequest(f"Validation failed: type: {kind} filters cannot be made here (no {kind})")
+        raise BadInput(f"Validation failed: type: {kind} filters cannot be made here (no {kind})")
     return entity
-
-
-def custom_of(ctx):
-    """The caller's live custom fields of an entity, as the resolver asks for them."""
-    from dealbase.api import custom
-
-    return lambda entity: custom.defs(ctx, entity)
 
 
 def rules(ctx, values: dict[str, Any], old: dict[str, Any] | None, stamp: str) -> dict[str, Any]:
@@ -663,10 +617,10 @@ def rules(ctx, values: dict[str, Any], old: dict[str, Any] | None, stamp: str) -
     else:
         values.pop("type", None)  # a filter keeps its type
         if "conditions" not in values:
-            raise BadRequest("Validation failed: conditions: is required")
+            raise BadInput("Validation failed: conditions: is required")
     entity = filtered_entity(values.get("type") or old["type"])
     if "conditions" in values:
-        tree = resolve(entity, values["conditions"], custom_of(ctx))
+        tree = resolve(entity, values["conditions"], ctx.custom_defs)
         values["conditions"] = orjson.dumps(normalized(values["conditions"], tree)).decode()
     return values
 

@@ -17,10 +17,10 @@ from typing import Any
 
 import orjson
 
-from dealbase.api.errors import BadRequest
 from dealbase.clock import parse_date
 from dealbase.domain.common import currency_codes, num
 from dealbase.domain.ids import new_uuid
+from dealbase.errors import BadInput
 from dealbase.store import repository as repo
 from dealbase.store.tables import activity_types, pipelines, stages, users
 
@@ -46,8 +46,8 @@ def new_id() -> str:
     return new_uuid().replace("-", "")
 
 
-def _bad(key: str, what: str) -> BadRequest:
-    return BadRequest(f"Validation failed: {key}: {what}")
+def _bad(key: str, what: str) -> BadInput:
+    return BadInput(f"Validation failed: {key}: {what}")
 
 
 def _int(value: Any, key: str) -> int:
@@ -209,14 +209,14 @@ def parse(ctx, old: Row | None) -> dict[str, Any]:
     given (checked together with what is kept) on update."""
     body = ctx.body if isinstance(ctx.body, dict) else None
     if body is None:
-        raise BadRequest("Validation failed: the body must be a JSON object")
+        raise BadInput("Validation failed: the body must be a JSON object")
     given = {k: body[k] for k in FIELDS if k in body}
     if old is None:
         for key in REQUIRED:
             if given.get(key) is None:
                 raise _bad(key, "is required")
     elif not given:
-        raise BadRequest("Validation failed: nothing to update")
+        raise BadInput("Validation failed: nothing to update")
     values: dict[str, Any] = {}
     if "title" in given:
         title = given["title"]

@@ -10,9 +10,9 @@ from __future__ import annotations
 
 from typing import Any
 
-from dealbase.api.errors import BadRequest
 from dealbase.domain.entity import Entity, Field
 from dealbase.domain.registry import register
+from dealbase.errors import BadInput
 from dealbase.store.tables import lead_labels, leads
 
 # The colors a lead label can have (Pipedrive's palette).
@@ -54,11 +54,11 @@ def rules(ctx, values: dict[str, Any], old: dict[str, Any] | None, stamp: str) -
         values.setdefault("origin", "API")
         values.setdefault("source_name", "API")
     elif old["is_archived"] and values.get("is_archived", True):
-        raise BadRequest("Archived leads cannot be changed: unarchive the lead first (is_archived: false)")
+        raise BadInput("Archived leads cannot be changed: unarchive the lead first (is_archived: false)")
     person = values["person_id"] if "person_id" in values else (old or {}).get("person_id")
     org = values["org_id"] if "org_id" in values else (old or {}).get("org_id")
     if person is None and org is None:
-        raise BadRequest("Validation failed: a lead must be linked to a person or an organization or both")
+        raise BadInput("Validation failed: a lead must be linked to a person or an organization or both")
     return values
 
 

@@ -7,10 +7,10 @@ from typing import Any
 
 import nh3
 
-from dealbase.api.errors import ApiError, BadRequest
 from dealbase.domain import counters
 from dealbase.domain.entity import Entity, Field
 from dealbase.domain.registry import register
+from dealbase.errors import BadInput, NotAllowed
 from dealbase.store.tables import deals, note_comments, organizations, persons, users
 from dealbase.store.tables import notes as table
 
@@ -31,7 +31,7 @@ def sanitize(html: str, key: str = "content") -> str:
     """Note HTML as Pipedrive keeps it: markup kept, scripts, styles and event handlers gone."""
     clean = nh3.clean(html)
     if not clean.strip():
-        raise BadRequest(f"Validation failed: {key}: must not be empty (after removing unsafe HTML)")
+        raise BadInput(f"Validation failed: {key}: must not be empty (after removing unsafe HTML)")
     return clean
 
 
@@ -40,7 +40,7 @@ def rules(ctx, values: dict[str, Any], old: dict[str, Any] | None, stamp: str) -
         values["content"] = sanitize(values["content"])
     author = values.get("user_id")
     if author is not None and author != (old["user_id"] if old else ctx.user_id) and not ctx.user.get("is_admin"):
-        raise ApiError("Only an admin can change the author of a note", 403)
+        raise NotAllowed("Only an admin can change the author of a note")
     if old is None:
         values.setdefault("user_id", ctx.user_id)
     values["last_update_user_id"] = ctx.user_id
@@ -49,14 +49,14 @@ def rules(ctx, values: dict[str, Any], old: dict[str, Any] | None, stamp: str) -
         return values[key] if key in values else (old[key] if old else None)
 
     if all(current(key) is None for key, _ in TARGETS):
-        raise BadRequest(
+        raise BadInput(
             "Validation failed: a note must be attached to a deal, person, organization, lead, project or task "
             "(deal_id, person_id, org_id, lead_id, project_id or task_id)"
         )
     for key, flag in TARGETS:
         if current(key) is None:
             if values.get(flag):
-                raise BadRequest(f"Validation failed: {flag}: needs {key}")
+                raise BadInput(f"Validation failed: {flag}: needs {key}")
             if old is not None and old[flag]:
                 values[flag] = False  # unlinked: no longer pinned there
     return values

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from typing import Any
 
-from dealbase.api.errors import BadRequest
 from dealbase.domain.common import (
     CONTACT_INCLUDE,
     NO_EMAIL,
@@ -16,6 +15,7 @@ from dealbase.domain.common import (
 from dealbase.domain.counters import counter_fields, fill_activity_objects
 from dealbase.domain.entity import Entity, Field
 from dealbase.domain.registry import register
+from dealbase.errors import BadInput
 from dealbase.store import repository as repo
 from dealbase.store.tables import ADDRESS_PARTS, persons, users
 from dealbase.store.tables import organizations as table
@@ -31,7 +31,7 @@ def _address_v2(body: dict[str, Any]) -> dict[str, Any] | None:
     if address is None:
         return {"address": None, **{f"address_{p}": None for p in ADDRESS_PARTS}}
     if not isinstance(address, dict):
-        raise BadRequest("Validation failed: address: must be an object")
+        raise BadInput("Validation failed: address: must be an object")
     out = {"address": _text(address.get("value"), "address.value", ADDRESS_MAX)}
     for part in ADDRESS_PARTS:
         out[f"address_{part}"] = _text(address.get(part), f"address.{part}", 255)
@@ -55,9 +55,9 @@ def _text(value: Any, key: str, limit: int, lenient: bool = False) -> str | None
     if lenient and isinstance(value, (int, float)) and not isinstance(value, bool):
         value = str(value)
     if not isinstance(value, str):
-        raise BadRequest(f"Validation failed: {key}: must be a string")
+        raise BadInput(f"Validation failed: {key}: must be a string")
     if len(value) > limit:
-        raise BadRequest(f"Validation failed: {key}: must be at most {limit} characters")
+        raise BadInput(f"Validation failed: {key}: must be at most {limit} characters")
     return value
 
 

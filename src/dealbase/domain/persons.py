@@ -6,7 +6,6 @@ from typing import Any
 
 import orjson
 
-from dealbase.api.errors import BadRequest
 from dealbase.domain.common import (
     CONTACT_INCLUDE,
     NO_EMAIL,
@@ -19,6 +18,7 @@ from dealbase.domain.counters import counter_fields
 from dealbase.domain.entity import Entity, Field
 from dealbase.domain.pictures import v1 as picture_v1
 from dealbase.domain.registry import register
+from dealbase.errors import BadInput
 from dealbase.store.tables import organizations, pictures, users
 from dealbase.store.tables import persons as table
 
@@ -36,24 +36,24 @@ def _contacts(raw: Any, key: str, strict: bool) -> str | None:
     if not strict and isinstance(raw, str):
         raw = [raw] if raw else []
     if not isinstance(raw, list) or len(raw) > MAX_CONTACTS:
-        raise BadRequest(f"Validation failed: {key}: must be an array of at most {MAX_CONTACTS} items")
+        raise BadInput(f"Validation failed: {key}: must be an array of at most {MAX_CONTACTS} items")
     items = []
     for entry in raw:
         if not strict and isinstance(entry, str):
             entry = {"value": entry}
         if not isinstance(entry, dict):
-            raise BadRequest(f"Validation failed: {key}: each item must be an object with a value")
+            raise BadInput(f"Validation failed: {key}: each item must be an object with a value")
         value, label, primary = entry.get("value"), entry.get("label", "work"), entry.get("primary", False)
         if not isinstance(value, str) or len(value) > 255:
-            raise BadRequest(f"Validation failed: {key}: value must be a string of at most 255 characters")
+            raise BadInput(f"Validation failed: {key}: value must be a string of at most 255 characters")
         if label is None:
             label = "work"
         if not isinstance(label, str) or len(label) > 64:
-            raise BadRequest(f"Validation failed: {key}: label must be a string")
+            raise BadInput(f"Validation failed: {key}: label must be a string")
         if not strict and primary in (0, 1, "0", "1", "true", "false"):
             primary = primary in (1, "1", "true")
         if not isinstance(primary, bool):
-            raise BadRequest(f"Validation failed: {key}: primary must be a boolean")
+            raise BadInput(f"Validation failed: {key}: primary must be a boolean")
         if value == "":
             continue
         items.append({"value": value, "label": label, "primary": primary})
@@ -88,9 +88,9 @@ def rules(ctx, values: dict[str, Any], old: dict[str, Any] | None, stamp: str) -
         last = values.get("last_name", old and old["last_name"]) or ""
         values["name"] = f"{first} {last}".strip()
     if old is None and not values.get("name"):
-        raise BadRequest("Validation failed: name: is required (or first_name / last_name)")
+        raise BadInput("Validation failed: name: is required (or first_name / last_name)")
     if old is not None and "name" in values and not values["name"]:
-        raise BadRequest("Validation failed: name: must not be empty")
+        raise BadInput("Validation failed: name: must not be empty")
     if old is None:
         values.setdefault("owner_id", ctx.user_id)
         values.setdefault("visible_to", 3)

@@ -12,10 +12,10 @@ from typing import Any
 
 import orjson
 
-from dealbase.api.errors import BadRequest
 from dealbase.domain.common import NUMBER, check_currency, num
 from dealbase.domain.entity import Entity, Field
 from dealbase.domain.registry import register
+from dealbase.errors import BadInput
 from dealbase.store import repository as repo
 from dealbase.store.tables import product_prices as prices_table
 from dealbase.store.tables import products as table
@@ -28,11 +28,11 @@ MAX_PRICES = 100
 def check_billing(frequency: str, cycles: int | None, key: str = "billing_frequency_cycles") -> None:
     """Pipedrive's rules for a recurring price: none for one-time, required for weekly."""
     if frequency == "one-time" and cycles is not None:
-        raise BadRequest(f"Validation failed: {key}: must be null when billing_frequency is one-time")
+        raise BadInput(f"Validation failed: {key}: must be null when billing_frequency is one-time")
     if frequency == "weekly" and cycles is None:
-        raise BadRequest(f"Validation failed: {key}: is required when billing_frequency is weekly")
+        raise BadInput(f"Validation failed: {key}: is required when billing_frequency is weekly")
     if cycles is not None and not 1 <= cycles <= MAX_BILLING_CYCLES:
-        raise BadRequest(f"Validation failed: {key}: must be between 1 and {MAX_BILLING_CYCLES}")
+        raise BadInput(f"Validation failed: {key}: must be between 1 and {MAX_BILLING_CYCLES}")
 
 
 # -- prices ------------------------------------------------------------------------------
@@ -42,11 +42,11 @@ def _money(value: Any, key: str, strict: bool, *, nullable: bool = False) -> flo
     if value is None or (not strict and value == ""):
         if nullable:
             return None
-        raise BadRequest(f"Validation failed: {key}: must be a number")
+        raise BadInput(f"Validation failed: {key}: must be a number")
     if isinstance(value, str) and not strict and NUMBER.match(value.strip()):
         value = float(value)
     if isinstance(value, bool) or not isinstance(value, (int, float)) or not math.isfinite(value) or abs(value) > 1e15:
-        raise BadRequest(f"Validation failed: {key}: must be a number")
+        raise BadInput(f"Validation failed: {key}: must be a number")
     return num(value)
 
 
@@ -60,27 +60,27 @@ def parse_prices(raw: Any, strict: bool) -> list[dict[str, Any]]:
         try:
             raw = orjson.loads(raw)
         except orjson.JSONDecodeError:
-            raise BadRequest("Validation failed: prices: must be an array of price objects") from None
+            raise BadInput("Validation failed: prices: must be an array of price objects") from None
     if not isinstance(raw, list):
-        raise BadRequest("Validation failed: prices: must be an array of price objects")
+        raise BadInput("Validation failed: prices: must be an array of price objects")
     if len(raw) > MAX_PRICES:
-        raise BadRequest(f"Validation failed: prices: at most {MAX_PRICES} prices")
+        raise BadInput(f"Validation failed: prices: at most {MAX_PRICES} prices")
     out: list[dict[str, Any]] = []
     seen: set[str] = set()
     for i, item in enumerate(raw):
         key = f"prices[{i}]"
         if not isinstance(item, dict):
-            raise BadRequest(f"Validation failed: {key}: must be an object")
+            raise BadInput(f"Validation failed: {key}: must be an object")
         code = item.get("currency")
         if not isinstance(code, str) or not code.strip():
-            raise BadRequest(f"Validation failed: {key}.currency: is required")
+            raise BadInput(f"Validation failed: {key}.currency: is required")
         code = check_currency(code.strip(), key=f"{key}.currency")
         if code in seen:
-            raise BadRequest(f"Validation failed: {key}.currency: only one price per currency ({code})")
+            raise BadInput(f"Validation failed: {key}.currency: only one price per currency ({code})")
         seen.add(code)
         notes = item.get("notes")
         if notes is not None and (not isinstance(notes, str) or len(notes) > 65535):
-            raise BadRequest(f"Validation failed: {key}.notes: must be a string of at most 65535 characters")
+            raise BadInput(f"Validation failed: {key}.notes: must be a string of at most 65535 characters")
         direct = item.get("direct_cost", item.get("overhead_cost"))
         out.append(
             {
@@ -159,12 +159,12 @@ def rules(ctx, values: dict[str, Any], old: dict[str, Any] | None, stamp: str) -
         # v1 takes active_flag on a write: false makes (or turns) the product deleted.
         flag = ctx.body["active_flag"]
         if flag not in (True, False, 0, 1, "0", "1", "true", "false"):
-            raise BadRequest("Validation failed: active_flag: must be a boolean")
+            raise BadInput("Validation failed: active_flag: must be a boolean")
         active = flag in (True, 1, "1", "true")
         if old is None or not active:
             values["is_deleted"] = not active
     if "name" in values and not values["name"].strip():
-        raise BadRequest("Validation failed: name: must not be empty")
+        raise BadInput("Validation failed: name: must not be empty")
     frequency = values.get("billing_frequency") or (old["billing_frequency"] if old else "one-time")
     if "billing_frequency_cycles" in values:
         cycles = values["billing_frequency_cycles"]

@@ -12,9 +12,9 @@ from typing import Any
 
 import orjson
 
-from dealbase.api.errors import BadRequest
 from dealbase.domain.entity import Entity, Field
 from dealbase.domain.registry import register
+from dealbase.errors import BadInput
 from dealbase.store import repository as repo
 from dealbase.store.tables import projects as table
 from dealbase.store.tables import projects_boards as boards_table
@@ -44,7 +44,7 @@ def phase_rules(ctx, values: dict[str, Any], old: dict[str, Any] | None, stamp: 
     if order is not None:
         count = repo.grouped(ctx.conn, phases_table, ctx.company_id, live, ())[0]["count"]
         if not 1 <= order <= count + (1 if old is None or moving else 0):
-            raise BadRequest("Validation failed: order_nr: must be between 1 and the number of phases on the board + 1")
+            raise BadInput("Validation failed: order_nr: must be between 1 and the number of phases on the board + 1")
     if old is None or moving:
         _order_last(ctx, phases_table, values, *live)
     return values
@@ -64,19 +64,19 @@ def _place(ctx, values: dict[str, Any], old: dict[str, Any] | None) -> None:
     if "phase_id" in values:
         phase = repo.get(ctx.conn, phases_table, ctx.company_id, phase_id)
         if "board_id" in values and phase["board_id"] != board_id:
-            raise BadRequest(f"Validation failed: phase_id: phase {phase_id} is not on board {board_id}")
+            raise BadInput(f"Validation failed: phase_id: phase {phase_id} is not on board {board_id}")
         values["board_id"] = phase["board_id"]
         return
     if board_id is None:
         c = boards_table.c
         board = repo.first(ctx.conn, boards_table, ctx.company_id, c.is_deleted.is_(False), order_by=[c.order_nr, c.id])
         if board is None:
-            raise BadRequest("Validation failed: board_id: the company has no project board")
+            raise BadInput("Validation failed: board_id: the company has no project board")
         board_id = values["board_id"] = board["id"]
     if old is None or board_id != old["board_id"]:
         phase = first_phase(ctx, board_id)
         if phase is None:
-            raise BadRequest(f"Validation failed: board_id: board {board_id} has no phases")
+            raise BadInput(f"Validation failed: board_id: board {board_id} has no phases")
         values["phase_id"] = phase["id"]
 
 
@@ -93,7 +93,7 @@ def one_and_many(values: dict[str, Any], one: str, many: str) -> None:
 def rules(ctx, values: dict[str, Any], old: dict[str, Any] | None, stamp: str) -> dict[str, Any]:
     if values.get("status") == "deleted":  # an update to status deleted deletes the project
         if old is None:
-            raise BadRequest("Validation failed: status: a new project cannot be deleted")
+            raise BadInput("Validation failed: status: a new project cannot be deleted")
         del values["status"]
         values["is_deleted"] = True
     if old is None:
@@ -110,7 +110,7 @@ def rules(ctx, values: dict[str, Any], old: dict[str, Any] | None, stamp: str) -
     start = values.get("start_date", old and old["start_date"])
     end = values.get("end_date", old and old["end_date"])
     if start and end and end < start:
-        raise BadRequest("Validation failed: end_date: must not be before start_date")
+        raise BadInput("Validation failed: end_date: must not be before start_date")
     return values
 
 

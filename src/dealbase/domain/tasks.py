@@ -6,10 +6,10 @@ from typing import Any
 
 import orjson
 
-from dealbase.api.errors import BadRequest
 from dealbase.domain.entity import Entity, Field
 from dealbase.domain.projects import one_and_many
 from dealbase.domain.registry import register
+from dealbase.errors import BadInput
 from dealbase.store import repository as repo
 from dealbase.store.tables import tasks as table
 
@@ -19,7 +19,7 @@ def rules(ctx, values: dict[str, Any], old: dict[str, Any] | None, stamp: str) -
         values["creator_id"] = ctx.user_id
         values.setdefault("assignee_ids", "[]")
     if "is_done" in values and values["is_done"] is None:  # v1 sends it as done: the message names is_done
-        raise BadRequest("Validation failed: is_done: must not be null")
+        raise BadInput("Validation failed: is_done: must not be null")
     done = values.get("is_done")
     if done is not None and done != bool(old and old["is_done"]):
         values["marked_as_done_time"] = stamp if done else None
@@ -28,14 +28,14 @@ def rules(ctx, values: dict[str, Any], old: dict[str, Any] | None, stamp: str) -
     parent_id = values.get("parent_task_id", old and old["parent_task_id"])
     if parent_id is not None and ("parent_task_id" in values or "project_id" in values):
         if old is not None and parent_id == old["id"]:
-            raise BadRequest("Validation failed: parent_task_id: a task cannot be its own parent")
+            raise BadInput("Validation failed: parent_task_id: a task cannot be its own parent")
         parent = repo.get(ctx.conn, table, ctx.company_id, parent_id)
         if parent["project_id"] != project_id:
-            raise BadRequest(f"Validation failed: parent_task_id: task {parent_id} is not in project {project_id}")
+            raise BadInput(f"Validation failed: parent_task_id: task {parent_id} is not in project {project_id}")
     start = values.get("start_date", old and old["start_date"])
     due = values.get("due_date", old and old["due_date"])
     if start and due and due < start:
-        raise BadRequest("Validation failed: due_date: must not be before start_date")
+        raise BadInput("Validation failed: due_date: must not be before start_date")
     return values
 
 

@@ -28,7 +28,7 @@ from sqlalchemy import (
 )
 from sqlalchemy.dialects.postgresql import JSONB
 
-from dealbase.domain.filters import Cond, Group
+from dealbase.conditions import Cond, Group
 from dealbase.store.repository import escape_like
 from dealbase.store.tables import change_events
 
@@ -110,7 +110,7 @@ class Compiler:
     def cond(self, cond: Cond, table: Table) -> ColumnElement:
         if cond.link is None:
             return self.test(cond, table)
-        other = self.tables[cond.entity.name]
+        other = self.tables[cond.entity]
         direction, column = cond.link
         live = [other.c.company_id == self.company_id, other.c.is_deleted.is_(False), self.test(cond, other)]
         if direction == "out":
@@ -151,7 +151,7 @@ class Compiler:
         e = change_events.c
         moved = select(e.entity_id).where(
             e.company_id == self.company_id,
-            e.entity == cond.entity.name,
+            e.entity == cond.entity,
             self.json.int_at(e.changes, column, 1) == cond.value,
         )
         return table.c.id.in_(moved)

@@ -30,6 +30,7 @@ from dealbase.domain.deal_products import (
 from dealbase.domain.deals import DEAL
 from dealbase.domain.installments import INSTALLMENT
 from dealbase.domain.products import PRODUCT
+from dealbase.errors import BadInput
 from dealbase.events.changes import record_create, record_delete, record_update
 from dealbase.store import repository as repo
 from dealbase.store.tables import deal_discounts, deal_installments, deal_products
@@ -116,8 +117,8 @@ def add_many_deal_products(ctx: Ctx):
         ctx.body = item
         try:
             ids.append(_insert(ctx, deal, stamp))
-        except BadRequest as err:
-            raise BadRequest(f"data[{i}]: {err.error}") from None
+        except (BadRequest, BadInput) as err:
+            raise BadRequest(f"data[{i}]: {err}") from None
     ctx.body = body
     refresh_deal(ctx, deal["id"], stamp)
     rows = repo.get_many(ctx.conn, deal_products, ctx.company_id, ids)

@@ -9,6 +9,10 @@ characters matches, case-insensitively), external content kept by triggers on
 lower-cased texts (without the extension, searches still work by scanning).
 """
 
+import re
+from typing import Any
+
+import orjson
 import sqlalchemy as sa
 from alembic import op
 
@@ -64,9 +68,79 @@ def _pg_trigram() -> None:
     op.execute(f"CREATE INDEX ix_search_items_text_trgm ON search_items USING gin (({PG_TEXT}) gin_trgm_ops)")
 
 
-def _backfill() -> None:
-    from dealbase.domain.search import SEARCHABLE_TYPES, document
+# -- what the backfill needs of ``domain/search.py``, frozen as it was when this migration
+# was written: a migration keeps producing what it produced then, whatever the live code becomes
 
+# Custom field types whose values are searched.
+SEARCHABLE_TYPES = ("address", "varchar", "text", "varchar_auto", "double", "monetary", "phone")
+
+_TAG = re.compile(r"<[^>]*>")
+_SPACE = re.compile(r"\s+")
+_ENTITIES = {"&nbsp;": " ", "&amp;": "&", "&lt;": "<", "&gt;": ">", "&quot;": '"', "&#39;": "'"}
+
+
+def normalize(term: str) -> str:
+    """The term as matched: lower-cased, runs of white space (and NULs) as one space, trimmed."""
+    return _SPACE.sub(" ", term.replace("\x00", " ")).strip().lower()
+
+
+def plain(html: str | None) -> str:
+    """A note's text: its HTML without tags, on one line."""
+    if not html:
+        return ""
+    text = _TAG.sub(" ", html)
+    for entity, char in _ENTITIES.items():
+        text = text.replace(entity, char)
+    return _SPACE.sub(" ", text).strip()
+
+
+def _lines(values: list[str]) -> str | None:
+    kept = [_SPACE.sub(" ", v).strip() for v in values if v is not None]
+    kept = [v for v in kept if v]
+    return "\n".join(kept) if kept else None
+
+
+def _contacts(stored: str | None) -> list[str]:
+    return [c["value"] for c in orjson.loads(stored)] if stored else []
+
+
+def custom_text(value: Any) -> str | None:
+    """A searchable custom value as text (a monetary or address value: its ``value``)."""
+    if isinstance(value, dict):
+        value = value.get("value")
+    if value is None or isinstance(value, (bool, list, dict)):
+        return None
+    if isinstance(value, float) and value.is_integer():
+        value = int(value)
+    return str(value)
+
+
+def document(item_type: str, row: dict[str, Any], notes: list[str], custom_keys: list[str]) -> dict[str, Any]:
+    """The ``search_items`` texts of one live item. ``notes``: its notes' HTML;
+    ``custom_keys``: the keys of its type's searchable custom fields."""
+    values: dict[str, Any] = {"email": None, "phone": None, "address": None, "code": None}
+    if item_type in ("deal", "lead"):
+        title = row["title"]
+    elif item_type == "file":
+        title = row.get("name") or row.get("file_name")
+    else:
+        title = row["name"]
+    if item_type == "person":
+        values["email"] = _lines(_contacts(row.get("emails")))
+        values["phone"] = _lines(_contacts(row.get("phones")))
+    elif item_type == "organization":
+        values["address"] = _lines([row.get("address")])
+    elif item_type == "product":
+        values["code"] = _lines([row.get("code")])
+    custom = orjson.loads(row["custom_fields"]) if row.get("custom_fields") else {}
+    values["custom"] = _lines([custom_text(custom.get(key)) for key in custom_keys])
+    values["notes"] = _lines([plain(n) for n in notes])
+    values["title"] = title
+    values["title_key"] = normalize(title)[:1000] if title else None
+    return values
+
+
+def _backfill() -> None:
     bind = op.get_bind()
     searchable: dict[tuple[int, str], list[str]] = {}
     for company_id, entity_type, key, field_type in bind.execute(

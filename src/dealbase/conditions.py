@@ -1,0 +1,47 @@
+"""A saved filter's resolved condition tree: what ``domain/filters.py`` makes of a filter's
+conditions and ``store/filter_sql.py`` compiles into SQL. Plain data, so both may use it."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+
+@dataclass(frozen=True)
+class Target:
+    """A field a condition can test: its filter type and where its value is.
+
+    ``column``: the row's column; ``path``: the keys into that column's JSON (custom
+    values: ``("<key>",)`` into ``custom_fields``, then e.g. ``"value"``); ``value``: how
+    values compare (``num``, ``text``, ``day`` (a date or a date-time), ``clock``, ``id``,
+    ``ids``, ``bool``, ``choice``); ``end_path``: where a range ends.
+    """
+
+    field_id: int
+    key: str
+    ftype: str
+    value: str
+    column: str
+    path: tuple[str, ...] = ()
+    end_path: tuple[str, ...] | None = None
+    choices: tuple[Any, ...] | None = None
+
+
+@dataclass(frozen=True)
+class Cond:
+    """A resolved condition on a field of ``entity`` (the entity's name). ``link``: how that
+    entity reaches the filtered rows (None: they are its rows). ``value``: parsed — a number,
+    text, id, bool, ``(lo, hi)`` day strings for day fields, ``HH:MM:SS`` for clock fields,
+    None for the emptiness tests."""
+
+    entity: str
+    link: tuple[str, str] | None
+    target: Target
+    op: str
+    value: Any
+
+
+@dataclass(frozen=True)
+class Group:
+    glue: str
+    items: tuple[Group | Cond, ...]
