@@ -44,7 +44,7 @@ def test_a_v1_field_is_listed_by_v2(api):
     assert got == {
         "field_name": "Region",
         "field_code": made["key"],
-        "description": None,
+        "description": "",
         "field_type": "varchar",
         "options": None,
         "subfields": None,

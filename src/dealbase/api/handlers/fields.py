@@ -173,7 +173,8 @@ def _v2_system(s: SystemField, include: frozenset[str]) -> dict[str, Any]:
     out = {
         "field_name": s.name,
         "field_code": s.v2,
-        "description": None,
+        # v2 field objects carry the description as a string (deal fields require it): "" for none.
+        "description": "",
         "field_type": s.type_v2,
         # v2 option ids are integers; a system field's choices are its values (v1 lists them).
         "options": None,
@@ -194,7 +195,7 @@ def _v2_custom(row: Row, include: frozenset[str] = frozenset()) -> dict[str, Any
     out = {
         "field_name": row["name"],
         "field_code": row["key"],
-        "description": row["description"],
+        "description": row["description"] or "",
         "field_type": row["field_type"],
         "options": _options(row) if row["field_type"] in OPTION_TYPES else None,
         "subfields": _v2_subfields(row["field_type"], row["name"]),
