@@ -6,7 +6,7 @@ from __future__ import annotations
 import re
 
 import pytest
-from factories import data, error, make_deal, make_field, make_org, make_person
+from factories import data, error, make_deal, make_field, make_org, make_person, refused
 
 HEX40 = re.compile(r"^[0-9a-f]{40}$")
 
@@ -393,19 +393,6 @@ def test_a_timerange_needs_both_ends(api):
 # -- v2 settings: ui_visibility, important_fields, required_fields -------------------------
 
 EVERY_SETTING = {"include_fields": "ui_visibility,important_fields,required_fields"}
-
-
-def refused(response, message: str) -> None:
-    assert (response.status_code, response.json()) == (
-        400,
-        {
-            "success": False,
-            "error": message,
-            "error_info": "Please check developers.pipedrive.com",
-            "data": None,
-            "additional_data": None,
-        },
-    )
 
 
 BAD_SETTINGS = [

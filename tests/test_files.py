@@ -5,7 +5,7 @@ from __future__ import annotations
 from urllib.parse import urlsplit
 
 import pytest
-from factories import data, error, make_deal, make_lead, make_org, make_person
+from factories import data, error, make_deal, make_lead, make_org, make_person, refused
 from sqlalchemy import select
 
 from dealbase.domain.registry import ENTITIES
@@ -237,15 +237,6 @@ def test_person_picture_add_get_and_delete(api, client):
     error(api.delete(f"/v1/persons/{person['id']}/picture"), 404)
 
 
-NOT_FOUND = {
-    "success": False,
-    "error": "Not found",
-    "error_info": "Please check developers.pipedrive.com",
-    "data": None,
-    "additional_data": None,
-}
-
-
 def test_a_picture_link_that_could_not_be_a_stored_key_is_404(api, client, files_dir):
     made = data(add_picture(api, make_person(api)["id"]))
     company, key = urlsplit(made["pictures"]["128"]).path.rsplit("/", 2)[-2:]
@@ -269,8 +260,7 @@ def test_a_picture_link_that_could_not_be_a_stored_key_is_404(api, client, files
         f"-{company}/{key}",
     ]
     for name in bad:
-        got = client.get(f"/_dealbase/blobs/{name}")
-        assert (got.status_code, got.json()) == (404, NOT_FOUND), name[:80]
+        refused(client.get(f"/_dealbase/blobs/{name}"), "Not found", 404)
     assert sorted(files_dir.rglob("*")) == stored
     assert client.get(f"/_dealbase/blobs/{company}/{key}").content == PNG
 

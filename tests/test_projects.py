@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from factories import data, error, make_deal, make_field, make_org, make_person
+from factories import data, error, make_deal, make_field, make_org, make_person, refused
 
 
 def created(response):
@@ -347,19 +347,6 @@ def test_a_saved_project_filter_lists_its_projects(api):
     listed = data(api.get("/api/v2/projects", params={"filter_id": saved["id"]}))
     assert [p["id"] for p in listed] == [wanted["id"]]
     assert [p["id"] for p in data(api.get("/v1/projects", params={"filter_id": saved["id"]}))] == [wanted["id"]]
-
-
-def refused(response, message: str) -> None:
-    assert (response.status_code, response.json()) == (
-        400,
-        {
-            "success": False,
-            "error": message,
-            "error_info": "Please check developers.pipedrive.com",
-            "data": None,
-            "additional_data": None,
-        },
-    )
 
 
 def test_projects_and_tasks_keep_their_description_in_both_versions(api):
