@@ -50,6 +50,20 @@ def error(response, status: int) -> str:
     return body["error"]
 
 
+def refused(response, message: str, status: int = 400) -> None:
+    """Assert the whole error envelope, message included, to the letter."""
+    assert (response.status_code, response.json()) == (
+        status,
+        {
+            "success": False,
+            "error": message,
+            "error_info": "Please check developers.pipedrive.com",
+            "data": None,
+            "additional_data": None,
+        },
+    )
+
+
 def make_field(api, entity: str = "deal", field_type: str = "varchar", **fields) -> dict[str, Any]:
     """A custom field made through v2 (``entity``: deal, person, organization)."""
     body = {"field_name": f"Field {next(_n)}", "field_type": field_type, **fields}

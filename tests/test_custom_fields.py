@@ -6,7 +6,7 @@ from __future__ import annotations
 import re
 
 import pytest
-from factories import data, error, make_deal, make_field, make_org, make_person
+from factories import data, error, make_deal, make_field, make_org, make_person, refused
 
 HEX40 = re.compile(r"^[0-9a-f]{40}$")
 
@@ -44,7 +44,7 @@ def test_a_v1_field_is_listed_by_v2(api):
     assert got == {
         "field_name": "Region",
         "field_code": made["key"],
-        "description": None,
+        "description": "",
         "field_type": "varchar",
         "options": None,
         "subfields": None,
@@ -388,3 +388,155 @@ def test_a_timerange_needs_both_ends(api):
     window = make_field(api, "deal", "timerange")["field_code"]
     message = error(api.post("/api/v2/deals", json={"title": "x", "custom_fields": {window: {"value": "10:00"}}}), 400)
     assert "until" in message
+
+
+# -- v2 settings: ui_visibility, important_fields, required_fields -------------------------
+
+EVERY_SETTING = {"include_fields": "ui_visibility,important_fields,required_fields"}
+
+
+BAD_SETTINGS = [
+    (
+        "person",
+        {"ui_visibility": {"show_in_add_deal_dialog": {"show": {"x": 1}, "order": [None, None]}}},
+        "ui_visibility.show_in_add_deal_dialog.show: must be a boolean",
+    ),
+    (
+        "person",
+        {"ui_visibility": {"show_in_add_deal_dialog": {"show": True, "order": [None, None]}}},
+        "ui_visibility.show_in_add_deal_dialog.order: must be a non-negative integer or null",
+    ),
+    (
+        "person",
+        {"ui_visibility": {"show_in_add_deal_dialog": 1}},
+        "ui_visibility.show_in_add_deal_dialog: must be an object",
+    ),
+    ("person", {"ui_visibility": []}, "ui_visibility: must be an object"),
+    (
+        "person",
+        {"important_fields": {"stage_ids": [1, "2"]}},
+        "important_fields.stage_ids[1]: must be a positive integer id",
+    ),
+    ("person", {"required_fields": {"enabled": "yes"}}, "required_fields.enabled: must be a boolean"),
+    (
+        "organization",
+        {"ui_visibility": {"show_in_add_person_dialog": {"order": 2**64}}},
+        "ui_visibility.show_in_add_person_dialog.order: must be a non-negative integer or null",
+    ),
+    (
+        "deal",
+        {"required_fields": {"enabled": True, "statuses": {"1": ["bogus"]}}},
+        "required_fields.statuses.1[0]: must be one of won, lost",
+    ),
+    ("deal", {"required_fields": {"statuses": {"1": "won"}}}, "required_fields.statuses.1: must be an array"),
+    (
+        "deal",
+        {"required_fields": {"statuses": {"x": ["won"]}}},
+        "required_fields.statuses.x: the key must be a pipeline id",
+    ),
+    (
+        "deal",
+        {"required_fields": {"statuses": ["won"]}},
+        "required_fields.statuses: must be an object of pipeline ids to arrays of statuses",
+    ),
+    (
+        "deal",
+        {"required_fields": {"statuses": {"999": ["won"]}}},
+        "required_fields.statuses: Pipeline with id 999 not found",
+    ),
+    ("deal", {"required_fields": {"stage_ids": [True]}}, "required_fields.stage_ids[0]: must be a positive integer id"),
+    ("deal", {"important_fields": {"stage_ids": [999]}}, "important_fields.stage_ids: Stage with id 999 not found"),
+    (
+        "deal",
+        {"ui_visibility": {"show_in_pipelines": {"show_in_all": False, "pipeline_ids": [1.5]}}},
+        "ui_visibility.show_in_pipelines.pipeline_ids[0]: must be a positive integer id",
+    ),
+    (
+        "deal",
+        {"ui_visibility": {"show_in_pipelines": {"pipeline_ids": [1, 999]}}},
+        "ui_visibility.show_in_pipelines.pipeline_ids: Pipeline with id 999 not found",
+    ),
+    (
+        "deal",
+        {"ui_visibility": {"projects_detail_visible_flag": 1}},
+        "ui_visibility.projects_detail_visible_flag: must be a boolean",
+    ),
+    ("product", {"ui_visibility": {"add_visible_flag": None}}, "ui_visibility.add_visible_flag: must be a boolean"),
+    (
+        "project",
+        {"important_fields": {"enabled": True, "stage_ids": 3}},
+        "important_fields.stage_ids: must be an array",
+    ),
+]
+
+
+@pytest.mark.parametrize(("entity", "body", "message"), BAD_SETTINGS)
+def test_v2_field_settings_out_of_shape_are_400_and_store_nothing(api, entity, body, message):
+    made = make_field(api, entity=entity)
+    url = f"/api/v2/{entity}Fields/{made['field_code']}"
+    params = {"include_fields": "ui_visibility"} if entity == "product" else EVERY_SETTING
+    before = data(api.get(url, params=params))
+    refused(api.patch(url, json=body), f"Validation failed: {message}")
+    assert data(api.get(url, params=params)) == before
+    listed = data(api.get(f"/api/v2/{entity}Fields", params={"limit": 500}))
+    refused(
+        api.post(f"/api/v2/{entity}Fields", json={"field_name": "New", "field_type": "text", **body}),
+        f"Validation failed: {message}",
+    )
+    assert data(api.get(f"/api/v2/{entity}Fields", params={"limit": 500})) == listed
+
+
+def test_v2_field_settings_in_shape_are_stored_and_unknown_keys_dropped(api):
+    pipeline = data(api.get("/api/v2/pipelines"))[0]["id"]
+    stage = data(api.get("/api/v2/stages"))[0]["id"]
+    made = make_field(api, entity="deal")
+    url = f"/api/v2/dealFields/{made['field_code']}"
+    body = {
+        "ui_visibility": {
+            "add_visible_flag": True,
+            "show_in_pipelines": {"show_in_all": False, "pipeline_ids": [pipeline], "colour": "red"},
+            "not_a_setting": {"x": 1},
+        },
+        "important_fields": {"enabled": True, "stage_ids": [stage], "why": 1},
+        "required_fields": {"enabled": True, "statuses": {str(pipeline): ["won", "lost"]}},
+    }
+    answered = data(api.patch(url, json=body))
+    expected = {
+        "ui_visibility": {
+            "add_visible_flag": True,
+            "details_visible_flag": True,
+            "show_in_pipelines": {"show_in_all": False, "pipeline_ids": [pipeline]},
+        },
+        "important_fields": {"enabled": True, "stage_ids": [stage]},
+        "required_fields": {"enabled": True, "stage_ids": [], "statuses": {str(pipeline): ["won", "lost"]}},
+    }
+    assert {k: answered[k] for k in expected} == expected
+    got = data(api.get(url, params=EVERY_SETTING))
+    assert {k: got[k] for k in expected} == expected
+    v1 = next(f for f in data(api.get("/v1/dealFields", params={"limit": 500})) if f["key"] == made["field_code"])
+    assert (v1["add_visible_flag"], v1["important_flag"], v1["mandatory_flag"]) == (True, True, True)
+
+
+def test_a_dialog_the_field_is_not_shown_in_has_no_order(api):
+    made = make_field(api, entity="organization")
+    url = f"/api/v2/organizationFields/{made['field_code']}"
+    shown = {
+        "show_in_add_deal_dialog": {"show": True, "order": 4},
+        "show_in_add_person_dialog": {"show": False, "order": 2},
+    }
+    answered = data(api.patch(url, json={"ui_visibility": shown}))["ui_visibility"]
+    assert answered["show_in_add_deal_dialog"] == {"show": True, "order": 4}
+    assert answered["show_in_add_person_dialog"] == {"show": False, "order": None}
+
+
+def test_product_fields_take_only_ui_visibility(api):
+    made = make_field(api, entity="product")
+    url = f"/api/v2/productFields/{made['field_code']}"
+    answered = data(api.patch(url, json={"field_name": "Renamed", "important_fields": {"enabled": True}}))
+    assert answered["field_name"] == "Renamed" and "important_fields" not in answered
+    refused(
+        api.get(url, params={"include_fields": "important_fields"}),
+        "Invalid 'include_fields' parameter: unknown value(s) important_fields",
+    )
+    v1 = next(f for f in data(api.get("/v1/productFields", params={"limit": 500})) if f["key"] == made["field_code"])
+    assert v1["important_flag"] is False

@@ -5,10 +5,11 @@ from __future__ import annotations
 from urllib.parse import urlsplit
 
 import pytest
-from factories import data, error, make_deal, make_lead, make_org, make_person
+from factories import data, error, make_deal, make_lead, make_org, make_person, refused
 from sqlalchemy import select
 
 from dealbase.domain.registry import ENTITIES
+from dealbase.store import blobs
 from dealbase.store.tables import change_events
 
 PNG = b"\x89PNG\r\n\x1a\n" + bytes(range(256)) * 4
@@ -234,6 +235,40 @@ def test_person_picture_add_get_and_delete(api, client):
     assert data(api.get(f"/v1/persons/{person['id']}"))["picture_id"] is None
     error(api.get(f"/api/v2/persons/{person['id']}/picture"), 404)
     error(api.delete(f"/v1/persons/{person['id']}/picture"), 404)
+
+
+def test_a_picture_link_that_could_not_be_a_stored_key_is_404(api, client, files_dir):
+    made = data(add_picture(api, make_person(api)["id"]))
+    company, key = urlsplit(made["pictures"]["128"]).path.rsplit("/", 2)[-2:]
+    token = key.partition(".")[0]
+    stored = sorted(files_dir.rglob("*"))
+    bad = [
+        f"{company}/{'a' * 4100}.png",  # longer than a file name may be: was a 500
+        f"{company}/{token}.{'p' * 4100}.png",
+        f"{'1' * 4000}/{key}",
+        f"{'1' * 5000}/{key}",
+        f"{company}/{token.upper()}.png",
+        f"{company}/{token}x.png",
+        f"{company}/{token}.PNG",
+        f"{company}/.{key}.part",
+        f"{company}/{token}%00.png",
+        f"{company}/%2e%2e%2f{company}%2f{key}",
+        f"{company}/..%2f..%2f{company}%2f{key}",
+        f"%2e%2e/{company}/{key}",
+        f"0{company}/{key}",
+        f"%C2%B2/{key}",  # a digit to str.isdigit, not to int()
+        f"-{company}/{key}",
+    ]
+    for name in bad:
+        refused(client.get(f"/_dealbase/blobs/{name}"), "Not found", 404)
+    assert sorted(files_dir.rglob("*")) == stored
+    assert client.get(f"/_dealbase/blobs/{company}/{key}").content == PNG
+
+
+def test_every_key_the_store_makes_reads_back(files_dir):
+    for suffix in ("", "PNG", "tar.gz", "Ünïcödé-name", "x" * 40):
+        key = blobs.put(str(files_dir), 1, b"bytes", suffix)
+        assert blobs.read(str(files_dir), 1, key) == b"bytes" and blobs.read(str(files_dir), "1", key) == b"bytes"
 
 
 @pytest.mark.parametrize(

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from factories import data, error, make_deal, make_field, make_org, make_person
+from factories import data, error, make_deal, make_field, make_org, make_person, refused
 
 
 def created(response):
@@ -347,3 +347,74 @@ def test_a_saved_project_filter_lists_its_projects(api):
     listed = data(api.get("/api/v2/projects", params={"filter_id": saved["id"]}))
     assert [p["id"] for p in listed] == [wanted["id"]]
     assert [p["id"] for p in data(api.get("/v1/projects", params={"filter_id": saved["id"]}))] == [wanted["id"]]
+
+
+def test_projects_and_tasks_keep_their_description_in_both_versions(api):
+    project = created(api.post("/api/v2/projects", json={"title": "P", "description": "Roll-out plan"}))
+    assert project["description"] == "Roll-out plan"
+    task = created(
+        api.post("/api/v2/tasks", json={"title": "T", "project_id": project["id"], "description": "First step"})
+    )
+    assert task["description"] == "First step"
+    for kind, item, text in (("projects", project, "Roll-out plan"), ("tasks", task, "First step")):
+        assert data(api.get(f"/api/v2/{kind}/{item['id']}"))["description"] == text
+        assert data(api.get(f"/v1/{kind}/{item['id']}"))["description"] == text
+        assert [x["description"] for x in data(api.get(f"/api/v2/{kind}"))] == [text]
+        assert [x["description"] for x in data(api.get(f"/v1/{kind}"))] == [text]
+        assert data(api.patch(f"/api/v2/{kind}/{item['id']}", json={"description": "v2"}))["description"] == "v2"
+        assert data(api.put(f"/v1/{kind}/{item['id']}", json={"description": "v1"}))["description"] == "v1"
+        assert data(api.get(f"/api/v2/{kind}/{item['id']}"))["description"] == "v1"
+        assert data(api.patch(f"/api/v2/{kind}/{item['id']}", json={"description": None}))["description"] is None
+    v1_task = created(api.post("/v1/tasks", json={"title": "U", "project_id": project["id"], "description": "old"}))
+    assert data(api.get(f"/api/v2/tasks/{v1_task['id']}"))["description"] == "old"
+
+
+def test_a_description_that_is_not_text_is_400_and_writes_nothing(api):
+    project = created(api.post("/api/v2/projects", json={"title": "P", "description": "kept"}))
+    task = created(api.post("/api/v2/tasks", json={"title": "T", "project_id": project["id"], "description": "kept"}))
+    for kind, item in (("projects", project), ("tasks", task)):
+        before = data(api.get(f"/api/v2/{kind}/{item['id']}"))
+        refused(
+            api.patch(f"/api/v2/{kind}/{item['id']}", json={"description": 5}),
+            "Validation failed: description: must be a string",
+        )
+        assert data(api.get(f"/api/v2/{kind}/{item['id']}")) == before
+    refused(
+        api.post("/api/v2/projects", json={"title": "Q", "description": ["x"]}),
+        "Validation failed: description: must be a string",
+    )
+    assert [p["id"] for p in data(api.get("/api/v2/projects"))] == [project["id"]]
+
+
+def test_a_deleted_project_reads_with_status_deleted(api):
+    kept = created(api.post("/api/v2/projects", json={"title": "Kept", "status": "completed"}))
+    gone = created(api.post("/api/v2/projects", json={"title": "Gone", "status": "completed"}))
+    old = created(api.post("/v1/projects", json={"title": "Old"}))
+    assert data(api.delete(f"/api/v2/projects/{gone['id']}")) == {"id": gone["id"]}
+    assert data(api.delete(f"/v1/projects/{old['id']}")) == {"success": True, "data": {"id": old["id"]}}
+    for project in (gone, old):
+        assert data(api.get(f"/api/v2/projects/{project['id']}"))["status"] == "deleted"
+        assert data(api.get(f"/v1/projects/{project['id']}"))["status"] == "deleted"
+    listed = data(api.get("/api/v2/projects", params={"status": "deleted"}))
+    assert [(p["id"], p["status"]) for p in listed] == [(gone["id"], "deleted"), (old["id"], "deleted")]
+    listed = data(api.get("/v1/projects", params={"status": "deleted,completed"}))
+    assert [(p["id"], p["status"]) for p in listed] == [
+        (kept["id"], "completed"),
+        (gone["id"], "deleted"),
+        (old["id"], "deleted"),
+    ]
+
+
+def test_field_objects_answer_a_string_description(api):
+    for entity in ("deal", "person", "organization", "product", "project"):
+        made = make_field(api, entity=entity)
+        listed = data(api.get(f"/api/v2/{entity}Fields", params={"limit": 500}))
+        assert listed and all(f["description"] == "" for f in listed), entity
+        assert made["description"] == ""
+        v1 = data(api.get(f"/v1/{entity}Fields", params={"limit": 500})) if entity != "project" else []
+        assert all("description" not in f for f in v1)
+    described = make_field(api, entity="deal", description="Why we ask")
+    url = f"/api/v2/dealFields/{described['field_code']}"
+    assert described["description"] == data(api.get(url))["description"] == "Why we ask"
+    assert data(api.patch(url, json={"description": None}))["description"] == ""
+    assert data(api.get(url))["description"] == ""

@@ -183,8 +183,8 @@ class DealbaseApp:
         company, _, key = rest.partition("/")
         content_type = mimetypes.guess_type(key)[0] or ""
         # Only images are public (pictures); attachments are downloaded through the API.
-        found = company.isdigit() and content_type.startswith("image/")
-        data = blobs.read(self.settings.files_dir, int(company), key) if found else None
+        found = content_type.startswith("image/")
+        data = blobs.read(self.settings.files_dir, company, key) if found else None
         if data is None:
             raise NotFound("Not found")
         headers = [(b"cache-control", b"public, max-age=86400"), (b"x-content-type-options", b"nosniff")]

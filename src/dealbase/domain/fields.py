@@ -658,3 +658,112 @@ def option_labels(raw: Any, key: str, *, need_ids: bool = False, need_labels: bo
             option["label"] = label
         out.append(option)
     return out
+
+
+# -- v2 settings: ui_visibility, important_fields, required_fields --------------------------
+#
+# Each entity's fields take the objects its v2 *Fields operations document, with the keys
+# documented there. The spec leaves the three objects open (additionalProperties); keys it
+# does not name mean nothing here, so they are dropped rather than stored and answered back.
+# The flags (``add_visible_flag``, ``enabled``…) are columns; the rest is kept as given.
+
+Shape = Callable[[Any, str], Any] | dict[str, Any]
+_BIGGEST = 2**63 - 1  # what the store and JSON hold
+_PIPELINE_KEY = re.compile(r"[1-9][0-9]{0,18}")
+
+
+def _setting_error(path: str, what: str) -> BadRequest:
+    return BadRequest(f"Validation failed: {path}: {what}")
+
+
+def _boolean(value: Any, path: str) -> bool:
+    if not isinstance(value, bool):
+        raise _setting_error(path, "must be a boolean")
+    return value
+
+
+def _position(value: Any, path: str) -> int | None:
+    if value is not None and (type(value) is not int or not 0 <= value <= _BIGGEST):
+        raise _setting_error(path, "must be a non-negative integer or null")
+    return value
+
+
+def _id(value: Any, path: str) -> int:
+    if type(value) is not int or not 0 < value <= _BIGGEST:
+        raise _setting_error(path, "must be a positive integer id")
+    return value
+
+
+def _list(item: Callable[[Any, str], Any]) -> Callable[[Any, str], list[Any]]:
+    def check(value: Any, path: str) -> list[Any]:
+        if not isinstance(value, list):
+            raise _setting_error(path, "must be an array")
+        return [item(v, f"{path}[{i}]") for i, v in enumerate(value)]
+
+    return check
+
+
+def _statuses(value: Any, path: str) -> dict[str, list[str]]:
+    """Pipeline ids (as strings) → the statuses (won, lost) a deal is closed with there."""
+    if not isinstance(value, dict):
+        raise _setting_error(path, "must be an object of pipeline ids to arrays of statuses")
+    out = {}
+    for key, statuses in value.items():
+        if _PIPELINE_KEY.fullmatch(key) is None or int(key) > _BIGGEST:
+            raise _setting_error(f"{path}.{key}", "the key must be a pipeline id")
+        out[key] = _list(_status)(statuses, f"{path}.{key}")
+    return out
+
+
+def _status(value: Any, path: str) -> str:
+    if value not in ("won", "lost"):
+        raise _setting_error(path, "must be one of won, lost")
+    return value
+
+
+_DIALOG = {"show": _boolean, "order": _position}
+_UI = {"add_visible_flag": _boolean, "details_visible_flag": _boolean}
+_IMPORTANT = {"enabled": _boolean, "stage_ids": _list(_id)}
+_REQUIRED = {"enabled": _boolean}
+
+SETTINGS: dict[str, dict[str, dict[str, Shape]]] = {
+    "deal": {
+        "ui_visibility": {
+            **_UI,
+            "projects_detail_visible_flag": _boolean,
+            "show_in_pipelines": {"show_in_all": _boolean, "pipeline_ids": _list(_id)},
+        },
+        "important_fields": _IMPORTANT,
+        "required_fields": {**_REQUIRED, "stage_ids": _list(_id), "statuses": _statuses},
+    },
+    "person": {
+        "ui_visibility": {**_UI, "show_in_add_deal_dialog": _DIALOG},
+        "important_fields": _IMPORTANT,
+        "required_fields": _REQUIRED,
+    },
+    "organization": {
+        "ui_visibility": {**_UI, "show_in_add_deal_dialog": _DIALOG, "show_in_add_person_dialog": _DIALOG},
+        "important_fields": _IMPORTANT,
+        "required_fields": _REQUIRED,
+    },
+    "product": {"ui_visibility": _UI},
+    "project": {"ui_visibility": _UI, "important_fields": _IMPORTANT, "required_fields": _REQUIRED},
+    "activity": {"ui_visibility": _UI},
+}
+
+
+def conform(value: Any, shape: Shape, path: str) -> Any:
+    """``value`` checked against ``shape``, keys the shape does not name left out; else a 400 naming the path."""
+    if callable(shape):
+        return shape(value, path)
+    if not isinstance(value, dict):
+        raise _setting_error(path, "must be an object")
+    return {key: conform(value[key], inner, f"{path}.{key}") for key, inner in shape.items() if key in value}
+
+
+def dialogs_ordered(ui: dict[str, Any]) -> dict[str, Any]:
+    """A dialog the field is not shown in has no position in it."""
+    return {
+        key: {**given, "order": None} if isinstance(given, dict) and given.get("show") is False else given
+        for key, given in ui.items()
+    }

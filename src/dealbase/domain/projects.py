@@ -118,10 +118,23 @@ def _id_list(value: str | None) -> list[int]:
     return orjson.loads(value) if value else []
 
 
+def _deleted_status(rows, items) -> None:
+    # A deleted project keeps the status it had in its column; Pipedrive shows it as deleted
+    # (the status lists filter by), so a delete needs no write beyond is_deleted.
+    for row, item in zip(rows, items):
+        if row["is_deleted"]:
+            item["status"] = "deleted"
+
+
 def v1_extra(ctx, rows, items) -> None:
     for row, item in zip(rows, items):
         item["deal_ids"] = _id_list(row["deal_ids"])
         item["labels"] = _id_list(row["label_ids"])
+    _deleted_status(rows, items)
+
+
+def v2_extra(ctx, rows, items, include) -> None:
+    _deleted_status(rows, items)
 
 
 BOARD = register(
@@ -170,7 +183,7 @@ PROJECT = register(
         fields=[
             Field("id", "int", writable=False),
             Field("title", "str", required=True, nullable=False, max_length=255),
-            Field("description", "str", v2=None),
+            Field("description", "str"),
             Field("status", "str", choices=(*STATUSES, "deleted"), nullable=False),
             Field("board_id", "int", ref="project_board", nullable=False),
             Field("phase_id", "int", ref="project_phase", nullable=False),
@@ -194,6 +207,7 @@ PROJECT = register(
         filters={"phase_id": "phase_id"},
         rules=rules,
         v1_extra=v1_extra,
+        v2_extra=v2_extra,
         v1_refs="plain",
         has_custom_fields=True,
         created_v1=201,

@@ -54,6 +54,7 @@ TASK = register(
         fields=[
             Field("id", "int", writable=False),
             Field("title", "str", required=True, nullable=False, max_length=255),
+            Field("description", "str"),
             Field("creator_id", "int", ref="user", writable=False),
             Field("project_id", "int", required=True, ref="project", nullable=False),
             Field("is_done", "bool", v1="done"),

@@ -1,24 +1,39 @@
 """File contents on disk, under ``settings.files_dir``: one folder per company.
 
 Rows (files, pictures, product images) keep only the key ``put`` returns; the bytes
-live here. Keys are generated, never taken from a client, so no path a client sends
-can reach outside the folder.
+live here. Keys are generated, never taken from a client; a key or company read back
+(the public picture links carry both) is used only when it has the form ``put`` makes,
+so nothing a client sends reaches the file system otherwise: no path outside the
+folder, no name the file system refuses.
 """
 
 from __future__ import annotations
 
 import os
+import re
 import secrets
 from pathlib import Path
 
+_COMPANY = re.compile(r"[1-9][0-9]{0,18}")
+_TOKEN = re.compile(r"[0-9a-f]{32}")
 
-def _root(files_dir: str, company_id: int) -> Path:
-    return Path(files_dir).resolve() / str(int(company_id))
+
+def _safe_suffix(suffix: str) -> str:
+    return "".join(c for c in suffix.lower() if c.isalnum())[:10]
+
+
+def _is_key(key: str) -> bool:
+    token, dot, suffix = key.partition(".")
+    return _TOKEN.fullmatch(token) is not None and (not dot or (suffix != "" and _safe_suffix(suffix) == suffix))
+
+
+def _root(files_dir: str, company_id: int | str) -> Path:
+    return Path(files_dir).resolve() / str(company_id)
 
 
 def put(files_dir: str, company_id: int, data: bytes, suffix: str = "") -> str:
     """Store ``data``; the key to read it back with."""
-    safe_suffix = "".join(c for c in suffix.lower() if c.isalnum())[:10]
+    safe_suffix = _safe_suffix(suffix)
     key = secrets.token_hex(16) + (f".{safe_suffix}" if safe_suffix else "")
     root = _root(files_dir, company_id)
     root.mkdir(parents=True, exist_ok=True)
@@ -28,15 +43,15 @@ def put(files_dir: str, company_id: int, data: bytes, suffix: str = "") -> str:
     return key
 
 
-def path(files_dir: str, company_id: int, key: str) -> Path | None:
-    """Where the contents of ``key`` are, or None when it is gone."""
-    if not key or "/" in key or "\\" in key or key.startswith("."):
+def path(files_dir: str, company_id: int | str, key: str) -> Path | None:
+    """Where the contents of ``key`` are, or None when it is gone or could not be a key."""
+    if _COMPANY.fullmatch(str(company_id)) is None or not _is_key(key):
         return None
     found = _root(files_dir, company_id) / key
     return found if found.is_file() else None
 
 
-def read(files_dir: str, company_id: int, key: str) -> bytes | None:
+def read(files_dir: str, company_id: int | str, key: str) -> bytes | None:
     found = path(files_dir, company_id, key)
     return found.read_bytes() if found else None
 

@@ -933,6 +933,7 @@ tasks = Table(
     Column("id", Integer, primary_key=True),
     _company(),
     Column("title", String(255), nullable=False),
+    Column("description", Text, nullable=True),
     Column("project_id", Integer, ForeignKey("projects.id"), nullable=False),
     Column("parent_task_id", Integer, nullable=True),
     Column("creator_id", Integer, ForeignKey("users.id"), nullable=True),

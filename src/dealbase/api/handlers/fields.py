@@ -28,7 +28,10 @@ from dealbase.domain.fields import (
     MAX_NAME,
     MAX_OPTIONS,
     OPTION_TYPES,
+    SETTINGS,
     SystemField,
+    conform,
+    dialogs_ordered,
     new_key,
     option_labels,
     options_deleted,
@@ -42,7 +45,6 @@ from dealbase.store import repository as repo
 from dealbase.store.tables import fields as table
 
 Row = dict[str, Any]
-INCLUDE_V2 = ("ui_visibility", "important_fields", "required_fields")
 CURSOR_SORT = "order"
 
 
@@ -171,7 +173,8 @@ def _v2_system(s: SystemField, include: frozenset[str]) -> dict[str, Any]:
     out = {
         "field_name": s.name,
         "field_code": s.v2,
-        "description": None,
+        # v2 field objects carry the description as a string (deal fields require it): "" for none.
+        "description": "",
         "field_type": s.type_v2,
         # v2 option ids are integers; a system field's choices are its values (v1 lists them).
         "options": None,
@@ -192,7 +195,7 @@ def _v2_custom(row: Row, include: frozenset[str] = frozenset()) -> dict[str, Any
     out = {
         "field_name": row["name"],
         "field_code": row["key"],
-        "description": row["description"],
+        "description": row["description"] or "",
         "field_type": row["field_type"],
         "options": _options(row) if row["field_type"] in OPTION_TYPES else None,
         "subfields": _v2_subfields(row["field_type"], row["name"]),
@@ -216,9 +219,9 @@ def _v2_custom(row: Row, include: frozenset[str] = frozenset()) -> dict[str, Any
     return out
 
 
-def _include(ctx: Ctx) -> frozenset[str]:
+def _include(ctx: Ctx, entity: Entity) -> frozenset[str]:
     include = frozenset(ctx.list_param("include_fields") or ())
-    unknown = include - set(INCLUDE_V2)
+    unknown = include - set(SETTINGS[entity.name])
     if unknown:
         raise BadRequest(f"Invalid 'include_fields' parameter: unknown value(s) {', '.join(sorted(unknown))}")
     return include
@@ -239,7 +242,7 @@ def list_v1(ctx: Ctx, entity: Entity):
 
 
 def list_v2(ctx: Ctx, entity: Entity):
-    include = _include(ctx)
+    include = _include(ctx, entity)
     limit = ctx.page_limit(100, 500)
     start = 0
     cursor = ctx.raw("cursor")
@@ -266,7 +269,7 @@ def get_v1(ctx: Ctx, entity: Entity):
 
 
 def get_v2(ctx: Ctx, entity: Entity):
-    include = _include(ctx)
+    include = _include(ctx, entity)
     code = ctx.path["field_code"]
     system = _system_by_v2(entity, code)
     if system is not None:
@@ -296,37 +299,47 @@ def _flag(value: Any, key: str, strict: bool) -> bool:
     raise BadRequest(f"Validation failed: {key}: must be a boolean")
 
 
-def _object(body: dict[str, Any], key: str) -> dict[str, Any] | None:
-    value = body.get(key)
-    if value is None:
-        return None
-    if not isinstance(value, dict):
-        raise BadRequest(f"Validation failed: {key}: must be an object")
-    for name in ("add_visible_flag", "details_visible_flag", "enabled"):
-        if name in value:
-            _flag(value[name], f"{key}.{name}", strict=True)
-    for name in ("stage_ids", "pipeline_ids"):
-        ids = value.get(name)
-        if ids is not None and (not isinstance(ids, list) or not all(type(i) is int for i in ids)):
-            raise BadRequest(f"Validation failed: {key}.{name}: must be an array of integers")
-    return value
+# The flags of the v2 settings objects that are columns (v1 shows them).
+_FLAGS = {
+    "ui_visibility": (("add_visible_flag", "add_visible_flag"), ("details_visible_flag", "details_visible_flag")),
+    "important_fields": (("enabled", "important_flag"),),
+    "required_fields": (("enabled", "mandatory_flag"),),
+}
 
 
-def _v2_settings(body: dict[str, Any], values: dict[str, Any], settings: dict[str, Any]) -> None:
+def _v2_settings(ctx: Ctx, entity: Entity, values: dict[str, Any], settings: dict[str, Any]) -> None:
     """v2's ui_visibility / important_fields / required_fields → flags and stored settings."""
-    ui = _object(body, "ui_visibility")
-    if ui is not None:
-        settings["ui_visibility"] = {**settings.get("ui_visibility", {}), **ui}
-        for flag in ("add_visible_flag", "details_visible_flag"):
-            if flag in ui:
-                values[flag] = ui[flag]
-    for key, flag in (("important_fields", "important_flag"), ("required_fields", "mandatory_flag")):
-        given = _object(body, key)
-        if given is not None:
-            settings[key] = {**settings.get(key, {}), **given}
-            if "enabled" in given:
-                values[flag] = given["enabled"]
+    body = ctx.body
+    for key, shape in SETTINGS[entity.name].items():
+        if body.get(key) is None:
+            continue
+        given = conform(body[key], shape, key)
+        _check_setting_refs(ctx, key, given)
+        merged = {**settings.get(key, {}), **given}
+        settings[key] = dialogs_ordered(merged) if key == "ui_visibility" else merged
+        for name, flag in _FLAGS[key]:
+            if name in given:
+                values[flag] = given[name]
     values["settings"] = orjson.dumps(settings).decode() if settings else None
+
+
+def _check_setting_refs(ctx: Ctx, key: str, given: dict[str, Any]) -> None:
+    """Stage and pipeline ids in the settings must be live ones of the caller's company."""
+    shown = given.get("show_in_pipelines", {})
+    wanted = [
+        ("stage", f"{key}.stage_ids", given.get("stage_ids", [])),
+        ("pipeline", f"{key}.statuses", [int(k) for k in given.get("statuses", {})]),
+        ("pipeline", f"{key}.show_in_pipelines.pipeline_ids", shown.get("pipeline_ids", [])),
+    ]
+    for name, path, ids in wanted:
+        if not ids:
+            continue
+        target = ENTITIES[name]
+        found = repo.get_many(ctx.conn, target.table, ctx.company_id, list(dict.fromkeys(ids)))
+        for ref_id in ids:
+            row = found.get(ref_id)
+            if row is None or row["is_deleted"]:
+                raise BadRequest(f"Validation failed: {path}: {target.label} with id {ref_id} not found")
 
 
 def _next_option_id(ctx: Ctx) -> int:
@@ -376,7 +389,7 @@ def create(ctx: Ctx, entity: Entity):
             raise BadRequest("Validation failed: description: must be a string")
         values["description"] = description
         values["add_visible_flag"] = False
-        _v2_settings(body, values, {})
+        _v2_settings(ctx, entity, values, {})
     elif "add_visible_flag" in body:
         values["add_visible_flag"] = _flag(body["add_visible_flag"], "add_visible_flag", strict=False)
     stamp = now()
@@ -393,7 +406,7 @@ def create(ctx: Ctx, entity: Entity):
     record_create(ctx.conn, ctx.company_id, ctx.user_id, FIELD_ENTITY[entity.name], field_id, values, stamp)
     custom.forget(ctx, entity.name)
     row = _row_by_id(ctx, entity, field_id)
-    return ok(_v2_custom(row, _include(ctx))) if strict else ok(_v1_custom(row), status=entity.field_created_v1)
+    return ok(_v2_custom(row, _include(ctx, entity))) if strict else ok(_v1_custom(row), status=entity.field_created_v1)
 
 
 def _write(ctx: Ctx, entity: Entity, row: Row, changed: dict[str, Any]) -> Row:
@@ -468,9 +481,9 @@ def update_v2(ctx: Ctx, entity: Entity):
         if body["description"] is not None and not isinstance(body["description"], str):
             raise BadRequest("Validation failed: description: must be a string")
         changed["description"] = body["description"]
-    if any(k in body for k in INCLUDE_V2):
-        _v2_settings(body, changed, _settings(row))
-    return ok(_v2_custom(_write(ctx, entity, row, changed), frozenset(INCLUDE_V2) & frozenset(body)))
+    if any(k in body for k in SETTINGS[entity.name]):
+        _v2_settings(ctx, entity, changed, _settings(row))
+    return ok(_v2_custom(_write(ctx, entity, row, changed), frozenset(SETTINGS[entity.name]) & frozenset(body)))
 
 
 def _delete_row(ctx: Ctx, entity: Entity, row: Row, stamp: str) -> None:
