@@ -672,8 +672,8 @@ _BIGGEST = 2**63 - 1  # what the store and JSON hold
 _PIPELINE_KEY = re.compile(r"[1-9][0-9]{0,18}")
 
 
-def _setting_error(path: str, what: str) -> BadRequest:
-    return BadRequest(f"Validation failed: {path}: {what}")
+def _setting_error(path: str, what: str) -> BadInput:
+    return BadInput(f"Validation failed: {path}: {what}")
 
 
 def _boolean(value: Any, path: str) -> bool:
