@@ -47,7 +47,7 @@ NAMES = {entity: item for item, entity in ITEMS.items()}
 # recents (tap-pipedrive's organizations schema, revised against it in 2025) type it so.
 # Items whose recents object gives ``visible_to`` as a number (the others as text).
 NUMERIC_VISIBILITY = {"product"}
-_STAMP = re.compile(r"^\d{4}-\d{2}-\d{2} \d{2}:\d{2}:\d{2}$")
+_STAMP = re.compile(r"^\d{4}-\d{2}-\d{2} \d{2}:\d{2}:\d{2}\Z", re.ASCII)
 
 
 def since_param(ctx: Ctx) -> str:
