@@ -10,9 +10,11 @@ EPOCH = "2000-01-01 00:00:00"
 
 
 def unchecked(api) -> Api:
-    """The same caller without the schema check. Only for recents holding organizations:
-    the v1 spec draws their ``owner_id`` as an object there, the service answers a number
-    (what ETL taps reading recents type it as); every other item is checked."""
+    """The same caller without the schema check. Only for recents holding organizations or
+    users: the v1 spec draws an organization's ``owner_id`` as an object there, the service
+    answers a number (what ETL taps reading recents type it as); it draws a user's ``data`` as
+    the object, the service answers an array holding it (what they read); every other item
+    is checked."""
     return Api(api.client, api.token, check_schema=False)
 
 
@@ -23,13 +25,27 @@ def recents(api, **params):
 
 
 def test_the_company_starts_with_its_user_pipeline_and_stages(api):
-    body = recents(api, items="user,pipeline,stage,activityType")
+    body = recents(unchecked(api), items="user,pipeline,stage,activityType")
     kinds = [(e["item"], e["id"]) for e in body["data"]]
     assert ("user", 1) in kinds and ("pipeline", 1) in kinds
     assert sum(1 for k, _ in kinds if k == "stage") == 5
     assert sum(1 for k, _ in kinds if k == "activityType") >= 6
-    user = next(e for e in body["data"] if e["item"] == "user")
-    assert user["data"]["id"] == 1 and user["data"]["email"]
+    recents(api, items="pipeline,stage,activityType")  # the rest as the spec has it
+
+
+def test_a_users_data_is_an_array_holding_its_v1_user_object(api):
+    """Pipedrive's recents give a user as ``data: [user]`` (clients read ``data[0]``; Airbyte's
+    users stream walks ``data.*.data.*``), the whole object ``GET /v1/users/{id}`` answers."""
+    [entry] = recents(unchecked(api), items="user")["data"]
+    assert entry["item"] == "user" and entry["id"] == 1
+    [user] = entry["data"]
+    assert user == data(api.get("/v1/users/1"))
+    assert user["id"] == 1 and user["name"] == "Ada Admin" and user["email"] == "ada@acme.test"
+    assert user["active_flag"] is True and user["is_deleted"] is False and user["is_you"] is True
+    assert user["has_created_company"] is True and user["activated"] is True
+    assert user["access"] == [{"app": "sales", "admin": True, "permission_set_id": None}]
+    assert user["default_currency"] == "USD" and user["locale"] == "en_US"
+    assert user["created"] and user["last_login"] and "timezone_name" in user and "icon_url" in user
 
 
 def test_items_are_current_v1_objects_with_plain_ids(api):
@@ -139,8 +155,8 @@ def test_every_kind_of_item_has_its_v1_shape(api):
     data(api.post("/api/v2/products", json={"name": "Widget", "code": "W1"}), 201)
     upload = {"file": ("a.txt", b"hello", "text/plain")}
     data(api.post("/v1/files", files=upload, data={"deal_id": str(deal["id"])}))
-    body = recents(api, items="activity,product,file,deal,user,stage,pipeline,activityType")
+    body = recents(api, items="activity,product,file,deal,stage,pipeline,activityType")
     kinds = {e["item"] for e in body["data"]}
-    assert kinds == {"activity", "product", "file", "deal", "user", "stage", "pipeline", "activityType"}
+    assert kinds == {"activity", "product", "file", "deal", "stage", "pipeline", "activityType"}
     file_entry = next(e for e in body["data"] if e["item"] == "file")
     assert file_entry["data"]["deal_id"] == deal["id"] and file_entry["data"]["name"] == "a.txt"

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import re
 from typing import Any
 
 from sqlalchemy import Connection
@@ -11,11 +10,11 @@ from dealbase.api import custom
 from dealbase.api.errors import BadRequest
 from dealbase.clock import parse_date, parse_time
 from dealbase.domain.entity import Entity
+from dealbase.domain.ids import INTEGER as _INT
 from dealbase.domain.ids import parse_uuid
 from dealbase.settings import Settings
 from dealbase.store import repository as repo
 
-_INT = re.compile(r"^-?\d{1,18}$")
 _TRUE = {"true", "1"}
 _FALSE = {"false", "0"}
 

@@ -7,7 +7,6 @@ v1 coerces as Pipedrive's v1 does, form-encoded bodies included.
 from __future__ import annotations
 
 import math
-import re
 from typing import Any
 
 import orjson
@@ -17,10 +16,10 @@ from dealbase.api.errors import BadRequest
 from dealbase.clock import parse_date, parse_time
 from dealbase.domain.common import NUMBER, check_currency
 from dealbase.domain.entity import Entity, Field
+from dealbase.domain.ids import INTEGER as _INT
 from dealbase.domain.ids import parse_uuid
 from dealbase.store import repository as repo
 
-_INT = re.compile(r"^-?\d{1,18}$")
 DEFAULT_MAX_LENGTH = 255
 VISIBILITY = (1, 3, 5, 7)
 

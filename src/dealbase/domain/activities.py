@@ -27,6 +27,7 @@ import orjson
 
 from dealbase.domain import counters
 from dealbase.domain.entity import Entity, Field
+from dealbase.domain.ids import INTEGER
 from dealbase.domain.registry import register
 from dealbase.errors import BadInput
 from dealbase.store import repository as repo
@@ -41,7 +42,7 @@ MAX_PEOPLE = 500
 LOCATION_V2 = tuple(p for p in ADDRESS_PARTS if p != "formatted_address")
 PARENTS = counters.PARENT_COLUMNS
 ATTENDEE_KEYS = ("email", "name", "status", "is_organizer", "person_id", "user_id")
-_CLOCK = re.compile(r"^(\d{1,2}):(\d{2})(?::(\d{2}))?$")
+_CLOCK = re.compile(r"^(\d{1,2}):(\d{2})(?::(\d{2}))?$", re.ASCII)
 
 
 def _bad(key: str, what: str) -> BadInput:
@@ -80,7 +81,7 @@ def _text(value: Any, key: str, limit: int, lenient: bool) -> str | None:
 def _int(value: Any, key: str, lenient: bool) -> int | None:
     if value is None or (lenient and value == ""):
         return None
-    if lenient and isinstance(value, str) and re.match(r"^\d{1,15}$", value.strip()):
+    if lenient and isinstance(value, str) and INTEGER.match(value.strip()):
         value = int(value)
     if isinstance(value, bool) or not isinstance(value, int) or not 0 < value <= 2**53:
         raise _bad(key, "must be a positive integer")

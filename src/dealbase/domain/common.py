@@ -16,7 +16,7 @@ from dealbase.store import repository as repo
 from dealbase.store.tables import deals
 
 # A number as text, as v1's lenient inputs take it.
-NUMBER = re.compile(r"^-?\d+(\.\d+)?([eE][-+]?\d+)?$")
+NUMBER = re.compile(r"^-?\d+(\.\d+)?([eE][-+]?\d+)?$", re.ASCII)
 
 
 def num(value: Any) -> Any:

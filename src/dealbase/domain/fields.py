@@ -41,6 +41,7 @@ import orjson
 from dealbase.clock import parse_date
 from dealbase.domain.common import NUMBER, check_currency, num
 from dealbase.domain.entity import Entity, Field
+from dealbase.domain.ids import INTEGER as _INT
 from dealbase.errors import BadInput
 from dealbase.store.tables import ADDRESS_PARTS
 
@@ -92,9 +93,6 @@ SYSTEM_BASE = {
 }
 # A bool field the v1 fields API shows as an enum (``Field.field_type``): 1 / 0.
 YES_NO = [{"id": 1, "label": "Yes"}, {"id": 0, "label": "No"}]
-
-_INT = re.compile(r"^-?\d{1,18}$")
-
 
 def new_key() -> str:
     return secrets.token_hex(20)
@@ -553,7 +551,7 @@ def _range(key: str, start: Any, until: Any) -> dict[str, str]:
     return {"value": first, "until": last}
 
 
-_TIME = re.compile(r"^([01]\d|2[0-3]):([0-5]\d)(?::([0-5]\d))?$")
+_TIME = re.compile(r"^([01]\d|2[0-3]):([0-5]\d)(?::([0-5]\d))?$", re.ASCII)
 
 
 def _time(key: str, value: Any) -> str:

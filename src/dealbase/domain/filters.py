@@ -369,9 +369,9 @@ def _bad(what: str) -> BadInput:
     return BadInput(f"Validation failed: conditions: {what}")
 
 
-_INT = re.compile(r"^\s*-?\d{1,18}\s*$")
-_NUM = re.compile(r"^\s*-?\d+(\.\d+)?([eE][-+]?\d+)?\s*$")
-_CLOCK = re.compile(r"^([01]\d|2[0-3]):([0-5]\d)(?::([0-5]\d))?$")
+_INT = re.compile(r"^\s*-?\d{1,18}\s*$", re.ASCII)
+_NUM = re.compile(r"^\s*-?\d+(\.\d+)?([eE][-+]?\d+)?\s*$", re.ASCII)
+_CLOCK = re.compile(r"^([01]\d|2[0-3]):([0-5]\d)(?::([0-5]\d))?$", re.ASCII)
 
 
 def _text_of(value: Any) -> str | None:

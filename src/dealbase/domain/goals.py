@@ -19,7 +19,7 @@ import orjson
 
 from dealbase.clock import parse_date
 from dealbase.domain.common import currency_codes, num
-from dealbase.domain.ids import new_uuid
+from dealbase.domain.ids import INTEGER, new_uuid
 from dealbase.errors import BadInput
 from dealbase.store import repository as repo
 from dealbase.store.tables import activity_types, pipelines, stages, users
@@ -52,7 +52,7 @@ def _bad(key: str, what: str) -> BadInput:
 
 def _int(value: Any, key: str) -> int:
     """An id: a positive integer, also given as digits in a string (as the spec's examples do)."""
-    if isinstance(value, str) and value.strip().isdigit():
+    if isinstance(value, str) and INTEGER.match(value.strip()):
         value = int(value.strip())
     if isinstance(value, bool) or not isinstance(value, int) or value <= 0:
         raise _bad(key, "must be a positive integer")

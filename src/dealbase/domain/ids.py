@@ -1,4 +1,5 @@
-"""UUID ids (leads, lead labels, conversion jobs): made time-ordered, read leniently.
+"""Ids as clients write them: integers in ASCII digits; UUIDs (leads, lead labels,
+conversion jobs), made time-ordered.
 
 New ids are version 7 UUIDs (48 bits of Unix milliseconds, then random bits): in text
 they sort as they were made, so id order is creation order, and the engine's id-ordered
@@ -13,6 +14,13 @@ import re
 import threading
 import time
 import uuid
+
+# An integer (ids, and every other integer of a path, query or body): ASCII digits only, for
+# ``\d``, ``str.isdigit`` and ``int()`` also take other scripts' digits (``１``, ``١``, ``²``),
+# which Pipedrive's services (Node.js: ``Number``, JSON-schema validators) do not read as
+# numbers. Leading zeros are taken (``01`` is 1), as those do. ``\Z``, not ``$``: nothing
+# may follow, not even a newline.
+INTEGER = re.compile(r"^-?[0-9]{1,18}\Z")
 
 _lock = threading.Lock()
 _last = 0

@@ -4,7 +4,8 @@ Fed by the change events: an item is listed once, at the place of its first chan
 at or after ``since_timestamp``, so pages stay where they are while writes go on (a later
 change of an item already listed does not move it; new items come at the end). ``data``
 is the item as it is now, references as plain ids (how Pipedrive's recents give them); a
-deleted item shows as the v1 object of the deleted row.
+deleted item shows as the v1 object of the deleted row. A user's ``data`` is an array
+holding its ``GET /v1/users/{id}`` object, as in Pipedrive's v1 change feeds (webhooks too).
 """
 
 from __future__ import annotations
@@ -17,6 +18,7 @@ from typing import Any
 from dealbase.api import resources as res
 from dealbase.api.context import Ctx
 from dealbase.api.errors import BadRequest
+from dealbase.api.handlers.users import present_user
 from dealbase.api.paging import v1_pagination
 from dealbase.api.responses import Reply, ok
 from dealbase.api.router import operation
@@ -45,7 +47,7 @@ NAMES = {entity: item for item, entity in ITEMS.items()}
 # recents (tap-pipedrive's organizations schema, revised against it in 2025) type it so.
 # Items whose recents object gives ``visible_to`` as a number (the others as text).
 NUMERIC_VISIBILITY = {"product"}
-_STAMP = re.compile(r"^\d{4}-\d{2}-\d{2} \d{2}:\d{2}:\d{2}$")
+_STAMP = re.compile(r"^\d{4}-\d{2}-\d{2} \d{2}:\d{2}:\d{2}\Z", re.ASCII)
 
 
 def since_param(ctx: Ctx) -> str:
@@ -72,16 +74,20 @@ def items_param(ctx: Ctx) -> list[str]:
     return [ITEMS[w] for w in dict.fromkeys(wanted) if ITEMS[w] in ENTITIES]
 
 
-def current_objects(ctx: Ctx, keys: list[tuple[str, Any]]) -> dict[tuple[str, Any], dict[str, Any]]:
-    """The v1 objects of (entity, id) pairs, read once per entity."""
+def current_objects(ctx: Ctx, keys: list[tuple[str, Any]]) -> dict[tuple[str, Any], Any]:
+    """The v1 objects of (entity, id) pairs, read once per entity (a user's in an array)."""
     by_entity: dict[str, list[Any]] = defaultdict(list)
     for name, item_id in keys:
         by_entity[name].append(item_id)
-    out: dict[tuple[str, Any], dict[str, Any]] = {}
+    out: dict[tuple[str, Any], Any] = {}
     for name, ids in by_entity.items():
         entity = ENTITIES[name]
         rows = repo.get_many(ctx.conn, entity.table, ctx.company_id, ids)
         present = [rows[i] for i in ids if i in rows]
+        if name == "user":
+            # ETL readers of recents take ``data[0]`` (Airbyte's ``data.*.data.*``, tap-pipedrive).
+            out.update({(name, row["id"]): [present_user(ctx, row)] for row in present})
+            continue
         objects, _related = res.render_v1(ctx, entity, present, refs="plain")
         for row, obj in zip(present, objects, strict=True):
             if name in NUMERIC_VISIBILITY and isinstance(obj.get("visible_to"), str):

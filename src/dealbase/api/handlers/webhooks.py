@@ -20,6 +20,7 @@ from dealbase.api.errors import ApiError
 from dealbase.api.responses import Reply
 from dealbase.api.router import operation
 from dealbase.clock import now, to_iso
+from dealbase.domain.ids import INTEGER
 from dealbase.events.outbox import MERGED, V1_ACTIONS, V1_OBJECTS, V2_OBJECTS
 from dealbase.store import repository as repo
 from dealbase.store import webhooks as store
@@ -169,7 +170,7 @@ def _values(ctx: Ctx) -> dict[str, Any]:
     if user_id in (None, ""):
         user_id = ctx.user_id
     else:
-        if isinstance(user_id, str) and user_id.isdigit():
+        if isinstance(user_id, str) and INTEGER.match(user_id):
             user_id = int(user_id)
         user = repo.get(ctx.conn, users, ctx.company_id, user_id) if type(user_id) is int else None
         if user is None or not user["active_flag"]:
@@ -212,7 +213,7 @@ def add_webhook(ctx: Ctx) -> Reply:
 def delete_webhook(ctx: Ctx) -> Reply:
     """Delete a subscription; what it still had to send is dropped."""
     raw = ctx.path["id"]
-    found = raw.isdigit() and len(raw) < 10
+    found = INTEGER.match(raw) is not None and len(raw) < 10
     row = store.get(ctx.conn, ctx.company_id, int(raw), _app_id(ctx)) if found else None
     if row is None:
         raise WebhookError(404, {"id": ["not found"]})
