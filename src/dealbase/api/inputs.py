@@ -22,6 +22,9 @@ from dealbase.store import repository as repo
 
 _INT = re.compile(r"^-?\d{1,18}$")
 DEFAULT_MAX_LENGTH = 255
+# Integer columns are 32-bit on PostgreSQL. A reference past the range is an id no row has
+# (``check_refs`` says so, as for any unknown id); any other integer must fit.
+INT_RANGE = (-(2**31), 2**31 - 1)
 VISIBILITY = (1, 3, 5, 7)
 
 
@@ -49,6 +52,8 @@ def coerce(f: Field, key: str, value: Any, strict: bool) -> Any:
             raise _bad(key, "must be one of 1, 3, 5, 7")
         if f.ref is not None and value <= 0:
             raise _bad(key, "must be a positive integer")
+        if f.ref is None and not INT_RANGE[0] <= value <= INT_RANGE[1]:
+            raise _bad(key, f"must be an integer from {INT_RANGE[0]} to {INT_RANGE[1]}")
         return value
     if kind == "num":
         if isinstance(value, bool):

@@ -1,0 +1,105 @@
+"""Hostile input (issue 10): a null for a column that cannot hold one, an id past 32 bits, a
+NUL character. Each is a 4xx in Pipedrive's envelope, alike on SQLite and PostgreSQL (where
+each once failed the write or the query with a 500), and writes nothing."""
+
+from __future__ import annotations
+
+import pytest
+from factories import data, make_deal
+from sqlalchemy import func, select
+
+from dealbase.store.tables import metadata
+
+BIG = 2**31  # one past PostgreSQL's integer
+
+
+def refused(response, status: int, message: str) -> None:
+    assert response.status_code == status, response.text
+    assert response.json() == {
+        "success": False,
+        "error": message,
+        "error_info": "Please check developers.pipedrive.com",
+        "data": None,
+        "additional_data": None,
+    }
+
+
+def rows(engine) -> dict[str, int]:
+    """How many rows every table has: a refused request leaves them all as they were."""
+    with engine.connect() as conn:
+        return {t.name: conn.execute(select(func.count()).select_from(t)).scalar() for t in metadata.sorted_tables}
+
+
+# -- ids past 32 bits ------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    "method,url,message",
+    [
+        ("GET", f"/api/v2/deals/{BIG}", "Deal not found"),
+        ("PATCH", f"/api/v2/deals/{BIG}", "Deal not found"),
+        ("DELETE", f"/api/v2/deals/{BIG}", "Deal not found"),
+        ("GET", f"/v1/deals/{BIG}", "Deal not found"),
+        ("PUT", f"/v1/deals/{BIG}", "Deal not found"),
+        ("DELETE", f"/v1/deals/{BIG}", "Deal not found"),
+        ("DELETE", f"/v1/deals?ids=1,{BIG}", "Deal not found"),
+        ("GET", f"/v1/persons/{BIG}/deals", "Person not found"),
+        ("GET", f"/api/v2/deals/{BIG}/products", "Deal not found"),
+        ("GET", f"/api/v2/pipelines/{BIG}", "Pipeline not found"),
+        ("GET", f"/api/v2/deals?filter_id={BIG}", "Filter not found"),
+        ("GET", f"/v1/deals?filter_id={BIG}", "Filter not found"),
+    ],
+)
+def test_a_path_id_past_32_bits_is_an_unknown_id(api, engine, method, url, message):
+    make_deal(api)
+    small = url.replace(str(BIG), "999999")
+    before = rows(engine)
+    answer = api.request(method, small).json()  # what any id no row has gets
+    refused(api.request(method, url, json={"title": "x"} if method in ("PATCH", "PUT") else None), 404, message)
+    assert answer["error"] == message
+    assert rows(engine) == before
+
+
+@pytest.mark.parametrize(
+    "url,params,empty",
+    [
+        ("/api/v2/deals", {"person_id": BIG}, []),
+        ("/api/v2/deals", {"ids": f"{BIG}"}, []),
+        ("/api/v2/deals", {"stage_id": BIG}, []),
+        ("/api/v2/activities", {"deal_id": BIG}, []),
+        ("/api/v2/persons", {"org_id": BIG}, []),
+        ("/v1/deals", {"user_id": BIG}, None),
+        ("/v1/notes", {"deal_id": BIG}, None),
+        ("/v1/stages", {"pipeline_id": BIG}, None),
+    ],
+)
+def test_a_list_filter_past_32_bits_matches_nothing(api, url, params, empty):
+    deal = make_deal(api)
+    data(api.post("/api/v2/activities", json={"subject": "Call", "deal_id": deal["id"]}))
+    assert data(api.get(url, params=params)) == empty
+
+
+def test_a_body_reference_past_32_bits_is_not_found_and_writes_nothing(api, engine):
+    deal = make_deal(api)
+    before = rows(engine)
+    for version in ("/api/v2/deals", "/v1/deals"):
+        response = api.post(version, json={"title": "x", "person_id": BIG})
+        refused(response, 400, f"Validation failed: person_id: Person with id {BIG} not found")
+    response = api.post(f"/v1/deals/{deal['id']}/followers", json={"user_id": BIG})
+    refused(response, 400, f"Validation failed: user_id: User with id {BIG} not found")
+    response = api.put(f"/v1/deals/{deal['id']}/merge", json={"merge_with_id": BIG})
+    refused(response, 400, f"Validation failed: merge_with_id: Deal with id {BIG} not found")
+    assert rows(engine) == before
+
+
+def test_a_plain_integer_past_32_bits_is_a_400(api, engine):
+    before = rows(engine)
+    response = api.post("/api/v2/activities", json={"subject": "Call", "priority": BIG})
+    refused(response, 400, "Validation failed: priority: must be an integer from -2147483648 to 2147483647")
+    assert rows(engine) == before
+
+
+def test_a_uuid_path_id_still_answers_404(api):
+    deal = make_deal(api)
+    url = f"/api/v2/deals/{deal['id']}/discounts/{BIG}"
+    refused(api.delete(url), 404, "Discount not found")
