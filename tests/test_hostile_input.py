@@ -5,7 +5,7 @@ each once failed the write or the query with a 500), and writes nothing."""
 from __future__ import annotations
 
 import pytest
-from factories import data, make_deal
+from factories import data, make_deal, make_person, make_pipeline, make_stage
 from sqlalchemy import func, select
 
 from dealbase.store.tables import metadata
@@ -28,6 +28,89 @@ def rows(engine) -> dict[str, int]:
     """How many rows every table has: a refused request leaves them all as they were."""
     with engine.connect() as conn:
         return {t.name: conn.execute(select(func.count()).select_from(t)).scalar() for t in metadata.sorted_tables}
+
+
+# -- a null for a column that cannot hold one ------------------------------------------------
+
+
+def test_a_null_pipeline_probability_switch_is_a_400_in_both_versions(api, engine):
+    pipeline = make_pipeline(api)
+    before, url = rows(engine), f"/api/v2/pipelines/{pipeline['id']}"
+    message = "Validation failed: is_deal_probability_enabled: must not be null"
+    refused(api.patch(url, json={"is_deal_probability_enabled": None}), 400, message)
+    refused(api.post("/api/v2/pipelines", json={"name": "P", "is_deal_probability_enabled": None}), 400, message)
+    # v1 turns "" into null for non-text fields, as Pipedrive's v1 does: the same refusal
+    for value in (None, ""):
+        response = api.put(f"/v1/pipelines/{pipeline['id']}", json={"deal_probability": value})
+        refused(response, 400, "Validation failed: deal_probability: must not be null")
+    assert rows(engine) == before
+    assert data(api.get(url)) == pipeline
+
+
+def _stage(api):
+    return make_stage(api, make_pipeline(api)["id"])
+
+
+# (how to make the row, url of the row, method, body, message); every declared field whose
+# column is NOT NULL and which no entity rule fills in on null
+NULLS = [
+    (_stage, "/api/v2/stages/{id}", "PATCH", {"order_nr": None}, "order_nr: must not be null"),
+    (_stage, "/api/v2/stages/{id}", "PATCH", {"deal_probability": None}, "deal_probability: must not be null"),
+    (_stage, "/api/v2/stages/{id}", "PATCH", {"is_deal_rot_enabled": None}, "is_deal_rot_enabled: must not be null"),
+    (_stage, "/v1/stages/{id}", "PUT", {"rotten_flag": ""}, "rotten_flag: must not be null"),
+    (_stage, "/v1/stages/{id}", "PUT", {"order_nr": None}, "order_nr: must not be null"),
+    (
+        lambda api: data(api.post("/v1/notes", json={"content": "c", "deal_id": make_deal(api)["id"]})),
+        "/v1/notes/{id}",
+        "PUT",
+        {"pinned_to_deal_flag": None},
+        "pinned_to_deal_flag: must not be null",
+    ),
+    (
+        lambda api: data(api.post("/v1/notes", json={"content": "c", "deal_id": make_deal(api)["id"]})),
+        "/v1/notes/{id}",
+        "PUT",
+        {"add_time": ""},
+        "add_time: must not be null",
+    ),
+    (
+        lambda api: data(api.post("/v1/activityTypes", json={"name": "Demo", "icon_key": "call"})),
+        "/v1/activityTypes/{id}",
+        "PUT",
+        {"order_nr": None},
+        "order_nr: must not be null",
+    ),
+]
+
+
+@pytest.mark.parametrize("make,url,method,body,message", NULLS, ids=[f"{c[2]} {c[1]} {c[3]}" for c in NULLS])
+def test_a_null_for_a_not_null_column_is_a_400_and_changes_nothing(api, engine, make, url, method, body, message):
+    row = make(api)
+    url = url.format(id=row["id"])
+    before_read = api.get(url).json()
+    before = rows(engine)
+    refused(api.request(method, url, json=body), 400, f"Validation failed: {message}")
+    assert rows(engine) == before
+    assert api.get(url).json() == before_read
+
+
+def test_a_null_on_create_is_a_400_and_makes_nothing(api, engine):
+    person = make_person(api)
+    before = rows(engine)
+    for key in ("is_archived", "was_seen"):
+        response = api.post("/v1/leads", json={"title": "L", "person_id": person["id"], key: None})
+        refused(response, 400, f"Validation failed: {key}: must not be null")
+    deal = make_deal(api)
+    before = rows(engine)
+    response = api.post("/v1/notes", json={"content": "c", "deal_id": deal["id"], "pinned_to_deal_flag": ""})
+    refused(response, 400, "Validation failed: pinned_to_deal_flag: must not be null")
+    assert rows(engine) == before
+
+
+def test_a_null_an_entity_rule_fills_in_is_still_taken(api):
+    """Nulls that mean "the default" to an entity stay accepted: a deal's is_archived."""
+    deal = make_deal(api)
+    assert data(api.patch(f"/api/v2/deals/{deal['id']}", json={"is_archived": None}))["is_archived"] is False
 
 
 # -- ids past 32 bits ------------------------------------------------------------------------

@@ -158,6 +158,18 @@ def parse(ctx: Ctx, entity: Entity, creating: bool) -> dict[str, Any]:
     return values
 
 
+def check_not_null(ctx: Ctx, entity: Entity, values: dict[str, Any]) -> None:
+    """A null left for a column that cannot hold one, once the entity's rules have filled in
+    what a null means to them: a 400 naming the field, not a failed write. Read from the
+    table, so no field has to say it again."""
+    columns = entity.table.c
+    for column, value in values.items():
+        if value is None and column in columns and not columns[column].nullable:
+            f = next((f for f in entity.fields if f.column == column), None)
+            key = (f.v2 if ctx.strict else f.v1) if f is not None else None
+            raise _bad(key or column, "must not be null")
+
+
 def body_ref(ctx: Ctx, key: str, target: Entity) -> dict[str, Any]:
     """The live row of ``target`` a required body id names (``user_id``, ``person_id``…), else 400."""
     body = ctx.body
