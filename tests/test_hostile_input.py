@@ -186,3 +186,52 @@ def test_a_uuid_path_id_still_answers_404(api):
     deal = make_deal(api)
     url = f"/api/v2/deals/{deal['id']}/discounts/{BIG}"
     refused(api.delete(url), 404, "Discount not found")
+
+
+# -- NUL characters --------------------------------------------------------------------------
+
+NUL_BODIES = [
+    ("POST", "/api/v2/deals", {"title": "a\x00b"}, "title"),
+    ("POST", "/v1/persons", {"name": "a\x00b"}, "name"),
+    ("POST", "/api/v2/persons", {"name": "P", "emails": [{"value": "a\x00@b.test", "primary": True}]}, "emails[0].value"),
+    ("POST", "/v1/persons", {"name": "P", "phone": ["1", "2\x00"]}, "phone[1]"),
+    ("POST", "/api/v2/deals", {"title": "x", "custom_fields": {"abc": "a\x00"}}, "custom_fields.abc"),
+    ("POST", "/v1/notes", {"content": "<p>a\x00</p>"}, "content"),
+    ("POST", "/api/v2/deals", {"title": "x", "a\x00b": 1}, "a\\u0000b"),
+]
+
+
+@pytest.mark.parametrize("method,url,body,where", NUL_BODIES, ids=[f"{c[1]} {c[3]}" for c in NUL_BODIES])
+def test_a_nul_in_a_body_is_a_400_naming_where_and_writes_nothing(api, engine, method, url, body, where):
+    make_deal(api)
+    before = rows(engine)
+    refused(api.request(method, url, json=body), 400, f"Validation failed: {where}: must not contain NUL characters")
+    assert rows(engine) == before
+
+
+def test_a_nul_in_an_update_or_a_form_changes_nothing(api, engine):
+    deal = make_deal(api, title="Stable")
+    before = rows(engine)
+    response = api.patch(f"/api/v2/deals/{deal['id']}", json={"title": "a\x00b"})
+    refused(response, 400, "Validation failed: title: must not contain NUL characters")
+    response = api.put(f"/v1/deals/{deal['id']}", data={"title": "a\x00b"})
+    refused(response, 400, "Validation failed: title: must not contain NUL characters")
+    assert rows(engine) == before
+    assert data(api.get(f"/api/v2/deals/{deal['id']}")) == deal
+
+
+@pytest.mark.parametrize(
+    "url,params,name",
+    [
+        ("/v1/itemSearch", {"term": "a\x00b"}, "term"),
+        ("/api/v2/deals/search", {"term": "ab\x00c"}, "term"),
+        ("/v1/deals", {"status": "open\x00"}, "status"),
+        ("/api/v2/deals", {"sort_by": "id\x00"}, "sort_by"),
+    ],
+)
+def test_a_nul_in_a_query_parameter_is_a_400_naming_it(api, url, params, name):
+    refused(api.get(url, params=params), 400, f"Invalid '{name}' parameter: must not contain NUL characters")
+
+
+def test_a_nul_in_a_path_parameter_is_a_400(api):
+    refused(api.get("/v1/goals/a%00b/results"), 400, "Invalid 'id' parameter: must not contain NUL characters")
