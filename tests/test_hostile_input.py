@@ -225,6 +225,7 @@ def test_a_nul_in_an_update_or_a_form_changes_nothing(api, engine):
     [
         ("/v1/itemSearch", {"term": "a\x00b"}, "term"),
         ("/api/v2/deals/search", {"term": "ab\x00c"}, "term"),
+        ("/v1/persons/search", {"term": "ab\x00cd"}, "term"),
         ("/v1/deals", {"status": "open\x00"}, "status"),
         ("/api/v2/deals", {"sort_by": "id\x00"}, "sort_by"),
     ],
@@ -235,3 +236,4 @@ def test_a_nul_in_a_query_parameter_is_a_400_naming_it(api, url, params, name):
 
 def test_a_nul_in_a_path_parameter_is_a_400(api):
     refused(api.get("/v1/goals/a%00b/results"), 400, "Invalid 'id' parameter: must not contain NUL characters")
+

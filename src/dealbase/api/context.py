@@ -50,7 +50,8 @@ class Ctx:
         body: Any,
         settings: Settings,
     ) -> None:
-        _refuse_nul(path, query, body)
+        if api != "oauth":  # the OAuth server refuses bad values itself, in OAuth's terms
+            _refuse_nul(path, query, body)
         self.api = api
         self.operation = operation
         self.path = path
@@ -190,6 +191,8 @@ def _refuse_nul(path: dict[str, str], query: dict[str, list[str]], body: Any) ->
     both backends answer alike, for every value however it is used later.
     """
     for name, values in (*((k, [v]) for k, v in path.items()), *query.items()):
+        if name == "api_token":  # a credential: authentication refuses a bad one (401)
+            continue
         if NUL in name or any(NUL in v for v in values):
             raise BadRequest(f"Invalid '{_shown(name)}' parameter: must not contain NUL characters")
     where = _nul_in(body)
