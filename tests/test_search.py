@@ -222,6 +222,7 @@ def test_notes_are_searched_and_follow_their_writes(api):
     assert _items(api.get("/api/v2/itemSearch", params={"term": "kraken"})) == []
 
 
+# (a NUL in a term is a 400 before any search: tests/test_hostile_input.py)
 INJECTIONS = [
     "%%",
     "__",
@@ -239,7 +240,6 @@ INJECTIONS = [
     "\\\\",
     '""""',
     "'; DROP TABLE deals; --",
-    "ab\x00cd",
     "( )",
 ]
 

@@ -7,8 +7,10 @@ from factories import data, error, make_deal, make_org, make_person, make_pipeli
 
 
 def test_missing_or_bad_token_is_pipedrives_401(anonymous):
-    for headers in ({}, {"x-api-token": "nope"}, {"x-api-token": ""}):
-        response = anonymous.get("/api/v2/deals", headers=headers)
+    # a NUL in the token is this 401 too, not the 400 of a NUL in other parameters
+    bad = ({}, {"headers": {"x-api-token": "nope"}}, {"headers": {"x-api-token": ""}}, {"params": {"api_token": "a\x00"}})
+    for request in bad:
+        response = anonymous.get("/api/v2/deals", **request)
         assert response.status_code == 401
         assert response.json() == {
             "success": False,

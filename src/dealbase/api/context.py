@@ -8,6 +8,7 @@ from sqlalchemy import Connection
 
 from dealbase.api import custom
 from dealbase.api.errors import BadRequest
+from dealbase.api.uploads import Upload
 from dealbase.clock import parse_date, parse_time
 from dealbase.domain.entity import Entity
 from dealbase.domain.ids import INTEGER as _INT
@@ -17,6 +18,7 @@ from dealbase.store import repository as repo
 
 _TRUE = {"true", "1"}
 _FALSE = {"false", "0"}
+NUL = "\x00"
 
 
 class Ctx:
@@ -49,6 +51,8 @@ class Ctx:
         body: Any,
         settings: Settings,
     ) -> None:
+        if api != "oauth":  # the OAuth server refuses bad values itself, in OAuth's terms
+            _refuse_nul(path, query, body)
         self.api = api
         self.operation = operation
         self.path = path
@@ -184,3 +188,45 @@ class Ctx:
             return self.int_param("limit", default, minimum=1, maximum=maximum)  # type: ignore[return-value]
         value = self.int_param("limit", default, minimum=1)
         return min(value, maximum)  # type: ignore[type-var]
+
+
+def _refuse_nul(path: dict[str, str], query: dict[str, list[str]], body: Any) -> None:
+    """A NUL character anywhere in a request's parameters or body is a 400 naming where.
+
+    PostgreSQL text cannot hold one (SQLite can), so refusing it at the door is what makes
+    both backends answer alike, for every value however it is used later.
+    """
+    for name, values in (*((k, [v]) for k, v in path.items()), *query.items()):
+        if name == "api_token":  # a credential: authentication refuses a bad one (401)
+            continue
+        if NUL in name or any(NUL in v for v in values):
+            raise BadRequest(f"Invalid '{_shown(name)}' parameter: must not contain NUL characters")
+    where = _nul_in(body)
+    if where is not None:
+        raise BadRequest(f"Validation failed: {where or 'body'}: must not contain NUL characters")
+
+
+def _nul_in(body: Any) -> str | None:
+    """Where the first string (or key) holding a NUL is in a parsed body (``emails[0].value``),
+    else None. Iterative: a body may nest deeper than Python recurses."""
+    stack = [("", body)]
+    while stack:
+        where, value = stack.pop()
+        if isinstance(value, Upload):
+            value = value.filename
+        if isinstance(value, str):
+            if NUL in value:
+                return where
+        elif isinstance(value, dict):
+            for key, item in reversed(value.items()):
+                place = f"{where}.{key}" if where else str(key)
+                if NUL in str(key):
+                    return _shown(place)
+                stack.append((place, item))
+        elif isinstance(value, list):
+            stack.extend((f"{where}[{i}]", item) for i, item in reversed(list(enumerate(value))))
+    return None
+
+
+def _shown(text: str) -> str:
+    return text.replace(NUL, "\\u0000")

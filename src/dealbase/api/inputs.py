@@ -21,6 +21,9 @@ from dealbase.domain.ids import parse_uuid
 from dealbase.store import repository as repo
 
 DEFAULT_MAX_LENGTH = 255
+# Integer columns are 32-bit on PostgreSQL. A reference past the range is an id no row has
+# (``check_refs`` says so, as for any unknown id); any other integer must fit.
+INT_RANGE = (-(2**31), 2**31 - 1)
 VISIBILITY = (1, 3, 5, 7)
 
 
@@ -48,6 +51,8 @@ def coerce(f: Field, key: str, value: Any, strict: bool) -> Any:
             raise _bad(key, "must be one of 1, 3, 5, 7")
         if f.ref is not None and value <= 0:
             raise _bad(key, "must be a positive integer")
+        if f.ref is None and not INT_RANGE[0] <= value <= INT_RANGE[1]:
+            raise _bad(key, f"must be an integer from {INT_RANGE[0]} to {INT_RANGE[1]}")
         return value
     if kind == "num":
         if isinstance(value, bool):
@@ -150,6 +155,18 @@ def parse(ctx: Ctx, entity: Entity, creating: bool) -> dict[str, Any]:
                 key = f.v2 if ctx.strict else f.v1
                 raise _bad(key or f.name, "must not be empty")
     return values
+
+
+def check_not_null(ctx: Ctx, entity: Entity, values: dict[str, Any]) -> None:
+    """A null left for a column that cannot hold one, once the entity's rules have filled in
+    what a null means to them: a 400 naming the field, not a failed write. Read from the
+    table, so no field has to say it again."""
+    columns = entity.table.c
+    for column, value in values.items():
+        if value is None and column in columns and not columns[column].nullable:
+            f = next((f for f in entity.fields if f.column == column), None)
+            key = (f.v2 if ctx.strict else f.v1) if f is not None else None
+            raise _bad(key or column, "must not be null")
 
 
 def body_ref(ctx: Ctx, key: str, target: Entity) -> dict[str, Any]:

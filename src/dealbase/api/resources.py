@@ -17,7 +17,7 @@ from sqlalchemy import ColumnElement, Integer, Table
 from dealbase.api import bookmarks, custom, present
 from dealbase.api.context import Ctx
 from dealbase.api.errors import BadRequest, NotFound
-from dealbase.api.inputs import parse
+from dealbase.api.inputs import check_not_null, parse
 from dealbase.api.paging import decode_cursor, encode_cursor, v1_pagination, v1_window
 from dealbase.api.responses import Reply, ok
 from dealbase.api.router import operation
@@ -281,6 +281,7 @@ def create(ctx: Ctx, entity: Entity, values: dict[str, Any]) -> Row:
     stamp = now()
     if entity.rules is not None:
         values = entity.rules(ctx, values, None, stamp)
+    check_not_null(ctx, entity, values)
     if entity.id_kind == "uuid":
         values["id"] = new_uuid()
     values.setdefault("add_time", stamp)
@@ -311,6 +312,7 @@ def update(ctx: Ctx, entity: Entity, old: Row | None = None) -> Reply:
     stamp = now()
     if entity.rules is not None:
         values = entity.rules(ctx, values, old, stamp)
+    check_not_null(ctx, entity, values)
     changed = {k: v for k, v in values.items() if old.get(k) != v}
     extra = entity.write_children(ctx, old["id"], old, stamp) if entity.write_children is not None else None
     return reply_one(ctx, entity, write_changes(ctx, entity, old, changed, stamp, extra))

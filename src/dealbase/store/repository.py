@@ -15,8 +15,10 @@ from typing import Any, NamedTuple
 
 import orjson
 from sqlalchemy import (
+    BigInteger,
     ColumnElement,
     Connection,
+    Integer,
     Table,
     and_,
     bindparam,
@@ -49,9 +51,16 @@ def _same_company(table: Table):
     return (table.c.company_id + literal_column("0")) == bindparam("cid")
 
 
+def _id_param(table: Table, name: str):
+    # An integer id binds as 64-bit, as every value compared to an integer column does
+    # (``tables.Integer``): one past the 32-bit range finds no row on PostgreSQL too.
+    kind = table.c.id.type
+    return bindparam(name, type_=BigInteger() if isinstance(kind, Integer) else kind)
+
+
 @cache
 def _get_stmt(table: Table):
-    return select(table).where(table.c.id == bindparam("id"), _same_company(table))
+    return select(table).where(table.c.id == _id_param(table, "id"), _same_company(table))
 
 
 def _dicts(result) -> list[Row]:
@@ -119,7 +128,7 @@ class _ManyById:
         if prepared is None:
             names = [f"id{i}" for i in range(size)]
             stmt = select(self.table).where(
-                self.table.c.id.in_([bindparam(n) for n in names]), _same_company(self.table)
+                self.table.c.id.in_([_id_param(self.table, n) for n in names]), _same_company(self.table)
             )
             prepared = self.by_size[size] = Prepared(stmt)
         params: dict[str, Any] = {f"id{i}": ids[min(i, len(ids) - 1)] for i in range(size)}

@@ -9,18 +9,34 @@ fields) are stored as JSON text.
 from __future__ import annotations
 
 from sqlalchemy import (
+    BigInteger,
     Boolean,
     Column,
     Float,
     ForeignKey,
     Identity,
     Index,
-    Integer,
     MetaData,
     String,
     Table,
     Text,
 )
+from sqlalchemy import Integer as _Integer
+from sqlalchemy.sql import operators
+
+
+class Integer(_Integer):
+    """A 32-bit integer column whose comparisons bind their values as 64-bit.
+
+    An id from a request (a path, a filter, a body reference) can be any size. PostgreSQL
+    casts a bound value to the column's type and fails on one past 2**31 - 1, where SQLite
+    just finds no row; bound as BIGINT it compares, matches nothing, and both backends answer
+    as for any unknown id. Writes still bind as the column's own type.
+    """
+
+    def coerce_compared_value(self, op, value):
+        return BigInteger() if operators.is_comparison(op) else self
+
 
 metadata = MetaData(
     naming_convention={
