@@ -11,13 +11,13 @@ import re
 import pytest
 from factories import data, error, make_deal, make_pipeline, make_stage, make_user
 
-from dealbase.api import resources
+from dealbase.domain import unit
 
 
 @pytest.fixture
 def at(monkeypatch):
     def set_time(moment: str) -> None:
-        monkeypatch.setattr(resources, "now", lambda: moment)
+        monkeypatch.setattr(unit, "now", lambda: moment)
 
     return set_time
 

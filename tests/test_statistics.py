@@ -11,7 +11,7 @@ from conftest import Api
 from factories import data, error, make_deal, make_field, make_pipeline, make_stage, make_user
 from support import spec
 
-from dealbase.api import resources
+from dealbase.domain import unit
 
 
 @pytest.fixture
@@ -19,7 +19,7 @@ def at(monkeypatch):
     """``at("2026-03-01 00:00:00")``: every write from now on happens at that moment."""
 
     def set_time(moment: str) -> None:
-        monkeypatch.setattr(resources, "now", lambda: moment)
+        monkeypatch.setattr(unit, "now", lambda: moment)
 
     return set_time
 
