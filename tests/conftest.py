@@ -11,9 +11,10 @@ A test marked ``slow``, one that takes ``database_url`` (it reaches the database
 outside: a CLI, a server process), and every PostgreSQL test get a fresh database of their
 own instead, where everything really commits.
 
-Markers: ``postgresql`` (the PostgreSQL run of a test), ``slow`` (a fresh database, real
-commits; server processes, the webhook dispatcher), ``e2e`` (drives a started server with a
-real client).
+Markers: ``postgresql`` (the PostgreSQL run of a test), ``slow`` (left out of the fast run:
+takes seconds, or needs real commits: server processes, the CLI, the webhook dispatcher;
+given to every test that takes ``database_url``), ``e2e`` (drives a started server with a
+real client). The fast run is in the README (Tests).
 """
 
 from __future__ import annotations
@@ -23,6 +24,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+from factories import make_lead
 from sqlalchemy import create_engine, text
 from starlette.testclient import TestClient
 from support.api import Api
@@ -38,6 +40,7 @@ from support.database import (
     postgres_database,
 )
 
+from dealbase.api import resources
 from dealbase.app import create_app
 from dealbase.bootstrap import Company
 from dealbase.events import outbox
@@ -180,3 +183,21 @@ def other_api(client, other_company) -> Api:
 @pytest.fixture
 def anonymous(client) -> Api:
     return Api(client, None)
+
+
+# -- shared by several test modules ----------------------------------------------------
+
+
+@pytest.fixture
+def lead_id(api) -> str:
+    return make_lead(api)["id"]
+
+
+@pytest.fixture
+def at(monkeypatch):
+    """``at("2026-03-01 00:00:00")``: every write from now on happens at that moment."""
+
+    def set_time(moment: str) -> None:
+        monkeypatch.setattr(resources, "now", lambda: moment)
+
+    return set_time
