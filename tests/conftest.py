@@ -9,7 +9,9 @@ On SQLite a test runs inside a transaction rolled back at its end, on the xdist 
 database where the company ``company`` names is already made (tests/support/database.py).
 A test marked ``slow``, one that takes ``database_url`` (it reaches the database from
 outside: a CLI, a server process), and every PostgreSQL test get a fresh database of their
-own instead, where everything really commits.
+own instead, where everything really commits. So a rolled-back test reaches the database only
+through ``engine`` (apps take it: ``create_app(settings, engine)``); one that needs another
+connection (a second engine, a subprocess) takes ``database_url``.
 
 Markers: ``postgresql`` (the PostgreSQL run of a test), ``slow`` (left out of the fast run:
 takes seconds, or needs real commits: server processes, the CLI, the webhook dispatcher;
