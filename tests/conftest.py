@@ -39,6 +39,7 @@ from support.database import (
     emptied,
     fresh_sqlite,
     make_company,
+    migrated_template,
     postgres_database,
 )
 
@@ -47,7 +48,7 @@ from dealbase.app import create_app
 from dealbase.bootstrap import Company
 from dealbase.events import outbox
 from dealbase.settings import Settings
-from dealbase.store.db import create_db_engine, migrate, normalize_url
+from dealbase.store.db import create_db_engine, normalize_url
 
 __all__ = ["Api", "OTHER_TOKEN", "TOKEN"]  # what test modules import from here
 
@@ -92,10 +93,8 @@ def backend(request) -> str:
 
 
 @pytest.fixture(scope="session")
-def sqlite_template(tmp_path_factory) -> Path:
-    path = tmp_path_factory.mktemp("template") / "template.db"
-    migrate(f"sqlite:///{path}")
-    return path
+def sqlite_template() -> Path:
+    return migrated_template()
 
 
 @pytest.fixture(scope="session")
