@@ -1,36 +1,56 @@
-"""Fixtures: a fresh database per test on each backend, and an API client whose every
-response is checked against the official schema of its operation and status.
+"""Fixtures: a database per test on each backend, and an API client whose every response is
+checked against the official schema of its operation and status.
 
 Backends: SQLite always; PostgreSQL too when one answers (``DEALBASE_TEST_DATABASE_URL``,
-else the local server at 127.0.0.1:5432 as user ``postgres``).
+else the local server at 127.0.0.1:5432 as user ``postgres``), unless
+``DEALBASE_TEST_SQLITE_ONLY=1``.
+
+On SQLite a test runs inside a transaction rolled back at its end, on the xdist worker's
+database where the company ``company`` names is already made (tests/support/database.py).
+A test marked ``slow``, one that takes ``database_url`` (it reaches the database from
+outside: a CLI, a server process), and every PostgreSQL test get a fresh database of their
+own instead, where everything really commits. So a rolled-back test reaches the database only
+through ``engine`` (apps take it: ``create_app(settings, engine)``); one that needs another
+connection (a second engine, a subprocess) takes ``database_url``.
+
+Markers: ``postgresql`` (the PostgreSQL run of a test), ``slow`` (left out of the fast run:
+takes seconds, or needs real commits: server processes, the CLI, the webhook dispatcher;
+given to every test that takes ``database_url``), ``e2e`` (drives a started server with a
+real client). The fast run is in the README (Tests).
 """
 
 from __future__ import annotations
 
 import os
-import shutil
-import uuid
 from collections.abc import Iterator
 from pathlib import Path
-from typing import Any
 
 import pytest
+from factories import make_lead
 from sqlalchemy import create_engine, text
 from starlette.testclient import TestClient
+from support.api import Api
+from support.database import (
+    ACME,
+    OTHER_TOKEN,
+    RIVAL,
+    TOKEN,
+    WorkerDatabase,
+    emptied,
+    fresh_sqlite,
+    make_company,
+    migrated_template,
+    postgres_database,
+)
 
+from dealbase.domain import unit
 from dealbase.app import create_app
-from dealbase.bootstrap import Company, create_company
+from dealbase.bootstrap import Company
+from dealbase.events import outbox
 from dealbase.settings import Settings
-from dealbase.store.db import create_db_engine, migrate, normalize_url
-from dealbase.store.tables import metadata
+from dealbase.store.db import create_db_engine, normalize_url
 
-try:
-    from tests.support import spec
-except ImportError:  # pytest put tests/ itself on sys.path
-    from support import spec
-
-TOKEN = "0123456789abcdef0123456789abcdef01234567"
-OTHER_TOKEN = "fedcba9876543210fedcba9876543210fedcba98"
+__all__ = ["Api", "OTHER_TOKEN", "TOKEN"]  # what test modules import from here
 
 
 def _postgres_admin_url() -> str | None:
@@ -47,138 +67,88 @@ def _postgres_admin_url() -> str | None:
     return url
 
 
-def _backends() -> list[str]:
-    backends = ["sqlite"]
+def _backends() -> list:
+    backends = [pytest.param("sqlite", id="sqlite")]
     if os.environ.get("DEALBASE_TEST_SQLITE_ONLY") != "1" and _postgres_admin_url():
-        backends.append("postgresql")
+        backends.append(pytest.param("postgresql", id="postgresql", marks=pytest.mark.postgresql))
     return backends
 
 
+def pytest_collection_modifyitems(items) -> None:
+    for item in items:
+        if "database_url" in getattr(item, "fixturenames", ()) and not item.get_closest_marker("e2e"):
+            item.add_marker(pytest.mark.slow)
+
+
+@pytest.fixture(autouse=True)
+def _no_webhooks_cached_from_another_database() -> None:
+    # The process caches a company's webhooks by its webhooks version; a rolled-back or new
+    # database can reach that version again with other webhooks.
+    outbox.forget_cached_hooks()
+
+
+@pytest.fixture(params=_backends())
+def backend(request) -> str:
+    return request.param
+
+
 @pytest.fixture(scope="session")
-def sqlite_template(tmp_path_factory) -> Path:
-    path = tmp_path_factory.mktemp("template") / "template.db"
-    migrate(f"sqlite:///{path}")
-    return path
+def sqlite_template() -> Path:
+    return migrated_template()
+
+
+@pytest.fixture(scope="session")
+def worker_database(sqlite_template, tmp_path_factory) -> Iterator[WorkerDatabase]:
+    made = WorkerDatabase(sqlite_template, tmp_path_factory.mktemp("worker") / "dealbase.db")
+    yield made
+    made.close()
 
 
 @pytest.fixture(scope="session")
 def postgres_url() -> Iterator[str]:
     admin = _postgres_admin_url()
     assert admin is not None
-    name = f"dealbase_test_{uuid.uuid4().hex[:10]}"
-    admin_engine = create_engine(normalize_url(admin), isolation_level="AUTOCOMMIT")
-    with admin_engine.connect() as conn:
-        conn.execute(text(f'CREATE DATABASE "{name}"'))
-    base = admin.rsplit("/", 1)[0]
-    url = f"{base}/{name}"
-    migrate(url)
-    yield url
-    with admin_engine.connect() as conn:
-        conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-    admin_engine.dispose()
-
-
-@pytest.fixture(params=_backends())
-def database_url(request, tmp_path) -> str:
-    if request.param == "sqlite":
-        path = tmp_path / "dealbase.db"
-        shutil.copy(request.getfixturevalue("sqlite_template"), path)
-        return f"sqlite:///{path}"
-    url = request.getfixturevalue("postgres_url")
-    engine = create_engine(normalize_url(url))
-    with engine.begin() as conn:
-        names = ", ".join(f'"{t.name}"' for t in metadata.sorted_tables)
-        conn.execute(text(f"TRUNCATE {names} RESTART IDENTITY CASCADE"))
-    engine.dispose()
-    return url
+    with postgres_database(admin) as url:
+        yield url
 
 
 @pytest.fixture
-def engine(database_url):
-    engine = create_db_engine(database_url)
+def rolled_back(backend, request) -> bool:
+    """Whether this test runs in a transaction rolled back on the worker's database."""
+    return backend == "sqlite" and request.node.get_closest_marker("slow") is None
+
+
+@pytest.fixture
+def database_url(backend, request, tmp_path) -> str:
+    """A fresh migrated database of this test's own, without a company."""
+    if backend == "sqlite":
+        return fresh_sqlite(request.getfixturevalue("sqlite_template"), tmp_path / "dealbase.db")
+    return emptied(request.getfixturevalue("postgres_url"))
+
+
+@pytest.fixture
+def engine(rolled_back, request, monkeypatch):
+    if rolled_back:
+        # One connection for the test and its apps: no dispatcher task may use it between them.
+        monkeypatch.setenv("DEALBASE_WEBHOOKS_DISPATCH", "0")
+        with request.getfixturevalue("worker_database").rolled_back() as engine:
+            yield engine
+        return
+    engine = create_db_engine(request.getfixturevalue("database_url"))
     yield engine
     engine.dispose()
 
 
 @pytest.fixture
-def company(engine) -> Company:
-    with engine.connect().execution_options(dealbase_write=True) as conn:
-        made = create_company(
-            conn, name="Acme", domain="acme", admin_name="Ada Admin", admin_email="ada@acme.test", token=TOKEN
-        )
-        conn.commit()
-    return made
+def company(engine, rolled_back, request) -> Company:
+    if rolled_back:
+        return request.getfixturevalue("worker_database").company
+    return make_company(engine, **ACME)
 
 
 @pytest.fixture
 def other_company(engine, company) -> Company:
-    with engine.connect().execution_options(dealbase_write=True) as conn:
-        made = create_company(
-            conn,
-            name="Rival",
-            domain="rival",
-            admin_name="Rita Rival",
-            admin_email="rita@rival.test",
-            token=OTHER_TOKEN,
-        )
-        conn.commit()
-    return made
-
-
-class Api:
-    """A client for one caller: checks every response against the official schema."""
-
-    def __init__(self, client: TestClient, token: str | None, check_schema: bool = True) -> None:
-        self.client = client
-        self.token = token
-        self.check_schema = check_schema
-
-    def request(
-        self,
-        method: str,
-        url: str,
-        *,
-        json: Any = None,
-        params: dict | None = None,
-        headers: dict | None = None,
-        content: bytes | str | None = None,
-        data: dict | None = None,
-        files: dict | None = None,
-        token: bool = True,
-    ):
-        headers = dict(headers or {})
-        if token and self.token:
-            headers.setdefault("x-api-token", self.token)
-        kwargs: dict[str, Any] = {"params": params, "headers": headers}
-        if json is not None:
-            kwargs["json"] = json
-        if content is not None:
-            kwargs["content"] = content
-        if data is not None:
-            kwargs["data"] = data
-        if files is not None:
-            kwargs["files"] = files
-        response = self.client.request(method, url, **kwargs)
-        assert response.headers["content-type"].startswith("application/json"), response.text
-        body = response.json()
-        if self.check_schema and spec.specs_available():
-            spec.validate_response(method, url, response.status_code, body)
-        return response
-
-    def get(self, url, **kw):
-        return self.request("GET", url, **kw)
-
-    def post(self, url, **kw):
-        return self.request("POST", url, **kw)
-
-    def put(self, url, **kw):
-        return self.request("PUT", url, **kw)
-
-    def patch(self, url, **kw):
-        return self.request("PATCH", url, **kw)
-
-    def delete(self, url, **kw):
-        return self.request("DELETE", url, **kw)
+    return make_company(engine, **RIVAL)
 
 
 @pytest.fixture
@@ -189,7 +159,9 @@ def files_dir(tmp_path) -> Path:
 
 @pytest.fixture
 def app(engine, company, files_dir):
-    settings = Settings(database_url=str(engine.url), company_domain="acme", files_dir=str(files_dir))
+    settings = Settings(
+        database_url=str(engine.url), company_domain="acme", files_dir=str(files_dir), webhooks_dispatch=False
+    )
     return create_app(settings, engine=engine)
 
 
@@ -212,3 +184,21 @@ def other_api(client, other_company) -> Api:
 @pytest.fixture
 def anonymous(client) -> Api:
     return Api(client, None)
+
+
+# -- shared by several test modules ----------------------------------------------------
+
+
+@pytest.fixture
+def lead_id(api) -> str:
+    return make_lead(api)["id"]
+
+
+@pytest.fixture
+def at(monkeypatch):
+    """``at("2026-03-01 00:00:00")``: every write from now on happens at that moment."""
+
+    def set_time(moment: str) -> None:
+        monkeypatch.setattr(unit, "now", lambda: moment)
+
+    return set_time

@@ -64,6 +64,10 @@ def refused(response, message: str, status: int = 400) -> None:
     )
 
 
+def make_product(api, **fields) -> dict[str, Any]:
+    return data(api.post("/api/v2/products", json={"name": f"Product {next(_n)}", **fields}), 201)
+
+
 def make_field(api, entity: str = "deal", field_type: str = "varchar", **fields) -> dict[str, Any]:
     """A custom field made through v2 (``entity``: deal, person, organization)."""
     body = {"field_name": f"Field {next(_n)}", "field_type": field_type, **fields}

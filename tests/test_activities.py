@@ -6,12 +6,7 @@ from __future__ import annotations
 from datetime import UTC, datetime
 
 import pytest
-from factories import data, error, make_deal, make_lead, make_org, make_person
-
-
-@pytest.fixture
-def lead_id(api) -> str:
-    return make_lead(api)["id"]
+from factories import data, error, make_deal, make_org, make_person
 
 
 def make_activity(api, **fields):

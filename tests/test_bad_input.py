@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 from factories import error, make_deal
-from sqlalchemy import func, select
+from support.rows import counts
 
 from dealbase.store.tables import change_events, deals, organizations, persons
 
@@ -81,21 +81,13 @@ CASES = [
 ]
 
 
-def _counts(engine) -> tuple[int, ...]:
-    with engine.connect() as conn:
-        return tuple(
-            conn.execute(select(func.count()).select_from(t)).scalar()
-            for t in (deals, persons, organizations, change_events)
-        )
-
-
 @pytest.mark.parametrize("method,url,kwargs,status,words", CASES, ids=[f"{c[0]} {c[1]} {c[2]}"[:90] for c in CASES])
 def test_bad_input_is_a_clear_4xx_and_writes_nothing(api, engine, method, url, kwargs, status, words):
     make_deal(api)
-    before = _counts(engine)
+    before = counts(engine, deals, persons, organizations, change_events)
     message = error(api.request(method, url, **kwargs), status)
     assert words.lower() in message.lower(), message
-    assert _counts(engine) == before
+    assert counts(engine, deals, persons, organizations, change_events) == before
 
 
 def test_a_rejected_update_changes_nothing(api):

@@ -3,16 +3,8 @@ value, bulk add and delete, additional discounts, installments, and bad input.""
 
 from __future__ import annotations
 
-from itertools import count
-
 from conftest import TOKEN, Api
-from factories import data, error, make_deal
-
-_n = count(1)
-
-
-def make_product(api, **fields):
-    return data(api.post("/api/v2/products", json={"name": f"Product {next(_n)}", **fields}), 201)
+from factories import data, error, make_deal, make_product
 
 
 def attach(api, deal_id, product_id, **fields):

@@ -5,7 +5,7 @@ from __future__ import annotations
 from urllib.parse import urlsplit
 
 import pytest
-from factories import data, error, make_deal, make_lead, make_org, make_person, refused
+from factories import data, error, make_deal, make_org, make_person, refused
 from sqlalchemy import select
 
 from dealbase.domain.registry import ENTITIES
@@ -13,11 +13,6 @@ from dealbase.store import blobs
 from dealbase.store.tables import change_events
 
 PNG = b"\x89PNG\r\n\x1a\n" + bytes(range(256)) * 4
-
-
-@pytest.fixture
-def lead_id(api) -> str:
-    return make_lead(api)["id"]
 
 
 def upload(api, content: bytes = b"hello, world\n", name: str = "notes.txt", kind: str = "text/plain", **fields):

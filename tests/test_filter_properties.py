@@ -256,6 +256,7 @@ def world(api, monkeypatch):
     return World(api, seed=4)
 
 
+@pytest.mark.slow  # sixty filter trees, each against the same deals
 @settings(max_examples=60, deadline=None, database=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
 @given(tree=trees)
 def test_filtered_deals_are_those_the_conditions_pick(world, tree):

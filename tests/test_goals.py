@@ -11,16 +11,6 @@ import re
 import pytest
 from factories import data, error, make_deal, make_pipeline, make_stage, make_user
 
-from dealbase.domain import unit
-
-
-@pytest.fixture
-def at(monkeypatch):
-    def set_time(moment: str) -> None:
-        monkeypatch.setattr(unit, "now", lambda: moment)
-
-    return set_time
-
 
 def me(api) -> int:
     return data(api.get("/v1/users/me"))["id"]

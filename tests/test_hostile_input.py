@@ -6,9 +6,7 @@ from __future__ import annotations
 
 import pytest
 from factories import data, make_deal, make_person, make_pipeline, make_stage
-from sqlalchemy import func, select
-
-from dealbase.store.tables import metadata
+from support.rows import counts
 
 BIG = 2**31  # one past PostgreSQL's integer
 
@@ -24,18 +22,12 @@ def refused(response, status: int, message: str) -> None:
     }
 
 
-def rows(engine) -> dict[str, int]:
-    """How many rows every table has: a refused request leaves them all as they were."""
-    with engine.connect() as conn:
-        return {t.name: conn.execute(select(func.count()).select_from(t)).scalar() for t in metadata.sorted_tables}
-
-
 # -- a null for a column that cannot hold one ------------------------------------------------
 
 
 def test_a_null_pipeline_probability_switch_is_a_400_in_both_versions(api, engine):
     pipeline = make_pipeline(api)
-    before, url = rows(engine), f"/api/v2/pipelines/{pipeline['id']}"
+    before, url = counts(engine), f"/api/v2/pipelines/{pipeline['id']}"
     message = "Validation failed: is_deal_probability_enabled: must not be null"
     refused(api.patch(url, json={"is_deal_probability_enabled": None}), 400, message)
     refused(api.post("/api/v2/pipelines", json={"name": "P", "is_deal_probability_enabled": None}), 400, message)
@@ -43,7 +35,7 @@ def test_a_null_pipeline_probability_switch_is_a_400_in_both_versions(api, engin
     for value in (None, ""):
         response = api.put(f"/v1/pipelines/{pipeline['id']}", json={"deal_probability": value})
         refused(response, 400, "Validation failed: deal_probability: must not be null")
-    assert rows(engine) == before
+    assert counts(engine) == before
     assert data(api.get(url)) == pipeline
 
 
@@ -88,23 +80,23 @@ def test_a_null_for_a_not_null_column_is_a_400_and_changes_nothing(api, engine, 
     row = make(api)
     url = url.format(id=row["id"])
     before_read = api.get(url).json()
-    before = rows(engine)
+    before = counts(engine)
     refused(api.request(method, url, json=body), 400, f"Validation failed: {message}")
-    assert rows(engine) == before
+    assert counts(engine) == before
     assert api.get(url).json() == before_read
 
 
 def test_a_null_on_create_is_a_400_and_makes_nothing(api, engine):
     person = make_person(api)
-    before = rows(engine)
+    before = counts(engine)
     for key in ("is_archived", "was_seen"):
         response = api.post("/v1/leads", json={"title": "L", "person_id": person["id"], key: None})
         refused(response, 400, f"Validation failed: {key}: must not be null")
     deal = make_deal(api)
-    before = rows(engine)
+    before = counts(engine)
     response = api.post("/v1/notes", json={"content": "c", "deal_id": deal["id"], "pinned_to_deal_flag": ""})
     refused(response, 400, "Validation failed: pinned_to_deal_flag: must not be null")
-    assert rows(engine) == before
+    assert counts(engine) == before
 
 
 def test_a_null_an_entity_rule_fills_in_is_still_taken(api):
@@ -136,11 +128,11 @@ def test_a_null_an_entity_rule_fills_in_is_still_taken(api):
 def test_a_path_id_past_32_bits_is_an_unknown_id(api, engine, method, url, message):
     make_deal(api)
     small = url.replace(str(BIG), "999999")
-    before = rows(engine)
+    before = counts(engine)
     answer = api.request(method, small).json()  # what any id no row has gets
     refused(api.request(method, url, json={"title": "x"} if method in ("PATCH", "PUT") else None), 404, message)
     assert answer["error"] == message
-    assert rows(engine) == before
+    assert counts(engine) == before
 
 
 @pytest.mark.parametrize(
@@ -164,7 +156,7 @@ def test_a_list_filter_past_32_bits_matches_nothing(api, url, params, empty):
 
 def test_a_body_reference_past_32_bits_is_not_found_and_writes_nothing(api, engine):
     deal = make_deal(api)
-    before = rows(engine)
+    before = counts(engine)
     for version in ("/api/v2/deals", "/v1/deals"):
         response = api.post(version, json={"title": "x", "person_id": BIG})
         refused(response, 400, f"Validation failed: person_id: Person with id {BIG} not found")
@@ -172,14 +164,14 @@ def test_a_body_reference_past_32_bits_is_not_found_and_writes_nothing(api, engi
     refused(response, 400, f"Validation failed: user_id: User with id {BIG} not found")
     response = api.put(f"/v1/deals/{deal['id']}/merge", json={"merge_with_id": BIG})
     refused(response, 400, f"Validation failed: merge_with_id: Deal with id {BIG} not found")
-    assert rows(engine) == before
+    assert counts(engine) == before
 
 
 def test_a_plain_integer_past_32_bits_is_a_400(api, engine):
-    before = rows(engine)
+    before = counts(engine)
     response = api.post("/api/v2/activities", json={"subject": "Call", "priority": BIG})
     refused(response, 400, "Validation failed: priority: must be an integer from -2147483648 to 2147483647")
-    assert rows(engine) == before
+    assert counts(engine) == before
 
 
 def test_a_uuid_path_id_still_answers_404(api):
@@ -204,19 +196,19 @@ NUL_BODIES = [
 @pytest.mark.parametrize("method,url,body,where", NUL_BODIES, ids=[f"{c[1]} {c[3]}" for c in NUL_BODIES])
 def test_a_nul_in_a_body_is_a_400_naming_where_and_writes_nothing(api, engine, method, url, body, where):
     make_deal(api)
-    before = rows(engine)
+    before = counts(engine)
     refused(api.request(method, url, json=body), 400, f"Validation failed: {where}: must not contain NUL characters")
-    assert rows(engine) == before
+    assert counts(engine) == before
 
 
 def test_a_nul_in_an_update_or_a_form_changes_nothing(api, engine):
     deal = make_deal(api, title="Stable")
-    before = rows(engine)
+    before = counts(engine)
     response = api.patch(f"/api/v2/deals/{deal['id']}", json={"title": "a\x00b"})
     refused(response, 400, "Validation failed: title: must not contain NUL characters")
     response = api.put(f"/v1/deals/{deal['id']}", data={"title": "a\x00b"})
     refused(response, 400, "Validation failed: title: must not contain NUL characters")
-    assert rows(engine) == before
+    assert counts(engine) == before
     assert data(api.get(f"/api/v2/deals/{deal['id']}")) == deal
 
 

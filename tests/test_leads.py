@@ -9,6 +9,7 @@ import uuid
 import pytest
 from factories import data, error, make_deal, make_field, make_lead, make_org, make_person
 from sqlalchemy import Column, ForeignKey, Integer, MetaData, String, Table, func, insert, select
+from support.rows import count
 
 from dealbase.domain.entity import Entity, Field
 from dealbase.domain.registry import ENTITIES
@@ -17,11 +18,6 @@ from dealbase.store.tables import change_events, lead_conversions, leads
 UUID = re.compile(r"^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$")
 ISO = re.compile(r"^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{3}Z$")
 NOWHERE = "00000000-0000-4000-8000-000000000000"
-
-
-def _count(engine, table) -> int:
-    with engine.connect() as conn:
-        return conn.execute(select(func.count()).select_from(table)).scalar()
 
 
 # -- CRUD ----------------------------------------------------------------------------------
@@ -258,7 +254,7 @@ def test_deal_to_lead_keeps_what_they_share_and_deletes_the_deal(api):
 def test_a_deal_without_person_or_org_cannot_become_a_lead(api, engine):
     deal = make_deal(api)
     assert "person or an organization" in error(api.post(f"/api/v2/deals/{deal['id']}/convert/lead"), 400)
-    assert _count(engine, leads) == 0 and _count(engine, lead_conversions) == 0
+    assert count(engine, leads) == 0 and count(engine, lead_conversions) == 0
     assert data(api.get(f"/api/v2/deals/{deal['id']}"))["is_deleted"] is False
 
 
@@ -272,7 +268,7 @@ def test_conversion_status_and_bad_conversions(api, other_api, engine):
     assert "pipeline_id" in error(
         api.post(f"/api/v2/leads/{lead['id']}/convert/deal", json={"pipeline_id": 99999}), 400
     )
-    assert _count(engine, lead_conversions) == 0
+    assert count(engine, lead_conversions) == 0
     assert data(api.get(f"/v1/leads/{lead['id']}"))["id"] == lead["id"]
     # Another company can neither convert the lead nor see its conversion.
     error(other_api.post(f"/api/v2/leads/{lead['id']}/convert/deal", json={}), 404)
@@ -368,9 +364,9 @@ def test_conversion_moves_every_linked_row_both_ways(api, engine, linked_entity)
 )
 def test_bad_leads_are_400_and_write_nothing(api, engine, body, words):
     make_person(api)
-    events = _count(engine, change_events)
+    events = count(engine, change_events)
     assert words in error(api.post("/v1/leads", json=body), 400)
-    assert _count(engine, leads) == 0 and _count(engine, change_events) == events
+    assert count(engine, leads) == 0 and count(engine, change_events) == events
 
 
 def test_malformed_and_unknown_ids(api):
@@ -396,7 +392,7 @@ def test_another_companys_leads_and_contacts_are_out_of_reach(api, other_api, en
     label = data(other_api.get("/v1/leadLabels"))[0]["id"]
     assert "label_ids" in error(api.patch(f"/v1/leads/{lead['id']}", json={"label_ids": [label]}), 400)
     assert data(api.get(f"/v1/leads/{lead['id']}")) == lead
-    assert _count(engine, leads) == 1
+    assert count(engine, leads) == 1
 
 
 def test_lead_writes_record_change_events_by_uuid(api, engine):

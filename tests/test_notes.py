@@ -4,20 +4,14 @@ from __future__ import annotations
 
 import uuid
 
-import pytest
 from conftest import Api
-from factories import data, error, make_deal, make_lead, make_org, make_person
+from factories import data, error, make_deal, make_org, make_person
 from sqlalchemy import insert
 
 from dealbase.clock import now
 from dealbase.store.tables import api_tokens, users
 
 MEMBER = "1111111111111111111111111111111111111111"
-
-
-@pytest.fixture
-def lead_id(api) -> str:
-    return make_lead(api)["id"]
 
 
 def make_note(api, **fields):

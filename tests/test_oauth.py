@@ -116,8 +116,10 @@ def bearer(client, access_token: str) -> Api:
 
 @pytest.fixture
 def later(monkeypatch):
-    """Moves the server's clock ``seconds`` ahead."""
+    """Stops the server's clock now; ``move(seconds)`` sets it ``seconds`` past that (a token
+    made on a busy machine a second after the start would otherwise expire a second later)."""
     start = clock.now()
+    monkeypatch.setattr(clock, "now", lambda: start)
 
     def move(seconds: int) -> None:
         monkeypatch.setattr(clock, "now", lambda: clock.later(seconds, start))

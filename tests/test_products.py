@@ -3,28 +3,9 @@ and custom values, the lists around a product, and bad input."""
 
 from __future__ import annotations
 
-from itertools import count
+from factories import data, error, make_deal, make_field, make_person, make_product
 
-import pytest
-from factories import data, error, make_deal, make_field, make_person
-
-from dealbase.app import create_app
-from dealbase.settings import Settings
 from dealbase.store import blobs
-
-_n = count(1)
-
-
-@pytest.fixture
-def app(engine, company, tmp_path):
-    """The app with its files kept in the test's own folder."""
-    settings = Settings(database_url=str(engine.url), company_domain="acme", files_dir=str(tmp_path / "files"))
-    return create_app(settings, engine=engine)
-
-
-def make_product(api, **fields):
-    body = {"name": f"Product {next(_n)}", **fields}
-    return data(api.post("/api/v2/products", json=body), 201)
 
 
 def _events(engine, entity):

@@ -227,6 +227,7 @@ def test_every_operation_resolves_to_itself():
 
 
 @needs_specs
+@pytest.mark.slow  # every example of the specs
 def test_converted_schemas_are_valid_json_schema():
     from jsonschema import Draft7Validator
     from jsonschema.exceptions import best_match
@@ -265,6 +266,7 @@ def test_spec_examples_pass_their_own_schema():
 
 
 @needs_specs
+@pytest.mark.slow  # a timing: wants a machine not busy with other tests
 def test_parsed_specs_are_cached_on_disk():
     spec.load_specs()
     cache = spec.LOAD_STATS["cache"]
@@ -275,6 +277,7 @@ def test_parsed_specs_are_cached_on_disk():
     assert set(raw["ops"]) == set(spec.SPEC_FILES)
 
 
+@pytest.mark.slow  # a pytest run of its own
 def test_skips_cleanly_without_specs(tmp_path: Path):
     """With no spec directory every spec test skips (with the reason) instead of failing."""
     env = {**os.environ, "DEALBASE_SPEC_DIR": str(tmp_path / "absent")}

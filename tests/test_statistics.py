@@ -11,18 +11,6 @@ from conftest import Api
 from factories import data, error, make_deal, make_field, make_pipeline, make_stage, make_user
 from support import spec
 
-from dealbase.domain import unit
-
-
-@pytest.fixture
-def at(monkeypatch):
-    """``at("2026-03-01 00:00:00")``: every write from now on happens at that moment."""
-
-    def set_time(moment: str) -> None:
-        monkeypatch.setattr(unit, "now", lambda: moment)
-
-    return set_time
-
 
 def funnel(api) -> tuple[dict, list[dict]]:
     """A pipeline with deal probability on and three stages (20 %, 50 %, 100 %)."""

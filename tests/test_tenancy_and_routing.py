@@ -5,6 +5,8 @@ from __future__ import annotations
 import pytest
 from factories import data, error, make_deal, make_org, make_person, make_pipeline
 
+from dealbase.api.router import Handlers, Router
+
 
 def test_missing_or_bad_token_is_pipedrives_401(anonymous):
     # a NUL in the token is this 401 too, not the 400 of a NUL in other parameters
@@ -59,6 +61,42 @@ def test_unknown_route_is_404_and_wrong_method_405(api):
     error(api.get("/v3/deals"), 404)
     error(api.put("/api/v2/deals/1", json={}), 405)
     error(api.request("PATCH", "/v1/deals/1", json={}), 405)
+
+
+@pytest.mark.parametrize(
+    "path", ["/", "/v1", "/v1/", "/api/v2/", "/api/v1", "/oauth/", "/_dealbase/", "/_dealbase/blobs/1/x.png"]
+)
+def test_paths_outside_every_part_are_pipedrives_404(api, path):
+    response = api.get(path)
+    assert error(response, 404) == "Not found"
+    assert response.headers["x-correlation-id"]
+
+
+def test_another_app_mounts_beside_the_api(app, client, api):
+    """The room kept for a web app and docs: any ASGI app, under its own path."""
+
+    async def docs(scope, receive, send):
+        await send({"type": "http.response.start", "status": 200, "headers": [(b"content-type", b"text/plain")]})
+        await send({"type": "http.response.body", "body": scope["path"].encode()})
+
+    app.mount("/docs", docs)
+    assert client.get("/docs/deals").text == "/docs/deals"
+    assert data(api.get("/v1/users/me"))["id"] == 1
+    assert error(api.get("/documents"), 404) == "Not found"
+
+
+def test_registration_refuses_unknown_operations_and_twice_handled_ones():
+    handlers = Handlers()
+    handlers.operation("v2", "get_deals")(lambda ctx: None)
+    router = Router()
+    router.include(handlers)
+    assert router.operations[("v2", "get_deals")].handler is not None
+    with pytest.raises(RuntimeError, match="handled twice"):
+        router.include(handlers)
+    unknown = Handlers()
+    unknown.operation("v2", "get_nothing")(lambda ctx: None)
+    with pytest.raises(RuntimeError, match="route table"):
+        Router().include(unknown)
 
 
 @pytest.mark.parametrize(

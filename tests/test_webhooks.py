@@ -235,6 +235,7 @@ def _asyncapi_validator():
     return Draft202012Validator(envelope)
 
 
+@pytest.mark.slow
 def test_v2_payloads_of_a_deal_created_changed_and_deleted(api, receiver):
     hook = add_webhook(api, receiver.url, event_object="deal", http_auth_user="hookuser", http_auth_password="s3cret")
     deal = make_deal(api, title="Big one", value=100)
@@ -264,6 +265,7 @@ def test_v2_payloads_of_a_deal_created_changed_and_deleted(api, receiver):
     assert len({r.body["meta"]["id"] for r in (created, changed, deleted)}) == 3
 
 
+@pytest.mark.slow
 def test_v1_payloads_of_a_person_created_changed_and_deleted(api, receiver):
     hook = add_webhook(api, receiver.url, version="1.0", event_action="*", event_object="person")
     person = make_person(api, name="Ann")
@@ -287,6 +289,7 @@ def test_v1_payloads_of_a_person_created_changed_and_deleted(api, receiver):
     assert set(added["current"]) >= {"id", "name", "email", "phone", "org_id", "visible_to", "add_time"}
 
 
+@pytest.mark.slow
 def test_a_merge_is_a_change_and_a_delete_marked_with_each_other_in_v2_and_merged_in_v1(api, receiver):
     survivor, absorbed = make_person(api, name="Ann Keep"), make_person(api, name="Ann Gone")
     v2 = add_webhook(api, receiver.url, event_object="person")
@@ -312,6 +315,7 @@ def test_a_merge_is_a_change_and_a_delete_marked_with_each_other_in_v2_and_merge
     assert later["meta"]["action"] == "change" and "merged_from_id" not in later["meta"]
 
 
+@pytest.mark.slow
 def test_v2_previous_lists_only_the_changed_custom_fields(api, receiver):
     size = make_field(api, "deal", "varchar")["field_code"]
     color = make_field(api, "deal", "varchar")["field_code"]
@@ -324,6 +328,7 @@ def test_v2_previous_lists_only_the_changed_custom_fields(api, receiver):
     assert request.body["data"]["custom_fields"][color] == {"type": "varchar", "value": "red"}
 
 
+@pytest.mark.slow
 def test_v2_custom_values_are_wrapped_in_their_field_types(api, receiver):
     stage = make_field(api, "deal", "enum", options=[{"label": "Hot"}, {"label": "Cold"}])
     tags = make_field(api, "deal", "set", options=[{"label": "A"}, {"label": "B"}])
@@ -350,6 +355,7 @@ def test_v2_custom_values_are_wrapped_in_their_field_types(api, receiver):
     }
 
 
+@pytest.mark.slow
 def test_only_matching_events_are_sent(api, receiver):
     add_webhook(api, receiver.url, event_action="delete", event_object="person")
     person = make_person(api)
@@ -362,6 +368,7 @@ def test_only_matching_events_are_sent(api, receiver):
     assert only.body["meta"]["action"] == "delete" and only.body["meta"]["entity"] == "person"
 
 
+@pytest.mark.slow
 def test_the_payload_follows_the_webhook_users_visibility(api, engine, receiver):
     seller = make_user(engine, name="Sam Seller")
     add_webhook(api, receiver.url, event_object="deal", user_id=seller)
@@ -377,6 +384,7 @@ def test_the_payload_follows_the_webhook_users_visibility(api, engine, receiver)
 # -- delivery ---------------------------------------------------------------------------
 
 
+@pytest.mark.slow
 def test_a_failing_receiver_is_retried_on_the_schedule(api, engine, receiver):
     receiver.statuses = [500, 503]
     hook = add_webhook(api, receiver.url, event_object="deal")
@@ -392,6 +400,7 @@ def test_a_failing_receiver_is_retried_on_the_schedule(api, engine, receiver):
     assert listed["id"] == hook["id"] and listed["last_http_status"] == 200 and listed["last_delivery_time"]
 
 
+@pytest.mark.slow
 def test_four_failures_fail_the_delivery_and_the_entitys_next_event_follows_in_order(api, engine, receiver):
     receiver.statuses = [500, 500, 500, 500]
     add_webhook(api, receiver.url, version="1.0", event_object="deal")
@@ -409,6 +418,7 @@ def test_four_failures_fail_the_delivery_and_the_entitys_next_event_follows_in_o
     assert [(r["status"], r["attempts"]) for r in rows] == [("failed", 4), ("delivered", 1)]
 
 
+@pytest.mark.slow
 def test_ten_failed_first_attempts_ban_the_webhook_and_its_events_are_lost(api, engine, receiver):
     receiver.always = 500
     hook = add_webhook(api, receiver.url, event_action="create", event_object="person")
@@ -422,6 +432,7 @@ def test_ten_failed_first_attempts_ban_the_webhook_and_its_events_are_lost(api, 
     assert len(deliveries(engine)) == before  # produced during the ban: lost
 
 
+@pytest.mark.slow
 def test_a_ban_ends_by_itself(api, app, engine, receiver):
     app.settings.webhooks_ban_seconds = 2.0
     receiver.always = 500
@@ -436,6 +447,7 @@ def test_a_ban_ends_by_itself(api, app, engine, receiver):
     wait_for(lambda: any(r.body["data"] and r.body["data"]["id"] == person["id"] for r in receiver.received[count:]))
 
 
+@pytest.mark.slow
 def test_a_webhook_without_success_for_days_is_removed(api, app, engine, receiver):
     app.settings.webhooks_remove_after_seconds = 0
     receiver.always = 500
@@ -451,6 +463,7 @@ def test_a_webhook_without_success_for_days_is_removed(api, app, engine, receive
     assert wait_for(lambda: all(d["status"] in ("failed", "dropped") for d in deliveries(engine)))
 
 
+@pytest.mark.slow
 def test_a_deleted_webhook_sends_nothing_more(api, engine, receiver):
     receiver.always = 500
     hook = add_webhook(api, receiver.url, event_object="deal")
@@ -461,6 +474,7 @@ def test_a_deleted_webhook_sends_nothing_more(api, engine, receiver):
     assert wait_for(lambda: [d["status"] for d in deliveries(engine)] == ["dropped"])
 
 
+@pytest.mark.slow
 def test_deliveries_survive_a_new_app_on_the_same_database(engine, company, files_dir, receiver):
     """The outbox is the database: an app that stops before sending leaves the row to the next."""
     quiet = create_app(_settings(engine, files_dir, webhooks_dispatch=False), engine=engine)
@@ -554,11 +568,16 @@ def test_two_processes_on_one_postgresql_deliver_each_event_exactly_once(databas
         receiver.stop()
 
 
-def test_the_cli_lists_deliveries(api, engine, receiver):
+@pytest.mark.slow
+def test_the_cli_lists_deliveries(api, engine, receiver, monkeypatch):
+    from rich.console import Console
     from typer.testing import CliRunner
 
+    from dealbase import cli as cli_module
     from dealbase.cli import app as cli
 
+    # wide enough for whole cells: the console takes its width once, from where it was imported
+    monkeypatch.setattr(cli_module, "console", Console(width=250))
     receiver.statuses = [500]
     hook = add_webhook(api, receiver.url, event_object="deal")
     deal = make_deal(api)
@@ -575,7 +594,6 @@ def test_the_cli_lists_deliveries(api, engine, receiver):
             "--database-url",
             str(engine.url.render_as_string(hide_password=False)),
         ],
-        env={"COLUMNS": "250"},
     )
     assert result.exit_code == 0, result.output
     assert f"deal:{deal['id']}" in result.output and "delivered" in result.output and "200" in result.output

@@ -1,8 +1,20 @@
-"""The ASGI application: parse the request, authenticate, run the operation, answer.
+"""The ASGI application: Starlette's routing over the server's mounted parts.
 
-Handlers are plain functions. On SQLite they run inline on the event loop (sub-millisecond
-queries; measured faster and with a tighter tail than a thread hop); on PostgreSQL they
-run in the thread pool so a slow query never stalls other requests.
+    /api/v2, /v1, /api/v1   the Pipedrive API: its own trie (``api/router.py``), no Starlette
+                            Request or middleware on the way: parse path, query and body, find
+                            the operation, authenticate, run the handler, answer
+    /oauth                  the OAuth server, dispatched the same way
+    /_dealbase              the emulator's control plane (the public blobs)
+    (room)                  a web app and docs: ``DealbaseApp.mount(path, asgi_app)``
+
+Every part answers alike (``answering``): Pipedrive's error envelopes, a correlation id, a
+500 that never leaks a traceback; any other path is Pipedrive's 404. One lifespan starts and
+stops what the whole server shares (the webhook dispatcher, the database engine).
+
+Handlers are plain functions, wired in by ``create_app`` (``api/handlers: register``). On
+SQLite they run inline on the event loop (sub-millisecond queries; measured faster and with a
+tighter tail than a thread hop); on PostgreSQL they run in the thread pool so a slow query
+never stalls other requests.
 """
 
 from __future__ import annotations
@@ -10,14 +22,19 @@ from __future__ import annotations
 import logging
 import mimetypes
 import uuid
+from collections.abc import AsyncIterator, Awaitable, Callable
+from contextlib import asynccontextmanager
+from functools import partial
 from typing import Any
 from urllib.parse import parse_qs
 
 import anyio.to_thread
 import orjson
 from sqlalchemy import Connection, Engine
+from starlette import routing
+from starlette.types import ASGIApp, Receive, Scope, Send
 
-from dealbase.api import webhook_payloads
+from dealbase.api import handlers, webhook_payloads
 from dealbase.api.auth import Authenticator, check_scopes
 from dealbase.api.context import Ctx
 from dealbase.api.errors import (
@@ -31,7 +48,7 @@ from dealbase.api.errors import (
 )
 from dealbase.api.rate_limits import RateLimiter
 from dealbase.api.responses import Reply
-from dealbase.api.router import Operation, Router, split_prefix
+from dealbase.api.router import Operation, Router
 from dealbase.api.uploads import parse_multipart
 from dealbase.domain.pictures import BLOB_PATH
 from dealbase.errors import DomainError
@@ -45,30 +62,24 @@ log = logging.getLogger("dealbase")
 
 _JSON = b"application/json"
 _BODY_METHODS = {"POST", "PUT", "PATCH", "DELETE"}
+# The emulator's own routes: the pictures' public links today (the sandbox's go here too).
+CONTROL_PATH = "/_dealbase"
 
 
-class DealbaseApp:
-    def __init__(self, settings: Settings, engine: Engine | None = None) -> None:
-        self.settings = settings
-        self.engine = engine or create_db_engine(settings.database_url)
-        self.inline = is_sqlite(str(self.engine.url))
-        self.router = Router()
-        self.authenticate = Authenticator()
-        self.limits = RateLimiter(settings) if settings.rate_limits else None
-        self._conn: Connection | None = None
-        self.shared: dict[Any, Any] = {}
-        self.dispatcher: Dispatcher | None = None
+# What a part of the server answers: status, body, extra headers, content type.
+Answer = tuple[int, bytes, list[tuple[bytes, bytes]] | None, bytes]
 
-    async def __call__(self, scope: dict[str, Any], receive, send) -> None:
-        if scope["type"] == "lifespan":
-            await self._lifespan(receive, send)
-            return
+
+def answering(handle: Callable[[Scope, Receive], Awaitable[Answer]]) -> ASGIApp:
+    """An ASGI app answering what ``handle`` returns, or the envelope of the error it raises."""
+
+    async def app(scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
             return
         correlation_id = str(uuid.uuid4())
         content_type = _JSON
         try:
-            status, body, headers, content_type = await self._handle(scope, receive)
+            status, body, headers, content_type = await handle(scope, receive)
         except ApiError as err:
             status, body, headers = err.status, orjson.dumps(err.body()), err.headers
         except Exception:  # a bug of ours: never leak a traceback to the client
@@ -85,34 +96,80 @@ class DealbaseApp:
         await send({"type": "http.response.start", "status": status, "headers": raw_headers})
         await send({"type": "http.response.body", "body": body})
 
-    async def _lifespan(self, receive, send) -> None:
-        while True:
-            message = await receive()
-            if message["type"] == "lifespan.startup":
-                webhook_payloads.configure(self.settings)
-                if self.settings.webhooks_dispatch:
-                    self.dispatcher = Dispatcher(self.engine, self.settings, inline=self.inline)
-                    await self.dispatcher.start()
-                await send({"type": "lifespan.startup.complete"})
-            elif message["type"] == "lifespan.shutdown":
-                if self.dispatcher is not None:
-                    await self.dispatcher.stop()
-                    self.dispatcher = None
-                if self._conn is not None:
-                    self._conn.close()
-                self.engine.dispose()
-                await send({"type": "lifespan.shutdown.complete"})
-                return
+    return app
 
-    async def _handle(self, scope: dict[str, Any], receive):
-        path = scope["path"]
-        if path.startswith(BLOB_PATH + "/") and scope["method"] == "GET":
-            return self._blob(path[len(BLOB_PATH) + 1 :])
-        split = split_prefix(path)
-        if split is None:
-            raise NotFound("Not found")
-        api, rest = split
-        matched = self.router.match(api, rest)
+
+async def _not_found(_scope: Scope, _receive: Receive) -> Answer:
+    raise NotFound("Not found")
+
+
+NOT_FOUND = answering(_not_found)
+
+
+def _mounted_path(scope: Scope) -> str:
+    """The request's path under the mount that routed it (Starlette moves the mount's prefix
+    into ``root_path``)."""
+    return scope["path"][len(scope.get("root_path", "")) :]
+
+
+class DealbaseApp:
+    """The whole server: its mounted parts, one lifespan, and how an API request runs."""
+
+    def __init__(self, settings: Settings, engine: Engine | None = None) -> None:
+        self.settings = settings
+        self.engine = engine or create_db_engine(settings.database_url)
+        self.inline = is_sqlite(str(self.engine.url))
+        self.router = Router()  # every operation answers 501 until create_app registers handlers
+        self.authenticate = Authenticator()
+        self.limits = RateLimiter(settings) if settings.rate_limits else None
+        self._conn: Connection | None = None
+        self.shared: dict[Any, Any] = {}
+        self.dispatcher: Dispatcher | None = None
+        v1, v2, oauth = (answering(partial(self._handle, api)) for api in ("v1", "v2", "oauth"))
+        control = routing.Router(
+            [routing.Mount(BLOB_PATH.removeprefix(CONTROL_PATH), app=answering(self._blob_request))],
+            redirect_slashes=False,
+            default=NOT_FOUND,
+        )
+        self.parts = routing.Router(
+            [
+                routing.Mount("/api/v2", app=v2),
+                routing.Mount("/v1", app=v1),
+                routing.Mount("/api/v1", app=v1),
+                routing.Mount("/oauth", app=oauth),
+                routing.Mount(CONTROL_PATH, app=control),
+                # room for a web app and docs: self.mount(path, app)
+            ],
+            redirect_slashes=False,
+            default=NOT_FOUND,
+            lifespan=self._lifespan,
+        )
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        await self.parts(scope, receive, send)
+
+    def mount(self, path: str, app: ASGIApp) -> None:
+        """Serve another ASGI app (a web app, docs) under ``path``, beside the API."""
+        self.parts.mount(path, app)
+
+    @asynccontextmanager
+    async def _lifespan(self, _app: Any) -> AsyncIterator[None]:
+        webhook_payloads.configure(self.settings)
+        if self.settings.webhooks_dispatch:
+            self.dispatcher = Dispatcher(self.engine, self.settings, inline=self.inline)
+            await self.dispatcher.start()
+        try:
+            yield
+        finally:
+            if self.dispatcher is not None:
+                await self.dispatcher.stop()
+                self.dispatcher = None
+            if self._conn is not None:
+                self._conn.close()
+            self.engine.dispose()
+
+    async def _handle(self, api: str, scope: dict[str, Any], receive) -> Answer:
+        matched = self.router.match(api, _mounted_path(scope))
         if matched is None:
             raise NotFound("Not found")
         methods, path_params = matched
@@ -177,6 +234,12 @@ class DealbaseApp:
                 break
         raw = b"".join(chunks)
         return parse_body(raw, content_type, api)
+
+    async def _blob_request(self, scope: Scope, _receive: Receive) -> Answer:
+        """``GET /_dealbase/blobs/<company>/<key>``; other methods find nothing there."""
+        if scope["method"] != "GET":
+            raise NotFound("Not found")
+        return self._blob(_mounted_path(scope).removeprefix("/"))
 
     def _blob(self, rest: str):
         """A public blob (a person's picture): its link is its only key, as on a CDN."""
@@ -266,7 +329,10 @@ def parse_body(raw: bytes, content_type: bytes, api: str) -> Any:
 
 
 def create_app(settings: Settings | None = None, engine: Engine | None = None) -> DealbaseApp:
-    return DealbaseApp(settings or Settings(), engine)
+    """The server, wired: every handler module's operations registered with the API's router."""
+    app = DealbaseApp(settings or Settings(), engine)
+    handlers.register(app.router)
+    return app
 
 
 def app_from_environment() -> DealbaseApp:

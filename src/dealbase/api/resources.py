@@ -19,7 +19,7 @@ from dealbase.api.errors import BadRequest, NotFound
 from dealbase.api.inputs import read
 from dealbase.api.paging import decode_cursor, encode_cursor, v1_pagination, v1_window
 from dealbase.api.responses import Reply, ok
-from dealbase.api.router import operation
+from dealbase.api.router import Handlers
 from dealbase.domain import service
 from dealbase.domain.entity import Entity, V1Refs
 from dealbase.domain.ids import parse_uuid
@@ -288,10 +288,10 @@ def bulk_delete(ctx: Ctx, entity: Entity) -> Reply:
 CRUD = {"get": (get_one, False), "add": (add, True), "update": (update, True), "delete": (delete, True)}
 
 
-def bind(entity: Entity, *apis: str, ops: Sequence[str] = tuple(CRUD)) -> None:
-    """Register the generic ``get_<name>``, ``add_<name>``, ``update_<name>`` and
+def bind(handlers: Handlers, entity: Entity, *apis: str, ops: Sequence[str] = tuple(CRUD)) -> None:
+    """Handle the generic ``get_<name>``, ``add_<name>``, ``update_<name>`` and
     ``delete_<name>`` operations (or those of ``ops``) of the entity in each of ``apis``."""
     for api in apis:
         for op in ops:
             handler, write = CRUD[op]
-            operation(api, f"{op}_{entity.name}", write=write)(lambda ctx, h=handler: h(ctx, entity))
+            handlers.operation(api, f"{op}_{entity.name}", write=write)(lambda ctx, h=handler: h(ctx, entity))

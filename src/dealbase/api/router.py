@@ -1,8 +1,10 @@
 """Routes every operation of the route table to its handler, or to a 501.
 
-A segment trie over the table's path templates: literal segments win over parameters
-(``/deals/archived`` before ``/deals/{id}``), and a path that exists with another method
-answers 405.
+The Pipedrive API's own dispatch, under Starlette's mounts (``app.py``): a segment trie over
+the table's path templates, where literal segments win over parameters (``/deals/archived``
+before ``/deals/{id}``), and a path that exists with another method answers 405. Handlers
+come in by explicit registration: each handler module keeps a ``Handlers`` table, and the
+app factory includes them all (``api/handlers/__init__.py: register``).
 """
 
 from __future__ import annotations
@@ -41,46 +43,66 @@ EXTRA_ROUTES = (
     ("oauth", "POST", "/oauth/revoke", "revoke_token"),
 )
 
-# (api, name) → (handler, write?), filled by the @operation decorator at import time.
-_REGISTRY: dict[tuple[str, str], tuple[Handler, bool, bool]] = {}
 
+class Handlers:
+    """One handler module's operations, written beside each handler
+    (``@handlers.operation("v2", "get_deals")``); the app factory wires every module's
+    table into the API's ``Router`` (``api/handlers/__init__.py: register``)."""
 
-def operation(api: str, *names: str, write: bool = False, public: bool = False) -> Callable[[Handler], Handler]:
-    """Register ``handler`` for the named operations of ``api`` (``v1``, ``v2``, ``oauth``)."""
+    def __init__(self) -> None:
+        # (api, name) → (handler, writes?, public?)
+        self.table: dict[tuple[str, str], tuple[Handler, bool, bool]] = {}
 
-    def register(handler: Handler) -> Handler:
-        for name in names:
-            key = (api, name)
-            if key in _REGISTRY:
-                raise RuntimeError(f"operation {key} registered twice")
-            _REGISTRY[key] = (handler, write, public)
-        return handler
+    def operation(
+        self, api: str, *names: str, write: bool = False, public: bool = False
+    ) -> Callable[[Handler], Handler]:
+        """Handle the named operations of ``api`` (``v1``, ``v2``, ``oauth``) with the function."""
 
-    return register
+        def add(handler: Handler) -> Handler:
+            for name in names:
+                if (api, name) in self.table:
+                    raise RuntimeError(f"operation {(api, name)} handled twice")
+                self.table[(api, name)] = (handler, write, public)
+            return handler
+
+        return add
 
 
 def implemented_operations() -> set[tuple[str, str]]:
-    """(api, name) of every operation with a real handler."""
-    _load_handlers()
+    """(api, name) of every operation with a real handler, as the app factory wires them."""
+    from dealbase.api import handlers  # the handler modules import this module
+
+    router = Router()
+    handlers.register(router)
     known = {(api, name) for api, _m, _p, name in OPERATIONS}
-    return {key for key in _REGISTRY if key in known}
-
-
-def _load_handlers() -> None:
-    import dealbase.api.handlers  # noqa: F401  (registers the handlers)
+    return {key for key, op in router.operations.items() if op.handler is not None and key in known}
 
 
 class Router:
+    """Every operation of the route table, each answering 501 until a handler is included."""
+
     def __init__(self) -> None:
-        _load_handlers()
         self.roots: dict[str, _Node] = {"v1": _Node(), "v2": _Node(), "oauth": _Node()}
+        self.operations: dict[tuple[str, str], Operation] = {}
         for api, method, path, name in (*OPERATIONS, *EXTRA_ROUTES):
-            handler, write, public = _REGISTRY.get((api, name), (None, method != "GET", False))
-            self._add(Operation(api, method, path, name, handler, write, public))
+            op = self.operations[(api, name)] = Operation(api, method, path, name, write=method != "GET")
+            self._add(op)
+
+    def include(self, handlers: Handlers) -> None:
+        """Serve the operations a handler module handles."""
+        for (api, name), (handler, write, public) in handlers.table.items():
+            op = self.operations.get((api, name))
+            if op is None:
+                raise RuntimeError(f"no operation {(api, name)} in the route table")
+            if op.handler is not None:
+                raise RuntimeError(f"operation {(api, name)} handled twice")
+            op.handler, op.write, op.public = handler, write, public
 
     def _add(self, op: Operation) -> None:
         node = self.roots[op.api]
-        for segment in op.path.strip("/").split("/"):
+        # Keyed by the path under the API's mount; the OAuth table's paths include theirs.
+        path = op.path.removeprefix("/oauth") if op.api == "oauth" else op.path
+        for segment in path.strip("/").split("/"):
             if segment.startswith("{") and segment.endswith("}"):
                 if node.param is None:
                     node.param = (segment[1:-1], _Node())
@@ -90,9 +112,9 @@ class Router:
         node.methods[op.method] = op
 
     def match(self, api: str, path: str) -> tuple[dict[str, Operation], dict[str, str]] | None:
+        """The operations by method at ``path`` (under the API's mount), and the path's parameters."""
         segments = path.strip("/").split("/")
-        found = self._walk(self.roots[api], segments, 0, {})
-        return found
+        return self._walk(self.roots[api], segments, 0, {})
 
     def _walk(self, node: _Node, segments: list[str], i: int, params: dict[str, str]):
         if i == len(segments):
@@ -109,15 +131,3 @@ class Router:
                 return found
         return None
 
-
-def split_prefix(path: str) -> tuple[str, str] | None:
-    """Which API a request path is for, and the path within it."""
-    if path.startswith("/api/v2/"):
-        return "v2", path[7:]
-    if path.startswith("/v1/"):
-        return "v1", path[3:]
-    if path.startswith("/api/v1/"):
-        return "v1", path[7:]
-    if path.startswith("/oauth/"):
-        return "oauth", path
-    return None

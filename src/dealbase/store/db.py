@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any
 
 from sqlalchemy import Engine, create_engine, event
 from sqlalchemy.engine import make_url
@@ -22,12 +23,15 @@ def normalize_url(url: str) -> str:
     return parsed.render_as_string(hide_password=False)
 
 
-def create_db_engine(url: str) -> Engine:
+def create_db_engine(url: str, **options: Any) -> Engine:
+    """The engine for ``url``. ``options`` go to SQLAlchemy's ``create_engine`` over ours (the
+    tests hand SQLite one connection they hold, in a transaction rolled back after each test)."""
     url = normalize_url(url)
     if is_sqlite(url):
         # The driver's own transaction handling is off so that writes can take the lock
         # up front (BEGIN IMMEDIATE) instead of failing to upgrade a read lock later.
-        engine = create_engine(url, connect_args={"check_same_thread": False, "timeout": 30, "isolation_level": None})
+        connect_args = {"check_same_thread": False, "timeout": 30, "isolation_level": None}
+        engine = create_engine(url, **{"connect_args": connect_args, **options})
 
         @event.listens_for(engine, "connect")
         def _sqlite_pragmas(dbapi_conn, _record):  # pragma: no cover - trivial
@@ -47,7 +51,7 @@ def create_db_engine(url: str) -> Engine:
             conn.connection.driver_connection.execute("BEGIN IMMEDIATE" if write else "BEGIN")
 
         return engine
-    return create_engine(url, pool_size=10, max_overflow=20, pool_pre_ping=True)
+    return create_engine(url, **{"pool_size": 10, "max_overflow": 20, "pool_pre_ping": True, **options})
 
 
 def alembic_config(url: str):

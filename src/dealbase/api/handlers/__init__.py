@@ -1,31 +1,45 @@
-"""Operation handlers, registered with the router by name on import."""
+"""Operation handlers: each module keeps a ``Handlers`` table, wired into the API's router
+by ``register`` (the app factory calls it), not by importing the module."""
 
-from dealbase.api.handlers import (  # noqa: F401
-    activities,
-    activity_types,
-    collections,
-    core,
-    currencies,
-    deal_products,
-    fields,
-    files,
-    filters,
-    followers,
-    goals,
-    history,
-    leads,
-    merge,
-    notes,
-    oauth,
-    participants,
-    pictures,
-    products,
-    projects,
-    recents,
-    search,
-    statistics,
-    summaries,
-    tasks,
-    users,
-    webhooks,
+from __future__ import annotations
+
+from importlib import import_module
+
+from dealbase.api.router import Router
+
+# The handler modules the API serves (no two of them handle one operation).
+MODULES = (
+    "activities",
+    "activity_types",
+    "collections",
+    "core",
+    "currencies",
+    "deal_products",
+    "fields",
+    "files",
+    "filters",
+    "followers",
+    "goals",
+    "history",
+    "leads",
+    "merge",
+    "notes",
+    "oauth",
+    "participants",
+    "pictures",
+    "products",
+    "projects",
+    "recents",
+    "search",
+    "statistics",
+    "summaries",
+    "tasks",
+    "users",
+    "webhooks",
 )
+
+
+def register(router: Router) -> None:
+    """Serve every handler module's operations through ``router``."""
+    for name in MODULES:
+        router.include(import_module(f"{__name__}.{name}").handlers)

@@ -9,7 +9,7 @@ from dealbase.api import resources as res
 from dealbase.api.context import Ctx
 from dealbase.api.paging import cursor_page
 from dealbase.api.responses import ok
-from dealbase.api.router import operation
+from dealbase.api.router import Handlers
 from dealbase.domain import counters
 from dealbase.domain.activities import ACTIVITY
 from dealbase.domain.deals import DEAL
@@ -18,6 +18,8 @@ from dealbase.domain.organizations import ORGANIZATION
 from dealbase.domain.persons import PERSON
 from dealbase.store import repository as repo
 from dealbase.store.tables import users
+
+handlers = Handlers()
 
 c = ACTIVITY.table.c
 # The flat record of v1's /activities/collection.
@@ -86,10 +88,10 @@ def v1_objects(ctx: Ctx, ids: list[int]) -> dict[int, dict]:
 
 # -- CRUD ------------------------------------------------------------------------------------
 
-res.bind(ACTIVITY, "v1", "v2")
+res.bind(handlers, ACTIVITY, "v1", "v2")
 
 
-@operation("v1", "delete_activities", write=True)
+@handlers.operation("v1", "delete_activities", write=True)
 def delete_activities(ctx: Ctx):
     return res.bulk_delete(ctx, ACTIVITY)
 
@@ -97,7 +99,7 @@ def delete_activities(ctx: Ctx):
 # -- lists -----------------------------------------------------------------------------------
 
 
-@operation("v2", "get_activities")
+@handlers.operation("v2", "get_activities")
 def get_activities_v2(ctx: Ctx):
     saved = res.saved_filter(ctx, ACTIVITY)
     where = alive() + (saved if saved is not None else res.ids_filter(ctx, ACTIVITY) + res.quick_filters(ctx, ACTIVITY))
@@ -108,7 +110,7 @@ def get_activities_v2(ctx: Ctx):
     return res.list_v2(ctx, ACTIVITY, where)
 
 
-@operation("v1", "get_activities")
+@handlers.operation("v1", "get_activities")
 def get_activities_v1(ctx: Ctx):
     saved = res.saved_filter(ctx, ACTIVITY)
     owner = user_filter(ctx, default_me=True) if saved is None else saved  # filter_id overrides user_id
@@ -121,7 +123,7 @@ def get_activities_v1(ctx: Ctx):
     return res.list_v1(ctx, ACTIVITY, where)
 
 
-@operation("v1", "get_activities_collection")
+@handlers.operation("v1", "get_activities_collection")
 def get_activities_collection(ctx: Ctx):
     """Every activity by id, cursor-paged, as a flat record with plain ids."""
     where = alive() + user_filter(ctx, default_me=False) + type_filter(ctx) + done_filter(ctx)
@@ -160,16 +162,16 @@ def _activities_of(ctx: Ctx, parent: Entity, column: str):
     return res.list_v1(ctx, ACTIVITY, where, additional={"activity_distribution": distribution(ctx, where)})
 
 
-@operation("v1", "get_deal_activities")
+@handlers.operation("v1", "get_deal_activities")
 def get_deal_activities(ctx: Ctx):
     return _activities_of(ctx, DEAL, "deal_id")
 
 
-@operation("v1", "get_person_activities")
+@handlers.operation("v1", "get_person_activities")
 def get_person_activities(ctx: Ctx):
     return _activities_of(ctx, PERSON, "person_id")
 
 
-@operation("v1", "get_organization_activities")
+@handlers.operation("v1", "get_organization_activities")
 def get_organization_activities(ctx: Ctx):
     return _activities_of(ctx, ORGANIZATION, "org_id")

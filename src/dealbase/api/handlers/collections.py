@@ -17,12 +17,14 @@ from dealbase.api.errors import ApiError
 from dealbase.api.handlers.core import first_char
 from dealbase.api.paging import cursor_page
 from dealbase.api.responses import Reply, ok
-from dealbase.api.router import operation
+from dealbase.api.router import Handlers
 from dealbase.domain.deals import DEAL
 from dealbase.domain.entity import Entity
 from dealbase.domain.organizations import ORGANIZATION
 from dealbase.domain.persons import PERSON
 from dealbase.store.tables import ADDRESS_PARTS
+
+handlers = Handlers()
 
 DEAL_KEYS = (
     "id",
@@ -68,7 +70,7 @@ def collection(ctx: Ctx, entity: Entity, where: list, keys: tuple[str, ...]) -> 
     return ok(out, {"next_cursor": next_cursor})
 
 
-@operation("v1", "get_deals_collection")
+@handlers.operation("v1", "get_deals_collection")
 def get_deals_collection(ctx: Ctx) -> Reply:
     """Every deal not deleted (``status=deleted``: the deleted ones)."""
     c = DEAL.table.c
@@ -91,11 +93,11 @@ def _contacts(ctx: Ctx, entity: Entity, keys: tuple[str, ...]) -> Reply:
     return collection(ctx, entity, where, keys)
 
 
-@operation("v1", "get_persons_collection")
+@handlers.operation("v1", "get_persons_collection")
 def get_persons_collection(ctx: Ctx) -> Reply:
     return _contacts(ctx, PERSON, PERSON_KEYS)
 
 
-@operation("v1", "get_organizations_collection")
+@handlers.operation("v1", "get_organizations_collection")
 def get_organizations_collection(ctx: Ctx) -> Reply:
     return _contacts(ctx, ORGANIZATION, ORGANIZATION_KEYS)

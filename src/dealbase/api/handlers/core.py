@@ -11,13 +11,15 @@ from sqlalchemy import ColumnElement, false, or_, true
 from dealbase.api import resources as res
 from dealbase.api.context import Ctx
 from dealbase.api.errors import BadRequest
-from dealbase.api.router import operation
+from dealbase.api.router import Handlers
 from dealbase.domain.deals import DEAL
 from dealbase.domain.entity import Entity, V1Refs
 from dealbase.domain.organizations import ORGANIZATION
 from dealbase.domain.persons import PERSON
 from dealbase.domain.pipelines import PIPELINE
 from dealbase.domain.stages import STAGE
+
+handlers = Handlers()
 
 CORE = (DEAL, PERSON, ORGANIZATION, PIPELINE, STAGE)
 DEAL_STATUSES_V2 = ("open", "won", "lost", "deleted")
@@ -94,18 +96,18 @@ def first_char(ctx: Ctx, entity: Entity) -> list[ColumnElement]:
 # -- v2 ----------------------------------------------------------------------------------
 
 for _entity in CORE:
-    res.bind(_entity, "v2", "v1")
+    res.bind(handlers, _entity, "v2", "v1")
     if _entity is not PIPELINE:
-        operation("v1", f"delete_{_entity.plural}", write=True)(lambda ctx, e=_entity: res.bulk_delete(ctx, e))
+        handlers.operation("v1", f"delete_{_entity.plural}", write=True)(lambda ctx, e=_entity: res.bulk_delete(ctx, e))
 
 
-@operation("v2", "get_deals")
+@handlers.operation("v2", "get_deals")
 def get_deals_v2(ctx: Ctx):
     """All deals not archived, with the v2 quick filters."""
     return res.list_v2(ctx, DEAL, v2_where(ctx, DEAL) + deals_status_v2(ctx) + archived(False))
 
 
-@operation("v2", "get_archived_deals")
+@handlers.operation("v2", "get_archived_deals")
 def get_archived_deals_v2(ctx: Ctx):
     return res.list_v2(ctx, DEAL, v2_where(ctx, DEAL) + deals_status_v2(ctx) + archived(True))
 
@@ -115,7 +117,7 @@ def deals_status_v2(ctx: Ctx) -> list[ColumnElement]:
     return alive(DEAL) if ctx.raw("filter_id") else deal_status_v2(ctx)
 
 
-@operation("v2", "get_persons")
+@handlers.operation("v2", "get_persons")
 def get_persons_v2(ctx: Ctx):
     where = v2_where(ctx, PERSON) + alive(PERSON)
     deal_id = None if ctx.raw("filter_id") else ctx.int_param("deal_id", minimum=1)  # filter_id overrides it
@@ -125,17 +127,17 @@ def get_persons_v2(ctx: Ctx):
     return res.list_v2(ctx, PERSON, where)
 
 
-@operation("v2", "get_organizations")
+@handlers.operation("v2", "get_organizations")
 def get_organizations_v2(ctx: Ctx):
     return res.list_v2(ctx, ORGANIZATION, v2_where(ctx, ORGANIZATION) + alive(ORGANIZATION))
 
 
-@operation("v2", "get_pipelines")
+@handlers.operation("v2", "get_pipelines")
 def get_pipelines_v2(ctx: Ctx):
     return res.list_v2(ctx, PIPELINE, alive(PIPELINE))
 
 
-@operation("v2", "get_stages")
+@handlers.operation("v2", "get_stages")
 def get_stages_v2(ctx: Ctx):
     return res.list_v2(ctx, STAGE, res.quick_filters(ctx, STAGE) + alive(STAGE))
 
@@ -143,7 +145,7 @@ def get_stages_v2(ctx: Ctx):
 # -- classic v1 lists ------------------------------------------------------------------
 
 
-@operation("v1", "get_deals")
+@handlers.operation("v1", "get_deals")
 def get_deals_v1(ctx: Ctx):
     where = v1_owner(ctx, DEAL) + deal_status_v1(ctx) + archived(False)
     stage_id = ctx.int_param("stage_id", minimum=1)
@@ -152,7 +154,7 @@ def get_deals_v1(ctx: Ctx):
     return res.list_v1(ctx, DEAL, where)
 
 
-@operation("v1", "get_archived_deals")
+@handlers.operation("v1", "get_archived_deals")
 def get_archived_deals_v1(ctx: Ctx):
     where = v1_owner(ctx, DEAL) + deal_status_v1(ctx) + archived(True)
     where += res.quick_filters(ctx, DEAL, {"person_id": "person_id", "org_id": "org_id"})
@@ -161,23 +163,23 @@ def get_archived_deals_v1(ctx: Ctx):
     return res.list_v1(ctx, DEAL, where)
 
 
-@operation("v1", "get_persons")
+@handlers.operation("v1", "get_persons")
 def get_persons_v1(ctx: Ctx):
     return res.list_v1(ctx, PERSON, v1_owner(ctx, PERSON) + first_char(ctx, PERSON) + alive(PERSON))
 
 
-@operation("v1", "get_organizations")
+@handlers.operation("v1", "get_organizations")
 def get_organizations_v1(ctx: Ctx):
     where = v1_owner(ctx, ORGANIZATION) + first_char(ctx, ORGANIZATION) + alive(ORGANIZATION)
     return res.list_v1(ctx, ORGANIZATION, where)
 
 
-@operation("v1", "get_pipelines")
+@handlers.operation("v1", "get_pipelines")
 def get_pipelines_v1(ctx: Ctx):
     return res.list_v1(ctx, PIPELINE, alive(PIPELINE))
 
 
-@operation("v1", "get_stages")
+@handlers.operation("v1", "get_stages")
 def get_stages_v1(ctx: Ctx):
     where = alive(STAGE)
     pipeline_id = ctx.int_param("pipeline_id", minimum=1)
@@ -201,27 +203,27 @@ def _deals_of(
     return res.list_v1(ctx, DEAL, where, refs=refs)
 
 
-@operation("v1", "get_person_deals")
+@handlers.operation("v1", "get_person_deals")
 def get_person_deals(ctx: Ctx):
     return _deals_of(ctx, PERSON, "person_id")
 
 
-@operation("v1", "get_organization_deals")
+@handlers.operation("v1", "get_organization_deals")
 def get_organization_deals(ctx: Ctx):
     return _deals_of(ctx, ORGANIZATION, "org_id")
 
 
-@operation("v1", "get_pipeline_deals")
+@handlers.operation("v1", "get_pipeline_deals")
 def get_pipeline_deals(ctx: Ctx):
     return _deals_of(ctx, PIPELINE, "pipeline_id", owner=True, status=False, refs="plain")
 
 
-@operation("v1", "get_stage_deals")
+@handlers.operation("v1", "get_stage_deals")
 def get_stage_deals(ctx: Ctx):
     return _deals_of(ctx, STAGE, "stage_id", owner=True, status=False, refs="plain")
 
 
-@operation("v1", "get_organization_persons")
+@handlers.operation("v1", "get_organization_persons")
 def get_organization_persons(ctx: Ctx):
     res.load(ctx, ORGANIZATION, ctx.path_id())
     return res.list_v1(ctx, PERSON, [PERSON.table.c.org_id == ctx.path_id()] + alive(PERSON))

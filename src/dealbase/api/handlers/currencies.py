@@ -7,8 +7,10 @@ from typing import Any
 
 from dealbase.api.context import Ctx
 from dealbase.api.responses import ok
-from dealbase.api.router import operation
+from dealbase.api.router import Handlers
 from dealbase.domain.common import currency, currency_codes
+
+handlers = Handlers()
 
 
 @cache
@@ -19,7 +21,7 @@ def all_currencies() -> list[dict[str, Any]]:
     ]
 
 
-@operation("v1", "get_currencies")
+@handlers.operation("v1", "get_currencies")
 def get_currencies(ctx: Ctx):
     """All currencies; ``term`` narrows them by name or code."""
     term = (ctx.raw("term") or "").strip().lower()

@@ -15,7 +15,7 @@ from dealbase.api.errors import BadRequest, NotFound
 from dealbase.api.inputs import read
 from dealbase.api.paging import v1_pagination, v1_window
 from dealbase.api.responses import ok
-from dealbase.api.router import operation
+from dealbase.api.router import Handlers
 from dealbase.clock import now, parse_date, to_v2
 from dealbase.domain.deal_products import (
     DEAL_PRODUCT,
@@ -35,6 +35,8 @@ from dealbase.errors import BadInput
 from dealbase.events.changes import record_create, record_delete, record_update
 from dealbase.store import repository as repo
 from dealbase.store.tables import deal_discounts, deal_installments, deal_products
+
+handlers = Handlers()
 
 LINES = deal_products.c
 MAX_BULK = 100
@@ -68,8 +70,8 @@ def _reply(ctx: Ctx, row_id: int, status: int = 200):
     return ok(item, status=status)
 
 
-@operation("v2", "add_deal_product", write=True)
-@operation("v1", "add_deal_product", write=True)
+@handlers.operation("v2", "add_deal_product", write=True)
+@handlers.operation("v1", "add_deal_product", write=True)
 def add_deal_product(ctx: Ctx):
     deal = _deal(ctx, write=True)
     stamp = now()
@@ -78,7 +80,7 @@ def add_deal_product(ctx: Ctx):
     return _reply(ctx, row_id, status=201 if ctx.strict else 200)
 
 
-@operation("v2", "add_many_deal_products", write=True)
+@handlers.operation("v2", "add_many_deal_products", write=True)
 def add_many_deal_products(ctx: Ctx):
     """All or nothing: one bad item and none is added."""
     deal = _deal(ctx, write=True)
@@ -104,8 +106,8 @@ def add_many_deal_products(ctx: Ctx):
     return ok(res.render_v2(ctx, DEAL_PRODUCT, [rows[i] for i in ids]), status=201)
 
 
-@operation("v2", "update_deal_product", write=True)
-@operation("v1", "update_deal_product", write=True)
+@handlers.operation("v2", "update_deal_product", write=True)
+@handlers.operation("v1", "update_deal_product", write=True)
 def update_deal_product(ctx: Ctx):
     deal = _deal(ctx, write=True)
     old = _line(ctx, deal)
@@ -135,8 +137,8 @@ def _remove(ctx: Ctx, deal: dict[str, Any], rows: list[dict[str, Any]], stamp: s
     refresh_deal(ctx, deal["id"], stamp)
 
 
-@operation("v2", "delete_deal_product", write=True)
-@operation("v1", "delete_deal_product", write=True)
+@handlers.operation("v2", "delete_deal_product", write=True)
+@handlers.operation("v1", "delete_deal_product", write=True)
 def delete_deal_product(ctx: Ctx):
     deal = _deal(ctx, write=True)
     row = _line(ctx, deal)
@@ -144,7 +146,7 @@ def delete_deal_product(ctx: Ctx):
     return ok({"id": row["id"]})
 
 
-@operation("v2", "delete_many_deal_products", write=True)
+@handlers.operation("v2", "delete_many_deal_products", write=True)
 def delete_many_deal_products(ctx: Ctx):
     """``ids`` (at most 100), or without them the deal's first 100 products."""
     deal = _deal(ctx, write=True)
@@ -167,13 +169,13 @@ def delete_many_deal_products(ctx: Ctx):
 # -- lists -------------------------------------------------------------------------------
 
 
-@operation("v2", "get_deal_products")
+@handlers.operation("v2", "get_deal_products")
 def get_deal_products_v2(ctx: Ctx):
     deal = _deal(ctx, write=False)
     return res.list_v2(ctx, DEAL_PRODUCT, [LINES.deal_id == deal["id"]])
 
 
-@operation("v2", "get_deals_products")
+@handlers.operation("v2", "get_deals_products")
 def get_deals_products(ctx: Ctx):
     ids = ctx.ids_param("deal_ids", maximum=100)
     if not ids:
@@ -182,7 +184,7 @@ def get_deals_products(ctx: Ctx):
     return res.list_v2(ctx, DEAL_PRODUCT, [LINES.deal_id.in_(ids)], sorts=sorts)
 
 
-@operation("v1", "get_deal_products")
+@handlers.operation("v1", "get_deal_products")
 def get_deal_products_v1(ctx: Ctx):
     """A page of the deal's products and, in ``additional_data``, the totals of all of them."""
     deal = _deal(ctx, write=False)
@@ -281,13 +283,13 @@ def _discount(ctx: Ctx, deal: dict[str, Any]) -> dict[str, Any]:
     return row
 
 
-@operation("v2", "get_additional_discounts")
+@handlers.operation("v2", "get_additional_discounts")
 def get_additional_discounts(ctx: Ctx):
     deal = _deal(ctx, write=False)
     return ok([_discount_v2(r) for r in deal_discount_rows(ctx, deal["id"])])
 
 
-@operation("v2", "post_additional_discount", write=True)
+@handlers.operation("v2", "post_additional_discount", write=True)
 def post_additional_discount(ctx: Ctx):
     deal = _deal(ctx, write=True)
     values = _discount_values(_body(ctx), None)
@@ -303,7 +305,7 @@ def post_additional_discount(ctx: Ctx):
     return ok(_discount_v2(repo.get(ctx.conn, deal_discounts, ctx.company_id, row_id)), status=201)
 
 
-@operation("v2", "update_additional_discount", write=True)
+@handlers.operation("v2", "update_additional_discount", write=True)
 def update_additional_discount(ctx: Ctx):
     deal = _deal(ctx, write=True)
     old = _discount(ctx, deal)
@@ -321,7 +323,7 @@ def update_additional_discount(ctx: Ctx):
     return ok(_discount_v2(repo.get(ctx.conn, deal_discounts, ctx.company_id, old["id"])))
 
 
-@operation("v2", "delete_additional_discount", write=True)
+@handlers.operation("v2", "delete_additional_discount", write=True)
 def delete_additional_discount(ctx: Ctx):
     deal = _deal(ctx, write=True)
     row = _discount(ctx, deal)
@@ -366,7 +368,7 @@ def _installment(ctx: Ctx, deal: dict[str, Any]) -> dict[str, Any]:
     return row
 
 
-@operation("v2", "get_installments")
+@handlers.operation("v2", "get_installments")
 def get_installments(ctx: Ctx):
     ids = ctx.ids_param("deal_ids", maximum=100)
     if not ids:
@@ -374,7 +376,7 @@ def get_installments(ctx: Ctx):
     return res.list_v2(ctx, INSTALLMENT, [INSTALLMENT.table.c.deal_id.in_(ids)])
 
 
-@operation("v2", "post_installment", write=True)
+@handlers.operation("v2", "post_installment", write=True)
 def post_installment(ctx: Ctx):
     deal = _deal(ctx, write=True)
     values = _installment_values(ctx, None)
@@ -386,7 +388,7 @@ def post_installment(ctx: Ctx):
     return res.reply_one(ctx, INSTALLMENT, res.load(ctx, INSTALLMENT, row_id))
 
 
-@operation("v2", "update_installment", write=True)
+@handlers.operation("v2", "update_installment", write=True)
 def update_installment(ctx: Ctx):
     deal = _deal(ctx, write=True)
     old = _installment(ctx, deal)
@@ -400,7 +402,7 @@ def update_installment(ctx: Ctx):
     return res.reply_one(ctx, INSTALLMENT, res.load(ctx, INSTALLMENT, old["id"]))
 
 
-@operation("v2", "delete_installment", write=True)
+@handlers.operation("v2", "delete_installment", write=True)
 def delete_installment(ctx: Ctx):
     deal = _deal(ctx, write=True)
     row = _installment(ctx, deal)

@@ -18,7 +18,7 @@ from dealbase.api.errors import ApiError, BadRequest, NotFound
 from dealbase.api.operations import OPERATIONS
 from dealbase.api.paging import decode_cursor, encode_cursor, v1_pagination
 from dealbase.api.responses import ok
-from dealbase.api.router import operation
+from dealbase.api.router import Handlers
 from dealbase.clock import now
 from dealbase.domain import search_index
 from dealbase.domain.activities import ACTIVITY
@@ -44,6 +44,8 @@ from dealbase.domain.search import SEARCHABLE_TYPES
 from dealbase.events.changes import record_create, record_delete, record_update
 from dealbase.store import repository as repo
 from dealbase.store.tables import fields as table
+
+handlers = Handlers()
 
 Row = dict[str, Any]
 CURSOR_SORT = "order"
@@ -600,7 +602,7 @@ def _register() -> None:
             key = (api, name.format(n=entity.name))
             if key not in KNOWN or (entity in READ_ONLY and writes):
                 continue
-            operation(*key, write=writes)(lambda ctx, h=handler, e=entity: h(ctx, e))
+            handlers.operation(*key, write=writes)(lambda ctx, h=handler, e=entity: h(ctx, e))
 
 
 _register()

@@ -14,13 +14,15 @@ from dealbase.api import resources as res
 from dealbase.api.context import Ctx
 from dealbase.api.errors import BadRequest, NotFound
 from dealbase.api.responses import ok, raw
-from dealbase.api.router import operation
+from dealbase.api.router import Handlers
 from dealbase.api.uploads import form_of, uploaded
 from dealbase.domain import service
 from dealbase.domain.entity import Entity
 from dealbase.domain.files import FILE, file_type
 from dealbase.domain.registry import ENTITIES
 from dealbase.store import blobs
+
+handlers = Handlers()
 
 table = FILE.table
 LIMIT_MAX = 100  # Pipedrive's maximum page for file lists
@@ -37,17 +39,17 @@ def _listed(ctx: Ctx, where: list) -> Any:
     return res.list_v1(ctx, FILE, where, limit_max=LIMIT_MAX)
 
 
-@operation("v1", "get_files")
+@handlers.operation("v1", "get_files")
 def get_files(ctx: Ctx):
     return _listed(ctx, [])
 
 
-@operation("v1", "get_file")
+@handlers.operation("v1", "get_file")
 def get_file(ctx: Ctx):
     return res.get_one(ctx, FILE)
 
 
-@operation("v1", "add_file", write=True)
+@handlers.operation("v1", "add_file", write=True)
 def add_file(ctx: Ctx):
     """Stores the uploaded contents and the file's row, attached to the items given."""
     upload = uploaded(ctx)
@@ -98,7 +100,7 @@ def _text(form: dict[str, Any], key: str, limit: int = 255) -> str:
     return value
 
 
-@operation("v1", "add_file_and_link_it", write=True)
+@handlers.operation("v1", "add_file_and_link_it", write=True)
 def add_file_and_link_it(ctx: Ctx):
     """Pipedrive creates an empty Google Drive document here; this server cannot reach Google
     Drive, so it records the remote file (without a ``remote_id``) on the item."""
@@ -110,14 +112,14 @@ def add_file_and_link_it(ctx: Ctx):
     return _remote(ctx, {"name": title, "file_name": title, "file_type": kind})
 
 
-@operation("v1", "link_file_to_item", write=True)
+@handlers.operation("v1", "link_file_to_item", write=True)
 def link_file_to_item(ctx: Ctx):
     """Records an existing Google Drive file (by its ``remote_id``) on the item."""
     remote_id = _text(form_of(ctx), "remote_id")
     return _remote(ctx, {"remote_id": remote_id})
 
 
-@operation("v1", "update_file", write=True)
+@handlers.operation("v1", "update_file", write=True)
 def update_file(ctx: Ctx):
     """Only the name and the description change."""
     form = form_of(ctx)
@@ -125,7 +127,7 @@ def update_file(ctx: Ctx):
     return res.update(ctx, FILE)
 
 
-@operation("v1", "delete_file", write=True)
+@handlers.operation("v1", "delete_file", write=True)
 def delete_file(ctx: Ctx):
     """Marks the file deleted and removes its contents."""
     row = res.load(ctx, FILE, ctx.path_id(), alive=True)
@@ -141,7 +143,7 @@ def attachment(name: str) -> bytes:
     return f"attachment; filename=\"{plain}\"; filename*=UTF-8''{quote(name, safe='')}".encode("latin-1")
 
 
-@operation("v1", "download_file")
+@handlers.operation("v1", "download_file")
 def download_file(ctx: Ctx):
     """The file's contents, as they were uploaded."""
     row = res.load(ctx, FILE, ctx.path_id(), alive=True)
@@ -166,7 +168,7 @@ def _register_lists() -> None:
     for name, column in PARENTS.items():
         parent = ENTITIES.get(name)
         if parent is not None:
-            operation("v1", f"get_{name}_files")(lambda ctx, p=parent, c=column: files_of(ctx, p, c))
+            handlers.operation("v1", f"get_{name}_files")(lambda ctx, p=parent, c=column: files_of(ctx, p, c))
 
 
 _register_lists()

@@ -6,14 +6,16 @@ from __future__ import annotations
 from dealbase.api import resources as res
 from dealbase.api.context import Ctx
 from dealbase.api.responses import ok
-from dealbase.api.router import operation
+from dealbase.api.router import Handlers
 from dealbase.domain.filters import FILTER, TYPES, helpers
 from dealbase.store import repository as repo
+
+handlers = Handlers()
 
 table = FILTER.table
 
 
-@operation("v1", "get_filters")
+@handlers.operation("v1", "get_filters")
 def get_filters(ctx: Ctx):
     """The company's live filters (of one ``type`` if given), oldest first, without conditions."""
     where = [table.c.is_deleted.is_(False)]
@@ -27,13 +29,13 @@ def get_filters(ctx: Ctx):
     return ok(items)
 
 
-@operation("v1", "get_filter_helpers")
+@handlers.operation("v1", "get_filter_helpers")
 def get_filter_helpers(ctx: Ctx):
     return ok(helpers())
 
 
-operation("v1", "get_filter")(lambda ctx: res.get_one(ctx, FILTER))
-operation("v1", "add_filter", write=True)(lambda ctx: res.add(ctx, FILTER))
-operation("v1", "update_filter", write=True)(lambda ctx: res.update(ctx, FILTER))
-operation("v1", "delete_filter", write=True)(lambda ctx: res.delete(ctx, FILTER))
-operation("v1", "delete_filters", write=True)(lambda ctx: res.bulk_delete(ctx, FILTER))
+handlers.operation("v1", "get_filter")(lambda ctx: res.get_one(ctx, FILTER))
+handlers.operation("v1", "add_filter", write=True)(lambda ctx: res.add(ctx, FILTER))
+handlers.operation("v1", "update_filter", write=True)(lambda ctx: res.update(ctx, FILTER))
+handlers.operation("v1", "delete_filter", write=True)(lambda ctx: res.delete(ctx, FILTER))
+handlers.operation("v1", "delete_filters", write=True)(lambda ctx: res.bulk_delete(ctx, FILTER))

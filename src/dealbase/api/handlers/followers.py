@@ -16,7 +16,7 @@ from dealbase.api.errors import BadRequest, NotFound
 from dealbase.api.inputs import body_ref
 from dealbase.api.paging import cursor_page, offset_page
 from dealbase.api.responses import Reply, ok
-from dealbase.api.router import operation
+from dealbase.api.router import Handlers
 from dealbase.clock import now, to_v2
 from dealbase.domain import followers
 from dealbase.domain.entity import Entity
@@ -25,6 +25,8 @@ from dealbase.domain.users import USER
 from dealbase.store import repository as repo
 from dealbase.store.tables import followers as table
 from dealbase.store.tables import people_changes
+
+handlers = Handlers()
 
 Row = dict[str, Any]
 
@@ -110,14 +112,14 @@ for _name in followers.FOLLOWED:
     if _entity is None:  # products: routes once the family is declared
         continue
     for _api in ("v1", "v2"):
-        operation(_api, f"get_{_name}_followers")(lambda ctx, e=_entity: list_followers(ctx, e))
-        operation(_api, f"add_{_name}_follower", write=True)(lambda ctx, e=_entity: add_follower(ctx, e))
-        operation(_api, f"delete_{_name}_follower", write=True)(lambda ctx, e=_entity: delete_follower(ctx, e))
-    operation("v2", f"get_{_name}_followers_changelog")(lambda ctx, e=_entity: followers_changelog(ctx, e))
+        handlers.operation(_api, f"get_{_name}_followers")(lambda ctx, e=_entity: list_followers(ctx, e))
+        handlers.operation(_api, f"add_{_name}_follower", write=True)(lambda ctx, e=_entity: add_follower(ctx, e))
+        handlers.operation(_api, f"delete_{_name}_follower", write=True)(lambda ctx, e=_entity: delete_follower(ctx, e))
+    handlers.operation("v2", f"get_{_name}_followers_changelog")(lambda ctx, e=_entity: followers_changelog(ctx, e))
 
 
-@operation("v1", "get_user_followers")
-@operation("v2", "get_user_followers")
+@handlers.operation("v1", "get_user_followers")
+@handlers.operation("v2", "get_user_followers")
 def get_user_followers(ctx: Ctx) -> Reply:
     """Users following a user: v1 their ids, v2 ``{user_id, add_time}`` by cursor."""
     user = res.load(ctx, USER, ctx.path_id())

@@ -14,10 +14,12 @@ from dealbase.api.errors import BadRequest, NotFound
 from dealbase.api.handlers.statistics import date_param
 from dealbase.api.handlers.summaries import money
 from dealbase.api.responses import Reply, ok
-from dealbase.api.router import operation
+from dealbase.api.router import Handlers
 from dealbase.domain import goal_results, goals
 from dealbase.store import repository as repo
 from dealbase.store.tables import goals as table
+
+handlers = Handlers()
 
 Row = dict[str, Any]
 
@@ -30,18 +32,18 @@ def _load(ctx: Ctx) -> Row:
     return row
 
 
-@operation("v1", "add_goal", write=True)
+@handlers.operation("v1", "add_goal", write=True)
 def add_goal(ctx: Ctx) -> Reply:
     return ok({"goal": goals.present(goals.add(ctx, goals.parse(ctx, ctx.body, None)))})
 
 
-@operation("v1", "update_goal", write=True)
+@handlers.operation("v1", "update_goal", write=True)
 def update_goal(ctx: Ctx) -> Reply:
     old = _load(ctx)
     return ok({"goal": goals.present(goals.update(ctx, old, goals.parse(ctx, ctx.body, old)))})
 
 
-@operation("v1", "delete_goal", write=True)
+@handlers.operation("v1", "delete_goal", write=True)
 def delete_goal(ctx: Ctx) -> Reply:
     goals.delete(ctx, _load(ctx))
     return ok(None)
@@ -52,7 +54,7 @@ def _ids_match(stored: list[int] | None, wanted: list[int] | None) -> bool:
     return wanted is None or stored is None or set(wanted) <= set(stored)
 
 
-@operation("v1", "get_goals")
+@handlers.operation("v1", "get_goals")
 def get_goals(ctx: Ctx) -> Reply:
     """Goals matching every filter given. With none of the filters that widen the search
     (everything but ``is_active`` and the period), only the caller's own goals."""
@@ -113,7 +115,7 @@ def get_goals(ctx: Ctx) -> Reply:
     return ok({"goals": found})
 
 
-@operation("v1", "get_goal_result")
+@handlers.operation("v1", "get_goal_result")
 def get_goal_result(ctx: Ctx) -> Reply:
     """The goal's progress over ``period.start`` .. ``period.end``, inside its duration."""
     goal = _load(ctx)

@@ -15,7 +15,7 @@ from dealbase.api.context import Ctx
 from dealbase.api.errors import BadRequest
 from dealbase.api.paging import decode_cursor, encode_cursor, v1_pagination
 from dealbase.api.responses import Reply, ok
-from dealbase.api.router import operation
+from dealbase.api.router import Handlers
 from dealbase.clock import to_v2
 from dealbase.domain.activities import ACTIVITY
 from dealbase.domain.deals import DEAL
@@ -28,6 +28,8 @@ from dealbase.domain.registry import ENTITIES
 from dealbase.events.history import ENTRY_SPAN, changelog_entry, custom_changes, field_changes
 from dealbase.store import repository as repo
 from dealbase.store.tables import users
+
+handlers = Handlers()
 
 _CURSOR = "changelog"
 # The column of activities, notes and files that points at each entity.
@@ -65,7 +67,7 @@ def changelog(ctx: Ctx, entity: Entity) -> Reply:
 
 
 for _name, _entity in (("deal", DEAL), ("person", PERSON), ("organization", ORGANIZATION)):
-    operation("v1", f"get_{_name}_changelog")(lambda ctx, e=_entity: changelog(ctx, e))
+    handlers.operation("v1", f"get_{_name}_changelog")(lambda ctx, e=_entity: changelog(ctx, e))
 
 
 # -- flow ------------------------------------------------------------------------------
@@ -142,7 +144,7 @@ def flow(ctx: Ctx, entity: Entity) -> Reply:
 
 
 for _name, _entity in (("deal", DEAL), ("person", PERSON), ("organization", ORGANIZATION)):
-    operation("v1", f"get_{_name}_updates")(lambda ctx, e=_entity: flow(ctx, e))
+    handlers.operation("v1", f"get_{_name}_updates")(lambda ctx, e=_entity: flow(ctx, e))
 
 
 # -- v2 changelogs -----------------------------------------------------------------------
@@ -211,4 +213,4 @@ def changelog_v2(ctx: Ctx, entity: Entity) -> Reply:
     return ok(data, {"next_cursor": next_cursor})
 
 
-operation("v2", "get_project_changelog")(lambda ctx: changelog_v2(ctx, ENTITIES["project"]))
+handlers.operation("v2", "get_project_changelog")(lambda ctx: changelog_v2(ctx, ENTITIES["project"]))

@@ -17,7 +17,7 @@ from dealbase.api.errors import BadRequest, NotFound
 from dealbase.api.handlers import fields
 from dealbase.api.inputs import coerce
 from dealbase.api.responses import ok
-from dealbase.api.router import operation
+from dealbase.api.router import Handlers
 from dealbase.clock import now
 from dealbase.domain import links, service
 from dealbase.domain.deals import DEAL
@@ -26,6 +26,8 @@ from dealbase.domain.leads import LEAD, LEAD_LABEL, SOURCES
 from dealbase.domain.users import permitted_user_ids
 from dealbase.store import repository as repo
 from dealbase.store.tables import lead_conversions
+
+handlers = Handlers()
 
 ARCHIVED_STATUSES = ("archived", "not_archived", "all")
 # What a lead and a deal share, column for column, when one becomes the other.
@@ -62,7 +64,7 @@ def _list_where(ctx: Ctx, archived: bool | None) -> list[ColumnElement]:
     return where + res.updated_filters(ctx, LEAD.table)
 
 
-@operation("v1", "get_leads")
+@handlers.operation("v1", "get_leads")
 def get_leads(ctx: Ctx):
     """Leads not archived (``archived_status`` of the older API chooses otherwise), oldest first."""
     status = ctx.choice_param("archived_status", ARCHIVED_STATUSES, "not_archived")
@@ -70,27 +72,27 @@ def get_leads(ctx: Ctx):
     return res.list_v1(ctx, LEAD, _list_where(ctx, archived))
 
 
-@operation("v1", "get_archived_leads")
+@handlers.operation("v1", "get_archived_leads")
 def get_archived_leads(ctx: Ctx):
     return res.list_v1(ctx, LEAD, _list_where(ctx, True))
 
 
-res.bind(LEAD, "v1")
+res.bind(handlers, LEAD, "v1")
 
 
-@operation("v1", "get_lead_users")
+@handlers.operation("v1", "get_lead_users")
 def get_lead_users(ctx: Ctx):
     """Who may see the lead: its owner (and the admins) when only the owner may, else everyone active."""
     lead = res.load(ctx, LEAD, res.path_key(ctx, LEAD), alive=True)
     return ok(permitted_user_ids(ctx, lead))
 
 
-@operation("v1", "get_lead_sources")
+@handlers.operation("v1", "get_lead_sources")
 def get_lead_sources(ctx: Ctx):
     return ok([{"name": name} for name in SOURCES])
 
 
-@operation("v1", "get_lead_fields")
+@handlers.operation("v1", "get_lead_fields")
 def get_lead_fields(ctx: Ctx):
     """The lead's own fields, then the deal custom fields leads share."""
     return fields.list_v1(ctx, LEAD)
@@ -99,7 +101,7 @@ def get_lead_fields(ctx: Ctx):
 # -- lead labels (v1) --------------------------------------------------------------------
 
 
-@operation("v1", "get_lead_labels")
+@handlers.operation("v1", "get_lead_labels")
 def get_lead_labels(ctx: Ctx):
     table = LEAD_LABEL.table
     rows = repo.all_rows(ctx.conn, table, ctx.company_id, table.c.is_deleted.is_(False), order_by=[table.c.id])
@@ -107,10 +109,10 @@ def get_lead_labels(ctx: Ctx):
     return ok(items)
 
 
-res.bind(LEAD_LABEL, "v1", ops=("add", "update"))
+res.bind(handlers, LEAD_LABEL, "v1", ops=("add", "update"))
 
 
-@operation("v1", "delete_lead_label", write=True)
+@handlers.operation("v1", "delete_lead_label", write=True)
 def delete_lead_label(ctx: Ctx):
     """Deletes the label and takes it off every lead that has it."""
     label = res.load(ctx, LEAD_LABEL, res.path_key(ctx, LEAD_LABEL), alive=True)
@@ -158,7 +160,7 @@ def _convert_body(ctx: Ctx) -> dict[str, Any]:
     return {k: v for k, v in values.items() if v is not None}
 
 
-@operation("v2", "convert_lead_to_deal", write=True)
+@handlers.operation("v2", "convert_lead_to_deal", write=True)
 def convert_lead_to_deal(ctx: Ctx):
     """The lead becomes a deal with its person, organization, value, owner and custom values;
     its linked rows move to the deal; the lead is then deleted."""
@@ -172,7 +174,7 @@ def convert_lead_to_deal(ctx: Ctx):
     return _convert(ctx, LEAD, lead, DEAL, values)
 
 
-@operation("v2", "convert_deal_to_lead", write=True)
+@handlers.operation("v2", "convert_deal_to_lead", write=True)
 def convert_deal_to_lead(ctx: Ctx):
     """The deal becomes a lead (source "Deal") with what they share; its linked rows move to
     the lead; the deal is then deleted."""
@@ -194,11 +196,11 @@ def _status(ctx: Ctx, kind: str, source: str, source_id: Any, made: str):
     return ok(out)
 
 
-@operation("v2", "get_lead_conversion_status")
+@handlers.operation("v2", "get_lead_conversion_status")
 def get_lead_conversion_status(ctx: Ctx):
     return _status(ctx, "lead_to_deal", "lead_id", res.path_key(ctx, LEAD), "deal_id")
 
 
-@operation("v2", "get_deal_conversion_status")
+@handlers.operation("v2", "get_deal_conversion_status")
 def get_deal_conversion_status(ctx: Ctx):
     return _status(ctx, "deal_to_lead", "deal_id", ctx.path_id(), "lead_id")

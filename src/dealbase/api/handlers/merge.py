@@ -7,7 +7,7 @@ from dealbase.api.context import Ctx
 from dealbase.api.errors import BadRequest
 from dealbase.api.inputs import coerce
 from dealbase.api.responses import Reply, ok
-from dealbase.api.router import operation
+from dealbase.api.router import Handlers
 from dealbase.domain import merge
 from dealbase.domain.deals import DEAL
 from dealbase.domain.entity import Entity, Field
@@ -33,11 +33,13 @@ def merge_items(ctx: Ctx, entity: Entity) -> Reply:
     return ok({**items[0], "merge_what_id": absorbed["id"]})
 
 
+handlers = Handlers()
+
 for _entity in (DEAL, PERSON, ORGANIZATION):
-    operation("v1", f"merge_{_entity.plural}", write=True)(lambda ctx, e=_entity: merge_items(ctx, e))
+    handlers.operation("v1", f"merge_{_entity.plural}", write=True)(lambda ctx, e=_entity: merge_items(ctx, e))
 
 
-@operation("v1", "duplicate_deal", write=True)
+@handlers.operation("v1", "duplicate_deal", write=True)
 def duplicate_deal(ctx: Ctx):
     """A copy of the deal, made now by the caller."""
     row = merge.duplicate(ctx, DEAL, res.load(ctx, DEAL, ctx.path_id(), alive=True))

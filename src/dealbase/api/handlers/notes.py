@@ -12,10 +12,12 @@ from dealbase.api.context import Ctx
 from dealbase.api.errors import BadRequest, NotFound
 from dealbase.api.handlers import fields
 from dealbase.api.responses import ok
-from dealbase.api.router import operation
+from dealbase.api.router import Handlers
 from dealbase.domain import service
 from dealbase.domain.notes import COMMENT, NOTE, TARGETS
 from dealbase.store import repository as repo
+
+handlers = Handlers()
 
 notes = NOTE.table
 comments = COMMENT.table
@@ -43,16 +45,16 @@ def _list_filters(ctx: Ctx) -> list[ColumnElement]:
     return where
 
 
-@operation("v1", "get_notes")
+@handlers.operation("v1", "get_notes")
 def get_notes(ctx: Ctx):
     """Notes not deleted, filtered by author, item, dates and pinning."""
     return res.list_v1(ctx, NOTE, _list_filters(ctx))
 
 
-res.bind(NOTE, "v1", ops=("get", "add", "update"))
+res.bind(handlers, NOTE, "v1", ops=("get", "add", "update"))
 
 
-@operation("v1", "delete_note", write=True)
+@handlers.operation("v1", "delete_note", write=True)
 def delete_note(ctx: Ctx):
     """Deletes the note; v1 answers ``data: true``."""
     row = res.load(ctx, NOTE, ctx.path_id(), alive=True)
@@ -60,7 +62,7 @@ def delete_note(ctx: Ctx):
     return ok(True)
 
 
-@operation("v1", "get_note_fields")
+@handlers.operation("v1", "get_note_fields")
 def get_note_fields(ctx: Ctx):
     """The note's system fields (notes have no custom fields)."""
     return fields.list_v1(ctx, NOTE)
@@ -82,25 +84,25 @@ def _comment(ctx: Ctx) -> dict:
     return row
 
 
-@operation("v1", "get_note_comments")
+@handlers.operation("v1", "get_note_comments")
 def get_note_comments(ctx: Ctx):
     note = _note(ctx)
     where = [comments.c.note_id == note["id"], comments.c.is_deleted.is_(False)]
     return res.list_v1(ctx, COMMENT, where)
 
 
-@operation("v1", "add_note_comment", write=True)
+@handlers.operation("v1", "add_note_comment", write=True)
 def add_note_comment(ctx: Ctx):
     note = _note(ctx)
     return res.add(ctx, COMMENT, {"note_id": note["id"], "uuid": str(uuid.uuid4())})
 
 
-@operation("v1", "get_comment")
+@handlers.operation("v1", "get_comment")
 def get_comment(ctx: Ctx):
     return res.reply_one(ctx, COMMENT, _comment(ctx))
 
 
-@operation("v1", "update_comment_for_note", write=True)
+@handlers.operation("v1", "update_comment_for_note", write=True)
 def update_comment_for_note(ctx: Ctx):
     row = _comment(ctx)
     if not isinstance(ctx.body, dict) or ctx.body.get("content") in (None, ""):
@@ -108,7 +110,7 @@ def update_comment_for_note(ctx: Ctx):
     return res.update(ctx, COMMENT, row)
 
 
-@operation("v1", "delete_comment", write=True)
+@handlers.operation("v1", "delete_comment", write=True)
 def delete_comment(ctx: Ctx):
     service.delete(ctx, COMMENT, _comment(ctx))
     return ok(True)

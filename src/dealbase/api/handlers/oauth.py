@@ -22,11 +22,13 @@ from dealbase.api.auth import api_token_user
 from dealbase.api.context import Ctx
 from dealbase.api.errors import ApiError, Unauthorized
 from dealbase.api.responses import Reply
-from dealbase.api.router import operation
+from dealbase.api.router import Handlers
 from dealbase.domain import oauth
 from dealbase.store import oauth as store
 from dealbase.store import repository as repo
 from dealbase.store import webhooks as webhooks_store
+
+handlers = Handlers()
 
 _FORM = "application/x-www-form-urlencoded"
 _NO_STORE = [(b"cache-control", b"no-store"), (b"pragma", b"no-cache")]
@@ -46,7 +48,7 @@ class OAuthError(ApiError):
 # ------------------------------------------------------------------ consent
 
 
-@operation("oauth", "authorize", public=True)
+@handlers.operation("oauth", "authorize", public=True)
 def authorize(ctx: Ctx) -> Reply:
     """The consent page: the app, its scopes, and a form to allow or cancel."""
     params = {name: _value(ctx.query, name) for name in ("client_id", "redirect_uri", "state", "scope")}
@@ -58,7 +60,7 @@ def authorize(ctx: Ctx) -> Reply:
     return _html(consent.page(app, company["name"], scopes, params), 200)
 
 
-@operation("oauth", "approve_authorization", write=True, public=True)
+@handlers.operation("oauth", "approve_authorization", write=True, public=True)
 def approve_authorization(ctx: Ctx) -> Reply:
     """The consent form's answer: a redirect to the app's callback with a code, or the refusal.
 
@@ -121,7 +123,7 @@ def _check_callback(uri: str | None, registered: list[str]) -> str:
 # ------------------------------------------------------------------- tokens
 
 
-@operation("oauth", "get_tokens", "refresh_tokens", write=True, public=True)
+@handlers.operation("oauth", "get_tokens", "refresh_tokens", write=True, public=True)
 def get_tokens(ctx: Ctx) -> Reply:
     """A code or a refresh token → an access token (and the refresh token)."""
     body = _form(ctx)
@@ -193,7 +195,7 @@ def _tokens(ctx: Ctx, company_id: int, grant_id: int, scopes: str, refresh: str,
     return Reply(200, orjson.dumps(answer), list(_NO_STORE))
 
 
-@operation("oauth", "revoke_token", write=True, public=True)
+@handlers.operation("oauth", "revoke_token", write=True, public=True)
 def revoke_token(ctx: Ctx) -> Reply:
     """Revoke an access token, or a refresh token with its access tokens (the app's uninstall).
 

@@ -16,7 +16,7 @@ from dealbase.api.handlers.followers import changelog_page
 from dealbase.api.inputs import body_ref
 from dealbase.api.paging import offset_page
 from dealbase.api.responses import Reply, ok
-from dealbase.api.router import operation
+from dealbase.api.router import Handlers
 from dealbase.clock import now
 from dealbase.domain import participants
 from dealbase.domain.deals import DEAL
@@ -27,6 +27,8 @@ from dealbase.domain.users import compact_one, permitted_user_ids
 from dealbase.store import repository as repo
 from dealbase.store.tables import deal_participants as table
 from dealbase.store.tables import followers, users
+
+handlers = Handlers()
 
 Row = dict[str, Any]
 
@@ -68,7 +70,7 @@ def _active_of(deal_id: int) -> list:
     return [table.c.deal_id == deal_id, table.c.active_flag.is_(True)]
 
 
-@operation("v1", "get_deal_participants")
+@handlers.operation("v1", "get_deal_participants")
 def get_deal_participants(ctx: Ctx) -> Reply:
     """The deal's participants, oldest first."""
     deal = res.load(ctx, DEAL, ctx.path_id())
@@ -77,7 +79,7 @@ def get_deal_participants(ctx: Ctx) -> Reply:
     return ok(items or None, {"pagination": pagination}, related_objects=related)
 
 
-@operation("v1", "add_deal_participant", write=True)
+@handlers.operation("v1", "add_deal_participant", write=True)
 def add_deal_participant(ctx: Ctx) -> Reply:
     deal = res.load(ctx, DEAL, ctx.path_id(), alive=True)
     person = body_ref(ctx, "person_id", PERSON)
@@ -88,7 +90,7 @@ def add_deal_participant(ctx: Ctx) -> Reply:
     return ok(items[0], related_objects=related)
 
 
-@operation("v1", "delete_deal_participant", write=True)
+@handlers.operation("v1", "delete_deal_participant", write=True)
 def delete_deal_participant(ctx: Ctx) -> Reply:
     deal = res.load(ctx, DEAL, ctx.path_id(), alive=True)
     row = repo.get(ctx.conn, table, ctx.company_id, ctx.path_id("deal_participant_id"))
@@ -98,7 +100,7 @@ def delete_deal_participant(ctx: Ctx) -> Reply:
     return ok({"id": row["id"]})
 
 
-@operation("v1", "get_deal_participants_changelog")
+@handlers.operation("v1", "get_deal_participants_changelog")
 def get_deal_participants_changelog(ctx: Ctx) -> Reply:
     """Participants added and removed, newest first, by cursor."""
     deal = res.load(ctx, DEAL, ctx.path_id())
@@ -110,7 +112,7 @@ def get_deal_participants_changelog(ctx: Ctx) -> Reply:
     return ok(items, {"next_cursor": next_cursor})
 
 
-@operation("v1", "get_deal_persons")
+@handlers.operation("v1", "get_deal_persons")
 def get_deal_persons(ctx: Ctx) -> Reply:
     """The persons participating in the deal, as v1 persons."""
     deal = res.load(ctx, DEAL, ctx.path_id())
@@ -132,4 +134,4 @@ def permitted_users(ctx: Ctx, entity: Entity) -> Reply:
 
 
 for _name, _entity in (("deal", DEAL), ("person", PERSON), ("organization", ORGANIZATION)):
-    operation("v1", f"get_{_name}_users")(lambda ctx, e=_entity: permitted_users(ctx, e))
+    handlers.operation("v1", f"get_{_name}_users")(lambda ctx, e=_entity: permitted_users(ctx, e))

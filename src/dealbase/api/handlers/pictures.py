@@ -12,7 +12,7 @@ from dealbase.api.context import Ctx
 from dealbase.api.errors import BadRequest, NotFound
 from dealbase.api.inputs import coerce
 from dealbase.api.responses import ok
-from dealbase.api.router import operation
+from dealbase.api.router import Handlers
 from dealbase.api.uploads import form_of, uploaded
 from dealbase.clock import now
 from dealbase.domain import pictures, service
@@ -21,6 +21,8 @@ from dealbase.domain.persons import PERSON
 from dealbase.store import blobs
 from dealbase.store import repository as repo
 from dealbase.store.tables import pictures as table
+
+handlers = Handlers()
 
 CROP = ("crop_x", "crop_y", "crop_width", "crop_height")
 
@@ -54,7 +56,7 @@ def _drop(ctx: Ctx, row: dict[str, Any], stamp: str) -> None:
         blobs.remove(ctx.settings.files_dir, ctx.company_id, row["blob_key"])
 
 
-@operation("v1", "add_person_picture", write=True)
+@handlers.operation("v1", "add_person_picture", write=True)
 def add_person_picture(ctx: Ctx):
     """Stores the image as the person's picture, in place of the one it had."""
     person = res.load(ctx, PERSON, ctx.path_id(), alive=True)
@@ -90,7 +92,7 @@ def add_person_picture(ctx: Ctx):
     return ok(pictures.v1(ctx, repo.get(ctx.conn, table, ctx.company_id, picture_id)))
 
 
-@operation("v1", "delete_person_picture", write=True)
+@handlers.operation("v1", "delete_person_picture", write=True)
 def delete_person_picture(ctx: Ctx):
     person = res.load(ctx, PERSON, ctx.path_id(), alive=True)
     row = _current(ctx, person)
@@ -100,7 +102,7 @@ def delete_person_picture(ctx: Ctx):
     return ok({"id": row["id"]})
 
 
-@operation("v2", "get_person_picture")
+@handlers.operation("v2", "get_person_picture")
 def get_person_picture(ctx: Ctx):
     person = res.load(ctx, PERSON, ctx.path_id())
     return ok(pictures.v2(ctx, _current(ctx, person)))

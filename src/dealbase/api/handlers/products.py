@@ -12,7 +12,7 @@ from dealbase.api.handlers.core import alive, deal_status_v1, first_char, v1_own
 from dealbase.api.inputs import parse
 from dealbase.api.paging import offset_page
 from dealbase.api.responses import ok
-from dealbase.api.router import operation
+from dealbase.api.router import Handlers
 from dealbase.api.uploads import Upload
 from dealbase.clock import now, to_v2
 from dealbase.domain import search_index
@@ -26,12 +26,14 @@ from dealbase.store import blobs
 from dealbase.store import repository as repo
 from dealbase.store.tables import deal_products, deals, product_images, product_prices, product_variations
 
+handlers = Handlers()
+
 P = PRODUCT.table.c
 
 # -- products --------------------------------------------------------------------------
 
 
-@operation("v2", "get_products")
+@handlers.operation("v2", "get_products")
 def get_products_v2(ctx: Ctx):
     where = res.saved_filter(ctx, PRODUCT)
     if where is None:
@@ -40,7 +42,7 @@ def get_products_v2(ctx: Ctx):
     return res.list_v2(ctx, PRODUCT, where)
 
 
-@operation("v1", "get_products")
+@handlers.operation("v1", "get_products")
 def get_products_v1(ctx: Ctx):
     where = v1_owner(ctx, PRODUCT) + first_char(ctx, PRODUCT) + alive(PRODUCT)
     ids = ctx.ids_param("ids") or ctx.ids_param("ids[]")
@@ -53,7 +55,7 @@ def get_products_v1(ctx: Ctx):
     return res.list_v1(ctx, PRODUCT, where, additional=additional)
 
 
-res.bind(PRODUCT, "v1", "v2")
+res.bind(handlers, PRODUCT, "v1", "v2")
 
 
 def _variations(ctx: Ctx, product_id: int) -> list[dict[str, Any]]:
@@ -61,7 +63,7 @@ def _variations(ctx: Ctx, product_id: int) -> list[dict[str, Any]]:
     return repo.all_rows(ctx.conn, product_variations, ctx.company_id, c.product_id == product_id, order_by=[c.id])
 
 
-@operation("v2", "duplicate_product", write=True)
+@handlers.operation("v2", "duplicate_product", write=True)
 def duplicate_product(ctx: Ctx):
     """A copy with the same prices, variations (and theirs) and custom values; not the image."""
     source = res.load(ctx, PRODUCT, ctx.path_id(), alive=True)
@@ -103,13 +105,13 @@ def _variation_prices(ctx: Ctx, product_id: int) -> list[dict[str, Any]] | None:
     return parse_prices(raw, ctx.strict)
 
 
-@operation("v2", "get_product_variations")
+@handlers.operation("v2", "get_product_variations")
 def get_product_variations(ctx: Ctx):
     product = res.load(ctx, PRODUCT, ctx.path_id())
     return res.list_v2(ctx, VARIATION, [VARIATION.table.c.product_id == product["id"]], sorts=("id",))
 
 
-@operation("v2", "add_product_variation", write=True)
+@handlers.operation("v2", "add_product_variation", write=True)
 def add_product_variation(ctx: Ctx):
     product = res.load(ctx, PRODUCT, ctx.path_id(), alive=True)
     values = parse(ctx, VARIATION, creating=True)
@@ -124,7 +126,7 @@ def add_product_variation(ctx: Ctx):
     return res.reply_one(ctx, VARIATION, res.load(ctx, VARIATION, row_id), status=201)
 
 
-@operation("v2", "update_product_variation", write=True)
+@handlers.operation("v2", "update_product_variation", write=True)
 def update_product_variation(ctx: Ctx):
     product = res.load(ctx, PRODUCT, ctx.path_id(), alive=True)
     old = _variation(ctx, product["id"])
@@ -142,7 +144,7 @@ def update_product_variation(ctx: Ctx):
     return res.reply_one(ctx, VARIATION, res.load(ctx, VARIATION, old["id"]))
 
 
-@operation("v2", "delete_product_variation", write=True)
+@handlers.operation("v2", "delete_product_variation", write=True)
 def delete_product_variation(ctx: Ctx):
     """Gone for good, with its prices; deal products that used it keep their line without it."""
     product = res.load(ctx, PRODUCT, ctx.path_id(), alive=True)
@@ -203,7 +205,7 @@ def _store_image(ctx: Ctx, part: Upload) -> dict[str, Any]:
     }
 
 
-@operation("v2", "upload_product_image", write=True)
+@handlers.operation("v2", "upload_product_image", write=True)
 def upload_product_image(ctx: Ctx):
     product = res.load(ctx, PRODUCT, ctx.path_id(), alive=True)
     part = _upload(ctx)
@@ -216,7 +218,7 @@ def upload_product_image(ctx: Ctx):
     return ok(_image_v2(ctx, repo.get(ctx.conn, product_images, ctx.company_id, row_id)), status=201)
 
 
-@operation("v2", "get_product_image")
+@handlers.operation("v2", "get_product_image")
 def get_product_image(ctx: Ctx):
     product = res.load(ctx, PRODUCT, ctx.path_id())
     row = _image(ctx, product["id"])
@@ -225,7 +227,7 @@ def get_product_image(ctx: Ctx):
     return ok(_image_v2(ctx, row, full=True))
 
 
-@operation("v2", "update_product_image", write=True)
+@handlers.operation("v2", "update_product_image", write=True)
 def update_product_image(ctx: Ctx):
     product = res.load(ctx, PRODUCT, ctx.path_id(), alive=True)
     part = _upload(ctx)
@@ -240,7 +242,7 @@ def update_product_image(ctx: Ctx):
     return ok(_image_v2(ctx, repo.get(ctx.conn, product_images, ctx.company_id, old["id"])))
 
 
-@operation("v2", "delete_product_image", write=True)
+@handlers.operation("v2", "delete_product_image", write=True)
 def delete_product_image(ctx: Ctx):
     product = res.load(ctx, PRODUCT, ctx.path_id(), alive=True)
     row = _image(ctx, product["id"])
@@ -255,7 +257,7 @@ def delete_product_image(ctx: Ctx):
 # -- lists around products (v1) --------------------------------------------------------
 
 
-@operation("v1", "get_product_deals")
+@handlers.operation("v1", "get_product_deals")
 def get_product_deals(ctx: Ctx):
     """The deals this product is attached to."""
     product = res.load(ctx, PRODUCT, ctx.path_id())
@@ -266,7 +268,7 @@ def get_product_deals(ctx: Ctx):
     return res.list_v1(ctx, DEAL, where)
 
 
-@operation("v1", "get_product_users")
+@handlers.operation("v1", "get_product_users")
 def get_product_users(ctx: Ctx):
     """Who can see the product, by its visibility: when it is visible to its owner only
     (and followers), the owner and the admins, who see everything; else every active user."""
@@ -298,7 +300,7 @@ def _flat_deal(row: dict[str, Any]) -> dict[str, Any]:
     return out
 
 
-@operation("v1", "get_person_products")
+@handlers.operation("v1", "get_person_products")
 def get_person_products(ctx: Ctx):
     """The products on the person's deals: one ``{deal id: {deal, product}}`` per attachment."""
     person = res.load(ctx, PERSON, ctx.path_id())

@@ -12,7 +12,7 @@ from dealbase.api.errors import BadRequest, NotFound
 from dealbase.api.handlers import tasks
 from dealbase.api.paging import cursor_page
 from dealbase.api.responses import ok
-from dealbase.api.router import operation
+from dealbase.api.router import Handlers
 from dealbase.clock import now
 from dealbase.domain import service
 from dealbase.domain.activities import ACTIVITY
@@ -20,6 +20,8 @@ from dealbase.domain.projects import BOARD, PHASE, PROJECT, STATUSES
 from dealbase.domain.tasks import TASK
 from dealbase.store import repository as repo
 from dealbase.store.tables import projects_plan, users
+
+handlers = Handlers()
 
 c = PROJECT.table.c
 LIST_STATUSES = (*STATUSES, "deleted")
@@ -48,20 +50,20 @@ def project_where(ctx: Ctx) -> list[ColumnElement]:
 
 # -- projects ----------------------------------------------------------------------------
 
-res.bind(PROJECT, "v2", "v1", ops=("get", "add", "update"))
+res.bind(handlers, PROJECT, "v2", "v1", ops=("get", "add", "update"))
 
 
-@operation("v2", "get_projects")
+@handlers.operation("v2", "get_projects")
 def get_projects_v2(ctx: Ctx):
     return res.list_v2(ctx, PROJECT, project_where(ctx) + [c.is_archived.is_(False)], sorts=("id",))
 
 
-@operation("v2", "get_archived_projects")
+@handlers.operation("v2", "get_archived_projects")
 def get_archived_projects(ctx: Ctx):
     return res.list_v2(ctx, PROJECT, project_where(ctx) + [c.is_archived.is_(True)], sorts=("id",))
 
 
-@operation("v1", "get_projects")
+@handlers.operation("v1", "get_projects")
 def get_projects_v1(ctx: Ctx):
     where = project_where(ctx)
     if not ctx.bool_param("include_archived"):
@@ -71,20 +73,20 @@ def get_projects_v1(ctx: Ctx):
     return ok(items, {"next_cursor": next_cursor})
 
 
-@operation("v2", "delete_project", write=True)
+@handlers.operation("v2", "delete_project", write=True)
 def delete_project_v2(ctx: Ctx):
     return res.delete(ctx, PROJECT)
 
 
-@operation("v1", "delete_project", write=True)
+@handlers.operation("v1", "delete_project", write=True)
 def delete_project_v1(ctx: Ctx):
     row = res.load(ctx, PROJECT, ctx.path_id(), alive=True)
     service.delete(ctx, PROJECT, row)
     return ok({"success": True, "data": {"id": row["id"]}})
 
 
-@operation("v2", "archive_project", write=True)
-@operation("v1", "archive_project", write=True)
+@handlers.operation("v2", "archive_project", write=True)
+@handlers.operation("v1", "archive_project", write=True)
 def archive_project(ctx: Ctx):
     old = res.load(ctx, PROJECT, ctx.path_id(), alive=True)
     row = old
@@ -94,7 +96,7 @@ def archive_project(ctx: Ctx):
     return res.reply_one(ctx, PROJECT, row)
 
 
-@operation("v2", "get_project_users")
+@handlers.operation("v2", "get_project_users")
 def get_project_users(ctx: Ctx):
     """Who may see the project: it is visible to the whole company, so every active user."""
     res.load(ctx, PROJECT, ctx.path_id(), alive=True)
@@ -102,7 +104,7 @@ def get_project_users(ctx: Ctx):
     return ok([r["id"] for r in rows])
 
 
-@operation("v1", "get_project_activities")
+@handlers.operation("v1", "get_project_activities")
 def get_project_activities(ctx: Ctx):
     res.load(ctx, PROJECT, ctx.path_id(), alive=True)
     at = ACTIVITY.table.c
@@ -111,10 +113,10 @@ def get_project_activities(ctx: Ctx):
     return ok(items, {"next_cursor": next_cursor})
 
 
-operation("v1", "get_project_tasks")(lambda ctx: tasks.project_tasks(ctx))
+handlers.operation("v1", "get_project_tasks")(lambda ctx: tasks.project_tasks(ctx))
 
 
-@operation("v1", "get_project_groups")
+@handlers.operation("v1", "get_project_groups")
 def get_project_groups(ctx: Ctx):
     """The project's groups of plan items: none are made here."""
     res.load(ctx, PROJECT, ctx.path_id(), alive=True)
@@ -133,7 +135,7 @@ def _plan_item(row: dict[str, Any]) -> dict[str, Any]:
     }
 
 
-@operation("v1", "get_project_plan")
+@handlers.operation("v1", "get_project_plan")
 def get_project_plan(ctx: Ctx):
     project = res.load(ctx, PROJECT, ctx.path_id(), alive=True)
     p = projects_plan.c
@@ -176,7 +178,7 @@ def put_plan_item(ctx: Ctx, item_type: str, item_id: int):
     return ok(_plan_item(repo.get(ctx.conn, projects_plan, ctx.company_id, row_id)))
 
 
-@operation("v1", "put_project_plan_activity", write=True)
+@handlers.operation("v1", "put_project_plan_activity", write=True)
 def put_project_plan_activity(ctx: Ctx):
     activity = repo.get(ctx.conn, ACTIVITY.table, ctx.company_id, ctx.path_id("activityId"))
     if activity is None or activity["is_deleted"]:
@@ -184,7 +186,7 @@ def put_project_plan_activity(ctx: Ctx):
     return put_plan_item(ctx, "activity", activity["id"])
 
 
-@operation("v1", "put_project_plan_task", write=True)
+@handlers.operation("v1", "put_project_plan_task", write=True)
 def put_project_plan_task(ctx: Ctx):
     task = repo.get(ctx.conn, TASK.table, ctx.company_id, ctx.path_id("taskId"))
     if task is None or task["is_deleted"] or task["project_id"] != ctx.path_id():
@@ -210,13 +212,13 @@ def _get(ctx: Ctx, entity):
 
 
 for _api in ("v1", "v2"):
-    operation(_api, "get_projects_boards")(lambda ctx: ok(_ordered(ctx, BOARD)))
-    operation(_api, "get_projects_board")(lambda ctx: _get(ctx, BOARD))
-    operation(_api, "get_projects_phase")(lambda ctx: _get(ctx, PHASE))
+    handlers.operation(_api, "get_projects_boards")(lambda ctx: ok(_ordered(ctx, BOARD)))
+    handlers.operation(_api, "get_projects_board")(lambda ctx: _get(ctx, BOARD))
+    handlers.operation(_api, "get_projects_phase")(lambda ctx: _get(ctx, PHASE))
 
 
-@operation("v1", "get_projects_phases")
-@operation("v2", "get_projects_phases")
+@handlers.operation("v1", "get_projects_phases")
+@handlers.operation("v2", "get_projects_phases")
 def get_projects_phases(ctx: Ctx):
     board_id = ctx.int_param("board_id", minimum=1)
     if board_id is None:
@@ -225,13 +227,13 @@ def get_projects_phases(ctx: Ctx):
     return ok(_ordered(ctx, PHASE, PHASE.table.c.board_id == board_id))
 
 
-operation("v2", "add_project_board", write=True)(lambda ctx: res.add(ctx, BOARD))
-operation("v2", "update_project_board", write=True)(lambda ctx: res.update(ctx, BOARD))
-operation("v2", "add_project_phase", write=True)(lambda ctx: res.add(ctx, PHASE))
-operation("v2", "update_project_phase", write=True)(lambda ctx: res.update(ctx, PHASE))
+handlers.operation("v2", "add_project_board", write=True)(lambda ctx: res.add(ctx, BOARD))
+handlers.operation("v2", "update_project_board", write=True)(lambda ctx: res.update(ctx, BOARD))
+handlers.operation("v2", "add_project_phase", write=True)(lambda ctx: res.add(ctx, PHASE))
+handlers.operation("v2", "update_project_phase", write=True)(lambda ctx: res.update(ctx, PHASE))
 
 
-@operation("v2", "delete_project_board", write=True)
+@handlers.operation("v2", "delete_project_board", write=True)
 def delete_project_board(ctx: Ctx):
     """A board with live projects on it stays (400); its phases go with it."""
     board = res.load(ctx, BOARD, ctx.path_id(), alive=True)
@@ -247,7 +249,7 @@ def delete_project_board(ctx: Ctx):
     return ok({"id": board["id"]})
 
 
-@operation("v2", "delete_project_phase", write=True)
+@handlers.operation("v2", "delete_project_phase", write=True)
 def delete_project_phase(ctx: Ctx):
     """A phase with live projects in it stays (400)."""
     phase = res.load(ctx, PHASE, ctx.path_id(), alive=True)
@@ -261,11 +263,11 @@ def delete_project_phase(ctx: Ctx):
 # Templates are made in Pipedrive's web app only; none exist here.
 
 for _api in ("v1", "v2"):
-    operation(_api, "get_project_templates")(lambda ctx: ok([], {"next_cursor": None}))
+    handlers.operation(_api, "get_project_templates")(lambda ctx: ok([], {"next_cursor": None}))
 
 
-@operation("v1", "get_project_template")
-@operation("v2", "get_project_template")
+@handlers.operation("v1", "get_project_template")
+@handlers.operation("v2", "get_project_template")
 def get_project_template(ctx: Ctx):
     ctx.path_id()
     raise NotFound("Project template not found")

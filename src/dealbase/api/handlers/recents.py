@@ -21,9 +21,11 @@ from dealbase.api.errors import BadRequest
 from dealbase.api.handlers.users import present_user
 from dealbase.api.paging import v1_pagination
 from dealbase.api.responses import Reply, ok
-from dealbase.api.router import operation
+from dealbase.api.router import Handlers
 from dealbase.domain.registry import ENTITIES
 from dealbase.store import repository as repo
+
+handlers = Handlers()
 
 # ``items`` values → the entity names their change events are recorded under.
 ITEMS = {
@@ -96,7 +98,7 @@ def current_objects(ctx: Ctx, keys: list[tuple[str, Any]]) -> dict[tuple[str, An
     return out
 
 
-@operation("v1", "get_recents")
+@handlers.operation("v1", "get_recents")
 def get_recents(ctx: Ctx) -> Reply:
     since = since_param(ctx)
     entities = items_param(ctx)

@@ -17,13 +17,15 @@ from dealbase.api.errors import BadRequest
 from dealbase.api.operations import OPERATIONS
 from dealbase.api.paging import decode_cursor, encode_cursor, v1_pagination
 from dealbase.api.responses import ok
-from dealbase.api.router import operation
+from dealbase.api.router import Handlers
 from dealbase.domain import search as sx
 from dealbase.domain.common import num
 from dealbase.domain.products import prices_of
 from dealbase.domain.registry import ENTITIES
 from dealbase.store import repository as repo
 from dealbase.store.tables import deals, leads, persons, projects_phases, stages
+
+handlers = Handlers()
 
 Row = dict[str, Any]
 MAX_TERM = 500
@@ -388,7 +390,7 @@ for _name, (_type, _fields, _include, _filters) in SEARCHES.items():
     for _api in ("v1", "v2"):
         if (_api, _name) not in KNOWN:  # projects are searched in v2 only
             continue
-        operation(_api, _name)(
+        handlers.operation(_api, _name)(
             lambda ctx, t=_type, f=_fields, i=_include, flt=_filters: search(ctx, (t,), f, i, filters=flt)
         )
 
@@ -479,5 +481,5 @@ def _field_value(value: Any) -> Any:
 
 
 for _api in ("v1", "v2"):
-    operation(_api, "search_item")(search_item)
-    operation(_api, "search_item_by_field")(search_by_field)
+    handlers.operation(_api, "search_item")(search_item)
+    handlers.operation(_api, "search_item_by_field")(search_by_field)

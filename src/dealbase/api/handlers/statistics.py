@@ -26,13 +26,15 @@ from dealbase.api.errors import BadRequest
 from dealbase.api.handlers.core import archived
 from dealbase.api.handlers.summaries import money
 from dealbase.api.responses import Reply, ok
-from dealbase.api.router import operation
+from dealbase.api.router import Handlers
 from dealbase.clock import add_months, parse_date
 from dealbase.domain.common import check_currency, formatted
 from dealbase.domain.deals import DEAL, weighted_values
 from dealbase.domain.pipelines import PIPELINE
 from dealbase.store import repository as repo
 from dealbase.store.tables import deal_stage_moves, stages
+
+handlers = Handlers()
 
 Row = dict[str, Any]
 
@@ -178,12 +180,12 @@ def timeline(ctx: Ctx, archived_deals: bool) -> Reply:
     return ok(out)
 
 
-@operation("v1", "get_deals_timeline")
+@handlers.operation("v1", "get_deals_timeline")
 def get_deals_timeline(ctx: Ctx) -> Reply:
     return timeline(ctx, archived_deals=False)
 
 
-@operation("v1", "get_archived_deals_timeline")
+@handlers.operation("v1", "get_archived_deals_timeline")
 def get_archived_deals_timeline(ctx: Ctx) -> Reply:
     return timeline(ctx, archived_deals=True)
 
@@ -231,7 +233,7 @@ def _percent(part: int, whole: int) -> int:
     return round(100 * part / whole) if whole else 0
 
 
-@operation("v1", "get_pipeline_conversion_statistics")
+@handlers.operation("v1", "get_pipeline_conversion_statistics")
 def get_pipeline_conversion_statistics(ctx: Ctx) -> Reply:
     """Of the deals that entered the pipeline's stages in the period: how many of those that
     got to a stage got to the next one (a deal that got further counts as having passed the
@@ -316,7 +318,7 @@ def _ages(moves: list[Row], ordered: list[Row], start: str, end: str) -> dict[st
     }
 
 
-@operation("v1", "get_pipeline_movement_statistics")
+@handlers.operation("v1", "get_pipeline_movement_statistics")
 def get_pipeline_movement_statistics(ctx: Ctx) -> Reply:
     pipeline_id, ordered, (start, end), user_id = _pipeline_scope(ctx)
     m, c = deal_stage_moves.c, DEAL.table.c

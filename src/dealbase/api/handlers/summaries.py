@@ -14,10 +14,12 @@ from dealbase.api import resources as res
 from dealbase.api.context import Ctx
 from dealbase.api.handlers.core import archived
 from dealbase.api.responses import Reply, ok
-from dealbase.api.router import operation
+from dealbase.api.router import Handlers
 from dealbase.domain.common import formatted
 from dealbase.domain.deals import DEAL, weighted_values
 from dealbase.store import repository as repo
+
+handlers = Handlers()
 
 
 def money(value: float) -> float | int:
@@ -76,11 +78,11 @@ def summary(ctx: Ctx, archived_deals: bool) -> Reply:
     )
 
 
-@operation("v1", "get_deals_summary")
+@handlers.operation("v1", "get_deals_summary")
 def get_deals_summary(ctx: Ctx) -> Reply:
     return summary(ctx, archived_deals=False)
 
 
-@operation("v1", "get_archived_deals_summary")
+@handlers.operation("v1", "get_archived_deals_summary")
 def get_archived_deals_summary(ctx: Ctx) -> Reply:
     return summary(ctx, archived_deals=True)

@@ -9,9 +9,11 @@ from dealbase.api.context import Ctx
 from dealbase.api.errors import BadRequest
 from dealbase.api.paging import cursor_page
 from dealbase.api.responses import ok
-from dealbase.api.router import operation
+from dealbase.api.router import Handlers
 from dealbase.domain.projects import PROJECT
 from dealbase.domain.tasks import TASK
+
+handlers = Handlers()
 
 c = TASK.table.c
 # v2 bodies name the flags ``done`` / ``milestone`` (0 or 1) and may give one ``assignee_id``;
@@ -50,12 +52,12 @@ def where(ctx: Ctx) -> list:
     return out
 
 
-@operation("v2", "get_tasks")
+@handlers.operation("v2", "get_tasks")
 def get_tasks_v2(ctx: Ctx):
     return res.list_v2(ctx, TASK, where(ctx), sorts=("id",))
 
 
-@operation("v1", "get_tasks")
+@handlers.operation("v1", "get_tasks")
 def get_tasks_v1(ctx: Ctx):
     rows, next_cursor = cursor_page(ctx, TASK.table, where(ctx))
     items, _ = res.render_v1(ctx, TASK, rows)
@@ -70,23 +72,23 @@ def project_tasks(ctx: Ctx):
     return ok(items, {"next_cursor": next_cursor})
 
 
-res.bind(TASK, "v1", ops=("get", "add", "update"))
-operation("v2", "get_task")(lambda ctx: res.get_one(ctx, TASK))
+res.bind(handlers, TASK, "v1", ops=("get", "add", "update"))
+handlers.operation("v2", "get_task")(lambda ctx: res.get_one(ctx, TASK))
 
 
-@operation("v2", "add_task", write=True)
+@handlers.operation("v2", "add_task", write=True)
 def add_task_v2(ctx: Ctx):
     v2_body(ctx)
     return res.add(ctx, TASK)
 
 
-@operation("v2", "update_task", write=True)
+@handlers.operation("v2", "update_task", write=True)
 def update_task_v2(ctx: Ctx):
     v2_body(ctx)
     return res.update(ctx, TASK)
 
 
-@operation("v2", "delete_task", write=True)
-@operation("v1", "delete_task", write=True)
+@handlers.operation("v2", "delete_task", write=True)
+@handlers.operation("v1", "delete_task", write=True)
 def delete_task(ctx: Ctx):
     return res.delete(ctx, TASK)

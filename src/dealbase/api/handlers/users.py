@@ -7,9 +7,11 @@ from typing import Any
 from dealbase.api.context import Ctx
 from dealbase.api.errors import NotFound
 from dealbase.api.responses import ok
-from dealbase.api.router import operation
+from dealbase.api.router import Handlers
 from dealbase.store import repository as repo
 from dealbase.store.tables import users
+
+handlers = Handlers()
 
 
 def present_user(ctx: Ctx, row: dict[str, Any]) -> dict[str, Any]:
@@ -37,14 +39,14 @@ def present_user(ctx: Ctx, row: dict[str, Any]) -> dict[str, Any]:
     }
 
 
-@operation("v1", "get_users")
+@handlers.operation("v1", "get_users")
 def get_users(ctx: Ctx):
     """All users of the company."""
     rows = repo.all_rows(ctx.conn, users, ctx.company_id, order_by=[users.c.id])
     return ok([present_user(ctx, r) for r in rows])
 
 
-@operation("v1", "get_user")
+@handlers.operation("v1", "get_user")
 def get_user(ctx: Ctx):
     row = repo.get(ctx.conn, users, ctx.company_id, ctx.path_id())
     if row is None:
@@ -52,7 +54,7 @@ def get_user(ctx: Ctx):
     return ok(present_user(ctx, row))
 
 
-@operation("v1", "get_current_user")
+@handlers.operation("v1", "get_current_user")
 def get_current_user(ctx: Ctx):
     """The caller, with their company."""
     company = repo.get_company(ctx.conn, ctx.company_id)

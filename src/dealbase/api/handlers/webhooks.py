@@ -18,13 +18,15 @@ from dealbase.api import webhook_payloads  # noqa: F401  (registers the payload 
 from dealbase.api.context import Ctx
 from dealbase.api.errors import ApiError
 from dealbase.api.responses import Reply
-from dealbase.api.router import operation
+from dealbase.api.router import Handlers
 from dealbase.clock import now, to_iso
 from dealbase.domain.ids import INTEGER
 from dealbase.events.outbox import MERGED, V1_ACTIONS, V1_OBJECTS, V2_OBJECTS
 from dealbase.store import repository as repo
 from dealbase.store import webhooks as store
 from dealbase.store.tables import users
+
+handlers = Handlers()
 
 MAX_PER_USER = 40
 BAD_URL = "invalid or non-reachable URL"
@@ -121,7 +123,7 @@ def _app_id(ctx: Ctx) -> int | None:
     return credential.app_id if credential is not None and credential.kind == "oauth" else None
 
 
-@operation("v1", "get_webhooks")
+@handlers.operation("v1", "get_webhooks")
 def get_webhooks(ctx: Ctx) -> Reply:
     """The company's webhooks: all of them for an admin, a user's own otherwise; an app sees
     only those it made, and nobody else sees those."""
@@ -192,7 +194,7 @@ def _values(ctx: Ctx) -> dict[str, Any]:
     }
 
 
-@operation("v1", "add_webhook", write=True)
+@handlers.operation("v1", "add_webhook", write=True)
 def add_webhook(ctx: Ctx) -> Reply:
     """A new subscription; at most 40 per user, and 40 per app and user (422 past that)."""
     values = _values(ctx)
@@ -209,7 +211,7 @@ def add_webhook(ctx: Ctx) -> Reply:
     return _answer(present(store.get(ctx.conn, ctx.company_id, webhook_id, values["app_id"])), 201)
 
 
-@operation("v1", "delete_webhook", write=True)
+@handlers.operation("v1", "delete_webhook", write=True)
 def delete_webhook(ctx: Ctx) -> Reply:
     """Delete a subscription; what it still had to send is dropped."""
     raw = ctx.path["id"]
