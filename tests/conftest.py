@@ -43,7 +43,7 @@ from support.database import (
     postgres_database,
 )
 
-from dealbase.api import resources
+from dealbase.domain import unit
 from dealbase.app import create_app
 from dealbase.bootstrap import Company
 from dealbase.events import outbox
@@ -199,6 +199,6 @@ def at(monkeypatch):
     """``at("2026-03-01 00:00:00")``: every write from now on happens at that moment."""
 
     def set_time(moment: str) -> None:
-        monkeypatch.setattr(resources, "now", lambda: moment)
+        monkeypatch.setattr(unit, "now", lambda: moment)
 
     return set_time

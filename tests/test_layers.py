@@ -130,3 +130,44 @@ def lazy():
         "src/dealbase/store/migrations/versions/0011_search.py:1 is a migration importing live code: "
         "dealbase.domain.search.document",
     ]
+
+
+# What only a request has (``api/context.py: Ctx``): the domain and the events get a unit of
+# work (``domain/unit.py``) and a write's parsed ``Input``, never these.
+REQUEST_ATTRIBUTES = frozenset({"body", "strict", "query", "path", "extra", "operation"})
+REQUEST_METHODS = frozenset({"raw", "path_id", "path_uuid", "page_limit"})
+# The names the domain gives its unit (``ctx`` where a function also serves the API's reads).
+CONTEXT_NAMES = frozenset({"ctx", "unit"})
+
+
+def request_uses(path: str, source: str) -> list[str]:
+    """Where a module of ``domain/`` or ``events/`` reads the request off its context."""
+    if not path.startswith(("domain/", "events/")):
+        return []
+    out = []
+    for node in ast.walk(ast.parse(source, path)):
+        if not isinstance(node, ast.Attribute) or not isinstance(node.value, ast.Name):
+            continue
+        if node.value.id not in CONTEXT_NAMES:
+            continue
+        called = node.attr in REQUEST_METHODS or node.attr.endswith("_param")
+        if node.attr in REQUEST_ATTRIBUTES or called:
+            out.append(f"src/dealbase/{path}:{node.lineno} reads the request: {node.value.id}.{node.attr}")
+    return out
+
+
+def test_the_domain_never_reads_the_request():
+    found = []
+    for file in sorted(PACKAGE.rglob("*.py")):
+        found += request_uses(file.relative_to(PACKAGE).as_posix(), file.read_text())
+    assert found == [], "read the unit and the write's Input instead:\n" + "\n".join(found)
+
+
+def test_a_request_read_is_found():
+    source = "def rules(ctx, values, old, stamp, given):\n    if ctx.strict and 'x' in ctx.body:\n        ctx.int_param('a')\n"
+    assert request_uses("domain/deals.py", source) == [
+        "src/dealbase/domain/deals.py:2 reads the request: ctx.strict",
+        "src/dealbase/domain/deals.py:2 reads the request: ctx.body",
+        "src/dealbase/domain/deals.py:3 reads the request: ctx.int_param",
+    ]
+    assert request_uses("api/resources.py", source) == []

@@ -4,43 +4,28 @@ from __future__ import annotations
 
 from typing import Any
 
-from sqlalchemy import Connection
-
-from dealbase.api import custom
 from dealbase.api.errors import BadRequest
 from dealbase.api.uploads import Upload
 from dealbase.clock import parse_date, parse_time
-from dealbase.domain.entity import Entity
 from dealbase.domain.ids import INTEGER as _INT
 from dealbase.domain.ids import parse_uuid
+from dealbase.domain.unit import Unit
 from dealbase.settings import Settings
-from dealbase.store import repository as repo
 
 _TRUE = {"true", "1"}
 _FALSE = {"false", "0"}
 NUL = "\x00"
 
 
-class Ctx:
+class Ctx(Unit):
     """What a handler knows of its request: version, caller, parameters, body, connection.
 
-    v2 parses strictly; v1 coerces the way Pipedrive's v1 does (``"1"`` is a number,
-    ``0``/``1`` are booleans).
+    A unit of work (``domain/unit.py``: connection, company, caller, clock, caches) with
+    the request on top; the domain sees only the unit. v2 parses strictly; v1 coerces the
+    way Pipedrive's v1 does (``"1"`` is a number, ``0``/``1`` are booleans).
     """
 
-    __slots__ = (
-        "api",
-        "operation",
-        "path",
-        "query",
-        "body",
-        "conn",
-        "company_id",
-        "user",
-        "settings",
-        "extra",
-        "shared",
-    )
+    __slots__ = ("api", "operation", "path", "query", "body", "settings", "extra")
 
     def __init__(
         self,
@@ -53,42 +38,19 @@ class Ctx:
     ) -> None:
         if api != "oauth":  # the OAuth server refuses bad values itself, in OAuth's terms
             _refuse_nul(path, query, body)
+        super().__init__()
         self.api = api
         self.operation = operation
         self.path = path
         self.query = query
         self.body = body
         self.settings = settings
-        self.conn: Connection = None  # type: ignore[assignment]
-        self.company_id: int = 0
-        self.user: dict[str, Any] = {}
+        # The request's own facts beside the unit (credential, headers, rate-limit headers).
         self.extra: dict[Any, Any] = {}
-        # The server process's caches (field definitions by version); see app.py.
-        self.shared: dict[Any, Any] = {}
 
     @property
     def strict(self) -> bool:
         return self.api == "v2"
-
-    @property
-    def user_id(self) -> int:
-        return self.user["id"]
-
-    def rows(self, table: Any, ids: Any) -> dict[int, dict[str, Any]]:
-        """Rows of the caller's company by id, read once per request however often asked."""
-        cache: dict[int, Any] = self.extra.setdefault(("rows", table.name), {})
-        wanted = [i for i in ids if i is not None]
-        missing = {i for i in wanted if i not in cache}
-        if missing:
-            found = repo.get_many(self.conn, table, self.company_id, missing)
-            for i in missing:
-                cache[i] = found.get(i)
-        return {i: cache[i] for i in wanted if cache[i] is not None}
-
-    def custom_defs(self, entity: Entity) -> custom.Defs | None:
-        """The caller's live custom fields of an entity (``api/custom.py: defs``), for the
-        domain's rules that need them (a saved filter's conditions)."""
-        return custom.defs(self, entity)
 
     # -- path and query parameters -------------------------------------------------
 

@@ -11,13 +11,16 @@ from typing import Any
 
 import orjson
 
+from dealbase.api import custom
 from dealbase.api.context import Ctx
 from dealbase.api.errors import BadRequest
 from dealbase.clock import parse_date, parse_time
+from dealbase.domain import service
 from dealbase.domain.common import NUMBER, check_currency
 from dealbase.domain.entity import Entity, Field
 from dealbase.domain.ids import INTEGER as _INT
 from dealbase.domain.ids import parse_uuid
+from dealbase.domain.unit import Input
 from dealbase.store import repository as repo
 
 DEFAULT_MAX_LENGTH = 255
@@ -157,16 +160,17 @@ def parse(ctx: Ctx, entity: Entity, creating: bool) -> dict[str, Any]:
     return values
 
 
-def check_not_null(ctx: Ctx, entity: Entity, values: dict[str, Any]) -> None:
-    """A null left for a column that cannot hold one, once the entity's rules have filled in
-    what a null means to them: a 400 naming the field, not a failed write. Read from the
-    table, so no field has to say it again."""
-    columns = entity.table.c
-    for column, value in values.items():
-        if value is None and column in columns and not columns[column].nullable:
-            f = next((f for f in entity.fields if f.column == column), None)
-            key = (f.v2 if ctx.strict else f.v1) if f is not None else None
-            raise _bad(key or column, "must not be null")
+def read(ctx: Ctx, entity: Entity, old: dict[str, Any] | None = None) -> Input:
+    """The body as the write service's input (``domain/unit.py: Input``): column values,
+    custom values merged with ``old``'s, and, raw, what the entity parses itself."""
+    values = parse(ctx, entity, creating=old is None)
+    body = ctx.body
+    own = {k: body[k] for k in entity.own_keys if k in body}
+    given = Input(values, own, frozenset(body), ctx.api)
+    if old is not None:  # an update refuses a bad reference before a bad custom value
+        service.check_refs(ctx, entity, values, given)
+    custom.apply(ctx, entity, values, old)
+    return given
 
 
 def body_ref(ctx: Ctx, key: str, target: Entity) -> dict[str, Any]:

@@ -2,8 +2,8 @@
 
 Handlers for a family are made by binding these to an entity (see ``api/handlers``).
 The entity's declaration says what is particular to it; this module does the rest the
-same way for all: parse, validate references, apply the entity's rules, write with a
-change event in the same transaction, and present in the caller's version.
+same way for all: parse the request into the write service's input (``api/inputs.py:
+read``), call the service (``domain/service.py``), and present in the caller's version.
 """
 
 from __future__ import annotations
@@ -11,22 +11,19 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from typing import Any
 
-import orjson
 from sqlalchemy import ColumnElement, Integer, Table
 
 from dealbase.api import bookmarks, custom, present
 from dealbase.api.context import Ctx
 from dealbase.api.errors import BadRequest, NotFound
-from dealbase.api.inputs import check_not_null, parse
+from dealbase.api.inputs import read
 from dealbase.api.paging import decode_cursor, encode_cursor, v1_pagination, v1_window
 from dealbase.api.responses import Reply, ok
 from dealbase.api.router import Handlers
-from dealbase.clock import now
-from dealbase.domain import hooks
+from dealbase.domain import service
 from dealbase.domain.entity import Entity, V1Refs
-from dealbase.domain.ids import new_uuid, parse_uuid
+from dealbase.domain.ids import parse_uuid
 from dealbase.domain.registry import ENTITIES
-from dealbase.events.changes import record_create, record_delete, record_update
 from dealbase.store import repository as repo
 
 Row = dict[str, Any]
@@ -251,54 +248,12 @@ def list_v1(
 # -- writing ---------------------------------------------------------------------------
 
 
-def check_refs(ctx: Ctx, entity: Entity, values: dict[str, Any]) -> None:
-    """Every id a write points at must be a live row of the caller's company.
-
-    List fields (``ids``, ``uuids``) with a ``ref`` point at one row per item.
-    """
-    for f in entity.fields:
-        if f.ref is None or f.column not in values or values[f.column] is None:
-            continue
-        target = ENTITIES.get(f.ref)
-        if target is None:  # an entity of a family not built yet: nothing to check against
-            continue
-        wanted = orjson.loads(values[f.column]) if f.kind in ("ids", "uuids") else [values[f.column]]
-        found = repo.get_many(ctx.conn, target.table, ctx.company_id, wanted)
-        for ref_id in wanted:
-            row = found.get(ref_id)
-            alive = row is not None and not row.get("is_deleted") and row.get("active_flag", True)
-            if not alive:
-                key = f.v2 if ctx.strict else f.v1
-                raise BadRequest(f"Validation failed: {key}: {target.label} with id {ref_id} not found")
-
-
-def create(ctx: Ctx, entity: Entity, values: dict[str, Any]) -> Row:
-    """Insert a row from parsed column values: references, rules, stamps, change event.
-
-    For ``add`` and for operations that make rows of their own (a lead's conversion).
-    """
-    check_refs(ctx, entity, values)
-    stamp = now()
-    if entity.rules is not None:
-        values = entity.rules(ctx, values, None, stamp)
-    check_not_null(ctx, entity, values)
-    if entity.id_kind == "uuid":
-        values["id"] = new_uuid()
-    values.setdefault("add_time", stamp)
-    values.setdefault("update_time", values["add_time"])
-    row_id = repo.insert_row(ctx.conn, entity.table, ctx.company_id, values)
-    extra = entity.write_children(ctx, row_id, None, stamp) if entity.write_children is not None else None
-    record_create(ctx.conn, ctx.company_id, ctx.user_id, entity.name, row_id, {**values, **(extra or {})}, stamp)
-    row = load(ctx, entity, row_id)
-    if written(ctx, entity, None, row):
-        row = load(ctx, entity, row_id)
-    return row
-
-
-def add(ctx: Ctx, entity: Entity) -> Reply:
-    values = parse(ctx, entity, creating=True)
-    custom.apply(ctx, entity, values, None)
-    row = create(ctx, entity, values)
+def add(ctx: Ctx, entity: Entity, also: Row | None = None) -> Reply:
+    """Create a row from the body; ``also``: values the handler adds (what it made of an
+    upload, the note a comment is on)."""
+    given = read(ctx, entity)
+    given.values.update(also or {})
+    row = service.create(ctx, entity, given)
     return reply_one(ctx, entity, row, status=entity.created_v2 if ctx.strict else entity.created_v1)
 
 
@@ -306,61 +261,12 @@ def update(ctx: Ctx, entity: Entity, old: Row | None = None) -> Reply:
     """Update the row the path names (or ``old``, for rows a path names otherwise)."""
     if old is None:
         old = load(ctx, entity, path_key(ctx, entity), alive=True)
-    values = parse(ctx, entity, creating=False)
-    check_refs(ctx, entity, values)
-    custom.apply(ctx, entity, values, old)
-    stamp = now()
-    if entity.rules is not None:
-        values = entity.rules(ctx, values, old, stamp)
-    check_not_null(ctx, entity, values)
-    changed = {k: v for k, v in values.items() if old.get(k) != v}
-    extra = entity.write_children(ctx, old["id"], old, stamp) if entity.write_children is not None else None
-    return reply_one(ctx, entity, write_changes(ctx, entity, old, changed, stamp, extra))
-
-
-def write_changes(ctx: Ctx, entity: Entity, old: Row, changed: Row, stamp: str, extra: Row | None = None) -> Row:
-    """Write the changed columns of a row with its change event and hooks; the row after."""
-    if changed or extra:
-        changed["update_time"] = stamp
-        repo.update_row(ctx.conn, entity.table, ctx.company_id, old["id"], changed)
-        if changed.get("is_deleted"):  # v1's delete-by-update (deal status "deleted")
-            record_delete(ctx.conn, ctx.company_id, ctx.user_id, entity.name, old, stamp)
-        else:
-            record_update(ctx.conn, ctx.company_id, ctx.user_id, entity.name, old, {**changed, **(extra or {})}, stamp)
-    row = load(ctx, entity, old["id"])
-    if changed and written(ctx, entity, old, None if row.get("is_deleted") else row):
-        row = load(ctx, entity, old["id"])
-    return row
-
-
-def written(ctx: Ctx, entity: Entity, old: Row | None, new: Row | None) -> bool:
-    """After a write, in its transaction: the entity's own ``after_write`` (``new`` None when
-    the row was deleted), then what other families do on it (``domain/hooks.py``: followers,
-    participants). True when anything ran, so the row may have changed."""
-    ran = False
-    if entity.after_write is not None:
-        entity.after_write(ctx, old, new)
-        ran = True
-    if new is not None:
-        for hook in hooks.AFTER_WRITE:
-            hook(ctx, entity, old, new)
-            ran = True
-    elif old is not None:
-        for gone in hooks.AFTER_DELETE:
-            gone(ctx, entity, old)
-    return ran
-
-
-def soft_delete(ctx: Ctx, entity: Entity, row: Row, stamp: str) -> None:
-    changed = {"is_deleted": True, "update_time": stamp}
-    repo.update_row(ctx.conn, entity.table, ctx.company_id, row["id"], changed)
-    record_delete(ctx.conn, ctx.company_id, ctx.user_id, entity.name, row, stamp)
-    written(ctx, entity, row, None)
+    return reply_one(ctx, entity, service.update(ctx, entity, old, read(ctx, entity, old)))
 
 
 def delete(ctx: Ctx, entity: Entity) -> Reply:
     row = load(ctx, entity, path_key(ctx, entity), alive=True)
-    soft_delete(ctx, entity, row, now())
+    service.delete(ctx, entity, row)
     return ok({"id": row["id"]})
 
 
@@ -372,13 +278,7 @@ def bulk_delete(ctx: Ctx, entity: Entity) -> Reply:
     rows = repo.get_many(ctx.conn, entity.table, ctx.company_id, ids)
     if any(rows.get(i) is None or rows[i].get("is_deleted") for i in ids):
         raise not_found(entity)
-    stamp = now()
-    ctx.conn.info[repo.BULK] = True  # the change events say they came from a bulk write
-    try:
-        for i in dict.fromkeys(ids):
-            soft_delete(ctx, entity, rows[i], stamp)
-    finally:
-        ctx.conn.info.pop(repo.BULK, None)
+    service.bulk_delete(ctx, entity, [rows[i] for i in dict.fromkeys(ids)])
     return ok({"id": list(dict.fromkeys(ids))})
 
 

@@ -17,6 +17,7 @@ from dealbase.domain import (  # noqa: F401
     pipelines,
     products,
     projects,
+    search_index,
     stage_moves,
     stages,
     tasks,

@@ -29,10 +29,11 @@ from dealbase.domain import counters
 from dealbase.domain.entity import Entity, Field
 from dealbase.domain.ids import INTEGER
 from dealbase.domain.registry import register
+from dealbase.domain.unit import Input
 from dealbase.errors import BadInput
 from dealbase.store import repository as repo
-from dealbase.store.tables import ADDRESS_PARTS, deals, organizations, persons, users
 from dealbase.store.tables import activities as table
+from dealbase.store.tables import ADDRESS_PARTS, deals, organizations, persons, users
 
 DEFAULT_TYPE = "call"
 LOCATION_MAX = 512
@@ -96,13 +97,12 @@ def _flag(value: Any, key: str, lenient: bool) -> bool:
     raise _bad(key, "must be a boolean")
 
 
-def _location(ctx, values: dict[str, Any], old: dict[str, Any] | None) -> None:
-    body = ctx.body
-    if "location" not in body:
+def _location(values: dict[str, Any], old: dict[str, Any] | None, own: dict[str, Any], lenient: bool) -> None:
+    if "location" not in own:
         return
     parts = {f"location_{p}": None for p in ADDRESS_PARTS}
-    given = body["location"]
-    if not ctx.strict:
+    given = own["location"]
+    if lenient:
         text = _text(given, "location", LOCATION_MAX, lenient=True)
         if old is None or text != old["location"]:
             values.update(parts)  # the parts described the old text
@@ -127,12 +127,11 @@ def _live_persons(ctx, ids: Iterable[int], key: str) -> None:
             raise _bad(key, f"Person with id {i} not found")
 
 
-def _participants(ctx, values: dict[str, Any], old: dict[str, Any] | None) -> None:
+def _participants(ctx, values: dict[str, Any], old: dict[str, Any] | None, own: dict[str, Any], lenient: bool) -> None:
     """``participants`` and ``person_id`` kept together (the primary one is the person)."""
-    body, lenient = ctx.body, not ctx.strict
-    flag = "primary" if ctx.strict else "primary_flag"
-    if "participants" in body:
-        given = body["participants"]
+    flag = "primary_flag" if lenient else "primary"
+    if "participants" in own:
+        given = own["participants"]
         if given is None or (lenient and given == ""):
             given = []
         if lenient and isinstance(given, str):
@@ -173,11 +172,10 @@ def _participants(ctx, values: dict[str, Any], old: dict[str, Any] | None) -> No
         values["participants"] = "[]"
 
 
-def _attendees(ctx, values: dict[str, Any]) -> None:
-    body, lenient = ctx.body, not ctx.strict
-    if "attendees" not in body:
+def _attendees(ctx, values: dict[str, Any], own: dict[str, Any], lenient: bool) -> None:
+    if "attendees" not in own:
         return
-    given = body["attendees"]
+    given = own["attendees"]
     if given is None or (lenient and given == ""):
         values["attendees"] = None
         return
@@ -185,7 +183,7 @@ def _attendees(ctx, values: dict[str, Any]) -> None:
         raise _bad("attendees", "must be an array of objects")
     if len(given) > MAX_PEOPLE:
         raise _bad("attendees", f"must have at most {MAX_PEOPLE} items")
-    email_key = "email" if ctx.strict else "email_address"
+    email_key = "email_address" if lenient else "email"
     out = []
     for a in given:
         email = a.get(email_key, a.get("email") if lenient else None)
@@ -222,15 +220,15 @@ def _type(ctx, values: dict[str, Any], old: dict[str, Any] | None) -> None:
         values["subject"] = types[values["type"]]["name"]
 
 
-def rules(ctx, values: dict[str, Any], old: dict[str, Any] | None, stamp: str) -> dict[str, Any]:
+def rules(ctx, values: dict[str, Any], old: dict[str, Any] | None, stamp: str, given: Input) -> dict[str, Any]:
     if "subject" in values and not values["subject"] and old is not None:
         raise _bad("subject", "must not be empty")
     _type(ctx, values, old)
     _clock(values, "due_time", 23)
     _clock(values, "duration", 99)
-    _location(ctx, values, old)
-    _participants(ctx, values, old)
-    _attendees(ctx, values)
+    _location(values, old, given.own, given.lenient)
+    _participants(ctx, values, old, given.own, given.lenient)
+    _attendees(ctx, values, given.own, given.lenient)
     if old is None:
         values.setdefault("owner_id", ctx.user_id)
         values["creator_user_id"] = ctx.user_id
@@ -411,6 +409,7 @@ ACTIVITY = register(
         sort_v2=("id", "update_time", "add_time", "due_date"),
         sort_v1=("id", "due_date", "add_time", "update_time", "subject", "type"),
         rules=rules,
+        own_keys=("location", "participants", "attendees"),
         v1_extra=v1_extra,
         v2_extra=v2_extra,
         v1_refs="listed",

@@ -7,6 +7,7 @@ from typing import Any
 
 from dealbase.domain.entity import Entity, Field
 from dealbase.domain.registry import register
+from dealbase.domain.unit import Input
 from dealbase.errors import BadInput
 from dealbase.store import repository as repo
 from dealbase.store.tables import activity_types as table
@@ -28,7 +29,7 @@ def key_string(name: str) -> str:
     return "_".join(re.findall(r"[0-9a-z]+", name.lower())) or "activity"
 
 
-def rules(ctx, values: dict[str, Any], old: dict[str, Any] | None, stamp: str) -> dict[str, Any]:
+def rules(ctx, values: dict[str, Any], old: dict[str, Any] | None, stamp: str, given: Input) -> dict[str, Any]:
     color = values.get("color")
     if color is not None and not _COLOR.match(color):
         raise BadInput("Validation failed: color: must be 6 hexadecimal characters (e.g. FFFFFF)")

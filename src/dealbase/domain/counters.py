@@ -15,6 +15,7 @@ from typing import Any
 
 from sqlalchemy import ColumnElement, Connection, Table
 
+from dealbase.domain import service
 from dealbase.domain.entity import Field
 from dealbase.store import repository as repo
 from dealbase.store.tables import deals, organizations, persons
@@ -57,7 +58,7 @@ def refresh(ctx, name: str, parent: str, ids: Iterable[int | None]) -> None:
     for parent_id, row in current.items():
         changed = {k: v for k, v in values.get(parent_id, {}).items() if row[k] != v}
         if changed:
-            repo.update_row(ctx.conn, table, ctx.company_id, parent_id, changed)
+            service.change(ctx, table, row, changed)
 
 
 def count_source(

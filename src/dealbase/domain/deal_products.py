@@ -14,13 +14,13 @@ from __future__ import annotations
 
 from typing import Any
 
-from dealbase.domain import counters, hooks
+from dealbase.domain import counters, hooks, service
 from dealbase.domain.common import formatted, num
 from dealbase.domain.entity import Entity, Field
 from dealbase.domain.products import BILLING_FREQUENCIES, check_billing
 from dealbase.domain.registry import register
+from dealbase.domain.unit import Input
 from dealbase.errors import BadInput
-from dealbase.events.changes import record_update
 from dealbase.store import repository as repo
 from dealbase.store.tables import deal_discounts, deal_installments, deal_products, deals, product_variations, products
 
@@ -103,8 +103,7 @@ def refresh_deal(ctx, deal_id: int, stamp: str) -> None:
     changed = {k: v for k, v in wanted.items() if deal[k] != v}
     if changed:
         changed["update_time"] = stamp
-        repo.update_row(ctx.conn, deals, ctx.company_id, deal_id, changed)
-        record_update(ctx.conn, ctx.company_id, ctx.user_id, "deal", deal, changed, stamp)
+        service.change(ctx, deals, deal, changed, event="deal", stamp=stamp)
 
 
 @hooks.on_merge
@@ -115,7 +114,7 @@ def move_lines(ctx, entity_name: str, absorbed: int, survivor: int, stamp: str) 
     moved = False
     for table in (deal_products, deal_discounts, deal_installments):
         also = {"update_time": stamp} if "update_time" in table.c else {}
-        moved |= bool(repo.reassign(ctx.conn, table, ctx.company_id, "deal_id", absorbed, survivor, **also))
+        moved |= bool(service.relink(ctx, table, "deal_id", absorbed, survivor, **also))
     if moved:
         refresh_deal(ctx, survivor, stamp)
 
@@ -126,9 +125,19 @@ counters.count_source("products", deal_products, "products_count", {"deal": "dea
 # -- one line's rules ------------------------------------------------------------------
 
 
-def rules(ctx, values: dict[str, Any], old: dict[str, Any] | None, stamp: str) -> dict[str, Any]:
-    """Defaults, the checks Pipedrive makes, and the stored sum. ``ctx.extra["deal"]`` is the deal."""
-    deal = ctx.extra["deal"]
+def prepare(ctx, deal: dict[str, Any]) -> None:
+    """Before writing lines of ``deal``: what ``rules`` needs to know about its other lines."""
+    lines = deal_lines(ctx, deal["id"])
+    ctx.scratch["deal"] = deal
+    ctx.scratch["tax_method"] = lines[0]["tax_method"] if lines else None
+    ctx.scratch["next_order_nr"] = max((r["order_nr"] for r in lines), default=0)
+    ctx.scratch["has_installments"] = bool(installment_rows(ctx, deal["id"]))
+
+
+def rules(ctx, values: dict[str, Any], old: dict[str, Any] | None, stamp: str, given: Input) -> dict[str, Any]:
+    """Defaults, the checks Pipedrive makes, and the stored sum. ``ctx.scratch["deal"]`` is the
+    deal, with what a new line needs to know about the others (``prepare``)."""
+    deal = ctx.scratch["deal"]
     if old is None:
         values["deal_id"] = deal["id"]
         values["currency"] = deal["currency"]
@@ -137,15 +146,16 @@ def rules(ctx, values: dict[str, Any], old: dict[str, Any] | None, stamp: str) -
         values.setdefault("tax", 0)
         values.setdefault("is_enabled", True)
         values.setdefault("billing_frequency", "one-time")
-        values["order_nr"] = (ctx.extra.get("next_order_nr") or 0) + 1
-        ctx.extra["next_order_nr"] = values["order_nr"]
+        values["order_nr"] = (ctx.scratch.get("next_order_nr") or 0) + 1
+        ctx.scratch["next_order_nr"] = values["order_nr"]
         if values.get("tax_method") is None:
-            values["tax_method"] = ctx.extra.get("tax_method") or DEFAULT_TAX_METHOD
+            values["tax_method"] = ctx.scratch.get("tax_method") or DEFAULT_TAX_METHOD
     elif "billing_frequency" in values and values["billing_frequency"] == "one-time":
         values.setdefault("billing_frequency_cycles", None)
     for key in ("discount", "discount_type", "tax", "tax_method", "is_enabled", "billing_frequency"):
         if key in values and values[key] is None:
-            raise BadInput(f"Validation failed: {_key(ctx, key)}: must not be null")
+            shown = given.key("enabled_flag", key) if key == "is_enabled" else key
+            raise BadInput(f"Validation failed: {shown}: must not be null")
     row = {**(old or {}), **values}
     if not 0 < row["quantity"] <= MAX_QUANTITY:
         raise BadInput("Validation failed: quantity: must be greater than 0")
@@ -163,8 +173,25 @@ def rules(ctx, values: dict[str, Any], old: dict[str, Any] | None, stamp: str) -
     return values
 
 
-def _key(ctx, key: str) -> str:
-    return "enabled_flag" if key == "is_enabled" and not ctx.strict else key
+def add_line(ctx, deal: dict[str, Any], given: Input, stamp: str) -> int:
+    """A new line on ``deal`` (``prepare`` it first) from the write's input; its id. The
+    caller refreshes the deal (``refresh_deal``) once its lines are written."""
+    service.check_refs(ctx, DEAL_PRODUCT, given.values, given)
+    values = rules(ctx, given.values, None, stamp, given)
+    values.update(add_time=stamp, update_time=stamp)
+    row_id = service.insert(ctx, deal_products, values, event=DEAL_PRODUCT.name, stamp=stamp)
+    same_tax_method(ctx, deal["id"], row_id, values["tax_method"], stamp)
+    ctx.scratch["tax_method"] = values["tax_method"]
+    return row_id
+
+
+def same_tax_method(ctx, deal_id: int, line_id: int, method: str, stamp: str) -> None:
+    """One tax method per deal: the other lines follow the one just written."""
+    for row in deal_lines(ctx, deal_id):
+        if row["id"] != line_id and row["tax_method"] != method:
+            changed = {"tax_method": method, "update_time": stamp}
+            changed["sum"] = line_sum({**row, **changed})
+            service.change(ctx, deal_products, row, changed, event=DEAL_PRODUCT.name, stamp=stamp)
 
 
 def _check_product(ctx, row: dict[str, Any], changed_product: bool) -> None:
@@ -183,7 +210,7 @@ def _check_product(ctx, row: dict[str, Any], changed_product: bool) -> None:
 
 def _check_installments(ctx, row: dict[str, Any], old: dict[str, Any] | None) -> None:
     """With installments on the deal, no enabled recurring line and at least one enabled line."""
-    if not ctx.extra.get("has_installments"):
+    if not ctx.scratch.get("has_installments"):
         return
     if row["is_enabled"] and recurring(row):
         raise BadInput("A deal with installments cannot have recurring products")

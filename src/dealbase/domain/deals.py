@@ -8,10 +8,11 @@ from dealbase.domain.common import NO_EMAIL, check_currency, formatted, num
 from dealbase.domain.counters import counter_fields, fill_activity_objects
 from dealbase.domain.entity import Entity, Field
 from dealbase.domain.registry import register
+from dealbase.domain.unit import Input
 from dealbase.errors import BadInput
 from dealbase.store import repository as repo
-from dealbase.store.tables import deals as table
 from dealbase.store.tables import organizations, persons, pipelines, stages, users
+from dealbase.store.tables import deals as table
 
 STATUSES = ("open", "won", "lost")
 # v1 also takes "deleted": a delete by update.
@@ -105,9 +106,9 @@ def _status(values: dict[str, Any], old: dict[str, Any] | None, stamp: str) -> N
         values.update(won_time=None, lost_time=None, close_time=None, lost_reason=None)
 
 
-def rules(ctx, values: dict[str, Any], old: dict[str, Any] | None, stamp: str) -> dict[str, Any]:
+def rules(ctx, values: dict[str, Any], old: dict[str, Any] | None, stamp: str, given: Input) -> dict[str, Any]:
     if values.get("status") == "deleted":
-        if ctx.strict:
+        if not given.lenient:  # v1 only: its delete-by-update
             raise BadInput("Validation failed: status: must be one of open, won, lost (use DELETE to delete)")
         values["is_deleted"] = True
         values.pop("status")

@@ -80,10 +80,14 @@ class Entity:
     filters: dict[str, str] = field(default_factory=dict)
     sort_v2: tuple[str, ...] = ("id", "update_time", "add_time")
     sort_v1: tuple[str, ...] = ("id", "add_time", "update_time")
-    # (ctx, values, old_row | None, stamp) -> values: the entity's own rules for its values,
-    # before the row is written.
+    # (unit, values, old_row | None, stamp, given) -> values: the entity's own rules for its
+    # values, before the row is written; ``given`` is the write's ``Input`` (domain/unit.py).
     rules: Hook | None = None
-    # (ctx, row_id, old_row | None, stamp) -> {key: new value}: writes to the entity's own
+    # Keys (of either version) the entity parses itself from their raw values in its rules
+    # (``Input.own``), by pure functions of the value and the version: an address object, a
+    # person's e-mails, a product's prices.
+    own_keys: tuple[str, ...] = ()
+    # (unit, row_id, old_row | None, stamp) -> {key: new value}: writes to the entity's own
     # child rows (a product's prices) after its row is written, in the same transaction;
     # what it answers joins the change event.
     write_children: Hook | None = None

@@ -9,6 +9,7 @@ from typing import Any
 from dealbase.domain import counters
 from dealbase.domain.entity import Entity, Field
 from dealbase.domain.registry import ENTITIES, register
+from dealbase.domain.unit import Input
 from dealbase.errors import BadInput
 from dealbase.store.tables import files as table
 
@@ -44,10 +45,8 @@ def download_url(ctx, file_id: int) -> str:
     return f"{base.rstrip('/')}/v1/files/{file_id}/download"
 
 
-def rules(ctx, values: dict[str, Any], old: dict[str, Any] | None, stamp: str) -> dict[str, Any]:
+def rules(ctx, values: dict[str, Any], old: dict[str, Any] | None, stamp: str, given: Input) -> dict[str, Any]:
     if old is None:
-        # What the handler made of the upload or the remote link (name, size, blob key…).
-        values.update(ctx.extra.get("file", {}))
         values["user_id"] = ctx.user_id
         if all(values.get(key) is None for key, *_ in LINKS):
             raise BadInput(

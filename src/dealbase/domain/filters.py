@@ -41,6 +41,7 @@ from dealbase.conditions import Cond, Group, Target
 from dealbase.domain.entity import Entity, Field
 from dealbase.domain.fields import SYSTEM_BASE, Custom
 from dealbase.domain.registry import ENTITIES, register
+from dealbase.domain.unit import Input
 from dealbase.errors import BadInput
 from dealbase.store.tables import filters as table
 
@@ -609,7 +610,7 @@ def filtered_entity(kind: str) -> Entity:
     return entity
 
 
-def rules(ctx, values: dict[str, Any], old: dict[str, Any] | None, stamp: str) -> dict[str, Any]:
+def rules(ctx, values: dict[str, Any], old: dict[str, Any] | None, stamp: str, given: Input) -> dict[str, Any]:
     if old is None:
         values["user_id"] = ctx.user_id
         values.setdefault("visible_to", 1)

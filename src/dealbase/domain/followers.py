@@ -10,8 +10,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from dealbase.domain import counters, hooks
-from dealbase.events.changes import record_create, record_delete
+from dealbase.domain import counters, hooks, service
 from dealbase.store import repository as repo
 from dealbase.store.tables import followers as table
 from dealbase.store.tables import people_changes
@@ -53,7 +52,7 @@ def history(ctx, kind: str, object_type: str, object_id: int, subject_id: int, a
         "actor_user_id": ctx.user_id,
         "time": stamp,
     }
-    repo.insert_row(ctx.conn, people_changes, ctx.company_id, values)
+    service.insert(ctx, people_changes, values)
 
 
 def _refresh(ctx, object_type: str, ids) -> None:
@@ -63,16 +62,14 @@ def _refresh(ctx, object_type: str, ids) -> None:
 
 def follow(ctx, object_type: str, object_id: int, user_id: int, stamp: str) -> Row:
     values = {"object_type": object_type, "object_id": object_id, "user_id": user_id, "add_time": stamp}
-    row_id = repo.insert_row(ctx.conn, table, ctx.company_id, values)
-    record_create(ctx.conn, ctx.company_id, ctx.user_id, "follower", row_id, values, stamp)
+    row_id = service.insert(ctx, table, values, event="follower", stamp=stamp)
     history(ctx, "follower", object_type, object_id, user_id, "added", stamp)
     _refresh(ctx, object_type, [object_id])
     return {"id": row_id, **values}
 
 
 def unfollow(ctx, row: Row, stamp: str) -> None:
-    repo.delete_rows(ctx.conn, table, ctx.company_id, table.c.id == row["id"])
-    record_delete(ctx.conn, ctx.company_id, ctx.user_id, "follower", row, stamp)
+    service.remove(ctx, table, table.c.id == row["id"], event="follower", rows=[row], stamp=stamp)
     history(ctx, "follower", row["object_type"], row["object_id"], row["user_id"], "removed", stamp)
     _refresh(ctx, row["object_type"], [row["object_id"]])
 

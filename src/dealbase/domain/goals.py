@@ -18,11 +18,13 @@ from typing import Any
 import orjson
 
 from dealbase.clock import parse_date
+from dealbase.domain import service
 from dealbase.domain.common import currency_codes, num
 from dealbase.domain.ids import INTEGER, new_uuid
 from dealbase.errors import BadInput
 from dealbase.store import repository as repo
 from dealbase.store.tables import activity_types, pipelines, stages, users
+from dealbase.store.tables import goals as goals_table
 
 Row = dict[str, Any]
 
@@ -204,11 +206,10 @@ FIELDS = ("title", "assignee", "type", "expected_outcome", "duration", "interval
 REQUIRED = ("type", "assignee", "expected_outcome", "duration", "interval")
 
 
-def parse(ctx, old: Row | None) -> dict[str, Any]:
+def parse(ctx, body: Any, old: Row | None) -> dict[str, Any]:
     """The column values of a goal from a request body: the whole goal on add, what is
     given (checked together with what is kept) on update."""
-    body = ctx.body if isinstance(ctx.body, dict) else None
-    if body is None:
+    if not isinstance(body, dict):
         raise BadInput("Validation failed: the body must be a JSON object")
     given = {k: body[k] for k in FIELDS if k in body}
     if old is None:
@@ -269,3 +270,36 @@ def present(row: Row) -> dict[str, Any]:
         "is_active": is_active(row),
         "report_ids": orjson.loads(row["report_ids"]),
     }
+
+
+# -- writes (through the write service) ----------------------------------------------------
+
+
+def add(unit, values: dict[str, Any]) -> Row:
+    """A new goal of the unit's user from parsed values (``parse``); the row."""
+    stamp = unit.clock()
+    goal_id = new_id()
+    values.update(
+        id=goal_id,
+        owner_id=unit.user_id,
+        report_ids=orjson.dumps([new_id()]).decode(),
+        add_time=stamp,
+        update_time=stamp,
+    )
+    values.setdefault("title", None)
+    service.insert(unit, goals_table, values, event="goal", stamp=stamp)
+    return repo.get(unit.conn, goals_table, unit.company_id, goal_id)
+
+
+def update(unit, old: Row, values: dict[str, Any]) -> Row:
+    """A goal changed by parsed values (``parse``); the row after."""
+    changed = {k: v for k, v in values.items() if old.get(k) != v}
+    if changed:
+        stamp = unit.clock()
+        changed["update_time"] = stamp
+        service.change(unit, goals_table, old, changed, event="goal", stamp=stamp)
+    return repo.get(unit.conn, goals_table, unit.company_id, old["id"])
+
+
+def delete(unit, row: Row) -> None:
+    service.retire(unit, goals_table, row, event="goal")

@@ -1,6 +1,6 @@
 """What other families do when an entity's rows are written, merged or duplicated.
 
-The generic operations (``api/resources.py``, ``api/merge.py``) call every registered hook;
+The write service (``domain/service.py``, ``domain/merge.py``) calls every registered hook;
 a family registers its own at import time, so the operations need no edits when one is
 added. All hooks run in the write's transaction.
 """
@@ -12,7 +12,7 @@ from typing import Any
 
 Row = dict[str, Any]
 
-# (ctx, entity, old row or None on create, new row)
+# (unit, entity, old row or None on create, new row)
 AfterWrite = Callable[[Any, Any, Row | None, Row], None]
 # (ctx, entity name, absorbed id, surviving id, stamp): move links that are not entity
 # fields (those the merge moves itself, over the registry's ``Field.ref``s).

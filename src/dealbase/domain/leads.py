@@ -12,6 +12,7 @@ from typing import Any
 
 from dealbase.domain.entity import Entity, Field
 from dealbase.domain.registry import register
+from dealbase.domain.unit import Input
 from dealbase.errors import BadInput
 from dealbase.store.tables import lead_labels, leads
 
@@ -46,7 +47,7 @@ SORT_V1 = (
 )
 
 
-def rules(ctx, values: dict[str, Any], old: dict[str, Any] | None, stamp: str) -> dict[str, Any]:
+def rules(ctx, values: dict[str, Any], old: dict[str, Any] | None, stamp: str, given: Input) -> dict[str, Any]:
     if old is None:
         values.setdefault("owner_id", ctx.user_id)
         values["creator_id"] = ctx.user_id

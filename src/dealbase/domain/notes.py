@@ -10,6 +10,7 @@ import nh3
 from dealbase.domain import counters
 from dealbase.domain.entity import Entity, Field
 from dealbase.domain.registry import register
+from dealbase.domain.unit import Input
 from dealbase.errors import BadInput, NotAllowed
 from dealbase.store.tables import deals, note_comments, organizations, persons, users
 from dealbase.store.tables import notes as table
@@ -35,7 +36,7 @@ def sanitize(html: str, key: str = "content") -> str:
     return clean
 
 
-def rules(ctx, values: dict[str, Any], old: dict[str, Any] | None, stamp: str) -> dict[str, Any]:
+def rules(ctx, values: dict[str, Any], old: dict[str, Any] | None, stamp: str, given: Input) -> dict[str, Any]:
     if "content" in values:
         values["content"] = sanitize(values["content"])
     author = values.get("user_id")
@@ -129,11 +130,10 @@ NOTE = register(
 # -- comments -----------------------------------------------------------------------------
 
 
-def comment_rules(ctx, values: dict[str, Any], old: dict[str, Any] | None, stamp: str) -> dict[str, Any]:
+def comment_rules(ctx, values: dict[str, Any], old: dict[str, Any] | None, stamp: str, given: Input) -> dict[str, Any]:
     if "content" in values:
         values["content"] = sanitize(values["content"])
     if old is None:
-        values.update(ctx.extra["comment"])  # the note and the new uuid, from the handler
         values["user_id"] = ctx.user_id
     values["updater_id"] = ctx.user_id
     return values

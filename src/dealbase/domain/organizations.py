@@ -15,10 +15,11 @@ from dealbase.domain.common import (
 from dealbase.domain.counters import counter_fields, fill_activity_objects
 from dealbase.domain.entity import Entity, Field
 from dealbase.domain.registry import register
+from dealbase.domain.unit import Input
 from dealbase.errors import BadInput
 from dealbase.store import repository as repo
-from dealbase.store.tables import ADDRESS_PARTS, persons, users
 from dealbase.store.tables import organizations as table
+from dealbase.store.tables import ADDRESS_PARTS, persons, users
 
 ADDRESS_MAX = 512
 
@@ -61,8 +62,8 @@ def _text(value: Any, key: str, limit: int, lenient: bool = False) -> str | None
     return value
 
 
-def rules(ctx, values: dict[str, Any], old: dict[str, Any] | None, stamp: str) -> dict[str, Any]:
-    address = _address_v2(ctx.body) if ctx.strict else _address_v1(ctx.body)
+def rules(ctx, values: dict[str, Any], old: dict[str, Any] | None, stamp: str, given: Input) -> dict[str, Any]:
+    address = _address_v1(given.own) if given.lenient else _address_v2(given.own)
     if address:
         values.update(address)
     if old is None:
@@ -153,6 +154,7 @@ ORGANIZATION = register(
         sort_v2=("id", "update_time", "add_time"),
         sort_v1=("id", "name", "add_time", "update_time"),
         rules=rules,
+        own_keys=("address", *(f"address_{part}" for part in ADDRESS_PARTS)),
         v1_extra=v1_extra,
         v2_extra=v2_extra,
         v1_related=compact,

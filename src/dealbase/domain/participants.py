@@ -10,9 +10,8 @@ from __future__ import annotations
 
 from typing import Any
 
-from dealbase.domain import counters, hooks
+from dealbase.domain import counters, hooks, service
 from dealbase.domain.followers import history
-from dealbase.events.changes import record_create, record_update
 from dealbase.store import repository as repo
 from dealbase.store.tables import deal_participants as table
 
@@ -46,16 +45,14 @@ def add(ctx, deal_id: int, person_id: int, stamp: str) -> int:
         "add_time": stamp,
         "active_flag": True,
     }
-    row_id = repo.insert_row(ctx.conn, table, ctx.company_id, values)
-    record_create(ctx.conn, ctx.company_id, ctx.user_id, "deal_participant", row_id, values, stamp)
+    row_id = service.insert(ctx, table, values, event="deal_participant", stamp=stamp)
     history(ctx, "participant", "deal", deal_id, person_id, "added", stamp)
     counters.refresh(ctx, "participants", "deal", [deal_id])
     return row_id
 
 
 def remove(ctx, row: Row, stamp: str) -> None:
-    repo.update_row(ctx.conn, table, ctx.company_id, row["id"], {"active_flag": False})
-    record_update(ctx.conn, ctx.company_id, ctx.user_id, "deal_participant", row, {"active_flag": False}, stamp)
+    service.change(ctx, table, row, {"active_flag": False}, event="deal_participant", stamp=stamp)
     history(ctx, "participant", "deal", row["deal_id"], row["person_id"], "removed", stamp)
     counters.refresh(ctx, "participants", "deal", [row["deal_id"]])
 

@@ -18,9 +18,10 @@ from dealbase.domain.counters import counter_fields
 from dealbase.domain.entity import Entity, Field
 from dealbase.domain.pictures import v1 as picture_v1
 from dealbase.domain.registry import register
+from dealbase.domain.unit import Input
 from dealbase.errors import BadInput
-from dealbase.store.tables import organizations, pictures, users
 from dealbase.store.tables import persons as table
+from dealbase.store.tables import organizations, pictures, users
 
 MAX_CONTACTS = 100
 
@@ -73,12 +74,11 @@ def _split(name: str) -> tuple[str, str | None]:
     return first, last.strip() or None
 
 
-def rules(ctx, values: dict[str, Any], old: dict[str, Any] | None, stamp: str) -> dict[str, Any]:
-    body = ctx.body
+def rules(ctx, values: dict[str, Any], old: dict[str, Any] | None, stamp: str, given: Input) -> dict[str, Any]:
     for v2_key, v1_key, column in (("emails", "email", "emails"), ("phones", "phone", "phones")):
-        key = v2_key if ctx.strict else v1_key
-        if key in body:
-            values[column] = _contacts(body[key], key, ctx.strict)
+        key = given.key(v1_key, v2_key)
+        if key in given.own:
+            values[column] = _contacts(given.own[key], key, not given.lenient)
     name = values.get("name")
     if name is not None:
         if "first_name" not in values and "last_name" not in values:
@@ -190,6 +190,7 @@ PERSON = register(
         sort_v2=("id", "update_time", "add_time"),
         sort_v1=("id", "name", "first_name", "last_name", "add_time", "update_time"),
         rules=rules,
+        own_keys=("emails", "phones", "email", "phone"),
         v1_extra=v1_extra,
         v2_extra=v2_extra,
         v1_related=compact,

@@ -6,6 +6,7 @@ from typing import Any
 
 from dealbase.domain.entity import Entity, Field
 from dealbase.domain.registry import register
+from dealbase.domain.unit import Input
 from dealbase.store import repository as repo
 from dealbase.store.tables import pipelines as table
 
@@ -14,7 +15,7 @@ def url_title(name: str) -> str:
     return "-".join("".join(c if c.isalnum() else " " for c in name.lower()).split())
 
 
-def rules(ctx, values: dict[str, Any], old: dict[str, Any] | None, stamp: str) -> dict[str, Any]:
+def rules(ctx, values: dict[str, Any], old: dict[str, Any] | None, stamp: str, given: Input) -> dict[str, Any]:
     if old is None and "order_nr" not in values:
         # New pipelines go last.
         last = repo.max_of(ctx.conn, table, ctx.company_id, "order_nr")

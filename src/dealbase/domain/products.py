@@ -12,9 +12,11 @@ from typing import Any
 
 import orjson
 
+from dealbase.domain import service
 from dealbase.domain.common import NUMBER, check_currency, num
 from dealbase.domain.entity import Entity, Field
 from dealbase.domain.registry import register
+from dealbase.domain.unit import Input
 from dealbase.errors import BadInput
 from dealbase.store import repository as repo
 from dealbase.store.tables import product_prices as prices_table
@@ -102,10 +104,9 @@ def write_prices(ctx, product_id: int, variation_id: int | None, prices: list[di
     """Replace the prices of a product (``variation_id`` None) or of one of its variations."""
     c = prices_table.c
     owner = c.variation_id.is_(None) if variation_id is None else c.variation_id == variation_id
-    repo.delete_rows(ctx.conn, prices_table, ctx.company_id, c.product_id == product_id, owner)
+    service.remove(ctx, prices_table, c.product_id == product_id, owner)
     for price in prices:
-        values = {**price, "product_id": product_id, "variation_id": variation_id}
-        repo.insert_row(ctx.conn, prices_table, ctx.company_id, values)
+        service.insert(ctx, prices_table, {**price, "product_id": product_id, "variation_id": variation_id})
 
 
 def prices_of(ctx, product_ids: list[int], *, variations: bool = False) -> dict[int, list[dict[str, Any]]]:
@@ -148,16 +149,16 @@ def price_v1(row: dict[str, Any]) -> dict[str, Any]:
 # -- the product entity ------------------------------------------------------------------
 
 
-def rules(ctx, values: dict[str, Any], old: dict[str, Any] | None, stamp: str) -> dict[str, Any]:
+def rules(ctx, values: dict[str, Any], old: dict[str, Any] | None, stamp: str, given: Input) -> dict[str, Any]:
     if old is None:
         values.setdefault("owner_id", ctx.user_id)
         values.setdefault("visible_to", 3)
         values.setdefault("tax", 0)
         values.setdefault("is_linkable", True)
         values.setdefault("billing_frequency", "one-time")
-    if not ctx.strict and "active_flag" in ctx.body:
+    if given.lenient and "active_flag" in given.own:
         # v1 takes active_flag on a write: false makes (or turns) the product deleted.
-        flag = ctx.body["active_flag"]
+        flag = given.own["active_flag"]
         if flag not in (True, False, 0, 1, "0", "1", "true", "false"):
             raise BadInput("Validation failed: active_flag: must be a boolean")
         active = flag in (True, 1, "1", "true")
@@ -173,16 +174,15 @@ def rules(ctx, values: dict[str, Any], old: dict[str, Any] | None, stamp: str) -
     else:
         cycles = old["billing_frequency_cycles"] if old else None
     check_billing(frequency, cycles)
-    body = ctx.body
-    if "prices" in body and body["prices"] is not None:
-        ctx.extra["product_prices"] = parse_prices(body["prices"], ctx.strict)
+    if given.own.get("prices") is not None:
+        ctx.scratch["product_prices"] = parse_prices(given.own["prices"], not given.lenient)
     elif old is None:
-        ctx.extra["product_prices"] = default_prices(ctx)
+        ctx.scratch["product_prices"] = default_prices(ctx)
     return values
 
 
 def write_children(ctx, product_id: int, old: dict[str, Any] | None, stamp: str) -> dict[str, Any] | None:
-    prices = ctx.extra.pop("product_prices", None)
+    prices = ctx.scratch.pop("product_prices", None)
     if prices is None:
         return None
     if old is not None:
@@ -236,6 +236,7 @@ PRODUCT = register(
         sort_v2=("id", "name", "add_time", "update_time"),
         sort_v1=("id", "name", "code", "add_time", "update_time"),
         rules=rules,
+        own_keys=("active_flag", "prices"),
         write_children=write_children,
         v1_extra=v1_extra,
         v2_extra=v2_extra,

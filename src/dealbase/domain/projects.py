@@ -14,10 +14,11 @@ import orjson
 
 from dealbase.domain.entity import Entity, Field
 from dealbase.domain.registry import register
+from dealbase.domain.unit import Input
 from dealbase.errors import BadInput
 from dealbase.store import repository as repo
-from dealbase.store.tables import projects as table
 from dealbase.store.tables import projects_boards as boards_table
+from dealbase.store.tables import projects as table
 from dealbase.store.tables import projects_phases as phases_table
 
 STATUSES = ("open", "completed", "canceled")
@@ -30,13 +31,13 @@ def _order_last(ctx, tbl, values: dict[str, Any], *where) -> None:
         values["order_nr"] = (repo.max_of(ctx.conn, tbl, ctx.company_id, "order_nr", *where) or 0) + 1
 
 
-def board_rules(ctx, values: dict[str, Any], old: dict[str, Any] | None, stamp: str) -> dict[str, Any]:
+def board_rules(ctx, values: dict[str, Any], old: dict[str, Any] | None, stamp: str, given: Input) -> dict[str, Any]:
     if old is None:
         _order_last(ctx, boards_table, values, boards_table.c.is_deleted.is_(False))
     return values
 
 
-def phase_rules(ctx, values: dict[str, Any], old: dict[str, Any] | None, stamp: str) -> dict[str, Any]:
+def phase_rules(ctx, values: dict[str, Any], old: dict[str, Any] | None, stamp: str, given: Input) -> dict[str, Any]:
     board_id = values.get("board_id", old and old["board_id"])
     moving = old is not None and board_id != old["board_id"]
     live = (phases_table.c.board_id == board_id, phases_table.c.is_deleted.is_(False))
@@ -90,7 +91,7 @@ def one_and_many(values: dict[str, Any], one: str, many: str) -> None:
         values[many] = orjson.dumps([] if values[one] is None else [values[one]]).decode()
 
 
-def rules(ctx, values: dict[str, Any], old: dict[str, Any] | None, stamp: str) -> dict[str, Any]:
+def rules(ctx, values: dict[str, Any], old: dict[str, Any] | None, stamp: str, given: Input) -> dict[str, Any]:
     if values.get("status") == "deleted":  # an update to status deleted deletes the project
         if old is None:
             raise BadInput("Validation failed: status: a new project cannot be deleted")

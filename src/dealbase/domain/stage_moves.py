@@ -9,8 +9,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from dealbase.domain import hooks
-from dealbase.store import repository as repo
+from dealbase.domain import hooks, service
 from dealbase.store.tables import deal_stage_moves
 
 Row = dict[str, Any]
@@ -29,4 +28,4 @@ def record_move(ctx, entity, old: Row | None, new: Row) -> None:
         "user_id": ctx.user_id,
         "time": (new["stage_change_time"] if old else None) or new["add_time"],
     }
-    repo.insert_row(ctx.conn, deal_stage_moves, ctx.company_id, values)
+    service.insert(ctx, deal_stage_moves, values)

@@ -6,12 +6,13 @@ from typing import Any
 
 from dealbase.domain.entity import Entity, Field
 from dealbase.domain.registry import register
+from dealbase.domain.unit import Input
 from dealbase.store import repository as repo
-from dealbase.store.tables import pipelines
 from dealbase.store.tables import stages as table
+from dealbase.store.tables import pipelines
 
 
-def rules(ctx, values: dict[str, Any], old: dict[str, Any] | None, stamp: str) -> dict[str, Any]:
+def rules(ctx, values: dict[str, Any], old: dict[str, Any] | None, stamp: str, given: Input) -> dict[str, Any]:
     pipeline_id = values.get("pipeline_id", old and old["pipeline_id"])
     moving = old is not None and values.get("pipeline_id", old["pipeline_id"]) != old["pipeline_id"]
     if (old is None or moving) and "order_nr" not in values:

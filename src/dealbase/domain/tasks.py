@@ -6,15 +6,17 @@ from typing import Any
 
 import orjson
 
+from dealbase.domain import hooks, service
 from dealbase.domain.entity import Entity, Field
 from dealbase.domain.projects import one_and_many
 from dealbase.domain.registry import register
+from dealbase.domain.unit import Input
 from dealbase.errors import BadInput
 from dealbase.store import repository as repo
 from dealbase.store.tables import tasks as table
 
 
-def rules(ctx, values: dict[str, Any], old: dict[str, Any] | None, stamp: str) -> dict[str, Any]:
+def rules(ctx, values: dict[str, Any], old: dict[str, Any] | None, stamp: str, given: Input) -> dict[str, Any]:
     if old is None:
         values["creator_id"] = ctx.user_id
         values.setdefault("assignee_ids", "[]")
@@ -79,3 +81,14 @@ TASK = register(
         deleted_readable=False,
     )
 )
+
+
+@hooks.after_delete
+def project_deleted(unit, entity, old) -> None:
+    """A deleted project's tasks go with it (each with its delete event)."""
+    if entity.name != "project":
+        return
+    stamp = unit.clock()
+    alive = (table.c.project_id == old["id"], table.c.is_deleted.is_(False))
+    for task in repo.all_rows(unit.conn, table, unit.company_id, *alive):
+        service.delete(unit, TASK, task, stamp)

@@ -838,7 +838,7 @@ filters = Table(
 # -- search ------------------------------------------------------------------------------
 # One row per searchable item (deal, person, organization, product, lead, file): the texts
 # each of Pipedrive's search ``fields`` looks in, written in the same transaction as every
-# write to the item (``api/search_index.py``) and removed when it is deleted. Lists of
+# write to the item (``domain/search_index.py``) and removed when it is deleted. Lists of
 # values (e-mails, phones, custom values, notes) are one per line. ``title_key`` is the
 # lower-cased title or name, for exact matches by index. Full-text indexes over these
 # columns live beside it (migration 0011): an FTS5 trigram table kept by triggers on SQLite,

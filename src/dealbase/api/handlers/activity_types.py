@@ -6,7 +6,7 @@ from dealbase.api import resources as res
 from dealbase.api.context import Ctx
 from dealbase.api.responses import ok
 from dealbase.api.router import Handlers
-from dealbase.clock import now
+from dealbase.domain import service
 from dealbase.domain.activity_types import ACTIVITY_TYPE
 from dealbase.store import repository as repo
 
@@ -32,7 +32,7 @@ res.bind(handlers, ACTIVITY_TYPE, "v1", ops=("add", "update"))
 def delete_activity_type(ctx: Ctx):
     """Marks the type deleted and answers it, with ``active_flag: false``."""
     row = res.load(ctx, ACTIVITY_TYPE, ctx.path_id(), alive=True)
-    res.soft_delete(ctx, ACTIVITY_TYPE, row, now())
+    service.delete(ctx, ACTIVITY_TYPE, row)
     return res.reply_one(ctx, ACTIVITY_TYPE, res.load(ctx, ACTIVITY_TYPE, row["id"]))
 
 

@@ -12,7 +12,7 @@ from typing import Any
 from dealbase.api import resources as res
 from dealbase.api.context import Ctx
 from dealbase.api.errors import BadRequest, NotFound
-from dealbase.api.inputs import parse
+from dealbase.api.inputs import read
 from dealbase.api.paging import v1_pagination, v1_window
 from dealbase.api.responses import ok
 from dealbase.api.router import Handlers
@@ -22,8 +22,9 @@ from dealbase.domain.deal_products import (
     deal_discount_rows,
     deal_lines,
     formatted_sum,
-    installment_rows,
-    line_sum,
+    add_line,
+    prepare,
+    same_tax_method,
     recurring,
     refresh_deal,
 )
@@ -45,11 +46,7 @@ def _deal(ctx: Ctx, *, write: bool) -> dict[str, Any]:
     """The path's deal; for writes also what a new line needs to know about the others."""
     deal = res.load(ctx, DEAL, ctx.path_id(), alive=write)
     if write:
-        lines = deal_lines(ctx, deal["id"])
-        ctx.extra["deal"] = deal
-        ctx.extra["tax_method"] = lines[0]["tax_method"] if lines else None
-        ctx.extra["next_order_nr"] = max((r["order_nr"] for r in lines), default=0)
-        ctx.extra["has_installments"] = bool(installment_rows(ctx, deal["id"]))
+        prepare(ctx, deal)
     return deal
 
 
@@ -60,26 +57,8 @@ def _line(ctx: Ctx, deal: dict[str, Any]) -> dict[str, Any]:
     return row
 
 
-def _same_tax_method(ctx: Ctx, deal_id: int, line_id: int, method: str, stamp: str) -> None:
-    """One tax method per deal: the other lines follow the one just written."""
-    for row in deal_lines(ctx, deal_id):
-        if row["id"] != line_id and row["tax_method"] != method:
-            changed = {"tax_method": method, "update_time": stamp}
-            changed["sum"] = line_sum({**row, **changed})
-            repo.update_row(ctx.conn, deal_products, ctx.company_id, row["id"], changed)
-            record_update(ctx.conn, ctx.company_id, ctx.user_id, DEAL_PRODUCT.name, row, changed, stamp)
-
-
 def _insert(ctx: Ctx, deal: dict[str, Any], stamp: str) -> int:
-    values = parse(ctx, DEAL_PRODUCT, creating=True)
-    res.check_refs(ctx, DEAL_PRODUCT, values)
-    values = DEAL_PRODUCT.rules(ctx, values, None, stamp)
-    values.update(add_time=stamp, update_time=stamp)
-    row_id = repo.insert_row(ctx.conn, deal_products, ctx.company_id, values)
-    record_create(ctx.conn, ctx.company_id, ctx.user_id, DEAL_PRODUCT.name, row_id, values, stamp)
-    _same_tax_method(ctx, deal["id"], row_id, values["tax_method"], stamp)
-    ctx.extra["tax_method"] = values["tax_method"]
-    return row_id
+    return add_line(ctx, deal, read(ctx, DEAL_PRODUCT), stamp)
 
 
 def _reply(ctx: Ctx, row_id: int, status: int = 200):
@@ -132,24 +111,23 @@ def add_many_deal_products(ctx: Ctx):
 def update_deal_product(ctx: Ctx):
     deal = _deal(ctx, write=True)
     old = _line(ctx, deal)
-    values = parse(ctx, DEAL_PRODUCT, creating=False)
-    res.check_refs(ctx, DEAL_PRODUCT, values)
+    given = read(ctx, DEAL_PRODUCT, old)
     stamp = now()
-    values = DEAL_PRODUCT.rules(ctx, values, old, stamp)
+    values = DEAL_PRODUCT.rules(ctx, given.values, old, stamp, given)
     changed = {k: v for k, v in values.items() if old.get(k) != v}
     if changed:
         changed["update_time"] = stamp
         repo.update_row(ctx.conn, deal_products, ctx.company_id, old["id"], changed)
         record_update(ctx.conn, ctx.company_id, ctx.user_id, DEAL_PRODUCT.name, old, changed, stamp)
         if "tax_method" in changed:
-            _same_tax_method(ctx, deal["id"], old["id"], changed["tax_method"], stamp)
+            same_tax_method(ctx, deal["id"], old["id"], changed["tax_method"], stamp)
         refresh_deal(ctx, deal["id"], stamp)
     return _reply(ctx, old["id"])
 
 
 def _remove(ctx: Ctx, deal: dict[str, Any], rows: list[dict[str, Any]], stamp: str) -> None:
     gone = {r["id"] for r in rows}
-    if ctx.extra.get("has_installments") and any(r["is_enabled"] for r in rows):
+    if ctx.scratch.get("has_installments") and any(r["is_enabled"] for r in rows):
         left = [r for r in deal_lines(ctx, deal["id"]) if r["id"] not in gone and r["is_enabled"]]
         if not left:
             raise BadRequest("The last enabled product of a deal with installments cannot be removed")

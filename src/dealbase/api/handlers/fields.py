@@ -12,7 +12,7 @@ from typing import Any
 
 import orjson
 
-from dealbase.api import custom, search_index
+from dealbase.api import custom
 from dealbase.api.context import Ctx
 from dealbase.api.errors import ApiError, BadRequest, NotFound
 from dealbase.api.operations import OPERATIONS
@@ -20,6 +20,7 @@ from dealbase.api.paging import decode_cursor, encode_cursor, v1_pagination
 from dealbase.api.responses import ok
 from dealbase.api.router import Handlers
 from dealbase.clock import now
+from dealbase.domain import search_index
 from dealbase.domain.activities import ACTIVITY
 from dealbase.domain.entity import Entity
 from dealbase.domain.fields import (

@@ -16,7 +16,7 @@ from dealbase.api.errors import BadRequest, NotFound
 from dealbase.api.responses import ok, raw
 from dealbase.api.router import Handlers
 from dealbase.api.uploads import form_of, uploaded
-from dealbase.clock import now
+from dealbase.domain import service
 from dealbase.domain.entity import Entity
 from dealbase.domain.files import FILE, file_type
 from dealbase.domain.registry import ENTITIES
@@ -60,7 +60,7 @@ def add_file(ctx: Ctx):
         content_type = mimetypes.guess_type(name)[0] or content_type
     files_dir = ctx.settings.files_dir
     key = blobs.put(files_dir, ctx.company_id, upload.data, path.suffix.lstrip("."))
-    ctx.extra["file"] = {
+    made = {
         "name": name[:255],
         # Unique like Pipedrive's stored names; not the blob key, which stays private.
         "file_name": f"{path.stem[:200]}_{secrets.token_hex(16)}{path.suffix[:16]}",
@@ -70,7 +70,7 @@ def add_file(ctx: Ctx):
         "blob_key": key,
     }
     try:
-        return res.add(ctx, FILE)
+        return res.add(ctx, FILE, made)
     except BaseException:
         blobs.remove(files_dir, ctx.company_id, key)
         raise
@@ -86,10 +86,9 @@ def _remote(ctx: Ctx, values: dict[str, Any]) -> Any:
         raise BadRequest("Validation failed: item_id: is required")
     if form.get("remote_location") != "googledrive":
         raise BadRequest("Validation failed: remote_location: must be googledrive")
-    ctx.extra["file"] = {"remote_location": "googledrive", "file_size": 0, **values}
     # The item id is parsed and checked as the file's own reference (deal_id, …).
     ctx.body = {REMOTE_ITEMS[item_type]: form["item_id"]}
-    return res.add(ctx, FILE)
+    return res.add(ctx, FILE, {"remote_location": "googledrive", "file_size": 0, **values})
 
 
 def _text(form: dict[str, Any], key: str, limit: int = 255) -> str:
@@ -132,7 +131,7 @@ def update_file(ctx: Ctx):
 def delete_file(ctx: Ctx):
     """Marks the file deleted and removes its contents."""
     row = res.load(ctx, FILE, ctx.path_id(), alive=True)
-    res.soft_delete(ctx, FILE, row, now())
+    service.delete(ctx, FILE, row)
     if row["blob_key"]:
         blobs.remove(ctx.settings.files_dir, ctx.company_id, row["blob_key"])
     return ok({"id": row["id"]})

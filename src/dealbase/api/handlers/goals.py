@@ -15,9 +15,7 @@ from dealbase.api.handlers.statistics import date_param
 from dealbase.api.handlers.summaries import money
 from dealbase.api.responses import Reply, ok
 from dealbase.api.router import Handlers
-from dealbase.clock import now
 from dealbase.domain import goal_results, goals
-from dealbase.events.changes import record_create, record_delete, record_update
 from dealbase.store import repository as repo
 from dealbase.store.tables import goals as table
 
@@ -36,41 +34,18 @@ def _load(ctx: Ctx) -> Row:
 
 @handlers.operation("v1", "add_goal", write=True)
 def add_goal(ctx: Ctx) -> Reply:
-    values = goals.parse(ctx, None)
-    stamp = now()
-    goal_id = goals.new_id()
-    values.update(
-        id=goal_id,
-        owner_id=ctx.user_id,
-        report_ids=orjson.dumps([goals.new_id()]).decode(),
-        add_time=stamp,
-        update_time=stamp,
-    )
-    values.setdefault("title", None)
-    repo.insert_row(ctx.conn, table, ctx.company_id, values)
-    record_create(ctx.conn, ctx.company_id, ctx.user_id, "goal", goal_id, values, stamp)
-    return ok({"goal": goals.present(repo.get(ctx.conn, table, ctx.company_id, goal_id))})
+    return ok({"goal": goals.present(goals.add(ctx, goals.parse(ctx, ctx.body, None)))})
 
 
 @handlers.operation("v1", "update_goal", write=True)
 def update_goal(ctx: Ctx) -> Reply:
     old = _load(ctx)
-    values = goals.parse(ctx, old)
-    changed = {k: v for k, v in values.items() if old.get(k) != v}
-    if changed:
-        stamp = now()
-        changed["update_time"] = stamp
-        repo.update_row(ctx.conn, table, ctx.company_id, old["id"], changed)
-        record_update(ctx.conn, ctx.company_id, ctx.user_id, "goal", old, changed, stamp)
-    return ok({"goal": goals.present(repo.get(ctx.conn, table, ctx.company_id, old["id"]))})
+    return ok({"goal": goals.present(goals.update(ctx, old, goals.parse(ctx, ctx.body, old)))})
 
 
 @handlers.operation("v1", "delete_goal", write=True)
 def delete_goal(ctx: Ctx) -> Reply:
-    row = _load(ctx)
-    stamp = now()
-    repo.update_row(ctx.conn, table, ctx.company_id, row["id"], {"is_deleted": True, "update_time": stamp})
-    record_delete(ctx.conn, ctx.company_id, ctx.user_id, "goal", row, stamp)
+    goals.delete(ctx, _load(ctx))
     return ok(None)
 
 

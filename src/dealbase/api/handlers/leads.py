@@ -11,7 +11,6 @@ from typing import Any
 import orjson
 from sqlalchemy import ColumnElement, false, true
 
-from dealbase.api import links
 from dealbase.api import resources as res
 from dealbase.api.context import Ctx
 from dealbase.api.errors import BadRequest, NotFound
@@ -20,12 +19,11 @@ from dealbase.api.inputs import coerce
 from dealbase.api.responses import ok
 from dealbase.api.router import Handlers
 from dealbase.clock import now
+from dealbase.domain import links, service
 from dealbase.domain.deals import DEAL
 from dealbase.domain.entity import Entity, Field
-from dealbase.domain.ids import new_uuid
 from dealbase.domain.leads import LEAD, LEAD_LABEL, SOURCES
 from dealbase.domain.users import permitted_user_ids
-from dealbase.events.changes import record_update
 from dealbase.store import repository as repo
 from dealbase.store.tables import lead_conversions
 
@@ -119,12 +117,11 @@ def delete_lead_label(ctx: Ctx):
     """Deletes the label and takes it off every lead that has it."""
     label = res.load(ctx, LEAD_LABEL, res.path_key(ctx, LEAD_LABEL), alive=True)
     stamp = now()
-    res.soft_delete(ctx, LEAD_LABEL, label, stamp)
+    service.delete(ctx, LEAD_LABEL, label, stamp)
     for lead in repo.rows_mentioning(ctx.conn, LEAD.table, ctx.company_id, "label_ids", label["id"]):
         kept = [i for i in orjson.loads(lead["label_ids"]) if i != label["id"]]
         changed = {"label_ids": orjson.dumps(kept).decode(), "update_time": stamp}
-        repo.update_row(ctx.conn, LEAD.table, ctx.company_id, lead["id"], changed)
-        record_update(ctx.conn, ctx.company_id, ctx.user_id, LEAD.name, lead, changed, stamp)
+        service.change(ctx, LEAD.table, lead, changed, event=LEAD.name, stamp=stamp)
     return ok({"id": label["id"]})
 
 
@@ -145,22 +142,8 @@ def _source(ctx: Ctx, entity) -> dict[str, Any]:
 
 def _convert(ctx: Ctx, source_entity: Entity, source: dict[str, Any], target_entity: Entity, values: dict[str, Any]):
     """Convert ``source`` (a live lead or deal) into a new row of ``target_entity`` made of
-    ``values``: the rows linked to the source (``api/links.py``) move to it and the source is
-    deleted. The job row (``lead_conversions``) records it; it runs at once, so the status
-    polls find it completed."""
-    source_key, target_key = f"{source_entity.name}_id", f"{target_entity.name}_id"
-    stamp = now()
-    job_id = new_uuid()
-    job = {"id": job_id, "kind": f"{source_entity.name}_to_{target_entity.name}", "status": "running"}
-    job.update(add_time=stamp, update_time=stamp, **{source_key: source["id"]})
-    repo.insert_row(ctx.conn, lead_conversions, ctx.company_id, job)
-    made = res.create(ctx, target_entity, values)
-    stamp = now()
-    links.move(ctx, source_key, source["id"], target_key, made["id"], stamp)
-    res.soft_delete(ctx, source_entity, source, stamp)
-    finished = {"status": "completed", "update_time": now(), target_key: made["id"]}
-    repo.update_row(ctx.conn, lead_conversions, ctx.company_id, job_id, finished)
-    return ok({"conversion_id": job_id})
+    ``values`` (``domain/links.py: convert``); its job answers the status polls."""
+    return ok({"conversion_id": links.convert(ctx, source_entity, source, target_entity, values)})
 
 
 def _convert_body(ctx: Ctx) -> dict[str, Any]:

@@ -13,7 +13,7 @@ from dealbase.api.errors import BadRequest, NotFound
 from dealbase.api.handlers import fields
 from dealbase.api.responses import ok
 from dealbase.api.router import Handlers
-from dealbase.clock import now
+from dealbase.domain import service
 from dealbase.domain.notes import COMMENT, NOTE, TARGETS
 from dealbase.store import repository as repo
 
@@ -58,7 +58,7 @@ res.bind(handlers, NOTE, "v1", ops=("get", "add", "update"))
 def delete_note(ctx: Ctx):
     """Deletes the note; v1 answers ``data: true``."""
     row = res.load(ctx, NOTE, ctx.path_id(), alive=True)
-    res.soft_delete(ctx, NOTE, row, now())
+    service.delete(ctx, NOTE, row)
     return ok(True)
 
 
@@ -94,8 +94,7 @@ def get_note_comments(ctx: Ctx):
 @handlers.operation("v1", "add_note_comment", write=True)
 def add_note_comment(ctx: Ctx):
     note = _note(ctx)
-    ctx.extra["comment"] = {"note_id": note["id"], "uuid": str(uuid.uuid4())}
-    return res.add(ctx, COMMENT)
+    return res.add(ctx, COMMENT, {"note_id": note["id"], "uuid": str(uuid.uuid4())})
 
 
 @handlers.operation("v1", "get_comment")
@@ -113,5 +112,5 @@ def update_comment_for_note(ctx: Ctx):
 
 @handlers.operation("v1", "delete_comment", write=True)
 def delete_comment(ctx: Ctx):
-    res.soft_delete(ctx, COMMENT, _comment(ctx), now())
+    service.delete(ctx, COMMENT, _comment(ctx))
     return ok(True)

@@ -15,10 +15,9 @@ from dealbase.api.responses import ok
 from dealbase.api.router import Handlers
 from dealbase.api.uploads import form_of, uploaded
 from dealbase.clock import now
-from dealbase.domain import pictures
+from dealbase.domain import pictures, service
 from dealbase.domain.entity import Field
 from dealbase.domain.persons import PERSON
-from dealbase.events.changes import record_create, record_delete, record_update
 from dealbase.store import blobs
 from dealbase.store import repository as repo
 from dealbase.store.tables import pictures as table
@@ -48,13 +47,11 @@ def _current(ctx: Ctx, person: dict[str, Any]) -> dict[str, Any]:
 
 def _set_picture(ctx: Ctx, person: dict[str, Any], picture_id: int | None, stamp: str) -> None:
     changed = {"picture_id": picture_id, "update_time": stamp}
-    repo.update_row(ctx.conn, PERSON.table, ctx.company_id, person["id"], changed)
-    record_update(ctx.conn, ctx.company_id, ctx.user_id, "person", person, changed, stamp)
+    service.change(ctx, PERSON.table, person, changed, event="person", stamp=stamp)
 
 
 def _drop(ctx: Ctx, row: dict[str, Any], stamp: str) -> None:
-    repo.update_row(ctx.conn, table, ctx.company_id, row["id"], {"is_deleted": True, "update_time": stamp})
-    record_delete(ctx.conn, ctx.company_id, ctx.user_id, "picture", row, stamp)
+    service.retire(ctx, table, row, event="picture", stamp=stamp)
     if row["blob_key"]:
         blobs.remove(ctx.settings.files_dir, ctx.company_id, row["blob_key"])
 
@@ -87,8 +84,7 @@ def add_person_picture(ctx: Ctx):
             "add_time": stamp,
             "update_time": stamp,
         }
-        picture_id = repo.insert_row(ctx.conn, table, ctx.company_id, values)
-        record_create(ctx.conn, ctx.company_id, ctx.user_id, "picture", picture_id, values, stamp)
+        picture_id = service.insert(ctx, table, values, event="picture", stamp=stamp)
         _set_picture(ctx, person, picture_id, stamp)
     except BaseException:
         blobs.remove(files_dir, ctx.company_id, key)

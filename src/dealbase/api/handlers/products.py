@@ -6,7 +6,6 @@ from __future__ import annotations
 from typing import Any
 
 from dealbase.api import resources as res
-from dealbase.api import search_index
 from dealbase.api.context import Ctx
 from dealbase.api.errors import BadRequest, NotFound
 from dealbase.api.handlers.core import alive, deal_status_v1, first_char, v1_owner
@@ -16,6 +15,7 @@ from dealbase.api.responses import ok
 from dealbase.api.router import Handlers
 from dealbase.api.uploads import Upload
 from dealbase.clock import now, to_v2
+from dealbase.domain import search_index
 from dealbase.domain.deals import DEAL
 from dealbase.domain.persons import PERSON
 from dealbase.domain.products import PRODUCT, default_prices, parse_prices, prices_of, write_prices

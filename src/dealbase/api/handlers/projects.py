@@ -14,10 +14,10 @@ from dealbase.api.paging import cursor_page
 from dealbase.api.responses import ok
 from dealbase.api.router import Handlers
 from dealbase.clock import now
+from dealbase.domain import service
 from dealbase.domain.activities import ACTIVITY
 from dealbase.domain.projects import BOARD, PHASE, PROJECT, STATUSES
 from dealbase.domain.tasks import TASK
-from dealbase.events.changes import record_create, record_update
 from dealbase.store import repository as repo
 from dealbase.store.tables import projects_plan, users
 
@@ -81,7 +81,7 @@ def delete_project_v2(ctx: Ctx):
 @handlers.operation("v1", "delete_project", write=True)
 def delete_project_v1(ctx: Ctx):
     row = res.load(ctx, PROJECT, ctx.path_id(), alive=True)
-    res.soft_delete(ctx, PROJECT, row, now())
+    service.delete(ctx, PROJECT, row)
     return ok({"success": True, "data": {"id": row["id"]}})
 
 
@@ -92,7 +92,7 @@ def archive_project(ctx: Ctx):
     row = old
     if not old["is_archived"]:
         stamp = now()
-        row = res.write_changes(ctx, PROJECT, old, {"is_archived": True, "archive_time": stamp}, stamp)
+        row = service.write_changes(ctx, PROJECT, old, {"is_archived": True, "archive_time": stamp}, stamp)
     return res.reply_one(ctx, PROJECT, row)
 
 
@@ -169,14 +169,12 @@ def put_plan_item(ctx: Ctx, item_type: str, item_id: int):
         changed = {k: v for k, v in values.items() if old[k] != v}
         if changed:
             changed["update_time"] = stamp
-            repo.update_row(ctx.conn, projects_plan, ctx.company_id, old["id"], changed)
-            record_update(ctx.conn, ctx.company_id, ctx.user_id, "project_plan_item", old, changed, stamp)
+            service.change(ctx, projects_plan, old, changed, event="project_plan_item", stamp=stamp)
         row_id = old["id"]
     else:
         new = {"project_id": project["id"], "item_type": item_type, "item_id": item_id, **values}
         new.update(add_time=stamp, update_time=stamp)
-        row_id = repo.insert_row(ctx.conn, projects_plan, ctx.company_id, new)
-        record_create(ctx.conn, ctx.company_id, ctx.user_id, "project_plan_item", row_id, new, stamp)
+        row_id = service.insert(ctx, projects_plan, new, event="project_plan_item", stamp=stamp)
     return ok(_plan_item(repo.get(ctx.conn, projects_plan, ctx.company_id, row_id)))
 
 
@@ -246,8 +244,8 @@ def delete_project_board(ctx: Ctx):
     for phase in repo.all_rows(
         ctx.conn, PHASE.table, ctx.company_id, pc.board_id == board["id"], pc.is_deleted.is_(False)
     ):
-        res.soft_delete(ctx, PHASE, phase, stamp)
-    res.soft_delete(ctx, BOARD, board, stamp)
+        service.delete(ctx, PHASE, phase, stamp)
+    service.delete(ctx, BOARD, board, stamp)
     return ok({"id": board["id"]})
 
 
@@ -257,7 +255,7 @@ def delete_project_phase(ctx: Ctx):
     phase = res.load(ctx, PHASE, ctx.path_id(), alive=True)
     if repo.first(ctx.conn, PROJECT.table, ctx.company_id, c.phase_id == phase["id"], c.is_deleted.is_(False)):
         raise BadRequest("Validation failed: phase has projects: move or delete them first")
-    res.soft_delete(ctx, PHASE, phase, now())
+    service.delete(ctx, PHASE, phase)
     return ok({"id": phase["id"]})
 
 

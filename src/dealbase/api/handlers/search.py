@@ -1,7 +1,7 @@
 """Search: itemSearch, itemSearch/field and the per-entity searches, v1 and v2.
 
 Candidates come from the search index (``store/repository.py``, kept by
-``api/search_index.py``); they are matched and scored by ``domain/search.py``, and the
+``domain/search_index.py``); they are matched and scored by ``domain/search.py``, and the
 page is shown from the items' live rows. v2 pages by cursor, v1 by ``start``/``limit``.
 """
 
@@ -11,10 +11,7 @@ from typing import Any
 
 import orjson
 
-from dealbase.api import (
-    custom,
-    search_index,  # noqa: F401  (registers the index's write hooks)
-)
+from dealbase.api import custom
 from dealbase.api.context import Ctx
 from dealbase.api.errors import BadRequest
 from dealbase.api.operations import OPERATIONS

@@ -10,11 +10,8 @@ from dealbase.api.errors import BadRequest
 from dealbase.api.paging import cursor_page
 from dealbase.api.responses import ok
 from dealbase.api.router import Handlers
-from dealbase.clock import now
-from dealbase.domain import hooks
 from dealbase.domain.projects import PROJECT
 from dealbase.domain.tasks import TASK
-from dealbase.store import repository as repo
 
 handlers = Handlers()
 
@@ -95,13 +92,3 @@ def update_task_v2(ctx: Ctx):
 @handlers.operation("v1", "delete_task", write=True)
 def delete_task(ctx: Ctx):
     return res.delete(ctx, TASK)
-
-
-@hooks.after_delete
-def project_deleted(ctx: Ctx, entity, old) -> None:
-    """A deleted project's tasks go with it (each with its delete event)."""
-    if entity is not PROJECT:
-        return
-    stamp = now()
-    for task in repo.all_rows(ctx.conn, TASK.table, ctx.company_id, c.project_id == old["id"], c.is_deleted.is_(False)):
-        res.soft_delete(ctx, TASK, task, stamp)

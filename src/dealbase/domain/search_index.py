@@ -1,4 +1,5 @@
-"""Keeps ``search_items`` true in the transaction of every write.
+"""Keeps ``search_items`` true in the transaction of every write (the write service's
+``reindex``, run by its hooks, registered when the domain is imported).
 
 An item's row is rewritten whenever the item is written (its texts: ``domain/search.py``),
 its notes change, or it survives a merge; it is removed when the item is deleted.
@@ -8,8 +9,8 @@ from __future__ import annotations
 
 from typing import Any
 
-from dealbase.api import custom
 from dealbase.domain import hooks
+from dealbase.domain.field_defs import defs
 from dealbase.domain.registry import ENTITIES
 from dealbase.domain.search import ITEM_TYPES, SEARCHABLE_TYPES, document
 from dealbase.store import repository as repo
@@ -27,7 +28,7 @@ NOTE_COLUMNS = {
 
 def searchable_keys(ctx, entity) -> list[str]:
     """The keys of the entity's custom fields whose values are searched."""
-    found = custom.defs(ctx, entity)
+    found = defs(ctx, entity)
     return [f.key for f in found.fields if f.field_type in SEARCHABLE_TYPES] if found else []
 
 

@@ -1,4 +1,5 @@
-"""Merging two items of an entity, and duplicating one: generic over the registry.
+"""Merging two items of an entity, and duplicating one: generic over the registry; write
+service operations (``domain/service.py``) taking a unit, bound by ``api/handlers/merge.py``.
 
 Merge (``PUT /v1/{items}/{id}/merge`` with ``merge_with_id``): the path item is absorbed
 and deleted, ``merge_with_id`` survives. The survivor's values win; its empty fields are
@@ -20,18 +21,12 @@ from typing import Any
 
 import orjson
 
-from dealbase.api import custom
-from dealbase.api import resources as res
-from dealbase.api.context import Ctx
-from dealbase.api.errors import BadRequest
-from dealbase.api.inputs import coerce
-from dealbase.api.responses import Reply, ok
-from dealbase.clock import now
-from dealbase.domain import counters, hooks
-from dealbase.domain.entity import Entity, Field
+from dealbase.domain import counters, hooks, service
+from dealbase.domain.entity import Entity
+from dealbase.domain.field_defs import defs
 from dealbase.domain.registry import ENTITIES
+from dealbase.domain.unit import Unit
 from dealbase.events import outbox
-from dealbase.events.changes import record_create, record_update
 from dealbase.store import repository as repo
 
 Row = dict[str, Any]
@@ -77,7 +72,7 @@ def _fill_groups(entity: Entity) -> list[tuple[str, ...]]:
     return groups
 
 
-def filled(ctx: Ctx, entity: Entity, survivor: Row, absorbed: Row) -> dict[str, Any]:
+def filled(unit: Unit, entity: Entity, survivor: Row, absorbed: Row) -> dict[str, Any]:
     """The survivor's changed columns: its empty fields filled from the absorbed item."""
     changed: dict[str, Any] = {}
     for f in entity.fields:
@@ -88,7 +83,7 @@ def filled(ctx: Ctx, entity: Entity, survivor: Row, absorbed: Row) -> dict[str, 
     for group in _fill_groups(entity):
         if all(survivor[c] in EMPTY for c in group) and any(absorbed[c] not in EMPTY for c in group):
             changed.update({c: absorbed[c] for c in group})
-    found = custom.defs(ctx, entity) if entity.has_custom_fields else None
+    found = defs(unit, entity) if entity.has_custom_fields else None
     if found:
         kept = orjson.loads(survivor["custom_fields"]) if survivor.get("custom_fields") else {}
         other = orjson.loads(absorbed["custom_fields"]) if absorbed.get("custom_fields") else {}
@@ -99,7 +94,7 @@ def filled(ctx: Ctx, entity: Entity, survivor: Row, absorbed: Row) -> dict[str, 
     return changed
 
 
-def move_references(ctx: Ctx, entity: Entity, absorbed: int, survivor: int, stamp: str) -> None:
+def move_references(unit: Unit, entity: Entity, absorbed: int, survivor: int, stamp: str) -> None:
     """Every declared entity's rows that point at ``absorbed`` point at ``survivor``."""
     done: set[tuple[str, str]] = set()
     for other in list(ENTITIES.values()):
@@ -108,62 +103,46 @@ def move_references(ctx: Ctx, entity: Entity, absorbed: int, survivor: int, stam
                 continue
             done.add((other.table.name, f.column))
             if f.kind == "ids":  # a JSON id list (a project's deals): the survivor once in place of the absorbed
-                for row in repo.rows_listing(ctx.conn, other.table, ctx.company_id, f.column, absorbed):
+                for row in repo.rows_listing(unit.conn, other.table, unit.company_id, f.column, absorbed):
                     ids = orjson.loads(row[f.column])
                     moved = list(dict.fromkeys(survivor if i == absorbed else i for i in ids))
                     changed = {f.column: orjson.dumps(moved).decode(), "update_time": stamp}
-                    repo.update_row(ctx.conn, other.table, ctx.company_id, row["id"], changed)
-                    record_update(ctx.conn, ctx.company_id, ctx.user_id, other.name, row, changed, stamp)
+                    service.change(unit, other.table, row, changed, event=other.name, stamp=stamp)
                 continue
             also = {"update_time": stamp} if "update_time" in other.table.c else {}
-            for row_id in repo.reassign(ctx.conn, other.table, ctx.company_id, f.column, absorbed, survivor, **also):
-                old = {"id": row_id, f.column: absorbed}
-                record_update(ctx.conn, ctx.company_id, ctx.user_id, other.name, old, {f.column: survivor}, stamp)
+            service.relink(unit, other.table, f.column, absorbed, survivor, event=other.name, stamp=stamp, **also)
 
 
-def merge(ctx: Ctx, entity: Entity) -> Reply:
-    absorbed = res.load(ctx, entity, ctx.path_id(), alive=True)
-    body = ctx.body if isinstance(ctx.body, dict) else {}
-    if body.get("merge_with_id") in (None, ""):
-        raise BadRequest("Validation failed: merge_with_id: is required")
-    other_id = coerce(Field("merge_with_id", "int", ref=entity.name), "merge_with_id", body["merge_with_id"], False)
-    if other_id == absorbed["id"]:
-        raise BadRequest(f"Validation failed: merge_with_id: a {entity.name} cannot be merged with itself")
-    survivor = repo.get(ctx.conn, entity.table, ctx.company_id, other_id)
-    if survivor is None or survivor.get("is_deleted"):
-        raise BadRequest(f"Validation failed: merge_with_id: {entity.label} with id {other_id} not found")
-    stamp = now()
-    with outbox.merging(ctx.conn, entity.name, absorbed["id"], survivor["id"]):
-        changed = filled(ctx, entity, survivor, absorbed)
+def merge(unit: Unit, entity: Entity, absorbed: Row, survivor: Row) -> Row:
+    """Absorb one live row of ``entity`` into another (``survivor``); the survivor after."""
+    stamp = unit.clock()
+    with outbox.merging(unit.conn, entity.name, absorbed["id"], survivor["id"]):
+        changed = filled(unit, entity, survivor, absorbed)
         changed["update_time"] = stamp
-        repo.update_row(ctx.conn, entity.table, ctx.company_id, survivor["id"], changed)
-        record_update(ctx.conn, ctx.company_id, ctx.user_id, entity.name, survivor, changed, stamp)
-        move_references(ctx, entity, absorbed["id"], survivor["id"], stamp)
+        service.change(unit, entity.table, survivor, changed, event=entity.name, stamp=stamp)
+        move_references(unit, entity, absorbed["id"], survivor["id"], stamp)
         for hook in hooks.ON_MERGE:
-            hook(ctx, entity.name, absorbed["id"], survivor["id"], stamp)
-        res.soft_delete(ctx, entity, absorbed, stamp)
+            hook(unit, entity.name, absorbed["id"], survivor["id"], stamp)
+        service.delete(unit, entity, absorbed, stamp)
     if entity.name in counters.PARENTS:
-        counters.refresh_all(ctx, entity.name, [survivor["id"], absorbed["id"]])
-    items, _ = res.render_v1(ctx, entity, [res.load(ctx, entity, survivor["id"])], refs="plain")
-    return ok({**items[0], "merge_what_id": absorbed["id"]})
+        counters.refresh_all(unit, entity.name, [survivor["id"], absorbed["id"]])
+    return service.load(unit, entity, survivor["id"])
 
 
-def duplicate(ctx: Ctx, entity: Entity) -> Reply:
-    original = res.load(ctx, entity, ctx.path_id(), alive=True)
-    stamp = now()
+def duplicate(unit: Unit, entity: Entity, original: Row) -> Row:
+    """A copy of a live row, made now by the unit's user, with what goes along; the copy."""
+    stamp = unit.clock()
     values = {f.column: original[f.column] for f in entity.fields if f.writable and f.column and f.column in original}
     for column in ("custom_fields", "custom_fields_version", "first_won_time"):
         if column in original:
             values[column] = original[column]
     values.update(add_time=stamp, update_time=stamp)
     if "creator_user_id" in entity.table.c:
-        values["creator_user_id"] = ctx.user_id
+        values["creator_user_id"] = unit.user_id
     if "origin" in entity.table.c:
         values["origin"] = "API"
-    row_id = repo.insert_row(ctx.conn, entity.table, ctx.company_id, values)
-    record_create(ctx.conn, ctx.company_id, ctx.user_id, entity.name, row_id, values, stamp)
-    res.written(ctx, entity, None, res.load(ctx, entity, row_id))
+    row_id = service.insert(unit, entity.table, values, event=entity.name, stamp=stamp)
+    service.written(unit, entity, None, service.load(unit, entity, row_id))
     for hook in hooks.ON_DUPLICATE:
-        hook(ctx, entity.name, original["id"], row_id, stamp)
-    items, _ = res.render_v1(ctx, entity, [res.load(ctx, entity, row_id)], refs="plain")
-    return ok(items[0])
+        hook(unit, entity.name, original["id"], row_id, stamp)
+    return service.load(unit, entity, row_id)
