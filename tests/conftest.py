@@ -157,11 +157,15 @@ def files_dir(tmp_path) -> Path:
     return tmp_path / "files"
 
 
+@pytest.fixture(scope="session")
+def base_settings() -> Settings:
+    """Read from the environment once per worker (it takes milliseconds; tests are many)."""
+    return Settings(company_domain="acme", webhooks_dispatch=False)
+
+
 @pytest.fixture
-def app(engine, company, files_dir):
-    settings = Settings(
-        database_url=str(engine.url), company_domain="acme", files_dir=str(files_dir), webhooks_dispatch=False
-    )
+def app(engine, company, files_dir, base_settings):
+    settings = base_settings.model_copy(update={"database_url": str(engine.url), "files_dir": str(files_dir)})
     return create_app(settings, engine=engine)
 
 

@@ -30,6 +30,7 @@ from pathlib import Path
 
 import pytest
 from support import serve
+from support.locks import exclusive
 
 pytestmark = pytest.mark.e2e
 
@@ -78,6 +79,12 @@ def _installed_matches_manifest() -> bool:
 @pytest.fixture(scope="session")
 def node_modules(node_bin: str) -> Path:
     """Runs ``npm ci`` in tests/e2e once per session when the install is missing or stale."""
+    with exclusive(E2E_DIR):
+        _install_node_modules()
+    return E2E_DIR / "node_modules"
+
+
+def _install_node_modules() -> None:
     if not _installed_matches_manifest():
         npm = shutil.which("npm")
         assert npm is not None
@@ -99,7 +106,6 @@ def node_modules(node_bin: str) -> Path:
             )
         print(f"\n[e2e] npm ci took {time.monotonic() - started:.1f} s")
         assert _installed_matches_manifest(), "npm ci ran but node_modules does not match package.json"
-    return E2E_DIR / "node_modules"
 
 
 # ----------------------------------------------------------------- databases

@@ -33,6 +33,7 @@ from pathlib import Path
 
 import httpx2 as httpx
 import pytest
+from support.locks import exclusive
 from test_node_sdk import API_TOKEN, _tail, database_url, server  # noqa: F401 - fixtures
 
 pytestmark = pytest.mark.e2e
@@ -67,6 +68,12 @@ def _installed_version() -> str | None:
 
 @pytest.fixture(scope="session")
 def tap_python() -> Path:
+    with exclusive(E2E_DIR):
+        _install_tap()
+    return _venv_python()
+
+
+def _install_tap() -> None:
     if _installed_version() != TAP_VERSION:
         venv.create(VENV_DIR, with_pip=True, clear=True)
         try:
@@ -80,7 +87,6 @@ def tap_python() -> Path:
             pytest.skip(f"installing tap-pipedrive=={TAP_VERSION} did not finish in {INSTALL_TIMEOUT_S} s")
         if result.returncode != 0:
             pytest.skip(f"tap-pipedrive=={TAP_VERSION} cannot be installed here:\n{_tail(result.stderr, 2000)}")
-    return _venv_python()
 
 
 # ------------------------------------------------------------------- seeding
