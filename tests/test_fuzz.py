@@ -20,7 +20,7 @@ except ImportError:  # pytest put tests/ itself on sys.path
 pytestmark = [pytest.mark.slow, pytest.mark.skipif(not spec.specs_available(), reason=spec.SKIP_REASON)]
 
 # The whole run on one backend, spec loading included; the app's start and stop come on top.
-SECONDS = 160
+SECONDS = 150
 
 
 def _harness():

@@ -234,6 +234,10 @@ class _OutOfTime(Exception):
     pass
 
 
+def _type(parameter) -> str | None:
+    return (parameter.definition.get("schema") or {}).get("type")
+
+
 @dataclass
 class _Target:
     """One spec operation and where, and how, it is served."""
@@ -257,13 +261,17 @@ class _Target:
         if self.unbuilt:  # answered 501 before anything is read: one request shows it
             return {"positive": {}}
         modes: dict[str, dict[str, Any]] = {"positive": {}}
-        # Negative data needs something to break (schemathesis lists the security header too).
-        own = [p for p in self.op.iter_parameters() if "x-original-security-type" not in p.definition]
-        if own or self.op.body:
+        # Negative data needs something to break: a body, or a parameter other than the security
+        # header schemathesis adds and a plain string in the path (any string is one, so hypothesis
+        # would spend seconds looking for a counterexample in vain).
+        breakable = [
+            p
+            for p in self.op.iter_parameters()
+            if "x-original-security-type" not in p.definition and not (p.location == "path" and _type(p) == "string")
+        ]
+        if breakable or self.op.body:
             modes["negative"] = {"generation_mode": GenerationMode.NEGATIVE}
-        ids = {
-            p.name: 1 for p in self.op.path_parameters if (p.definition.get("schema") or {}).get("type") == "integer"
-        }
+        ids = {p.name: 1 for p in self.op.path_parameters if _type(p) == "integer"}
         if ids:
             modes["seeded ids"] = {"path_parameters": ids}
         return modes
