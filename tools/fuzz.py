@@ -33,7 +33,6 @@ import sys
 import tempfile
 import time
 import traceback
-import uuid
 from collections import Counter
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
@@ -142,9 +141,8 @@ class Report:
 @contextmanager
 def throwaway_database(backend: str, workdir: Path) -> Iterator[str]:
     """A new, migrated database of ``backend``; a PostgreSQL one is dropped afterwards."""
-    from sqlalchemy import create_engine, text
-
-    from dealbase.store.db import migrate, normalize_url
+    from dealbase.store.db import migrate
+    from tests.support.database import postgres_database
 
     if backend == "sqlite":
         url = f"sqlite:///{workdir / 'fuzz.db'}"
@@ -152,18 +150,8 @@ def throwaway_database(backend: str, workdir: Path) -> Iterator[str]:
         yield url
         return
     admin = os.environ.get("DEALBASE_TEST_DATABASE_URL", "postgresql://postgres@127.0.0.1:5432/postgres")
-    name = f"dealbase_fuzz_{uuid.uuid4().hex[:10]}"
-    admin_engine = create_engine(normalize_url(admin), isolation_level="AUTOCOMMIT")
-    with admin_engine.connect() as conn:
-        conn.execute(text(f'CREATE DATABASE "{name}"'))
-    try:
-        url = f"{admin.rsplit('/', 1)[0]}/{name}"
-        migrate(url)
+    with postgres_database(admin) as url:
         yield url
-    finally:
-        with admin_engine.connect() as conn:
-            conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-        admin_engine.dispose()
 
 
 def _start(database_url: str, files_dir: Path, progress: Progress):
