@@ -12,10 +12,10 @@ import orjson
 from dealbase.api.context import Ctx
 from dealbase.api.errors import BadRequest, NotFound
 from dealbase.api.handlers.statistics import date_param
-from dealbase.api.handlers.summaries import money
 from dealbase.api.responses import Reply, ok
 from dealbase.api.router import Handlers
 from dealbase.domain import goal_results, goals
+from dealbase.domain.statistics import money
 from dealbase.store import repository as repo
 from dealbase.store.tables import goals as table
 
