@@ -8,6 +8,7 @@ from dealbase.domain import (  # noqa: F401
     files,
     filters,
     followers,
+    goals,
     installments,
     leads,
     notes,

@@ -21,6 +21,8 @@ import orjson
 
 from dealbase.domain import goals
 from dealbase.domain.deals import weighted_values
+from dealbase.domain.statistics import money
+from dealbase.errors import BadInput
 from dealbase.store import repository as repo
 from dealbase.store import statistics as queries
 from dealbase.store.tables import activity_types
@@ -37,6 +39,15 @@ def _owners(unit, goal: Row) -> list[int] | None:
         members = goals.team_members(unit, goal["assignee_id"]) if goals.team_members is not None else None
         return list(members or [])
     return None
+
+
+def result(unit, goal: Row, start: str, end: str) -> float | int:
+    """The goal's progress over a period inside its duration, as v1 gives amounts."""
+    if start < goal["duration_start"]:
+        raise BadInput("Invalid 'period.start' parameter: must not be before the goal's start")
+    if goal["duration_end"] is not None and end > goal["duration_end"]:
+        raise BadInput("Invalid 'period.end' parameter: must not be after the goal's end")
+    return money(progress(unit, goal, start, end))
 
 
 def progress(unit, goal: Row, start: str, end: str) -> float:

@@ -37,6 +37,14 @@ def date_param(ctx: Ctx, name: str) -> date:
     return date.fromisoformat(text)
 
 
+def date_range(ctx: Ctx, first: str, last: str) -> tuple[date, date]:
+    """Two required dates, the second not before the first."""
+    start, end = date_param(ctx, first), date_param(ctx, last)
+    if end < start:
+        raise BadRequest(f"Invalid '{last}' parameter: must not be before {first}")
+    return start, end
+
+
 def _required(name: str, value: Any) -> Any:
     if value is None or value == "":
         raise BadRequest(f"Invalid '{name}' parameter: is required")
@@ -84,9 +92,7 @@ def _pipeline_scope(ctx: Ctx) -> tuple[int, str, str, int]:
     caller's, as Pipedrive does)."""
     pipeline_id = ctx.path_id()
     res.load(ctx, PIPELINE, pipeline_id, alive=True)
-    start, end = date_param(ctx, "start_date"), date_param(ctx, "end_date")
-    if end < start:
-        raise BadRequest("Invalid 'end_date' parameter: must not be before start_date")
+    start, end = date_range(ctx, "start_date", "end_date")
     user_id = ctx.int_param("user_id", minimum=1) or ctx.user_id
     return pipeline_id, f"{start.isoformat()} 00:00:00", f"{(end + timedelta(days=1)).isoformat()} 00:00:00", user_id
 
