@@ -15,6 +15,7 @@ from dealbase.domain import (  # noqa: F401
     organizations,
     participants,
     persons,
+    pictures,
     pipelines,
     products,
     projects,
