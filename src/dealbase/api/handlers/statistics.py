@@ -45,7 +45,8 @@ def date_range(ctx: Ctx, first: str, last: str) -> tuple[date, date]:
     return start, end
 
 
-def _required(name: str, value: Any) -> Any:
+def required(name: str, value: Any) -> Any:
+    """A parameter's parsed value, which must be given."""
     if value is None or value == "":
         raise BadRequest(f"Invalid '{name}' parameter: is required")
     return value
@@ -53,9 +54,9 @@ def _required(name: str, value: Any) -> Any:
 
 def timeline(ctx: Ctx, archived_deals: bool) -> Reply:
     start = date_param(ctx, "start_date")
-    interval = _required("interval", ctx.choice_param("interval", stats.INTERVALS))
-    amount = _required("amount", ctx.int_param("amount", minimum=1, maximum=MAX_PERIODS))
-    source = stats.date_source(ctx, _required("field_key", ctx.raw("field_key")))
+    interval = required("interval", ctx.choice_param("interval", stats.INTERVALS))
+    amount = required("amount", ctx.int_param("amount", minimum=1, maximum=MAX_PERIODS))
+    source = stats.date_source(ctx, required("field_key", ctx.raw("field_key")))
     saved = res.saved_filter(ctx, DEAL)
     exclude = ctx.bool_param("exclude_deals", False)
     convert = ctx.raw("totals_convert_currency")
