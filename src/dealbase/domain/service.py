@@ -147,6 +147,8 @@ def written(unit: Unit, entity: Entity, old: Row | None, new: Row | None) -> boo
 def delete(unit: Unit, entity: Entity, row: Row, stamp: str | None = None) -> None:
     """Mark a live row deleted, with its event and what follows from it."""
     stamp = stamp or unit.clock()
+    if entity.before_delete is not None:
+        entity.before_delete(unit, row, stamp)
     repo.update_row(unit.conn, entity.table, unit.company_id, row["id"], {"is_deleted": True, "update_time": stamp})
     record_delete(unit.conn, unit.company_id, unit.user_id, entity.name, row, stamp)
     written(unit, entity, row, None)

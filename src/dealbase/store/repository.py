@@ -37,8 +37,6 @@ from dealbase.store.tables import (
     activity_types,
     change_events,
     companies,
-    deal_stage_moves,
-    deals,
     fields,
 )
 
@@ -472,7 +470,7 @@ def distinct_values(conn: Connection, table: Table, company_id: int, column: str
     return list(conn.execute(stmt).scalars())
 
 
-# -- statistics and goals --------------------------------------------------------------
+# -- JSON values ---------------------------------------------------------------------------
 
 
 def json_text(conn: Connection, column: ColumnElement, key: str) -> ColumnElement:
@@ -480,26 +478,6 @@ def json_text(conn: Connection, column: ColumnElement, key: str) -> ColumnElemen
     if conn.dialect.name == "postgresql":
         return func.cast(column, JSONB).op("->>")(key)
     return func.json_extract(column, f'$."{key}"')
-
-
-def moves_with_deals(conn: Connection, company_id: int, *where: ColumnElement) -> list[Row]:
-    """Stage moves (``deal_stage_moves``) matching ``where``, each with its deal's owner, value,
-    currency, status and close time (prefixed ``deal_``), in the order they were made."""
-    moves, deal = deal_stage_moves, deals
-    stmt = (
-        select(
-            moves,
-            deal.c.owner_id.label("deal_owner_id"),
-            deal.c.value.label("deal_value"),
-            deal.c.currency.label("deal_currency"),
-            deal.c.status.label("deal_status"),
-            deal.c.close_time.label("deal_close_time"),
-        )
-        .join(deal, and_(deal.c.id == moves.c.deal_id, deal.c.company_id == company_id))
-        .where(moves.c.company_id == company_id, deal.c.is_deleted.is_(False), *where)
-        .order_by(moves.c.id)
-    )
-    return [dict(r) for r in conn.execute(stmt).mappings()]
 
 
 # -- recents, changelogs, flow (read the change events) --------------------------------
