@@ -1,26 +1,30 @@
 """An item's history, from its change events (``events/history.py``): the v1 changelogs of
 deals, persons and organizations (field-level changes, newest first, by cursor), their flow
 (the timeline: the item's own changes with the activities, notes and files attached to it,
-newest first, by ``start``/``limit``) and the v2 changelog.
+newest first, by ``start``/``limit``) and the v2 changelog; and, from ``people_changes``,
+the changelogs of followers (v2) and of deal participants (v1).
 """
 
 from __future__ import annotations
 
+from functools import partial
 from typing import Any
 
 from dealbase.api import resources as res
 from dealbase.api.context import Ctx
 from dealbase.api.errors import BadRequest
-from dealbase.api.paging import decode_cursor, encode_cursor, v1_pagination
+from dealbase.api.paging import cursor_page, decode_cursor, encode_cursor, v1_pagination
 from dealbase.api.responses import Reply, ok
 from dealbase.api.router import Handlers
+from dealbase.clock import to_v2
+from dealbase.domain import followers
 from dealbase.domain.deals import DEAL
 from dealbase.domain.entity import Entity
 from dealbase.domain.organizations import ORGANIZATION
 from dealbase.domain.persons import PERSON
 from dealbase.domain.registry import ENTITIES
 from dealbase.events import history
-from dealbase.store.tables import users
+from dealbase.store.tables import people_changes, users
 
 handlers = Handlers()
 
@@ -80,6 +84,22 @@ def changelog_v2(ctx: Ctx, entity: Entity) -> Reply:
     return ok(data, {"next_cursor": encode_cursor(_CURSOR, "desc", last, last) if last is not None else None})
 
 
+def people_changelog(ctx: Ctx, entity: Entity, kind: str) -> Reply:
+    """Who started and stopped following the item (``kind`` "follower") or taking part in
+    the deal ("participant"), newest first, by cursor (``domain/followers.py: history``)."""
+    item = res.load(ctx, entity, ctx.path_id())
+    c = people_changes.c
+    where = [c.kind == kind, c.object_type == entity.name, c.object_id == item["id"]]
+    rows, next_cursor = cursor_page(ctx, people_changes, where, newest_first=True)
+    shown = followers.CHANGELOGS[kind].items()
+    items = [{key: to_v2(r[col]) if ctx.strict and col == "time" else r[col] for key, col in shown} for r in rows]
+    return ok(items, {"next_cursor": next_cursor})
+
+
 handlers.per_entity("v1", "get_{name}_changelog", _WITH_HISTORY, changelog)
 handlers.per_entity("v1", "get_{name}_updates", _WITH_HISTORY, flow)
 handlers.operation("v2", "get_project_changelog")(lambda ctx: changelog_v2(ctx, ENTITIES["project"]))
+handlers.per_entity(
+    "v2", "get_{name}_followers_changelog", followers.followed_entities(), partial(people_changelog, kind="follower")
+)
+handlers.operation("v1", "get_deal_participants_changelog")(lambda ctx: people_changelog(ctx, DEAL, "participant"))
