@@ -9,37 +9,26 @@ import pytest
 
 from dealbase.domain import followers, participants, webhooks
 from dealbase.domain.deals import DEAL
-from dealbase.domain.unit import Unit
 from dealbase.errors import BadInput
 from dealbase.events import history, recents
-from dealbase.store import repository as repo
-from dealbase.store.tables import users
 
 from factories import data, make_deal, make_person
-
-
-def _in_unit(engine, company, work):
-    """``work(unit)`` in a transaction of its own, committed; what it answers."""
-    with engine.connect().execution_options(dealbase_write=True) as conn:
-        user = repo.get(conn, users, company.company_id, company.user_id)
-        done = work(Unit(conn, company.company_id, user))
-        conn.commit()
-    return done
+from support.database import in_unit
 
 
 def test_following_again_keeps_the_one_follower_and_the_changelog_shows_each_change(engine, company, api):
     deal = make_deal(api)  # its owner, the caller, follows it from the start
-    row, new = _in_unit(engine, company, lambda unit: followers.add(unit, "deal", deal["id"], company.user_id))
+    row, new = in_unit(engine, company, lambda unit: followers.add(unit, "deal", deal["id"], company.user_id))
     assert (new, row["user_id"], row["object_id"]) == (False, company.user_id, deal["id"])
 
     def unfollow_and_follow_again(unit):
         followers.unfollow(unit, followers.record(unit, "deal", deal["id"], row["id"]))
         return followers.add(unit, "deal", deal["id"], company.user_id)
 
-    again, new = _in_unit(engine, company, unfollow_and_follow_again)
+    again, new = in_unit(engine, company, unfollow_and_follow_again)
     assert new and again["user_id"] == company.user_id
-    assert _in_unit(engine, company, lambda unit: followers.user_ids(unit, "deal", deal["id"])) == [company.user_id]
-    assert _in_unit(engine, company, lambda unit: followers.record(unit, "person", deal["id"], again["id"])) is None
+    assert in_unit(engine, company, lambda unit: followers.user_ids(unit, "deal", deal["id"])) == [company.user_id]
+    assert in_unit(engine, company, lambda unit: followers.record(unit, "person", deal["id"], again["id"])) is None
 
     log = data(api.get(f"/api/v2/deals/{deal['id']}/followers/changelog"))
     assert [list(entry) for entry in log] == [["action", "actor_user_id", "follower_user_id", "time"]] * 3
@@ -53,13 +42,13 @@ def test_following_again_keeps_the_one_follower_and_the_changelog_shows_each_cha
 
 def test_a_person_joins_a_deal_once(engine, company, api):
     deal, person = make_deal(api), make_person(api)
-    joined = _in_unit(engine, company, lambda unit: participants.join(unit, deal["id"], person["id"]))
+    joined = in_unit(engine, company, lambda unit: participants.join(unit, deal["id"], person["id"]))
     assert (joined["deal_id"], joined["person_id"], joined["active_flag"]) == (deal["id"], person["id"], True)
     with pytest.raises(BadInput, match=f"^Person {person['id']} is already a participant of this deal$"):
-        _in_unit(engine, company, lambda unit: participants.join(unit, deal["id"], person["id"]))
-    found = _in_unit(engine, company, lambda unit: participants.of_deal(unit, deal["id"], joined["id"]))
+        in_unit(engine, company, lambda unit: participants.join(unit, deal["id"], person["id"]))
+    found = in_unit(engine, company, lambda unit: participants.of_deal(unit, deal["id"], joined["id"]))
     assert found["id"] == joined["id"]
-    assert _in_unit(engine, company, lambda unit: participants.of_deal(unit, deal["id"] + 1, joined["id"])) is None
+    assert in_unit(engine, company, lambda unit: participants.of_deal(unit, deal["id"] + 1, joined["id"])) is None
 
     [shown] = data(api.get(f"/v1/deals/{deal['id']}/participants"))
     assert list(shown) == [
@@ -89,7 +78,7 @@ def test_the_change_event_readers_page_as_the_api_does(engine, company, api):
         v2, last = history.v2_changelog(unit, DEAL, deal["id"], 2, None)
         return first + rest, end, v2, last
 
-    v1, end, v2, last = _in_unit(engine, company, read)
+    v1, end, v2, last = in_unit(engine, company, read)
     titles = [(e["old_value"], e["new_value"]) for e in v1 if e["field_key"] == "title"]
     assert titles == [("Three", "Four"), ("Two", "Three"), ("One", "Two")]
     assert end is None and v1 == data(api.get(f"/v1/deals/{deal['id']}/changelog"))
@@ -107,9 +96,9 @@ def test_what_recents_and_subscriptions_refuse(engine, company):
 
     given = {"subscription_url": "http://127.0.0.1:9/hook", "event_action": "*", "event_object": "deal", "name": "n"}
     with pytest.raises(webhooks.Invalid) as refused:
-        _in_unit(engine, company, lambda unit: webhooks.subscription(unit, given, None, allow_private=False))
+        in_unit(engine, company, lambda unit: webhooks.subscription(unit, given, None, allow_private=False))
     assert refused.value.errors == {"subscription_url": [webhooks.BAD_URL]}
-    values = _in_unit(engine, company, lambda unit: webhooks.subscription(unit, given, None, allow_private=True))
+    values = in_unit(engine, company, lambda unit: webhooks.subscription(unit, given, None, allow_private=True))
     assert (values["type"], values["version"], values["user_id"]) == ("general", "2.0", company.user_id)
     assert [webhooks.private_host(h) for h in ("10.0.0.1", "[::ffff:127.0.0.1]", "box.local", "93.184.216.34")] == [
         True,
