@@ -3,7 +3,9 @@
 The deal's own person is a participant from the moment it is set (a person set later, or
 a new one, joins; the previous one stays). Removing a participant clears its
 ``active_flag``. Adds and removals are kept in ``people_changes`` (the participants
-changelog) and refresh the deal's stored ``participants_count``.
+changelog) and refresh the deal's stored ``participants_count``. A participant's v1 object
+(``v1_objects``) shows its person both compact and in full, with the deal's title and who
+added it.
 """
 
 from __future__ import annotations
