@@ -1,32 +1,13 @@
-"""Search: what each item type is searched by and how its results look (a ``SearchType``
-each, in ``TYPES``), and how a match is scored.
-
-Pipedrive's search looks for the term in parts of words as well as whole words ("ohn"
-finds "John Smith"), case-insensitively; ``exact_match`` keeps only values equal to the
-whole term (still case-insensitive). A term of several words matches an item when every
-word is found in the fields searched; the whole term found in one value scores higher.
+"""Search: what each item type is searched by, and how its results look: a ``SearchType``
+each, in ``TYPES``.
 
 Every item has one row in ``search_items`` (``store/tables.py``) holding the text of each
 searchable field: the title or name, e-mails, phones, address, code, the values of its
-searchable custom fields and the text of its notes. The database's index (FTS5 trigram on
-SQLite, pg_trgm on PostgreSQL) finds candidate rows; :func:`score` decides, on those rows'
-texts, whether they match and how well. ``domain/search_results.py`` runs a search over
-the declared types.
-
-Scoring (deterministic, between 0 and 1). For each value of each searched field, with the
-term and the value lower-cased:
-
-======================================  =====
-the value equals the term               1.0
-the value starts with the term          0.8
-the term starts a word of the value     0.6
-the term is inside the value            0.4
-every word of the term is in the value  0.2
-======================================  =====
-
-times the field's weight: title / name 1.0; e-mail, phone, code 0.9; address and custom
-fields 0.7; notes 0.5. An item scores its best value; an item whose words are only found
-across several values scores 0.1. Equal scores keep the newest item first.
+searchable custom fields and the text of its notes (:func:`document`, written by
+``domain/search_index.py``). The database's index (FTS5 on SQLite, pg_trgm on PostgreSQL)
+finds candidate rows; ``domain/search_match.py`` decides, on those rows' texts, whether
+they match and how well; ``domain/search_results.py`` runs a search over the declared types
+and shows its results with each type's presenter.
 """
 
 from __future__ import annotations
@@ -41,10 +22,10 @@ import orjson
 from dealbase.domain.common import num
 from dealbase.domain.products import prices_of
 from dealbase.domain.registry import ENTITIES
+from dealbase.domain.search_match import Matched, normalize
 from dealbase.store.tables import deals, persons, projects_phases, stages
 
 Row = dict[str, Any]
-Matched = dict[str, list[str]]
 
 # ``fields`` value → the search_items column holding it (a type may keep one elsewhere:
 # ``SearchType.columns``).
@@ -58,7 +39,6 @@ COLUMN = {
     "custom_fields": "custom",
     "notes": "notes",
 }
-WEIGHT = {"title": 1.0, "email": 0.9, "phone": 0.9, "code": 0.9, "address": 0.7, "custom": 0.7, "notes": 0.5}
 # Custom field types whose values are searched (Pipedrive's list).
 SEARCHABLE_TYPES = ("address", "varchar", "text", "varchar_auto", "double", "monetary", "phone")
 # The newest matching items a search ranks, besides every item whose title or name is the
@@ -125,15 +105,6 @@ class SearchType:
 # -- texts ---------------------------------------------------------------------------------
 
 
-def normalize(term: str) -> str:
-    """The term as matched: lower-cased, runs of white space (and NULs) as one space, trimmed."""
-    return _SPACE.sub(" ", term.replace("\x00", " ")).strip().lower()
-
-
-def words(term: str) -> list[str]:
-    return list(dict.fromkeys(normalize(term).split(" "))) if normalize(term) else []
-
-
 def plain(html: str | None) -> str:
     """A note's text: its HTML without tags, on one line."""
     if not html:
@@ -190,62 +161,6 @@ def document(item_type: str, row: Row, notes: list[str], custom_keys: list[str])
     values["title"] = title
     values["title_key"] = normalize(title)[:1000] if title else None
     return values
-
-
-# -- scoring -------------------------------------------------------------------------------
-
-
-def _at_word_start(value: str, term: str) -> bool:
-    start = value.find(term)
-    while start != -1:
-        if start == 0 or not value[start - 1].isalnum():
-            return True
-        start = value.find(term, start + 1)
-    return False
-
-
-def value_score(value: str, term: str, parts: list[str], exact: bool) -> float:
-    """How well one lower-cased value matches the lower-cased term (see the module)."""
-    if value == term:
-        return 1.0
-    if exact:
-        return 0.0
-    if value.startswith(term):
-        return 0.8
-    if term in value:
-        return 0.6 if _at_word_start(value, term) else 0.4
-    if len(parts) > 1 and all(p in value for p in parts):
-        return 0.2
-    return 0.0
-
-
-def score(row: Row, columns: list[str], term: str, exact: bool) -> tuple[float, Matched]:
-    """The item's score for the term over the searched columns (0: no match), and the
-    values that matched, by column (``custom_fields`` and ``notes`` of the result)."""
-    term = normalize(term)
-    parts = term.split(" ")
-    several = len(parts) > 1 and not exact
-    best = 0.0
-    matched: Matched = {}
-    found: set[str] = set()
-    for column in columns:
-        text = row.get(column)
-        if not text:
-            continue
-        weight = WEIGHT[column]
-        for value in text.split("\n") if "\n" in text else (text,):
-            low = value.lower()
-            if term not in low and not several:
-                continue
-            s = value_score(low, term, parts, exact)
-            if s:
-                best = max(best, s * weight)
-                matched.setdefault(column, []).append(value)
-            if several:
-                found.update(p for p in parts if p in low)
-    if not best and several and found.issuperset(parts):
-        best = 0.1
-    return round(best, 4), matched
 
 
 # -- result items --------------------------------------------------------------------------

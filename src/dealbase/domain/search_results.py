@@ -1,7 +1,7 @@
 """A search run over the declared item types (``domain/search.py: TYPES``).
 
 Candidates come from the search index (``store/repository.py``, kept by
-``domain/search_index.py``); they are matched and scored by ``domain/search.py``, and a
+``domain/search_index.py``); they are matched and scored by ``domain/search_match.py``, and a
 page is shown from the items' live rows, with itemSearch's related items. itemSearch/field
 finds the values of one field instead.
 """
@@ -13,13 +13,14 @@ from typing import Any
 import orjson
 
 from dealbase.domain import search as sx
+from dealbase.domain import search_match as matching
 from dealbase.domain.field_defs import defs
 from dealbase.domain.registry import ENTITIES
 from dealbase.errors import BadInput
 from dealbase.store import repository as repo
 
 Row = dict[str, Any]
-Found = tuple[float, Row, sx.Matched]
+Found = tuple[float, Row, matching.Matched]
 
 
 def _columns(item_type: str, fields: list[str] | None) -> list[str]:
@@ -41,19 +42,19 @@ def ranked(
     for t in types:
         if columns[t]:
             groups.setdefault(tuple(columns[t]), []).append(t)
-    words = [sx.normalize(term)] if exact else sx.words(term)
+    words = [matching.normalize(term)] if exact else matching.words(term)
     found: dict[tuple[str, Any], Row] = {}
     for cols, group in groups.items():
         for row in repo.search_candidates(unit.conn, unit.company_id, group, cols, words, only, sx.CANDIDATES):
             found[(row["item_type"], _key(row))] = row
     titled = [t for t in types if "title" in columns[t]]
-    for row in repo.search_titles(unit.conn, unit.company_id, titled, sx.normalize(term), sx.CANDIDATES):
+    for row in repo.search_titles(unit.conn, unit.company_id, titled, matching.normalize(term), sx.CANDIDATES):
         allowed = only.get(row["item_type"])
         if allowed is None or _key(row) in allowed:
             found[(row["item_type"], _key(row))] = row
     out = []
     for row in found.values():
-        score, matched = sx.score(row, columns[row["item_type"]], term, exact)
+        score, matched = matching.score(row, columns[row["item_type"]], term, exact)
         if score > 0:
             out.append((score, row, matched))
     out.sort(key=lambda r: (-r[0], -r[1]["id"]))
