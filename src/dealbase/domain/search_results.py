@@ -8,6 +8,7 @@ finds the values of one field instead.
 
 from __future__ import annotations
 
+from dataclasses import dataclass, field
 from typing import Any
 
 import orjson
@@ -32,14 +33,26 @@ def _key(row: Row) -> int | str:
     return row["item_uuid"] if row["item_uuid"] is not None else row["item_id"]
 
 
-def ranked(
-    unit, types: list[str], fields: list[str] | None, term: str, exact: bool, only: dict[str, list[Any]]
-) -> list[Found]:
-    """Every matching item (up to the candidates cap per group), best first; ``only``: per
-    type, the item keys allowed."""
-    columns = {t: _columns(t, fields) for t in types}
+@dataclass(frozen=True)
+class Query:
+    """One search: the term (``exact``: whole values only), the item types and ``fields``
+    searched (``None``: all of each type's), the ``include_fields`` asked for, and per
+    type, the only item keys it may find (``only``: the entity filters' items)."""
+
+    term: str
+    exact: bool
+    types: list[str]
+    fields: list[str] | None
+    include: set[str]
+    only: dict[str, list[Any]] = field(default_factory=dict)
+
+
+def ranked(unit, query: Query) -> list[Found]:
+    """Every matching item (up to the candidates cap per group), best first."""
+    term, exact, only = query.term, query.exact, query.only
+    columns = {t: _columns(t, query.fields) for t in query.types}
     groups: dict[tuple[str, ...], list[str]] = {}
-    for t in types:
+    for t in query.types:
         if columns[t]:
             groups.setdefault(tuple(columns[t]), []).append(t)
     words = [matching.normalize(term)] if exact else matching.words(term)
@@ -47,7 +60,7 @@ def ranked(
     for cols, group in groups.items():
         for row in repo.search_candidates(unit.conn, unit.company_id, group, cols, words, only, sx.CANDIDATES):
             found[(row["item_type"], _key(row))] = row
-    titled = [t for t in types if "title" in columns[t]]
+    titled = [t for t in query.types if "title" in columns[t]]
     for row in repo.search_titles(unit.conn, unit.company_id, titled, matching.normalize(term), sx.CANDIDATES):
         allowed = only.get(row["item_type"])
         if allowed is None or _key(row) in allowed:
@@ -70,20 +83,10 @@ def filtered(unit, item_type: str, equals: dict[str, Any]) -> dict[str, list[Any
     return {item_type: ids[-sx.FILTERED :]}
 
 
-def page(
-    unit,
-    types: list[str],
-    fields: list[str] | None,
-    include: set[str],
-    term: str,
-    exact: bool,
-    only: dict[str, list[Any]],
-    offset: int,
-    limit: int,
-) -> tuple[list[Row], bool]:
+def page(unit, query: Query, offset: int, limit: int) -> tuple[list[Row], bool]:
     """The result items of one page, and whether more follow."""
-    results = ranked(unit, types, fields, term, exact, only)
-    return show(unit, include, results[offset : offset + limit]), len(results) > offset + limit
+    results = ranked(unit, query)
+    return show(unit, query.include, results[offset : offset + limit]), len(results) > offset + limit
 
 
 def show(unit, include: set[str], found: list[Found]) -> list[Row]:

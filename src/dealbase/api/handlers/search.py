@@ -99,7 +99,8 @@ def search_entity(ctx: Ctx, item_type: str):
     include = set(_choices(ctx, "include_fields", stype.include) or ())
     only = results.filtered(ctx, item_type, _entity_filters(ctx, stype))
     offset, limit = _window(ctx, 500)
-    items, more = results.page(ctx, [item_type], fields, include, term, exact, only, offset, limit)
+    query = results.Query(term, exact, [item_type], fields, include, only)
+    items, more = results.page(ctx, query, offset, limit)
     return _paged(ctx, {"items": items}, offset, limit, more)
 
 
@@ -113,7 +114,7 @@ def search_item(ctx: Ctx):
     wanted = [t for t in sx.ITEM_TYPES if asked is None or t in asked]
     with_related = bool(ctx.bool_param("search_for_related_items", False))
     offset, limit = _window(ctx, 100 if ctx.strict else 500)
-    items, more = results.page(ctx, wanted, fields, include, term, exact, {}, offset, limit)
+    items, more = results.page(ctx, results.Query(term, exact, wanted, fields, include), offset, limit)
     related = results.related(ctx, include, items) if with_related else []
     return _paged(ctx, {"items": items, "related_items": related}, offset, limit, more)
 
