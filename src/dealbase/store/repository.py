@@ -446,6 +446,17 @@ def column_values(conn: Connection, table: Table, company_id: int, column: str, 
     return list(conn.execute(stmt).scalars())
 
 
+def live_ids_where(conn: Connection, table: Table, company_id: int, equals: dict[str, Any]) -> list[Any]:
+    """Ids of the live rows whose columns equal ``equals`` (column → value), in id order."""
+    where = [table.c[column] == value for column, value in equals.items()]
+    return column_values(conn, table, company_id, "id", table.c.is_deleted.is_(False), *where)
+
+
+def live_rows_in(conn: Connection, table: Table, company_id: int, column: str, values: Sequence[Any]) -> list[Row]:
+    """Live rows whose ``column`` is one of ``values`` (the items linked to several parents)."""
+    return all_rows(conn, table, company_id, table.c[column].in_(list(values)), table.c.is_deleted.is_(False))
+
+
 def reassign(
     conn: Connection, table: Table, company_id: int, column: str, old: int, new: int, **also: Any
 ) -> list[int]:
@@ -724,7 +735,6 @@ def field_matches(
     custom_key: str | None,
     term: str,
     match: str,
-    where: Sequence[ColumnElement],
     limit: int,
     offset: int,
 ) -> list[Row]:
@@ -754,7 +764,7 @@ def field_matches(
         cond = (func.instr(value, term) if sqlite else func.strpos(value, term)) > 0
     stmt = (
         select(table.c.id, value.label("value"))
-        .where(table.c.company_id == company_id, value.is_not(None), cond, *where)
+        .where(table.c.company_id == company_id, table.c.is_deleted.is_(False), value.is_not(None), cond)
         .order_by(table.c.id)
         .limit(limit)
         .offset(offset)
