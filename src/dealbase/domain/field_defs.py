@@ -1,8 +1,9 @@
 """The live custom field definitions of an entity type in a unit's company, read once per
-unit and shared by the process's units for as long as the company's fields version holds.
+unit and shared by the process's units for as long as the company's fields version holds;
+the definition rows by id or code.
 
-See ``domain/fields.py`` for the canonical form of the values; ``api/custom.py`` parses
-them from requests.
+See ``domain/fields.py`` for the canonical form of the values, ``domain/custom_values.py``
+for their parsing on a write, ``domain/field_writes.py`` for writes of the definitions.
 """
 
 from __future__ import annotations
@@ -14,6 +15,7 @@ import orjson
 from dealbase.domain.entity import Entity
 from dealbase.domain.fields import Custom
 from dealbase.store import repository as repo
+from dealbase.store.tables import fields as table
 
 Row = dict[str, Any]
 
@@ -130,3 +132,34 @@ def forget(unit: Any, entity_name: str) -> None:
         repo.bump_fields_version(unit.conn, unit.company_id)
         unit.cache["fields_written"] = True
     unit.cache.pop(("fields", entity_name), None)
+
+
+# -- definition rows -------------------------------------------------------------------
+
+
+def live_rows(unit: Any, entity: Entity) -> list[Row]:
+    """The rows of the entity type's live custom fields, in their order."""
+    return repo.live_fields(unit.conn, unit.company_id, entity.custom_type)
+
+
+def _live(row: Row | None, entity: Entity) -> Row | None:
+    if row is None or row["entity_type"] != entity.name or row["is_deleted"]:
+        return None
+    return row
+
+
+def by_id(unit: Any, entity: Entity, field_id: int) -> Row | None:
+    """The live custom field of the entity type with that id (v1's address), or None."""
+    return _live(repo.get(unit.conn, table, unit.company_id, field_id), entity)
+
+
+def by_code(unit: Any, entity: Entity, code: str) -> Row | None:
+    """The live custom field of the entity type with that key (v2's ``field_code``), or None."""
+    return _live(repo.first(unit.conn, table, unit.company_id, table.c.key == code), entity)
+
+
+def by_ids(unit: Any, entity: Entity, ids: list[int]) -> list[Row | None]:
+    """The live custom fields of the entity type with those ids, in their order (None where
+    there is none)."""
+    found = repo.get_many(unit.conn, table, unit.company_id, ids)
+    return [_live(found.get(i), entity) for i in ids]
