@@ -6,7 +6,8 @@ unit's transaction, which its caller owns (commits or rolls back). The API parse
 request into an ``Input`` and presents what these answer; a seed script, an import or the
 control plane calls them the same way with a unit of its own (``dealbase/demo.py``).
 
-A write of an entity, in order: references checked; the entity's ``rules``; the row; its
+A write of an entity, in order: references checked and custom values parsed
+(``domain/custom_values.py``); the entity's ``rules``; the row; its
 ``write_children``; the change event; its ``after_write``; the families' hooks
 (``domain/hooks.py``). The row primitives at the end (``insert``, ``change``, ``retire``,
 ``remove``, ``relink``) are the one way anything else writes a row: ``tests/test_write_path.py``
