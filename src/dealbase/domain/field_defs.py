@@ -236,7 +236,7 @@ _FLAGS = (
     "sortable_flag",
     "mandatory_flag",
 )
-# The system fields a search looks in.
+# The system fields v1 marks searchable (by their v1 key).
 _SEARCHED = ("title", "name", "subject")
 
 
