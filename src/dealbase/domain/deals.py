@@ -281,7 +281,9 @@ V2_PARAMS = (
 )
 # filter_id overrides ids, the quick filters and (leaving the deals not deleted) status.
 V2_OVERRIDES = ("ids", *(p.name for p in QUICK_V2), "status")
-STATUS_V1 = Param("status", "choice", status_v1, choices=LIST_STATUSES_V1, default="all_not_deleted", replaces_alive=True)
+STATUS_V1 = Param(
+    "status", "choice", status_v1, choices=LIST_STATUSES_V1, default="all_not_deleted", replaces_alive=True
+)
 OWNER = owner(table)
 OWNER_OVERRIDES = ("user_id", "owned_by_you")
 

@@ -95,7 +95,7 @@ def among(column: Any) -> Where:
     return lambda value, unit: [column.in_(value)]
 
 
-def flag(column: Any) -> Where:
+def is_(column: Any) -> Where:
     return lambda value, unit: [column.is_(value)]
 
 
