@@ -75,14 +75,14 @@ def plan(entity: Entity, listing: Listing) -> Callable[[Ctx], Reply]:
     alive: Conditions = [table.c.is_deleted.is_(False)] if listing.alive else []
     fixed: Conditions = [archived(table.c.is_archived, listing.archived)] if listing.archived is not None else []
     parent = ENTITIES[listing.parent] if listing.parent is not None else None
-    link = listing.link
+    link = table.c[listing.link] if isinstance(listing.link, str) else None
     page = pager(entity, listing)
 
     def where_of(ctx: Ctx) -> Conditions:
-        where = list(fixed)
+        where: Conditions = []
         if parent is not None:
             row = res.load(ctx, parent, ctx.path_id(), alive=listing.parent_alive)
-            where += [table.c[link] == row["id"]] if isinstance(link, str) else link(ctx, row)  # type: ignore[misc]
+            where += [link == row["id"]] if link is not None else listing.link(ctx, row)  # type: ignore[misc]
         saved = None
         keeps_alive = True
         for i, (name, read, param) in enumerate(steps):
@@ -98,7 +98,7 @@ def plan(entity: Entity, listing: Listing) -> Callable[[Ctx], Reply]:
                 continue
             where += param.where(value, ctx)
             keeps_alive = keeps_alive and not param.replaces_alive
-        return where + alive if keeps_alive else where
+        return where + alive + fixed if keeps_alive else where + fixed
 
     return lambda ctx: page(ctx, where_of(ctx))
 
