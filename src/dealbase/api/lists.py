@@ -1,12 +1,22 @@
 """The list operations an entity declares (``domain/lists.py``), served by one handler each.
 
-``bind(handlers, entity)`` adds a handler for every ``Listing`` in ``entity.lists`` (or in
-``listings``) to a module's ``Handlers`` table. What a listing means is worked out once,
-here, when it is bound; a request then reads the parameters in their declared order (v2
-strict, v1 lenient, through ``Ctx``), reads ``filter_id`` in place of the parameters it
-overrides, checks a sub-list's parent, and answers a page of the listing's kind through
-``resources.list_v2`` / ``list_v1`` or a cursor page. ``conditions(ctx, params)`` reads
-declared parameters for a list still written by hand.
+To give an entity a list: declare it on the entity, then bind the entity's lists in its
+handler module::
+
+    # domain/<family>.py
+    lists=(Listing("v2", "get_things", (by_ids(table), *id_filters(table, {"owner_id": "owner_id"})),
+                   paging="v2", filter_id=("ids", "owner_id")),)
+    # api/handlers/<family>.py
+    lists.bind(handlers, THING)
+
+``bind(handlers, entity, listings=None)`` adds a handler for every ``Listing`` in
+``entity.lists`` (or in ``listings``) to a module's ``Handlers`` table; ``plan(entity,
+listing)`` is that handler, for a module that registers it itself. What a listing means is
+worked out once, when it is bound; a request then reads the parameters in their declared
+order (v2 strict, v1 lenient, through ``Ctx``, with its messages), reads ``filter_id`` in
+place of the parameters it overrides, checks a sub-list's parent, and answers a page of the
+listing's kind through ``resources.list_v2`` / ``list_v1`` or a cursor page.
+``conditions(ctx, params)`` reads declared parameters for a list still written by hand.
 """
 
 from __future__ import annotations

@@ -29,7 +29,7 @@ from sqlalchemy import ColumnElement
 from dealbase.domain import counters
 from dealbase.domain.entity import Entity, Field
 from dealbase.domain.ids import INTEGER
-from dealbase.domain.lists import Listing, Param, equals, id_filters, is_, ids, updated
+from dealbase.domain.lists import Listing, Param, by_ids, equals, id_filters, is_, updated
 from dealbase.domain.registry import register
 from dealbase.domain.unit import Input, Unit
 from dealbase.errors import BadInput
@@ -440,7 +440,7 @@ def distribution(unit: Unit, where: list[ColumnElement]) -> dict[str, Any]:
 
 def of(parent: str, link: str) -> Listing:
     """``/deals|persons|organizations/{id}/activities``: ``done``, ``exclude``, with their distribution."""
-    exclude = Param("exclude", "ids", lambda ids, unit: [c.id.not_in(ids)] if ids else [], maximum=500)
+    exclude = Param("exclude", "ids", lambda excluded, unit: [c.id.not_in(excluded)] if excluded else [], maximum=500)
     return Listing("v1", f"get_{parent}_activities", (DONE, exclude), parent=parent, link=link, additional=distribution)
 
 
@@ -448,7 +448,7 @@ LISTS = (
     Listing(
         "v2",
         "get_activities",
-        (ids(table), *QUICK_V2, *updated(table), DONE, Param("lead_id", "uuid", equals(c.lead_id))),
+        (by_ids(table), *QUICK_V2, *updated(table), DONE, Param("lead_id", "uuid", equals(c.lead_id))),
         paging="v2",
         filter_id=("ids", *(p.name for p in QUICK_V2), "lead_id"),
     ),

@@ -11,7 +11,7 @@ import orjson
 from babel import Locale
 from babel.numbers import get_currency_name, get_currency_precision, get_currency_symbol, list_currencies
 
-from dealbase.domain.lists import Listing, Param, first_char, id_filters, ids, owner, updated
+from dealbase.domain.lists import Listing, Param, by_ids, first_char, id_filters, owner, updated
 from dealbase.errors import BadInput
 from dealbase.store import repository as repo
 from dealbase.store.tables import deals
@@ -184,7 +184,7 @@ def contact_lists(
     and ``v2_more``), v1 (``filter_id`` or the owner, ``first_char``), the v1 collection
     (admins only; records of ``keys``)."""
     overridden = ("ids", *quick, *(p.name for p in v2_more))
-    v2_params = (ids(table), *id_filters(table, quick), *updated(table), *v2_more)
+    v2_params = (by_ids(table), *id_filters(table, quick), *updated(table), *v2_more)
     collection_params = (first_char(table), *id_filters(table, {"owner_id": "owner_id"}))
     return (
         Listing("v2", f"get_{plural}", v2_params, paging="v2", filter_id=overridden),

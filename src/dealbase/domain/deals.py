@@ -9,7 +9,7 @@ from sqlalchemy import ColumnElement
 from dealbase.domain.common import NO_EMAIL, check_currency, formatted, num
 from dealbase.domain.counters import counter_fields, fill_activity_objects
 from dealbase.domain.entity import Entity, Field
-from dealbase.domain.lists import Listing, Param, flat, id_filters, ids, ignored, owner, statuses, updated
+from dealbase.domain.lists import Listing, Param, by_ids, flat, id_filters, ignored, owner, statuses, updated
 from dealbase.domain.registry import register
 from dealbase.domain.unit import Input
 from dealbase.errors import BadInput
@@ -274,7 +274,7 @@ def status_v1(status: str, unit: Any) -> list[ColumnElement]:
 
 QUICK_V2 = id_filters(table, {k: k for k in ("owner_id", "person_id", "org_id", "pipeline_id", "stage_id")})
 V2_PARAMS = (
-    ids(table),
+    by_ids(table),
     *QUICK_V2,
     *updated(table),
     Param("status", "list", statuses(table, STATUSES_V1), replaces_alive=True),

@@ -108,7 +108,7 @@ def ignored(value: Any, unit: Any) -> list[ColumnElement]:
     return []
 
 
-def ids(table: Any) -> Param:
+def by_ids(table: Any) -> Param:
     """v2 ``ids``: at most 100 ids."""
     return Param("ids", "ids", among(table.c.id), maximum=100)
 
