@@ -64,7 +64,7 @@ def reader(param: Param) -> Callable[[Ctx], Any]:
         case "choice":
             return lambda ctx: ctx.choice_param(name, param.choices, param.default)
         case "time":
-            return lambda ctx: ctx.time_param(name, param.form)
+            return lambda ctx: ctx.time_param(name)
         case "date":
             return lambda ctx: ctx.date_param(name)
         case "uuid":

@@ -10,22 +10,25 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any, Literal
+from typing import TYPE_CHECKING, Any, Literal
 
 from sqlalchemy import ColumnElement, false, or_, true
 
 from dealbase.domain.entity import V1Refs
 from dealbase.errors import BadInput
 
+if TYPE_CHECKING:
+    from dealbase.domain.unit import Unit
+
 # How a parameter's text is read (``api/context.py``'s parsers; v2 strict, v1 lenient):
 #   "id": a positive integer (``minimum`` otherwise); with ``ref``, the row it names (404 if none);
 #   "ids": positive integers, comma-separated (at most ``maximum``);  "list": strings, likewise;
-#   "bool";  "choice": one of ``choices`` (``default`` when absent);  "time": a date-time
-#   (``form``: how the operation names it in its error);  "date";  "uuid";
-#   "string": the raw text, absent when empty (the condition checks its own form).
+#   "bool";  "choice": one of ``choices`` (``default`` when absent);  "time": an RFC 3339
+#   date-time;  "date";  "uuid";  "string": the raw text, absent when empty (the condition
+#   checks its own form).
 Parse = Literal["id", "ids", "list", "bool", "choice", "time", "date", "uuid", "string"]
 # (value, unit) -> the conditions a given value means.
-Where = Callable[[Any, Any], list[ColumnElement]]
+Where = Callable[[Any, "Unit"], list[ColumnElement]]
 # v2: cursor over (sort_by, id);  v1: start / limit with a pagination block;
 # "cursor": v1 pages over ids by cursor;  "collection": the same, with ``since`` / ``until``.
 Paging = Literal["v2", "v1", "cursor", "collection"]
@@ -42,10 +45,9 @@ class Param:
     maximum: int | None = None
     choices: tuple[str, ...] = ()
     default: str | None = None
-    form: str = "an RFC 3339 date-time"
     ref: str | None = None
     # (unit) -> the conditions when the parameter is not given (``user_id``: the caller's).
-    absent: Callable[[Any], list[ColumnElement]] | None = None
+    absent: Callable[[Unit], list[ColumnElement]] | None = None
     # Given, its conditions say which rows are alive (``status=deleted``) instead of the list.
     replaces_alive: bool = False
 
@@ -73,12 +75,12 @@ class Listing:
     limit_max: int = 500
     refs: V1Refs | None = None
     parent: str | None = None
-    link: str | Callable[[Any, dict[str, Any]], list[ColumnElement]] | None = None
+    link: str | Callable[[Unit, dict[str, Any]], list[ColumnElement]] | None = None
     parent_alive: bool = False
     # v2: this list's own ``sort_by`` choices, when they are not the entity's.
     sorts: tuple[str, ...] | None = None
     # v1: (unit, where) -> more keys of ``additional_data``, before ``pagination``.
-    additional: Callable[[Any, list[ColumnElement]], dict[str, Any]] | None = None
+    additional: Callable[[Unit, list[ColumnElement]], dict[str, Any]] | None = None
     # Collections: only global admins may read it (403), and (row, v1 item) -> the record.
     admin_only: bool = False
     record: Callable[[dict[str, Any], dict[str, Any]], dict[str, Any]] | None = None
@@ -103,7 +105,7 @@ def archived(column: Any, value: bool) -> ColumnElement:
     return column.is_(true() if value else false())
 
 
-def ignored(value: Any, unit: Any) -> list[ColumnElement]:
+def ignored(value: Any, unit: Unit) -> list[ColumnElement]:
     """A parameter checked and then ignored (there is nothing in the rows it could choose)."""
     return []
 
@@ -139,7 +141,7 @@ def owner(table: Any, column: str = "owner_id") -> tuple[Param, ...]:
 def first_char(table: Any) -> Param:
     """v1 ``first_char``: names starting with that character, in any case."""
 
-    def where(char: str, unit: Any) -> list[ColumnElement]:
+    def where(char: str, unit: Unit) -> list[ColumnElement]:
         if len(char) != 1:
             raise BadInput("Invalid 'first_char' parameter: must be a single character")
         return [table.c.name.ilike(char.replace("%", r"\%").replace("_", r"\_") + "%", escape="\\")]
@@ -152,7 +154,7 @@ def statuses(table: Any, choices: tuple[str, ...]) -> Where:
     of that status); none given: every row not deleted. Replaces the list's alive condition."""
     c = table.c
 
-    def where(wanted: list[str], unit: Any) -> list[ColumnElement]:
+    def where(wanted: list[str], unit: Unit) -> list[ColumnElement]:
         if not wanted:
             return [c.is_deleted.is_(False)]
         if any(s not in choices for s in wanted):
