@@ -300,8 +300,8 @@ class DealbaseApp:
         if conn.get_execution_options().get("dealbase_write", False) != op.write:
             conn.execution_options(dealbase_write=op.write)
         ctx.conn = conn
-        # the change events a write records keep who called (see repository.record_change)
-        conn.info[repo.USER_AGENT] = ctx.extra.get("user_agent")
+        if op.write:  # the change events it records keep who called (see repository.record_change)
+            conn.info[repo.USER_AGENT] = ctx.extra.get("user_agent")
         try:
             if not op.public:
                 # an API token (header, then query) wins over an Authorization header
@@ -321,8 +321,8 @@ class DealbaseApp:
             if keep and conn.invalidated:
                 self._conn = None
             raise
-        conn.info.pop(repo.USER_AGENT, None)
         if op.write:
+            conn.info.pop(repo.USER_AGENT, None)
             conn.commit()
         else:
             conn.rollback()
