@@ -147,3 +147,13 @@ def test_include_fields_and_custom_fields_params(api):
     got = data(api.get(f"/api/v2/deals/{deal['id']}", params={"include_fields": "products_count,smart_bcc_email"}))
     assert got["products_count"] == 0 and "smart_bcc_email" in got
     assert "products_count" not in deal
+
+
+def test_included_fields_come_in_the_declared_order_whatever_order_they_are_asked_in(api):
+    deal = make_deal(api)
+    asked = ["undone_activities_count", "notes_count", "products_count", "files_count"]
+    shown = []
+    for order in (asked, list(reversed(asked))):
+        got = data(api.get(f"/api/v2/deals/{deal['id']}", params={"include_fields": ",".join(order)}))
+        shown.append([k for k in got if k in asked])
+    assert shown[0] == shown[1] and sorted(shown[0]) == sorted(asked)
