@@ -249,6 +249,11 @@ def insert_row(conn: Connection, table: Table, company_id: int, values: dict[str
     return conn.execute(stmt).scalar_one()
 
 
+def insert_rows(conn: Connection, table: Table, company_id: int, rows: Sequence[dict[str, Any]]) -> None:
+    """Several rows in one statement (their ids are not returned)."""
+    conn.execute(insert(table), [{"company_id": company_id, **values} for values in rows])
+
+
 def update_row(conn: Connection, table: Table, company_id: int, row_id: int, values: dict[str, Any]) -> None:
     if not values:
         return
