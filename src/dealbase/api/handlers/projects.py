@@ -5,10 +5,9 @@ from __future__ import annotations
 from sqlalchemy import ColumnElement
 
 from dealbase.api import resources as res
-from dealbase.api.context import Ctx
+from dealbase.api.context import Ctx, required
 from dealbase.api.errors import NotFound
 from dealbase.api.handlers import tasks
-from dealbase.api.handlers.statistics import required
 from dealbase.api.paging import cursor_page
 from dealbase.api.responses import ok
 from dealbase.api.router import Handlers
