@@ -10,13 +10,14 @@ from __future__ import annotations
 from datetime import timedelta
 from typing import Any
 
+from dealbase.api import lists
 from dealbase.api import resources as res
 from dealbase.api.context import Ctx, required
-from dealbase.api.handlers.core import archived
 from dealbase.api.responses import Reply, ok
 from dealbase.api.router import Handlers
 from dealbase.domain import statistics as stats
 from dealbase.domain.deals import DEAL
+from dealbase.domain.lists import archived
 from dealbase.domain.pipelines import PIPELINE
 
 handlers = Handlers()
@@ -32,10 +33,9 @@ def timeline(ctx: Ctx, archived_deals: bool) -> Reply:
     saved = res.saved_filter(ctx, DEAL)
     exclude = ctx.bool_param("exclude_deals", False)
     convert = ctx.raw("totals_convert_currency")
-    params = {"pipeline_id": "pipeline_id"}
-    if saved is None:  # a saved filter takes the place of user_id, as on the other deal lists
-        params = {"user_id": "owner_id", **params}
-    where = [*archived(archived_deals), *(saved or []), *res.quick_filters(ctx, DEAL, params)]
+    skip = stats.FILTERED if saved is not None else ()
+    where = [archived(DEAL.table.c.is_archived, archived_deals), *(saved or [])]
+    where += lists.conditions(ctx, stats.TIMELINE_PARAMS, skip)
     spans = stats.periods(start, interval, amount)
     out = []
     for period in stats.timeline(ctx, spans, source, where, stats.currency_for(ctx, convert) if convert else None):
