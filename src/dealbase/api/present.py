@@ -116,7 +116,7 @@ def v2(
     custom: Any = None,
     option_labels: bool = False,
 ) -> dict[str, Any]:
-    """The v2 object; ``custom`` is the company's custom field definitions (``domain/field_defs.py: Defs``)."""
+    """The v2 object; ``custom`` is the company's custom field definitions (``domain.field_defs.Defs``)."""
     plan = _v2_plan(entity)
     out = plan.build(row)
     for key in include:
@@ -143,7 +143,7 @@ def inflated(refs: dict[str, dict[int, dict[str, Any]]]) -> dict[str, dict[int, 
 
 def v1(entity: Entity, row: Row, inflated: dict[str, dict[int, dict[str, Any]]], custom: Any = None) -> dict[str, Any]:
     """The v1 object; ``inflated`` maps a referenced entity name to inflated objects by id,
-    ``custom`` is the company's custom field definitions (``domain/field_defs.py: Defs``)."""
+    ``custom`` is the company's custom field definitions (``domain.field_defs.Defs``)."""
     out = _v1_plan(entity).build(row)
     for key, column, ref in _ref_fields(entity):
         objs = inflated.get(ref)
