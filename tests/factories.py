@@ -64,6 +64,17 @@ def refused(response, message: str, status: int = 400) -> None:
     )
 
 
+def refused_in_order(api, urls, refusals: list[tuple[str, str, str, int]], **fixed) -> None:
+    """Bad parameters read in the order ``refusals`` lists them, ``(name, value, message,
+    status)``: a request with all of them is refused for the first, without that one for the
+    next, and so on; ``fixed`` goes with every request."""
+    given = {name: value for name, value, _, _ in refusals}
+    for name, _, message, status in refusals:
+        for url in urls:
+            refused(api.get(url, params={**fixed, **given}), message, status)
+        del given[name]
+
+
 def make_product(api, **fields) -> dict[str, Any]:
     return data(api.post("/api/v2/products", json={"name": f"Product {next(_n)}", **fields}), 201)
 

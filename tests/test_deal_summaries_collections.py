@@ -3,7 +3,8 @@ lists (cursor pages, flat records, admins only)."""
 
 from __future__ import annotations
 
-from factories import data, error, make_deal, make_org, make_person, make_pipeline, make_stage, make_user
+from factories import data, error, make_deal, make_org, make_person, make_pipeline, make_stage, make_user, refused_in_order
+from test_filters import cond, field_id, make_filter, tree
 
 
 def _summary(api, url="/v1/deals/summary", **params):
@@ -106,3 +107,19 @@ def test_collections_are_for_admins_only(api, client, engine):
     for url in ("/v1/deals/collection", "/v1/persons/collection", "/v1/organizations/collection"):
         assert "admin" in error(regular.get(url), 403)
     assert len(data(api.get("/v1/deals/collection"))) == 1
+
+
+def test_summary_reads_filter_id_status_then_owner_pipeline_stage(api):
+    make_deal(api, title="Summed", value=5)
+    refusals = [
+        ("filter_id", "999999", "Filter not found", 404),
+        ("status", "bogus", "Invalid 'status' parameter: must be one of open, won, lost", 400),
+        ("user_id", "x", "Invalid 'user_id' parameter: must be an integer", 400),
+        ("pipeline_id", "x", "Invalid 'pipeline_id' parameter: must be an integer", 400),
+        ("stage_id", "x", "Invalid 'stage_id' parameter: must be an integer", 400),
+    ]
+    refused_in_order(api, ("/v1/deals/summary", "/v1/deals/summary/archived"), refusals)
+    # a saved filter stands in for user_id, which is then not read; status still is
+    saved = make_filter(api, tree([cond(field_id(api, "title"), "=", "Summed")]))
+    assert _summary(api, filter_id=saved["id"], user_id="x")["total_count"] == 1
+    assert _summary(api, filter_id=saved["id"], status="won")["total_count"] == 0

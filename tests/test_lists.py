@@ -10,7 +10,9 @@ from test_filters import cond, field_id, make_filter, tree
 import dealbase.domain  # noqa: F401  (every family declared)
 from dealbase.api.operations import OPERATIONS
 from dealbase.domain.participants import DEAL_PERSONS
+from dealbase.domain.activities import ACTIVITY
 from dealbase.domain.persons import PERSON
+from dealbase.domain.projects import ACTIVITIES as PROJECT_ACTIVITIES
 from dealbase.domain.registry import ENTITIES
 from dealbase.domain.tasks import PROJECT_TASKS, TASK
 
@@ -22,7 +24,7 @@ def ids(response) -> list[int]:
 def test_every_listing_names_an_operation_its_parameters_and_columns():
     operations = {(api, name) for api, _method, _path, name in OPERATIONS}
     declared = [(e, listing) for e in ENTITIES.values() for listing in e.lists]
-    declared += [(PERSON, DEAL_PERSONS), (TASK, PROJECT_TASKS)]
+    declared += [(PERSON, DEAL_PERSONS), (TASK, PROJECT_TASKS), (ACTIVITY, PROJECT_ACTIVITIES)]
     served = [(listing.api, listing.operation) for _, listing in declared]
     assert len(served) == len(set(served)), "an operation declared twice"
     for entity, listing in declared:
@@ -97,3 +99,33 @@ def test_archived_variants(api):
     assert [item["id"] for item in data(api.get("/v1/leads/archived")) or []] == [archived["id"]]
     everything = data(api.get("/v1/leads", params={"archived_status": "all"}))
     assert [item["id"] for item in everything] == [lead["id"], archived["id"]]
+
+
+def test_project_lists_read_include_archived_phase_then_status(api):
+    kept = data(api.post("/api/v2/projects", json={"title": "Kept"}), 201)
+    gone = data(api.post("/api/v2/projects", json={"title": "Gone"}), 201)
+    data(api.delete(f"/api/v2/projects/{gone['id']}"))
+    bad = {"phase_id": "0", "status": "bogus", "include_archived": "maybe"}
+    refused(api.get("/api/v2/projects", params=bad), "Invalid 'phase_id' parameter: must be at least 1")
+    refused(api.get("/v1/projects", params=bad), "Invalid 'include_archived' parameter: must be a boolean")
+    refused(
+        api.get("/v1/projects", params={"status": "bogus", "phase_id": "x"}),
+        "Invalid 'phase_id' parameter: must be an integer",
+    )
+    refused(
+        api.get("/api/v2/projects/archived", params={"status": "bogus"}),
+        "Invalid 'status' parameter: must be one or more of open, completed, canceled, deleted",
+    )
+    assert ids(api.get("/api/v2/projects/archived", params={"status": "deleted"})) == []
+    assert ids(api.get("/v1/projects", params={"status": "open,deleted"})) == [kept["id"], gone["id"]]
+    # filter_id stands in place of phase_id and status, which are not read; include_archived is, before it
+    refused(api.get("/v1/projects", params={"filter_id": 999999, "phase_id": "x"}), "Filter not found", 404)
+    refused(
+        api.get("/v1/projects", params={"filter_id": 999999, "include_archived": "maybe"}),
+        "Invalid 'include_archived' parameter: must be a boolean",
+    )
+    status_field = "954"  # the v1 id of the project status field
+    f = make_filter(api, tree([cond(status_field, "=", "open", obj="project")]), "projects")
+    overridden = {"filter_id": f["id"], "phase_id": "x", "status": "bogus"}
+    assert ids(api.get("/api/v2/projects", params=overridden)) == [kept["id"]]
+    assert ids(api.get("/v1/projects", params={**overridden, "include_archived": "true"})) == [kept["id"]]

@@ -8,8 +8,9 @@ from __future__ import annotations
 
 import pytest
 from conftest import Api
-from factories import data, error, make_deal, make_field, make_pipeline, make_stage, make_user
+from factories import data, error, make_deal, make_field, make_pipeline, make_stage, make_user, refused, refused_in_order
 from support import spec
+from test_filters import cond, field_id, make_filter, tree
 
 
 def funnel(api) -> tuple[dict, list[dict]]:
@@ -273,3 +274,23 @@ def test_pipeline_statistics_bad_input(api, other_api, moved):
         assert error(api.get(f"{path}/{kind}", params={**MARCH, "user_id": "me"}), 400)
         error(api.get(f"/v1/pipelines/999999/{kind}", params=MARCH), 404)
         error(other_api.get(f"{path}/{kind}", params=MARCH), 404)
+
+
+def test_timeline_reads_filter_id_exclude_deals_then_owner_and_pipeline(api, seeded):
+    p = {"start_date": "2026-01-01", "interval": "month", "amount": 1, "field_key": "add_time"}
+    refusals = [
+        ("filter_id", "999999", "Filter not found", 404),
+        ("exclude_deals", "maybe", "Invalid 'exclude_deals' parameter: must be a boolean", 400),
+        ("user_id", "x", "Invalid 'user_id' parameter: must be an integer", 400),
+        ("pipeline_id", "x", "Invalid 'pipeline_id' parameter: must be an integer", 400),
+    ]
+    urls = ("/v1/deals/timeline", "/v1/deals/timeline/archived")
+    refused_in_order(api, urls, refusals, **p, totals_convert_currency="XYZ")
+    # a saved filter stands in for user_id, which is then not read; pipeline_id still is
+    saved = make_filter(api, tree([cond(field_id(api, "title"), "=", "nothing of the kind")]))
+    (jan,) = timeline(api, **p, filter_id=saved["id"], user_id="x")
+    assert jan["deals"] == [] and jan["totals"] == EMPTY_TOTALS
+    refused(
+        api.get("/v1/deals/timeline", params={**p, "filter_id": saved["id"], "pipeline_id": "x"}),
+        "Invalid 'pipeline_id' parameter: must be an integer",
+    )

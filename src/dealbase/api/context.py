@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from typing import Any
+from datetime import date
+from typing import Any, TypeVar
 
 from dealbase.api.errors import BadRequest
 from dealbase.api.uploads import Upload
@@ -15,6 +16,7 @@ from dealbase.settings import Settings
 _TRUE = {"true", "1"}
 _FALSE = {"false", "0"}
 NUL = "\x00"
+T = TypeVar("T")
 
 
 class Ctx(Unit):
@@ -114,6 +116,17 @@ class Ctx(Unit):
         """A ``YYYY-MM-DD`` query parameter; 400 if it is not a date."""
         return self._parsed(name, parse_date, "a date (YYYY-MM-DD)")
 
+    def required_date(self, name: str) -> date:
+        """A ``YYYY-MM-DD`` query parameter that must be given."""
+        return date.fromisoformat(required(name, self.date_param(name)))
+
+    def date_range(self, first: str, last: str) -> tuple[date, date]:
+        """Two dates that must be given, the second not before the first."""
+        start, end = self.required_date(first), self.required_date(last)
+        if end < start:
+            raise BadRequest(f"Invalid '{last}' parameter: must not be before {first}")
+        return start, end
+
     def time_param(self, name: str, form: str = "an RFC 3339 date-time") -> str | None:
         """A date-time query parameter as stored (UTC ``YYYY-MM-DD HH:MM:SS``); 400 naming
         ``form`` (how the operation describes it) if it is not one."""
@@ -150,6 +163,13 @@ class Ctx(Unit):
             return self.int_param("limit", default, minimum=1, maximum=maximum)  # type: ignore[return-value]
         value = self.int_param("limit", default, minimum=1)
         return min(value, maximum)  # type: ignore[type-var]
+
+
+def required(name: str, value: T | None) -> T:
+    """A parameter's parsed value, which must be given: ``required("amount", ctx.int_param("amount"))``."""
+    if value is None or value == "":
+        raise BadRequest(f"Invalid '{name}' parameter: is required")
+    return value
 
 
 def _refuse_nul(path: dict[str, str], query: dict[str, list[str]], body: Any) -> None:

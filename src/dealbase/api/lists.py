@@ -21,7 +21,7 @@ listing's kind through ``resources.list_v2`` / ``list_v1`` or a cursor page.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Collection, Sequence
 from typing import Any
 
 from sqlalchemy import ColumnElement
@@ -141,10 +141,13 @@ def pager(entity: Entity, listing: Listing) -> Callable[[Ctx, Conditions], Reply
     return cursor
 
 
-def conditions(ctx: Ctx, params: Sequence[Param]) -> Conditions:
-    """The conditions of ``params`` in a request, for a list still written by hand."""
+def conditions(ctx: Ctx, params: Sequence[Param], skip: Collection[str] = ()) -> Conditions:
+    """The conditions of ``params`` in a request, for a list still written by hand; those
+    named in ``skip`` (what a saved filter given stands in for) are not read."""
     where: Conditions = []
     for param in params:
+        if param.name in skip:
+            continue
         value = reader(param)(ctx)
         if value is not None:
             where += param.where(value, ctx)

@@ -13,7 +13,7 @@ from typing import Any
 
 from sqlalchemy import ColumnElement, Integer, Table
 
-from dealbase.api import bookmarks, custom, present
+from dealbase.api import bookmarks, present
 from dealbase.api.context import Ctx
 from dealbase.api.errors import BadRequest, NotFound
 from dealbase.api.inputs import read
@@ -84,7 +84,7 @@ def render_v1(
     mode = refs or entity.v1_refs
     found = v1_refs(ctx, entity, rows) if mode != "plain" else {}
     objects = present.inflated(found) if mode == "inflate" else {}
-    fields = custom.defs(ctx, entity)
+    fields = field_defs.defs(ctx, entity)
     items = [present.v1(entity, row, objects, fields) for row in rows]
     if entity.v1_extra is not None and items:
         entity.v1_extra(ctx, rows, items)
@@ -98,7 +98,7 @@ def render_v2(ctx: Ctx, entity: Entity, rows: Sequence[Row]) -> list[dict[str, A
         raise BadRequest(f"Invalid 'include_fields' parameter: unknown field(s) {', '.join(sorted(unknown))}")
     wanted = ctx.list_param("custom_fields", maximum=15)
     custom_keys = frozenset(wanted) if wanted is not None else None
-    fields = custom.defs(ctx, entity)
+    fields = field_defs.defs(ctx, entity)
     labels = bool(ctx.bool_param("include_option_labels")) if entity.has_custom_fields else False
     items = [present.v2(entity, row, include, custom_keys, fields, labels) for row in rows]
     if entity.v2_extra is not None and items:

@@ -23,9 +23,10 @@ from urllib.parse import urlsplit
 import orjson
 from sqlalchemy import Connection
 
-from dealbase.api import custom, resources
+from dealbase.api import resources
 from dealbase.api.context import Ctx
 from dealbase.api.handlers.users import present_user
+from dealbase.domain import field_defs
 from dealbase.domain.registry import ENTITIES
 from dealbase.domain.users import permitted_user_ids
 from dealbase.events import outbox
@@ -89,7 +90,7 @@ def _v2(ctx: Ctx, entity_name: str, row: Row | None) -> Any:
         return present_user(ctx, row)
     entity = ENTITIES[entity_name]
     obj = _plain(resources.render_v2(ctx, entity, [row])[0])
-    found = custom.defs(ctx, entity)
+    found = field_defs.defs(ctx, entity)
     values = obj.get("custom_fields")
     if found and isinstance(values, dict):
         fields = found.by_key

@@ -11,10 +11,10 @@ from __future__ import annotations
 from typing import Any
 
 import orjson
-from sqlalchemy import or_
 
 from dealbase.domain import service
 from dealbase.domain.entity import Entity, Field
+from dealbase.domain.lists import Listing, Param, archived, id_filters, statuses
 from dealbase.domain.registry import register
 from dealbase.domain.unit import Input
 from dealbase.errors import BadInput
@@ -140,21 +140,6 @@ def rules(ctx, values: dict[str, Any], old: dict[str, Any] | None, stamp: str, g
     return values
 
 
-def listed_as(wanted: list[str] | None) -> list[Any]:
-    """The projects of those listed statuses (the ``status`` of project lists); none given:
-    every one not deleted."""
-    c = table.c
-    if not wanted:
-        return [c.is_deleted.is_(False)]
-    if any(s not in LIST_STATUSES for s in wanted):
-        raise BadInput(f"Invalid 'status' parameter: must be one or more of {', '.join(LIST_STATUSES)}")
-    live = [s for s in wanted if s != "deleted"]
-    parts = [c.is_deleted.is_(False) & c.status.in_(live)] if live else []
-    if "deleted" in wanted:
-        parts.append(c.is_deleted.is_(True))
-    return [or_(*parts)]
-
-
 def _id_list(value: str | None) -> list[int]:
     return orjson.loads(value) if value else []
 
@@ -217,6 +202,35 @@ PHASE = register(
     )
 )
 
+# -- lists ----------------------------------------------------------------------------------
+
+LIST_PARAMS = (
+    *id_filters(table, {"phase_id": "phase_id"}),
+    Param("status", "list", statuses(table, LIST_STATUSES), replaces_alive=True),
+)
+# filter_id overrides phase_id and (leaving the projects not deleted) status.
+LIST_OVERRIDES = ("phase_id", "status")
+NOT_ARCHIVED = archived(table.c.is_archived, False)
+# v1 lists projects of either kind, or (the default) only those not archived; read first.
+INCLUDE_ARCHIVED = Param(
+    "include_archived", "bool", lambda value, unit: [] if value else [NOT_ARCHIVED], absent=lambda unit: [NOT_ARCHIVED]
+)
+LISTS = (
+    Listing("v2", "get_projects", LIST_PARAMS, "v2", archived=False, filter_id=LIST_OVERRIDES, sorts=("id",)),
+    Listing("v2", "get_archived_projects", LIST_PARAMS, "v2", archived=True, filter_id=LIST_OVERRIDES, sorts=("id",)),
+    Listing("v1", "get_projects", (INCLUDE_ARCHIVED, *LIST_PARAMS), paging="cursor", filter_id=LIST_OVERRIDES),
+)
+# ``/v1/projects/{id}/activities`` (a list of activities, bound by ``api/handlers/projects.py``).
+ACTIVITIES = Listing(
+    "v1",
+    "get_project_activities",
+    paging="cursor",
+    refs="plain",
+    parent="project",
+    link="project_id",
+    parent_alive=True,
+)
+
 PROJECT = register(
     Entity(
         name="project",
@@ -247,7 +261,7 @@ PROJECT = register(
             Field("is_archived", "bool", v1=None, v2=None, writable=False),
             Field("is_deleted", "bool", v1=None, v2=None, writable=False),
         ],
-        filters={"phase_id": "phase_id"},
+        lists=LISTS,
         rules=rules,
         v1_extra=v1_extra,
         v2_extra=v2_extra,

@@ -24,7 +24,8 @@ import orjson
 
 from dealbase.clock import add_months
 from dealbase.domain.common import check_currency, formatted
-from dealbase.domain.deals import DEAL, weighted_values
+from dealbase.domain.deals import DEAL, STATUSES, weighted_values
+from dealbase.domain.lists import Param, equals, id_filters
 from dealbase.errors import BadInput
 from dealbase.store import repository as repo
 from dealbase.store import statistics as queries
@@ -33,6 +34,16 @@ Row = dict[str, Any]
 Where = Sequence[Any]
 
 INTERVALS = ("day", "week", "month", "quarter")
+
+# The parameters of the summaries and the timeline, in the order they are read, after
+# ``filter_id``: a saved filter stands in for ``user_id`` (``FILTERED``), which is then not read.
+FILTERED = ("user_id",)
+TIMELINE_PARAMS = id_filters(DEAL.table, {"user_id": "owner_id", "pipeline_id": "pipeline_id"})
+SUMMARY_PARAMS = (
+    Param("status", "choice", equals(DEAL.table.c.status), choices=STATUSES),
+    *TIMELINE_PARAMS,
+    *id_filters(DEAL.table, {"stage_id": "stage_id"}),
+)
 
 
 def money(value: float) -> float | int:
@@ -52,10 +63,9 @@ def _per_currency(sums: dict[str, float]) -> dict[str, float | int]:
 # -- deals summary -----------------------------------------------------------------------
 
 
-def summary(unit, where: Where, status: str | None = None) -> dict[str, Any]:
-    """The totals of the live deals matching ``where`` (of that status: any when None), per
-    currency and over all."""
-    groups = queries.deal_groups(unit.conn, unit.company_id, *where, status=status)
+def summary(unit, where: Where) -> dict[str, Any]:
+    """The totals of the live deals matching ``where``, per currency and over all."""
+    groups = queries.deal_groups(unit.conn, unit.company_id, *where)
     totals: dict[str, dict[str, Any]] = {}
     for g, weight in zip(groups, weighted_values(unit, [{**g, "value": g["total"]} for g in groups])):
         entry = totals.setdefault(g["currency"], {"value": 0.0, "weighted": 0.0, "count": 0})

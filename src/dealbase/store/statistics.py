@@ -38,16 +38,13 @@ def deal_groups(
     conn: Any,
     company_id: int,
     *where: ColumnElement,
-    status: str | None = None,
     owner_ids: Sequence[int] | None = None,
     pipeline_ids: Sequence[int] | None = None,
 ) -> list[Row]:
-    """Live deals matching ``where`` (of that status, those owners, those pipelines: None
-    for any), counted and summed (``total``: their value) per ``DEAL_GROUPS``."""
+    """Live deals matching ``where`` (of those owners, those pipelines: None for any),
+    counted and summed (``total``: their value) per ``DEAL_GROUPS``."""
     c = deals.c
     scope = [c.is_deleted.is_(False), *_owned(c.owner_id, owner_ids), *where]
-    if status is not None:
-        scope.append(c.status == status)
     if pipeline_ids is not None:
         scope.append(c.pipeline_id.in_(pipeline_ids))
     return repo.grouped(conn, deals, company_id, scope, DEAL_GROUPS, total="value")

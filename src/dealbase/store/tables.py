@@ -185,7 +185,7 @@ organizations = Table(
     Column("address", String(512), nullable=True),
     *[Column(f"address_{part}", String(255), nullable=True) for part in ADDRESS_PARTS],
     Column("custom_fields", Text, nullable=True),
-    # The company's fields_version when custom_fields was last written (see api/custom.py).
+    # The company's fields_version when custom_fields was last written (see domain/field_defs.py).
     Column("custom_fields_version", Integer, nullable=True),
     Column("is_deleted", Boolean, nullable=False, server_default="0"),
     *_counters(),
@@ -210,7 +210,7 @@ persons = Table(
     Column("visible_to", Integer, nullable=False, server_default="3"),
     Column("label_ids", Text, nullable=True),
     Column("custom_fields", Text, nullable=True),
-    # The company's fields_version when custom_fields was last written (see api/custom.py).
+    # The company's fields_version when custom_fields was last written (see domain/field_defs.py).
     Column("custom_fields_version", Integer, nullable=True),
     Column("is_deleted", Boolean, nullable=False, server_default="0"),
     *_counters(),
@@ -253,7 +253,7 @@ deals = Table(
     Column("channel", Integer, nullable=True),
     Column("channel_id", String(255), nullable=True),
     Column("custom_fields", Text, nullable=True),
-    # The company's fields_version when custom_fields was last written (see api/custom.py).
+    # The company's fields_version when custom_fields was last written (see domain/field_defs.py).
     Column("custom_fields_version", Integer, nullable=True),
     Column("is_archived", Boolean, nullable=False, server_default="0"),
     Column("archive_time", TIME, nullable=True),
@@ -403,7 +403,7 @@ leads = Table(
     Column("source_deal_id", Integer, nullable=True),
     Column("next_activity_id", Integer, nullable=True),
     Column("custom_fields", Text, nullable=True),
-    # The company's fields_version when custom_fields was last written (see api/custom.py).
+    # The company's fields_version when custom_fields was last written (see domain/field_defs.py).
     Column("custom_fields_version", Integer, nullable=True),
     Column("is_deleted", Boolean, nullable=False, server_default="0"),
     *_stamps(),
@@ -650,7 +650,7 @@ products = Table(
     Column("billing_frequency", String(16), nullable=False, server_default="one-time"),
     Column("billing_frequency_cycles", Integer, nullable=True),
     Column("custom_fields", Text, nullable=True),
-    # The company's fields_version when custom_fields was last written (see api/custom.py).
+    # The company's fields_version when custom_fields was last written (see domain/field_defs.py).
     Column("custom_fields_version", Integer, nullable=True),
     Column("is_deleted", Boolean, nullable=False, server_default="0"),
     *_stamps(),
@@ -920,7 +920,7 @@ projects = Table(
     Column("archive_time", TIME, nullable=True),
     Column("is_deleted", Boolean, nullable=False, server_default="0"),
     Column("custom_fields", Text, nullable=True),
-    # The company's fields_version when custom_fields was last written (see api/custom.py).
+    # The company's fields_version when custom_fields was last written (see domain/field_defs.py).
     Column("custom_fields_version", Integer, nullable=True),
     *_stamps(),
     Index(None, "company_id", "is_deleted", "is_archived", "id"),

@@ -29,15 +29,11 @@ for _entity in (DEAL, PERSON, ORGANIZATION, PIPELINE, STAGE):
         handlers.operation("v1", f"delete_{_entity.plural}", write=True)(lambda ctx, e=_entity: res.bulk_delete(ctx, e))
 
 
-# -- for the lists still written by hand (products, summaries, statistics) ---------------------
+# -- for the lists still written by hand in api/handlers/products.py ----------------------------
 
 
 def alive(entity: Entity) -> list[ColumnElement]:
     return [entity.table.c.is_deleted.is_(False)]
-
-
-def archived(value: bool) -> list[ColumnElement]:
-    return [declared.archived(DEAL.table.c.is_archived, value)]
 
 
 def deal_status_v1(ctx: Ctx) -> list[ColumnElement]:

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from dealbase.api.context import Ctx
 from dealbase.api.errors import BadRequest, NotFound
-from dealbase.api.handlers.statistics import date_range
 from dealbase.api.responses import Reply, ok
 from dealbase.api.router import Handlers
 from dealbase.domain import goal_results, goals
@@ -25,7 +24,7 @@ def _period(ctx: Ctx, optional: bool = False) -> tuple[str, str] | None:
         return None
     if optional and not all(given):
         raise BadRequest("Invalid 'period.start' parameter: period.start and period.end go together")
-    start, end = date_range(ctx, "period.start", "period.end")
+    start, end = ctx.date_range("period.start", "period.end")
     return start.isoformat(), end.isoformat()
 
 

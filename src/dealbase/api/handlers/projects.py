@@ -2,56 +2,26 @@
 
 from __future__ import annotations
 
-from sqlalchemy import ColumnElement
-
+from dealbase.api import lists
 from dealbase.api import resources as res
-from dealbase.api.context import Ctx
+from dealbase.api.context import Ctx, required
 from dealbase.api.errors import NotFound
-from dealbase.api.handlers import tasks
-from dealbase.api.handlers.statistics import required
-from dealbase.api.paging import cursor_page
 from dealbase.api.responses import ok
 from dealbase.api.router import Handlers
 from dealbase.domain import projects, service
 from dealbase.domain.activities import ACTIVITY
 from dealbase.domain.projects import BOARD, PHASE, PLAN_ITEM, PROJECT
-from dealbase.domain.tasks import TASK
+from dealbase.domain.tasks import PROJECT_TASKS, TASK
 
 handlers = Handlers()
-
-c = PROJECT.table.c
-
-
-def project_where(ctx: Ctx) -> list[ColumnElement]:
-    """``filter_id`` (a saved filter), or else the quick filters and ``status=open,completed,…``."""
-    saved = res.saved_filter(ctx, PROJECT)
-    if saved is not None:
-        return saved + [c.is_deleted.is_(False)]
-    return res.quick_filters(ctx, PROJECT) + projects.listed_as(ctx.list_param("status"))
-
 
 # -- projects ----------------------------------------------------------------------------
 
 res.bind(handlers, PROJECT, "v2", "v1", ops=("get", "add", "update"))
-
-
-def _v2_list(archived: bool):
-    return lambda ctx: res.list_v2(ctx, PROJECT, project_where(ctx) + [c.is_archived.is_(archived)], sorts=("id",))
-
-
-handlers.operation("v2", "get_projects")(_v2_list(False))
-handlers.operation("v2", "get_archived_projects")(_v2_list(True))
-
-
-def _v1_page(ctx: Ctx, entity, where: list[ColumnElement], refs=None):
-    rows, next_cursor = cursor_page(ctx, entity.table, where)
-    return ok(res.render_v1(ctx, entity, rows, refs)[0], {"next_cursor": next_cursor})
-
-
-@handlers.operation("v1", "get_projects")
-def get_projects_v1(ctx: Ctx):
-    archived = [] if ctx.bool_param("include_archived") else [c.is_archived.is_(False)]
-    return _v1_page(ctx, PROJECT, project_where(ctx) + archived)
+lists.bind(handlers, PROJECT)
+# a project's activities and tasks (v1)
+lists.bind(handlers, ACTIVITY, (projects.ACTIVITIES,))
+lists.bind(handlers, TASK, (PROJECT_TASKS,))
 
 
 @handlers.operation("v2", "delete_project", write=True)
@@ -76,16 +46,6 @@ def archive_project(ctx: Ctx):
 def get_project_users(ctx: Ctx):
     res.load(ctx, PROJECT, ctx.path_id(), alive=True)
     return ok(projects.viewer_ids(ctx))
-
-
-@handlers.operation("v1", "get_project_activities")
-def get_project_activities(ctx: Ctx):
-    res.load(ctx, PROJECT, ctx.path_id(), alive=True)
-    at = ACTIVITY.table.c
-    return _v1_page(ctx, ACTIVITY, [at.project_id == ctx.path_id(), at.is_deleted.is_(False)], "plain")
-
-
-handlers.operation("v1", "get_project_tasks")(lambda ctx: tasks.project_tasks(ctx))
 
 
 @handlers.operation("v1", "get_project_groups")

@@ -7,18 +7,17 @@ and the deals shown.
 
 from __future__ import annotations
 
-from datetime import date, timedelta
+from datetime import timedelta
 from typing import Any
 
+from dealbase.api import lists
 from dealbase.api import resources as res
-from dealbase.api.context import Ctx
-from dealbase.api.errors import BadRequest
-from dealbase.api.handlers.core import archived
+from dealbase.api.context import Ctx, required
 from dealbase.api.responses import Reply, ok
 from dealbase.api.router import Handlers
-from dealbase.clock import parse_date
 from dealbase.domain import statistics as stats
 from dealbase.domain.deals import DEAL
+from dealbase.domain.lists import archived
 from dealbase.domain.pipelines import PIPELINE
 
 handlers = Handlers()
@@ -26,44 +25,17 @@ handlers = Handlers()
 MAX_PERIODS = 500
 
 
-def date_param(ctx: Ctx, name: str) -> date:
-    """A required ``YYYY-MM-DD`` parameter."""
-    raw = ctx.raw(name)
-    if not raw:
-        raise BadRequest(f"Invalid '{name}' parameter: is required")
-    text = parse_date(raw)
-    if text is None:
-        raise BadRequest(f"Invalid '{name}' parameter: must be a date (YYYY-MM-DD)")
-    return date.fromisoformat(text)
-
-
-def date_range(ctx: Ctx, first: str, last: str) -> tuple[date, date]:
-    """Two required dates, the second not before the first."""
-    start, end = date_param(ctx, first), date_param(ctx, last)
-    if end < start:
-        raise BadRequest(f"Invalid '{last}' parameter: must not be before {first}")
-    return start, end
-
-
-def required(name: str, value: Any) -> Any:
-    """A parameter's parsed value, which must be given."""
-    if value is None or value == "":
-        raise BadRequest(f"Invalid '{name}' parameter: is required")
-    return value
-
-
 def timeline(ctx: Ctx, archived_deals: bool) -> Reply:
-    start = date_param(ctx, "start_date")
+    start = ctx.required_date("start_date")
     interval = required("interval", ctx.choice_param("interval", stats.INTERVALS))
     amount = required("amount", ctx.int_param("amount", minimum=1, maximum=MAX_PERIODS))
     source = stats.date_source(ctx, required("field_key", ctx.raw("field_key")))
     saved = res.saved_filter(ctx, DEAL)
     exclude = ctx.bool_param("exclude_deals", False)
     convert = ctx.raw("totals_convert_currency")
-    params = {"pipeline_id": "pipeline_id"}
-    if saved is None:  # a saved filter takes the place of user_id, as on the other deal lists
-        params = {"user_id": "owner_id", **params}
-    where = [*archived(archived_deals), *(saved or []), *res.quick_filters(ctx, DEAL, params)]
+    skip = stats.FILTERED if saved is not None else ()
+    where = [archived(DEAL.table.c.is_archived, archived_deals), *(saved or [])]
+    where += lists.conditions(ctx, stats.TIMELINE_PARAMS, skip)
     spans = stats.periods(start, interval, amount)
     out = []
     for period in stats.timeline(ctx, spans, source, where, stats.currency_for(ctx, convert) if convert else None):
@@ -93,7 +65,7 @@ def _pipeline_scope(ctx: Ctx) -> tuple[int, str, str, int]:
     caller's, as Pipedrive does)."""
     pipeline_id = ctx.path_id()
     res.load(ctx, PIPELINE, pipeline_id, alive=True)
-    start, end = date_range(ctx, "start_date", "end_date")
+    start, end = ctx.date_range("start_date", "end_date")
     user_id = ctx.int_param("user_id", minimum=1) or ctx.user_id
     return pipeline_id, f"{start.isoformat()} 00:00:00", f"{(end + timedelta(days=1)).isoformat()} 00:00:00", user_id
 

@@ -9,7 +9,7 @@ from dealbase.api import resources as res
 from dealbase.api.context import Ctx
 from dealbase.api.errors import BadRequest
 from dealbase.api.router import Handlers
-from dealbase.domain.tasks import PROJECT_TASKS, TASK
+from dealbase.domain.tasks import TASK
 
 handlers = Handlers()
 
@@ -35,8 +35,6 @@ def v2_body(ctx: Ctx) -> None:
 
 
 lists.bind(handlers, TASK)
-# ``/v1/projects/{id}/tasks``, bound by ``api/handlers/projects.py``.
-project_tasks = lists.plan(TASK, PROJECT_TASKS)
 res.bind(handlers, TASK, "v1", ops=("get", "add", "update"))
 handlers.operation("v2", "get_task")(lambda ctx: res.get_one(ctx, TASK))
 
