@@ -56,6 +56,15 @@ def load(ctx: Ctx, entity: Entity, row_id: int | str, *, alive: bool = False) ->
     return row
 
 
+def load_child(ctx: Ctx, entity: Entity, parent: Row, row_id: int | str) -> Row:
+    """A row of a child collection (a deal's products) by id, under ``parent`` (the row its
+    ``Entity.link`` column points at), or a 404."""
+    row = repo.get(ctx.conn, entity.table, ctx.company_id, row_id)
+    if row is None or row[entity.link] != parent["id"]:
+        raise not_found(entity)
+    return row
+
+
 def v1_refs(ctx: Ctx, entity: Entity, rows: Sequence[Row]) -> dict[str, dict[int, dict[str, Any]]]:
     """Compact objects for every user / person / organization the rows point at."""
     wanted: dict[str, set[int]] = {}

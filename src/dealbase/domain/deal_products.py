@@ -12,6 +12,10 @@ counter (``domain/counters.py``).
 
 from __future__ import annotations
 
+import math
+import uuid
+from collections.abc import Iterator
+from contextlib import contextmanager
 from typing import Any
 
 from dealbase.domain import counters, hooks, service
@@ -150,6 +154,7 @@ def rules(ctx, values: dict[str, Any], old: dict[str, Any] | None, stamp: str, g
         ctx.scratch["next_order_nr"] = values["order_nr"]
         if values.get("tax_method") is None:
             values["tax_method"] = ctx.scratch.get("tax_method") or DEFAULT_TAX_METHOD
+        ctx.scratch["tax_method"] = values["tax_method"]  # the next new line's default
     elif "billing_frequency" in values and values["billing_frequency"] == "one-time":
         values.setdefault("billing_frequency_cycles", None)
     for key in ("discount", "discount_type", "tax", "tax_method", "is_enabled", "billing_frequency"):
@@ -173,16 +178,49 @@ def rules(ctx, values: dict[str, Any], old: dict[str, Any] | None, stamp: str, g
     return values
 
 
-def add_line(ctx, deal: dict[str, Any], given: Input, stamp: str) -> int:
-    """A new line on ``deal`` (``prepare`` it first) from the write's input; its id. The
-    caller refreshes the deal (``refresh_deal``) once its lines are written."""
-    service.check_refs(ctx, DEAL_PRODUCT, given.values, given)
-    values = rules(ctx, given.values, None, stamp, given)
-    values.update(add_time=stamp, update_time=stamp)
-    row_id = service.insert(ctx, deal_products, values, event=DEAL_PRODUCT.name, stamp=stamp)
-    same_tax_method(ctx, deal["id"], row_id, values["tax_method"], stamp)
-    ctx.scratch["tax_method"] = values["tax_method"]
-    return row_id
+def after_write(ctx, old: dict[str, Any] | None, new: dict[str, Any] | None) -> None:
+    """A new line's tax method, or a changed one, becomes the deal's; then the deal's counter
+    and value follow its lines (once at the end in ``lines_written``)."""
+    row = new or old
+    stamp = new["update_time"] if new is not None else ctx.clock()
+    if new is not None and (old is None or old["tax_method"] != new["tax_method"]):
+        same_tax_method(ctx, row["deal_id"], row["id"], new["tax_method"], stamp)
+    if not ctx.scratch.get("deal_refresh_later"):
+        refresh_deal(ctx, row["deal_id"], stamp)
+
+
+def add_line(ctx, deal: dict[str, Any], given: Input) -> dict[str, Any]:
+    """A new line on ``deal`` from the write's input, the deal refreshed; the line."""
+    prepare(ctx, deal)
+    return service.create(ctx, DEAL_PRODUCT, given)
+
+
+@contextmanager
+def lines_written(ctx, deal: dict[str, Any]) -> Iterator[None]:
+    """Several writes to ``deal``'s lines as one (all or nothing, at one stamp): the deal's
+    counter and value are refreshed once, after the last."""
+    prepare(ctx, deal)
+    stamp = ctx.clock()
+    clock = ctx.clock
+    ctx.clock, ctx.scratch["deal_refresh_later"] = (lambda: stamp), True
+    try:
+        yield
+    finally:
+        ctx.clock = clock
+        ctx.scratch.pop("deal_refresh_later", None)
+    refresh_deal(ctx, deal["id"], stamp)
+
+
+def remove_lines(ctx, deal: dict[str, Any], rows: list[dict[str, Any]]) -> None:
+    """Take lines off ``deal`` for good; with installments on it, one enabled line must stay."""
+    with lines_written(ctx, deal):
+        gone = {r["id"] for r in rows}
+        if ctx.scratch.get("has_installments") and any(r["is_enabled"] for r in rows):
+            left = [r for r in deal_lines(ctx, deal["id"]) if r["id"] not in gone and r["is_enabled"]]
+            if not left:
+                raise BadInput("The last enabled product of a deal with installments cannot be removed")
+        for row in rows:
+            service.delete(ctx, DEAL_PRODUCT, row)
 
 
 def same_tax_method(ctx, deal_id: int, line_id: int, method: str, stamp: str) -> None:
@@ -220,6 +258,84 @@ def _check_installments(ctx, row: dict[str, Any], old: dict[str, Any] | None) ->
             raise BadInput("The last enabled product of a deal with installments cannot be disabled")
 
 
+# -- additional discounts (v2) ---------------------------------------------------------
+# Written by the functions below, not ``service.create``: their change events are filed
+# under the deal, with the discount's id in the changes (as they always were).
+
+DISCOUNT_EVENT = "deal_discount"
+
+
+def description_and_amount(body: dict[str, Any], creating: bool) -> dict[str, Any]:
+    """What a discount and an installment both have: a ``description`` (1 to 255 characters)
+    and a positive ``amount``; each required on create, kept when absent on update."""
+    values: dict[str, Any] = {}
+    description, amount = body.get("description"), body.get("amount")
+    if description is not None:
+        if not isinstance(description, str) or not description.strip() or len(description) > 255:
+            raise BadInput("Validation failed: description: must be a string of 1 to 255 characters")
+        values["description"] = description
+    elif creating:
+        raise BadInput("Validation failed: description: is required")
+    if amount is not None:
+        if isinstance(amount, bool) or not isinstance(amount, (int, float)) or not math.isfinite(amount):
+            raise BadInput("Validation failed: amount: must be a number")
+        if not 0 < amount <= 1e15:
+            raise BadInput("Validation failed: amount: must be greater than 0")
+        values["amount"] = amount
+    elif creating:
+        raise BadInput("Validation failed: amount: is required")
+    return values
+
+
+def discount_values(body: dict[str, Any], old: dict[str, Any] | None) -> dict[str, Any]:
+    """A discount's values from a body (``old``: the discount an update changes)."""
+    creating = old is None
+    values = description_and_amount(body, creating)
+    kind = body.get("type")
+    if kind is not None or creating:
+        if kind not in DISCOUNT_TYPES:
+            raise BadInput("Validation failed: type: must be one of percentage, amount")
+        values["type"] = kind
+    merged = {**(old or {}), **values}
+    if merged["type"] == "percentage" and merged["amount"] > 100:
+        raise BadInput("Validation failed: amount: a percentage must be at most 100")
+    return values
+
+
+def add_discount(ctx, deal: dict[str, Any], body: dict[str, Any]) -> dict[str, Any]:
+    """A discount on the deal's one-time products, applied after those before it."""
+    values = discount_values(body, None)
+    stamp = ctx.clock()
+    last = max((d["order_nr"] for d in deal_discount_rows(ctx, deal["id"])), default=0)
+    values.update(id=str(uuid.uuid4()), deal_id=deal["id"], order_nr=last + 1, created_by=ctx.user_id)
+    values.update(updated_by=ctx.user_id, add_time=stamp, update_time=stamp)
+    service.insert(ctx, deal_discounts, values)
+    created = {k: [None, v] for k, v in values.items() if k not in ("add_time", "update_time")}
+    service.note(ctx, DISCOUNT_EVENT, deal["id"], "create", created, stamp=stamp)
+    refresh_deal(ctx, deal["id"], stamp)
+    return repo.get(ctx.conn, deal_discounts, ctx.company_id, values["id"])
+
+
+def update_discount(ctx, deal: dict[str, Any], old: dict[str, Any], body: dict[str, Any]) -> dict[str, Any]:
+    values = discount_values(body, old)
+    changed = {k: v for k, v in values.items() if old[k] != v}
+    if changed:
+        stamp = ctx.clock()
+        changed.update(update_time=stamp, updated_by=ctx.user_id)
+        service.change(ctx, deal_discounts, old, changed)
+        changes = {"id": [old["id"], old["id"]], **{k: [old.get(k), v] for k, v in changed.items()}}
+        service.note(ctx, DISCOUNT_EVENT, deal["id"], "change", changes, stamp=stamp)
+        refresh_deal(ctx, deal["id"], stamp)
+    return repo.get(ctx.conn, deal_discounts, ctx.company_id, old["id"])
+
+
+def remove_discount(ctx, deal: dict[str, Any], row: dict[str, Any]) -> None:
+    stamp = ctx.clock()
+    service.remove(ctx, deal_discounts, deal_discounts.c.id == row["id"])
+    service.note(ctx, DISCOUNT_EVENT, deal["id"], "delete", {"id": [row["id"], None]}, stamp=stamp)
+    refresh_deal(ctx, deal["id"], stamp)
+
+
 def v1_extra(ctx, rows, items) -> None:
     names = ctx.rows(products, (r["product_id"] for r in rows))
     for row, item in zip(rows, items):
@@ -238,6 +354,12 @@ def v2_extra(ctx, rows, items, include) -> None:
         product = names.get(row["product_id"])
         item["name"] = product["name"] if product else None
         item["comments"] = row["comments"] or ""
+
+
+def totals(lines: list[dict[str, Any]]) -> tuple[float, float]:
+    """The quantity and the sum of a deal's enabled lines."""
+    enabled = [r for r in lines if r["is_enabled"]]
+    return sum(r["quantity"] for r in enabled), round(sum(r["sum"] for r in enabled), 2)
 
 
 def formatted_sum(ctx, value: float, currency: str) -> str:
@@ -274,9 +396,35 @@ DEAL_PRODUCT = register(
         ],
         sort_v2=("id", "add_time", "update_time", "order_nr"),
         rules=rules,
+        after_write=after_write,
         v1_extra=v1_extra,
         v2_extra=v2_extra,
+        parent="deal",
+        link="deal_id",
         created_v1=200,
         created_v2=201,
+    )
+)
+
+DISCOUNT = register(
+    Entity(
+        name="deal_discount",
+        plural="deal_discounts",
+        label="Discount",
+        table=deal_discounts,
+        fields=[
+            Field("id", "str", writable=False),
+            Field("description", "str", required=True),
+            Field("amount", "num", required=True),
+            Field("type", "str", choices=DISCOUNT_TYPES, required=True),
+            Field("deal_id", "int", writable=False),
+            Field("add_time", "time", v2="created_at", writable=False),
+            Field("created_by", "int", writable=False),
+            Field("update_time", "time", v2="updated_at", writable=False),
+            Field("updated_by", "int", writable=False),
+        ],
+        id_kind="uuid",
+        parent="deal",
+        link="deal_id",
     )
 )

@@ -2,9 +2,40 @@
 
 from __future__ import annotations
 
+from typing import Any
+
+from dealbase.clock import parse_date
+from dealbase.domain.deal_products import deal_lines, description_and_amount, recurring
 from dealbase.domain.entity import Entity, Field
 from dealbase.domain.registry import register
+from dealbase.domain.unit import Input
+from dealbase.errors import BadInput
 from dealbase.store.tables import deal_installments as table
+
+
+def values_of(body: dict[str, Any], old: dict[str, Any] | None) -> dict[str, Any]:
+    """An installment's values from a body (``old``: the installment an update changes)."""
+    creating = old is None
+    values = description_and_amount(body, creating)
+    raw = body.get("billing_date")
+    if raw is not None or creating:
+        parsed = parse_date(raw) if isinstance(raw, str) else None
+        if parsed is None:
+            raise BadInput("Validation failed: billing_date: must be a date (YYYY-MM-DD)")
+        values["billing_date"] = parsed
+    return values
+
+
+def rules(ctx, values: dict[str, Any], old: dict[str, Any] | None, stamp: str, given: Input) -> dict[str, Any]:
+    """Installments are for deals whose enabled products are all one-time."""
+    if old is None:
+        enabled = [r for r in deal_lines(ctx, values["deal_id"]) if r["is_enabled"]]
+        if not enabled:
+            raise BadInput("Installments can only be added to a deal with products")
+        if any(recurring(r) for r in enabled):
+            raise BadInput("Installments cannot be added to a deal with recurring products")
+    return values
+
 
 INSTALLMENT = register(
     Entity(
@@ -20,5 +51,8 @@ INSTALLMENT = register(
             Field("deal_id", "int", writable=False),
         ],
         sort_v2=("id", "billing_date", "deal_id"),
+        rules=rules,
+        parent="deal",
+        link="deal_id",
     )
 )
