@@ -12,19 +12,22 @@ from typing import Any
 
 import orjson
 
-from dealbase.domain import service
+from dealbase.domain import search_index, service
 from dealbase.domain.common import NUMBER, check_currency, num
 from dealbase.domain.entity import Entity, Field
 from dealbase.domain.registry import register
 from dealbase.domain.unit import Input
 from dealbase.errors import BadInput
+from dealbase.store import blobs
 from dealbase.store import repository as repo
+from dealbase.store.tables import product_images as images_table
 from dealbase.store.tables import product_prices as prices_table
 from dealbase.store.tables import products as table
 
 BILLING_FREQUENCIES = ("one-time", "annually", "semi-annually", "quarterly", "monthly", "weekly")
 MAX_BILLING_CYCLES = 208
 MAX_PRICES = 100
+PRICE_KEYS = ("currency", "price", "cost", "direct_cost", "notes")
 
 
 def check_billing(frequency: str, cycles: int | None, key: str = "billing_frequency_cycles") -> None:
@@ -187,8 +190,7 @@ def write_children(ctx, product_id: int, old: dict[str, Any] | None, stamp: str)
         return None
     if old is not None:
         current = prices_of(ctx, [product_id]).get(product_id, [])
-        keys = ("currency", "price", "cost", "direct_cost", "notes")
-        if [{k: p[k] for k in keys} for p in current] == prices:
+        if [{k: p[k] for k in PRICE_KEYS} for p in current] == prices:
             return None  # the same list again: nothing changes
     write_prices(ctx, product_id, None, prices)
     return {"prices": prices}
@@ -207,6 +209,75 @@ def v2_extra(ctx, rows, items, include) -> None:
     prices = prices_of(ctx, [r["id"] for r in rows])
     for row, item in zip(rows, items):
         item["prices"] = [price_v2(p) for p in prices.get(row["id"], [])]
+
+
+# -- duplicates and images ---------------------------------------------------------------
+
+def duplicate(unit, source: dict[str, Any]) -> dict[str, Any]:
+    """A copy with the same prices, variations (and theirs) and custom values; not the
+    image. Written as it is, with its event: no rules, no hooks but the search index's."""
+    # Variations build on the prices here, so their module imports this one.
+    from dealbase.domain.variations import VARIATION, variations_of
+
+    stamp = unit.clock()
+    values = {k: v for k, v in source.items() if k not in ("id", "company_id")}
+    values.update(add_time=stamp, update_time=stamp)
+    copy_id = service.insert(unit, table, values, event=PRODUCT.name, stamp=stamp)
+    own = prices_of(unit, [source["id"]]).get(source["id"], [])
+    write_prices(unit, copy_id, None, [{k: p[k] for k in PRICE_KEYS} for p in own])
+    variation_prices = prices_of(unit, [source["id"]], variations=True)
+    for variation in variations_of(unit, source["id"]):
+        made = {"product_id": copy_id, "name": variation["name"], "add_time": stamp, "update_time": stamp}
+        new_id = service.insert(unit, VARIATION.table, made, event=VARIATION.name, stamp=stamp)
+        prices = [{k: p[k] for k in PRICE_KEYS} for p in variation_prices.get(variation["id"], [])]
+        write_prices(unit, copy_id, new_id, prices)
+    search_index.reindex(unit, PRODUCT.name, copy_id)
+    return service.load(unit, PRODUCT, copy_id)
+
+
+IMAGE_EVENT = "product_image"
+
+
+def image_of(unit, product_id: int) -> dict[str, Any] | None:
+    """A product's one image (its bytes in the blob store under ``blob_key``)."""
+    return repo.first(unit.conn, images_table, unit.company_id, images_table.c.product_id == product_id)
+
+
+def _stored(unit, files_dir: str, upload: Any) -> dict[str, Any]:
+    """The uploaded file (``filename``, ``content_type``, ``data``) into the blob store; the
+    columns of its row."""
+    suffix = upload.filename.rsplit(".", 1)[-1] if "." in upload.filename else ""
+    key = blobs.put(files_dir, unit.company_id, upload.data, suffix)
+    # A write that fails after this leaves the blob behind but no row: unreachable, harmless.
+    return {
+        "blob_key": key,
+        "name": (upload.filename or "image")[:255],
+        "mime_type": upload.content_type[:255],
+        "size": len(upload.data),
+    }
+
+
+def add_image(unit, files_dir: str, product: dict[str, Any], upload: Any) -> dict[str, Any]:
+    if image_of(unit, product["id"]) is not None:
+        raise BadInput("The product already has an image: update it (PUT) or delete it first")
+    stamp = unit.clock()
+    values = {**_stored(unit, files_dir, upload), "product_id": product["id"], "add_time": stamp, "update_time": stamp}
+    row_id = service.insert(unit, images_table, values, event=IMAGE_EVENT, stamp=stamp)
+    return repo.get(unit.conn, images_table, unit.company_id, row_id)
+
+
+def replace_image(unit, files_dir: str, old: dict[str, Any], upload: Any) -> dict[str, Any]:
+    """The new upload in place of the old one, whose bytes go."""
+    stamp = unit.clock()
+    changed = {**_stored(unit, files_dir, upload), "add_time": stamp, "update_time": stamp}
+    service.change(unit, images_table, old, changed, event=IMAGE_EVENT, stamp=stamp)
+    blobs.remove(files_dir, unit.company_id, old["blob_key"])
+    return repo.get(unit.conn, images_table, unit.company_id, old["id"])
+
+
+def remove_image(unit, files_dir: str, row: dict[str, Any]) -> None:
+    service.remove(unit, images_table, images_table.c.id == row["id"], event=IMAGE_EVENT, rows=[row])
+    blobs.remove(files_dir, unit.company_id, row["blob_key"])
 
 
 PRODUCT = register(
