@@ -56,13 +56,15 @@ def load(ctx: Ctx, entity: Entity, row_id: int | str, *, alive: bool = False) ->
     return row
 
 
-def load_child(ctx: Ctx, entity: Entity, parent: Row, row_id: int | str) -> Row:
-    """A row of a child collection (a deal's products) by id, under ``parent`` (the row its
-    ``Entity.link`` column points at), or a 404."""
-    row = repo.get(ctx.conn, entity.table, ctx.company_id, row_id)
+def load_child(ctx: Ctx, entity: Entity, name: str) -> tuple[Row, Row]:
+    """A write's row of a child collection (a deal's products) and its parent: the live
+    parent the path's ``id`` names, and the row the path's ``name`` names under it (by its
+    ``Entity.link``); a 404 for either missing."""
+    parent = load(ctx, ENTITIES[entity.parent], ctx.path_id(), alive=True)
+    row = repo.get(ctx.conn, entity.table, ctx.company_id, ctx.path_id(name) if entity.id_kind == "int" else ctx.path[name])
     if row is None or row[entity.link] != parent["id"]:
         raise not_found(entity)
-    return row
+    return parent, row
 
 
 def v1_refs(ctx: Ctx, entity: Entity, rows: Sequence[Row]) -> dict[str, dict[int, dict[str, Any]]]:

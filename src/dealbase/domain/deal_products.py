@@ -302,9 +302,9 @@ def discount_values(body: dict[str, Any], old: dict[str, Any] | None) -> dict[st
     return values
 
 
-def add_discount(ctx, deal: dict[str, Any], body: dict[str, Any]) -> dict[str, Any]:
+def add_discount(ctx, deal: dict[str, Any], given: Input) -> dict[str, Any]:
     """A discount on the deal's one-time products, applied after those before it."""
-    values = discount_values(body, None)
+    values = discount_values(given.own, None)
     stamp = ctx.clock()
     last = max((d["order_nr"] for d in deal_discount_rows(ctx, deal["id"])), default=0)
     values.update(id=str(uuid.uuid4()), deal_id=deal["id"], order_nr=last + 1, created_by=ctx.user_id)
@@ -316,8 +316,8 @@ def add_discount(ctx, deal: dict[str, Any], body: dict[str, Any]) -> dict[str, A
     return repo.get(ctx.conn, deal_discounts, ctx.company_id, values["id"])
 
 
-def update_discount(ctx, deal: dict[str, Any], old: dict[str, Any], body: dict[str, Any]) -> dict[str, Any]:
-    values = discount_values(body, old)
+def update_discount(ctx, deal: dict[str, Any], old: dict[str, Any], given: Input) -> dict[str, Any]:
+    values = discount_values(given.own, old)
     changed = {k: v for k, v in values.items() if old[k] != v}
     if changed:
         stamp = ctx.clock()
@@ -414,15 +414,17 @@ DISCOUNT = register(
         table=deal_discounts,
         fields=[
             Field("id", "str", writable=False),
-            Field("description", "str", required=True),
-            Field("amount", "num", required=True),
-            Field("type", "str", choices=DISCOUNT_TYPES, required=True),
+            # Parsed from the values sent (``own_keys``), with Pipedrive's messages.
+            Field("description", "str", writable=False),
+            Field("amount", "num", writable=False),
+            Field("type", "str", writable=False),
             Field("deal_id", "int", writable=False),
             Field("add_time", "time", v2="created_at", writable=False),
             Field("created_by", "int", writable=False),
             Field("update_time", "time", v2="updated_at", writable=False),
             Field("updated_by", "int", writable=False),
         ],
+        own_keys=("description", "amount", "type"),
         id_kind="uuid",
         parent="deal",
         link="deal_id",

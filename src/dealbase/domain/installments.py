@@ -27,7 +27,9 @@ def values_of(body: dict[str, Any], old: dict[str, Any] | None) -> dict[str, Any
 
 
 def rules(ctx, values: dict[str, Any], old: dict[str, Any] | None, stamp: str, given: Input) -> dict[str, Any]:
-    """Installments are for deals whose enabled products are all one-time."""
+    """The values sent, checked as Pipedrive does; installments are for deals whose enabled
+    products are all one-time."""
+    values = {**values_of(given.own, old), **values}
     if old is None:
         enabled = [r for r in deal_lines(ctx, values["deal_id"]) if r["is_enabled"]]
         if not enabled:
@@ -45,13 +47,15 @@ INSTALLMENT = register(
         table=table,
         fields=[
             Field("id", "int", writable=False),
-            Field("amount", "num", required=True),
-            Field("billing_date", "date", required=True),
-            Field("description", "str", required=True),
+            # Parsed by the rules from the values sent (``own_keys``), with Pipedrive's messages.
+            Field("amount", "num", writable=False),
+            Field("billing_date", "date", writable=False),
+            Field("description", "str", writable=False),
             Field("deal_id", "int", writable=False),
         ],
         sort_v2=("id", "billing_date", "deal_id"),
         rules=rules,
+        own_keys=("amount", "billing_date", "description"),
         parent="deal",
         link="deal_id",
     )

@@ -17,13 +17,12 @@ from dealbase.api.paging import v1_pagination, v1_window
 from dealbase.api.responses import ok
 from dealbase.api.router import Handlers
 from dealbase.domain import deal_products as lines
-from dealbase.domain import installments, service
+from dealbase.domain import service
 from dealbase.domain.common import num
 from dealbase.domain.deal_products import DEAL_PRODUCT, DISCOUNT, deal_discount_rows, deal_lines, formatted_sum
 from dealbase.domain.deals import DEAL
 from dealbase.domain.installments import INSTALLMENT
 from dealbase.domain.products import PRODUCT
-from dealbase.domain.unit import Input
 from dealbase.errors import BadInput
 
 handlers = Handlers()
@@ -78,8 +77,7 @@ def add_many_deal_products(ctx: Ctx):
 @handlers.operation("v2", "update_deal_product", write=True)
 @handlers.operation("v1", "update_deal_product", write=True)
 def update_deal_product(ctx: Ctx):
-    deal = _deal(ctx, write=True)
-    old = res.load_child(ctx, DEAL_PRODUCT, deal, ctx.path_id("product_attachment_id"))
+    deal, old = res.load_child(ctx, DEAL_PRODUCT, "product_attachment_id")
     lines.prepare(ctx, deal)
     return _reply(ctx, service.update(ctx, DEAL_PRODUCT, old, read(ctx, DEAL_PRODUCT, old)))
 
@@ -87,8 +85,7 @@ def update_deal_product(ctx: Ctx):
 @handlers.operation("v2", "delete_deal_product", write=True)
 @handlers.operation("v1", "delete_deal_product", write=True)
 def delete_deal_product(ctx: Ctx):
-    deal = _deal(ctx, write=True)
-    row = res.load_child(ctx, DEAL_PRODUCT, deal, ctx.path_id("product_attachment_id"))
+    deal, row = res.load_child(ctx, DEAL_PRODUCT, "product_attachment_id")
     lines.remove_lines(ctx, deal, [row])
     return ok({"id": row["id"]})
 
@@ -164,17 +161,6 @@ def get_deal_products_v1(ctx: Ctx):
 # -- additional discounts (v2) ---------------------------------------------------------
 
 
-def _body(ctx: Ctx) -> dict[str, Any]:
-    if not isinstance(ctx.body, dict):
-        raise BadRequest("The request body must be a JSON object")
-    return ctx.body
-
-
-def _discount(ctx: Ctx) -> tuple[dict[str, Any], dict[str, Any]]:
-    deal = _deal(ctx, write=True)
-    return deal, res.load_child(ctx, DISCOUNT, deal, ctx.path["discount_id"])
-
-
 @handlers.operation("v2", "get_additional_discounts")
 def get_additional_discounts(ctx: Ctx):
     deal = _deal(ctx, write=False)
@@ -184,28 +170,23 @@ def get_additional_discounts(ctx: Ctx):
 @handlers.operation("v2", "post_additional_discount", write=True)
 def post_additional_discount(ctx: Ctx):
     deal = _deal(ctx, write=True)
-    return ok(present.v2(DISCOUNT, lines.add_discount(ctx, deal, _body(ctx))), status=201)
+    return ok(present.v2(DISCOUNT, lines.add_discount(ctx, deal, read(ctx, DISCOUNT))), status=201)
 
 
 @handlers.operation("v2", "update_additional_discount", write=True)
 def update_additional_discount(ctx: Ctx):
-    deal, old = _discount(ctx)
-    return ok(present.v2(DISCOUNT, lines.update_discount(ctx, deal, old, _body(ctx))))
+    deal, old = res.load_child(ctx, DISCOUNT, "discount_id")
+    return ok(present.v2(DISCOUNT, lines.update_discount(ctx, deal, old, read(ctx, DISCOUNT, old))))
 
 
 @handlers.operation("v2", "delete_additional_discount", write=True)
 def delete_additional_discount(ctx: Ctx):
-    deal, row = _discount(ctx)
+    deal, row = res.load_child(ctx, DISCOUNT, "discount_id")
     lines.remove_discount(ctx, deal, row)
     return ok({"id": row["id"]})
 
 
 # -- installments (v2) -----------------------------------------------------------------
-
-
-def _installment(ctx: Ctx) -> dict[str, Any]:
-    deal = _deal(ctx, write=True)
-    return res.load_child(ctx, INSTALLMENT, deal, ctx.path_id("installment_id"))
 
 
 @handlers.operation("v2", "get_installments")
@@ -215,20 +196,16 @@ def get_installments(ctx: Ctx):
 
 @handlers.operation("v2", "post_installment", write=True)
 def post_installment(ctx: Ctx):
-    deal = _deal(ctx, write=True)
-    given = Input({**installments.values_of(_body(ctx), None), "deal_id": deal["id"]})
-    return res.reply_one(ctx, INSTALLMENT, service.create(ctx, INSTALLMENT, given))
+    return res.add(ctx, INSTALLMENT, also={"deal_id": _deal(ctx, write=True)["id"]})
 
 
 @handlers.operation("v2", "update_installment", write=True)
 def update_installment(ctx: Ctx):
-    old = _installment(ctx)
-    given = Input(installments.values_of(_body(ctx), old))
-    return res.reply_one(ctx, INSTALLMENT, service.update(ctx, INSTALLMENT, old, given))
+    return res.update(ctx, INSTALLMENT, res.load_child(ctx, INSTALLMENT, "installment_id")[1])
 
 
 @handlers.operation("v2", "delete_installment", write=True)
 def delete_installment(ctx: Ctx):
-    row = _installment(ctx)
+    _, row = res.load_child(ctx, INSTALLMENT, "installment_id")
     service.delete(ctx, INSTALLMENT, row)
     return ok({"id": row["id"]})

@@ -65,11 +65,6 @@ def duplicate_product(ctx: Ctx):
 # -- variations (v2) -------------------------------------------------------------------
 
 
-def _variation(ctx: Ctx) -> dict[str, Any]:
-    product = res.load(ctx, PRODUCT, ctx.path_id(), alive=True)
-    return res.load_child(ctx, VARIATION, product, ctx.path_id("product_variation_id"))
-
-
 @handlers.operation("v2", "get_product_variations")
 def get_product_variations(ctx: Ctx):
     product = res.load(ctx, PRODUCT, ctx.path_id())
@@ -84,13 +79,13 @@ def add_product_variation(ctx: Ctx):
 
 @handlers.operation("v2", "update_product_variation", write=True)
 def update_product_variation(ctx: Ctx):
-    return res.update(ctx, VARIATION, _variation(ctx))
+    return res.update(ctx, VARIATION, res.load_child(ctx, VARIATION, "product_variation_id")[1])
 
 
 @handlers.operation("v2", "delete_product_variation", write=True)
 def delete_product_variation(ctx: Ctx):
     """Gone for good, with its prices; deal products that used it keep their line without it."""
-    row = _variation(ctx)
+    _, row = res.load_child(ctx, VARIATION, "product_variation_id")
     variations.remove(ctx, row)
     return ok({"id": row["id"]})
 
