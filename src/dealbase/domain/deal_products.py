@@ -32,6 +32,8 @@ DISCOUNT_TYPES = ("percentage", "amount")
 TAX_METHODS = ("exclusive", "inclusive", "none")
 DEFAULT_TAX_METHOD = "exclusive"
 MAX_QUANTITY = 1e9
+# The most lines one request adds or deletes.
+MAX_BULK = 100
 
 
 def line_sum(row: dict[str, Any]) -> float:
@@ -139,8 +141,15 @@ def prepare(ctx, deal: dict[str, Any]) -> None:
 
 
 def rules(ctx, values: dict[str, Any], old: dict[str, Any] | None, stamp: str, given: Input) -> dict[str, Any]:
-    """Defaults, the checks Pipedrive makes, and the stored sum. ``ctx.scratch["deal"]`` is the
-    deal, with what a new line needs to know about the others (``prepare``)."""
+    """Defaults, the checks Pipedrive makes, and the stored sum. A new line names its deal
+    (``deal_id``); what it needs to know about the deal's other lines is read here, or once
+    for several writes (``lines_written``)."""
+    if not ctx.scratch.get("deal_refresh_later"):
+        deal_id = old["deal_id"] if old else values.get("deal_id")
+        deal = repo.get(ctx.conn, deals, ctx.company_id, deal_id) if deal_id is not None else None
+        if deal is None or deal["is_deleted"]:
+            raise BadInput(f"Validation failed: deal_id: Deal with id {deal_id} not found")
+        prepare(ctx, deal)
     deal = ctx.scratch["deal"]
     if old is None:
         values["deal_id"] = deal["id"]
@@ -189,12 +198,6 @@ def after_write(ctx, old: dict[str, Any] | None, new: dict[str, Any] | None) -> 
         refresh_deal(ctx, row["deal_id"], stamp)
 
 
-def add_line(ctx, deal: dict[str, Any], given: Input) -> dict[str, Any]:
-    """A new line on ``deal`` from the write's input, the deal refreshed; the line."""
-    prepare(ctx, deal)
-    return service.create(ctx, DEAL_PRODUCT, given)
-
-
 @contextmanager
 def lines_written(ctx, deal: dict[str, Any]) -> Iterator[None]:
     """Several writes to ``deal``'s lines as one (all or nothing, at one stamp): the deal's
@@ -221,6 +224,17 @@ def remove_lines(ctx, deal: dict[str, Any], rows: list[dict[str, Any]]) -> None:
                 raise BadInput("The last enabled product of a deal with installments cannot be removed")
         for row in rows:
             service.delete(ctx, DEAL_PRODUCT, row)
+
+
+def chosen(ctx, deal_id: int, ids: list[int] | None) -> tuple[list[dict[str, Any]], list[int], bool]:
+    """What a bulk delete of a deal's lines takes: the lines of ``ids``, once each, with the
+    ids that are none of its lines; or, without ids, its first ``MAX_BULK`` lines by id and
+    whether more are left."""
+    lines = deal_lines(ctx, deal_id)
+    if ids is None:
+        return sorted(lines, key=lambda r: r["id"])[:MAX_BULK], [], len(lines) > MAX_BULK
+    by_id = {r["id"]: r for r in lines}
+    return [by_id[i] for i in dict.fromkeys(ids) if i in by_id], [i for i in ids if i not in by_id], False
 
 
 def same_tax_method(ctx, deal_id: int, line_id: int, method: str, stamp: str) -> None:

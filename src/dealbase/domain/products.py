@@ -213,6 +213,7 @@ def v2_extra(ctx, rows, items, include) -> None:
 
 # -- duplicates and images ---------------------------------------------------------------
 
+
 def duplicate(unit, source: dict[str, Any]) -> dict[str, Any]:
     """A copy with the same prices, variations (and theirs) and custom values; not the
     image. Written as it is, with its event: no rules, no hooks but the search index's."""

@@ -19,15 +19,14 @@ from dealbase.api.router import Handlers
 from dealbase.domain import deal_products as lines
 from dealbase.domain import service
 from dealbase.domain.common import num
-from dealbase.domain.deal_products import DEAL_PRODUCT, DISCOUNT, deal_discount_rows, deal_lines, formatted_sum
+from dealbase.domain.deal_products import DEAL_PRODUCT, DISCOUNT
 from dealbase.domain.deals import DEAL
 from dealbase.domain.installments import INSTALLMENT
 from dealbase.domain.products import PRODUCT
 from dealbase.errors import BadInput
+from dealbase.store import repository as repo
 
 handlers = Handlers()
-
-MAX_BULK = 100
 
 
 def _deal(ctx: Ctx, *, write: bool) -> dict[str, Any]:
@@ -42,11 +41,17 @@ def _reply(ctx: Ctx, row: dict[str, Any], status: int = 200):
     return ok(item, status=status)
 
 
+def _line(ctx: Ctx, deal: dict[str, Any]) -> dict[str, Any]:
+    """A new line on the deal from the request's body (one item of a bulk add's)."""
+    given = read(ctx, DEAL_PRODUCT)
+    given.values["deal_id"] = deal["id"]
+    return service.create(ctx, DEAL_PRODUCT, given)
+
+
 @handlers.operation("v2", "add_deal_product", write=True)
 @handlers.operation("v1", "add_deal_product", write=True)
 def add_deal_product(ctx: Ctx):
-    row = lines.add_line(ctx, _deal(ctx, write=True), read(ctx, DEAL_PRODUCT))
-    return _reply(ctx, row, status=201 if ctx.strict else 200)
+    return _reply(ctx, _line(ctx, _deal(ctx, write=True)), status=201 if ctx.strict else 200)
 
 
 @handlers.operation("v2", "add_many_deal_products", write=True)
@@ -57,28 +62,27 @@ def add_many_deal_products(ctx: Ctx):
     items = body.get("data") if isinstance(body, dict) else None
     if not isinstance(items, list) or not items:
         raise BadRequest("Validation failed: data: must be a non-empty array of deal products")
-    if len(items) > MAX_BULK:
-        raise BadRequest(f"Validation failed: data: at most {MAX_BULK} products per request")
-    ids = []
+    if len(items) > lines.MAX_BULK:
+        raise BadRequest(f"Validation failed: data: at most {lines.MAX_BULK} products per request")
+    rows = []
     with lines.lines_written(ctx, deal):
         for i, item in enumerate(items):
             if not isinstance(item, dict):
                 raise BadRequest(f"Validation failed: data[{i}]: must be an object")
             ctx.body = item
             try:
-                ids.append(service.create(ctx, DEAL_PRODUCT, read(ctx, DEAL_PRODUCT))["id"])
+                rows.append(_line(ctx, deal))
             except (BadRequest, BadInput) as err:
                 raise BadRequest(f"data[{i}]: {err}") from None
     ctx.body = body
-    rows = ctx.rows(DEAL_PRODUCT.table, ids)
-    return ok(res.render_v2(ctx, DEAL_PRODUCT, [rows[i] for i in ids]), status=201)
+    found = repo.get_many(ctx.conn, DEAL_PRODUCT.table, ctx.company_id, [r["id"] for r in rows])
+    return ok(res.render_v2(ctx, DEAL_PRODUCT, [found[r["id"]] for r in rows]), status=201)
 
 
 @handlers.operation("v2", "update_deal_product", write=True)
 @handlers.operation("v1", "update_deal_product", write=True)
 def update_deal_product(ctx: Ctx):
-    deal, old = res.load_child(ctx, DEAL_PRODUCT, "product_attachment_id")
-    lines.prepare(ctx, deal)
+    _, old = res.load_child(ctx, DEAL_PRODUCT, "product_attachment_id")
     return _reply(ctx, service.update(ctx, DEAL_PRODUCT, old, read(ctx, DEAL_PRODUCT, old)))
 
 
@@ -94,29 +98,18 @@ def delete_deal_product(ctx: Ctx):
 def delete_many_deal_products(ctx: Ctx):
     """``ids`` (at most 100), or without them the deal's first 100 products."""
     deal = _deal(ctx, write=True)
-    ids = ctx.ids_param("ids", maximum=MAX_BULK)
-    on_deal = deal_lines(ctx, deal["id"])
-    if ids is None:
-        rows = sorted(on_deal, key=lambda r: r["id"])[:MAX_BULK]
-    else:
-        by_id = {r["id"]: r for r in on_deal}
-        missing = [i for i in ids if i not in by_id]
-        if missing:
-            raise NotFound(f"Deal product(s) not found: {', '.join(map(str, missing))}")
-        rows = [by_id[i] for i in dict.fromkeys(ids)]
+    ids = ctx.ids_param("ids", maximum=lines.MAX_BULK)
+    rows, missing, more = lines.chosen(ctx, deal["id"], ids)
+    if missing:
+        raise NotFound(f"Deal product(s) not found: {', '.join(map(str, missing))}")
     if rows:
         lines.remove_lines(ctx, deal, rows)
-    more = len(on_deal) - len(rows) > 0 and ids is None
     return ok({"ids": [r["id"] for r in rows]}, {"more_items_in_collection": more})
 
 
 # -- lists -------------------------------------------------------------------------------
 
-
-@handlers.operation("v2", "get_deal_products")
-def get_deal_products_v2(ctx: Ctx):
-    deal = _deal(ctx, write=False)
-    return res.list_v2(ctx, DEAL_PRODUCT, [DEAL_PRODUCT.table.c.deal_id == deal["id"]])
+res.bind_children(handlers, DEAL_PRODUCT, "v2", "product_attachment_id", list="get_deal_products")
 
 
 def _deal_ids(ctx: Ctx) -> list[int]:
@@ -137,7 +130,7 @@ def get_deal_products_v1(ctx: Ctx):
     """A page of the deal's products and, in ``additional_data``, the totals of all of them."""
     deal = _deal(ctx, write=False)
     start, limit = v1_window(ctx)
-    on_deal = deal_lines(ctx, deal["id"])
+    on_deal = lines.deal_lines(ctx, deal["id"])
     page = on_deal[start : start + limit]
     items, _related = res.render_v1(ctx, DEAL_PRODUCT, page, refs="plain")
     if ctx.raw("include_product_data") in ("1", "true") and page:
@@ -152,7 +145,7 @@ def get_deal_products_v1(ctx: Ctx):
         # An integer in the spec; the formatted total keeps the cents.
         "products_sum_total": round(total),
         "products_quantity_total_formatted": f"{num(quantity)}",
-        "products_sum_total_formatted": formatted_sum(ctx, total, deal["currency"]),
+        "products_sum_total_formatted": lines.formatted_sum(ctx, total, deal["currency"]),
         "pagination": v1_pagination(start, limit, len(on_deal) > start + limit),
     }
     return ok(items or None, additional)
@@ -164,7 +157,7 @@ def get_deal_products_v1(ctx: Ctx):
 @handlers.operation("v2", "get_additional_discounts")
 def get_additional_discounts(ctx: Ctx):
     deal = _deal(ctx, write=False)
-    return ok([present.v2(DISCOUNT, r) for r in deal_discount_rows(ctx, deal["id"])])
+    return ok([present.v2(DISCOUNT, r) for r in lines.deal_discount_rows(ctx, deal["id"])])
 
 
 @handlers.operation("v2", "post_additional_discount", write=True)
@@ -188,24 +181,10 @@ def delete_additional_discount(ctx: Ctx):
 
 # -- installments (v2) -----------------------------------------------------------------
 
+names = {"add": "post_installment", "update": "update_installment", "delete": "delete_installment"}
+res.bind_children(handlers, INSTALLMENT, "v2", "installment_id", **names)
+
 
 @handlers.operation("v2", "get_installments")
 def get_installments(ctx: Ctx):
     return res.list_v2(ctx, INSTALLMENT, [INSTALLMENT.table.c.deal_id.in_(_deal_ids(ctx))])
-
-
-@handlers.operation("v2", "post_installment", write=True)
-def post_installment(ctx: Ctx):
-    return res.add(ctx, INSTALLMENT, also={"deal_id": _deal(ctx, write=True)["id"]})
-
-
-@handlers.operation("v2", "update_installment", write=True)
-def update_installment(ctx: Ctx):
-    return res.update(ctx, INSTALLMENT, res.load_child(ctx, INSTALLMENT, "installment_id")[1])
-
-
-@handlers.operation("v2", "delete_installment", write=True)
-def delete_installment(ctx: Ctx):
-    _, row = res.load_child(ctx, INSTALLMENT, "installment_id")
-    service.delete(ctx, INSTALLMENT, row)
-    return ok({"id": row["id"]})

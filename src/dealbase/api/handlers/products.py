@@ -25,8 +25,6 @@ from dealbase.store.tables import deal_products, deals
 
 handlers = Handlers()
 
-P = PRODUCT.table.c
-
 # -- products --------------------------------------------------------------------------
 
 
@@ -44,7 +42,7 @@ def get_products_v1(ctx: Ctx):
     where = v1_owner(ctx, PRODUCT) + first_char(ctx, PRODUCT) + alive(PRODUCT)
     ids = ctx.ids_param("ids") or ctx.ids_param("ids[]")
     if ids is not None:
-        where.append(P.id.in_(ids))
+        where.append(PRODUCT.table.c.id.in_(ids))
     additional = None
     if ctx.bool_param("get_summary"):
         total = repo.grouped(ctx.conn, PRODUCT.table, ctx.company_id, where, ())[0]["count"]
@@ -65,21 +63,8 @@ def duplicate_product(ctx: Ctx):
 # -- variations (v2) -------------------------------------------------------------------
 
 
-@handlers.operation("v2", "get_product_variations")
-def get_product_variations(ctx: Ctx):
-    product = res.load(ctx, PRODUCT, ctx.path_id())
-    return res.list_v2(ctx, VARIATION, [VARIATION.table.c.product_id == product["id"]], sorts=("id",))
-
-
-@handlers.operation("v2", "add_product_variation", write=True)
-def add_product_variation(ctx: Ctx):
-    product = res.load(ctx, PRODUCT, ctx.path_id(), alive=True)
-    return res.add(ctx, VARIATION, also={"product_id": product["id"]})
-
-
-@handlers.operation("v2", "update_product_variation", write=True)
-def update_product_variation(ctx: Ctx):
-    return res.update(ctx, VARIATION, res.load_child(ctx, VARIATION, "product_variation_id")[1])
+names = {"list": "get_product_variations", "add": "add_product_variation", "update": "update_product_variation"}
+res.bind_children(handlers, VARIATION, "v2", "product_variation_id", **names)
 
 
 @handlers.operation("v2", "delete_product_variation", write=True)
@@ -115,30 +100,31 @@ def _image_v2(ctx: Ctx, row: dict[str, Any], *, full: bool = False) -> dict[str,
     return out
 
 
-def _image(ctx: Ctx, *, write: bool) -> tuple[dict[str, Any], dict[str, Any] | None]:
-    """The path's product and its image (None without one)."""
+def _image(ctx: Ctx, *, write: bool, needed: bool = True) -> tuple[dict[str, Any], dict[str, Any] | None]:
+    """The path's product and its image; ``needed``: a 404 without one."""
     product = res.load(ctx, PRODUCT, ctx.path_id(), alive=write)
-    return product, products.image_of(ctx, product["id"])
+    row = products.image_of(ctx, product["id"])
+    if row is None and needed:
+        raise NotFound("Product image not found")
+    return product, row
 
 
 @handlers.operation("v2", "upload_product_image", write=True)
 def upload_product_image(ctx: Ctx):
-    product, _ = _image(ctx, write=True)
+    product, _ = _image(ctx, write=True, needed=False)
     row = products.add_image(ctx, ctx.settings.files_dir, product, _upload(ctx))
     return ok(_image_v2(ctx, row), status=201)
 
 
 @handlers.operation("v2", "get_product_image")
 def get_product_image(ctx: Ctx):
-    _, row = _image(ctx, write=False)
-    if row is None:
-        raise NotFound("Product image not found")
-    return ok(_image_v2(ctx, row, full=True))
+    return ok(_image_v2(ctx, _image(ctx, write=False)[1], full=True))
 
 
 @handlers.operation("v2", "update_product_image", write=True)
 def update_product_image(ctx: Ctx):
-    _, old = _image(ctx, write=True)
+    """The new upload in place of the old one, whose bytes go."""
+    _, old = _image(ctx, write=True, needed=False)
     part = _upload(ctx)
     if old is None:
         raise NotFound("Product image not found")
@@ -148,8 +134,6 @@ def update_product_image(ctx: Ctx):
 @handlers.operation("v2", "delete_product_image", write=True)
 def delete_product_image(ctx: Ctx):
     _, row = _image(ctx, write=True)
-    if row is None:
-        raise NotFound("Product image not found")
     products.remove_image(ctx, ctx.settings.files_dir, row)
     return ok({"id": row["id"]})
 
