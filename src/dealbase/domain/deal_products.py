@@ -130,6 +130,9 @@ counters.count_source("products", deal_products, "products_count", {"deal": "dea
 
 # -- one line's rules ------------------------------------------------------------------
 
+# In ``unit.scratch`` while several writes to a deal's lines run as one (``lines_written``).
+BATCH = "deal_lines_batch"
+
 
 def prepare(ctx, deal: dict[str, Any]) -> None:
     """Before writing lines of ``deal``: what ``rules`` needs to know about its other lines."""
@@ -144,7 +147,7 @@ def rules(ctx, values: dict[str, Any], old: dict[str, Any] | None, stamp: str, g
     """Defaults, the checks Pipedrive makes, and the stored sum. A new line names its deal
     (``deal_id``); what it needs to know about the deal's other lines is read here, or once
     for several writes (``lines_written``)."""
-    if not ctx.scratch.get("deal_refresh_later"):
+    if not ctx.scratch.get(BATCH):
         deal_id = old["deal_id"] if old else values.get("deal_id")
         deal = repo.get(ctx.conn, deals, ctx.company_id, deal_id) if deal_id is not None else None
         if deal is None or deal["is_deleted"]:
@@ -194,7 +197,7 @@ def after_write(ctx, old: dict[str, Any] | None, new: dict[str, Any] | None) -> 
     stamp = new["update_time"] if new is not None else ctx.clock()
     if new is not None and (old is None or old["tax_method"] != new["tax_method"]):
         same_tax_method(ctx, row["deal_id"], row["id"], new["tax_method"], stamp)
-    if not ctx.scratch.get("deal_refresh_later"):
+    if not ctx.scratch.get(BATCH):
         refresh_deal(ctx, row["deal_id"], stamp)
 
 
@@ -205,12 +208,12 @@ def lines_written(ctx, deal: dict[str, Any]) -> Iterator[None]:
     prepare(ctx, deal)
     stamp = ctx.clock()
     clock = ctx.clock
-    ctx.clock, ctx.scratch["deal_refresh_later"] = (lambda: stamp), True
+    ctx.clock, ctx.scratch[BATCH] = (lambda: stamp), True
     try:
         yield
     finally:
         ctx.clock = clock
-        ctx.scratch.pop("deal_refresh_later", None)
+        ctx.scratch.pop(BATCH, None)
     refresh_deal(ctx, deal["id"], stamp)
 
 
@@ -276,9 +279,6 @@ def _check_installments(ctx, row: dict[str, Any], old: dict[str, Any] | None) ->
 # Written by the functions below, not ``service.create``: their change events are filed
 # under the deal, with the discount's id in the changes (as they always were).
 
-DISCOUNT_EVENT = "deal_discount"
-
-
 def description_and_amount(body: dict[str, Any], creating: bool) -> dict[str, Any]:
     """What a discount and an installment both have: a ``description`` (1 to 255 characters)
     and a positive ``amount``; each required on create, kept when absent on update."""
@@ -325,7 +325,7 @@ def add_discount(ctx, deal: dict[str, Any], given: Input) -> dict[str, Any]:
     values.update(updated_by=ctx.user_id, add_time=stamp, update_time=stamp)
     service.insert(ctx, deal_discounts, values)
     created = {k: [None, v] for k, v in values.items() if k not in ("add_time", "update_time")}
-    service.note(ctx, DISCOUNT_EVENT, deal["id"], "create", created, stamp=stamp)
+    service.note(ctx, DISCOUNT.name, deal["id"], "create", created, stamp=stamp)
     refresh_deal(ctx, deal["id"], stamp)
     return repo.get(ctx.conn, deal_discounts, ctx.company_id, values["id"])
 
@@ -338,7 +338,7 @@ def update_discount(ctx, deal: dict[str, Any], old: dict[str, Any], given: Input
         changed.update(update_time=stamp, updated_by=ctx.user_id)
         service.change(ctx, deal_discounts, old, changed)
         changes = {"id": [old["id"], old["id"]], **{k: [old.get(k), v] for k, v in changed.items()}}
-        service.note(ctx, DISCOUNT_EVENT, deal["id"], "change", changes, stamp=stamp)
+        service.note(ctx, DISCOUNT.name, deal["id"], "change", changes, stamp=stamp)
         refresh_deal(ctx, deal["id"], stamp)
     return repo.get(ctx.conn, deal_discounts, ctx.company_id, old["id"])
 
@@ -346,7 +346,7 @@ def update_discount(ctx, deal: dict[str, Any], old: dict[str, Any], given: Input
 def remove_discount(ctx, deal: dict[str, Any], row: dict[str, Any]) -> None:
     stamp = ctx.clock()
     service.remove(ctx, deal_discounts, deal_discounts.c.id == row["id"])
-    service.note(ctx, DISCOUNT_EVENT, deal["id"], "delete", {"id": [row["id"], None]}, stamp=stamp)
+    service.note(ctx, DISCOUNT.name, deal["id"], "delete", {"id": [row["id"], None]}, stamp=stamp)
     refresh_deal(ctx, deal["id"], stamp)
 
 

@@ -9,8 +9,9 @@ control plane calls them the same way with a unit of its own (``dealbase/demo.py
 A write of an entity, in order: references checked; the entity's ``rules``; the row; its
 ``write_children``; the change event; its ``after_write``; the families' hooks
 (``domain/hooks.py``). The row primitives at the end (``insert``, ``change``, ``retire``,
-``remove``, ``note``, ``relink``) are the one way anything else writes a row: ``tests/test_write_path.py``
-fails on a write to the repository, or a change event, made outside this module.
+``remove``, ``note``, ``relink``) are the one way anything else writes a row:
+``tests/test_write_path.py`` fails on a write to the repository, or a change event, made
+outside this module.
 """
 
 from __future__ import annotations
@@ -145,7 +146,8 @@ def written(unit: Unit, entity: Entity, old: Row | None, new: Row | None) -> boo
 
 
 def delete(unit: Unit, entity: Entity, row: Row, stamp: str | None = None) -> None:
-    """Mark a live row deleted, with its event and what follows from it."""
+    """Delete a live row (mark it deleted, or remove it where it has no mark), with its event
+    and what follows from it."""
     stamp = stamp or unit.clock()
     if "is_deleted" in entity.table.c:
         repo.update_row(unit.conn, entity.table, unit.company_id, row["id"], {"is_deleted": True, "update_time": stamp})
