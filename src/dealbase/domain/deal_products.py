@@ -18,6 +18,8 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from typing import Any
 
+from sqlalchemy import ColumnElement
+
 from dealbase.domain import counters, hooks, service
 from dealbase.domain.common import formatted, num
 from dealbase.domain.entity import Entity, Field
@@ -64,6 +66,18 @@ def deal_discount_rows(ctx, deal_id: int) -> list[dict[str, Any]]:
 def installment_rows(ctx, deal_id: int) -> list[dict[str, Any]]:
     c = deal_installments.c
     return repo.all_rows(ctx.conn, deal_installments, ctx.company_id, c.deal_id == deal_id, order_by=[c.id])
+
+
+def deals_with(ctx, product_id: int) -> list[int]:
+    """The ids of the deals the product is on (live or not: the caller filters)."""
+    c = deal_products.c
+    return repo.distinct_values(ctx.conn, deal_products, ctx.company_id, "deal_id", c.product_id == product_id)
+
+
+def of_person(ctx, person_id: int) -> list[ColumnElement]:
+    """Where-clauses for the lines on the person's live deals (a person's products)."""
+    alive = (deals.c.person_id == person_id, deals.c.is_deleted.is_(False))
+    return [deal_products.c.deal_id.in_(repo.distinct_values(ctx.conn, deals, ctx.company_id, "id", *alive))]
 
 
 # Billing periods in a year; an open-ended recurring line counts for a 12-month term.
@@ -278,6 +292,7 @@ def _check_installments(ctx, row: dict[str, Any], old: dict[str, Any] | None) ->
 # -- additional discounts (v2) ---------------------------------------------------------
 # Written by the functions below, not ``service.create``: their change events are filed
 # under the deal, with the discount's id in the changes (as they always were).
+
 
 def description_and_amount(body: dict[str, Any], creating: bool) -> dict[str, Any]:
     """What a discount and an installment both have: a ``description`` (1 to 255 characters)

@@ -14,14 +14,15 @@ from dealbase.api.responses import ok
 from dealbase.api.router import Handlers
 from dealbase.api.uploads import Upload
 from dealbase.clock import to_v2
+from dealbase.domain import deal_products as lines
 from dealbase.domain import products, variations
+from dealbase.domain.deal_products import DEAL_PRODUCT
 from dealbase.domain.deals import DEAL
 from dealbase.domain.persons import PERSON
 from dealbase.domain.products import PRODUCT
 from dealbase.domain.users import permitted_user_ids
 from dealbase.domain.variations import VARIATION
 from dealbase.store import repository as repo
-from dealbase.store.tables import deal_products, deals
 
 handlers = Handlers()
 
@@ -145,10 +146,7 @@ def delete_product_image(ctx: Ctx):
 def get_product_deals(ctx: Ctx):
     """The deals this product is attached to."""
     product = res.load(ctx, PRODUCT, ctx.path_id())
-    ids = repo.distinct_values(
-        ctx.conn, deal_products, ctx.company_id, "deal_id", deal_products.c.product_id == product["id"]
-    )
-    where = [DEAL.table.c.id.in_(ids)] + deal_status_v1(ctx)
+    where = [DEAL.table.c.id.in_(lines.deals_with(ctx, product["id"]))] + deal_status_v1(ctx)
     return res.list_v1(ctx, DEAL, where)
 
 
@@ -188,16 +186,13 @@ def _flat_deal(row: dict[str, Any]) -> dict[str, Any]:
 def get_person_products(ctx: Ctx):
     """The products on the person's deals: one ``{deal id: {deal, product}}`` per attachment."""
     person = res.load(ctx, PERSON, ctx.path_id())
-    deal_ids = repo.distinct_values(
-        ctx.conn, deals, ctx.company_id, "id", deals.c.person_id == person["id"], deals.c.is_deleted.is_(False)
-    )
-    lines, pagination = offset_page(ctx, deal_products, [deal_products.c.deal_id.in_(deal_ids)])
-    found_deals = ctx.rows(deals, (r["deal_id"] for r in lines))
-    found_products = ctx.rows(PRODUCT.table, (r["product_id"] for r in lines))
+    on_deals, pagination = offset_page(ctx, DEAL_PRODUCT.table, lines.of_person(ctx, person["id"]))
+    found_deals = ctx.rows(DEAL.table, (r["deal_id"] for r in on_deals))
+    found_products = ctx.rows(PRODUCT.table, (r["product_id"] for r in on_deals))
     shown, _related = res.render_v1(ctx, PRODUCT, list(found_products.values()), refs="plain")
     by_id = {p["id"]: p for p in shown}
     items = []
-    for line in lines:
+    for line in on_deals:
         product = {**by_id[line["product_id"]], "deal_id": line["deal_id"], "company_id": ctx.company_id}
         items.append({str(line["deal_id"]): {"deal": _flat_deal(found_deals[line["deal_id"]]), "product": product}})
     return ok(items or None, {"pagination": pagination})
