@@ -431,3 +431,22 @@ def test_a_line_written_through_the_service_alone(engine, company, api):
         (first["id"], "none", 10),
         (line["id"], "none", 60),
     ]
+
+
+def test_a_bulk_delete_leaves_a_deal_with_installments_an_enabled_line_or_removes_nothing(api):
+    product = make_product(api)
+    deal = make_deal(api)
+    a = attach(api, deal["id"], product["id"], item_price=10)
+    b = attach(api, deal["id"], product["id"], item_price=20)
+    off = attach(api, deal["id"], product["id"], item_price=40, is_enabled=False)
+    url = f"/api/v2/deals/{deal['id']}"
+    data(api.post(f"{url}/installments", json={"description": "1st", "amount": 5, "billing_date": "2026-01-01"}))
+    refused(
+        api.delete(f"{url}/products", params={"ids": f"{off['id']},{a['id']},{b['id']}"}),
+        "The last enabled product of a deal with installments cannot be removed",
+    )
+    assert [r["id"] for r in data(api.get(f"{url}/products"))] == [a["id"], b["id"], off["id"]]
+    assert (deal_v2(api, deal["id"])["value"], deal_v2(api, deal["id"])["products_count"]) == (30, 3)
+    removed = data(api.delete(f"{url}/products", params={"ids": f"{a['id']},{off['id']}"}))
+    assert removed == {"ids": [a["id"], off["id"]]}
+    assert (deal_v2(api, deal["id"])["value"], deal_v2(api, deal["id"])["products_count"]) == (20, 1)

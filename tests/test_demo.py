@@ -4,20 +4,14 @@ context), and what the API then shows of it: counters, change events, search hit
 from __future__ import annotations
 
 from dealbase.demo import seed
-from dealbase.domain.unit import Unit
-from dealbase.store import repository as repo
-from dealbase.store.tables import users
 
 from conftest import Api
 from factories import data
+from support.database import in_unit
 
 
 def _seeded(engine, company) -> dict:
-    with engine.connect().execution_options(dealbase_write=True) as conn:
-        user = repo.get(conn, users, company.company_id, company.user_id)
-        made = seed(Unit(conn, company.company_id, user))
-        conn.commit()
-    return made
+    return in_unit(engine, company, seed)
 
 
 def test_seed_makes_connected_items_the_api_shows(engine, company, api):

@@ -418,3 +418,34 @@ def test_field_objects_answer_a_string_description(api):
     assert described["description"] == data(api.get(url))["description"] == "Why we ask"
     assert data(api.patch(url, json={"description": None}))["description"] == ""
     assert data(api.get(url))["description"] == ""
+
+
+def test_plan_items_and_board_deletes_record_change_events(api, engine):
+    """A plan item is a row of its own with its events: placed (create), moved (change),
+    put again where it is (nothing); a board deleted takes its phases first, each with an event."""
+    from sqlalchemy import select
+
+    from dealbase.store.tables import change_events
+
+    project = created(api.post("/api/v2/projects", json={"title": "P"}))
+    activity = data(api.post("/api/v2/activities", json={"subject": "A", "project_id": project["id"]}))
+    _, phases = board_and_phases(api)
+    path = f"/v1/projects/{project['id']}/plan/activities/{activity['id']}"
+    for phase in (phases[1], phases[2], phases[2]):
+        data(api.put(path, json={"phase_id": phase["id"]}))
+    board = data(api.post("/api/v2/boards", json={"name": "B"}))
+    made = [data(api.post("/api/v2/phases", json={"name": n, "board_id": board["id"]})) for n in ("K", "L")]
+    data(api.delete(f"/api/v2/boards/{board['id']}"))
+    with engine.connect() as conn:
+        rows = conn.execute(select(change_events).order_by(change_events.c.id)).mappings().all()
+    plan = [(r["action"], r["entity_id"]) for r in rows if r["entity"] == "project_plan_item"]
+    assert [action for action, _ in plan] == ["create", "change"] and plan[0][1] == plan[1][1]
+    boards = ("project_board", "project_phase")
+    deletes = [
+        (r["entity"], r["action"], r["entity_id"]) for r in rows if r["entity"] in boards and r["action"] == "delete"
+    ]
+    assert deletes == [
+        ("project_phase", "delete", made[0]["id"]),
+        ("project_phase", "delete", made[1]["id"]),
+        ("project_board", "delete", board["id"]),
+    ]

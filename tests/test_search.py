@@ -391,3 +391,149 @@ def test_a_deleted_custom_field_is_searched_no_more(api):
     data(api.delete(f"/api/v2/dealFields/{field['field_code']}"))
     assert _items(api.get("/api/v2/itemSearch", params={"term": "obsidian"})) == []
     assert _ids(api.get("/api/v2/deals/search", params={"term": "field owner"})) == [deal["id"]]
+
+
+def test_each_item_type_is_shown_whole(api):
+    """Each item type's result item, every key (``domain/search.py``: its presenter)."""
+    org = make_org(api, name="Vega Works", address={"value": "7 Star Road"})
+    person = make_person(
+        api,
+        name="Vera Vega",
+        org_id=org["id"],
+        emails=[{"value": "vera@vega.test", "primary": True}],
+        phones=[{"value": "555 0199", "primary": True}],
+    )
+    deal = make_deal(api, title="Vega launch", value=250, person_id=person["id"], org_id=org["id"])
+    stage = data(api.get(f"/api/v2/stages/{deal['stage_id']}"))
+    lead = make_lead(api, title="Vega lead", value={"amount": 40, "currency": "EUR"}, person_id=person["id"])
+    product = data(
+        api.post("/api/v2/products", json={"name": "Vega kit", "prices": [{"currency": "EUR", "price": 9}]}), 201
+    )
+    upload = api.post("/v1/files", files={"file": ("vega.txt", b"v", "text/plain")}, data={"deal_id": str(deal["id"])})
+    file = data(upload)
+    project = data(
+        api.post("/api/v2/projects", json={"title": "Vega rollout", "deal_ids": [deal["id"]], "org_ids": [org["id"]]}),
+        201,
+    )
+    params = {"term": "vega", "include_fields": "deal.cc_email,person.picture,product.price"}
+    items = {i["type"]: i for i in _items(api.get("/v1/itemSearch", params=params))}
+    vega_works = {"id": org["id"], "name": "Vega Works", "address": "7 Star Road"}
+    vera = {"id": person["id"], "name": "Vera Vega"}
+    no_hits = {"custom_fields": [], "notes": []}
+    assert items == {
+        "deal": {
+            "id": deal["id"],
+            "type": "deal",
+            "title": "Vega launch",
+            "value": 250,
+            "currency": deal["currency"],
+            "status": "open",
+            "visible_to": deal["visible_to"],
+            "owner": {"id": 1},
+            "stage": {"id": stage["id"], "name": stage["name"]},
+            "person": vera,
+            "organization": vega_works,
+            **no_hits,
+            "is_archived": False,
+            "cc_email": f"acme+deal{deal['id']}@pipedrivemail.com",
+        },
+        "person": {
+            "id": person["id"],
+            "type": "person",
+            "name": "Vera Vega",
+            "phones": ["555 0199"],
+            "emails": ["vera@vega.test"],
+            "visible_to": person["visible_to"],
+            "owner": {"id": 1},
+            "organization": vega_works,
+            **no_hits,
+            "picture": None,
+        },
+        "organization": {
+            "id": org["id"],
+            "type": "organization",
+            "name": "Vega Works",
+            "address": "7 Star Road",
+            "visible_to": org["visible_to"],
+            "owner": {"id": 1},
+            **no_hits,
+        },
+        "product": {
+            "id": product["id"],
+            "type": "product",
+            "name": "Vega kit",
+            "code": None,
+            "visible_to": product["visible_to"],
+            "owner": {"id": 1},
+            "custom_fields": [],
+            "prices": [{"currency": "EUR", "price": 9}],
+        },
+        "lead": {
+            "id": lead["id"],
+            "type": "lead",
+            "title": "Vega lead",
+            "owner": {"id": 1},
+            "person": vera,
+            "organization": None,
+            "phones": ["555 0199"],
+            "emails": ["vera@vega.test"],
+            **no_hits,
+            "value": 40,
+            "currency": "EUR",
+            "visible_to": int(lead["visible_to"]),  # v1's lead shows it as a string
+            "is_archived": False,
+        },
+        "file": {
+            "id": file["id"],
+            "type": "file",
+            "name": "vega.txt",
+            "url": f"/files/{file['id']}/download",
+            "deal": {"id": deal["id"]},
+            "person": None,
+            "organization": None,
+        },
+        "project": {
+            "id": project["id"],
+            "type": "project",
+            "title": "Vega rollout",
+            "status": project["status"],
+            "owner": {"id": 1},
+            "board_id": project["board_id"],
+            "phase": {"id": project["phase_id"], "name": "Planning"},
+            "person": None,
+            "organization": {"id": org["id"], "name": "Vega Works", "address": "7 Star Road"},
+            "deal": {"id": deal["id"], "title": "Vega launch"},
+            "deal_count": 1,
+            "end_date": None,
+            **no_hits,
+        },
+    }
+    [seen] = _items(api.get("/v1/leads/search", params={"term": "vega", "include_fields": "lead.was_seen"}))
+    assert seen == {**items["lead"], "was_seen": False}
+
+
+def test_each_search_names_the_values_it_takes(api):
+    """Pipedrive's order of each search's ``fields`` and ``include_fields`` in its 400."""
+    for url, expected in (
+        ("/v1/persons/search", "custom_fields, email, notes, phone, name"),
+        ("/api/v2/organizations/search", "address, custom_fields, notes, name"),
+        ("/api/v2/products/search", "code, custom_fields, name"),
+        ("/api/v2/projects/search", "custom_fields, notes, title, description"),
+        ("/v1/itemSearch", "address, code, custom_fields, email, name, notes, phone, title, description"),
+    ):
+        message = error(api.get(url, params={"term": "vega", "fields": "nope"}), 400)
+        assert message == f"Invalid 'fields' parameter: must be one or more of {expected}"
+    message = error(api.get("/api/v2/itemSearch", params={"term": "vega", "include_fields": "lead.was_seen"}), 400)
+    assert message.endswith("must be one or more of deal.cc_email, person.picture, product.price")
+    message = error(api.get("/v1/deals/search", params={"term": "vega", "status": "gone"}), 400)
+    assert message == "Invalid 'status' parameter: must be one of open, won, lost"
+    message = error(
+        api.get("/v1/itemSearch/field", params={"term": "vega", "field_type": "x", "field_key": "title"}), 400
+    )
+    assert message.endswith(
+        "must be one of dealField, leadField, personField, organizationField, productField, projectField"
+    )
+    message = error(
+        api.get("/api/v2/itemSearch/field", params={"term": "vega", "entity_type": "file", "field": "name"}), 400
+    )
+    assert message.endswith("must be one of deal, lead, person, organization, product, project")

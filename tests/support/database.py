@@ -19,9 +19,10 @@ import shutil
 import sqlite3
 import tempfile
 import uuid
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
+from typing import TypeVar
 
 import alembic
 import sqlalchemy
@@ -30,8 +31,12 @@ from sqlalchemy.pool import StaticPool
 
 import dealbase.store
 from dealbase.bootstrap import Company, create_company
+from dealbase.domain.unit import Unit
+from dealbase.store import repository as repo
 from dealbase.store.db import create_db_engine, migrate, normalize_url
-from dealbase.store.tables import metadata
+from dealbase.store.tables import metadata, users
+
+T = TypeVar("T")
 
 TOKEN = "0123456789abcdef0123456789abcdef01234567"
 OTHER_TOKEN = "fedcba9876543210fedcba9876543210fedcba98"
@@ -52,6 +57,16 @@ def make_company(engine: Engine, **fields) -> Company:
         made = create_company(conn, **fields)
         conn.commit()
     return made
+
+
+def in_unit(engine: Engine, company: Company, work: Callable[[Unit], T]) -> T:
+    """``work(unit)`` as the company's user, below HTTP (a plain ``Unit``, as a seed script
+    or the control plane calls the domain), in a transaction of its own, committed."""
+    with engine.connect().execution_options(dealbase_write=True) as conn:
+        user = repo.get(conn, users, company.company_id, company.user_id)
+        done = work(Unit(conn, company.company_id, user))
+        conn.commit()
+    return done
 
 
 # -- rolled back ------------------------------------------------------------------------

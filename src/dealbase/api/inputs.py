@@ -11,11 +11,9 @@ from typing import Any
 
 import orjson
 
-from dealbase.api import custom
 from dealbase.api.context import Ctx
 from dealbase.api.errors import BadRequest
 from dealbase.clock import parse_date, parse_time
-from dealbase.domain import service
 from dealbase.domain.common import NUMBER, check_currency
 from dealbase.domain.entity import Entity, Field
 from dealbase.domain.ids import INTEGER as _INT
@@ -135,7 +133,7 @@ def _money(key: str, value: Any, strict: bool) -> str:
 def parse(ctx: Ctx, entity: Entity, creating: bool) -> dict[str, Any]:
     """Column values from the request body. Unknown keys are ignored, as Pipedrive does.
 
-    Custom field values are parsed apart (``api/custom.py``): they merge with the old row.
+    Custom field values are parsed apart, by the write service: they merge with the old row.
     """
     body = ctx.body
     if not isinstance(body, dict):
@@ -162,15 +160,13 @@ def parse(ctx: Ctx, entity: Entity, creating: bool) -> dict[str, Any]:
 
 def read(ctx: Ctx, entity: Entity, old: dict[str, Any] | None = None) -> Input:
     """The body as the write service's input (``domain/unit.py: Input``): column values,
-    custom values merged with ``old``'s, and, raw, what the entity parses itself."""
+    and, raw, what the entity parses itself and the custom values (the service parses
+    those: ``domain/custom_values.py``)."""
     values = parse(ctx, entity, creating=old is None)
     body = ctx.body
     own = {k: body[k] for k in entity.own_keys if k in body}
-    given = Input(values, own, frozenset(body), ctx.api)
-    if old is not None:  # an update refuses a bad reference before a bad custom value
-        service.check_refs(ctx, entity, values, given)
-    custom.apply(ctx, entity, values, old)
-    return given
+    custom = body if not ctx.strict else {} if body.get("custom_fields") is None else body["custom_fields"]
+    return Input(values, own, frozenset(body), ctx.api, custom)
 
 
 def body_ref(ctx: Ctx, key: str, target: Entity) -> dict[str, Any]:

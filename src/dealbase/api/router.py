@@ -67,6 +67,16 @@ class Handlers:
 
         return add
 
+    def per_entity(
+        self, apis: str | tuple[str, ...], template: str, entities: Any, handler: Handler, *, write: bool = False
+    ) -> None:
+        """Handle one operation per entity, named by ``template`` (``{name}`` and ``{plural}``
+        filled in: ``"get_{name}_changelog"``), in each of ``apis``, with ``handler(ctx, entity)``."""
+        for api in (apis,) if isinstance(apis, str) else apis:
+            for entity in entities:
+                name = template.format(name=entity.name, plural=entity.plural)
+                self.operation(api, name, write=write)(lambda ctx, e=entity: handler(ctx, e))
+
 
 def implemented_operations() -> set[tuple[str, str]]:
     """(api, name) of every operation with a real handler, as the app factory wires them."""

@@ -231,14 +231,16 @@ def lines_written(ctx, deal: dict[str, Any]) -> Iterator[None]:
     refresh_deal(ctx, deal["id"], stamp)
 
 
+def before_delete(ctx, row: dict[str, Any], stamp: str) -> None:
+    """With installments on the deal, its last enabled line stays."""
+    if row["is_enabled"] and installment_rows(ctx, row["deal_id"]):
+        if not any(r["is_enabled"] and r["id"] != row["id"] for r in deal_lines(ctx, row["deal_id"])):
+            raise BadInput("The last enabled product of a deal with installments cannot be removed")
+
+
 def remove_lines(ctx, deal: dict[str, Any], rows: list[dict[str, Any]]) -> None:
-    """Take lines off ``deal`` for good; with installments on it, one enabled line must stay."""
+    """Take lines off ``deal`` for good, all or none."""
     with lines_written(ctx, deal):
-        gone = {r["id"] for r in rows}
-        if ctx.scratch.get("has_installments") and any(r["is_enabled"] for r in rows):
-            left = [r for r in deal_lines(ctx, deal["id"]) if r["id"] not in gone and r["is_enabled"]]
-            if not left:
-                raise BadInput("The last enabled product of a deal with installments cannot be removed")
         for row in rows:
             service.delete(ctx, DEAL_PRODUCT, row)
 
@@ -426,6 +428,7 @@ DEAL_PRODUCT = register(
         sort_v2=("id", "add_time", "update_time", "order_nr"),
         rules=rules,
         after_write=after_write,
+        before_delete=before_delete,
         v1_extra=v1_extra,
         v2_extra=v2_extra,
         parent="deal",

@@ -104,6 +104,10 @@ class Entity:
     # rows, e.g. the counters of its parents (``counters.refresher``). What other families do
     # on any entity's write is theirs to register (``domain/hooks.py``).
     after_write: Hook | None = None
+    # (unit, row, stamp) -> None: before a row is deleted, in the write's transaction: a
+    # refusal (``BadInput``) when it must stay, or the entity's own rows that go first (a
+    # project board's phases).
+    before_delete: Hook | None = None
     # Values v2's ``include_fields`` accepts for this entity.
     include_v2: tuple[str, ...] = ()
     # The status a create answers with, as each version's spec gives it.

@@ -233,7 +233,7 @@ class Custom:
 
     @classmethod
     def from_row(cls, row: dict[str, Any]) -> Custom:
-        options = tuple(orjson.loads(row["options"])) if row["options"] else ()
+        options = tuple(row_options(row))
         ids = frozenset(o["id"] for o in options)
         deleted = frozenset(o["id"] for o in options_deleted(row))
         return cls(row["id"], row["key"], row["name"], row["field_type"], options, ids, deleted)
@@ -502,11 +502,19 @@ class Custom:
         return {key: value}
 
 
+def row_options(row: dict[str, Any]) -> list[dict[str, Any]]:
+    """A field row's options (``[{id, label}]``; none for a type without)."""
+    return orjson.loads(row["options"]) if row["options"] else []
+
+
+def row_settings(row: dict[str, Any]) -> dict[str, Any]:
+    """A field row's stored settings: v2's settings objects, the options deleted."""
+    return orjson.loads(row["settings"]) if row.get("settings") else {}
+
+
 def options_deleted(row: dict[str, Any]) -> list[dict[str, Any]]:
     """The options deleted from a field row (kept in its settings; v1 shows them)."""
-    if not row.get("settings"):
-        return []
-    return orjson.loads(row["settings"]).get("options_deleted", [])
+    return row_settings(row).get("options_deleted", [])
 
 
 def _blank(value: Any) -> Any:

@@ -11,6 +11,9 @@ from __future__ import annotations
 from typing import Any
 
 from dealbase.domain import counters, hooks, service
+from dealbase.domain.entity import Entity
+from dealbase.domain.registry import ENTITIES
+from dealbase.domain.unit import Unit
 from dealbase.store import repository as repo
 from dealbase.store.tables import followers as table
 from dealbase.store.tables import people_changes
@@ -20,8 +23,25 @@ Row = dict[str, Any]
 # Object types whose followers the API serves, when the entity is declared (products
 # come with their family); ``user``: users following a user (no write route).
 FOLLOWED = ("deal", "person", "organization", "product")
+# The keys of each changelog kept in ``people_changes`` (``history``), in the order its API
+# shows them, with the column each comes from: the v2 followers changelog, the v1
+# participants changelog.
+CHANGELOGS = {
+    "follower": {
+        "action": "action",
+        "actor_user_id": "actor_user_id",
+        "follower_user_id": "subject_id",
+        "time": "time",
+    },
+    "participant": {"actor_user_id": "actor_user_id", "person_id": "subject_id", "action": "action", "time": "time"},
+}
 # The v1 key naming the followed item in a follower object.
 V1_KEY = {"deal": "deal_id", "person": "person_id", "organization": "org_id", "product": "product_id"}
+
+
+def followed_entities() -> list[Entity]:
+    """The followed types declared so far, in ``FOLLOWED``'s order."""
+    return [ENTITIES[name] for name in FOLLOWED if name in ENTITIES]
 
 
 @counters.source("followers")
@@ -39,6 +59,18 @@ def find(ctx, object_type: str, object_id: int, user_id: int) -> Row | None:
         table.c.object_id == object_id,
         table.c.user_id == user_id,
     )
+
+
+def record(unit: Unit, object_type: str, object_id: int, record_id: int) -> Row | None:
+    """A follower of the item by the follower record's own id (how v1 names one)."""
+    row = repo.get(unit.conn, table, unit.company_id, record_id)
+    return row if row is not None and (row["object_type"], row["object_id"]) == (object_type, object_id) else None
+
+
+def user_ids(unit: Unit, object_type: str, object_id: int) -> list[int]:
+    """The users following the item."""
+    where = (table.c.object_type == object_type, table.c.object_id == object_id)
+    return repo.column_values(unit.conn, table, unit.company_id, "user_id", *where)
 
 
 def history(ctx, kind: str, object_type: str, object_id: int, subject_id: int, action: str, stamp: str) -> None:
@@ -68,7 +100,17 @@ def follow(ctx, object_type: str, object_id: int, user_id: int, stamp: str) -> R
     return {"id": row_id, **values}
 
 
-def unfollow(ctx, row: Row, stamp: str) -> None:
+def add(unit: Unit, object_type: str, object_id: int, user_id: int) -> tuple[Row, bool]:
+    """The user follows the item: the new follower and True, or the follower already there
+    and False."""
+    existing = find(unit, object_type, object_id, user_id)
+    if existing is not None:
+        return existing, False
+    return follow(unit, object_type, object_id, user_id, unit.clock()), True
+
+
+def unfollow(ctx, row: Row, stamp: str | None = None) -> None:
+    stamp = stamp or ctx.clock()
     service.remove(ctx, table, table.c.id == row["id"], event="follower", rows=[row], stamp=stamp)
     history(ctx, "follower", row["object_type"], row["object_id"], row["user_id"], "removed", stamp)
     _refresh(ctx, row["object_type"], [row["object_id"]])

@@ -18,68 +18,65 @@ from datetime import date, timedelta
 from typing import Any
 
 import orjson
-from sqlalchemy import false
 
 from dealbase.domain import goals
 from dealbase.domain.deals import weighted_values
+from dealbase.domain.statistics import money
+from dealbase.errors import BadInput
 from dealbase.store import repository as repo
-from dealbase.store.tables import activities, activity_types, deal_stage_moves, deals
+from dealbase.store import statistics as queries
+from dealbase.store.tables import activity_types
 
 Row = dict[str, Any]
-DEAL_GROUPS = ("currency", "status", "probability", "stage_id", "pipeline_id")
 
 
-def _owners(ctx, goal: Row, column) -> list[Any]:
+def _owners(unit, goal: Row) -> list[int] | None:
+    """Whose deals and activities count: the assignee user's, a team's members' (none when
+    the team is unknown), or everyone's (None) for the company."""
     if goal["assignee_type"] == "person":
-        return [column == goal["assignee_id"]]
+        return [goal["assignee_id"]]
     if goal["assignee_type"] == "team":
-        members = goals.team_members(ctx, goal["assignee_id"]) if goals.team_members is not None else None
-        return [column.in_(members)] if members else [false()]
-    return []
+        members = goals.team_members(unit, goal["assignee_id"]) if goals.team_members is not None else None
+        return list(members or [])
+    return None
 
 
-def _deal_groups(ctx, goal: Row, params: dict[str, Any], *where: Any) -> list[Row]:
-    c = deals.c
-    scope = [c.is_deleted.is_(False), *_owners(ctx, goal, c.owner_id), *where]
-    if params.get("pipeline_id") is not None:
-        scope.append(c.pipeline_id.in_(params["pipeline_id"]))
-    return repo.grouped(ctx.conn, deals, ctx.company_id, scope, DEAL_GROUPS, total="value")
+def result(unit, goal: Row, start: str, end: str) -> float | int:
+    """The goal's progress over a period inside its duration, as v1 gives amounts."""
+    if start < goal["duration_start"]:
+        raise BadInput("Invalid 'period.start' parameter: must not be before the goal's start")
+    if goal["duration_end"] is not None and end > goal["duration_end"]:
+        raise BadInput("Invalid 'period.end' parameter: must not be after the goal's end")
+    return money(progress(unit, goal, start, end))
 
 
-def progress(ctx, goal: Row, start: str, end: str) -> float:
+def progress(unit, goal: Row, start: str, end: str) -> float:
     """The goal's progress from ``start`` to ``end`` (dates, both included)."""
     since = f"{start} 00:00:00"
     until = f"{(date.fromisoformat(end) + timedelta(days=1)).isoformat()} 00:00:00"
     params = orjson.loads(goal["params"])
     by_sum = goal["tracking_metric"] == "sum"
     name = goal["type_name"]
-    c = deals.c
+    owners = _owners(unit, goal)
+    conn, company_id = unit.conn, unit.company_id
     if name in goals.ACTIVITY_TYPES:
-        a = activities.c
-        scope = [a.is_deleted.is_(False), *_owners(ctx, goal, a.owner_id)]
-        if name == "activities_added":
-            scope += [a.add_time >= since, a.add_time < until]
-        else:
-            scope += [a.done.is_(True), a.marked_as_done_time >= since, a.marked_as_done_time < until]
+        keys = None
         if params.get("activity_type_id") is not None:
-            found = repo.get_many(ctx.conn, activity_types, ctx.company_id, params["activity_type_id"])
-            scope.append(a.type.in_([t["key_string"] for t in found.values()]))
-        return sum(g["count"] for g in repo.grouped(ctx.conn, activities, ctx.company_id, scope, ()))
+            found = repo.get_many(conn, activity_types, company_id, params["activity_type_id"])
+            keys = [t["key_string"] for t in found.values()]
+        return queries.activities_count(conn, company_id, name == "activities_completed", since, until, owners, keys)
+    pipes = params.get("pipeline_id")
     if name == "deals_progressed":
-        m = deal_stage_moves.c
-        scope = [m.to_stage_id == params["stage_id"], m.time >= since, m.time < until]
-        scope += _owners(ctx, goal, c.owner_id)
-        if params.get("pipeline_id") is not None:
-            scope.append(m.pipeline_id.in_(params["pipeline_id"]))
-        moved = {r["deal_id"]: r["deal_value"] for r in repo.moves_with_deals(ctx.conn, ctx.company_id, *scope)}
+        into = {"to_stage_id": params["stage_id"], "since": since, "until": until}
+        moves = queries.stage_moves(conn, company_id, owner_ids=owners, pipeline_ids=pipes, **into)
+        moved = {r["deal_id"]: r["deal_value"] for r in moves}
         return sum(moved.values()) if by_sum else len(moved)
     if name == "deals_started":
-        groups = _deal_groups(ctx, goal, params, c.add_time >= since, c.add_time < until)
+        groups = queries.goal_deal_groups(conn, company_id, "added", since, until, owners, pipes)
     else:
-        groups = _deal_groups(ctx, goal, params, c.status == "won", c.won_time >= since, c.won_time < until)
+        groups = queries.goal_deal_groups(conn, company_id, "won", since, until, owners, pipes)
     if name == "revenue_forecast":
-        expected = (c.status == "open", c.expected_close_date >= start, c.expected_close_date <= end)
-        groups += _deal_groups(ctx, goal, params, *expected)
+        groups += queries.goal_deal_groups(conn, company_id, "expected", start, end, owners, pipes)
         if by_sum:
-            return sum(weighted_values(ctx, [{**g, "value": g["total"]} for g in groups]))
+            return sum(weighted_values(unit, [{**g, "value": g["total"]} for g in groups]))
     return sum(g["total"] for g in groups) if by_sum else sum(g["count"] for g in groups)

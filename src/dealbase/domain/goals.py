@@ -11,6 +11,7 @@ activities and the stages deals entered (``domain/stage_moves.py``).
 from __future__ import annotations
 
 from collections.abc import Callable
+from dataclasses import dataclass
 from datetime import UTC, datetime
 from functools import cache
 from typing import Any
@@ -20,8 +21,12 @@ import orjson
 from dealbase.clock import parse_date
 from dealbase.domain import service
 from dealbase.domain.common import currency_codes, num
+from dealbase.domain.entity import Entity, Field
 from dealbase.domain.ids import INTEGER, new_uuid
+from dealbase.domain.registry import register
+from dealbase.domain.unit import Input
 from dealbase.errors import BadInput
+from dealbase.store import goals as store_goals
 from dealbase.store import repository as repo
 from dealbase.store.tables import activity_types, pipelines, stages, users
 from dealbase.store.tables import goals as goals_table
@@ -272,34 +277,106 @@ def present(row: Row) -> dict[str, Any]:
     }
 
 
-# -- writes (through the write service) ----------------------------------------------------
+# -- the entity and its writes (through the write service) -------------------------------
+
+
+def rules(unit, values: dict[str, Any], old: Row | None, stamp: str, given: Input) -> dict[str, Any]:
+    """A new goal: its id, its owner (the unit's user) and its one report."""
+    if old is None:
+        values.update(id=new_id(), owner_id=unit.user_id, report_ids=orjson.dumps([new_id()]).decode())
+        values.setdefault("title", None)
+    return values
+
+
+# v1 only, shown by ``present`` (nested objects); the keys are where each value sits in it.
+GOAL = register(
+    Entity(
+        name="goal",
+        plural="goals",
+        label="Goal",
+        table=goals_table,
+        fields=[
+            Field("id", "str", v2=None, writable=False),
+            Field("owner_id", "int", v2=None, writable=False),
+            Field("title", "str", v2=None, max_length=TITLE_MAX),
+            Field("type_name", "str", v1="type.name", v2=None, choices=TYPES),
+            Field("params", "json", v1="type.params", v2=None),
+            Field("assignee_id", "int", v1="assignee.id", v2=None),
+            Field("assignee_type", "str", v1="assignee.type", v2=None, choices=ASSIGNEES),
+            Field("interval", "str", v2=None, choices=INTERVALS),
+            Field("duration_start", "date", v1="duration.start", v2=None),
+            Field("duration_end", "date", v1="duration.end", v2=None),
+            Field("target", "num", v1="expected_outcome.target", v2=None),
+            Field("tracking_metric", "str", v1="expected_outcome.tracking_metric", v2=None, choices=METRICS),
+            Field("currency_id", "int", v1="expected_outcome.currency_id", v2=None),
+            Field("report_ids", "json", v2=None, writable=False),
+            Field("is_deleted", "bool", v1=None, v2=None, writable=False),
+            Field("add_time", "time", v2=None, writable=False),
+            Field("update_time", "time", v2=None, writable=False),
+        ],
+        rules=rules,
+    )
+)
+
+
+def live(unit, goal_id: str) -> Row | None:
+    """The company's goal of that id, unless deleted."""
+    row = repo.get(unit.conn, goals_table, unit.company_id, goal_id) if len(goal_id) <= 32 else None
+    return None if row is None or row["is_deleted"] else row
 
 
 def add(unit, values: dict[str, Any]) -> Row:
     """A new goal of the unit's user from parsed values (``parse``); the row."""
-    stamp = unit.clock()
-    goal_id = new_id()
-    values.update(
-        id=goal_id,
-        owner_id=unit.user_id,
-        report_ids=orjson.dumps([new_id()]).decode(),
-        add_time=stamp,
-        update_time=stamp,
-    )
-    values.setdefault("title", None)
-    service.insert(unit, goals_table, values, event="goal", stamp=stamp)
-    return repo.get(unit.conn, goals_table, unit.company_id, goal_id)
+    return service.create(unit, GOAL, Input(values, api="v1"))
 
 
 def update(unit, old: Row, values: dict[str, Any]) -> Row:
     """A goal changed by parsed values (``parse``); the row after."""
-    changed = {k: v for k, v in values.items() if old.get(k) != v}
-    if changed:
-        stamp = unit.clock()
-        changed["update_time"] = stamp
-        service.change(unit, goals_table, old, changed, event="goal", stamp=stamp)
-    return repo.get(unit.conn, goals_table, unit.company_id, old["id"])
+    return service.update(unit, GOAL, old, Input(values, api="v1"))
 
 
 def delete(unit, row: Row) -> None:
-    service.retire(unit, goals_table, row, event="goal")
+    service.delete(unit, GOAL, row)
+
+
+# -- finding goals -------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Wanted:
+    """What ``GET /goals`` asks for: each None when not given. ``equal``: column → value
+    (None: not asked for); ``period``: (start, end) dates the goal's duration overlaps."""
+
+    equal: dict[str, Any]
+    stage_id: int | None = None
+    pipeline_ids: list[int] | None = None
+    activity_type_ids: list[int] | None = None
+    period: tuple[str, str] | None = None
+    is_active: bool = True
+
+
+def _ids_match(stored: list[int] | None, wanted: list[int] | None) -> bool:
+    """A goal's id list (null: all) covers every id asked for."""
+    return wanted is None or stored is None or set(wanted) <= set(stored)
+
+
+def _params_match(params: dict[str, Any], wanted: Wanted) -> bool:
+    if wanted.stage_id is not None and params.get("stage_id") != wanted.stage_id:
+        return False
+    for key, ids in (("pipeline_id", wanted.pipeline_ids), ("activity_type_id", wanted.activity_type_ids)):
+        if ids is not None and (key not in params or not _ids_match(params[key], ids)):
+            return False
+    return True
+
+
+def find(unit, wanted: Wanted) -> list[Row]:
+    """The live goals matching every filter given. With none of those that widen the search
+    (everything but ``is_active`` and the period), only the unit's user's own goals."""
+    equal = {column: value for column, value in wanted.equal.items() if value is not None}
+    widening = (wanted.stage_id, wanted.pipeline_ids, wanted.activity_type_ids)
+    if all(v is None for v in (*equal.values(), *widening)):
+        equal = {"assignee_type": "person", "assignee_id": unit.user_id}
+    rows = store_goals.matching(unit.conn, unit.company_id, equal, wanted.period)
+    return [
+        row for row in rows if _params_match(orjson.loads(row["params"]), wanted) and is_active(row) == wanted.is_active
+    ]

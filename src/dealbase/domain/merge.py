@@ -26,6 +26,7 @@ from dealbase.domain.entity import Entity
 from dealbase.domain.field_defs import defs
 from dealbase.domain.registry import ENTITIES
 from dealbase.domain.unit import Unit
+from dealbase.errors import BadInput
 from dealbase.events import outbox
 from dealbase.store import repository as repo
 
@@ -127,6 +128,17 @@ def merge(unit: Unit, entity: Entity, absorbed: Row, survivor: Row) -> Row:
     if entity.name in counters.PARENTS:
         counters.refresh_all(unit, entity.name, [survivor["id"], absorbed["id"]])
     return service.load(unit, entity, survivor["id"])
+
+
+def merge_with(unit: Unit, entity: Entity, absorbed: Row, survivor_id: int) -> Row:
+    """Absorb a live row into the one ``survivor_id`` names (``merge_with_id``): refused for
+    the row itself, or an id that is no live row of the entity."""
+    if survivor_id == absorbed["id"]:
+        raise BadInput(f"Validation failed: merge_with_id: a {entity.name} cannot be merged with itself")
+    survivor = repo.get(unit.conn, entity.table, unit.company_id, survivor_id)
+    if survivor is None or survivor.get("is_deleted"):
+        raise BadInput(f"Validation failed: merge_with_id: {entity.label} with id {survivor_id} not found")
+    return merge(unit, entity, absorbed, survivor)
 
 
 def duplicate(unit: Unit, entity: Entity, original: Row) -> Row:

@@ -3,7 +3,9 @@
 The deal's own person is a participant from the moment it is set (a person set later, or
 a new one, joins; the previous one stays). Removing a participant clears its
 ``active_flag``. Adds and removals are kept in ``people_changes`` (the participants
-changelog) and refresh the deal's stored ``participants_count``.
+changelog) and refresh the deal's stored ``participants_count``. A participant's v1 object
+(``v1_objects``) shows its person both compact and in full, with the deal's title and who
+added it.
 """
 
 from __future__ import annotations
@@ -11,9 +13,15 @@ from __future__ import annotations
 from typing import Any
 
 from dealbase.domain import counters, hooks, service
+from dealbase.domain.deals import DEAL
 from dealbase.domain.followers import history
+from dealbase.domain.persons import PERSON
+from dealbase.domain.unit import Unit
+from dealbase.domain.users import compact_one
+from dealbase.errors import BadInput
 from dealbase.store import repository as repo
 from dealbase.store.tables import deal_participants as table
+from dealbase.store.tables import users
 
 Row = dict[str, Any]
 
@@ -51,7 +59,60 @@ def add(ctx, deal_id: int, person_id: int, stamp: str) -> int:
     return row_id
 
 
-def remove(ctx, row: Row, stamp: str) -> None:
+def join(unit: Unit, deal_id: int, person_id: int) -> Row:
+    """The person takes part in the deal (refused when already taking part): the new row."""
+    if active(unit, deal_id, person_id) is not None:
+        raise BadInput(f"Person {person_id} is already a participant of this deal")
+    row_id = add(unit, deal_id, person_id, unit.clock())
+    return repo.get(unit.conn, table, unit.company_id, row_id)
+
+
+def of_deal(unit: Unit, deal_id: int, participant_id: int) -> Row | None:
+    """An active participant of the deal, by the participant row's id."""
+    row = repo.get(unit.conn, table, unit.company_id, participant_id)
+    return row if row is not None and row["deal_id"] == deal_id and row["active_flag"] else None
+
+
+def persons_of(unit: Unit, rows: list[Row]) -> list[Row]:
+    """The persons of participant rows, once each, in the rows' order."""
+    people = unit.rows(PERSON.table, (r["person_id"] for r in rows))
+    return [people[i] for i in dict.fromkeys(r["person_id"] for r in rows) if i in people]
+
+
+def v1_objects(unit: Unit, rows: list[Row], persons: dict[int, Any]) -> tuple[list[Row], dict[str, Any]]:
+    """v1 participant objects (``persons``: the full v1 person of each person id), and the
+    compact users and persons their ``related_objects`` add."""
+    deals = unit.rows(DEAL.table, (r["deal_id"] for r in rows))
+    adders = unit.rows(users, (r["added_by_user_id"] for r in rows))
+    compact = PERSON.v1_related(unit, persons_of(unit, rows))
+    items = []
+    for row in rows:
+        deal, adder = deals.get(row["deal_id"]), adders.get(row["added_by_user_id"])
+        short = compact.get(row["person_id"])
+        items.append(
+            {
+                "id": row["id"],
+                "person_id": {**{k: v for k, v in short.items() if k != "id"}, "value": row["person_id"]}
+                if short
+                else None,
+                "add_time": row["add_time"],
+                "active_flag": bool(row["active_flag"]),
+                "related_item_data": {"deal_id": row["deal_id"], "title": deal["title"] if deal else None},
+                "person": persons.get(row["person_id"]),
+                "added_by_user_id": {**compact_one(adder), "value": adder["id"]} if adder else None,
+                "related_item_type": "deal",
+                "related_item_id": row["deal_id"],
+            }
+        )
+    related = {
+        "user": {str(i): compact_one(u) for i, u in adders.items()},
+        "person": {str(i): p for i, p in compact.items()},
+    }
+    return items, related
+
+
+def remove(ctx, row: Row, stamp: str | None = None) -> None:
+    stamp = stamp or ctx.clock()
     service.change(ctx, table, row, {"active_flag": False}, event="deal_participant", stamp=stamp)
     history(ctx, "participant", "deal", row["deal_id"], row["person_id"], "removed", stamp)
     counters.refresh(ctx, "participants", "deal", [row["deal_id"]])

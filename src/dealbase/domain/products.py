@@ -12,7 +12,7 @@ from typing import Any
 
 import orjson
 
-from dealbase.domain import search_index, service
+from dealbase.domain import service
 from dealbase.domain.common import NUMBER, check_currency, num
 from dealbase.domain.entity import Entity, Field
 from dealbase.domain.registry import register
@@ -211,29 +211,7 @@ def v2_extra(ctx, rows, items, include) -> None:
         item["prices"] = [price_v2(p) for p in prices.get(row["id"], [])]
 
 
-# -- duplicates and images ---------------------------------------------------------------
-
-
-def duplicate(unit, source: dict[str, Any]) -> dict[str, Any]:
-    """A copy with the same prices, variations (and theirs) and custom values; not the
-    image. Written as it is, with its event: no rules, no hooks but the search index's."""
-    # Variations build on the prices here, so their module imports this one.
-    from dealbase.domain.variations import VARIATION, variations_of
-
-    stamp = unit.clock()
-    values = {k: v for k, v in source.items() if k not in ("id", "company_id")}
-    values.update(add_time=stamp, update_time=stamp)
-    copy_id = service.insert(unit, table, values, event=PRODUCT.name, stamp=stamp)
-    own = prices_of(unit, [source["id"]]).get(source["id"], [])
-    write_prices(unit, copy_id, None, [{k: p[k] for k in PRICE_KEYS} for p in own])
-    variation_prices = prices_of(unit, [source["id"]], variations=True)
-    for variation in variations_of(unit, source["id"]):
-        made = {"product_id": copy_id, "name": variation["name"], "add_time": stamp, "update_time": stamp}
-        new_id = service.insert(unit, VARIATION.table, made, event=VARIATION.name, stamp=stamp)
-        prices = [{k: p[k] for k in PRICE_KEYS} for p in variation_prices.get(variation["id"], [])]
-        write_prices(unit, copy_id, new_id, prices)
-    search_index.reindex(unit, PRODUCT.name, copy_id)
-    return service.load(unit, PRODUCT, copy_id)
+# -- images ---------------------------------------------------------------------------
 
 
 IMAGE_EVENT = "product_image"

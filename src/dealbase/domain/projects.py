@@ -11,17 +11,23 @@ from __future__ import annotations
 from typing import Any
 
 import orjson
+from sqlalchemy import or_
 
+from dealbase.domain import service
 from dealbase.domain.entity import Entity, Field
 from dealbase.domain.registry import register
 from dealbase.domain.unit import Input
 from dealbase.errors import BadInput
 from dealbase.store import repository as repo
-from dealbase.store.tables import projects_boards as boards_table
 from dealbase.store.tables import projects as table
+from dealbase.store.tables import projects_boards as boards_table
 from dealbase.store.tables import projects_phases as phases_table
+from dealbase.store.tables import projects_plan as plan_table
+from dealbase.store.tables import users
 
 STATUSES = ("open", "completed", "canceled")
+# What project lists filter by: a deleted project is listed as deleted, whatever it was.
+LIST_STATUSES = (*STATUSES, "deleted")
 DEFAULT_BOARD = "Delivery"
 DEFAULT_PHASES = ("Planning", "In progress", "Done")
 
@@ -49,6 +55,25 @@ def phase_rules(ctx, values: dict[str, Any], old: dict[str, Any] | None, stamp: 
     if old is None or moving:
         _order_last(ctx, phases_table, values, *live)
     return values
+
+
+def _has_projects(unit, column: str, row_id: int) -> bool:
+    c = table.c
+    return repo.first(unit.conn, table, unit.company_id, c[column] == row_id, c.is_deleted.is_(False)) is not None
+
+
+def board_deleted(unit, board: dict[str, Any], stamp: str) -> None:
+    """A board with live projects on it stays (a refusal); its phases go with it."""
+    if _has_projects(unit, "board_id", board["id"]):
+        raise BadInput("Validation failed: board has projects: move or delete them first")
+    for phase in live_rows(unit, PHASE, board_id=board["id"]):
+        service.delete(unit, PHASE, phase, stamp)
+
+
+def phase_deleted(unit, phase: dict[str, Any], stamp: str) -> None:
+    """A phase with live projects in it stays (a refusal)."""
+    if _has_projects(unit, "phase_id", phase["id"]):
+        raise BadInput("Validation failed: phase has projects: move or delete them first")
 
 
 def first_phase(ctx, board_id: int) -> dict[str, Any] | None:
@@ -115,6 +140,21 @@ def rules(ctx, values: dict[str, Any], old: dict[str, Any] | None, stamp: str, g
     return values
 
 
+def listed_as(wanted: list[str] | None) -> list[Any]:
+    """The projects of those listed statuses (the ``status`` of project lists); none given:
+    every one not deleted."""
+    c = table.c
+    if not wanted:
+        return [c.is_deleted.is_(False)]
+    if any(s not in LIST_STATUSES for s in wanted):
+        raise BadInput(f"Invalid 'status' parameter: must be one or more of {', '.join(LIST_STATUSES)}")
+    live = [s for s in wanted if s != "deleted"]
+    parts = [c.is_deleted.is_(False) & c.status.in_(live)] if live else []
+    if "deleted" in wanted:
+        parts.append(c.is_deleted.is_(True))
+    return [or_(*parts)]
+
+
 def _id_list(value: str | None) -> list[int]:
     return orjson.loads(value) if value else []
 
@@ -153,6 +193,7 @@ BOARD = register(
             Field("update_time", "time", writable=False),
         ],
         rules=board_rules,
+        before_delete=board_deleted,
     )
 )
 
@@ -172,6 +213,7 @@ PHASE = register(
             Field("update_time", "time", writable=False),
         ],
         rules=phase_rules,
+        before_delete=phase_deleted,
     )
 )
 
@@ -215,3 +257,95 @@ PROJECT = register(
         created_v2=201,
     )
 )
+
+
+# -- a project's plan: where its activities and tasks sit (a child collection of projects) ---
+
+
+def plan_rules(unit, values: dict[str, Any], old: dict[str, Any] | None, stamp: str, given: Input) -> dict[str, Any]:
+    """A plan item's phase is one of its project's board; no groups are made here."""
+    if "phase_id" in values:
+        project = repo.get(unit.conn, table, unit.company_id, values.get("project_id", old and old["project_id"]))
+        phase = repo.get(unit.conn, phases_table, unit.company_id, values["phase_id"])
+        if phase is None or phase["is_deleted"] or phase["board_id"] != project["board_id"]:
+            raise BadInput(f"Validation failed: phase_id: phase {values['phase_id']} is not on the project's board")
+    if "group_id" in values:
+        raise BadInput(f"Validation failed: group_id: group {values['group_id']} not found")
+    return values
+
+
+# v1 only; the item's own id is no key of it (an item is named by project, type and id).
+PLAN_ITEM = register(
+    Entity(
+        name="project_plan_item",
+        plural="projects_plan",
+        label="Plan item",
+        table=plan_table,
+        fields=[
+            Field("id", "int", v1=None, v2=None, writable=False),
+            Field("project_id", "int", v1=None, v2=None, writable=False),
+            Field("item_id", "int", v2=None, writable=False),
+            Field("item_type", "str", v2=None, writable=False),
+            Field("phase_id", "int", v2=None),
+            Field("group_id", "int", v2=None),
+            Field("add_time", "time", v1=None, v2=None, writable=False),
+            Field("update_time", "time", v1=None, v2=None, writable=False),
+        ],
+        rules=plan_rules,
+        v1_refs="plain",
+    )
+)
+
+
+def plan_values(body: Any) -> dict[str, int]:
+    """``phase_id`` and ``group_id`` of a plan item from a request body (nulls: not given)."""
+    values: dict[str, int] = {}
+    for key in ("phase_id", "group_id"):
+        if key in body and body[key] is not None:
+            value = body[key]
+            if isinstance(value, bool) or not isinstance(value, int):
+                raise BadInput(f"Validation failed: {key}: must be an integer")
+            values[key] = value
+    return values
+
+
+def plan(unit, project: dict[str, Any]) -> list[dict[str, Any]]:
+    p = plan_table.c
+    return repo.all_rows(unit.conn, plan_table, unit.company_id, p.project_id == project["id"], order_by=[p.id])
+
+
+def place(unit, project: dict[str, Any], item_type: str, item_id: int, values: dict[str, int]) -> dict[str, Any]:
+    """An activity or a task put in the project's plan, or moved in it; the plan item."""
+    p = plan_table.c
+    where = (p.project_id == project["id"], p.item_type == item_type, p.item_id == item_id)
+    old = repo.first(unit.conn, plan_table, unit.company_id, *where)
+    if old is not None:
+        return service.update(unit, PLAN_ITEM, old, Input(values, api="v1"))
+    new = {"project_id": project["id"], "item_type": item_type, "item_id": item_id, **values}
+    return service.create(unit, PLAN_ITEM, Input(new, api="v1"))
+
+
+# -- the writes of projects, boards and phases beyond the generic ones -----------------------
+
+
+def archive(unit, project: dict[str, Any]) -> dict[str, Any]:
+    """The project archived (once: archiving it again changes nothing); the row."""
+    if project["is_archived"]:
+        return project
+    stamp = unit.clock()
+    return service.write_changes(unit, PROJECT, project, {"is_archived": True, "archive_time": stamp}, stamp)
+
+
+def live_rows(unit, entity: Entity, **equal: Any) -> list[dict[str, Any]]:
+    """The live boards (or a board's phases: ``board_id=``) in their order."""
+    t = entity.table.c
+    where = [t[column] == value for column, value in equal.items()]
+    return repo.all_rows(
+        unit.conn, entity.table, unit.company_id, t.is_deleted.is_(False), *where, order_by=[t.order_nr, t.id]
+    )
+
+
+def viewer_ids(unit) -> list[int]:
+    """Who may see a project: it is visible to the whole company, so every active user."""
+    u = users.c
+    return [r["id"] for r in repo.all_rows(unit.conn, users, unit.company_id, u.active_flag.is_(True), order_by=[u.id])]

@@ -12,18 +12,12 @@ from typing import Any
 from dealbase.domain import hooks
 from dealbase.domain.field_defs import defs
 from dealbase.domain.registry import ENTITIES
-from dealbase.domain.search import ITEM_TYPES, SEARCHABLE_TYPES, document
+from dealbase.domain.search import ITEM_TYPES, SEARCHABLE_TYPES, TYPES, document
 from dealbase.store import repository as repo
 from dealbase.store.tables import notes
 
 # The notes column that points at each item type whose notes are searched.
-NOTE_COLUMNS = {
-    "deal": "deal_id",
-    "person": "person_id",
-    "organization": "org_id",
-    "lead": "lead_id",
-    "project": "project_id",
-}
+NOTE_COLUMNS = {t.name: t.notes_column for t in TYPES.values() if t.notes_column}
 
 
 def searchable_keys(ctx, entity) -> list[str]:

@@ -6,7 +6,8 @@ unit's transaction, which its caller owns (commits or rolls back). The API parse
 request into an ``Input`` and presents what these answer; a seed script, an import or the
 control plane calls them the same way with a unit of its own (``dealbase/demo.py``).
 
-A write of an entity, in order: references checked; the entity's ``rules``; the row; its
+A write of an entity, in order: references checked and custom values parsed
+(``domain/custom_values.py``); the entity's ``rules``; the row; its
 ``write_children``; the change event; its ``after_write``; the families' hooks
 (``domain/hooks.py``). The row primitives at the end (``insert``, ``change``, ``retire``,
 ``remove``, ``note``, ``relink``) are the one way anything else writes a row:
@@ -22,7 +23,7 @@ from typing import Any
 import orjson
 from sqlalchemy import ColumnElement, Table
 
-from dealbase.domain import hooks
+from dealbase.domain import custom_values, hooks
 from dealbase.domain.entity import Entity
 from dealbase.domain.ids import new_uuid
 from dealbase.domain.registry import ENTITIES
@@ -51,12 +52,18 @@ def check_refs(unit: Unit, entity: Entity, values: Row, given: Input) -> None:
         if target is None:  # an entity of a family not built yet: nothing to check against
             continue
         wanted = orjson.loads(values[f.column]) if f.kind in ("ids", "uuids") else [values[f.column]]
-        found = repo.get_many(unit.conn, target.table, unit.company_id, wanted)
-        for ref_id in wanted:
-            row = found.get(ref_id)
-            alive = row is not None and not row.get("is_deleted") and row.get("active_flag", True)
-            if not alive:
-                raise BadInput(f"Validation failed: {given.key(f.v1, f.v2)}: {target.label} with id {ref_id} not found")
+        check_ids(unit, target, wanted, given.key(f.v1, f.v2))
+
+
+def check_ids(unit: Unit, target: Entity, ids: Sequence[Any], key: str | None) -> None:
+    """Each of ``ids`` must be a live row of ``target`` in the unit's company, else a
+    refusal naming ``key`` (the caller's key, a custom field, a setting's path)."""
+    found = repo.get_many(unit.conn, target.table, unit.company_id, list(dict.fromkeys(ids)))
+    for ref_id in ids:
+        row = found.get(ref_id)
+        alive = row is not None and not row.get("is_deleted") and row.get("active_flag", True)
+        if not alive:
+            raise BadInput(f"Validation failed: {key}: {target.label} with id {ref_id} not found")
 
 
 def check_not_null(entity: Entity, values: Row, given: Input) -> None:
@@ -78,7 +85,14 @@ def load(unit: Unit, entity: Entity, row_id: int | str) -> Row:
 def _ruled(unit: Unit, entity: Entity, old: Row | None, given: Input) -> tuple[Row, str]:
     """The input's values checked and through the entity's rules, and the write's stamp."""
     values = dict(given.values)
-    check_refs(unit, entity, values, given)
+    # The order of the refusals: a create names a bad custom value before a bad reference,
+    # an update a bad reference first.
+    if old is not None:
+        check_refs(unit, entity, values, given)
+    for target, ref_id, key in custom_values.parse_into(unit, entity, values, old, given):
+        check_ids(unit, target, [ref_id], key)
+    if old is None:
+        check_refs(unit, entity, values, given)
     stamp = unit.clock()
     if entity.rules is not None:
         values = entity.rules(unit, values, old, stamp, given)
@@ -149,6 +163,8 @@ def delete(unit: Unit, entity: Entity, row: Row, stamp: str | None = None) -> No
     """Delete a live row (mark it deleted, or remove it where it has no mark), with its event
     and what follows from it."""
     stamp = stamp or unit.clock()
+    if entity.before_delete is not None:
+        entity.before_delete(unit, row, stamp)
     if "is_deleted" in entity.table.c:
         repo.update_row(unit.conn, entity.table, unit.company_id, row["id"], {"is_deleted": True, "update_time": stamp})
     else:  # a row with no deleted mark (a deal's product, an installment) goes for good
@@ -190,10 +206,12 @@ def change(
         record_update(unit.conn, unit.company_id, unit.user_id, event, old, changed, stamp or unit.clock())
 
 
-def retire(unit: Unit, table: Table, row: Row, *, event: str, stamp: str | None = None) -> None:
-    """Mark a row that is no entity of its own deleted (``is_deleted``), with its delete event."""
+def retire(unit: Unit, table: Table, row: Row, *, event: str, stamp: str | None = None, **also: Any) -> None:
+    """Mark a row that is no entity of its own deleted (``is_deleted``, setting ``also`` too),
+    with its delete event."""
     stamp = stamp or unit.clock()
-    repo.update_row(unit.conn, table, unit.company_id, row["id"], {"is_deleted": True, "update_time": stamp})
+    changed = {"is_deleted": True, "update_time": stamp, **also}
+    repo.update_row(unit.conn, table, unit.company_id, row["id"], changed)
     record_delete(unit.conn, unit.company_id, unit.user_id, event, row, stamp)
 
 

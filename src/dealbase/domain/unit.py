@@ -79,19 +79,22 @@ class Unit:
 class Input:
     """A write's input, parsed by its caller (the API: v1 lenient, v2 strict).
 
-    ``values``: column values, custom values included (``custom_fields``, merged with the
-    old row's). ``own``: the values sent under the keys the entity parses itself
-    (``Entity.own_keys``: an organization's address, a person's e-mails, a product's
-    prices…), raw, for the entity's pure parsing functions; ``sent``: every key the caller
-    sent. ``api`` is the version it came through: it decides how lenient those parsing
-    functions are and which keys errors name (v1 and v2 spell some differently), and the
-    rare rule that differs by version (v1's delete-by-update of a deal).
+    ``values``: column values. ``own``: the values sent under the keys the entity parses
+    itself (``Entity.own_keys``: an organization's address, a person's e-mails, a
+    product's prices…), raw, for the entity's pure parsing functions; ``sent``: every key
+    the caller sent. ``custom``: the custom field values, raw (v2: the ``custom_fields``
+    object; v1: the body, whose flat keys they are), parsed by the service
+    (``domain/custom_values.py``); None when the caller gives none. ``api`` is the version
+    it came through: it decides how lenient those parsing functions are and which keys
+    errors name (v1 and v2 spell some differently), and the rare rule that differs by
+    version (v1's delete-by-update of a deal).
     """
 
     values: Row
     own: Row = field(default_factory=dict)
     sent: frozenset[str] = frozenset()
     api: str = "v2"
+    custom: Any = None
 
     @property
     def lenient(self) -> bool:

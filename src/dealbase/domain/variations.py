@@ -42,11 +42,11 @@ def write_children(unit, row_id: int, old: dict[str, Any] | None, stamp: str) ->
     return {"prices": prices}
 
 
-def remove(unit, row: dict[str, Any]) -> None:
-    """Gone for good, with its prices; deal products that used it keep their line without it."""
+def before_delete(unit, row: dict[str, Any], stamp: str) -> None:
+    """A variation goes for good with its prices; deal products that used it keep their line
+    without it."""
     service.remove(unit, prices_table, prices_table.c.variation_id == row["id"])
     service.relink(unit, deal_products, "product_variation_id", row["id"], None)
-    service.delete(unit, VARIATION, row)
 
 
 def v2_extra(ctx, rows, items, include) -> None:
@@ -71,6 +71,7 @@ VARIATION = register(
         rules=rules,
         own_keys=("prices",),
         write_children=write_children,
+        before_delete=before_delete,
         v2_extra=v2_extra,
         parent="product",
         link="product_id",

@@ -37,8 +37,6 @@ from dealbase.store.tables import (
     activity_types,
     change_events,
     companies,
-    deal_stage_moves,
-    deals,
     fields,
 )
 
@@ -448,6 +446,17 @@ def column_values(conn: Connection, table: Table, company_id: int, column: str, 
     return list(conn.execute(stmt).scalars())
 
 
+def live_ids_where(conn: Connection, table: Table, company_id: int, equals: dict[str, Any]) -> list[Any]:
+    """Ids of the live rows whose columns equal ``equals`` (column → value), in id order."""
+    where = [table.c[column] == value for column, value in equals.items()]
+    return column_values(conn, table, company_id, "id", table.c.is_deleted.is_(False), *where)
+
+
+def live_rows_in(conn: Connection, table: Table, company_id: int, column: str, values: Sequence[Any]) -> list[Row]:
+    """Live rows whose ``column`` is one of ``values`` (the items linked to several parents)."""
+    return all_rows(conn, table, company_id, table.c[column].in_(list(values)), table.c.is_deleted.is_(False))
+
+
 def reassign(
     conn: Connection, table: Table, company_id: int, column: str, old: int, new: int, **also: Any
 ) -> list[int]:
@@ -472,7 +481,7 @@ def distinct_values(conn: Connection, table: Table, company_id: int, column: str
     return list(conn.execute(stmt).scalars())
 
 
-# -- statistics and goals --------------------------------------------------------------
+# -- JSON values ---------------------------------------------------------------------------
 
 
 def json_text(conn: Connection, column: ColumnElement, key: str) -> ColumnElement:
@@ -480,26 +489,6 @@ def json_text(conn: Connection, column: ColumnElement, key: str) -> ColumnElemen
     if conn.dialect.name == "postgresql":
         return func.cast(column, JSONB).op("->>")(key)
     return func.json_extract(column, f'$."{key}"')
-
-
-def moves_with_deals(conn: Connection, company_id: int, *where: ColumnElement) -> list[Row]:
-    """Stage moves (``deal_stage_moves``) matching ``where``, each with its deal's owner, value,
-    currency, status and close time (prefixed ``deal_``), in the order they were made."""
-    moves, deal = deal_stage_moves, deals
-    stmt = (
-        select(
-            moves,
-            deal.c.owner_id.label("deal_owner_id"),
-            deal.c.value.label("deal_value"),
-            deal.c.currency.label("deal_currency"),
-            deal.c.status.label("deal_status"),
-            deal.c.close_time.label("deal_close_time"),
-        )
-        .join(deal, and_(deal.c.id == moves.c.deal_id, deal.c.company_id == company_id))
-        .where(moves.c.company_id == company_id, deal.c.is_deleted.is_(False), *where)
-        .order_by(moves.c.id)
-    )
-    return [dict(r) for r in conn.execute(stmt).mappings()]
 
 
 # -- recents, changelogs, flow (read the change events) --------------------------------
@@ -746,7 +735,6 @@ def field_matches(
     custom_key: str | None,
     term: str,
     match: str,
-    where: Sequence[ColumnElement],
     limit: int,
     offset: int,
 ) -> list[Row]:
@@ -776,7 +764,7 @@ def field_matches(
         cond = (func.instr(value, term) if sqlite else func.strpos(value, term)) > 0
     stmt = (
         select(table.c.id, value.label("value"))
-        .where(table.c.company_id == company_id, value.is_not(None), cond, *where)
+        .where(table.c.company_id == company_id, table.c.is_deleted.is_(False), value.is_not(None), cond)
         .order_by(table.c.id)
         .limit(limit)
         .offset(offset)

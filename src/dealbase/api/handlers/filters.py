@@ -34,8 +34,5 @@ def get_filter_helpers(ctx: Ctx):
     return ok(helpers())
 
 
-handlers.operation("v1", "get_filter")(lambda ctx: res.get_one(ctx, FILTER))
-handlers.operation("v1", "add_filter", write=True)(lambda ctx: res.add(ctx, FILTER))
-handlers.operation("v1", "update_filter", write=True)(lambda ctx: res.update(ctx, FILTER))
-handlers.operation("v1", "delete_filter", write=True)(lambda ctx: res.delete(ctx, FILTER))
+res.bind(handlers, FILTER, "v1")
 handlers.operation("v1", "delete_filters", write=True)(lambda ctx: res.bulk_delete(ctx, FILTER))

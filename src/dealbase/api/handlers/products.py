@@ -15,7 +15,7 @@ from dealbase.api.router import Handlers
 from dealbase.api.uploads import Upload
 from dealbase.clock import to_v2
 from dealbase.domain import deal_products as lines
-from dealbase.domain import products, variations
+from dealbase.domain import product_duplicate, products
 from dealbase.domain.deal_products import DEAL_PRODUCT
 from dealbase.domain.deals import DEAL
 from dealbase.domain.persons import PERSON
@@ -57,23 +57,16 @@ res.bind(handlers, PRODUCT, "v1", "v2")
 @handlers.operation("v2", "duplicate_product", write=True)
 def duplicate_product(ctx: Ctx):
     """A copy with the same prices, variations (and theirs) and custom values; not the image."""
-    copy = products.duplicate(ctx, res.load(ctx, PRODUCT, ctx.path_id(), alive=True))
+    copy = product_duplicate.duplicate(ctx, res.load(ctx, PRODUCT, ctx.path_id(), alive=True))
     return res.reply_one(ctx, PRODUCT, copy, status=201)
 
 
 # -- variations (v2) -------------------------------------------------------------------
 
 
-names = {"list": "get_product_variations", "add": "add_product_variation", "update": "update_product_variation"}
+names = {"list": "get_product_variations", "add": "add_product_variation"}
+names |= {"update": "update_product_variation", "delete": "delete_product_variation"}
 res.bind_children(handlers, VARIATION, "v2", "product_variation_id", **names)
-
-
-@handlers.operation("v2", "delete_product_variation", write=True)
-def delete_product_variation(ctx: Ctx):
-    """Gone for good, with its prices; deal products that used it keep their line without it."""
-    _, row = res.load_child(ctx, VARIATION, "product_variation_id")
-    variations.remove(ctx, row)
-    return ok({"id": row["id"]})
 
 
 # -- images (v2) -------------------------------------------------------------------------
