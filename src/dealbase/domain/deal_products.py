@@ -8,6 +8,12 @@ deal's additional discounts, plus the enabled recurring lines over their billing
 come from the same lines. The tax method is one per deal: changing it on
 one line changes it on all, as Pipedrive does. A deal's ``products_count`` is a stored
 counter (``domain/counters.py``).
+
+Lines, installments (``domain/installments.py``) and discounts are child collections of
+deals (``Entity.parent`` / ``link``). A line is written by the service (``service.create``
+with its ``deal_id``, ``update``, ``delete``), each write refreshing the deal; several at
+once run in ``lines_written``, one stamp and one refresh. Discounts are written by the
+functions at the end, their change events filed under the deal.
 """
 
 from __future__ import annotations
