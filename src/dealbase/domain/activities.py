@@ -24,12 +24,14 @@ from collections.abc import Iterable
 from typing import Any
 
 import orjson
+from sqlalchemy import ColumnElement
 
 from dealbase.domain import counters
 from dealbase.domain.entity import Entity, Field
 from dealbase.domain.ids import INTEGER
+from dealbase.domain.lists import Listing, Param, by_ids, equals, id_filters, is_, updated
 from dealbase.domain.registry import register
-from dealbase.domain.unit import Input
+from dealbase.domain.unit import Input, Unit
 from dealbase.errors import BadInput
 from dealbase.store import repository as repo
 from dealbase.store.tables import activities as table
@@ -366,6 +368,116 @@ def rollup(conn, company_id: int, parent: str, ids: list[int]) -> dict[int, dict
     return out
 
 
+# -- lists ----------------------------------------------------------------------------------
+
+c = table.c
+# The flat record of v1's /activities/collection.
+COLLECTION_KEYS = (
+    "id",
+    "company_id",
+    "user_id",
+    "done",
+    "type",
+    "due_date",
+    "due_time",
+    "duration",
+    "busy_flag",
+    "add_time",
+    "marked_as_done_time",
+    "subject",
+    "public_description",
+    "location",
+    "org_id",
+    "person_id",
+    "deal_id",
+    "lead_id",
+    "project_id",
+    "active_flag",
+    "update_time",
+    "update_user_id",
+    "source_timezone",
+    "conference_meeting_client",
+    "conference_meeting_url",
+    "conference_meeting_id",
+    *(f"location_{p}" for p in ("subpremise", "street_number", "route", "sublocality", "locality")),
+    *(f"location_{p}" for p in ("admin_area_level_1", "admin_area_level_2", "country", "postal_code")),
+    "location_formatted_address",
+)
+QUICK_V2 = id_filters(table, {k: k for k in ("owner_id", "deal_id", "person_id", "org_id")})
+DONE = Param("done", "bool", is_(c.done))
+TYPE = Param("type", "list", lambda types, unit: [c.type.in_(types)] if types else [], maximum=100)
+
+
+def user(*, default_me: bool) -> Param:
+    """v1 ``user_id``: the owner; 0 is everyone's; unset is the caller's (``default_me``) or everyone's."""
+
+    def owned(user_id: int, unit: Unit) -> list[ColumnElement]:
+        return [c.owner_id == user_id] if user_id else []
+
+    mine = (lambda unit: [c.owner_id == unit.user_id]) if default_me else None
+    return Param("user_id", "id", owned, minimum=0, absent=mine)
+
+
+def distribution(unit: Unit, where: list[ColumnElement]) -> dict[str, Any]:
+    """v1 ``activity_distribution``: per owner, their activities by type and their share (%)."""
+    per_owner: dict[int, dict[str, int]] = {}
+    for group in repo.grouped(unit.conn, table, unit.company_id, where, ("owner_id", "type")):
+        per_owner.setdefault(group["owner_id"], {})[group["type"]] = group["count"]
+    total = sum(n for kinds in per_owner.values() for n in kinds.values())
+    owners = unit.rows(users, per_owner)
+    out = {}
+    for owner_id, kinds in sorted(per_owner.items()):
+        count = sum(kinds.values())
+        owner = owners.get(owner_id)
+        out[str(owner_id)] = {
+            "activities": dict(sorted(kinds.items())),
+            "name": owner["name"] if owner else None,
+            "activity_count": count,
+            "share": round(100 * count / total),
+        }
+    return {"activity_distribution": out}
+
+
+def of(parent: str, link: str) -> Listing:
+    """``/deals|persons|organizations/{id}/activities``: ``done``, ``exclude``, with their distribution."""
+    exclude = Param("exclude", "ids", lambda excluded, unit: [c.id.not_in(excluded)] if excluded else [], maximum=500)
+    return Listing("v1", f"get_{parent}_activities", (DONE, exclude), parent=parent, link=link, additional=distribution)
+
+
+LISTS = (
+    Listing(
+        "v2",
+        "get_activities",
+        (by_ids(table), *QUICK_V2, *updated(table), DONE, Param("lead_id", "uuid", equals(c.lead_id))),
+        paging="v2",
+        filter_id=("ids", *(p.name for p in QUICK_V2), "lead_id"),
+    ),
+    Listing(
+        "v1",
+        "get_activities",
+        (
+            user(default_me=True),
+            TYPE,
+            DONE,
+            Param("start_date", "date", lambda day, unit: [c.due_date >= day]),
+            Param("end_date", "date", lambda day, unit: [c.due_date <= day]),
+        ),
+        filter_id=("user_id",),
+    ),
+    Listing(
+        "v1",
+        "get_activities_collection",
+        (user(default_me=False), TYPE, DONE),
+        paging="collection",
+        refs="plain",
+        record=lambda row, item: {k: item[k] for k in COLLECTION_KEYS},
+    ),
+    of("deal", "deal_id"),
+    of("person", "person_id"),
+    of("organization", "org_id"),
+)
+
+
 ACTIVITY = register(
     Entity(
         name="activity",
@@ -404,7 +516,7 @@ ACTIVITY = register(
             Field("add_time", "time", writable=False),
             Field("update_time", "time", writable=False),
         ],
-        filters={"owner_id": "owner_id", "deal_id": "deal_id", "person_id": "person_id", "org_id": "org_id"},
+        lists=LISTS,
         include_v2=("attendees",),
         sort_v2=("id", "update_time", "add_time", "due_date"),
         sort_v1=("id", "due_date", "add_time", "update_time", "subject", "type"),

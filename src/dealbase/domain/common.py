@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from functools import cache
 from typing import Any
 
@@ -11,6 +11,7 @@ import orjson
 from babel import Locale
 from babel.numbers import get_currency_name, get_currency_precision, get_currency_symbol, list_currencies
 
+from dealbase.domain.lists import Listing, Param, by_ids, first_char, id_filters, owner, updated
 from dealbase.errors import BadInput
 from dealbase.store import repository as repo
 from dealbase.store.tables import deals
@@ -157,3 +158,44 @@ CONTACT_INCLUDE = (
     "related_lost_deals_count",
     "smart_bcc_email",
 )
+
+
+# -- the lists persons and organizations share -------------------------------------------
+
+# v1 collection records: these keys of the v1 item (then ``delete_time`` and ``label_ids``).
+CONTACT_KEYS = ("id", "active_flag", "owner_id", "name", "update_time", "add_time", "visible_to", "label", "cc_email")
+
+
+def contact_record(keys: tuple[str, ...]) -> Callable[[dict[str, Any], dict[str, Any]], dict[str, Any]]:
+    def record(row: dict[str, Any], item: dict[str, Any]) -> dict[str, Any]:
+        return {
+            **{k: item.get(k) for k in keys},
+            "delete_time": row["update_time"] if row["is_deleted"] else None,
+            "label_ids": orjson.loads(row["label_ids"]) if row["label_ids"] else [],
+        }
+
+    return record
+
+
+def contact_lists(
+    plural: str, table: Any, quick: dict[str, str], keys: tuple[str, ...], v2_more: tuple[Param, ...] = ()
+) -> tuple[Listing, ...]:
+    """A person's or organization's lists: v2 (``filter_id``, or ``ids``, the quick filters
+    and ``v2_more``), v1 (``filter_id`` or the owner, ``first_char``), the v1 collection
+    (admins only; records of ``keys``)."""
+    overridden = ("ids", *quick, *(p.name for p in v2_more))
+    v2_params = (by_ids(table), *id_filters(table, quick), *updated(table), *v2_more)
+    collection_params = (first_char(table), *id_filters(table, {"owner_id": "owner_id"}))
+    return (
+        Listing("v2", f"get_{plural}", v2_params, paging="v2", filter_id=overridden),
+        Listing("v1", f"get_{plural}", (*owner(table), first_char(table)), filter_id=("user_id", "owned_by_you")),
+        Listing(
+            "v1",
+            f"get_{plural}_collection",
+            collection_params,
+            paging="collection",
+            admin_only=True,
+            refs="plain",
+            record=contact_record(keys),
+        ),
+    )

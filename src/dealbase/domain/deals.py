@@ -4,9 +4,12 @@ from __future__ import annotations
 
 from typing import Any
 
+from sqlalchemy import ColumnElement
+
 from dealbase.domain.common import NO_EMAIL, check_currency, formatted, num
 from dealbase.domain.counters import counter_fields, fill_activity_objects
 from dealbase.domain.entity import Entity, Field
+from dealbase.domain.lists import Listing, Param, by_ids, flat, id_filters, ignored, owner, statuses, updated
 from dealbase.domain.registry import register
 from dealbase.domain.unit import Input
 from dealbase.errors import BadInput
@@ -17,14 +20,6 @@ from dealbase.store.tables import deals as table
 STATUSES = ("open", "won", "lost")
 # v1 also takes "deleted": a delete by update.
 STATUSES_V1 = (*STATUSES, "deleted")
-# v2 quick filters on the list.
-FILTERS = {
-    "owner_id": "owner_id",
-    "person_id": "person_id",
-    "org_id": "org_id",
-    "pipeline_id": "pipeline_id",
-    "stage_id": "stage_id",
-}
 # Revenue the deal's products bring (stored by domain/deal_products.py).
 REVENUE = ("arr", "mrr", "acv")
 COUNT_FIELDS = (
@@ -239,6 +234,111 @@ def compact(_ctx, rows: list[dict[str, Any]]) -> dict[int, dict[str, Any]]:
     }
 
 
+# -- lists ----------------------------------------------------------------------------------
+
+c = table.c
+# v1 lists: a status, the deleted deals, or all the others.
+LIST_STATUSES_V1 = (*STATUSES_V1, "all_not_deleted")
+# v1 collection records: these keys of the v1 deal, references as plain ids.
+COLLECTION_KEYS = (
+    "id",
+    "creator_user_id",
+    "user_id",
+    "person_id",
+    "org_id",
+    "stage_id",
+    "title",
+    "value",
+    "currency",
+    "add_time",
+    "update_time",
+    "status",
+    "probability",
+    "lost_reason",
+    "visible_to",
+    "close_time",
+    "pipeline_id",
+    "won_time",
+    "lost_time",
+    "expected_close_date",
+    "label",
+)
+
+
+def status_v1(status: str, unit: Any) -> list[ColumnElement]:
+    """v1 ``status``: one status, the deleted deals, or (``all_not_deleted``) all the others."""
+    if status == "deleted":
+        return [c.is_deleted.is_(True)]
+    return [c.is_deleted.is_(False)] + ([c.status == status] if status != "all_not_deleted" else [])
+
+
+QUICK_V2 = id_filters(table, {k: k for k in ("owner_id", "person_id", "org_id", "pipeline_id", "stage_id")})
+V2_PARAMS = (
+    by_ids(table),
+    *QUICK_V2,
+    *updated(table),
+    Param("status", "list", statuses(table, STATUSES_V1), replaces_alive=True),
+)
+# filter_id overrides ids, the quick filters and (leaving the deals not deleted) status.
+V2_OVERRIDES = ("ids", *(p.name for p in QUICK_V2), "status")
+STATUS_V1 = Param(
+    "status", "choice", status_v1, choices=LIST_STATUSES_V1, default="all_not_deleted", replaces_alive=True
+)
+OWNER = owner(table)
+OWNER_OVERRIDES = ("user_id", "owned_by_you")
+
+
+def sub_list(operation: str, parent: str, link: str, *, status: bool) -> Listing:
+    """The v1 deals of a person or organization (by ``status``), or of a pipeline or stage
+    (by owner; references as plain ids, as the current v1 gives them)."""
+    if status:
+        return Listing("v1", operation, (STATUS_V1,), archived=False, parent=parent, link=link)
+    return Listing(
+        "v1", operation, OWNER, archived=False, filter_id=OWNER_OVERRIDES, parent=parent, link=link, refs="plain"
+    )
+
+
+LISTS = (
+    Listing("v2", "get_deals", V2_PARAMS, paging="v2", archived=False, filter_id=V2_OVERRIDES),
+    Listing("v2", "get_archived_deals", V2_PARAMS, paging="v2", archived=True, filter_id=V2_OVERRIDES),
+    Listing(
+        "v1",
+        "get_deals",
+        (*OWNER, STATUS_V1, *id_filters(table, {"stage_id": "stage_id"})),
+        archived=False,
+        filter_id=OWNER_OVERRIDES,
+    ),
+    Listing(
+        "v1",
+        "get_archived_deals",
+        (
+            *OWNER,
+            STATUS_V1,
+            *id_filters(table, {"person_id": "person_id", "org_id": "org_id"}),
+            Param("product_id", "id", ignored),  # a deal has no product column
+            *id_filters(table, {"pipeline_id": "pipeline_id", "stage_id": "stage_id"}),
+        ),
+        archived=True,
+        filter_id=OWNER_OVERRIDES,
+    ),
+    sub_list("get_person_deals", "person", "person_id", status=True),
+    sub_list("get_organization_deals", "organization", "org_id", status=True),
+    sub_list("get_pipeline_deals", "pipeline", "pipeline_id", status=False),
+    sub_list("get_stage_deals", "stage", "stage_id", status=False),
+    Listing(
+        "v1",
+        "get_deals_collection",
+        (
+            Param("status", "choice", status_v1, choices=STATUSES_V1, replaces_alive=True),
+            *id_filters(table, {"user_id": "owner_id", "stage_id": "stage_id"}),
+        ),
+        paging="collection",
+        admin_only=True,
+        refs="plain",
+        record=flat(COLLECTION_KEYS),
+    ),
+)
+
 DEAL = register(
     Entity(
         name="deal",
@@ -281,7 +381,7 @@ DEAL = register(
             Field("acv", "num", column=None),
             *counter_fields(deal=True),
         ],
-        filters=FILTERS,
+        lists=LISTS,
         include_v2=COUNT_FIELDS
         + (
             "next_activity_id",

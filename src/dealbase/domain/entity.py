@@ -1,7 +1,7 @@
 """Entity declarations: the field map and rules that the generic engine serves.
 
-An entity declares its table, its fields (stored column, v1 key, v2 key, kind), the list
-filters and sort keys it offers, and a few hooks for the rules only it has. Everything
+An entity declares its table, its fields (stored column, v1 key, v2 key, kind), its list
+operations and sort keys, and a few hooks for the rules only it has. Everything
 else — parsing, validation, paging, presenting both API versions, change events — is the
 engine's (``dealbase.api.resources``, ``dealbase.store.repository``).
 """
@@ -10,9 +10,12 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Any, Literal
+from typing import TYPE_CHECKING, Any, Literal
 
 from sqlalchemy import Table
+
+if TYPE_CHECKING:
+    from dealbase.domain.lists import Listing
 
 Kind = Literal["int", "num", "str", "bool", "time", "date", "ids", "uuids", "money", "json", "visible_to"]
 # How an entity's rows are identified: a sequence integer, or a UUID string made on insert
@@ -76,7 +79,10 @@ class Entity:
     label: str  # "Deal", for messages
     table: Table
     fields: list[Field]
-    # v2 list query parameters that filter on a column: param → column.
+    # Its list operations, served by ``api/lists.py`` (see ``domain/lists.py``).
+    lists: tuple[Listing, ...] = ()
+    # Products and projects: v2 list query parameters that filter on a column, param → column
+    # (``resources.quick_filters``), until their lists are declared in ``lists``.
     filters: dict[str, str] = field(default_factory=dict)
     sort_v2: tuple[str, ...] = ("id", "update_time", "add_time")
     sort_v1: tuple[str, ...] = ("id", "add_time", "update_time")

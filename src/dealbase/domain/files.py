@@ -8,6 +8,7 @@ from typing import Any
 
 from dealbase.domain import counters
 from dealbase.domain.entity import Entity, Field
+from dealbase.domain.lists import Listing, Param
 from dealbase.domain.registry import ENTITIES, register
 from dealbase.domain.unit import Input
 from dealbase.errors import BadInput
@@ -82,6 +83,27 @@ def v1_extra(ctx, rows, items) -> None:
                 item[name_key] = names.get(name_key, {}).get(row[key])
 
 
+# -- lists ----------------------------------------------------------------------------------
+
+LIMIT_MAX = 100  # Pipedrive's maximum page for file lists
+# ``include_deleted_files``: the deleted files too.
+WITH_DELETED = Param(
+    "include_deleted_files",
+    "bool",
+    lambda deleted, unit: [] if deleted else [table.c.is_deleted.is_(False)],
+    replaces_alive=True,
+)
+# The parents with a v1 ``/<items>/{id}/files`` list, and the file column naming them.
+PARENTS = {"deal": "deal_id", "person": "person_id", "organization": "org_id", "product": "product_id"}
+LISTS = (
+    Listing("v1", "get_files", (WITH_DELETED,), limit_max=LIMIT_MAX),
+    *(
+        Listing("v1", f"get_{parent}_files", (WITH_DELETED,), limit_max=LIMIT_MAX, parent=parent, link=link)
+        for parent, link in PARENTS.items()
+    ),
+)
+
+
 FILE = register(
     Entity(
         name="file",
@@ -118,6 +140,7 @@ FILE = register(
             "file_type",
             "file_size",
         ),
+        lists=LISTS,
         rules=rules,
         v1_extra=v1_extra,
         v1_refs="plain",

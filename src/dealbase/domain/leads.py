@@ -11,6 +11,7 @@ from __future__ import annotations
 from typing import Any
 
 from dealbase.domain.entity import Entity, Field
+from dealbase.domain.lists import Listing, Param, archived, id_filters, updated
 from dealbase.domain.registry import register
 from dealbase.domain.unit import Input
 from dealbase.errors import BadInput
@@ -88,6 +89,18 @@ LEAD_LABEL = register(
     )
 )
 
+# v1 lists: ``filter_id`` overrides the quick filters.
+QUICK = id_filters(leads, {"owner_id": "owner_id", "person_id": "person_id", "organization_id": "org_id"})
+QUICK_NAMES = tuple(p.name for p in QUICK)
+# ``archived_status`` of the older API: leads not archived unless it says otherwise.
+ARCHIVED_STATUS = Param(
+    "archived_status",
+    "choice",
+    lambda status, unit: [] if status == "all" else [archived(leads.c.is_archived, status == "archived")],
+    choices=("archived", "not_archived", "all"),
+    default="not_archived",
+)
+
 LEAD = register(
     Entity(
         name="lead",
@@ -117,7 +130,10 @@ LEAD = register(
             Field("update_time", "time", writable=False),
             Field("visible_to", "visible_to", nullable=False),
         ],
-        filters={"owner_id": "owner_id", "person_id": "person_id", "organization_id": "org_id"},
+        lists=(
+            Listing("v1", "get_leads", (ARCHIVED_STATUS, *QUICK, *updated(leads)), filter_id=QUICK_NAMES),
+            Listing("v1", "get_archived_leads", (*QUICK, *updated(leads)), archived=True, filter_id=QUICK_NAMES),
+        ),
         sort_v1=SORT_V1,
         rules=rules,
         v1_extra=v1_extra,

@@ -9,6 +9,7 @@ import nh3
 
 from dealbase.domain import counters
 from dealbase.domain.entity import Entity, Field
+from dealbase.domain.lists import Listing, Param, equals, id_filters, is_
 from dealbase.domain.registry import register
 from dealbase.domain.unit import Input
 from dealbase.errors import BadInput, NotAllowed
@@ -95,6 +96,19 @@ def _pinned(item: str) -> Field:
     return Field(f"pinned_to_{item}_flag", "bool", v2=None, field_type="enum", label=f"Note is pinned to {item}")
 
 
+# -- lists ----------------------------------------------------------------------------------
+
+c = table.c
+LIST_PARAMS = (
+    *id_filters(table, {k: k for k in ("user_id", "deal_id", "person_id", "org_id", "project_id", "task_id")}),
+    Param("lead_id", "uuid", equals(c.lead_id)),
+    Param("start_date", "date", lambda day, unit: [c.add_time >= f"{day} 00:00:00"]),
+    Param("end_date", "date", lambda day, unit: [c.add_time <= f"{day} 23:59:59"]),
+    Param("updated_since", "time", lambda since, unit: [c.update_time >= since]),
+    *(Param(pinned, "bool", is_(c[pinned])) for _key, pinned in TARGETS),
+)
+
+
 NOTE = register(
     Entity(
         name="note",
@@ -118,6 +132,7 @@ NOTE = register(
             *[_pinned(item) for item in ("deal", "person", "organization", "lead", "project", "task")],
         ],
         sort_v1=("id", "user_id", "deal_id", "person_id", "org_id", "content", "add_time", "update_time"),
+        lists=(Listing("v1", "get_notes", LIST_PARAMS),),
         rules=rules,
         v1_extra=v1_extra,
         v1_refs="plain",
@@ -164,6 +179,7 @@ COMMENT = register(
             Field("update_time", "time", v2=None, writable=False),
             Field("is_deleted", "bool", v1=None, v2=None, writable=False),
         ],
+        lists=(Listing("v1", "get_note_comments", parent="note", link="note_id", parent_alive=True),),
         rules=comment_rules,
         v1_extra=comment_v1_extra,
     )

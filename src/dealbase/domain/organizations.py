@@ -6,8 +6,10 @@ from typing import Any
 
 from dealbase.domain.common import (
     CONTACT_INCLUDE,
+    CONTACT_KEYS,
     NO_EMAIL,
     contact_include_fields,
+    contact_lists,
     counts_block,
     deal_counts,
     first_label,
@@ -131,6 +133,10 @@ def compact(ctx, rows: list[dict[str, Any]]) -> dict[int, dict[str, Any]]:
     }
 
 
+# v1 collection records: these keys of the v1 organization.
+COLLECTION_KEYS = (*CONTACT_KEYS, "address", *(f"address_{p}" for p in ADDRESS_PARTS))
+
+
 ORGANIZATION = register(
     Entity(
         name="organization",
@@ -149,7 +155,7 @@ ORGANIZATION = register(
             Field("label_ids", "ids"),
             *counter_fields(),
         ],
-        filters={"owner_id": "owner_id"},
+        lists=contact_lists("organizations", table, {"owner_id": "owner_id"}, COLLECTION_KEYS),
         include_v2=CONTACT_INCLUDE + ("people_count",),
         sort_v2=("id", "update_time", "add_time"),
         sort_v1=("id", "name", "add_time", "update_time"),

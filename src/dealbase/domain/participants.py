@@ -15,13 +15,14 @@ from typing import Any
 from dealbase.domain import counters, hooks, service
 from dealbase.domain.deals import DEAL
 from dealbase.domain.followers import history
+from dealbase.domain.lists import Listing
 from dealbase.domain.persons import PERSON
 from dealbase.domain.unit import Unit
 from dealbase.domain.users import compact_one
 from dealbase.errors import BadInput
 from dealbase.store import repository as repo
 from dealbase.store.tables import deal_participants as table
-from dealbase.store.tables import users
+from dealbase.store.tables import persons, users
 
 Row = dict[str, Any]
 
@@ -43,6 +44,15 @@ def active(ctx, deal_id: int, person_id: int) -> Row | None:
 def active_person_ids(ctx, deal_id: int) -> list[int]:
     where = (table.c.deal_id == deal_id, table.c.active_flag.is_(True))
     return repo.column_values(ctx.conn, table, ctx.company_id, "person_id", *where)
+
+
+# ``/v1/deals/{id}/persons``: the persons participating in the deal, as v1 persons.
+DEAL_PERSONS = Listing(
+    "v1",
+    "get_deal_persons",
+    parent="deal",
+    link=lambda unit, deal: [persons.c.id.in_(active_person_ids(unit, deal["id"]))],
+)
 
 
 def add(ctx, deal_id: int, person_id: int, stamp: str) -> int:

@@ -8,14 +8,17 @@ import orjson
 
 from dealbase.domain.common import (
     CONTACT_INCLUDE,
+    CONTACT_KEYS,
     NO_EMAIL,
     contact_include_fields,
+    contact_lists,
     counts_block,
     deal_counts,
     first_label,
 )
 from dealbase.domain.counters import counter_fields
 from dealbase.domain.entity import Entity, Field
+from dealbase.domain.lists import Listing, Param
 from dealbase.domain.pictures import v1 as picture_v1
 from dealbase.domain.registry import register
 from dealbase.domain.unit import Input
@@ -153,6 +156,12 @@ def compact(ctx, rows: list[dict[str, Any]]) -> dict[int, dict[str, Any]]:
     }
 
 
+# v1 collection records: these keys of the v1 person.
+COLLECTION_KEYS = (*CONTACT_KEYS, "org_id", "email", "phone", "picture_id")
+# v2 ``deal_id``: the deal's person (404 for a deal that is not there).
+BY_DEAL = Param("deal_id", "id", lambda deal, unit: [table.c.id == deal["person_id"]], ref="deal")
+
+
 PERSON = register(
     Entity(
         name="person",
@@ -177,7 +186,10 @@ PERSON = register(
             # v2 the id; v1 the picture object (v1_extra). Set through /persons/{id}/picture.
             Field("picture_id", "int", v1=None, writable=False, label="Profile picture", field_type="picture"),
         ],
-        filters={"owner_id": "owner_id", "org_id": "org_id"},
+        lists=(
+            *contact_lists("persons", table, {"owner_id": "owner_id", "org_id": "org_id"}, COLLECTION_KEYS, (BY_DEAL,)),
+            Listing("v1", "get_organization_persons", parent="organization", link="org_id"),
+        ),
         include_v2=CONTACT_INCLUDE
         + (
             "participant_open_deals_count",

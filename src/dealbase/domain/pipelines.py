@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from dealbase.domain.entity import Entity, Field
+from dealbase.domain.lists import Listing
 from dealbase.domain.registry import register
 from dealbase.domain.unit import Input
 from dealbase.store import repository as repo
@@ -45,6 +46,7 @@ PIPELINE = register(
             Field("add_time", "time", writable=False),
             Field("update_time", "time", writable=False),
         ],
+        lists=(Listing("v2", "get_pipelines", paging="v2"), Listing("v1", "get_pipelines")),
         sort_v2=("id", "update_time", "add_time"),
         sort_v1=("id", "name", "order_nr", "add_time", "update_time"),
         rules=rules,

@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from dealbase.domain.entity import Entity, Field
+from dealbase.domain.lists import Listing, id_filters
 from dealbase.domain.registry import register
 from dealbase.domain.unit import Input
 from dealbase.store import repository as repo
@@ -32,6 +33,8 @@ def v1_extra(ctx, rows, items) -> None:
         item["pipeline_deal_probability"] = bool(pipeline["is_deal_probability_enabled"]) if pipeline else None
 
 
+BY_PIPELINE = id_filters(table, {"pipeline_id": "pipeline_id"})
+
 STAGE = register(
     Entity(
         name="stage",
@@ -50,7 +53,10 @@ STAGE = register(
             Field("add_time", "time", writable=False),
             Field("update_time", "time", writable=False),
         ],
-        filters={"pipeline_id": "pipeline_id"},
+        lists=(
+            Listing("v2", "get_stages", BY_PIPELINE, paging="v2"),
+            Listing("v1", "get_stages", BY_PIPELINE),
+        ),
         sort_v2=("id", "update_time", "add_time", "order_nr"),
         sort_v1=("id", "order_nr", "name", "add_time", "update_time"),
         rules=rules,

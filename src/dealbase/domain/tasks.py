@@ -5,9 +5,11 @@ from __future__ import annotations
 from typing import Any
 
 import orjson
+from sqlalchemy import ColumnElement
 
 from dealbase.domain import hooks, service
 from dealbase.domain.entity import Entity, Field
+from dealbase.domain.lists import Listing, Param, id_filters, is_
 from dealbase.domain.projects import one_and_many
 from dealbase.domain.registry import register
 from dealbase.domain.unit import Input
@@ -47,6 +49,23 @@ def v1_extra(ctx, rows, items) -> None:
         item["assignee_ids"] = orjson.loads(row["assignee_ids"]) if row["assignee_ids"] else []
 
 
+# -- lists ----------------------------------------------------------------------------------
+
+QUICK = id_filters(table, {k: k for k in ("assignee_id", "project_id", "parent_task_id")})
+FLAGS_V2 = (Param("is_done", "bool", is_(table.c.is_done)), Param("is_milestone", "bool", is_(table.c.is_milestone)))
+# ``/v1/projects/{id}/tasks`` (served for ``api/handlers/projects.py``).
+PROJECT_TASKS = Listing(
+    "v1", "get_project_tasks", paging="cursor", parent="project", link="project_id", parent_alive=True
+)
+
+
+def done_v1(done: str, unit: Any) -> list[ColumnElement]:
+    """v1 ``done``: 0 or 1."""
+    if done not in ("0", "1"):
+        raise BadInput("Invalid 'done' parameter: must be 0 or 1")
+    return [table.c.is_done.is_(done == "1")]
+
+
 TASK = register(
     Entity(
         name="task",
@@ -72,7 +91,10 @@ TASK = register(
             Field("marked_as_done_time", "time", writable=False),
             Field("is_deleted", "bool", v1=None, v2=None, writable=False),
         ],
-        filters={"assignee_id": "assignee_id", "project_id": "project_id", "parent_task_id": "parent_task_id"},
+        lists=(
+            Listing("v2", "get_tasks", (*QUICK, *FLAGS_V2), paging="v2", sorts=("id",)),
+            Listing("v1", "get_tasks", (*QUICK, Param("done", "string", done_v1)), paging="cursor"),
+        ),
         rules=rules,
         v1_extra=v1_extra,
         v1_refs="plain",

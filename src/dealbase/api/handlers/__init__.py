@@ -11,7 +11,6 @@ from dealbase.api.router import Router
 MODULES = (
     "activities",
     "activity_types",
-    "collections",
     "core",
     "currencies",
     "deal_products",

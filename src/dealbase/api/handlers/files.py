@@ -10,6 +10,7 @@ from typing import Any
 from urllib.parse import quote
 
 import dealbase.domain  # noqa: F401  (every entity declared: the sub-lists go by what exists)
+from dealbase.api import lists
 from dealbase.api import resources as res
 from dealbase.api.context import Ctx
 from dealbase.api.errors import BadRequest, NotFound
@@ -17,31 +18,16 @@ from dealbase.api.responses import ok, raw
 from dealbase.api.router import Handlers
 from dealbase.api.uploads import form_of, uploaded
 from dealbase.domain import service
-from dealbase.domain.entity import Entity
 from dealbase.domain.files import FILE, file_type
-from dealbase.domain.registry import ENTITIES
 from dealbase.store import blobs
 
 handlers = Handlers()
 
-table = FILE.table
-LIMIT_MAX = 100  # Pipedrive's maximum page for file lists
 # /files/remote and /files/remoteLink: the item a remote file goes on → the file's column.
 REMOTE_ITEMS = {"deal": "deal_id", "organization": "org_id", "person": "person_id"}
 REMOTE_TYPES = ("gdoc", "gslides", "gsheet", "gform", "gdraw")
-# The parents with a v1 ``/<items>/{id}/files`` list, and the file column naming them.
-PARENTS = {"deal": "deal_id", "person": "person_id", "organization": "org_id", "product": "product_id"}
 
-
-def _listed(ctx: Ctx, where: list) -> Any:
-    if not ctx.bool_param("include_deleted_files"):
-        where.append(table.c.is_deleted.is_(False))
-    return res.list_v1(ctx, FILE, where, limit_max=LIMIT_MAX)
-
-
-@handlers.operation("v1", "get_files")
-def get_files(ctx: Ctx):
-    return _listed(ctx, [])
+lists.bind(handlers, FILE)
 
 
 @handlers.operation("v1", "get_file")
@@ -153,22 +139,3 @@ def download_file(ctx: Ctx):
     name = row["name"] or row["file_name"] or f"file-{row['id']}"
     headers = [(b"content-disposition", attachment(name)), (b"x-content-type-options", b"nosniff")]
     return raw(data, row["content_type"] or "application/octet-stream", headers)
-
-
-# -- the files of an item --------------------------------------------------------------------
-
-
-def files_of(ctx: Ctx, parent: Entity, column: str):
-    res.load(ctx, parent, ctx.path_id())
-    return _listed(ctx, [table.c[column] == ctx.path_id()])
-
-
-def _register_lists() -> None:
-    """``get_<item>_files`` for each parent whose entity is declared (products may not be yet)."""
-    for name, column in PARENTS.items():
-        parent = ENTITIES.get(name)
-        if parent is not None:
-            handlers.operation("v1", f"get_{name}_files")(lambda ctx, p=parent, c=column: files_of(ctx, p, c))
-
-
-_register_lists()

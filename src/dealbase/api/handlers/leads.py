@@ -1,7 +1,8 @@
 """Leads (v1), lead labels, lead sources and fields, and lead ↔ deal conversion (v2).
 
 Leads and lead labels are the generic resource operations bound to their entities (UUID
-ids). A conversion runs inside its request, and its job row answers the status polls.
+ids), with the lists leads declare. A conversion runs inside its request, and its job row
+answers the status polls.
 """
 
 from __future__ import annotations
@@ -9,8 +10,8 @@ from __future__ import annotations
 from typing import Any
 
 import orjson
-from sqlalchemy import ColumnElement, false, true
 
+from dealbase.api import lists
 from dealbase.api import resources as res
 from dealbase.api.context import Ctx
 from dealbase.api.errors import BadRequest, NotFound
@@ -29,7 +30,6 @@ from dealbase.store.tables import lead_conversions
 
 handlers = Handlers()
 
-ARCHIVED_STATUSES = ("archived", "not_archived", "all")
 # What a lead and a deal share, column for column, when one becomes the other.
 SHARED = (
     "title",
@@ -52,31 +52,7 @@ CONVERT_KEYS = {
 
 # -- leads (v1) --------------------------------------------------------------------------
 
-
-def _list_where(ctx: Ctx, archived: bool | None) -> list[ColumnElement]:
-    c = LEAD.table.c
-    saved = res.saved_filter(ctx, LEAD)
-    where: list[ColumnElement] = [c.is_deleted.is_(False), *(saved or [])]
-    if archived is not None:
-        where.append(c.is_archived.is_(true() if archived else false()))
-    if saved is None:  # filter_id overrides them
-        where += res.quick_filters(ctx, LEAD)
-    return where + res.updated_filters(ctx, LEAD.table)
-
-
-@handlers.operation("v1", "get_leads")
-def get_leads(ctx: Ctx):
-    """Leads not archived (``archived_status`` of the older API chooses otherwise), oldest first."""
-    status = ctx.choice_param("archived_status", ARCHIVED_STATUSES, "not_archived")
-    archived = {"archived": True, "not_archived": False, "all": None}[status]
-    return res.list_v1(ctx, LEAD, _list_where(ctx, archived))
-
-
-@handlers.operation("v1", "get_archived_leads")
-def get_archived_leads(ctx: Ctx):
-    return res.list_v1(ctx, LEAD, _list_where(ctx, True))
-
-
+lists.bind(handlers, LEAD)
 res.bind(handlers, LEAD, "v1")
 
 

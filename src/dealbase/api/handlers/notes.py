@@ -1,12 +1,11 @@
 """``/v1/notes`` (classic v1 only: there is no v2 notes API), their comments and
-``/v1/noteFields``."""
+``/v1/noteFields``; the lists are those notes and comments declare."""
 
 from __future__ import annotations
 
 import uuid
 
-from sqlalchemy import ColumnElement
-
+from dealbase.api import lists
 from dealbase.api import resources as res
 from dealbase.api.context import Ctx
 from dealbase.api.errors import BadRequest, NotFound
@@ -14,44 +13,16 @@ from dealbase.api.handlers import fields
 from dealbase.api.responses import ok
 from dealbase.api.router import Handlers
 from dealbase.domain import service
-from dealbase.domain.notes import COMMENT, NOTE, TARGETS
+from dealbase.domain.notes import COMMENT, NOTE
 from dealbase.store import repository as repo
 
 handlers = Handlers()
 
-notes = NOTE.table
 comments = COMMENT.table
 
-
-def _list_filters(ctx: Ctx) -> list[ColumnElement]:
-    c = notes.c
-    params = ("user_id", "deal_id", "person_id", "org_id", "project_id", "task_id")
-    where: list[ColumnElement] = [c.is_deleted.is_(False), *res.quick_filters(ctx, NOTE, {p: p for p in params})]
-    lead_id = ctx.uuid_param("lead_id")
-    if lead_id is not None:
-        where.append(c.lead_id == lead_id)
-    first_day, last_day = ctx.date_param("start_date"), ctx.date_param("end_date")
-    if first_day:
-        where.append(c.add_time >= f"{first_day} 00:00:00")
-    if last_day:
-        where.append(c.add_time <= f"{last_day} 23:59:59")
-    since = ctx.time_param("updated_since")
-    if since:
-        where.append(c.update_time >= since)
-    for _key, flag in TARGETS:
-        pinned = ctx.bool_param(flag)
-        if pinned is not None:
-            where.append(c[flag].is_(pinned))
-    return where
-
-
-@handlers.operation("v1", "get_notes")
-def get_notes(ctx: Ctx):
-    """Notes not deleted, filtered by author, item, dates and pinning."""
-    return res.list_v1(ctx, NOTE, _list_filters(ctx))
-
-
 res.bind(handlers, NOTE, "v1", ops=("get", "add", "update"))
+lists.bind(handlers, NOTE)
+lists.bind(handlers, COMMENT)
 
 
 @handlers.operation("v1", "delete_note", write=True)
@@ -82,13 +53,6 @@ def _comment(ctx: Ctx) -> dict:
     if row is None or row["note_id"] != note["id"] or row["is_deleted"]:
         raise NotFound("Comment not found")
     return row
-
-
-@handlers.operation("v1", "get_note_comments")
-def get_note_comments(ctx: Ctx):
-    note = _note(ctx)
-    where = [comments.c.note_id == note["id"], comments.c.is_deleted.is_(False)]
-    return res.list_v1(ctx, COMMENT, where)
 
 
 @handlers.operation("v1", "add_note_comment", write=True)

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from dealbase.api import lists
 from dealbase.api import resources as res
 from dealbase.api.context import Ctx
 from dealbase.api.errors import NotFound
@@ -70,13 +71,7 @@ def delete_deal_participant(ctx: Ctx) -> Reply:
     return ok({"id": row["id"]})
 
 
-@handlers.operation("v1", "get_deal_persons")
-def get_deal_persons(ctx: Ctx) -> Reply:
-    """The persons participating in the deal, as v1 persons."""
-    deal = res.load(ctx, DEAL, ctx.path_id())
-    ids = participants.active_person_ids(ctx, deal["id"])
-    where = [PERSON.table.c.id.in_(ids), PERSON.table.c.is_deleted.is_(False)]
-    return res.list_v1(ctx, PERSON, where)
+lists.bind(handlers, PERSON, (participants.DEAL_PERSONS,))
 
 
 def permitted_users(ctx: Ctx, entity: Entity) -> Reply:

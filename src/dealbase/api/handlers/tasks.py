@@ -1,21 +1,18 @@
-"""Tasks of projects (v1 and v2): list, get, add, update, delete."""
+"""Tasks of projects (v1 and v2): get, add, update, delete, and the lists the entity declares."""
 
 from __future__ import annotations
 
 from typing import Any
 
+from dealbase.api import lists
 from dealbase.api import resources as res
 from dealbase.api.context import Ctx
 from dealbase.api.errors import BadRequest
-from dealbase.api.paging import cursor_page
-from dealbase.api.responses import ok
 from dealbase.api.router import Handlers
-from dealbase.domain.projects import PROJECT
-from dealbase.domain.tasks import TASK
+from dealbase.domain.tasks import PROJECT_TASKS, TASK
 
 handlers = Handlers()
 
-c = TASK.table.c
 # v2 bodies name the flags ``done`` / ``milestone`` (0 or 1) and may give one ``assignee_id``;
 # v2 objects answer ``is_done`` / ``is_milestone`` and ``assignee_ids``.
 FLAGS_V2 = {"done": "is_done", "milestone": "is_milestone"}
@@ -37,41 +34,9 @@ def v2_body(ctx: Ctx) -> None:
             body["assignee_ids"] = [] if value is None else [value]
 
 
-def where(ctx: Ctx) -> list:
-    out = [c.is_deleted.is_(False)] + res.quick_filters(ctx, TASK)
-    for param, column in (("is_done", c.is_done), ("is_milestone", c.is_milestone)):
-        value = ctx.bool_param(param) if ctx.strict else None
-        if value is not None:
-            out.append(column.is_(value))
-    if not ctx.strict:
-        done = ctx.raw("done")
-        if done not in (None, ""):
-            if done not in ("0", "1"):
-                raise BadRequest("Invalid 'done' parameter: must be 0 or 1")
-            out.append(c.is_done.is_(done == "1"))
-    return out
-
-
-@handlers.operation("v2", "get_tasks")
-def get_tasks_v2(ctx: Ctx):
-    return res.list_v2(ctx, TASK, where(ctx), sorts=("id",))
-
-
-@handlers.operation("v1", "get_tasks")
-def get_tasks_v1(ctx: Ctx):
-    rows, next_cursor = cursor_page(ctx, TASK.table, where(ctx))
-    items, _ = res.render_v1(ctx, TASK, rows)
-    return ok(items, {"next_cursor": next_cursor})
-
-
-def project_tasks(ctx: Ctx):
-    """``/v1/projects/{id}/tasks``."""
-    res.load(ctx, PROJECT, ctx.path_id(), alive=True)
-    rows, next_cursor = cursor_page(ctx, TASK.table, [c.project_id == ctx.path_id(), c.is_deleted.is_(False)])
-    items, _ = res.render_v1(ctx, TASK, rows)
-    return ok(items, {"next_cursor": next_cursor})
-
-
+lists.bind(handlers, TASK)
+# ``/v1/projects/{id}/tasks``, bound by ``api/handlers/projects.py``.
+project_tasks = lists.plan(TASK, PROJECT_TASKS)
 res.bind(handlers, TASK, "v1", ops=("get", "add", "update"))
 handlers.operation("v2", "get_task")(lambda ctx: res.get_one(ctx, TASK))
 
