@@ -312,12 +312,6 @@ def bind(handlers: Handlers, entity: Entity, *apis: str, ops: Sequence[str] = tu
 # -- child collections -------------------------------------------------------------------
 
 
-def list_children(ctx: Ctx, entity: Entity) -> Reply:
-    """v2: the rows of a child collection under the parent the path's ``id`` names."""
-    parent = load(ctx, ENTITIES[entity.parent], ctx.path_id())
-    return list_v2(ctx, entity, [entity.table.c[entity.link] == parent["id"]])
-
-
 def add_child(ctx: Ctx, entity: Entity) -> Reply:
     """A new row of a child collection under the live parent the path's ``id`` names."""
     parent = load(ctx, ENTITIES[entity.parent], ctx.path_id(), alive=True)
@@ -336,7 +330,6 @@ def delete_child(ctx: Ctx, entity: Entity, key: str) -> Reply:
 
 # The generic operations of a child collection: (function, writes, takes the row's path key).
 CHILD_CRUD = {
-    "list": (list_children, False, False),
     "add": (add_child, True, False),
     "update": (update_child, True, True),
     "delete": (delete_child, True, True),
@@ -345,8 +338,9 @@ CHILD_CRUD = {
 
 def bind_children(handlers: Handlers, entity: Entity, api: str, key: str, **names: str) -> None:
     """Handle a child collection's generic operations (``Entity.parent`` and ``link``) in
-    ``api``, each named by its operation (``list=``, ``add=``, ``update=``, ``delete=``);
-    ``key``: the path parameter naming one row under the parent."""
+    ``api``, each named by its operation (``add=``, ``update=``, ``delete=``); ``key``: the
+    path parameter naming one row under the parent. Their lists are declared
+    (``Entity.lists``, ``api/lists.py``)."""
     for op, name in names.items():
         handler, write, keyed = CHILD_CRUD[op]
         args = (key,) if keyed else ()

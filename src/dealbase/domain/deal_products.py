@@ -28,7 +28,9 @@ from sqlalchemy import ColumnElement
 
 from dealbase.domain import counters, hooks, service
 from dealbase.domain.common import formatted, num
+from dealbase.domain.deals import STATUS_V1
 from dealbase.domain.entity import Entity, Field
+from dealbase.domain.lists import Listing, Param
 from dealbase.domain.products import BILLING_FREQUENCIES, check_billing
 from dealbase.domain.registry import register
 from dealbase.domain.unit import Input
@@ -84,6 +86,27 @@ def of_person(ctx, person_id: int) -> list[ColumnElement]:
     """Where-clauses for the lines on the person's live deals (a person's products)."""
     alive = (deals.c.person_id == person_id, deals.c.is_deleted.is_(False))
     return [deal_products.c.deal_id.in_(repo.distinct_values(ctx.conn, deals, ctx.company_id, "id", *alive))]
+
+
+def deal_ids(column: Any) -> Param:
+    """v2 ``deal_ids``, required: up to 100 deals' rows of a child collection (``column``)."""
+
+    def refused(*_: Any) -> list[ColumnElement]:
+        raise BadInput("Invalid 'deal_ids' parameter: is required (up to 100 deal ids)")
+
+    return Param(
+        "deal_ids", "ids", lambda ids, unit: [column.in_(ids)] if ids else refused(), maximum=100, absent=refused
+    )
+
+
+# v1 ``/products/{id}/deals``: the deals the product is on, by ``status``.
+PRODUCT_DEALS = Listing(
+    "v1",
+    "get_product_deals",
+    (STATUS_V1,),
+    parent="product",
+    link=lambda unit, product: [deals.c.id.in_(deals_with(unit, product["id"]))],
+)
 
 
 # Billing periods in a year; an open-ended recurring line counts for a 12-month term.
@@ -432,6 +455,17 @@ DEAL_PRODUCT = register(
             Field("update_time", "time", v1="last_edit", writable=False),
         ],
         sort_v2=("id", "add_time", "update_time", "order_nr"),
+        lists=(
+            Listing("v2", "get_deal_products", paging="v2", alive=False, parent="deal", link="deal_id"),
+            Listing(
+                "v2",
+                "get_deals_products",
+                (deal_ids(deal_products.c.deal_id),),
+                paging="v2",
+                alive=False,
+                sorts=("id", "deal_id", "add_time", "update_time", "order_nr"),
+            ),
+        ),
         rules=rules,
         after_write=after_write,
         before_delete=before_delete,

@@ -5,8 +5,9 @@ from __future__ import annotations
 from typing import Any
 
 from dealbase.clock import parse_date
-from dealbase.domain.deal_products import deal_lines, description_and_amount, recurring
+from dealbase.domain.deal_products import deal_ids, deal_lines, description_and_amount, recurring
 from dealbase.domain.entity import Entity, Field
+from dealbase.domain.lists import Listing
 from dealbase.domain.registry import register
 from dealbase.domain.unit import Input
 from dealbase.errors import BadInput
@@ -54,6 +55,7 @@ INSTALLMENT = register(
             Field("deal_id", "int", writable=False),
         ],
         sort_v2=("id", "billing_date", "deal_id"),
+        lists=(Listing("v2", "get_installments", (deal_ids(table.c.deal_id),), paging="v2", alive=False),),
         rules=rules,
         own_keys=("amount", "billing_date", "description"),
         parent="deal",

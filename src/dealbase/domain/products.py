@@ -15,6 +15,7 @@ import orjson
 from dealbase.domain import service
 from dealbase.domain.common import NUMBER, check_currency, num
 from dealbase.domain.entity import Entity, Field
+from dealbase.domain.lists import Listing, by_ids, id_filters
 from dealbase.domain.registry import register
 from dealbase.domain.unit import Input
 from dealbase.errors import BadInput
@@ -282,7 +283,15 @@ PRODUCT = register(
             Field("add_time", "time", writable=False),
             Field("update_time", "time", writable=False),
         ],
-        filters={"owner_id": "owner_id"},
+        lists=(
+            Listing(
+                "v2",
+                "get_products",
+                (by_ids(table), *id_filters(table, {"owner_id": "owner_id"})),
+                paging="v2",
+                filter_id=("ids", "owner_id"),
+            ),
+        ),
         sort_v2=("id", "name", "add_time", "update_time"),
         sort_v1=("id", "name", "code", "add_time", "update_time"),
         rules=rules,

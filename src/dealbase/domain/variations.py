@@ -10,6 +10,7 @@ from typing import Any
 
 from dealbase.domain import service
 from dealbase.domain.entity import Entity, Field
+from dealbase.domain.lists import Listing
 from dealbase.domain.products import default_prices, parse_prices, price_v2, prices_of, write_prices
 from dealbase.domain.registry import register
 from dealbase.domain.unit import Input
@@ -68,6 +69,7 @@ VARIATION = register(
             Field("product_id", "int", writable=False),
         ],
         sort_v2=("id",),
+        lists=(Listing("v2", "get_product_variations", paging="v2", alive=False, parent="product", link="product_id"),),
         rules=rules,
         own_keys=("prices",),
         write_children=write_children,

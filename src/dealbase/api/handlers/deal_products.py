@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from dealbase.api import present
+from dealbase.api import lists, present
 from dealbase.api import resources as res
 from dealbase.api.context import Ctx
 from dealbase.api.errors import BadRequest, NotFound
@@ -109,20 +109,8 @@ def delete_many_deal_products(ctx: Ctx):
 
 # -- lists -------------------------------------------------------------------------------
 
-res.bind_children(handlers, DEAL_PRODUCT, "v2", "product_attachment_id", list="get_deal_products")
-
-
-def _deal_ids(ctx: Ctx) -> list[int]:
-    ids = ctx.ids_param("deal_ids", maximum=100)
-    if not ids:
-        raise BadRequest("Invalid 'deal_ids' parameter: is required (up to 100 deal ids)")
-    return ids
-
-
-@handlers.operation("v2", "get_deals_products")
-def get_deals_products(ctx: Ctx):
-    sorts = ("id", "deal_id", "add_time", "update_time", "order_nr")
-    return res.list_v2(ctx, DEAL_PRODUCT, [DEAL_PRODUCT.table.c.deal_id.in_(_deal_ids(ctx))], sorts=sorts)
+for _entity in (DEAL_PRODUCT, INSTALLMENT):
+    lists.bind(handlers, _entity)
 
 
 @handlers.operation("v1", "get_deal_products")
@@ -183,8 +171,3 @@ def delete_additional_discount(ctx: Ctx):
 
 names = {"add": "post_installment", "update": "update_installment", "delete": "delete_installment"}
 res.bind_children(handlers, INSTALLMENT, "v2", "installment_id", **names)
-
-
-@handlers.operation("v2", "get_installments")
-def get_installments(ctx: Ctx):
-    return res.list_v2(ctx, INSTALLMENT, [INSTALLMENT.table.c.deal_id.in_(_deal_ids(ctx))])

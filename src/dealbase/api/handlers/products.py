@@ -5,10 +5,11 @@ from __future__ import annotations
 
 from typing import Any
 
+from dealbase.api import lists
 from dealbase.api import resources as res
 from dealbase.api.context import Ctx
 from dealbase.api.errors import BadRequest, NotFound
-from dealbase.api.handlers.core import alive, deal_status_v1, first_char, v1_owner
+from dealbase.api.handlers.core import alive, first_char, v1_owner
 from dealbase.api.paging import offset_page
 from dealbase.api.responses import ok
 from dealbase.api.router import Handlers
@@ -29,15 +30,6 @@ handlers = Handlers()
 # -- products --------------------------------------------------------------------------
 
 
-@handlers.operation("v2", "get_products")
-def get_products_v2(ctx: Ctx):
-    where = res.saved_filter(ctx, PRODUCT)
-    if where is None:
-        where = res.ids_filter(ctx, PRODUCT) + res.quick_filters(ctx, PRODUCT)
-    where += alive(PRODUCT)
-    return res.list_v2(ctx, PRODUCT, where)
-
-
 @handlers.operation("v1", "get_products")
 def get_products_v1(ctx: Ctx):
     where = v1_owner(ctx, PRODUCT) + first_char(ctx, PRODUCT) + alive(PRODUCT)
@@ -52,6 +44,9 @@ def get_products_v1(ctx: Ctx):
 
 
 res.bind(handlers, PRODUCT, "v1", "v2")
+for _entity in (PRODUCT, VARIATION):
+    lists.bind(handlers, _entity)
+lists.bind(handlers, DEAL, [lines.PRODUCT_DEALS])
 
 
 @handlers.operation("v2", "duplicate_product", write=True)
@@ -64,8 +59,7 @@ def duplicate_product(ctx: Ctx):
 # -- variations (v2) -------------------------------------------------------------------
 
 
-names = {"list": "get_product_variations", "add": "add_product_variation"}
-names |= {"update": "update_product_variation", "delete": "delete_product_variation"}
+names = {"add": "add_product_variation", "update": "update_product_variation", "delete": "delete_product_variation"}
 res.bind_children(handlers, VARIATION, "v2", "product_variation_id", **names)
 
 
@@ -133,14 +127,6 @@ def delete_product_image(ctx: Ctx):
 
 
 # -- lists around products (v1) --------------------------------------------------------
-
-
-@handlers.operation("v1", "get_product_deals")
-def get_product_deals(ctx: Ctx):
-    """The deals this product is attached to."""
-    product = res.load(ctx, PRODUCT, ctx.path_id())
-    where = [DEAL.table.c.id.in_(lines.deals_with(ctx, product["id"]))] + deal_status_v1(ctx)
-    return res.list_v1(ctx, DEAL, where)
 
 
 @handlers.operation("v1", "get_product_users")
