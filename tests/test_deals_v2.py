@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 
+from dealbase.domain.deals import DEAL
 from factories import data, error, make_deal, make_org, make_person, make_pipeline, make_stage
 
 RFC3339 = re.compile(r"^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}Z$")
@@ -147,3 +148,14 @@ def test_include_fields_and_custom_fields_params(api):
     got = data(api.get(f"/api/v2/deals/{deal['id']}", params={"include_fields": "products_count,smart_bcc_email"}))
     assert got["products_count"] == 0 and "smart_bcc_email" in got
     assert "products_count" not in deal
+
+
+def test_included_fields_come_in_the_declared_order_whatever_order_they_are_asked_in(api):
+    deal = make_deal(api)
+    asked = ["undone_activities_count", "notes_count", "products_count", "files_count"]
+    shown = []
+    for order in (asked, list(reversed(asked))):
+        got = data(api.get(f"/api/v2/deals/{deal['id']}", params={"include_fields": ",".join(order)}))
+        shown.append([k for k in got if k in asked])
+    declared = [f.v2 for f in DEAL.fields if f.v2 in asked]  # the field map's order
+    assert shown == [declared, declared]

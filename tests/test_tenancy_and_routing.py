@@ -85,6 +85,43 @@ def test_another_app_mounts_beside_the_api(app, client, api):
     assert error(api.get("/documents"), 404) == "Not found"
 
 
+@pytest.mark.parametrize(
+    "path",
+    [
+        "/api/v2/deals/1",
+        "/api/v2/",
+        "/api/v2",
+        "/api/v2x/deals",
+        "/v1/deals",
+        "/v1",
+        "/api/v1/deals/1/flow",
+        "/api/v1/",
+        "/oauth/token",
+        "/api/v2/deals/1\n",
+        "/api/v2/de\nals/1",
+        "/api/v2//deals",
+    ],
+)
+@pytest.mark.parametrize("root_path", ["", "/crm"])
+def test_the_apis_shortcut_goes_where_starlettes_routing_would(path, root_path):
+    """``DealbaseApp.api_part`` skips Starlette's scan of the mounts for the API: same part,
+    same ``root_path``, or it leaves the request to Starlette."""
+    from starlette.routing import Match
+
+    from dealbase.app import create_app
+    from dealbase.settings import Settings
+
+    app = create_app(Settings(database_url="sqlite://"))
+    scope = {"type": "http", "method": "GET", "path": root_path + path, "root_path": root_path}
+    shortcut = dict(scope)
+    part = app.api_part(shortcut)
+    if part is None:
+        return
+    route, child_scope = next((r, s) for r in app.parts.routes for m, s in [r.matches(scope)] if m is Match.FULL)
+    assert route.app is part
+    assert child_scope["root_path"] == shortcut["root_path"]
+
+
 def test_registration_refuses_unknown_operations_and_twice_handled_ones():
     handlers = Handlers()
     handlers.operation("v2", "get_deals")(lambda ctx: None)

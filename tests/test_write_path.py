@@ -19,6 +19,7 @@ PACKAGE = Path(__file__).resolve().parents[1] / "src" / "dealbase"
 WRITERS = frozenset(
     {
         "insert_row",
+        "insert_rows",
         "update_row",
         "delete_rows",
         "reassign",

@@ -5,7 +5,7 @@ from __future__ import annotations
 import secrets
 from dataclasses import dataclass
 
-from sqlalchemy import Connection, Engine, insert, select
+from sqlalchemy import Connection, Engine
 
 from dealbase.clock import now
 from dealbase.domain.activity_types import DEFAULTS as ACTIVITY_TYPES
@@ -14,11 +14,10 @@ from dealbase.domain.leads import DEFAULT_LABELS as LEAD_LABELS
 from dealbase.domain.projects import DEFAULT_BOARD, DEFAULT_PHASES
 from dealbase.events.changes import record_create
 from dealbase.settings import Settings
+from dealbase.store import companies
 from dealbase.store import repository as repo
 from dealbase.store.tables import (
     activity_types,
-    api_tokens,
-    companies,
     lead_labels,
     pipelines,
     projects_boards,
@@ -58,93 +57,43 @@ def create_company(
     currency: str = "USD",
 ) -> Company:
     stamp = now()
-    company_id = conn.execute(
-        insert(companies).values(name=name, domain=domain, country="US", add_time=stamp).returning(companies.c.id)
-    ).scalar_one()
-    user_id = conn.execute(
-        insert(users)
-        .values(
-            company_id=company_id,
-            name=admin_name,
-            email=admin_email,
-            is_admin=True,
-            active_flag=True,
-            default_currency=currency,
-            created=stamp,
-        )
-        .returning(users.c.id)
-    ).scalar_one()
+    company_id = companies.add(conn, {"name": name, "domain": domain, "country": "US", "add_time": stamp})
+    admin = {"name": admin_name, "email": admin_email, "is_admin": True, "active_flag": True}
+    user_id = repo.insert_row(conn, users, company_id, admin | {"default_currency": currency, "created": stamp})
     token = token or new_token()
-    conn.execute(insert(api_tokens).values(token=token, user_id=user_id, company_id=company_id, add_time=stamp))
-    pipeline_id = conn.execute(
-        insert(pipelines)
-        .values(company_id=company_id, name="Pipeline", order_nr=1, add_time=stamp, update_time=stamp)
-        .returning(pipelines.c.id)
-    ).scalar_one()
-    conn.execute(
-        insert(stages),
+    companies.add_api_token(conn, company_id, user_id, token, stamp)
+    times = {"add_time": stamp, "update_time": stamp}
+    pipeline_id = repo.insert_row(conn, pipelines, company_id, {"name": "Pipeline", "order_nr": 1, **times})
+    repo.insert_rows(
+        conn,
+        stages,
+        company_id,
         [
-            {
-                "company_id": company_id,
-                "pipeline_id": pipeline_id,
-                "name": stage,
-                "order_nr": i,
-                "deal_probability": probability,
-                "add_time": stamp,
-                "update_time": stamp,
-            }
+            {"pipeline_id": pipeline_id, "name": stage, "order_nr": i, "deal_probability": probability, **times}
             for i, (stage, probability) in enumerate(DEFAULT_STAGES, start=1)
         ],
     )
-    conn.execute(
-        insert(activity_types),
+    repo.insert_rows(
+        conn,
+        activity_types,
+        company_id,
         [
             {
-                "company_id": company_id,
                 "name": key.capitalize(),
                 "key_string": key,
                 "icon_key": key,
                 "order_nr": i,
                 "is_custom_flag": False,
-                "add_time": stamp,
-                "update_time": stamp,
+                **times,
             }
             for i, key in enumerate(ACTIVITY_TYPES, start=1)
         ],
     )
-    conn.execute(
-        insert(lead_labels),
-        [
-            {
-                "id": new_uuid(),
-                "company_id": company_id,
-                "name": name,
-                "color": color,
-                "add_time": stamp,
-                "update_time": stamp,
-            }
-            for name, color in LEAD_LABELS
-        ],
-    )
-    board_id = conn.execute(
-        insert(projects_boards)
-        .values(company_id=company_id, name=DEFAULT_BOARD, order_nr=1, add_time=stamp, update_time=stamp)
-        .returning(projects_boards.c.id)
-    ).scalar_one()
-    conn.execute(
-        insert(projects_phases),
-        [
-            {
-                "company_id": company_id,
-                "board_id": board_id,
-                "name": name,
-                "order_nr": i,
-                "add_time": stamp,
-                "update_time": stamp,
-            }
-            for i, name in enumerate(DEFAULT_PHASES, start=1)
-        ],
-    )
+    labels = [{"id": new_uuid(), "name": label, "color": color, **times} for label, color in LEAD_LABELS]
+    repo.insert_rows(conn, lead_labels, company_id, labels)
+    board_id = repo.insert_row(conn, projects_boards, company_id, {"name": DEFAULT_BOARD, "order_nr": 1, **times})
+    phases = [{"board_id": board_id, "name": phase, "order_nr": i, **times} for i, phase in enumerate(DEFAULT_PHASES, 1)]
+    repo.insert_rows(conn, projects_phases, company_id, phases)
     _record_start(conn, company_id, user_id, stamp)
     return Company(company_id, user_id, token)
 
@@ -173,7 +122,7 @@ def ensure_company(engine: Engine, settings: Settings) -> Company | None:
     is given to the first admin, so that scripts can always rely on it.
     """
     with engine.connect().execution_options(dealbase_write=True) as conn:
-        first = conn.execute(select(companies.c.id).order_by(companies.c.id).limit(1)).scalar()
+        first = companies.first_id(conn)
         if first is None:
             company = create_company(
                 conn,
@@ -186,17 +135,8 @@ def ensure_company(engine: Engine, settings: Settings) -> Company | None:
             )
             conn.commit()
             return company
-        if settings.api_token:
-            known = conn.execute(select(api_tokens.c.token).where(api_tokens.c.token == settings.api_token)).scalar()
-            if known is None:
-                admin = conn.execute(
-                    select(users.c.id)
-                    .where(users.c.company_id == first, users.c.is_admin.is_(True))
-                    .order_by(users.c.id)
-                    .limit(1)
-                ).scalar_one()
-                conn.execute(
-                    insert(api_tokens).values(token=settings.api_token, user_id=admin, company_id=first, add_time=now())
-                )
-                conn.commit()
+        if settings.api_token and not companies.api_token_exists(conn, settings.api_token):
+            admin = companies.first_admin_id(conn, first)
+            companies.add_api_token(conn, first, admin, settings.api_token, now())
+            conn.commit()
         return None

@@ -171,7 +171,7 @@ def app_create(
     """Register an OAuth app and print its client id and secret (the secret is shown only once)."""
     from dealbase.api.operation_policy import POLICY
     from dealbase.domain import oauth
-    from dealbase.store import oauth as oauth_store
+    from dealbase.store import companies
     from dealbase.store.db import create_db_engine
     from dealbase.store.db import migrate as run_migrations
 
@@ -188,11 +188,11 @@ def app_create(
     engine = create_db_engine(settings.database_url)
     try:
         with engine.connect().execution_options(dealbase_write=True) as conn:
-            owner = company_id if company_id is not None else oauth_store.first_company_id(conn)
+            owner = company_id if company_id is not None else companies.first_id(conn)
             if owner is None:
                 console.print("No company yet: start the server once (dealbase serve) to create it.")
                 raise typer.Exit(1)
-            if not oauth_store.company_exists(conn, owner):
+            if not companies.exists(conn, owner):
                 console.print(f"No company with id {owner}.")
                 raise typer.Exit(1)
             client_id, secret = oauth.register_app(conn, owner, name, list(dict.fromkeys(redirect_uri)), wanted)

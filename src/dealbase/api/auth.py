@@ -11,21 +11,14 @@ from __future__ import annotations
 import time
 from typing import Any, NamedTuple
 
-from sqlalchemy import Connection, bindparam, select
+from sqlalchemy import Connection
 
 from dealbase import clock
 from dealbase.api.errors import GatewayError, ScopeMismatch, Unauthorized
 from dealbase.api.operation_policy import POLICY
 from dealbase.domain.oauth import digest
+from dealbase.store import companies
 from dealbase.store import oauth as oauth_store
-from dealbase.store.repository import Prepared
-from dealbase.store.tables import api_tokens, users
-
-_USER_BY_TOKEN = Prepared(
-    select(users)
-    .join(api_tokens, api_tokens.c.user_id == users.c.id)
-    .where(api_tokens.c.token == bindparam("token"), users.c.active_flag.is_(True))
-)
 
 TTL_SECONDS = 2.0
 _MAX_CACHED = 10_000
@@ -53,8 +46,7 @@ def api_token_user(conn: Connection, token: str | None) -> dict[str, Any] | None
     """The active user of an API token, or None."""
     if not token or len(token) > 128 or "\x00" in token:  # PostgreSQL text cannot hold NUL
         return None
-    rows = _USER_BY_TOKEN.rows(conn, {"token": token})
-    return rows[0] if rows else None
+    return companies.api_token_user(conn, token)
 
 
 def check_scopes(credential: Credential, api: str, method: str, path: str) -> None:

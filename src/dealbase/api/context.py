@@ -158,12 +158,15 @@ def _refuse_nul(path: dict[str, str], query: dict[str, list[str]], body: Any) ->
     PostgreSQL text cannot hold one (SQLite can), so refusing it at the door is what makes
     both backends answer alike, for every value however it is used later.
     """
-    for name, values in (*((k, [v]) for k, v in path.items()), *query.items()):
+    for name, value in path.items():
+        if NUL in name or NUL in value:
+            raise BadRequest(f"Invalid '{_shown(name)}' parameter: must not contain NUL characters")
+    for name, values in query.items():
         if name == "api_token":  # a credential: authentication refuses a bad one (401)
             continue
         if NUL in name or any(NUL in v for v in values):
             raise BadRequest(f"Invalid '{_shown(name)}' parameter: must not contain NUL characters")
-    where = _nul_in(body)
+    where = _nul_in(body) if body is not None else None
     if where is not None:
         raise BadRequest(f"Validation failed: {where or 'body'}: must not contain NUL characters")
 

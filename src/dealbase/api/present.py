@@ -116,14 +116,14 @@ def v2(
     custom: Any = None,
     option_labels: bool = False,
 ) -> dict[str, Any]:
-    """The v2 object; ``custom`` is the company's custom field definitions (``api.custom.Defs``)."""
+    """The v2 object; ``custom`` is the company's custom field definitions (``domain.field_defs.Defs``)."""
     plan = _v2_plan(entity)
     out = plan.build(row)
-    for key in include:
-        spec = plan.optional.get(key)
-        if spec is not None:
-            value = row[spec[0]]
-            out[key] = spec[1](value) if spec[1] is not None and value is not None else value
+    if include:  # in the declaration's order, whatever order the caller named them in
+        for key, (column, convert) in plan.optional.items():
+            if key in include:
+                value = row[column]
+                out[key] = convert(value) if convert is not None and value is not None else value
     if entity.has_custom_fields:
         out["custom_fields"] = (
             custom.v2(row.get("custom_fields"), custom_keys, row.get("custom_fields_version"), option_labels)
@@ -143,7 +143,7 @@ def inflated(refs: dict[str, dict[int, dict[str, Any]]]) -> dict[str, dict[int, 
 
 def v1(entity: Entity, row: Row, inflated: dict[str, dict[int, dict[str, Any]]], custom: Any = None) -> dict[str, Any]:
     """The v1 object; ``inflated`` maps a referenced entity name to inflated objects by id,
-    ``custom`` is the company's custom field definitions (``api.custom.Defs``)."""
+    ``custom`` is the company's custom field definitions (``domain.field_defs.Defs``)."""
     out = _v1_plan(entity).build(row)
     for key, column, ref in _ref_fields(entity):
         objs = inflated.get(ref)

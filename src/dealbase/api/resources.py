@@ -20,7 +20,7 @@ from dealbase.api.inputs import read
 from dealbase.api.paging import decode_cursor, encode_cursor, v1_pagination, v1_window
 from dealbase.api.responses import Reply, ok
 from dealbase.api.router import Handlers
-from dealbase.domain import service
+from dealbase.domain import field_defs, service
 from dealbase.domain.entity import Entity, V1Refs
 from dealbase.domain.ids import parse_uuid
 from dealbase.domain.registry import ENTITIES
@@ -50,7 +50,7 @@ def path_key(ctx: Ctx, entity: Entity, name: str = "id") -> int | str:
 
 def load(ctx: Ctx, entity: Entity, row_id: int | str, *, alive: bool = False) -> Row:
     """The row, or a 404. ``alive``: a deleted row counts as missing (writes)."""
-    row = repo.get(ctx.conn, entity.table, ctx.company_id, row_id)
+    row = field_defs.get_row(ctx, entity, row_id)
     if row is None or (alive and row.get("is_deleted")):
         raise not_found(entity)
     return row
@@ -105,7 +105,7 @@ def render_v1(
 
 def render_v2(ctx: Ctx, entity: Entity, rows: Sequence[Row]) -> list[dict[str, Any]]:
     include = frozenset(ctx.list_param("include_fields") or ())
-    unknown = include - set(entity.include_v2)
+    unknown = include.difference(entity.include_v2)
     if unknown:
         raise BadRequest(f"Invalid 'include_fields' parameter: unknown field(s) {', '.join(sorted(unknown))}")
     wanted = ctx.list_param("custom_fields", maximum=15)

@@ -124,11 +124,15 @@ class Router:
     def match(self, api: str, path: str) -> tuple[dict[str, Operation], dict[str, str]] | None:
         """The operations by method at ``path`` (under the API's mount), and the path's parameters."""
         segments = path.strip("/").split("/")
-        return self._walk(self.roots[api], segments, 0, {})
+        params: list[tuple[str, str]] = []
+        node = self._walk(self.roots[api], segments, 0, params)
+        return (node.methods, dict(params)) if node is not None else None
 
-    def _walk(self, node: _Node, segments: list[str], i: int, params: dict[str, str]):
+    def _walk(self, node: _Node, segments: list[str], i: int, params: list[tuple[str, str]]) -> _Node | None:
+        """The node serving ``segments[i:]`` below ``node``; ``params`` gets the path's
+        parameters on the way (those of a branch that fails are taken off again)."""
         if i == len(segments):
-            return (node.methods, params) if node.methods else None
+            return node if node.methods else None
         child = node.literal.get(segments[i])
         if child is not None:
             found = self._walk(child, segments, i + 1, params)
@@ -136,8 +140,10 @@ class Router:
                 return found
         if node.param is not None and segments[i]:
             name, child = node.param
-            found = self._walk(child, segments, i + 1, {**params, name: segments[i]})
+            params.append((name, segments[i]))
+            found = self._walk(child, segments, i + 1, params)
             if found is not None:
                 return found
+            params.pop()
         return None
 

@@ -110,6 +110,22 @@ class Defs:
                     out.update(f.v1_out(value))
 
 
+# The company's fields version as this unit read it (once: a write of definitions goes
+# around it, ``fields_written``).
+_VERSION = "fields_version"
+
+
+def get_row(unit: Any, entity: Entity, row_id: Any) -> Row | None:
+    """The entity's row by id. For an entity with custom fields the company's fields version
+    comes in the same statement, kept for ``defs``: showing the row reads nothing more."""
+    if not entity.has_custom_fields or _VERSION in unit.cache:
+        return repo.get(unit.conn, entity.table, unit.company_id, row_id)
+    row, version = repo.get_counted(unit.conn, entity.table, unit.company_id, row_id, _VERSION)
+    if version is not None:
+        unit.cache[_VERSION] = version
+    return row
+
+
 def defs(unit: Any, entity: Entity) -> Defs | None:
     """The entity type's live custom fields, read once per unit (None: it has none)."""
     if not entity.has_custom_fields:
@@ -124,7 +140,9 @@ def defs(unit: Any, entity: Entity) -> Defs | None:
         found = Defs(repo.live_fields(unit.conn, unit.company_id, entity_type), None)
     else:
         # Shared by the process's requests, for as long as the company's version holds.
-        version = repo.fields_version(unit.conn, unit.company_id)
+        version = unit.cache.get(_VERSION)
+        if version is None:
+            version = unit.cache[_VERSION] = repo.fields_version(unit.conn, unit.company_id)
         shared_key = ("fields", unit.company_id, entity_type)
         hit = unit.shared.get(shared_key)
         if hit is not None and hit[0] == version:
@@ -141,6 +159,7 @@ def forget(unit: Any, entity_name: str) -> None:
     if not unit.cache.get("fields_written"):
         repo.bump_fields_version(unit.conn, unit.company_id)
         unit.cache["fields_written"] = True
+        unit.cache.pop(_VERSION, None)
     unit.cache.pop(("fields", entity_name), None)
 
 

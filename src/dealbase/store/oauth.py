@@ -9,10 +9,10 @@ from __future__ import annotations
 
 from typing import Any
 
-from sqlalchemy import Connection, bindparam, delete, func, select
+from sqlalchemy import Connection, bindparam, delete, select
 
 from dealbase.store.repository import Prepared, Row, delete_rows, first, insert_row, update_row
-from dealbase.store.tables import companies, oauth_access_tokens, oauth_apps, oauth_codes, oauth_grants, users
+from dealbase.store.tables import oauth_access_tokens, oauth_apps, oauth_codes, oauth_grants, users
 
 # The caller of an access token: the user, the token's id, its app and scopes.
 _CALLER = Prepared(
@@ -37,14 +37,6 @@ def caller(conn: Connection, token_hash: str, now: str) -> Row | None:
     """The user of a live access token, with ``oauth_token_id``, ``oauth_app_id``, ``oauth_scopes``."""
     rows = _CALLER.rows(conn, {"token_hash": token_hash, "now": now})
     return rows[0] if rows else None
-
-
-def first_company_id(conn: Connection) -> int | None:
-    return conn.execute(select(func.min(companies.c.id))).scalar()
-
-
-def company_exists(conn: Connection, company_id: int) -> bool:
-    return conn.execute(select(companies.c.id).where(companies.c.id == company_id)).first() is not None
 
 
 def add_app(conn: Connection, company_id: int, values: dict[str, Any]) -> int:

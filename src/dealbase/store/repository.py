@@ -84,7 +84,8 @@ class Prepared:
 
     def __init__(self, stmt) -> None:
         self.stmt = stmt
-        self.compiled: dict[str, tuple[str, tuple[str, ...] | None]] = {}
+        # by dialect: the SQL, its parameters' order (positional drivers), the row's keys
+        self.compiled: dict[str, tuple[str, tuple[str, ...] | None, list[str]]] = {}
 
     def rows(self, conn: Connection, params: dict[str, Any]) -> list[Row]:
         dialect = conn.dialect
@@ -92,12 +93,14 @@ class Prepared:
         if entry is None:
             compiled = self.stmt.compile(dialect=dialect)
             order = tuple(compiled.positiontup) if compiled.positional else None
-            entry = self.compiled[dialect.name] = (compiled.string, order)
-        sql, order = entry
+            entry = (compiled.string, order, [])
+        sql, order, names = entry
         cursor = conn.connection.cursor()
         try:
             cursor.execute(sql, [params[k] for k in order] if order is not None else params)
-            names = [d[0] for d in cursor.description]
+            if not names:  # the statement's columns, as the driver names them
+                names.extend(d[0] for d in cursor.description)
+                self.compiled[dialect.name] = entry
             return [dict(zip(names, row)) for row in cursor.fetchall()]
         finally:
             cursor.close()
@@ -111,6 +114,28 @@ def _get_prepared(table: Table) -> Prepared:
 def get(conn: Connection, table: Table, company_id: int, row_id: int) -> Row | None:
     rows = _get_prepared(table).rows(conn, {"id": row_id, "cid": company_id})
     return rows[0] if rows else None
+
+
+_COUNTER = "_company_counter"  # no table has a column of that name
+
+
+@cache
+def _get_counted_prepared(table: Table, counter: str) -> Prepared:
+    value = select(companies.c[counter]).where(companies.c.id == bindparam("cid")).scalar_subquery()
+    return Prepared(_get_stmt(table).add_columns(value.label(_COUNTER)))
+
+
+def get_counted(
+    conn: Connection, table: Table, company_id: int, row_id: int, counter: str
+) -> tuple[Row | None, int | None]:
+    """``get`` and one of the company's version counters (``company_counter``; None without
+    the row) in one statement: showing a row with custom fields needs both, and on SQLite
+    a statement costs more than either read."""
+    rows = _get_counted_prepared(table, counter).rows(conn, {"id": row_id, "cid": company_id})
+    if not rows:
+        return None, None
+    row = rows[0]
+    return row, row.pop(_COUNTER) or 0
 
 
 class _ManyById:
@@ -222,6 +247,11 @@ def list_offset(
 def insert_row(conn: Connection, table: Table, company_id: int, values: dict[str, Any]) -> int:
     stmt = insert(table).values(company_id=company_id, **values).returning(table.c.id)
     return conn.execute(stmt).scalar_one()
+
+
+def insert_rows(conn: Connection, table: Table, company_id: int, rows: Sequence[dict[str, Any]]) -> None:
+    """Several rows in one statement (their ids are not returned)."""
+    conn.execute(insert(table), [{"company_id": company_id, **values} for values in rows])
 
 
 def update_row(conn: Connection, table: Table, company_id: int, row_id: int, values: dict[str, Any]) -> None:
