@@ -3,8 +3,17 @@ value, bulk add and delete, additional discounts, installments, and bad input.""
 
 from __future__ import annotations
 
+import pytest
+
+from dealbase.domain import service
+from dealbase.domain.deal_products import DEAL_PRODUCT
+from dealbase.domain.unit import Input, Unit
+from dealbase.errors import BadInput
+from dealbase.store import repository as repo
+from dealbase.store.tables import users
+
 from conftest import TOKEN, Api
-from factories import data, error, make_deal, make_product
+from factories import data, error, make_deal, make_product, refused
 
 
 def attach(api, deal_id, product_id, **fields):
@@ -363,3 +372,81 @@ def test_variation_on_a_deal_product(api):
     )
     data(api.delete(f"/api/v2/products/{product['id']}/variations/{variation['id']}"))
     assert data(api.get(f"/api/v2/deals/{deal['id']}/products"))[0]["product_variation_id"] is None
+
+
+def test_lines_discounts_and_installments_answer_under_their_own_deal_only(api):
+    """A child row of one deal (its products, discounts, installments) is a 404 under another's
+    path, and stays as it was."""
+    product = make_product(api)
+    deal, other = make_deal(api), make_deal(api)
+    line = attach(api, deal["id"], product["id"])
+    discount = data(
+        api.post(f"/api/v2/deals/{deal['id']}/discounts", json={"description": "d", "amount": 5, "type": "amount"}),
+        201,
+    )
+    installment = data(
+        api.post(
+            f"/api/v2/deals/{deal['id']}/installments",
+            json={"description": "1st", "amount": 10, "billing_date": "2026-01-01"},
+        )
+    )
+    elsewhere = f"/api/v2/deals/{other['id']}"
+    refused(api.patch(f"{elsewhere}/products/{line['id']}", json={"quantity": 2}), "Deal product not found", 404)
+    refused(api.delete(f"{elsewhere}/products/{line['id']}"), "Deal product not found", 404)
+    refused(
+        api.put(f"/v1/deals/{other['id']}/products/{line['id']}", json={"quantity": 2}), "Deal product not found", 404
+    )
+    refused(api.patch(f"{elsewhere}/discounts/{discount['id']}", json={"amount": 1}), "Discount not found", 404)
+    refused(api.delete(f"{elsewhere}/discounts/{discount['id']}"), "Discount not found", 404)
+    refused(
+        api.patch(f"{elsewhere}/installments/{installment['id']}", json={"amount": 1}), "Installment not found", 404
+    )
+    refused(api.delete(f"{elsewhere}/installments/{installment['id']}"), "Installment not found", 404)
+    refused(api.delete(f"/api/v2/deals/999999/installments/{installment['id']}"), "Deal not found", 404)
+    assert [r["quantity"] for r in data(api.get(f"/api/v2/deals/{deal['id']}/products"))] == [1]
+    assert [d["amount"] for d in data(api.get(f"/api/v2/deals/{deal['id']}/discounts"))] == [5]
+    installments = data(api.get("/api/v2/deals/installments", params={"deal_ids": str(deal["id"])}))
+    assert [i["amount"] for i in installments] == [10]
+
+
+def test_a_line_written_through_the_service_alone(engine, company, api):
+    """No HTTP: a line names its deal, and the deal's value and tax method follow as they do
+    through the API."""
+    product = make_product(api)
+    deal = make_deal(api, value=999)
+    first = attach(api, deal["id"], product["id"], item_price=10)
+    with engine.connect().execution_options(dealbase_write=True) as conn:
+        unit = Unit(conn, company.company_id, repo.get(conn, users, company.company_id, company.user_id))
+        given = {"deal_id": deal["id"], "product_id": product["id"], "item_price": 20, "quantity": 2}
+        line = service.create(unit, DEAL_PRODUCT, Input({**given, "tax_method": "none"}))
+        assert (line["sum"], line["order_nr"], line["currency"]) == (40, 2, deal["currency"])
+        service.update(unit, DEAL_PRODUCT, line, Input({"quantity": 3}))
+        with pytest.raises(BadInput, match="deal_id: Deal with id 999999 not found"):
+            service.create(unit, DEAL_PRODUCT, Input({**given, "deal_id": 999999}))
+        conn.commit()
+    shown = deal_v2(api, deal["id"])
+    assert (shown["value"], shown["products_count"]) == (70, 2)
+    lines = data(api.get(f"/api/v2/deals/{deal['id']}/products"))
+    assert [(r["id"], r["tax_method"], r["sum"]) for r in lines] == [
+        (first["id"], "none", 10),
+        (line["id"], "none", 60),
+    ]
+
+
+def test_a_bulk_delete_leaves_a_deal_with_installments_an_enabled_line_or_removes_nothing(api):
+    product = make_product(api)
+    deal = make_deal(api)
+    a = attach(api, deal["id"], product["id"], item_price=10)
+    b = attach(api, deal["id"], product["id"], item_price=20)
+    off = attach(api, deal["id"], product["id"], item_price=40, is_enabled=False)
+    url = f"/api/v2/deals/{deal['id']}"
+    data(api.post(f"{url}/installments", json={"description": "1st", "amount": 5, "billing_date": "2026-01-01"}))
+    refused(
+        api.delete(f"{url}/products", params={"ids": f"{off['id']},{a['id']},{b['id']}"}),
+        "The last enabled product of a deal with installments cannot be removed",
+    )
+    assert [r["id"] for r in data(api.get(f"{url}/products"))] == [a["id"], b["id"], off["id"]]
+    assert (deal_v2(api, deal["id"])["value"], deal_v2(api, deal["id"])["products_count"]) == (30, 3)
+    removed = data(api.delete(f"{url}/products", params={"ids": f"{a['id']},{off['id']}"}))
+    assert removed == {"ids": [a["id"], off["id"]]}
+    assert (deal_v2(api, deal["id"])["value"], deal_v2(api, deal["id"])["products_count"]) == (20, 1)

@@ -13,7 +13,7 @@ from typing import Any
 
 from dealbase.domain import service
 from dealbase.domain.activities import ACTIVITY
-from dealbase.domain.deal_products import add_line, prepare, refresh_deal
+from dealbase.domain.deal_products import DEAL_PRODUCT
 from dealbase.domain.deals import DEAL
 from dealbase.domain.organizations import ORGANIZATION
 from dealbase.domain.persons import PERSON
@@ -49,12 +49,11 @@ def seed(unit: Unit) -> dict[str, Row]:
         DEAL,
         Input({"title": "Northwind welding line", "person_id": person["id"], "org_id": org["id"], "currency": "EUR"}),
     )
-    stamp = unit.clock()
-    prepare(unit, deal)
-    line_id = add_line(
-        unit, deal, Input({"product_id": product["id"], "item_price": 1200, "quantity": 3}), stamp
+    line = service.create(
+        unit,
+        DEAL_PRODUCT,
+        Input({"deal_id": deal["id"], "product_id": product["id"], "item_price": 1200, "quantity": 3}),
     )
-    refresh_deal(unit, deal["id"], stamp)
     activity = service.create(
         unit,
         ACTIVITY,
@@ -67,6 +66,6 @@ def seed(unit: Unit) -> dict[str, Row]:
         "person": person,
         "product": product,
         "deal": service.load(unit, DEAL, deal["id"]),
-        "deal_product": {"id": line_id},
+        "deal_product": {"id": line["id"]},
         "activity": activity,
     }

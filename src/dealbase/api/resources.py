@@ -56,6 +56,18 @@ def load(ctx: Ctx, entity: Entity, row_id: int | str, *, alive: bool = False) ->
     return row
 
 
+def load_child(ctx: Ctx, entity: Entity, name: str) -> tuple[Row, Row]:
+    """A write's row of a child collection (a deal's products) and its parent: the live
+    parent the path's ``id`` names, and the row the path's ``name`` names under it (by its
+    ``Entity.link``); a 404 for either missing."""
+    parent = load(ctx, ENTITIES[entity.parent], ctx.path_id(), alive=True)
+    row_id = ctx.path_id(name) if entity.id_kind == "int" else ctx.path[name]
+    row = repo.get(ctx.conn, entity.table, ctx.company_id, row_id)
+    if row is None or row[entity.link] != parent["id"]:
+        raise not_found(entity)
+    return parent, row
+
+
 def v1_refs(ctx: Ctx, entity: Entity, rows: Sequence[Row]) -> dict[str, dict[int, dict[str, Any]]]:
     """Compact objects for every user / person / organization the rows point at."""
     wanted: dict[str, set[int]] = {}
@@ -295,3 +307,41 @@ def bind(handlers: Handlers, entity: Entity, *apis: str, ops: Sequence[str] = tu
         for op in ops:
             handler, write = CRUD[op]
             handlers.operation(api, f"{op}_{entity.name}", write=write)(lambda ctx, h=handler: h(ctx, entity))
+
+
+# -- child collections -------------------------------------------------------------------
+
+
+def add_child(ctx: Ctx, entity: Entity) -> Reply:
+    """A new row of a child collection under the live parent the path's ``id`` names."""
+    parent = load(ctx, ENTITIES[entity.parent], ctx.path_id(), alive=True)
+    return add(ctx, entity, also={entity.link: parent["id"]})
+
+
+def update_child(ctx: Ctx, entity: Entity, key: str) -> Reply:
+    return update(ctx, entity, load_child(ctx, entity, key)[1])
+
+
+def delete_child(ctx: Ctx, entity: Entity, key: str) -> Reply:
+    _, row = load_child(ctx, entity, key)
+    service.delete(ctx, entity, row)
+    return ok({"id": row["id"]})
+
+
+# The generic operations of a child collection: (function, writes, takes the row's path key).
+CHILD_CRUD = {
+    "add": (add_child, True, False),
+    "update": (update_child, True, True),
+    "delete": (delete_child, True, True),
+}
+
+
+def bind_children(handlers: Handlers, entity: Entity, api: str, key: str, **names: str) -> None:
+    """Handle a child collection's generic operations (``Entity.parent`` and ``link``) in
+    ``api``, each named by its operation (``add=``, ``update=``, ``delete=``); ``key``: the
+    path parameter naming one row under the parent. Their lists are declared
+    (``Entity.lists``, ``api/lists.py``)."""
+    for op, name in names.items():
+        handler, write, keyed = CHILD_CRUD[op]
+        args = (key,) if keyed else ()
+        handlers.operation(api, name, write=write)(lambda ctx, h=handler, a=args: h(ctx, entity, *a))

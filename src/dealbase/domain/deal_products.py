@@ -8,15 +8,29 @@ deal's additional discounts, plus the enabled recurring lines over their billing
 come from the same lines. The tax method is one per deal: changing it on
 one line changes it on all, as Pipedrive does. A deal's ``products_count`` is a stored
 counter (``domain/counters.py``).
+
+Lines, installments (``domain/installments.py``) and discounts are child collections of
+deals (``Entity.parent`` / ``link``). A line is written by the service (``service.create``
+with its ``deal_id``, ``update``, ``delete``), each write refreshing the deal; several at
+once run in ``lines_written``, one stamp and one refresh. Discounts are written by the
+functions at the end, their change events filed under the deal.
 """
 
 from __future__ import annotations
 
+import math
+import uuid
+from collections.abc import Iterator
+from contextlib import contextmanager
 from typing import Any
+
+from sqlalchemy import ColumnElement
 
 from dealbase.domain import counters, hooks, service
 from dealbase.domain.common import formatted, num
+from dealbase.domain.deals import STATUS_V1
 from dealbase.domain.entity import Entity, Field
+from dealbase.domain.lists import Listing, Param
 from dealbase.domain.products import BILLING_FREQUENCIES, check_billing
 from dealbase.domain.registry import register
 from dealbase.domain.unit import Input
@@ -28,6 +42,8 @@ DISCOUNT_TYPES = ("percentage", "amount")
 TAX_METHODS = ("exclusive", "inclusive", "none")
 DEFAULT_TAX_METHOD = "exclusive"
 MAX_QUANTITY = 1e9
+# The most lines one request adds or deletes.
+MAX_BULK = 100
 
 
 def line_sum(row: dict[str, Any]) -> float:
@@ -58,6 +74,39 @@ def deal_discount_rows(ctx, deal_id: int) -> list[dict[str, Any]]:
 def installment_rows(ctx, deal_id: int) -> list[dict[str, Any]]:
     c = deal_installments.c
     return repo.all_rows(ctx.conn, deal_installments, ctx.company_id, c.deal_id == deal_id, order_by=[c.id])
+
+
+def deals_with(ctx, product_id: int) -> list[int]:
+    """The ids of the deals the product is on (live or not: the caller filters)."""
+    c = deal_products.c
+    return repo.distinct_values(ctx.conn, deal_products, ctx.company_id, "deal_id", c.product_id == product_id)
+
+
+def of_person(ctx, person_id: int) -> list[ColumnElement]:
+    """Where-clauses for the lines on the person's live deals (a person's products)."""
+    alive = (deals.c.person_id == person_id, deals.c.is_deleted.is_(False))
+    return [deal_products.c.deal_id.in_(repo.distinct_values(ctx.conn, deals, ctx.company_id, "id", *alive))]
+
+
+def deal_ids(column: Any) -> Param:
+    """v2 ``deal_ids``, required: up to 100 deals' rows of a child collection (``column``)."""
+
+    def refused(*_: Any) -> list[ColumnElement]:
+        raise BadInput("Invalid 'deal_ids' parameter: is required (up to 100 deal ids)")
+
+    return Param(
+        "deal_ids", "ids", lambda ids, unit: [column.in_(ids)] if ids else refused(), maximum=100, absent=refused
+    )
+
+
+# v1 ``/products/{id}/deals``: the deals the product is on, by ``status``.
+PRODUCT_DEALS = Listing(
+    "v1",
+    "get_product_deals",
+    (STATUS_V1,),
+    parent="product",
+    link=lambda unit, product: [deals.c.id.in_(deals_with(unit, product["id"]))],
+)
 
 
 # Billing periods in a year; an open-ended recurring line counts for a 12-month term.
@@ -124,6 +173,9 @@ counters.count_source("products", deal_products, "products_count", {"deal": "dea
 
 # -- one line's rules ------------------------------------------------------------------
 
+# In ``unit.scratch`` while several writes to a deal's lines run as one (``lines_written``).
+BATCH = "deal_lines_batch"
+
 
 def prepare(ctx, deal: dict[str, Any]) -> None:
     """Before writing lines of ``deal``: what ``rules`` needs to know about its other lines."""
@@ -135,8 +187,15 @@ def prepare(ctx, deal: dict[str, Any]) -> None:
 
 
 def rules(ctx, values: dict[str, Any], old: dict[str, Any] | None, stamp: str, given: Input) -> dict[str, Any]:
-    """Defaults, the checks Pipedrive makes, and the stored sum. ``ctx.scratch["deal"]`` is the
-    deal, with what a new line needs to know about the others (``prepare``)."""
+    """Defaults, the checks Pipedrive makes, and the stored sum. A new line names its deal
+    (``deal_id``); what it needs to know about the deal's other lines is read here, or once
+    for several writes (``lines_written``)."""
+    if not ctx.scratch.get(BATCH):
+        deal_id = old["deal_id"] if old else values.get("deal_id")
+        deal = repo.get(ctx.conn, deals, ctx.company_id, deal_id) if deal_id is not None else None
+        if deal is None or deal["is_deleted"]:
+            raise BadInput(f"Validation failed: deal_id: Deal with id {deal_id} not found")
+        prepare(ctx, deal)
     deal = ctx.scratch["deal"]
     if old is None:
         values["deal_id"] = deal["id"]
@@ -150,6 +209,7 @@ def rules(ctx, values: dict[str, Any], old: dict[str, Any] | None, stamp: str, g
         ctx.scratch["next_order_nr"] = values["order_nr"]
         if values.get("tax_method") is None:
             values["tax_method"] = ctx.scratch.get("tax_method") or DEFAULT_TAX_METHOD
+        ctx.scratch["tax_method"] = values["tax_method"]  # the next new line's default
     elif "billing_frequency" in values and values["billing_frequency"] == "one-time":
         values.setdefault("billing_frequency_cycles", None)
     for key in ("discount", "discount_type", "tax", "tax_method", "is_enabled", "billing_frequency"):
@@ -173,16 +233,56 @@ def rules(ctx, values: dict[str, Any], old: dict[str, Any] | None, stamp: str, g
     return values
 
 
-def add_line(ctx, deal: dict[str, Any], given: Input, stamp: str) -> int:
-    """A new line on ``deal`` (``prepare`` it first) from the write's input; its id. The
-    caller refreshes the deal (``refresh_deal``) once its lines are written."""
-    service.check_refs(ctx, DEAL_PRODUCT, given.values, given)
-    values = rules(ctx, given.values, None, stamp, given)
-    values.update(add_time=stamp, update_time=stamp)
-    row_id = service.insert(ctx, deal_products, values, event=DEAL_PRODUCT.name, stamp=stamp)
-    same_tax_method(ctx, deal["id"], row_id, values["tax_method"], stamp)
-    ctx.scratch["tax_method"] = values["tax_method"]
-    return row_id
+def after_write(ctx, old: dict[str, Any] | None, new: dict[str, Any] | None) -> None:
+    """A new line's tax method, or a changed one, becomes the deal's; then the deal's counter
+    and value follow its lines (once at the end in ``lines_written``)."""
+    row = new or old
+    stamp = new["update_time"] if new is not None else ctx.clock()
+    if new is not None and (old is None or old["tax_method"] != new["tax_method"]):
+        same_tax_method(ctx, row["deal_id"], row["id"], new["tax_method"], stamp)
+    if not ctx.scratch.get(BATCH):
+        refresh_deal(ctx, row["deal_id"], stamp)
+
+
+@contextmanager
+def lines_written(ctx, deal: dict[str, Any]) -> Iterator[None]:
+    """Several writes to ``deal``'s lines as one (all or nothing, at one stamp): the deal's
+    counter and value are refreshed once, after the last."""
+    prepare(ctx, deal)
+    stamp = ctx.clock()
+    clock = ctx.clock
+    ctx.clock, ctx.scratch[BATCH] = (lambda: stamp), True
+    try:
+        yield
+    finally:
+        ctx.clock = clock
+        ctx.scratch.pop(BATCH, None)
+    refresh_deal(ctx, deal["id"], stamp)
+
+
+def before_delete(ctx, row: dict[str, Any], stamp: str) -> None:
+    """With installments on the deal, its last enabled line stays."""
+    if row["is_enabled"] and installment_rows(ctx, row["deal_id"]):
+        if not any(r["is_enabled"] and r["id"] != row["id"] for r in deal_lines(ctx, row["deal_id"])):
+            raise BadInput("The last enabled product of a deal with installments cannot be removed")
+
+
+def remove_lines(ctx, deal: dict[str, Any], rows: list[dict[str, Any]]) -> None:
+    """Take lines off ``deal`` for good, all or none."""
+    with lines_written(ctx, deal):
+        for row in rows:
+            service.delete(ctx, DEAL_PRODUCT, row)
+
+
+def chosen(ctx, deal_id: int, ids: list[int] | None) -> tuple[list[dict[str, Any]], list[int], bool]:
+    """What a bulk delete of a deal's lines takes: the lines of ``ids``, once each, with the
+    ids that are none of its lines; or, without ids, its first ``MAX_BULK`` lines by id and
+    whether more are left."""
+    lines = deal_lines(ctx, deal_id)
+    if ids is None:
+        return sorted(lines, key=lambda r: r["id"])[:MAX_BULK], [], len(lines) > MAX_BULK
+    by_id = {r["id"]: r for r in lines}
+    return [by_id[i] for i in dict.fromkeys(ids) if i in by_id], [i for i in ids if i not in by_id], False
 
 
 def same_tax_method(ctx, deal_id: int, line_id: int, method: str, stamp: str) -> None:
@@ -220,6 +320,82 @@ def _check_installments(ctx, row: dict[str, Any], old: dict[str, Any] | None) ->
             raise BadInput("The last enabled product of a deal with installments cannot be disabled")
 
 
+# -- additional discounts (v2) ---------------------------------------------------------
+# Written by the functions below, not ``service.create``: their change events are filed
+# under the deal, with the discount's id in the changes (as they always were).
+
+
+def description_and_amount(body: dict[str, Any], creating: bool) -> dict[str, Any]:
+    """What a discount and an installment both have: a ``description`` (1 to 255 characters)
+    and a positive ``amount``; each required on create, kept when absent on update."""
+    values: dict[str, Any] = {}
+    description, amount = body.get("description"), body.get("amount")
+    if description is not None:
+        if not isinstance(description, str) or not description.strip() or len(description) > 255:
+            raise BadInput("Validation failed: description: must be a string of 1 to 255 characters")
+        values["description"] = description
+    elif creating:
+        raise BadInput("Validation failed: description: is required")
+    if amount is not None:
+        if isinstance(amount, bool) or not isinstance(amount, (int, float)) or not math.isfinite(amount):
+            raise BadInput("Validation failed: amount: must be a number")
+        if not 0 < amount <= 1e15:
+            raise BadInput("Validation failed: amount: must be greater than 0")
+        values["amount"] = amount
+    elif creating:
+        raise BadInput("Validation failed: amount: is required")
+    return values
+
+
+def discount_values(body: dict[str, Any], old: dict[str, Any] | None) -> dict[str, Any]:
+    """A discount's values from a body (``old``: the discount an update changes)."""
+    creating = old is None
+    values = description_and_amount(body, creating)
+    kind = body.get("type")
+    if kind is not None or creating:
+        if kind not in DISCOUNT_TYPES:
+            raise BadInput("Validation failed: type: must be one of percentage, amount")
+        values["type"] = kind
+    merged = {**(old or {}), **values}
+    if merged["type"] == "percentage" and merged["amount"] > 100:
+        raise BadInput("Validation failed: amount: a percentage must be at most 100")
+    return values
+
+
+def add_discount(ctx, deal: dict[str, Any], given: Input) -> dict[str, Any]:
+    """A discount on the deal's one-time products, applied after those before it."""
+    values = discount_values(given.own, None)
+    stamp = ctx.clock()
+    last = max((d["order_nr"] for d in deal_discount_rows(ctx, deal["id"])), default=0)
+    values.update(id=str(uuid.uuid4()), deal_id=deal["id"], order_nr=last + 1, created_by=ctx.user_id)
+    values.update(updated_by=ctx.user_id, add_time=stamp, update_time=stamp)
+    service.insert(ctx, deal_discounts, values)
+    created = {k: [None, v] for k, v in values.items() if k not in ("add_time", "update_time")}
+    service.note(ctx, DISCOUNT.name, deal["id"], "create", created, stamp=stamp)
+    refresh_deal(ctx, deal["id"], stamp)
+    return repo.get(ctx.conn, deal_discounts, ctx.company_id, values["id"])
+
+
+def update_discount(ctx, deal: dict[str, Any], old: dict[str, Any], given: Input) -> dict[str, Any]:
+    values = discount_values(given.own, old)
+    changed = {k: v for k, v in values.items() if old[k] != v}
+    if changed:
+        stamp = ctx.clock()
+        changed.update(update_time=stamp, updated_by=ctx.user_id)
+        service.change(ctx, deal_discounts, old, changed)
+        changes = {"id": [old["id"], old["id"]], **{k: [old.get(k), v] for k, v in changed.items()}}
+        service.note(ctx, DISCOUNT.name, deal["id"], "change", changes, stamp=stamp)
+        refresh_deal(ctx, deal["id"], stamp)
+    return repo.get(ctx.conn, deal_discounts, ctx.company_id, old["id"])
+
+
+def remove_discount(ctx, deal: dict[str, Any], row: dict[str, Any]) -> None:
+    stamp = ctx.clock()
+    service.remove(ctx, deal_discounts, deal_discounts.c.id == row["id"])
+    service.note(ctx, DISCOUNT.name, deal["id"], "delete", {"id": [row["id"], None]}, stamp=stamp)
+    refresh_deal(ctx, deal["id"], stamp)
+
+
 def v1_extra(ctx, rows, items) -> None:
     names = ctx.rows(products, (r["product_id"] for r in rows))
     for row, item in zip(rows, items):
@@ -238,6 +414,12 @@ def v2_extra(ctx, rows, items, include) -> None:
         product = names.get(row["product_id"])
         item["name"] = product["name"] if product else None
         item["comments"] = row["comments"] or ""
+
+
+def totals(lines: list[dict[str, Any]]) -> tuple[float, float]:
+    """The quantity and the sum of a deal's enabled lines."""
+    enabled = [r for r in lines if r["is_enabled"]]
+    return sum(r["quantity"] for r in enabled), round(sum(r["sum"] for r in enabled), 2)
 
 
 def formatted_sum(ctx, value: float, currency: str) -> str:
@@ -273,10 +455,50 @@ DEAL_PRODUCT = register(
             Field("update_time", "time", v1="last_edit", writable=False),
         ],
         sort_v2=("id", "add_time", "update_time", "order_nr"),
+        lists=(
+            Listing("v2", "get_deal_products", paging="v2", alive=False, parent="deal", link="deal_id"),
+            Listing(
+                "v2",
+                "get_deals_products",
+                (deal_ids(deal_products.c.deal_id),),
+                paging="v2",
+                alive=False,
+                sorts=("id", "deal_id", "add_time", "update_time", "order_nr"),
+            ),
+        ),
         rules=rules,
+        after_write=after_write,
+        before_delete=before_delete,
         v1_extra=v1_extra,
         v2_extra=v2_extra,
+        parent="deal",
+        link="deal_id",
         created_v1=200,
         created_v2=201,
+    )
+)
+
+DISCOUNT = register(
+    Entity(
+        name="deal_discount",
+        plural="deal_discounts",
+        label="Discount",
+        table=deal_discounts,
+        fields=[
+            Field("id", "str", writable=False),
+            # Parsed from the values sent (``own_keys``), with Pipedrive's messages.
+            Field("description", "str", writable=False),
+            Field("amount", "num", writable=False),
+            Field("type", "str", writable=False),
+            Field("deal_id", "int", writable=False),
+            Field("add_time", "time", v2="created_at", writable=False),
+            Field("created_by", "int", writable=False),
+            Field("update_time", "time", v2="updated_at", writable=False),
+            Field("updated_by", "int", writable=False),
+        ],
+        own_keys=("description", "amount", "type"),
+        id_kind="uuid",
+        parent="deal",
+        link="deal_id",
     )
 )

@@ -134,6 +134,10 @@ class Entity:
     v1_custom_nulls: bool = True
     # A deleted row still answers a read by id (deals, persons…), or is a 404 (leads, notes).
     deleted_readable: bool = True
+    # A child collection (a deal's products, a product's variations): the parent entity's
+    # name and the column pointing at it; a row is found under its parent's path only.
+    parent: str | None = None
+    link: str | None = None
 
     @property
     def custom_type(self) -> str:

@@ -15,16 +15,20 @@ import orjson
 from dealbase.domain import service
 from dealbase.domain.common import NUMBER, check_currency, num
 from dealbase.domain.entity import Entity, Field
+from dealbase.domain.lists import Listing, by_ids, id_filters
 from dealbase.domain.registry import register
 from dealbase.domain.unit import Input
 from dealbase.errors import BadInput
+from dealbase.store import blobs
 from dealbase.store import repository as repo
+from dealbase.store.tables import product_images as images_table
 from dealbase.store.tables import product_prices as prices_table
 from dealbase.store.tables import products as table
 
 BILLING_FREQUENCIES = ("one-time", "annually", "semi-annually", "quarterly", "monthly", "weekly")
 MAX_BILLING_CYCLES = 208
 MAX_PRICES = 100
+PRICE_KEYS = ("currency", "price", "cost", "direct_cost", "notes")
 
 
 def check_billing(frequency: str, cycles: int | None, key: str = "billing_frequency_cycles") -> None:
@@ -187,8 +191,7 @@ def write_children(ctx, product_id: int, old: dict[str, Any] | None, stamp: str)
         return None
     if old is not None:
         current = prices_of(ctx, [product_id]).get(product_id, [])
-        keys = ("currency", "price", "cost", "direct_cost", "notes")
-        if [{k: p[k] for k in keys} for p in current] == prices:
+        if [{k: p[k] for k in PRICE_KEYS} for p in current] == prices:
             return None  # the same list again: nothing changes
     write_prices(ctx, product_id, None, prices)
     return {"prices": prices}
@@ -207,6 +210,54 @@ def v2_extra(ctx, rows, items, include) -> None:
     prices = prices_of(ctx, [r["id"] for r in rows])
     for row, item in zip(rows, items):
         item["prices"] = [price_v2(p) for p in prices.get(row["id"], [])]
+
+
+# -- images ---------------------------------------------------------------------------
+
+
+IMAGE_EVENT = "product_image"
+
+
+def image_of(unit, product_id: int) -> dict[str, Any] | None:
+    """A product's one image (its bytes in the blob store under ``blob_key``)."""
+    return repo.first(unit.conn, images_table, unit.company_id, images_table.c.product_id == product_id)
+
+
+def _stored(unit, files_dir: str, upload: Any) -> dict[str, Any]:
+    """The uploaded file (``filename``, ``content_type``, ``data``) into the blob store; the
+    columns of its row."""
+    suffix = upload.filename.rsplit(".", 1)[-1] if "." in upload.filename else ""
+    key = blobs.put(files_dir, unit.company_id, upload.data, suffix)
+    # A write that fails after this leaves the blob behind but no row: unreachable, harmless.
+    return {
+        "blob_key": key,
+        "name": (upload.filename or "image")[:255],
+        "mime_type": upload.content_type[:255],
+        "size": len(upload.data),
+    }
+
+
+def add_image(unit, files_dir: str, product: dict[str, Any], upload: Any) -> dict[str, Any]:
+    if image_of(unit, product["id"]) is not None:
+        raise BadInput("The product already has an image: update it (PUT) or delete it first")
+    stamp = unit.clock()
+    values = {**_stored(unit, files_dir, upload), "product_id": product["id"], "add_time": stamp, "update_time": stamp}
+    row_id = service.insert(unit, images_table, values, event=IMAGE_EVENT, stamp=stamp)
+    return repo.get(unit.conn, images_table, unit.company_id, row_id)
+
+
+def replace_image(unit, files_dir: str, old: dict[str, Any], upload: Any) -> dict[str, Any]:
+    """The new upload in place of the old one, whose bytes go."""
+    stamp = unit.clock()
+    changed = {**_stored(unit, files_dir, upload), "add_time": stamp, "update_time": stamp}
+    service.change(unit, images_table, old, changed, event=IMAGE_EVENT, stamp=stamp)
+    blobs.remove(files_dir, unit.company_id, old["blob_key"])
+    return repo.get(unit.conn, images_table, unit.company_id, old["id"])
+
+
+def remove_image(unit, files_dir: str, row: dict[str, Any]) -> None:
+    service.remove(unit, images_table, images_table.c.id == row["id"], event=IMAGE_EVENT, rows=[row])
+    blobs.remove(files_dir, unit.company_id, row["blob_key"])
 
 
 PRODUCT = register(
@@ -232,7 +283,15 @@ PRODUCT = register(
             Field("add_time", "time", writable=False),
             Field("update_time", "time", writable=False),
         ],
-        filters={"owner_id": "owner_id"},
+        lists=(
+            Listing(
+                "v2",
+                "get_products",
+                (by_ids(table), *id_filters(table, {"owner_id": "owner_id"})),
+                paging="v2",
+                filter_id=("ids", "owner_id"),
+            ),
+        ),
         sort_v2=("id", "name", "add_time", "update_time"),
         sort_v1=("id", "name", "code", "add_time", "update_time"),
         rules=rules,

@@ -10,8 +10,9 @@ A write of an entity, in order: references checked and custom values parsed
 (``domain/custom_values.py``); the entity's ``rules``; the row; its
 ``write_children``; the change event; its ``after_write``; the families' hooks
 (``domain/hooks.py``). The row primitives at the end (``insert``, ``change``, ``retire``,
-``remove``, ``relink``) are the one way anything else writes a row: ``tests/test_write_path.py``
-fails on a write to the repository, or a change event, made outside this module.
+``remove``, ``note``, ``relink``) are the one way anything else writes a row:
+``tests/test_write_path.py`` fails on a write to the repository, or a change event, made
+outside this module.
 """
 
 from __future__ import annotations
@@ -159,11 +160,15 @@ def written(unit: Unit, entity: Entity, old: Row | None, new: Row | None) -> boo
 
 
 def delete(unit: Unit, entity: Entity, row: Row, stamp: str | None = None) -> None:
-    """Mark a live row deleted, with its event and what follows from it."""
+    """Delete a live row (mark it deleted, or remove it where it has no mark), with its event
+    and what follows from it."""
     stamp = stamp or unit.clock()
     if entity.before_delete is not None:
         entity.before_delete(unit, row, stamp)
-    repo.update_row(unit.conn, entity.table, unit.company_id, row["id"], {"is_deleted": True, "update_time": stamp})
+    if "is_deleted" in entity.table.c:
+        repo.update_row(unit.conn, entity.table, unit.company_id, row["id"], {"is_deleted": True, "update_time": stamp})
+    else:  # a row with no deleted mark (a deal's product, an installment) goes for good
+        repo.delete_rows(unit.conn, entity.table, unit.company_id, entity.table.c.id == row["id"])
     record_delete(unit.conn, unit.company_id, unit.user_id, entity.name, row, stamp)
     written(unit, entity, row, None)
 
@@ -224,6 +229,12 @@ def remove(
     if event is not None:
         for row in rows:
             record_delete(unit.conn, unit.company_id, unit.user_id, event, row, stamp or unit.clock())
+
+
+def note(unit: Unit, event: str, row_id: Any, action: str, changes: Row, *, stamp: str | None = None) -> None:
+    """A change event with changes the caller worked out, filed under ``row_id``: for rows
+    whose events are filed under another's id (a deal's discounts, under the deal)."""
+    repo.record_change(unit.conn, unit.company_id, event, row_id, action, unit.user_id, stamp or unit.clock(), changes)
 
 
 def relink(

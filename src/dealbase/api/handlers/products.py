@@ -5,41 +5,29 @@ from __future__ import annotations
 
 from typing import Any
 
+from dealbase.api import lists
 from dealbase.api import resources as res
 from dealbase.api.context import Ctx
 from dealbase.api.errors import BadRequest, NotFound
-from dealbase.api.handlers.core import alive, deal_status_v1, first_char, v1_owner
-from dealbase.api.inputs import parse
+from dealbase.api.handlers.core import alive, first_char, v1_owner
 from dealbase.api.paging import offset_page
 from dealbase.api.responses import ok
 from dealbase.api.router import Handlers
 from dealbase.api.uploads import Upload
-from dealbase.clock import now, to_v2
-from dealbase.domain import search_index
+from dealbase.clock import to_v2
+from dealbase.domain import deal_products as lines
+from dealbase.domain import product_duplicate, products
+from dealbase.domain.deal_products import DEAL_PRODUCT
 from dealbase.domain.deals import DEAL
 from dealbase.domain.persons import PERSON
-from dealbase.domain.products import PRODUCT, default_prices, parse_prices, prices_of, write_prices
+from dealbase.domain.products import PRODUCT
 from dealbase.domain.users import permitted_user_ids
 from dealbase.domain.variations import VARIATION
-from dealbase.events.changes import record_create, record_delete, record_update
-from dealbase.store import blobs
 from dealbase.store import repository as repo
-from dealbase.store.tables import deal_products, deals, product_images, product_prices, product_variations
 
 handlers = Handlers()
 
-P = PRODUCT.table.c
-
 # -- products --------------------------------------------------------------------------
-
-
-@handlers.operation("v2", "get_products")
-def get_products_v2(ctx: Ctx):
-    where = res.saved_filter(ctx, PRODUCT)
-    if where is None:
-        where = res.ids_filter(ctx, PRODUCT) + res.quick_filters(ctx, PRODUCT)
-    where += alive(PRODUCT)
-    return res.list_v2(ctx, PRODUCT, where)
 
 
 @handlers.operation("v1", "get_products")
@@ -47,7 +35,7 @@ def get_products_v1(ctx: Ctx):
     where = v1_owner(ctx, PRODUCT) + first_char(ctx, PRODUCT) + alive(PRODUCT)
     ids = ctx.ids_param("ids") or ctx.ids_param("ids[]")
     if ids is not None:
-        where.append(P.id.in_(ids))
+        where.append(PRODUCT.table.c.id.in_(ids))
     additional = None
     if ctx.bool_param("get_summary"):
         total = repo.grouped(ctx.conn, PRODUCT.table, ctx.company_id, where, ())[0]["count"]
@@ -56,111 +44,26 @@ def get_products_v1(ctx: Ctx):
 
 
 res.bind(handlers, PRODUCT, "v1", "v2")
-
-
-def _variations(ctx: Ctx, product_id: int) -> list[dict[str, Any]]:
-    c = product_variations.c
-    return repo.all_rows(ctx.conn, product_variations, ctx.company_id, c.product_id == product_id, order_by=[c.id])
+for _entity in (PRODUCT, VARIATION):
+    lists.bind(handlers, _entity)
+lists.bind(handlers, DEAL, [lines.PRODUCT_DEALS])
 
 
 @handlers.operation("v2", "duplicate_product", write=True)
 def duplicate_product(ctx: Ctx):
     """A copy with the same prices, variations (and theirs) and custom values; not the image."""
-    source = res.load(ctx, PRODUCT, ctx.path_id(), alive=True)
-    stamp = now()
-    values = {k: v for k, v in source.items() if k not in ("id", "company_id")}
-    values.update(add_time=stamp, update_time=stamp)
-    copy_id = repo.insert_row(ctx.conn, PRODUCT.table, ctx.company_id, values)
-    record_create(ctx.conn, ctx.company_id, ctx.user_id, PRODUCT.name, copy_id, values, stamp)
-    own = prices_of(ctx, [source["id"]]).get(source["id"], [])
-    write_prices(ctx, copy_id, None, [_price_values(p) for p in own])
-    variation_prices = prices_of(ctx, [source["id"]], variations=True)
-    for variation in _variations(ctx, source["id"]):
-        made = {"product_id": copy_id, "name": variation["name"], "add_time": stamp, "update_time": stamp}
-        new_id = repo.insert_row(ctx.conn, product_variations, ctx.company_id, made)
-        record_create(ctx.conn, ctx.company_id, ctx.user_id, VARIATION.name, new_id, made, stamp)
-        write_prices(ctx, copy_id, new_id, [_price_values(p) for p in variation_prices.get(variation["id"], [])])
-    search_index.reindex(ctx, PRODUCT.name, copy_id)
-    return res.reply_one(ctx, PRODUCT, res.load(ctx, PRODUCT, copy_id), status=201)
-
-
-def _price_values(row: dict[str, Any]) -> dict[str, Any]:
-    return {k: row[k] for k in ("currency", "price", "cost", "direct_cost", "notes")}
+    copy = product_duplicate.duplicate(ctx, res.load(ctx, PRODUCT, ctx.path_id(), alive=True))
+    return res.reply_one(ctx, PRODUCT, copy, status=201)
 
 
 # -- variations (v2) -------------------------------------------------------------------
 
 
-def _variation(ctx: Ctx, product_id: int) -> dict[str, Any]:
-    row = repo.get(ctx.conn, product_variations, ctx.company_id, ctx.path_id("product_variation_id"))
-    if row is None or row["product_id"] != product_id:
-        raise NotFound("Product variation not found")
-    return row
-
-
-def _variation_prices(ctx: Ctx, product_id: int) -> list[dict[str, Any]] | None:
-    raw = ctx.body.get("prices") if isinstance(ctx.body, dict) else None
-    if raw is None:
-        return None
-    return parse_prices(raw, ctx.strict)
-
-
-@handlers.operation("v2", "get_product_variations")
-def get_product_variations(ctx: Ctx):
-    product = res.load(ctx, PRODUCT, ctx.path_id())
-    return res.list_v2(ctx, VARIATION, [VARIATION.table.c.product_id == product["id"]], sorts=("id",))
-
-
-@handlers.operation("v2", "add_product_variation", write=True)
-def add_product_variation(ctx: Ctx):
-    product = res.load(ctx, PRODUCT, ctx.path_id(), alive=True)
-    values = parse(ctx, VARIATION, creating=True)
-    prices = _variation_prices(ctx, product["id"])
-    if prices is None:  # as Pipedrive: price, cost and direct cost 0 in the caller's currency
-        prices = [{**default_prices(ctx)[0], "direct_cost": 0}]
-    stamp = now()
-    values.update(product_id=product["id"], add_time=stamp, update_time=stamp)
-    row_id = repo.insert_row(ctx.conn, product_variations, ctx.company_id, values)
-    write_prices(ctx, product["id"], row_id, prices)
-    record_create(ctx.conn, ctx.company_id, ctx.user_id, VARIATION.name, row_id, {**values, "prices": prices}, stamp)
-    return res.reply_one(ctx, VARIATION, res.load(ctx, VARIATION, row_id), status=201)
-
-
-@handlers.operation("v2", "update_product_variation", write=True)
-def update_product_variation(ctx: Ctx):
-    product = res.load(ctx, PRODUCT, ctx.path_id(), alive=True)
-    old = _variation(ctx, product["id"])
-    values = parse(ctx, VARIATION, creating=False)
-    prices = _variation_prices(ctx, product["id"])
-    changed = {k: v for k, v in values.items() if old.get(k) != v}
-    if prices is not None:
-        write_prices(ctx, product["id"], old["id"], prices)
-    if changed or prices is not None:
-        stamp = now()
-        changed["update_time"] = stamp
-        repo.update_row(ctx.conn, product_variations, ctx.company_id, old["id"], changed)
-        extra = {"prices": prices} if prices is not None else {}
-        record_update(ctx.conn, ctx.company_id, ctx.user_id, VARIATION.name, old, {**changed, **extra}, stamp)
-    return res.reply_one(ctx, VARIATION, res.load(ctx, VARIATION, old["id"]))
-
-
-@handlers.operation("v2", "delete_product_variation", write=True)
-def delete_product_variation(ctx: Ctx):
-    """Gone for good, with its prices; deal products that used it keep their line without it."""
-    product = res.load(ctx, PRODUCT, ctx.path_id(), alive=True)
-    row = _variation(ctx, product["id"])
-    repo.delete_rows(ctx.conn, product_prices, ctx.company_id, product_prices.c.variation_id == row["id"])
-    repo.reassign(ctx.conn, deal_products, ctx.company_id, "product_variation_id", row["id"], None)
-    repo.delete_rows(ctx.conn, product_variations, ctx.company_id, product_variations.c.id == row["id"])
-    record_delete(ctx.conn, ctx.company_id, ctx.user_id, VARIATION.name, row, now())
-    return ok({"id": row["id"]})
+names = {"add": "add_product_variation", "update": "update_product_variation", "delete": "delete_product_variation"}
+res.bind_children(handlers, VARIATION, "v2", "product_variation_id", **names)
 
 
 # -- images (v2) -------------------------------------------------------------------------
-
-
-def _image(ctx: Ctx, product_id: int) -> dict[str, Any] | None:
-    return repo.first(ctx.conn, product_images, ctx.company_id, product_images.c.product_id == product_id)
 
 
 def _upload(ctx: Ctx) -> Upload:
@@ -176,96 +79,54 @@ def _upload(ctx: Ctx) -> Upload:
     return part
 
 
-def public_url(ctx: Ctx, row: dict[str, Any]) -> str:
-    """Where the image's bytes are served: a path with the blob's unguessable key."""
-    return f"/_dealbase/blobs/{ctx.company_id}/{row['blob_key']}"
-
-
 def _image_v2(ctx: Ctx, row: dict[str, Any], *, full: bool = False) -> dict[str, Any]:
-    out = {
-        "id": row["id"],
-        "product_id": row["product_id"],
-        "company_id": str(ctx.company_id),
-        "add_time": to_v2(row["add_time"]),
-    }
-    if full:
-        out.update(public_url=public_url(ctx, row), mime_type=row["mime_type"], name=row["name"])
+    out = {"id": row["id"], "product_id": row["product_id"], "company_id": str(ctx.company_id)}
+    out["add_time"] = to_v2(row["add_time"])
+    if full:  # where the bytes are served: a path with the blob's unguessable key
+        out.update(public_url=f"/_dealbase/blobs/{ctx.company_id}/{row['blob_key']}")
+        out.update(mime_type=row["mime_type"], name=row["name"])
     return out
 
 
-def _store_image(ctx: Ctx, part: Upload) -> dict[str, Any]:
-    suffix = part.filename.rsplit(".", 1)[-1] if "." in part.filename else ""
-    key = blobs.put(ctx.settings.files_dir, ctx.company_id, part.data, suffix)
-    # A write that fails after this leaves the blob behind but no row: unreachable, harmless.
-    return {
-        "blob_key": key,
-        "name": (part.filename or "image")[:255],
-        "mime_type": part.content_type[:255],
-        "size": len(part.data),
-    }
+def _image(ctx: Ctx, *, write: bool, needed: bool = True) -> tuple[dict[str, Any], dict[str, Any] | None]:
+    """The path's product and its image; ``needed``: a 404 without one."""
+    product = res.load(ctx, PRODUCT, ctx.path_id(), alive=write)
+    row = products.image_of(ctx, product["id"])
+    if row is None and needed:
+        raise NotFound("Product image not found")
+    return product, row
 
 
 @handlers.operation("v2", "upload_product_image", write=True)
 def upload_product_image(ctx: Ctx):
-    product = res.load(ctx, PRODUCT, ctx.path_id(), alive=True)
-    part = _upload(ctx)
-    if _image(ctx, product["id"]) is not None:
-        raise BadRequest("The product already has an image: update it (PUT) or delete it first")
-    stamp = now()
-    values = {**_store_image(ctx, part), "product_id": product["id"], "add_time": stamp, "update_time": stamp}
-    row_id = repo.insert_row(ctx.conn, product_images, ctx.company_id, values)
-    record_create(ctx.conn, ctx.company_id, ctx.user_id, "product_image", row_id, values, stamp)
-    return ok(_image_v2(ctx, repo.get(ctx.conn, product_images, ctx.company_id, row_id)), status=201)
+    product, _ = _image(ctx, write=True, needed=False)
+    row = products.add_image(ctx, ctx.settings.files_dir, product, _upload(ctx))
+    return ok(_image_v2(ctx, row), status=201)
 
 
 @handlers.operation("v2", "get_product_image")
 def get_product_image(ctx: Ctx):
-    product = res.load(ctx, PRODUCT, ctx.path_id())
-    row = _image(ctx, product["id"])
-    if row is None:
-        raise NotFound("Product image not found")
-    return ok(_image_v2(ctx, row, full=True))
+    return ok(_image_v2(ctx, _image(ctx, write=False)[1], full=True))
 
 
 @handlers.operation("v2", "update_product_image", write=True)
 def update_product_image(ctx: Ctx):
-    product = res.load(ctx, PRODUCT, ctx.path_id(), alive=True)
+    """The new upload in place of the old one, whose bytes go."""
+    _, old = _image(ctx, write=True, needed=False)
     part = _upload(ctx)
-    old = _image(ctx, product["id"])
     if old is None:
         raise NotFound("Product image not found")
-    stamp = now()
-    changed = {**_store_image(ctx, part), "add_time": stamp, "update_time": stamp}
-    repo.update_row(ctx.conn, product_images, ctx.company_id, old["id"], changed)
-    record_update(ctx.conn, ctx.company_id, ctx.user_id, "product_image", old, changed, stamp)
-    blobs.remove(ctx.settings.files_dir, ctx.company_id, old["blob_key"])
-    return ok(_image_v2(ctx, repo.get(ctx.conn, product_images, ctx.company_id, old["id"])))
+    return ok(_image_v2(ctx, products.replace_image(ctx, ctx.settings.files_dir, old, part)))
 
 
 @handlers.operation("v2", "delete_product_image", write=True)
 def delete_product_image(ctx: Ctx):
-    product = res.load(ctx, PRODUCT, ctx.path_id(), alive=True)
-    row = _image(ctx, product["id"])
-    if row is None:
-        raise NotFound("Product image not found")
-    repo.delete_rows(ctx.conn, product_images, ctx.company_id, product_images.c.id == row["id"])
-    record_delete(ctx.conn, ctx.company_id, ctx.user_id, "product_image", row, now())
-    blobs.remove(ctx.settings.files_dir, ctx.company_id, row["blob_key"])
+    _, row = _image(ctx, write=True)
+    products.remove_image(ctx, ctx.settings.files_dir, row)
     return ok({"id": row["id"]})
 
 
 # -- lists around products (v1) --------------------------------------------------------
-
-
-@handlers.operation("v1", "get_product_deals")
-def get_product_deals(ctx: Ctx):
-    """The deals this product is attached to."""
-    product = res.load(ctx, PRODUCT, ctx.path_id())
-    ids = repo.distinct_values(
-        ctx.conn, deal_products, ctx.company_id, "deal_id", deal_products.c.product_id == product["id"]
-    )
-    where = [DEAL.table.c.id.in_(ids)] + deal_status_v1(ctx)
-    return res.list_v1(ctx, DEAL, where)
 
 
 @handlers.operation("v1", "get_product_users")
@@ -304,16 +165,13 @@ def _flat_deal(row: dict[str, Any]) -> dict[str, Any]:
 def get_person_products(ctx: Ctx):
     """The products on the person's deals: one ``{deal id: {deal, product}}`` per attachment."""
     person = res.load(ctx, PERSON, ctx.path_id())
-    deal_ids = repo.distinct_values(
-        ctx.conn, deals, ctx.company_id, "id", deals.c.person_id == person["id"], deals.c.is_deleted.is_(False)
-    )
-    lines, pagination = offset_page(ctx, deal_products, [deal_products.c.deal_id.in_(deal_ids)])
-    found_deals = ctx.rows(deals, (r["deal_id"] for r in lines))
-    found_products = ctx.rows(PRODUCT.table, (r["product_id"] for r in lines))
+    on_deals, pagination = offset_page(ctx, DEAL_PRODUCT.table, lines.of_person(ctx, person["id"]))
+    found_deals = ctx.rows(DEAL.table, (r["deal_id"] for r in on_deals))
+    found_products = ctx.rows(PRODUCT.table, (r["product_id"] for r in on_deals))
     shown, _related = res.render_v1(ctx, PRODUCT, list(found_products.values()), refs="plain")
     by_id = {p["id"]: p for p in shown}
     items = []
-    for line in lines:
+    for line in on_deals:
         product = {**by_id[line["product_id"]], "deal_id": line["deal_id"], "company_id": ctx.company_id}
         items.append({str(line["deal_id"]): {"deal": _flat_deal(found_deals[line["deal_id"]]), "product": product}})
     return ok(items or None, {"pagination": pagination})
