@@ -42,8 +42,6 @@ ALLOWED = {
 }
 # Where they may be called in the store: its own modules (the repository, OAuth's tables).
 STORE = "store/"
-# Modules not moved behind the service yet: each is to leave this list, none to join it.
-NOT_YET: dict[str, str] = {}
 
 
 def _called(node: ast.Call) -> str | None:
@@ -58,7 +56,7 @@ def _called(node: ast.Call) -> str | None:
 def direct_writes(path: str, source: str) -> list[str]:
     """The calls of a write function in the module at ``path`` (under ``src/dealbase``) that
     its place does not allow."""
-    if path.startswith(STORE) or path in ALLOWED or path in NOT_YET:
+    if path.startswith(STORE) or path in ALLOWED:
         return []
     out = []
     for node in ast.walk(ast.parse(source, path)):
@@ -76,20 +74,13 @@ def test_only_the_write_service_writes_rows_and_records_changes():
     assert found == [], "write through domain/service.py instead:\n" + "\n".join(found)
 
 
-def test_the_not_yet_list_only_names_modules_that_still_write():
-    """A module moved behind the service leaves ``NOT_YET`` (the list only shrinks)."""
-    sources = dict(_modules())
-    for path in NOT_YET:
-        assert path in sources, f"{path} is gone: take it off NOT_YET"
-        writes = [n for n in ast.walk(ast.parse(sources[path])) if isinstance(n, ast.Call) and _called(n) in WRITERS]
-        assert writes, f"{path} writes through the service now: take it off NOT_YET"
-
-
 def test_a_direct_write_is_found():
     source = "def add(ctx):\n    repo.insert_row(ctx.conn, t, ctx.company_id, {})\n"
     assert direct_writes("api/handlers/notes.py", source) == [
         "src/dealbase/api/handlers/notes.py:2 writes directly: insert_row(...)"
     ]
     recorded = "from dealbase.events.changes import record_update\nrecord_update(c, 1, 2, 'deal', {}, {}, 's')\n"
-    assert direct_writes("domain/deals.py", recorded) == ["src/dealbase/domain/deals.py:2 writes directly: record_update(...)"]
+    assert direct_writes("domain/deals.py", recorded) == [
+        "src/dealbase/domain/deals.py:2 writes directly: record_update(...)"
+    ]
     assert direct_writes("domain/service.py", source) == []

@@ -8,7 +8,7 @@ read``), call the service (``domain/service.py``), and present in the caller's v
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Sequence
 from typing import Any
 
 from sqlalchemy import ColumnElement, Integer, Table
@@ -149,17 +149,6 @@ def since_until(ctx: Ctx, table: Table) -> list[ColumnElement]:
     since, until = ctx.time_param("since", COLLECTION_TIME), ctx.time_param("until", COLLECTION_TIME)
     where = [table.c.update_time >= since] if since else []
     return where + ([table.c.update_time <= until] if until else [])
-
-
-def quick_filters(ctx: Ctx, entity: Entity, params: Mapping[str, str] | None = None) -> list[ColumnElement]:
-    """``param=id`` filters: those the entity declares (owner_id, person_id, …), or ``params``
-    (query parameter → column) where an operation takes others."""
-    where = []
-    for param, column in (entity.filters if params is None else params).items():
-        value = ctx.int_param(param, minimum=1)
-        if value is not None:
-            where.append(entity.table.c[column] == value)
-    return where
 
 
 def ids_filter(ctx: Ctx, entity: Entity) -> list[ColumnElement]:

@@ -9,7 +9,7 @@ engine's (``dealbase.api.resources``, ``dealbase.store.repository``).
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, Literal
 
 from sqlalchemy import Table
@@ -81,9 +81,6 @@ class Entity:
     fields: list[Field]
     # Its list operations, served by ``api/lists.py`` (see ``domain/lists.py``).
     lists: tuple[Listing, ...] = ()
-    # Products and projects: v2 list query parameters that filter on a column, param → column
-    # (``resources.quick_filters``), until their lists are declared in ``lists``.
-    filters: dict[str, str] = field(default_factory=dict)
     sort_v2: tuple[str, ...] = ("id", "update_time", "add_time")
     sort_v1: tuple[str, ...] = ("id", "add_time", "update_time")
     # (unit, values, old_row | None, stamp, given) -> values: the entity's own rules for its

@@ -6,15 +6,11 @@ delete, v1's bulk delete, and the lists each entity declares (``Entity.lists``).
 
 from __future__ import annotations
 
-from sqlalchemy import ColumnElement
 
 from dealbase.api import lists
 from dealbase.api import resources as res
-from dealbase.api.context import Ctx
 from dealbase.api.router import Handlers
-from dealbase.domain import lists as declared
-from dealbase.domain.deals import DEAL, STATUS_V1
-from dealbase.domain.entity import Entity
+from dealbase.domain.deals import DEAL
 from dealbase.domain.organizations import ORGANIZATION
 from dealbase.domain.persons import PERSON
 from dealbase.domain.pipelines import PIPELINE
@@ -28,23 +24,3 @@ for _entity in (DEAL, PERSON, ORGANIZATION, PIPELINE, STAGE):
     if _entity is not PIPELINE:
         handlers.operation("v1", f"delete_{_entity.plural}", write=True)(lambda ctx, e=_entity: res.bulk_delete(ctx, e))
 
-
-# -- for the lists still written by hand in api/handlers/products.py ----------------------------
-
-
-def alive(entity: Entity) -> list[ColumnElement]:
-    return [entity.table.c.is_deleted.is_(False)]
-
-
-def deal_status_v1(ctx: Ctx) -> list[ColumnElement]:
-    return lists.conditions(ctx, (STATUS_V1,))
-
-
-def v1_owner(ctx: Ctx, entity: Entity) -> list[ColumnElement]:
-    """``filter_id`` (a saved filter) or else ``user_id`` / ``owned_by_you``."""
-    saved = res.saved_filter(ctx, entity)
-    return saved if saved is not None else lists.conditions(ctx, declared.owner(entity.table))
-
-
-def first_char(ctx: Ctx, entity: Entity) -> list[ColumnElement]:
-    return lists.conditions(ctx, (declared.first_char(entity.table),))

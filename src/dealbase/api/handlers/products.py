@@ -9,13 +9,13 @@ from dealbase.api import lists
 from dealbase.api import resources as res
 from dealbase.api.context import Ctx
 from dealbase.api.errors import BadRequest, NotFound
-from dealbase.api.handlers.core import alive, first_char, v1_owner
 from dealbase.api.paging import offset_page
 from dealbase.api.responses import ok
 from dealbase.api.router import Handlers
 from dealbase.api.uploads import Upload
 from dealbase.clock import to_v2
 from dealbase.domain import deal_products as lines
+from dealbase.domain import lists as declared
 from dealbase.domain import product_duplicate, products
 from dealbase.domain.deal_products import DEAL_PRODUCT
 from dealbase.domain.deals import DEAL
@@ -32,7 +32,11 @@ handlers = Handlers()
 
 @handlers.operation("v1", "get_products")
 def get_products_v1(ctx: Ctx):
-    where = v1_owner(ctx, PRODUCT) + first_char(ctx, PRODUCT) + alive(PRODUCT)
+    """Not declared: ``ids`` or else ``ids[]``, one of the two, fits no declared parameter."""
+    table = PRODUCT.table
+    saved = res.saved_filter(ctx, PRODUCT)
+    where = saved if saved is not None else lists.conditions(ctx, declared.owner(table))
+    where += lists.conditions(ctx, (declared.first_char(table),)) + [table.c.is_deleted.is_(False)]
     ids = ctx.ids_param("ids") or ctx.ids_param("ids[]")
     if ids is not None:
         where.append(PRODUCT.table.c.id.in_(ids))
