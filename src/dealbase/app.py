@@ -4,7 +4,8 @@
                             Request or middleware on the way: parse path, query and body, find
                             the operation, authenticate, run the handler, answer
     /oauth                  the OAuth server, dispatched the same way
-    /_dealbase              the emulator's control plane (the public blobs)
+    /_dealbase              the emulator's control plane (``control/``, behind the control
+                            token) and the public picture links
     (room)                  a web app and docs: ``DealbaseApp.mount(path, asgi_app)``
 
 Every part answers alike (``answering``): Pipedrive's error envelopes, a correlation id, a
@@ -50,6 +51,8 @@ from dealbase.api.rate_limits import RateLimiter
 from dealbase.api.responses import Reply
 from dealbase.api.router import Operation, Router
 from dealbase.api.uploads import parse_multipart
+from dealbase.control import routes as control_routes
+from dealbase.control.plane import Plane
 from dealbase.domain.pictures import BLOB_PATH
 from dealbase.errors import DomainError
 from dealbase.events.dispatcher import Dispatcher
@@ -62,7 +65,7 @@ log = logging.getLogger("dealbase")
 
 _JSON = b"application/json"
 _BODY_METHODS = {"POST", "PUT", "PATCH", "DELETE"}
-# The emulator's own routes: the pictures' public links today (the sandbox's go here too).
+# The emulator's own routes: the control plane (``control/``) and the pictures' public links.
 CONTROL_PATH = "/_dealbase"
 
 
@@ -133,8 +136,12 @@ class DealbaseApp:
         self.shared: dict[Any, Any] = {}
         self.dispatcher: Dispatcher | None = None
         v1, v2, oauth = (answering(partial(self._handle, api)) for api in ("v1", "v2", "oauth"))
+        self.plane = Plane(self)
         control = routing.Router(
-            [routing.Mount(BLOB_PATH.removeprefix(CONTROL_PATH), app=answering(self._blob_request))],
+            [
+                routing.Mount(BLOB_PATH.removeprefix(CONTROL_PATH), app=answering(self._blob_request)),
+                *control_routes(self.plane),
+            ],
             redirect_slashes=False,
             default=NOT_FOUND,
         )

@@ -22,6 +22,12 @@ class Settings(BaseSettings):
     admin_email: str = "admin@dealbase.local"
     admin_name: str = "Admin"
     default_currency: str = "USD"
+    # The integration developer's server (``dealbase serve --sandbox``): the control plane on,
+    # webhook receivers on this machine allowed, the first company filled with demo data.
+    sandbox: bool = False
+    # The bearer token of the control plane (``/_dealbase/``); without one (and outside
+    # sandbox mode, which makes one) there is no control plane: its paths are 404s.
+    control_token: str | None = None
     # Cap for any single JSON body, in bytes.
     max_body_bytes: int = 1_048_576
     log_level: str = "info"

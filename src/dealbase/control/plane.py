@@ -1,0 +1,95 @@
+"""What every control route shares: the control token, JSON in and out, the errors.
+
+A control endpoint is ``async def endpoint(plane, call) -> (status, payload)``; ``route``
+wraps it into a Starlette route that checks ``Authorization: Bearer <control token>`` first
+(a wrong or missing one is a 401 and nothing is done), reads the JSON body, runs the
+endpoint and answers its payload as JSON, or the Pipedrive-style error envelope of an
+``ApiError`` / ``DomainError`` it raises. Without a control token (plain ``dealbase serve``)
+the control plane does not exist: every control path is a 404.
+"""
+
+from __future__ import annotations
+
+import hmac
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any
+
+import orjson
+from starlette.requests import Request
+from starlette.responses import Response
+from starlette.routing import Route
+
+from dealbase.api.errors import ApiError, BadRequest, NotFound, envelope
+from dealbase.errors import DomainError
+
+if TYPE_CHECKING:
+    from dealbase.app import DealbaseApp
+
+
+class ControlUnauthorized(ApiError):
+    status = 401
+
+
+@dataclass
+class Call:
+    """One control request: its path parameters, query and JSON body (a dict, or {})."""
+
+    path: dict[str, Any]
+    query: dict[str, str]
+    body: dict[str, Any]
+    request: Request
+
+    def int_path(self, name: str) -> int:
+        raw = str(self.path[name])
+        if not (raw.isascii() and raw.isdigit()) or len(raw) > 18:
+            raise NotFound(f"Unknown {name.removesuffix('_id')}: {raw}")
+        return int(raw)
+
+
+@dataclass
+class Plane:
+    """The control plane of one server: the app it controls and what the features keep per
+    process (``state``: a feature's own objects by name)."""
+
+    app: DealbaseApp
+    state: dict[str, Any] = field(default_factory=dict)
+
+    @property
+    def token(self) -> str | None:
+        return self.app.settings.control_token
+
+
+Endpoint = Callable[[Plane, Call], Awaitable[tuple[int, Any]]]
+
+
+def _json(status: int, payload: Any) -> Response:
+    return Response(orjson.dumps(payload), status_code=status, media_type="application/json")
+
+
+def route(plane: Plane, path: str, endpoint: Endpoint, methods: list[str]) -> Route:
+    """``endpoint`` served at ``path`` (under ``/_dealbase``) for ``methods``, behind the token."""
+
+    async def serve(request: Request) -> Response:
+        token = plane.token
+        if not token:
+            return _json(404, NotFound("Not found").body())
+        given = request.headers.get("authorization", "")
+        scheme, _, value = given.partition(" ")
+        if scheme.lower() != "bearer" or not hmac.compare_digest(value.strip().encode(), token.encode()):
+            return _json(401, ControlUnauthorized("Control token missing or wrong").body())
+        try:
+            raw = await request.body()
+            body: Any = orjson.loads(raw) if raw.strip() else {}
+            if not isinstance(body, dict):
+                raise BadRequest("The body must be a JSON object")
+            call = Call(dict(request.path_params), dict(request.query_params), body, request)
+            status, payload = await endpoint(plane, call)
+        except orjson.JSONDecodeError:
+            return _json(400, BadRequest("Malformed JSON in the request body").body())
+        except (ApiError, DomainError) as caught:
+            err = envelope(caught)
+            return _json(err.status, err.body())
+        return _json(status, payload)
+
+    return Route(path, serve, methods=methods)
