@@ -22,7 +22,6 @@ from __future__ import annotations
 
 import logging
 import mimetypes
-import os
 from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import asynccontextmanager
 from functools import partial
@@ -48,7 +47,7 @@ from dealbase.api.errors import (
     envelope,
 )
 from dealbase.api.rate_limits import RateLimiter
-from dealbase.api.responses import Reply
+from dealbase.api.responses import Reply, new_correlation_id
 from dealbase.api.router import Operation, Router
 from dealbase.api.uploads import parse_multipart
 from dealbase.control import routes as control_routes
@@ -73,20 +72,13 @@ CONTROL_PATH = "/_dealbase"
 Answer = tuple[int, bytes, list[tuple[bytes, bytes]] | None, bytes]
 
 
-def _correlation_id() -> str:
-    """A random (version 4) UUID as ``str(uuid.uuid4())`` writes it, at a fraction of its cost
-    (made for every response)."""
-    h = os.urandom(16).hex()
-    return f"{h[:8]}-{h[8:12]}-4{h[13:16]}-{'89ab'[int(h[16], 16) & 3]}{h[17:20]}-{h[20:]}"
-
-
 def answering(handle: Callable[[Scope, Receive], Awaitable[Answer]]) -> ASGIApp:
     """An ASGI app answering what ``handle`` returns, or the envelope of the error it raises."""
 
     async def app(scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
             return
-        correlation_id = _correlation_id()
+        correlation_id = new_correlation_id()
         content_type = _JSON
         try:
             status, body, headers, content_type = await handle(scope, receive)
