@@ -53,8 +53,9 @@ LISTS = ("pipelines", "stages", "organizations", "persons", "deals", "activities
 
 
 def _company_view(api) -> dict[str, Any]:
-    """The company's lists with every id as its place in its own list and custom field keys
-    as field names: what two companies seeded alike must show alike."""
+    """The company's lists with every id as its place in its own list, custom field keys as
+    field names and times masked (a company's first pipeline and stages carry the time it
+    was made): what two companies seeded alike must show alike."""
     lists = {path: _all(api, path) for path in LISTS}
     places: dict[str, dict[Any, int]] = {path: {r["id"]: n for n, r in enumerate(rows)} for path, rows in lists.items()}
     places["users"] = {u["id"]: n for n, u in enumerate(data(api.get("/v1/users")))}
@@ -71,7 +72,9 @@ def _company_view(api) -> dict[str, Any]:
             return value
         shown = {}
         for key, v in value.items():
-            if key == "id" and own:
+            if key.endswith("_time"):
+                v = "…" if v else v
+            elif key == "id" and own:
                 v = places[own][v]
             elif key in REFS and isinstance(v, int):
                 v = places[REFS[key]][v]
