@@ -53,6 +53,7 @@ from dealbase.api.router import Operation, Router
 from dealbase.api.uploads import parse_multipart
 from dealbase.control import routes as control_routes
 from dealbase.control.plane import Plane
+from dealbase.domain import company_clock
 from dealbase.domain.pictures import BLOB_PATH
 from dealbase.errors import DomainError
 from dealbase.events.dispatcher import Dispatcher
@@ -315,6 +316,7 @@ class DealbaseApp:
                 caller = self.authenticate(conn, *credentials)
                 ctx.user = caller.user
                 ctx.company_id = caller.user["company_id"]
+                company_clock.attach(ctx)
                 ctx.extra["credential"] = caller.credential
                 if self.limits is not None:
                     self.limits.charge(ctx, op)
