@@ -7,10 +7,13 @@ from __future__ import annotations
 
 import pytest
 from factories import data, make_deal, refused
+from starlette.testclient import TestClient
 from support.api import Api
 from support.database import OTHER_TOKEN, TOKEN
-from test_control_plane import bearer, control  # noqa: F401 (the control plane's client)
+from test_control_plane import CONTROL_TOKEN, bearer, control  # noqa: F401 (the control plane's client)
 from test_filters import cond, field_id, make_filter, tree
+
+from dealbase.app import create_app
 
 BEARER = bearer()
 NEW_YEAR = "2031-01-01T09:00:00Z"
@@ -155,3 +158,43 @@ def test_the_clock_needs_the_control_token(client, clock, company):
     got = client.put(f"/_dealbase/companies/{company.company_id}/clock", json={"frozen": True}, headers={"x-api-token": TOKEN})
     assert got.status_code == 401
     assert clock("GET").json()["frozen"] is False
+
+
+# -- rate limits by the company's time ---------------------------------------------------
+
+
+@pytest.fixture
+def limited(engine, company, files_dir, base_settings):
+    """The API with rate limits on, and the control plane, on one server."""
+    update = {"database_url": str(engine.url), "files_dir": str(files_dir), "rate_limits": True}
+    settings = base_settings.model_copy(update={**update, "control_token": CONTROL_TOKEN})
+    with TestClient(create_app(settings, engine=engine)) as c:
+        yield c
+
+
+def _remaining(response, header: str) -> int:
+    assert response.status_code == 200, response.text
+    return int(response.headers[header])
+
+
+def test_the_burst_window_stands_still_with_a_frozen_clock_and_moves_when_advanced(limited, company):
+    api = Api(limited, TOKEN)
+    control = f"/_dealbase/companies/{company.company_id}/clock"
+    limited.put(control, json={"now": NEW_YEAR, "frozen": True}, headers=BEARER)
+    for left in range(19, -1, -1):  # Lite: 20 requests per 2 seconds
+        assert _remaining(api.get("/api/v2/deals"), "x-ratelimit-remaining") == left
+    over = api.get("/api/v2/deals")
+    assert over.status_code == 429 and over.headers["retry-after"] == "2"
+    limited.post(f"{control}/advance", json={"seconds": 2}, headers=BEARER)
+    assert _remaining(api.get("/api/v2/deals"), "x-ratelimit-remaining") == 19
+
+
+def test_advancing_a_day_restores_the_daily_budget(limited, company):
+    api = Api(limited, TOKEN)
+    control = f"/_dealbase/companies/{company.company_id}/clock"
+    limited.put(control, json={"now": NEW_YEAR, "frozen": True}, headers=BEARER)
+    budget = "x-daily-ratelimit-token-remaining"
+    first = _remaining(api.get("/v1/deals/summary/archived"), budget)
+    assert _remaining(api.get("/v1/deals/summary/archived"), budget) == first - 80
+    limited.post(f"{control}/advance", json={"seconds": 86_400}, headers=BEARER)
+    assert _remaining(api.get("/v1/deals/summary/archived"), budget) == first

@@ -316,10 +316,10 @@ class DealbaseApp:
                 caller = self.authenticate(conn, *credentials)
                 ctx.user = caller.user
                 ctx.company_id = caller.user["company_id"]
-                company_clock.attach(ctx)
+                company_time = company_clock.attach(ctx)
                 ctx.extra["credential"] = caller.credential
                 if self.limits is not None:
-                    self.limits.charge(ctx, op)
+                    self.limits.charge(ctx, op, company_time)
                 check_scopes(caller.credential, op.api, op.method, op.path)
             if op.handler is None:
                 raise NotImplementedOperation(op.name)

@@ -27,11 +27,15 @@ from dealbase.errors import BadInput
 from dealbase.store import companies
 
 TTL_SECONDS = 2.0
-_FORM = "%Y-%m-%d %H:%M:%S"
 
 
 def _moment(stored: str) -> datetime:
-    return datetime.strptime(stored, _FORM).replace(tzinfo=UTC)
+    # fromisoformat, not strptime: a running clock is read on every stamp of a request
+    return datetime.fromisoformat(stored).replace(tzinfo=UTC)
+
+
+def _stored(moment: datetime) -> str:
+    return moment.strftime("%Y-%m-%d %H:%M:%S")
 
 
 @dataclass(frozen=True)
@@ -54,7 +58,7 @@ class Setting:
         if self.frozen or self.set_at is None:
             return self.start
         elapsed = _moment(real.now()) - _moment(self.set_at)
-        return (_moment(self.start) + elapsed).strftime(_FORM)
+        return _stored(_moment(self.start) + elapsed)
 
     def timestamp(self) -> float:
         """The company's present in seconds since the epoch (real time: to the fraction)."""
@@ -87,11 +91,13 @@ def of(unit: Unit) -> Setting:
     return setting
 
 
-def attach(unit: Unit) -> None:
-    """Make the unit's stamps the company's time (a company in real time keeps the default)."""
+def attach(unit: Unit) -> Setting:
+    """Make the unit's stamps the company's time (a company in real time keeps the default);
+    the company's clock."""
     setting = of(unit)
     if not setting.real_time:
         unit.clock = setting.now
+    return setting
 
 
 def forget(shared: dict, company_id: int) -> None:
@@ -115,7 +121,7 @@ def put(conn: Connection, company_id: int, current: Setting, given: dict) -> Set
 def advance(conn: Connection, company_id: int, current: Setting, seconds: int) -> Setting:
     """Move the company's time forward by ``seconds``, frozen or running as it was."""
     try:
-        start = (_moment(current.now()) + timedelta(seconds=seconds)).strftime(_FORM)
+        start = _stored(_moment(current.now()) + timedelta(seconds=seconds))
     except (OverflowError, ValueError):
         raise BadInput("seconds: the clock cannot go past the year 9999") from None
     return _store(conn, company_id, Setting(start, None, current.frozen))
