@@ -12,6 +12,8 @@ from support.api import Api
 from support.database import OTHER_TOKEN, TOKEN
 from test_control_plane import CONTROL_TOKEN, bearer, control  # noqa: F401 (the control plane's client)
 from test_filters import cond, field_id, make_filter, tree
+from test_oauth import INVALID_TOKEN_401, code_for, exchange, make_app, oauth_error, tokens_for  # noqa: F401
+from test_oauth import bearer as oauth_bearer
 
 from dealbase.app import create_app
 
@@ -198,3 +200,32 @@ def test_advancing_a_day_restores_the_daily_budget(limited, company):
     assert _remaining(api.get("/v1/deals/summary/archived"), budget) == first - 80
     limited.post(f"{control}/advance", json={"seconds": 86_400}, headers=BEARER)
     assert _remaining(api.get("/v1/deals/summary/archived"), budget) == first
+
+
+# -- OAuth codes and tokens expire by the company's time ----------------------------------
+
+
+def test_an_access_token_expires_as_the_clock_is_advanced(clock, client, make_app):
+    clock("PUT", json={"now": NEW_YEAR, "frozen": True})
+    app = make_app()
+    tokens = tokens_for(client, app)
+    caller = oauth_bearer(client, tokens["access_token"])
+    assert caller.get("/api/v2/deals").status_code == 200
+    clock("POST", "/advance", json={"seconds": 3598})
+    assert caller.get("/api/v2/deals").status_code == 200
+    clock("POST", "/advance", json={"seconds": 1})
+    expired = caller.get("/api/v2/deals")
+    assert (expired.status_code, expired.json()) == (401, INVALID_TOKEN_401)
+    # set back, it is alive again: expiry is a matter of the company's time alone
+    clock("PUT", json={"now": NEW_YEAR})
+    assert caller.get("/api/v2/deals").status_code == 200
+
+
+def test_a_code_expires_as_the_clock_is_advanced(clock, client, make_app):
+    clock("PUT", json={"now": NEW_YEAR, "frozen": True})
+    app = make_app()
+    code, fresh = code_for(client, app), code_for(client, app)
+    clock("POST", "/advance", json={"seconds": 299})
+    assert exchange(client, app, fresh).status_code == 200
+    clock("POST", "/advance", json={"seconds": 1})
+    oauth_error(exchange(client, app, code), 400, "invalid_grant", "Invalid grant: authorization_code has expired")

@@ -131,10 +131,10 @@ class DealbaseApp:
         self.engine = engine or create_db_engine(settings.database_url)
         self.inline = is_sqlite(str(self.engine.url))
         self.router = Router()  # every operation answers 501 until create_app registers handlers
-        self.authenticate = Authenticator()
+        self.shared: dict[Any, Any] = {}
+        self.authenticate = Authenticator(shared=self.shared)
         self.limits = RateLimiter(settings) if settings.rate_limits else None
         self._conn: Connection | None = None
-        self.shared: dict[Any, Any] = {}
         self.dispatcher: Dispatcher | None = None
         v1, v2, oauth = (answering(partial(self._handle, api)) for api in ("v1", "v2", "oauth"))
         self.plane = Plane(self)

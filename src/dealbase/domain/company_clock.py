@@ -79,16 +79,28 @@ def _key(company_id: int) -> tuple[str, int]:
     return ("company_clock", company_id)
 
 
-def of(unit: Unit) -> Setting:
-    """The unit's company clock, read at most once per ``TTL_SECONDS`` per process."""
-    key = _key(unit.company_id)
-    hit = unit.shared.get(key)
+def cached(conn: Connection, shared: dict, company_id: int) -> Setting:
+    """A company's clock, read at most once per ``TTL_SECONDS`` per process (``shared``: the
+    process's caches)."""
+    key = _key(company_id)
+    hit = shared.get(key)
     moment = time.monotonic()
     if hit is not None and hit[0] > moment:
         return hit[1]
-    setting = read(unit.conn, unit.company_id) or Setting()
-    unit.shared[key] = (moment + TTL_SECONDS, setting)
+    setting = read(conn, company_id) or Setting()
+    shared[key] = (moment + TTL_SECONDS, setting)
     return setting
+
+
+def of(unit: Unit) -> Setting:
+    """The unit's company clock (cached as ``cached`` keeps it)."""
+    return cached(unit.conn, unit.shared, unit.company_id)
+
+
+def now_of(conn: Connection, company_id: int) -> str:
+    """A company's present, read now: for what works on a connection alone (the OAuth server's
+    codes and tokens, rare enough not to need the cache)."""
+    return (read(conn, company_id) or Setting()).now()
 
 
 def attach(unit: Unit) -> Setting:
