@@ -5,6 +5,8 @@ Pipedrive's sandbox has no clock of its own; this follows Stripe's test clocks."
 
 from __future__ import annotations
 
+import time
+
 import pytest
 from factories import data, make_deal, refused
 from starlette.testclient import TestClient
@@ -16,6 +18,7 @@ from test_oauth import INVALID_TOKEN_401, code_for, exchange, make_app, oauth_er
 from test_oauth import bearer as oauth_bearer
 
 from dealbase.app import create_app
+from dealbase.domain import company_clock
 
 BEARER = bearer()
 NEW_YEAR = "2031-01-01T09:00:00Z"
@@ -229,3 +232,20 @@ def test_a_code_expires_as_the_clock_is_advanced(clock, client, make_app):
     assert exchange(client, app, fresh).status_code == 200
     clock("POST", "/advance", json={"seconds": 1})
     oauth_error(exchange(client, app, code), 400, "invalid_grant", "Invalid grant: authorization_code has expired")
+
+
+def test_a_process_reads_a_company_clock_at_most_once_per_two_seconds(engine, company, monkeypatch):
+    shared: dict = {}
+    moment = [time.monotonic()]
+    monkeypatch.setattr(company_clock.time, "monotonic", lambda: moment[0])
+    cid = company.company_id
+    with engine.connect().execution_options(dealbase_write=True) as conn:
+        assert company_clock.cached(conn, shared, cid).real_time
+        company_clock.put(conn, cid, company_clock.read(conn, cid), {"now": "2031-01-01 09:00:00", "frozen": True})
+        assert company_clock.cached(conn, shared, cid).real_time  # kept: no query
+        moment[0] += company_clock.TTL_SECONDS
+        assert company_clock.cached(conn, shared, cid).now() == "2031-01-01 09:00:00"
+        company_clock.put(conn, cid, company_clock.read(conn, cid), {"now": None})
+        company_clock.forget(shared, cid)  # what the control plane does after its change
+        assert company_clock.cached(conn, shared, cid).real_time
+        conn.rollback()

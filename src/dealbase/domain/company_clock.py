@@ -27,6 +27,7 @@ from dealbase.errors import BadInput
 from dealbase.store import companies
 
 TTL_SECONDS = 2.0
+_MAX_CACHED = 10_000  # companies (a sandbox makes one per test)
 
 
 def _moment(stored: str) -> datetime:
@@ -75,20 +76,22 @@ def read(conn: Connection, company_id: int) -> Setting | None:
     return Setting(row["clock_now"], row["clock_set_at"], bool(row["clock_frozen"]))
 
 
-def _key(company_id: int) -> tuple[str, int]:
-    return ("company_clock", company_id)
+def _clocks(shared: dict) -> dict[int, tuple[float, Setting]]:
+    return shared.setdefault("company_clocks", {})
 
 
 def cached(conn: Connection, shared: dict, company_id: int) -> Setting:
     """A company's clock, read at most once per ``TTL_SECONDS`` per process (``shared``: the
     process's caches)."""
-    key = _key(company_id)
-    hit = shared.get(key)
+    clocks = _clocks(shared)
+    hit = clocks.get(company_id)
     moment = time.monotonic()
     if hit is not None and hit[0] > moment:
         return hit[1]
     setting = read(conn, company_id) or Setting()
-    shared[key] = (moment + TTL_SECONDS, setting)
+    if len(clocks) >= _MAX_CACHED:
+        clocks.clear()
+    clocks[company_id] = (moment + TTL_SECONDS, setting)
     return setting
 
 
@@ -114,7 +117,7 @@ def attach(unit: Unit) -> Setting:
 
 def forget(shared: dict, company_id: int) -> None:
     """Drop this process's copy of a company's clock (after a change is committed)."""
-    shared.pop(_key(company_id), None)
+    _clocks(shared).pop(company_id, None)
 
 
 def put(conn: Connection, company_id: int, current: Setting, given: dict) -> Setting:
