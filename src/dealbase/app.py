@@ -52,6 +52,7 @@ from dealbase.api.router import Operation, Router
 from dealbase.api.uploads import parse_multipart
 from dealbase.control import routes as control_routes
 from dealbase.control.plane import Plane
+from dealbase.domain import company_clock
 from dealbase.domain.pictures import BLOB_PATH
 from dealbase.errors import DomainError
 from dealbase.events.dispatcher import Dispatcher
@@ -122,10 +123,10 @@ class DealbaseApp:
         self.engine = engine or create_db_engine(settings.database_url)
         self.inline = is_sqlite(str(self.engine.url))
         self.router = Router()  # every operation answers 501 until create_app registers handlers
-        self.authenticate = Authenticator()
+        self.shared: dict[Any, Any] = {}
+        self.authenticate = Authenticator(shared=self.shared)
         self.limits = RateLimiter(settings) if settings.rate_limits else None
         self._conn: Connection | None = None
-        self.shared: dict[Any, Any] = {}
         self.dispatcher: Dispatcher | None = None
         v1, v2, oauth = (answering(partial(self._handle, api)) for api in ("v1", "v2", "oauth"))
         self.plane = Plane(self)
@@ -307,9 +308,10 @@ class DealbaseApp:
                 caller = self.authenticate(conn, *credentials)
                 ctx.user = caller.user
                 ctx.company_id = caller.user["company_id"]
+                company_time = company_clock.attach(ctx)
                 ctx.extra["credential"] = caller.credential
                 if self.limits is not None:
-                    self.limits.charge(ctx, op)
+                    self.limits.charge(ctx, op, company_time)
                 check_scopes(caller.credential, op.api, op.method, op.path)
             if op.handler is None:
                 raise NotImplementedOperation(op.name)
