@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import secrets
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 from sqlalchemy import Connection, Engine
@@ -18,6 +19,7 @@ from dealbase.store import companies
 from dealbase.store import repository as repo
 from dealbase.store.tables import (
     activity_types,
+    api_tokens,
     lead_labels,
     pipelines,
     projects_boards,
@@ -33,6 +35,13 @@ DEFAULT_STAGES = (
     ("Proposal Made", 60),
     ("Negotiations Started", 80),
 )
+
+
+@dataclass(frozen=True)
+class NewUser:
+    name: str
+    email: str
+    is_admin: bool = False
 
 
 @dataclass
@@ -55,13 +64,48 @@ def create_company(
     admin_email: str,
     token: str | None = None,
     currency: str = "USD",
+    plan: str | None = None,
+    others: Sequence[NewUser] = (),
 ) -> Company:
+    """A new company with its admin (and ``others``, more users), each with an API token,
+    and its first rows, every one with its create event."""
     stamp = now()
-    company_id = companies.add(conn, {"name": name, "domain": domain, "country": "US", "add_time": stamp})
-    admin = {"name": admin_name, "email": admin_email, "is_admin": True, "active_flag": True}
-    user_id = repo.insert_row(conn, users, company_id, admin | {"default_currency": currency, "created": stamp})
+    company = {"name": name, "domain": domain, "country": "US", "add_time": stamp} | ({"plan": plan} if plan else {})
+    company_id = companies.add(conn, company)
+    user_id, token = _add_user(conn, company_id, NewUser(admin_name, admin_email, True), stamp, token, currency)
+    for other in others:
+        _add_user(conn, company_id, other, stamp, None, currency)
+    _start_rows(conn, company_id, stamp)
+    _record_start(conn, company_id, user_id, stamp)
+    return Company(company_id, user_id, token)
+
+
+def _add_user(
+    conn: Connection, company_id: int, user: NewUser, stamp: str, token: str | None, currency: str
+) -> tuple[int, str]:
+    """A user of a company being made and its API token; the user's id and token."""
+    values = {"name": user.name, "email": user.email, "is_admin": user.is_admin, "active_flag": True}
+    user_id = repo.insert_row(conn, users, company_id, values | {"default_currency": currency, "created": stamp})
     token = token or new_token()
     companies.add_api_token(conn, company_id, user_id, token, stamp)
+    return user_id, token
+
+
+def restart(conn: Connection, company_id: int) -> None:
+    """The company back to the state of a new one: every row of it gone but its users and
+    their API tokens, then its first rows again with their create events (the users' too).
+    The version counters move so that no process serves what it cached of the old rows."""
+    companies.empty(conn, company_id, keep=(users, api_tokens))
+    stamp = now()
+    _start_rows(conn, company_id, stamp)
+    _record_start(conn, company_id, companies.first_admin_id(conn, company_id), stamp)
+    for counter in ("fields_version", "webhooks_version"):
+        repo.bump_company_counter(conn, company_id, counter)
+
+
+def _start_rows(conn: Connection, company_id: int, stamp: str) -> None:
+    """A new company's default pipeline and stages, activity types, lead labels, project
+    board and phases."""
     times = {"add_time": stamp, "update_time": stamp}
     pipeline_id = repo.insert_row(conn, pipelines, company_id, {"name": "Pipeline", "order_nr": 1, **times})
     repo.insert_rows(
@@ -94,8 +138,6 @@ def create_company(
     board_id = repo.insert_row(conn, projects_boards, company_id, {"name": DEFAULT_BOARD, "order_nr": 1, **times})
     phases = [{"board_id": board_id, "name": phase, "order_nr": i, **times} for i, phase in enumerate(DEFAULT_PHASES, 1)]
     repo.insert_rows(conn, projects_phases, company_id, phases)
-    _record_start(conn, company_id, user_id, stamp)
-    return Company(company_id, user_id, token)
 
 
 def _record_start(conn: Connection, company_id: int, user_id: int, stamp: str) -> None:
