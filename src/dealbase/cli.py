@@ -144,7 +144,8 @@ def serve(
     base = f"http://{settings.host}:{settings.port}"
     console.print(f"dealbase serving v1 at {base}/v1 and {base}/api/v1, v2 at {base}/api/v2")
     if settings.control_token:
-        console.print(f"Control plane at {base}/_dealbase/, control token: [bold]{settings.control_token}[/bold]")
+        console.print(f"Control plane at {base}/_dealbase/")
+        console.print(f"Control token: [bold]{settings.control_token}[/bold]")
     # Worker processes build the app from the environment: hand them these settings.
     for name, value in settings.model_dump().items():
         if value is not None:
