@@ -5,6 +5,7 @@ from __future__ import annotations
 import secrets
 from collections.abc import Sequence
 from dataclasses import dataclass
+from typing import Any
 
 from sqlalchemy import Connection, Engine
 
@@ -13,7 +14,7 @@ from dealbase.domain.activity_types import DEFAULTS as ACTIVITY_TYPES
 from dealbase.domain.ids import new_uuid
 from dealbase.domain.leads import DEFAULT_LABELS as LEAD_LABELS
 from dealbase.domain.projects import DEFAULT_BOARD, DEFAULT_PHASES
-from dealbase.events.changes import record_create
+from dealbase.events.changes import record_creates
 from dealbase.settings import Settings
 from dealbase.store import companies
 from dealbase.store import repository as repo
@@ -143,6 +144,7 @@ def _start_rows(conn: Connection, company_id: int, stamp: str) -> None:
 def _record_start(conn: Connection, company_id: int, user_id: int, stamp: str) -> None:
     """The rows a company starts with get their create events like any other write, so that
     recents (and whatever else reads the change events) see them."""
+    created: list[tuple[str, dict[str, Any]]] = []
     for entity, table in (
         ("user", users),
         ("pipeline", pipelines),
@@ -153,8 +155,8 @@ def _record_start(conn: Connection, company_id: int, user_id: int, stamp: str) -
         ("project_phase", projects_phases),
     ):
         for row in repo.all_rows(conn, table, company_id, order_by=[table.c.id]):
-            values = {str(k): v for k, v in row.items() if k != "company_id"}
-            record_create(conn, company_id, user_id, entity, row["id"], values, stamp)
+            created.append((entity, {str(k): v for k, v in row.items() if k != "company_id"}))
+    record_creates(conn, company_id, user_id, created, stamp)
 
 
 def ensure_company(engine: Engine, settings: Settings) -> Company | None:
