@@ -49,7 +49,8 @@ def test_company_create_list_reset_and_delete(run, database_url, tmp_path):
     token = token_line.removeprefix("API token: ")
     assert re.fullmatch(r"[0-9a-f]{40}", token)
     assert f"(admin): {token}" in made
-    assert count(database_url, deals, company_id=company_id) == 1
+    demo_deals = count(database_url, deals, company_id=company_id)
+    assert demo_deals > 0
     other = int(run("company", "create").split()[1])
 
     listed = [line.split("\t") for line in run("company", "list").splitlines()]
@@ -59,7 +60,7 @@ def test_company_create_list_reset_and_delete(run, database_url, tmp_path):
     assert token in run("company", "reset", str(company_id))
     assert count(database_url, deals, company_id=company_id) == 0
     run("company", "reset", str(company_id), "--seed", "demo")
-    assert count(database_url, deals, company_id=company_id) == 1
+    assert count(database_url, deals, company_id=company_id) == demo_deals
 
     assert run("company", "delete", str(company_id)) == f"Deleted company {company_id}.\n"
     assert count(database_url, companies, id=company_id) == 0
@@ -80,8 +81,8 @@ def test_seed_fills_the_first_company(run, database_url):
     first = int(run("company", "create").split()[1])
     run("company", "create")
     assert run("seed") == f"Seeded company {first} with the demo data.\n"
-    assert count(database_url, deals, company_id=first) == 1
-    assert count(database_url, deals) == 1
+    assert count(database_url, deals, company_id=first) > 0
+    assert count(database_url, deals) == count(database_url, deals, company_id=first)
 
 
 def test_serve_sandbox_turns_the_control_plane_on_and_seeds_the_first_company(run, database_url, monkeypatch):
@@ -98,13 +99,14 @@ def test_serve_sandbox_turns_the_control_plane_on_and_seeds_the_first_company(ru
     assert os.environ["DEALBASE_CONTROL_TOKEN"] == token
     assert os.environ["DEALBASE_WEBHOOKS_ALLOW_PRIVATE"] == "True"
     assert served["port"] == 8765
-    assert count(database_url, deals) == 1  # the demo data, in the first company
+    demo_deals = count(database_url, deals)
+    assert demo_deals > 0  # the demo data, in the first company
 
     # a restart keeps the data as it is, and a control token given is the one used
     monkeypatch.setenv("DEALBASE_CONTROL_TOKEN", "my-control-token")
     printed = run("serve", "--sandbox")
     assert "Control token: my-control-token" in printed and "API token" not in printed
-    assert count(database_url, deals) == 1
+    assert count(database_url, deals) == demo_deals
 
 
 def test_plain_serve_has_no_control_plane(run, monkeypatch):

@@ -9,6 +9,10 @@ from sqlalchemy import func, select
 from test_control_plane import control, bearer  # noqa: F401  (the control plane's client)
 
 from conftest import TOKEN, Api
+from dealbase.bootstrap import Company
+from dealbase.domain import service
+from dealbase.domain.users import USER
+from support.database import in_unit
 from factories import data, make_deal, make_org, make_person
 from dealbase.store.tables import companies as companies_table
 from dealbase.store.tables import metadata
@@ -93,11 +97,21 @@ def test_companies_are_listed_and_shown(control, company):
     assert (shown.status_code, shown.json()) == (200, made)
 
 
-def test_a_demo_company_has_the_demo_data(control):
-    made = new_company(control, seed="demo")
-    api = Api(control, made["api_token"])
-    assert [d["title"] for d in data(api.get("/api/v2/deals"))] == ["Northwind welding line"]
-    assert [o["name"] for o in data(api.get("/api/v2/organizations"))] == ["Northwind Robotics"]
+def demo_shown(control, company: dict) -> dict[str, list[str]]:
+    """What the API shows of a company's demo data: deal titles, organization names."""
+    api = Api(control, company["api_token"])
+    return {
+        "deals": sorted(d["title"] for d in data(api.get("/api/v2/deals", params={"limit": 500}))),
+        "organizations": sorted(o["name"] for o in data(api.get("/api/v2/organizations", params={"limit": 500}))),
+    }
+
+
+def test_a_demo_company_has_the_demo_data(control, engine):
+    made, empty = new_company(control, seed="demo"), new_company(control)
+    shown = demo_shown(control, made)
+    assert shown["deals"] and shown["organizations"]
+    assert shown == demo_shown(control, new_company(control, seed="demo"))  # the same data every time
+    assert demo_shown(control, empty) == {"deals": [], "organizations": []}
 
 
 def test_reset_empties_one_company_and_leaves_the_other(control, engine):
@@ -125,12 +139,30 @@ def test_reset_empties_one_company_and_leaves_the_other(control, engine):
 
 
 def test_reset_with_the_demo_seed(control):
-    made = new_company(control)
+    made, fresh = new_company(control), new_company(control, seed="demo")
     make_deal(Api(control, made["api_token"]), title="Mine")
     got = control.post(f"/_dealbase/companies/{made['id']}/reset", json={"seed": "demo"}, headers=bearer())
-    assert got.status_code == 200
-    titles = [d["title"] for d in data(Api(control, made["api_token"]).get("/api/v2/deals"))]
-    assert titles == ["Northwind welding line"]
+    assert (got.status_code, got.json()) == (200, made)
+    assert demo_shown(control, made) == demo_shown(control, fresh)
+    # twice over: the demo data once, not twice
+    control.post(f"/_dealbase/companies/{made['id']}/reset", json={"seed": "demo"}, headers=bearer())
+    assert demo_shown(control, made) == demo_shown(control, fresh)
+
+
+def test_reset_keeps_the_users_with_tokens_and_drops_the_others(control, engine):
+    made = new_company(control, users=[{"name": "Uma", "email": "uma@one.test"}])
+    company = Company(made["id"], made["users"][0]["id"], made["api_token"])
+    in_unit(
+        engine,
+        company,
+        lambda unit: service.insert(
+            unit, USER.table, {"name": "No Token", "email": "nt@one.test", "is_admin": False, "created": unit.clock()}, event="user"
+        ),
+    )
+    got = control.post(f"/_dealbase/companies/{made['id']}/reset", headers=bearer())
+    assert (got.status_code, got.json()) == (200, made)
+    listed = data(Api(control, made["api_token"]).get("/v1/users"))
+    assert [u["name"] for u in listed] == ["Admin", "Uma"]
 
 
 def test_delete_leaves_no_row_of_the_company_and_every_row_of_the_others(control, engine, company, files_dir):

@@ -20,7 +20,6 @@ from dealbase.store import companies
 from dealbase.store import repository as repo
 from dealbase.store.tables import (
     activity_types,
-    api_tokens,
     lead_labels,
     pipelines,
     projects_boards,
@@ -93,10 +92,11 @@ def _add_user(
 
 
 def restart(conn: Connection, company_id: int) -> None:
-    """The company back to the state of a new one: every row of it gone but its users and
-    their API tokens, then its first rows again with their create events (the users' too).
-    The version counters move so that no process serves what it cached of the old rows."""
-    companies.empty(conn, company_id, keep=(users, api_tokens))
+    """The company back to the state of a new one: every row of it gone but its users with
+    an API token and their tokens, then its first rows again with their create events (the
+    users' too). The version counters move so that no process serves what it cached of the
+    old rows."""
+    companies.empty(conn, company_id)
     stamp = now()
     _start_rows(conn, company_id, stamp)
     _record_start(conn, company_id, companies.first_admin_id(conn, company_id), stamp)

@@ -98,22 +98,25 @@ def _owned_tables(keep: tuple[Table, ...] = ()) -> list[Table]:
     return [t for t in reversed(metadata.sorted_tables) if "company_id" in t.c and t not in keep]
 
 
-def empty(conn: Connection, company_id: int, *, keep: tuple[Table, ...] = ()) -> None:
-    """Remove every row of the company in every table but ``keep`` (its own row stays).
+def empty(conn: Connection, company_id: int) -> None:
+    """Remove every row of the company in every table but its users with an API token and
+    those tokens (its own row stays): what a reset keeps.
 
-    A whole-company operation (reset, delete), below the write service on purpose: no row
-    is left to carry a change event. Callers bump the company's version counters so that
-    no process serves what it cached of the rows removed.
+    A whole-company operation, below the write service on purpose: no row is left to carry
+    a change event. Callers bump the company's version counters so that no process serves
+    what it cached of the rows removed.
     """
+    _delete_owned(conn, company_id, keep=(users, api_tokens))
+    tokened = select(api_tokens.c.user_id).where(api_tokens.c.company_id == company_id)
+    conn.execute(delete(users).where(users.c.company_id == company_id, users.c.id.not_in(tokened)))
+
+
+def _delete_owned(conn: Connection, company_id: int, keep: tuple[Table, ...] = ()) -> None:
     for table in _owned_tables(keep):
         conn.execute(delete(table).where(table.c.company_id == company_id))
 
 
 def remove(conn: Connection, company_id: int) -> None:
     """The company and every row it owns, in every table."""
-    empty(conn, company_id)
+    _delete_owned(conn, company_id)
     conn.execute(delete(companies).where(companies.c.id == company_id))
-
-
-def set_plan(conn: Connection, company_id: int, plan: str) -> None:
-    conn.execute(update(companies).where(companies.c.id == company_id).values(plan=plan))
