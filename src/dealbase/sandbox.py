@@ -168,7 +168,8 @@ def _described(company: dict[str, Any], people: list[dict[str, Any]]) -> dict[st
 
 def describe(conn: Connection, company_id: int) -> dict[str, Any] | None:
     """``{"id", "name", "api_token" (the first admin's), "domain", "users": [{"id", "email",
-    "name", "is_admin", "api_token"}]}``, or None for an unknown company."""
+    "name", "is_admin", "api_token"}]}`` (the users with an API token), or None for an
+    unknown company."""
     company = companies.get(conn, company_id)
     return None if company is None else _described(company, companies.users_with_tokens(conn, [company_id]))
 

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from sqlalchemy import Connection, Table, bindparam, delete, func, insert, select, update
+from sqlalchemy import Connection, Table, bindparam, delete, func, insert, select
 
 from dealbase.store.repository import Prepared, Row
 from dealbase.store.tables import api_tokens, companies, metadata, users
@@ -71,8 +71,8 @@ def get(conn: Connection, company_id: int) -> Row | None:
 
 
 def users_with_tokens(conn: Connection, company_ids: list[int]) -> list[Row]:
-    """The users of these companies, each with its first API token (None without one), by
-    company and id."""
+    """The users of these companies who have an API token (the ones made with the company,
+    not those its data brought), each with its first token, by company and id."""
     first_token = (
         select(api_tokens.c.token)
         .where(api_tokens.c.user_id == users.c.id)
@@ -82,7 +82,7 @@ def users_with_tokens(conn: Connection, company_ids: list[int]) -> list[Row]:
     )
     stmt = (
         select(users.c.id, users.c.company_id, users.c.name, users.c.email, users.c.is_admin, first_token.label("api_token"))
-        .where(users.c.company_id.in_(company_ids))
+        .where(users.c.company_id.in_(company_ids), users.c.id.in_(select(api_tokens.c.user_id)))
         .order_by(users.c.company_id, users.c.id)
     )
     return [dict(r) for r in conn.execute(stmt).mappings()]
