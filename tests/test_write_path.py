@@ -26,7 +26,9 @@ WRITERS = frozenset(
         "search_put",
         "search_drop",
         "record_change",
+        "record_changes",
         "record_create",
+        "record_creates",
         "record_update",
         "record_delete",
     }

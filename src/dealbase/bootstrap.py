@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import secrets
+from collections.abc import Sequence
 from dataclasses import dataclass
+from typing import Any
 
 from sqlalchemy import Connection, Engine
 
@@ -12,7 +14,7 @@ from dealbase.domain.activity_types import DEFAULTS as ACTIVITY_TYPES
 from dealbase.domain.ids import new_uuid
 from dealbase.domain.leads import DEFAULT_LABELS as LEAD_LABELS
 from dealbase.domain.projects import DEFAULT_BOARD, DEFAULT_PHASES
-from dealbase.events.changes import record_create
+from dealbase.events.changes import record_creates
 from dealbase.settings import Settings
 from dealbase.store import companies
 from dealbase.store import repository as repo
@@ -35,6 +37,13 @@ DEFAULT_STAGES = (
 )
 
 
+@dataclass(frozen=True)
+class NewUser:
+    name: str
+    email: str
+    is_admin: bool = False
+
+
 @dataclass
 class Company:
     company_id: int
@@ -55,13 +64,49 @@ def create_company(
     admin_email: str,
     token: str | None = None,
     currency: str = "USD",
+    plan: str | None = None,
+    others: Sequence[NewUser] = (),
 ) -> Company:
+    """A new company with its admin (and ``others``, more users), each with an API token,
+    and its first rows, every one with its create event."""
     stamp = now()
-    company_id = companies.add(conn, {"name": name, "domain": domain, "country": "US", "add_time": stamp})
-    admin = {"name": admin_name, "email": admin_email, "is_admin": True, "active_flag": True}
-    user_id = repo.insert_row(conn, users, company_id, admin | {"default_currency": currency, "created": stamp})
+    company = {"name": name, "domain": domain, "country": "US", "add_time": stamp} | ({"plan": plan} if plan else {})
+    company_id = companies.add(conn, company)
+    user_id, token = _add_user(conn, company_id, NewUser(admin_name, admin_email, True), stamp, token, currency)
+    for other in others:
+        _add_user(conn, company_id, other, stamp, None, currency)
+    _start_rows(conn, company_id, stamp)
+    _record_start(conn, company_id, user_id, stamp)
+    return Company(company_id, user_id, token)
+
+
+def _add_user(
+    conn: Connection, company_id: int, user: NewUser, stamp: str, token: str | None, currency: str
+) -> tuple[int, str]:
+    """A user of a company being made and its API token; the user's id and token."""
+    values = {"name": user.name, "email": user.email, "is_admin": user.is_admin, "active_flag": True}
+    user_id = repo.insert_row(conn, users, company_id, values | {"default_currency": currency, "created": stamp})
     token = token or new_token()
     companies.add_api_token(conn, company_id, user_id, token, stamp)
+    return user_id, token
+
+
+def restart(conn: Connection, company_id: int) -> None:
+    """The company back to the state of a new one: every row of it gone but its users with
+    an API token and their tokens, then its first rows again with their create events (the
+    users' too). The version counters move so that no process serves what it cached of the
+    old rows."""
+    companies.empty(conn, company_id)
+    stamp = now()
+    _start_rows(conn, company_id, stamp)
+    _record_start(conn, company_id, companies.first_admin_id(conn, company_id), stamp)
+    for counter in ("fields_version", "webhooks_version"):
+        repo.bump_company_counter(conn, company_id, counter)
+
+
+def _start_rows(conn: Connection, company_id: int, stamp: str) -> None:
+    """A new company's default pipeline and stages, activity types, lead labels, project
+    board and phases."""
     times = {"add_time": stamp, "update_time": stamp}
     pipeline_id = repo.insert_row(conn, pipelines, company_id, {"name": "Pipeline", "order_nr": 1, **times})
     repo.insert_rows(
@@ -94,13 +139,12 @@ def create_company(
     board_id = repo.insert_row(conn, projects_boards, company_id, {"name": DEFAULT_BOARD, "order_nr": 1, **times})
     phases = [{"board_id": board_id, "name": phase, "order_nr": i, **times} for i, phase in enumerate(DEFAULT_PHASES, 1)]
     repo.insert_rows(conn, projects_phases, company_id, phases)
-    _record_start(conn, company_id, user_id, stamp)
-    return Company(company_id, user_id, token)
 
 
 def _record_start(conn: Connection, company_id: int, user_id: int, stamp: str) -> None:
     """The rows a company starts with get their create events like any other write, so that
     recents (and whatever else reads the change events) see them."""
+    created: list[tuple[str, dict[str, Any]]] = []
     for entity, table in (
         ("user", users),
         ("pipeline", pipelines),
@@ -111,8 +155,8 @@ def _record_start(conn: Connection, company_id: int, user_id: int, stamp: str) -
         ("project_phase", projects_phases),
     ):
         for row in repo.all_rows(conn, table, company_id, order_by=[table.c.id]):
-            values = {str(k): v for k, v in row.items() if k != "company_id"}
-            record_create(conn, company_id, user_id, entity, row["id"], values, stamp)
+            created.append((entity, {str(k): v for k, v in row.items() if k != "company_id"}))
+    record_creates(conn, company_id, user_id, created, stamp)
 
 
 def ensure_company(engine: Engine, settings: Settings) -> Company | None:

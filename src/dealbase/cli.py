@@ -3,12 +3,18 @@
 from __future__ import annotations
 
 import os
-from typing import Annotated
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from typing import Annotated, Any, TypeVar
 
 import typer
 from rich.console import Console
 
+from sqlalchemy import Connection
+
 from dealbase.settings import Settings
+
+T = TypeVar("T")
 
 app = typer.Typer(
     help="dealbase: a self-hosted sales CRM server that speaks the Pipedrive REST API (v1 and v2).",
@@ -98,29 +104,48 @@ def serve(
     redis_prefix: Annotated[
         str | None, typer.Option(help="Prefix of the Redis keys. (env DEALBASE_REDIS_PREFIX; default dealbase)")
     ] = None,
+    sandbox: Annotated[
+        bool | None,
+        typer.Option(
+            "--sandbox/--no-sandbox",
+            help="The integration developer's server: the control plane on (/_dealbase/), webhook receivers on "
+            "this machine allowed, the first company filled with demo data. (env DEALBASE_SANDBOX; default off)",
+        ),
+    ] = None,
 ) -> None:
     """Run the API server (migrating the database first).
 
     The first start on an empty database creates a company, an admin user and an API
-    token, and prints the token. Set DEALBASE_API_TOKEN to choose that token.
+    token, and prints the token. Set DEALBASE_API_TOKEN to choose that token. In sandbox
+    mode the control token (DEALBASE_CONTROL_TOKEN, else a random one) is printed too.
     """
     # every parameter is a setting of the same name
     settings = _settings(**locals())
 
     import uvicorn
 
+    from dealbase import sandbox as sandboxes
     from dealbase.bootstrap import ensure_company
     from dealbase.store.db import create_db_engine, migrate
 
+    if settings.sandbox:
+        settings = sandboxes.serving(settings)
     migrate(settings.database_url)
     engine = create_db_engine(settings.database_url)
     created = ensure_company(engine, settings)
+    if created is not None and settings.sandbox:
+        with engine.connect().execution_options(dealbase_write=True) as conn:
+            sandboxes.fill(conn, created.company_id, sandboxes.Seed("demo"))
+            conn.commit()
     engine.dispose()
     if created is not None:
         console.print(f"Created company {settings.company_name!r} with admin {settings.admin_email}.")
         console.print(f"API token: [bold]{created.token}[/bold]")
     base = f"http://{settings.host}:{settings.port}"
     console.print(f"dealbase serving v1 at {base}/v1 and {base}/api/v1, v2 at {base}/api/v2")
+    if settings.control_token:
+        console.print(f"Control plane at {base}/_dealbase/")
+        console.print(f"Control token: [bold]{settings.control_token}[/bold]")
     # Worker processes build the app from the environment: hand them these settings.
     for name, value in settings.model_dump().items():
         if value is not None:
@@ -207,6 +232,136 @@ def app_create(
         f"{settings.base_url}/oauth/authorize", {"client_id": client_id, "redirect_uri": redirect_uri[0]}
     )
     typer.echo(f"authorize: {first}")
+
+
+companies_app = typer.Typer(help="Companies, each with its own data and API tokens (the sandbox's).", no_args_is_help=True)
+app.add_typer(companies_app, name="company")
+SeedOption = Annotated[str | None, typer.Option("--seed", help="What to fill it with: empty or demo.")]
+SeedValueOption = Annotated[int | None, typer.Option(help="The demo data's seed: the same one, the same data.")]
+DealsOption = Annotated[int | None, typer.Option(help="How many deals the demo data has (default about 100).")]
+
+
+@contextmanager
+def _writing(database_url: str | None) -> Iterator[tuple[Settings, Connection]]:
+    """The database (migrated first) in one transaction, committed at the end."""
+    from dealbase.store.db import create_db_engine
+    from dealbase.store.db import migrate as run_migrations
+
+    settings = _settings(database_url=database_url)
+    run_migrations(settings.database_url)
+    engine = create_db_engine(settings.database_url)
+    try:
+        with engine.connect().execution_options(dealbase_write=True) as conn:
+            yield settings, conn
+            conn.commit()
+    finally:
+        engine.dispose()
+
+
+def _checked(read: Callable[[dict[str, Any]], T], body: dict[str, Any]) -> T:
+    """The control plane's reading of its body, refusals as the CLI's."""
+    from dealbase.errors import BadInput
+
+    try:
+        return read({k: v for k, v in body.items() if v is not None})
+    except BadInput as refused:
+        raise typer.BadParameter(refused.message) from None
+
+
+def _print_company(company: dict[str, Any]) -> None:
+    typer.echo(f"Company {company['id']} {company['name']!r} ({company['domain']})")
+    typer.echo(f"API token: {company['api_token']}")
+    for user in company["users"]:
+        role = "admin" if user["is_admin"] else "user"
+        typer.echo(f"  user {user['id']} {user['name']} <{user['email']}> ({role}): {user['api_token']}")
+
+
+@companies_app.command("create")
+def company_create(
+    name: Annotated[str | None, typer.Option(help="The company's name.")] = None,
+    seed: SeedOption = None,
+    seed_value: SeedValueOption = None,
+    deals: DealsOption = None,
+    database_url: DatabaseUrl = None,
+) -> None:
+    """Make a company with an admin and an API token, and print its tokens."""
+    from dealbase import sandbox
+
+    spec = _checked(sandbox.read_new_company, {"name": name, "seed": seed, "seed_value": seed_value, "deals": deals})
+    with _writing(database_url) as (_settings_used, conn):
+        made = sandbox.create(conn, spec)
+    _print_company(made)
+
+
+@companies_app.command("list")
+def company_list(database_url: DatabaseUrl = None) -> None:
+    """List the companies: id, name, domain, users, the admin's API token (tab-separated)."""
+    from dealbase import sandbox
+
+    with _writing(database_url) as (_settings_used, conn):
+        found = sandbox.describe_all(conn)
+    for company in found:
+        shown = (company["id"], company["name"], company["domain"], len(company["users"]), company["api_token"])
+        typer.echo("\t".join(str(part) for part in shown))
+
+
+def _unknown(company_id: int) -> typer.Exit:
+    typer.echo(f"No company with id {company_id}.", err=True)
+    return typer.Exit(1)
+
+
+@companies_app.command("delete")
+def company_delete(
+    company_id: Annotated[int, typer.Argument(metavar="ID")],
+    database_url: DatabaseUrl = None,
+) -> None:
+    """Delete a company: every row and stored file of it."""
+    from dealbase import sandbox
+
+    with _writing(database_url) as (settings, conn):
+        gone = sandbox.delete(conn, company_id)
+        if gone is None:
+            raise _unknown(company_id)
+    sandbox.remove_files(settings.files_dir, company_id)
+    typer.echo(f"Deleted company {company_id}.")
+
+
+@companies_app.command("reset")
+def company_reset(
+    company_id: Annotated[int, typer.Argument(metavar="ID")],
+    seed: SeedOption = None,
+    seed_value: SeedValueOption = None,
+    database_url: DatabaseUrl = None,
+) -> None:
+    """Bring a company back to a new company's state (or the demo data), its tokens kept."""
+    from dealbase import sandbox
+
+    wanted = _checked(sandbox.read_reset, {"seed": seed, "seed_value": seed_value})
+    with _writing(database_url) as (_settings_used, conn):
+        company = sandbox.reset(conn, company_id, wanted)
+        if company is None:
+            raise _unknown(company_id)
+    _print_company(company)
+
+
+@app.command("seed")
+def seed_demo(
+    seed_value: SeedValueOption = None,
+    deals: DealsOption = None,
+    database_url: DatabaseUrl = None,
+) -> None:
+    """Add the demo data set to the database's first company."""
+    from dealbase import sandbox
+    from dealbase.store import companies
+
+    wanted = _checked(sandbox.read_seed, {"seed": "demo", "seed_value": seed_value, "deals": deals})
+    with _writing(database_url) as (_settings_used, conn):
+        first = companies.first_id(conn)
+        if first is None:
+            typer.echo("No company yet: start the server once (dealbase serve) to create it.", err=True)
+            raise typer.Exit(1)
+        sandbox.fill(conn, first, wanted)
+    typer.echo(f"Seeded company {first} with the demo data.")
 
 
 webhooks_app = typer.Typer(help="Webhook deliveries, for debugging.", no_args_is_help=True)

@@ -93,6 +93,11 @@ class Authenticator:
         self._cache[token] = (now + self.ttl, caller)
         return caller
 
+    def forget(self, tokens: list[str]) -> None:
+        """Stop answering these tokens from memory at once (their company was deleted)."""
+        for token in tokens:
+            self._cache.pop(token, None)
+
     def bearer(self, conn: Connection, authorization: str) -> Caller:
         scheme, _, value = authorization.strip().partition(" ")
         value = value.strip()

@@ -15,11 +15,27 @@ from dealbase.store import repository as repo
 _SKIP = {"add_time", "update_time"}
 
 
+def _created(values: dict[str, Any]) -> dict[str, list[Any]]:
+    return {k: [None, v] for k, v in values.items() if v is not None and k not in _SKIP}
+
+
 def record_create(
     conn: Connection, company_id: int, user_id: int, entity: str, row_id: int, values: dict[str, Any], stamp: str
 ) -> None:
-    changes = {k: [None, v] for k, v in values.items() if v is not None and k not in _SKIP}
-    repo.record_change(conn, company_id, entity, row_id, "create", user_id, stamp, changes)
+    repo.record_change(conn, company_id, entity, row_id, "create", user_id, stamp, _created(values))
+
+
+def record_creates(
+    conn: Connection, company_id: int, user_id: int, created: list[tuple[str, dict[str, Any]]], stamp: str
+) -> None:
+    """The create events of several rows, ``(entity, row)``, in one statement."""
+    repo.record_changes(
+        conn,
+        [
+            repo.Change(company_id, entity, row["id"], "create", user_id, stamp, _created(row), False)
+            for entity, row in created
+        ],
+    )
 
 
 def record_update(

@@ -12,6 +12,7 @@ from __future__ import annotations
 import os
 import re
 import secrets
+import shutil
 from pathlib import Path
 
 _COMPANY = re.compile(r"[1-9][0-9]{0,18}")
@@ -60,3 +61,9 @@ def remove(files_dir: str, company_id: int, key: str) -> None:
     found = path(files_dir, company_id, key)
     if found:
         found.unlink(missing_ok=True)
+
+
+def remove_company(files_dir: str, company_id: int) -> None:
+    """Every stored file of a company (a deleted one)."""
+    if _COMPANY.fullmatch(str(company_id)) is not None:
+        shutil.rmtree(_root(files_dir, company_id), ignore_errors=True)

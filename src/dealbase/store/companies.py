@@ -9,10 +9,10 @@ from __future__ import annotations
 
 from typing import Any
 
-from sqlalchemy import Connection, bindparam, func, insert, select, update
+from sqlalchemy import Connection, Table, bindparam, delete, func, insert, select, update
 
 from dealbase.store.repository import Prepared, Row
-from dealbase.store.tables import api_tokens, companies, users
+from dealbase.store.tables import api_tokens, companies, metadata, users
 
 # Run for every request an API token authenticates that the token cache does not answer.
 _USER_BY_TOKEN = Prepared(
@@ -73,3 +73,65 @@ def api_token_user(conn: Connection, token: str) -> Row | None:
     """The active user of an API token, or None."""
     rows = _USER_BY_TOKEN.rows(conn, {"token": token})
     return rows[0] if rows else None
+
+
+def all_rows(conn: Connection) -> list[Row]:
+    """Every company, oldest first."""
+    return [dict(r) for r in conn.execute(select(companies).order_by(companies.c.id)).mappings()]
+
+
+def get(conn: Connection, company_id: int) -> Row | None:
+    found = conn.execute(select(companies).where(companies.c.id == company_id)).mappings().first()
+    return dict(found) if found else None
+
+
+def users_with_tokens(conn: Connection, company_ids: list[int]) -> list[Row]:
+    """The users of these companies who have an API token (the ones made with the company,
+    not those its data brought), each with its first token, by company and id."""
+    first_token = (
+        select(api_tokens.c.token)
+        .where(api_tokens.c.user_id == users.c.id)
+        .order_by(api_tokens.c.add_time, api_tokens.c.token)
+        .limit(1)
+        .scalar_subquery()
+    )
+    stmt = (
+        select(users.c.id, users.c.company_id, users.c.name, users.c.email, users.c.is_admin, first_token.label("api_token"))
+        .where(users.c.company_id.in_(company_ids), users.c.id.in_(select(api_tokens.c.user_id)))
+        .order_by(users.c.company_id, users.c.id)
+    )
+    return [dict(r) for r in conn.execute(stmt).mappings()]
+
+
+def tokens(conn: Connection, company_id: int) -> list[str]:
+    """Every API token of the company's users."""
+    return list(conn.execute(select(api_tokens.c.token).where(api_tokens.c.company_id == company_id)).scalars())
+
+
+def _owned_tables(keep: tuple[Table, ...] = ()) -> list[Table]:
+    """Every table with a ``company_id``, children before the parents their keys point at."""
+    return [t for t in reversed(metadata.sorted_tables) if "company_id" in t.c and t not in keep]
+
+
+def empty(conn: Connection, company_id: int) -> None:
+    """Remove every row of the company in every table but its users with an API token and
+    those tokens (its own row stays): what a reset keeps.
+
+    A whole-company operation, below the write service on purpose: no row is left to carry
+    a change event. Callers bump the company's version counters so that no process serves
+    what it cached of the rows removed.
+    """
+    _delete_owned(conn, company_id, keep=(users, api_tokens))
+    tokened = select(api_tokens.c.user_id).where(api_tokens.c.company_id == company_id)
+    conn.execute(delete(users).where(users.c.company_id == company_id, users.c.id.not_in(tokened)))
+
+
+def _delete_owned(conn: Connection, company_id: int, keep: tuple[Table, ...] = ()) -> None:
+    for table in _owned_tables(keep):
+        conn.execute(delete(table).where(table.c.company_id == company_id))
+
+
+def remove(conn: Connection, company_id: int) -> None:
+    """The company and every row it owns, in every table."""
+    _delete_owned(conn, company_id)
+    conn.execute(delete(companies).where(companies.c.id == company_id))

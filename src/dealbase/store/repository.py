@@ -296,27 +296,38 @@ def record_change(
     changes: dict[str, list[Any]] | None,
 ) -> None:
     """Write the change event for a write, in the write's own transaction."""
-    uuid_id = isinstance(entity_id, str)
+    record_changes(conn, [Change(company_id, entity, entity_id, action, user_id, time, changes, False)])
+
+
+def record_changes(conn: Connection, events: Sequence[Change]) -> None:
+    """Write several change events in one statement, in their order (``is_bulk`` is read off
+    the connection, as for one)."""
+    if not events:
+        return
     is_bulk = bool(conn.info.get(BULK))
-    conn.execute(
-        insert(change_events).values(
-            company_id=company_id,
-            entity=entity,
-            entity_id=None if uuid_id else entity_id,
-            entity_uuid=entity_id if uuid_id else None,
-            action=action,
-            user_id=user_id,
-            change_source="api",
-            change_source_user_agent=conn.info.get(USER_AGENT),
-            is_bulk_update=is_bulk,
-            time=time,
-            changes=orjson.dumps(changes).decode() if changes is not None else None,
-        )
-    )
+    user_agent = conn.info.get(USER_AGENT)
+    rows = [
+        {
+            "company_id": e.company_id,
+            "entity": e.entity,
+            "entity_id": None if isinstance(e.entity_id, str) else e.entity_id,
+            "entity_uuid": e.entity_id if isinstance(e.entity_id, str) else None,
+            "action": e.action,
+            "user_id": e.user_id,
+            "change_source": "api",
+            "change_source_user_agent": user_agent,
+            "is_bulk_update": is_bulk,
+            "time": e.time,
+            "changes": orjson.dumps(e.changes).decode() if e.changes is not None else None,
+        }
+        for e in events
+    ]
+    conn.execute(insert(change_events), rows)
     if CHANGE_LISTENERS:
-        change = Change(company_id, entity, entity_id, action, user_id, time, changes, is_bulk)
-        for listener in CHANGE_LISTENERS:
-            listener(conn, change)
+        for e in events:
+            change = e._replace(is_bulk=is_bulk)
+            for listener in CHANGE_LISTENERS:
+                listener(conn, change)
 
 
 def max_of(conn: Connection, table: Table, company_id: int, column: str, *where: ColumnElement) -> Any:
