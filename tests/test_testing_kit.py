@@ -20,8 +20,10 @@ import sys
 from pathlib import Path
 
 import httpx2
+import orjson
 import pytest
 import requests
+from support import spec
 
 from dealbase.testing import NetworkRefused, PipedriveMock, current, mock_pipedrive
 
@@ -33,6 +35,21 @@ def no_network(monkeypatch):
 
     monkeypatch.setattr(socket.socket, "connect", refuse)
     monkeypatch.setattr(socket.socket, "connect_ex", refuse)
+
+
+@pytest.fixture(autouse=True)
+def schema_checked(monkeypatch):
+    """Every API answer a client gets through a mock is checked against the official schema."""
+    serve = PipedriveMock._serve
+
+    async def checked(mock, sent):
+        got = await serve(mock, sent)
+        api = spec.split_url(sent.url)
+        if api is not None and api[0] != "oauth" and spec.specs_available():
+            spec.validate_response(sent.method, sent.url, got.status, orjson.loads(got.body))
+        return got
+
+    monkeypatch.setattr(PipedriveMock, "_serve", checked)
 
 
 # -- pipedrive-python-lib (requests) ---------------------------------------------------------
@@ -194,10 +211,38 @@ def test_httpx_sync_and_async_reach_the_same_company(pipedrive):
     assert [d["title"] for d in got.json()["data"]] == ["Sync"]
 
 
+def test_a_streamed_requests_answer_reads_whole(pipedrive):
+    got = requests.get(
+        "https://api.pipedrive.com/v1/users/me", params={"api_token": pipedrive.api_token}, stream=True
+    )
+    assert b"".join(got.iter_content(7)) == got.content
+    assert got.json()["data"]["email"] == "admin@sandbox.test"
+
+
 def test_a_wrong_token_gets_pipedrives_401(pipedrive):
     got = requests.get("https://api.pipedrive.com/v1/deals", params={"api_token": "nope"})
     assert got.status_code == 401
-    assert got.json()["success"] is False
+    assert got.json() == {
+        "success": False,
+        "error": "unauthorized access",
+        "errorCode": 401,
+        "error_info": "Please check developers.pipedrive.com",
+    }
+
+
+def test_the_oauth_host_is_dealbases_oauth_server(pipedrive):
+    got = requests.post(
+        "https://oauth.pipedrive.com/oauth/token",
+        data={"grant_type": "authorization_code", "code": "x", "redirect_uri": "https://app.example/cb"},
+        auth=("no-such-client", "secret"),
+    )
+    assert got.status_code == 400
+    assert got.json() == {
+        "success": False,
+        "message": "Invalid client: client is invalid",
+        "error": "invalid_client",
+        "error_description": "Invalid client: client is invalid",
+    }
 
 
 def test_other_hosts_are_refused_unless_allowed(pipedrive):

@@ -93,7 +93,7 @@ def _requests_send(original):
         response.headers = CaseInsensitiveDict()
         for name, value in got.headers:
             response.headers[name] = f"{response.headers[name]}, {value}" if name in response.headers else value
-        response._content = got.body
+        response._content, response._content_consumed = got.body, True  # read whole, streamed or not
         response.encoding = get_encoding_from_headers(response.headers)
         response.reason = http.HTTPStatus(got.status).phrase
         response.url = request.url
