@@ -114,6 +114,33 @@ def test_python_lib_webhook_reaches_a_python_callable(pipedrive, v1_client):
     assert [(d.url, d.status, d.error) for d in pipedrive.deliveries] == [(url, 200, None)]
 
 
+def test_a_receiver_may_call_the_api_while_it_is_told(pipedrive, v1_client):
+    seen = []
+
+    def fetch_the_deal(payload):
+        seen.append(v1_client.deals.get_deal(payload["current"]["id"])["data"]["title"])
+
+    url = pipedrive.receive("https://hooks.example.com/fetch", fetch_the_deal)
+    v1_client._post(
+        v1_client.BASE_URL + "webhooks",
+        json={"subscription_url": url, "event_action": "added", "event_object": "deal", "name": "d", "version": "1.0"},
+    )
+    v1_client.deals.create_deal({"title": "Fetched"})
+    assert seen == ["Fetched"]
+    assert [(d.status, d.error) for d in pipedrive.deliveries] == [(200, None)]
+
+
+def test_concurrent_async_requests_are_answered_one_at_a_time(pipedrive):
+    headers = {"x-api-token": pipedrive.api_token}
+
+    async def make_five():
+        async with httpx2.AsyncClient(base_url="https://api.pipedrive.com") as client:
+            made = [client.post("/api/v2/deals", json={"title": f"D{i}"}, headers=headers) for i in range(5)]
+            return [r.json()["data"]["id"] for r in await asyncio.gather(*made)]
+
+    assert sorted(asyncio.run(make_five())) == [1, 2, 3, 4, 5]
+
+
 def test_a_failing_receiver_is_a_failed_delivery_kept_for_the_test(pipedrive, v1_client):
     def broken(_payload):
         raise ValueError("no thanks")

@@ -83,23 +83,39 @@ def _loop_running() -> bool:
 
 class _Loop:
     """An event loop run by whichever thread calls, one call at a time (from a thread that
-    runs a loop already, a mock entered in a coroutine, by a worker thread)."""
+    runs a loop already, a mock entered in a coroutine, by a worker thread).
+
+    A webhook receiver may call the API while its delivery runs (to fetch the deal it was
+    told of): the write it was told of has committed, and that call runs on a loop of its
+    own in a worker thread, as the mock's loop is busy waiting for the receiver."""
 
     def __init__(self) -> None:
         self.loop = asyncio.new_event_loop()
         self.lock = threading.Lock()
+        self.running_in: int | None = None  # the thread running the loop now
 
     def run(self, work: Callable[..., Any], *args: Any) -> Any:
+        if self.running_in == threading.get_ident():
+            with ThreadPoolExecutor(1) as worker:
+                return worker.submit(_run_alone, work, *args).result()
         if _loop_running():
             with ThreadPoolExecutor(1) as worker:
                 return worker.submit(self.run, work, *args).result()
         with self.lock:
-            if inspect.iscoroutinefunction(work):
-                return self.loop.run_until_complete(work(*args))
-            return work(*args)
+            self.running_in = threading.get_ident()
+            try:
+                if inspect.iscoroutinefunction(work):
+                    return self.loop.run_until_complete(work(*args))
+                return work(*args)
+            finally:
+                self.running_in = None
 
     def close(self) -> None:
         self.loop.close()
+
+
+def _run_alone(work: Callable[..., Any], *args: Any) -> Any:
+    return asyncio.run(work(*args)) if inspect.iscoroutinefunction(work) else work(*args)
 
 
 def _url_key(url: str) -> str:
