@@ -141,6 +141,22 @@ def test_concurrent_async_requests_are_answered_one_at_a_time(pipedrive):
     assert sorted(asyncio.run(make_five())) == [1, 2, 3, 4, 5]
 
 
+def test_each_mock_delivers_to_its_own_webhooks():
+    got: dict[str, list] = {"deal": [], "person": []}
+    for subscribed in got:  # the same company, webhook id and version in both mocks
+        with mock_pipedrive() as mock:
+            url = mock.receive(f"https://hooks.example.com/{subscribed}", got[subscribed].append)
+            token = {"api_token": mock.api_token}
+            hook = {"subscription_url": url, "event_action": "*", "event_object": subscribed, "name": "h", "version": "1.0"}
+            requests.post("https://api.pipedrive.com/v1/webhooks", params=token, json=hook)
+            requests.post("https://api.pipedrive.com/v1/deals", params=token, json={"title": "D"})
+            requests.post("https://api.pipedrive.com/v1/persons", params=token, json={"name": "P"})
+    assert {name: [p["meta"]["object"] for p in payloads] for name, payloads in got.items()} == {
+        "deal": ["deal"],
+        "person": ["person"],
+    }
+
+
 def test_a_failing_receiver_is_a_failed_delivery_kept_for_the_test(pipedrive, v1_client):
     def broken(_payload):
         raise ValueError("no thanks")

@@ -41,6 +41,7 @@ from dealbase.api import handlers
 from dealbase.api.router import Router
 from dealbase.app import DealbaseApp
 from dealbase.domain.unit import Unit
+from dealbase.events import outbox
 from dealbase.events.dispatcher import BATCH, Dispatcher
 from dealbase.settings import Settings
 from dealbase.store import repository as repo
@@ -65,6 +66,11 @@ def _router() -> Router:
     router = Router()
     handlers.register(router)
     return router
+
+
+@functools.cache
+def _template() -> database.Template:
+    return database.template()
 
 
 @functools.cache
@@ -145,7 +151,7 @@ class PipedriveMock:
         self.allowed = {host.lower() for host in allow}
         self.receivers: dict[str, Receiver] = {}
         self.deliveries: list[Delivery] = []
-        self.template = database.template()
+        self.template = _template()
         self.company_id = self.template.company_id
         self.user_id = self.template.user_id
         self.api_token = self.template.api_token
@@ -185,6 +191,9 @@ class PipedriveMock:
                 "webhooks_allow_private": True,  # receivers are Python callables, not addresses
             }
         )
+        # Every mock's company is the template's, with the same webhooks version at first:
+        # the process's cache of its webhooks would be another mock's.
+        outbox.forget_cached_hooks()
         app = self.app = DealbaseApp(settings, router=_router())
         lifespan = app.parts.lifespan_context(app)
         self._loop.run(lifespan.__aenter__)
