@@ -336,6 +336,15 @@ def test_seed_reset_and_the_control_plane(pipedrive):
     assert status == 200 and index["control_plane"] == "/_dealbase"
 
 
+def test_settings_for_one_mock():
+    with mock_pipedrive(rate_limits=True) as mock:
+        limited = requests.get("https://api.pipedrive.com/v1/users/me", params={"api_token": mock.api_token})
+    with mock_pipedrive() as mock:
+        plain = requests.get("https://api.pipedrive.com/v1/users/me", params={"api_token": mock.api_token})
+    assert int(limited.headers["x-ratelimit-remaining"]) < int(limited.headers["x-ratelimit-limit"])
+    assert "x-ratelimit-limit" not in plain.headers
+
+
 def test_every_mock_starts_from_the_same_company():
     with mock_pipedrive() as first:
         requests.post("https://api.pipedrive.com/v1/deals", params={"api_token": first.api_token}, json={"title": "x"})

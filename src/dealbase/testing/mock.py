@@ -147,8 +147,9 @@ class PipedriveMock:
 
     base_url = BASE_URL
 
-    def __init__(self, allow: Iterable[str] = ()) -> None:
+    def __init__(self, allow: Iterable[str] = (), settings: dict[str, Any] | None = None) -> None:
         self.allowed = {host.lower() for host in allow}
+        self.overrides = dict(settings or {})
         self.receivers: dict[str, Receiver] = {}
         self.deliveries: list[Delivery] = []
         self.template = _template()
@@ -189,6 +190,7 @@ class PipedriveMock:
                 "control_token": self.control_token,
                 "webhooks_dispatch": False,  # the mock delivers after each write instead
                 "webhooks_allow_private": True,  # receivers are Python callables, not addresses
+                **self.overrides,
             }
         )
         # Every mock's company is the template's, with the same webhooks version at first:
@@ -330,14 +332,17 @@ async def _asgi(app: Any, sent: Sent) -> Answer:
 class mock_pipedrive(contextlib.ContextDecorator):  # noqa: N801 - used like a function, as moto's mock_aws
     """Pipedrive answered in-process, as a context manager (``with mock_pipedrive() as pd:``)
     or a decorator (sync or async functions; the handle is ``current()`` inside). ``allow``:
-    other hosts that may still be reached (any other is refused with ``NetworkRefused``)."""
+    other hosts that may still be reached (any other is refused with ``NetworkRefused``);
+    ``settings``: ``Settings`` fields for this mock over the environment's
+    (``mock_pipedrive(rate_limits=True)``)."""
 
-    def __init__(self, allow: Iterable[str] = ()) -> None:
+    def __init__(self, allow: Iterable[str] = (), **settings: Any) -> None:
         self.allow = tuple(allow)
+        self.settings = settings
         self._mocks: list[PipedriveMock] = []
 
     def __enter__(self) -> PipedriveMock:
-        mock = PipedriveMock(self.allow).start()
+        mock = PipedriveMock(self.allow, self.settings).start()
         self._mocks.append(mock)
         return mock
 
