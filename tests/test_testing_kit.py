@@ -141,6 +141,21 @@ def test_concurrent_async_requests_are_answered_one_at_a_time(pipedrive):
     assert sorted(asyncio.run(make_five())) == [1, 2, 3, 4, 5]
 
 
+def test_a_delivery_to_an_unregistered_receiver_fails_and_the_write_stands(pipedrive, v1_client):
+    url = pipedrive.receive("https://hooks.example.com/known", lambda _payload: None)
+    for where in (url, "https://elsewhere.example.com/unknown"):
+        v1_client._post(
+            v1_client.BASE_URL + "webhooks",
+            json={"subscription_url": where, "event_action": "*", "event_object": "deal", "name": "h"},
+        )
+    assert v1_client.deals.create_deal({"title": "Stands"})["success"] is True
+    assert [d.url for d in pipedrive.deliveries] == [url]
+    hooks = {h["subscription_url"]: h for h in v1_client.webhooks.get_hooks_subscription()["data"]}
+    assert hooks[url]["last_http_status"] == 200
+    assert hooks["https://elsewhere.example.com/unknown"]["last_http_status"] is None
+    assert hooks["https://elsewhere.example.com/unknown"]["last_delivery_time"] is not None
+
+
 def test_each_mock_delivers_to_its_own_webhooks():
     got: dict[str, list] = {"deal": [], "person": []}
     for subscribed in got:  # the same company, webhook id and version in both mocks

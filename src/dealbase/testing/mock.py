@@ -241,7 +241,8 @@ class PipedriveMock:
     def receive(self, url: str, receiver: Receiver) -> str:
         """Webhook deliveries to ``url`` go to ``receiver(payload)`` (its answer: None or a
         2xx status is a success, another status or an exception a failure, retried on
-        Pipedrive's schedule). Returns ``url``, to subscribe with."""
+        Pipedrive's schedule by the first write after each retry time). Returns ``url``, to
+        subscribe with. A delivery to a URL not registered fails (``NetworkRefused``)."""
         self.receivers[_url_key(url)] = receiver
         return url
 

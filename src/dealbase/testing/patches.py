@@ -16,8 +16,11 @@ from typing import Any, Protocol
 from urllib.parse import urlsplit
 
 
-class NetworkRefused(RuntimeError):
-    """A request inside ``mock_pipedrive`` to a host that is neither Pipedrive's nor allowed."""
+class NetworkRefused(ConnectionError):
+    """A request inside ``mock_pipedrive`` to a host that is neither Pipedrive's nor allowed.
+
+    A connection error (``OSError``), as the network's refusal would be: a webhook delivery
+    to a receiver the test did not register fails like one to an unreachable address."""
 
 
 @dataclass
