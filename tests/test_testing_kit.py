@@ -25,7 +25,7 @@ import pytest
 import requests
 from support import spec
 
-from dealbase.testing import NetworkRefused, PipedriveMock, current, mock_pipedrive
+from dealbase.testing import ControlRefused, NetworkRefused, PipedriveMock, current, mock_pipedrive
 
 
 @pytest.fixture(autouse=True)
@@ -339,9 +339,9 @@ def test_outside_the_mock_the_clients_are_as_before(pipedrive):
 
 
 def test_seed_reset_and_the_control_plane(pipedrive):
-    made = pipedrive.seed()
+    made = pipedrive.seed(deals=5)
     deals = requests.get("https://api.pipedrive.com/api/v2/deals", headers={"x-api-token": pipedrive.api_token})
-    assert [d["id"] for d in deals.json()["data"]] == [made["deal"]["id"]]
+    assert made["deals"] == 5 and len(deals.json()["data"]) == 5
 
     pipedrive.reset()
     deals = requests.get("https://api.pipedrive.com/api/v2/deals", headers={"x-api-token": pipedrive.api_token})
@@ -358,6 +358,16 @@ def test_settings_for_one_mock():
         plain = requests.get("https://api.pipedrive.com/v1/users/me", params={"api_token": mock.api_token})
     assert int(limited.headers["x-ratelimit-remaining"]) < int(limited.headers["x-ratelimit-limit"])
     assert "x-ratelimit-limit" not in plain.headers
+
+
+def test_the_clock(pipedrive, v1_client):
+    assert pipedrive.clock.freeze("2031-01-01T09:00:00Z") == {"now": "2031-01-01T09:00:00Z", "frozen": True}
+    assert v1_client.deals.create_deal({"title": "Then"})["data"]["add_time"] == "2031-01-01 09:00:00"
+    assert pipedrive.clock.advance(3 * 86400) == {"now": "2031-01-04T09:00:00Z", "frozen": True}
+    assert pipedrive.clock.now()["now"] == "2031-01-04T09:00:00Z"
+    with pytest.raises(ControlRefused, match="400"):
+        pipedrive.clock.advance(-1)
+    assert pipedrive.clock.now()["now"] == "2031-01-04T09:00:00Z"
 
 
 def test_every_mock_starts_from_the_same_company():

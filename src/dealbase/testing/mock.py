@@ -42,7 +42,7 @@ from dealbase.api.router import Router
 from dealbase.app import DealbaseApp
 from dealbase.domain.unit import Unit
 from dealbase.events import outbox
-from dealbase.events.dispatcher import BATCH, Dispatcher
+from dealbase.events.dispatcher import BATCH, Sender
 from dealbase.settings import Settings
 from dealbase.store import repository as repo
 from dealbase.store.tables import users
@@ -141,8 +141,9 @@ class Delivery:
 class PipedriveMock:
     """What ``mock_pipedrive`` yields: the company (``company_id``, ``api_token``, ``user_id``),
     ``base_url`` for clients that take one, the ``app``, webhook ``receive`` / ``deliveries``,
-    ``seed()``, ``reset()``, and ``control(method, path, body)`` for the control plane's
-    features (``/_dealbase/…``: clock, faults, snapshots, the journal) in-process.
+    ``seed()``, ``reset()``, its ``clock``, and ``control(method, path, body)`` for the
+    control plane's other features (``/_dealbase/…``) in-process; as they land (faults,
+    snapshots, the journal), each gets a small class like ``Clock`` here.
     """
 
     base_url = BASE_URL
@@ -160,7 +161,7 @@ class PipedriveMock:
         self.app: DealbaseApp | None = None
         self._stack = contextlib.ExitStack()
         self._app_stack = contextlib.ExitStack()
-        self._dispatcher: Dispatcher | None = None
+        self._sender: Sender | None = None
 
     # -- life -------------------------------------------------------------------------------
 
@@ -200,7 +201,8 @@ class PipedriveMock:
         lifespan = app.parts.lifespan_context(app)
         self._loop.run(lifespan.__aenter__)
         self._app_stack.callback(self._loop.run, lifespan.__aexit__, None, None, None)
-        self._dispatcher = Dispatcher(self.app.engine, settings, inline=True)
+        sender = self._sender = Sender(app.engine, settings, inline=True)
+        self._app_stack.callback(self._loop.run, sender.aclose)
 
     def _close_app(self) -> None:
         self._app_stack.close()
@@ -213,10 +215,10 @@ class PipedriveMock:
 
     # -- the company, below HTTP ------------------------------------------------------------
 
-    def seed(self) -> dict[str, dict[str, Any]]:
-        """The demo data set (``dealbase.demo.seed``), written through the write service; the
-        rows made, by name. Webhooks fire for them as for any write."""
-        made = self._loop.run(self._in_unit, demo.seed)
+    def seed(self, seed_value: int = 1, deals: int = 100) -> dict[str, int]:
+        """The demo data set (``dealbase.demo.seed``), written through the write service; how
+        many of each item type it made. Webhooks fire for them as for any write."""
+        made = self._loop.run(self._in_unit, functools.partial(demo.seed, seed_value=seed_value, deals=deals))
         self._loop.run(self._deliver_due)
         return made
 
@@ -227,6 +229,11 @@ class PipedriveMock:
             done = work(Unit(conn, self.company_id, user))
             conn.commit()
         return done
+
+    @property
+    def clock(self) -> Clock:
+        """The company's clock (``/_dealbase/companies/{id}/clock``)."""
+        return Clock(self)
 
     def control(self, method: str, path: str, body: Any = None) -> tuple[int, Any]:
         """``method`` on the control plane's ``/_dealbase{path}`` with the control token:
@@ -259,11 +266,11 @@ class PipedriveMock:
 
     async def _deliver_due(self) -> None:
         """Send every delivery due now, as the dispatcher would, until none is left."""
-        dispatcher = self._dispatcher
-        assert dispatcher is not None
-        while rows := dispatcher._claim(BATCH):
+        sender = self._sender
+        assert sender is not None
+        while rows := sender.claim(BATCH):
             for row in rows:
-                await dispatcher._deliver(row)
+                await sender.deliver(row)
 
     # -- answering (patches.Router) ---------------------------------------------------------
 
@@ -288,6 +295,38 @@ class PipedriveMock:
         if sent.method.upper() not in ("GET", "HEAD") and self.receivers:
             await self._deliver_due()
         return got
+
+
+class ControlRefused(RuntimeError):
+    """The control plane refused a call the handle made for the test (its status and answer)."""
+
+
+class Clock:
+    """The company's clock through the control plane: ``now()``, ``set(now=, frozen=)``,
+    ``freeze(at)``, ``advance(seconds)``; each answers ``{"now", "frozen"}``."""
+
+    def __init__(self, mock: PipedriveMock) -> None:
+        self.mock = mock
+        self.path = f"/companies/{mock.company_id}/clock"
+
+    def _call(self, method: str, path: str, body: Any = None) -> dict[str, Any]:
+        status, answer = self.mock.control(method, path, body)
+        if status != 200:
+            raise ControlRefused(f"{method} /_dealbase{path}: {status} {answer}")
+        return answer
+
+    def now(self) -> dict[str, Any]:
+        return self._call("GET", self.path)
+
+    def set(self, **given: Any) -> dict[str, Any]:
+        """``now`` (RFC 3339, or None for real time) and / or ``frozen``."""
+        return self._call("PUT", self.path, given)
+
+    def freeze(self, at: str) -> dict[str, Any]:
+        return self.set(now=at, frozen=True)
+
+    def advance(self, seconds: int) -> dict[str, Any]:
+        return self._call("POST", f"{self.path}/advance", {"seconds": seconds})
 
 
 async def _asgi(app: Any, sent: Sent) -> Answer:
