@@ -118,11 +118,13 @@ def _mounted_path(scope: Scope) -> str:
 class DealbaseApp:
     """The whole server: its mounted parts, one lifespan, and how an API request runs."""
 
-    def __init__(self, settings: Settings, engine: Engine | None = None) -> None:
+    def __init__(self, settings: Settings, engine: Engine | None = None, router: Router | None = None) -> None:
         self.settings = settings
         self.engine = engine or create_db_engine(settings.database_url)
         self.inline = is_sqlite(str(self.engine.url))
-        self.router = Router()  # every operation answers 501 until create_app registers handlers
+        # every operation answers 501 until create_app registers handlers; a wired router can
+        # be shared by apps made one after another in a process (dealbase.testing)
+        self.router = router or Router()
         self.shared: dict[Any, Any] = {}
         self.authenticate = Authenticator(shared=self.shared)
         self.limits = RateLimiter(settings) if settings.rate_limits else None
