@@ -16,7 +16,7 @@ import alembic
 import sqlalchemy
 
 import dealbase.store
-from dealbase.bootstrap import create_company, new_token
+from dealbase.bootstrap import create_company
 from dealbase.store.db import create_db_engine, migrate
 
 COMPANY = {"name": "Sandbox", "domain": "sandbox", "admin_name": "Sandy Admin", "admin_email": "admin@sandbox.test"}
@@ -50,7 +50,8 @@ def template() -> Template:
     """The template of this schema, made on first use (whole or not there: several processes
     may make it at once)."""
     directory = Path(tempfile.gettempdir()) / f"dealbase-testing-{os.getuid()}"
-    path = directory / f"{_schema_key()}.db"
+    key = _schema_key()
+    path = directory / f"{key}.db"
     facts = path.with_suffix(".json")
     if not (path.is_file() and facts.is_file()):
         directory.mkdir(mode=0o700, exist_ok=True)
@@ -59,7 +60,9 @@ def template() -> Template:
         migrate(url)
         engine = create_db_engine(url)
         with engine.connect().execution_options(dealbase_write=True) as conn:
-            made = create_company(conn, **COMPANY, token=new_token())
+            # Every maker writes the same rows and token, so whichever file and facts win
+            # the race of two processes making it at once, they belong together.
+            made = create_company(conn, **COMPANY, token=hashlib.sha256(f"token|{key}".encode()).hexdigest()[:40])
             conn.commit()
         engine.dispose()
         partial_facts = partial.with_suffix(".json")
