@@ -7,6 +7,7 @@ from __future__ import annotations
 import http.client
 import time
 
+import orjson
 import pytest
 from factories import data, make_deal
 from support import serve
@@ -226,7 +227,8 @@ def test_a_drop_closes_the_connection_of_a_real_server(database_url, tmp_path):
             body=b'{"match": {"operation": "getDeals"}, "drop": true, "times": 1}',
             headers=BEARER,
         )
-        assert conn.getresponse().status == 201
+        added = conn.getresponse()
+        assert (added.status, orjson.loads(added.read())["drop"]) == (201, True)
         conn.request("GET", "/api/v2/deals", headers={"x-api-token": TOKEN})
         with pytest.raises((http.client.RemoteDisconnected, ConnectionResetError)):
             conn.getresponse()
