@@ -236,3 +236,16 @@ def test_a_drop_closes_the_connection_of_a_real_server(database_url, tmp_path):
         status, _headers, _detail = serve.get(f"{server.url}/api/v2/deals", {"x-api-token": TOKEN})
         assert status == 200
         assert "Internal Server Error" not in server.output() and "Exception in ASGI" not in server.output()
+
+
+def test_a_401_rule_answers_the_gateways_shape(control, api):
+    add_rule(control, match={"operation": "getUsers"}, status=401, times=1)
+    got = api.get("/v1/users")
+    assert got.status_code == 401
+    assert got.json() == {
+        "success": False,
+        "error": "unauthorized access",
+        "errorCode": 401,
+        "error_info": "Please check developers.pipedrive.com",
+    }
+    assert api.get("/v1/users").status_code == 200

@@ -240,7 +240,8 @@ class DealbaseApp:
         ctx.extra["user_agent"] = agent
         if api == "oauth":  # the OAuth server authenticates clients and users itself
             ctx.extra["headers"] = {k.decode("latin-1"): v.decode("latin-1") for k, v in scope["headers"]}
-        if self.faults.rules:  # the one check the API pays while no fault rule exists
+        # While no fault rule exists, this and its twin in ``_run`` are all faults cost.
+        if self.faults.rules:
             ctx.extra[faults.REQUEST_PATH] = scope["path"]
         if self.journal is None:
             return await self._answer(ctx, op, token, authorization)

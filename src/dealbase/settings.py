@@ -30,7 +30,7 @@ class Settings(BaseSettings):
     control_token: str | None = None
     # The request journal (``/_dealbase/companies/{id}/requests``): the last N requests kept
     # per company; unset: 1,000 in sandbox mode, off otherwise; 0: off.
-    journal_size: int | None = None
+    journal_size: int | None = Field(None, ge=0)
     # Cap for any single JSON body, in bytes.
     max_body_bytes: int = 1_048_576
     log_level: str = "info"

@@ -69,7 +69,7 @@ class Entry(NamedTuple):
 def size_of(settings: Settings) -> int:
     """How many requests a company's ring keeps; 0: the journal is off."""
     if settings.journal_size is not None:
-        return max(0, settings.journal_size)
+        return settings.journal_size
     return SANDBOX_SIZE if settings.sandbox else 0
 
 
