@@ -10,6 +10,7 @@ from support.control import BEARER, control_client
 from support.database import OTHER_TOKEN, TOKEN
 
 from dealbase.control import journal
+from dealbase.control.faults import Dropped
 
 
 @pytest.fixture
@@ -115,6 +116,15 @@ def test_a_fault_is_journaled_with_its_rule(control, api, company):
     [entry] = requests_of(control, company.company_id)
     assert (entry["status"], entry["fault"]) == (429, rule["id"])
     assert '"errorCode":429' in entry["response"]
+
+
+def test_a_dropped_request_is_kept_without_a_status(control, api, company):
+    control.post("/_dealbase/faults", json={"match": {"operation": "addDeal"}, "drop": True}, headers=BEARER)
+    with pytest.raises(Dropped):
+        api.post("/api/v2/deals", json={"title": "Lost", "password": "x"})
+    [entry] = requests_of(control, company.company_id)
+    assert (entry["operationId"], entry["status"], entry["response"]) == ("addDeal", None, None)
+    assert entry["body"] == {"title": "Lost", "password": "[redacted]"}
 
 
 def test_a_long_answer_is_cut_to_its_start(control, api, company):
