@@ -42,6 +42,7 @@ def test_a_missing_or_wrong_control_token_is_a_401(control, headers):
     got = control.get("/_dealbase/", headers=headers)
     assert got.status_code == 401
     assert got.json()["success"] is False and got.json()["error"] == "Control token missing or wrong"
+    assert len(got.headers["x-correlation-id"]) == 36
 
 
 def test_the_index_lists_the_control_routes(control):

@@ -13,9 +13,9 @@ from typing import Any, NamedTuple
 
 from sqlalchemy import Connection
 
-from dealbase import clock
 from dealbase.api.errors import GatewayError, ScopeMismatch, Unauthorized
 from dealbase.api.operation_policy import POLICY
+from dealbase.domain import company_clock
 from dealbase.domain.oauth import digest
 from dealbase.store import companies
 from dealbase.store import oauth as oauth_store
@@ -66,9 +66,14 @@ class Authenticator:
     revocation hold at once.
     """
 
-    def __init__(self, ttl: float = TTL_SECONDS) -> None:
+    def __init__(self, ttl: float = TTL_SECONDS, shared: dict[Any, Any] | None = None) -> None:
         self.ttl = ttl
         self._cache: dict[str, tuple[float, Caller]] = {}
+        # the process's caches (the app's ``shared``): companies' clocks
+        self.shared: dict[Any, Any] = {} if shared is None else shared
+
+    def _company_now(self, conn: Connection, company_id: int) -> str:
+        return company_clock.cached(conn, self.shared, company_id).now()
 
     def __call__(self, conn: Connection, token: str | None, authorization: str | None = None) -> Caller:
         if token is None and authorization is not None:
@@ -93,7 +98,9 @@ class Authenticator:
         value = value.strip()
         if scheme.lower() != "bearer" or not value or " " in value:
             raise GatewayError("Invalid request: malformed authorization header", 400)
-        row = oauth_store.caller(conn, digest(value), clock.now()) if len(value) <= 2048 else None
+        row = oauth_store.caller(conn, digest(value)) if len(value) <= 2048 else None
+        if row is not None and row.pop("oauth_expires_at") <= self._company_now(conn, row["company_id"]):
+            row = None
         if row is None:
             raise Unauthorized("Invalid token: access_token is invalid")
         token_id = row.pop("oauth_token_id")

@@ -22,6 +22,7 @@ from typing import Any
 from dealbase.api.errors import ERROR_INFO, ApiError
 from dealbase.api.operation_policy import POLICY
 from dealbase.api.rate_counters import MemoryCounters, RedisCounters, Request
+from dealbase.domain.company_clock import Setting
 from dealbase.settings import Settings
 
 BASE_BUDGET = 30_000
@@ -111,15 +112,18 @@ class RateLimiter:
             day = self._day = (key, f"{local:%Y-%m-%d}", midnight.timestamp())
         return day[1], day[2]
 
-    def charge(self, ctx: Any, op: Any) -> list[tuple[bytes, bytes]]:
-        """Count the request; its headers, or ``TooManyRequests`` carrying them."""
+    def charge(self, ctx: Any, op: Any, company_time: Setting | None = None) -> list[tuple[bytes, bytes]]:
+        """Count the request, at the company's time if given; its headers, or
+        ``TooManyRequests`` carrying them."""
         cost, search = self._ops.get((op.api, op.method, op.path), (0, False))
         identity, oauth = burst_identity(ctx)
         if search:
             limit, window_key = SEARCH_BURST, f"window:search:{identity}"
         else:
             limit, window_key = self.burst * (OAUTH_BURST_FACTOR if oauth else 1), f"window:{identity}"
-        now = self.clock()
+        # A company with a clock of its own (the sandbox) counts its window and day by it.
+        real_time = company_time is None or company_time.real_time
+        now = self.clock() if real_time else company_time.timestamp()
         today, midnight = self._local_day(now)
         to_midnight = max(1, math.ceil(midnight - now))
         counts_writes = not oauth and op.method in ("POST", "PUT")

@@ -19,6 +19,6 @@ def where(ctx: Ctx, entity: Entity, filter_id: int) -> list[ColumnElement]:
     row = repo.get(ctx.conn, FILTER.table, ctx.company_id, filter_id)
     if row is None or row["is_deleted"] or TYPES.get(row["type"]) != entity.name:
         raise NotFound("Filter not found")
-    tree = resolve(entity, row["conditions"], ctx.custom_defs)
+    tree = resolve(entity, row["conditions"], ctx.custom_defs, ctx.clock)
     tables = {name: e.table for name, e in ENTITIES.items()}
     return [filter_sql.where(tree, entity.table, tables, ctx.company_id, ctx.conn.dialect.name)]

@@ -21,6 +21,7 @@ from starlette.responses import Response
 from starlette.routing import Route
 
 from dealbase.api.errors import ApiError, BadRequest, NotFound, envelope
+from dealbase.api.responses import new_correlation_id
 from dealbase.errors import DomainError
 
 if TYPE_CHECKING:
@@ -64,7 +65,9 @@ Endpoint = Callable[[Plane, Call], Awaitable[tuple[int, Any]]]
 
 
 def _json(status: int, payload: Any) -> Response:
-    return Response(orjson.dumps(payload), status_code=status, media_type="application/json")
+    # Every answer carries a correlation id, as the API's do.
+    headers = {"x-correlation-id": new_correlation_id()}
+    return Response(orjson.dumps(payload), status_code=status, media_type="application/json", headers=headers)
 
 
 def route(plane: Plane, path: str, endpoint: Endpoint, methods: list[str]) -> Route:

@@ -29,6 +29,7 @@ from __future__ import annotations
 
 import math
 import re
+from collections.abc import Callable
 from datetime import date, timedelta
 from functools import cache
 from typing import Any
@@ -235,9 +236,9 @@ def relative_dates() -> dict[str, dict[str, str]]:
     }
 
 
-def today() -> date:
-    """The current UTC day (``clock.now``: tests fix it there)."""
-    return date.fromisoformat(clock.now()[:10])
+def today(now: Callable[[], str] | None = None) -> date:
+    """The current UTC day by a clock (a unit's: the company's time; else ``clock.now``)."""
+    return date.fromisoformat((now or clock.now)()[:10])
 
 
 def relative_interval(key: str, day: date) -> tuple[date | None, date | None]:
@@ -385,10 +386,10 @@ def _text_of(value: Any) -> str | None:
     return None
 
 
-def _day_interval(raw: Any, extra: Any, name: str) -> tuple[str | None, str | None]:
+def _day_interval(raw: Any, extra: Any, name: str, day: date) -> tuple[str | None, str | None]:
     for candidate in (extra, raw):
         if isinstance(candidate, str) and candidate in RELATIVE_DATES:
-            lo, hi = relative_interval(candidate, today())
+            lo, hi = relative_interval(candidate, day)
             return (lo.isoformat() if lo else None, hi.isoformat() if hi else None)
     if isinstance(raw, str):
         try:
@@ -400,7 +401,7 @@ def _day_interval(raw: Any, extra: Any, name: str) -> tuple[str | None, str | No
     raise _bad(f"{name}: value must be a date (YYYY-MM-DD) or a relative date (today, this_week, …)")
 
 
-def _parse_value(target: Target, op: str, raw: Any, extra: Any, name: str) -> Any:
+def _parse_value(target: Target, op: str, raw: Any, extra: Any, name: str, day: date) -> Any:
     if op in _EMPTY:
         return None
     if raw is None and not (target.value == "day" and isinstance(extra, str)):
@@ -440,7 +441,7 @@ def _parse_value(target: Target, op: str, raw: Any, extra: Any, name: str) -> An
             return False
         raise _bad(f"{name}: value must be true or false")
     if kind == "day":
-        return _day_interval(raw, extra, name)
+        return _day_interval(raw, extra, name, day)
     if kind == "clock":
         found = _CLOCK.match(raw.strip()) if isinstance(raw, str) else None
         if found is None:
@@ -453,12 +454,13 @@ class Resolver:
     """Resolves a filter's conditions for one filtered entity, with the caller's fields.
 
     ``custom(entity)`` → the live custom fields of an entity (or None): the API layer
-    passes its per-request definitions.
+    passes its per-request definitions. ``day`` is the today relative dates count from.
     """
 
-    def __init__(self, entity: Entity, custom) -> None:
+    def __init__(self, entity: Entity, custom, day: date) -> None:
         self.entity = entity
         self.custom = custom
+        self.day = day
         self.count = 0
 
     def _target(self, entity: Entity, field_id: Any, name: str) -> Target:
@@ -505,7 +507,7 @@ class Resolver:
             raise _bad(f"{name}: operator {op_raw!r} is not one of {', '.join(allowed)} for a {target.ftype} field")
         if op in UNSUPPORTED:
             raise _bad(f"{name}: operator {op} is not supported here (no {UNSUPPORTED[op]})")
-        value = _parse_value(target, op, raw.get("value"), raw.get("extra_value"), name)
+        value = _parse_value(target, op, raw.get("value"), raw.get("extra_value"), name, self.day)
         return Cond(entity.name, link, target, op, value)
 
     def group(self, raw: Any, depth: int = 0, where: str = "conditions") -> Group:
@@ -535,15 +537,15 @@ class Resolver:
         return Group(glue.lower(), tuple(out))
 
 
-def resolve(entity: Entity, conditions: Any, custom) -> Group:
+def resolve(entity: Entity, conditions: Any, custom, now: Callable[[], str] | None = None) -> Group:
     """The condition tree of a filter over ``entity``, resolved and checked (400 naming the
-    first bad part)."""
+    first bad part); relative dates count from the day of ``now`` (a unit's clock)."""
     if isinstance(conditions, str):
         try:
             conditions = orjson.loads(conditions)
         except orjson.JSONDecodeError:
             raise _bad("must be a JSON object") from None
-    return Resolver(entity, custom).group(conditions)
+    return Resolver(entity, custom, today(now)).group(conditions)
 
 
 def normalized(conditions: Any, tree: Group) -> dict[str, Any]:
@@ -621,7 +623,7 @@ def rules(ctx, values: dict[str, Any], old: dict[str, Any] | None, stamp: str, g
             raise BadInput("Validation failed: conditions: is required")
     entity = filtered_entity(values.get("type") or old["type"])
     if "conditions" in values:
-        tree = resolve(entity, values["conditions"], ctx.custom_defs)
+        tree = resolve(entity, values["conditions"], ctx.custom_defs, ctx.clock)
         values["conditions"] = orjson.dumps(normalized(values["conditions"], tree)).decode()
     return values
 

@@ -378,5 +378,5 @@ def find(unit, wanted: Wanted) -> list[Row]:
         equal = {"assignee_type": "person", "assignee_id": unit.user_id}
     rows = store_goals.matching(unit.conn, unit.company_id, equal, wanted.period)
     return [
-        row for row in rows if _params_match(orjson.loads(row["params"]), wanted) and is_active(row) == wanted.is_active
+        row for row in rows if _params_match(orjson.loads(row["params"]), wanted) and is_active(row, unit.clock()[:10]) == wanted.is_active
     ]

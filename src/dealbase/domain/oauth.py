@@ -21,6 +21,7 @@ import orjson
 from sqlalchemy import Connection
 
 from dealbase import clock
+from dealbase.domain import company_clock
 from dealbase.errors import BadInput
 from dealbase.settings import Settings
 from dealbase.store import oauth as store
@@ -104,7 +105,7 @@ def register_app(conn: Connection, company_id: int, name: str, uris: list[str], 
         "name": name,
         "redirect_uris": orjson.dumps(uris).decode(),
         "scopes": ",".join(scopes),
-        "add_time": clock.now(),
+        "add_time": company_clock.now_of(conn, company_id),
     }
     store.add_app(conn, company_id, values)
     return client_id, secret
@@ -143,7 +144,7 @@ def approve(conn: Connection, settings: Settings, app: Row, user: Row, scopes: s
     if user["company_id"] != app["company_id"]:
         raise Refused("access_denied", "App cannot be installed for requested company")
     code = new_token()
-    stamp = clock.now()
+    stamp = company_clock.now_of(conn, app["company_id"])
     values = {
         "app_id": app["id"],
         "user_id": user["id"],
@@ -189,7 +190,7 @@ def _exchange_code(conn: Connection, settings: Settings, app: Row, form: Mapping
     row = store.code_of_app(conn, app, digest(code))
     if row is None:
         raise Refused("invalid_grant", "Invalid grant: authorization_code is invalid")
-    stamp = clock.now()
+    stamp = company_clock.now_of(conn, app["company_id"])
     if row["expires_at"] <= stamp:
         raise Refused("invalid_grant", "Invalid grant: authorization_code has expired")
     checked_callback(form.get("redirect_uri"), [row["redirect_uri"]])
@@ -213,7 +214,7 @@ def _refresh(conn: Connection, settings: Settings, app: Row, form: Mapping[str, 
     refresh = form.get("refresh_token")
     if not refresh:
         raise Refused("invalid_request", "Missing parameter: refresh_token")
-    stamp = clock.now()
+    stamp = company_clock.now_of(conn, app["company_id"])
     grant = store.live_grant(conn, app, digest(refresh), stamp)
     if grant is None:
         raise Refused("invalid_grant", "Invalid grant: refresh_token is invalid")
@@ -247,4 +248,5 @@ def revoke(conn: Connection, app: Row, token: str | None) -> None:
         raise Refused("invalid_request", "Missing parameter: token")
     grant = store.revoke(conn, app, digest(token))
     if grant is not None:
-        webhooks_store.delete_app_webhooks(conn, app["company_id"], app["id"], grant["user_id"], clock.now())
+        stamp = company_clock.now_of(conn, app["company_id"])
+        webhooks_store.delete_app_webhooks(conn, app["company_id"], app["id"], grant["user_id"], stamp)

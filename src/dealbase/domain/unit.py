@@ -13,7 +13,7 @@ from typing import Any
 
 from sqlalchemy import Connection
 
-from dealbase.clock import now
+from dealbase import clock
 from dealbase.domain.entity import Entity
 from dealbase.domain.field_defs import Defs, defs
 from dealbase.store import repository as repo
@@ -21,9 +21,14 @@ from dealbase.store import repository as repo
 Row = dict[str, Any]
 
 
+def now() -> str:
+    """The present (``dealbase.clock.now``, looked up when asked)."""
+    return clock.now()
+
+
 def _now() -> str:
     """The default clock: the present, looked up when asked (a test sets it by patching
-    this module's ``now``)."""
+    this module's ``now``, or ``dealbase.clock.now``)."""
     return now()
 
 

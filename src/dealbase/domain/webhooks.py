@@ -154,7 +154,7 @@ def subscribe(unit: Unit, values: Row) -> Row:
     """A new subscription; at most ``MAX_PER_USER`` per user, and as many per app and user."""
     if store.count_owned(unit.conn, unit.company_id, unit.user_id, values["app_id"]) >= MAX_PER_USER:
         raise LimitReached(f"You have reached the maximum number of webhooks ({MAX_PER_USER}) per user")
-    webhook_id = store.insert_webhook(unit.conn, unit.company_id, {**values, "add_time": clock.now()})
+    webhook_id = store.insert_webhook(unit.conn, unit.company_id, {**values, "add_time": unit.clock()})
     return store.get(unit.conn, unit.company_id, webhook_id, values["app_id"])
 
 
@@ -173,7 +173,7 @@ def unsubscribe(unit: Unit, row: Row) -> None:
     """Delete a subscription (its owner or an admin); what it still had to send is dropped."""
     if row["owner_id"] != unit.user_id and not unit.user.get("is_admin"):
         raise NotAllowed("Forbidden")
-    store.delete_webhook(unit.conn, unit.company_id, row["id"], clock.now())
+    store.delete_webhook(unit.conn, unit.company_id, row["id"], unit.clock())
 
 
 def is_active(row: Row) -> bool:

@@ -14,6 +14,10 @@ Everything is in the database, so a restarted process goes on where the last one
 a process killed mid-send leaves its claim to expire, and the row is sent again (at least
 once). Only the oldest pending delivery of an entity is due, so each entity's events
 arrive in order.
+
+``Sender`` sends one claimed delivery and records its outcome, for the loop and for
+``flush`` (the control plane's: a company's pending deliveries at once, without waiting for
+retry times or bans).
 """
 
 from __future__ import annotations
@@ -25,6 +29,7 @@ import logging
 import time
 import uuid
 from collections.abc import Callable
+from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any
 from urllib.parse import urlsplit
@@ -45,23 +50,18 @@ BATCH = 50  # deliveries in flight per process
 REMOVE_REASON = "no successful deliveries in 3 days"
 
 
-def _stamp(moment: float) -> str:
+def stored_time(moment: float) -> str:
+    """A Unix time in the stored form (UTC ``YYYY-MM-DD HH:MM:SS``)."""
     return datetime.fromtimestamp(moment, UTC).strftime("%Y-%m-%d %H:%M:%S")
 
 
 class Dispatcher:
     def __init__(self, engine: Engine, settings: Settings, *, inline: bool) -> None:
-        self.engine = engine
         self.settings = settings
-        # SQLite: the database work runs on the event loop like the requests' (one writer
-        # at a time in this process); PostgreSQL: in the thread pool.
-        self.inline = inline
-        self.token = str(uuid.uuid4())
-        self.lease = settings.webhooks_timeout + 5.0
+        self.sender = Sender(engine, settings, inline=inline)
         self._task: asyncio.Task | None = None
         self._wake: asyncio.Event | None = None
         self._loop: asyncio.AbstractEventLoop | None = None
-        self._client: httpx.AsyncClient | None = None
         self._inflight: set[asyncio.Task] = set()
         self._stopping = False
 
@@ -86,12 +86,11 @@ class Dispatcher:
         for task in tasks:
             task.cancel()
         if tasks:
-            done, _pending = await asyncio.wait(tasks, timeout=self.lease)
+            done, _pending = await asyncio.wait(tasks, timeout=self.sender.lease)
             for task in done:
                 with contextlib.suppress(asyncio.CancelledError, Exception):
                     task.result()
-        if self._client is not None:
-            await self._client.aclose()
+        await self.sender.aclose()
 
     def wake(self) -> None:
         """From any thread: deliveries were written (or one finished)."""
@@ -107,7 +106,7 @@ class Dispatcher:
             try:
                 room = BATCH - len(self._inflight)
                 if room > 0:
-                    rows = await self._db(self._claim, room)
+                    rows = await self.sender.db(self.sender.claim, room)
                     claimed = len(rows)
                     for row in rows:
                         task = asyncio.create_task(self._deliver(row))
@@ -127,35 +126,66 @@ class Dispatcher:
                 pass
             self._wake.clear()
 
-    async def _db(self, fn: Callable[..., Any], *args: Any) -> Any:
+    async def _deliver(self, row: dict[str, Any]) -> None:
+        await self.sender.deliver(row)
+        self.wake()  # a retry or the entity's next event may be due now
+
+
+class Sender:
+    """Sends claimed deliveries and records what came of each: the one sender of the
+    dispatcher's loop and of ``flush``."""
+
+    def __init__(self, engine: Engine, settings: Settings, *, inline: bool) -> None:
+        self.engine = engine
+        self.settings = settings
+        # SQLite: the database work runs on the event loop like the requests' (one writer
+        # at a time in this process); PostgreSQL: in the thread pool.
+        self.inline = inline
+        self.token = str(uuid.uuid4())
+        self.lease = settings.webhooks_timeout + 5.0
+        self._client: httpx.AsyncClient | None = None
+
+    async def aclose(self) -> None:
+        if self._client is not None:
+            await self._client.aclose()
+            self._client = None
+
+    async def db(self, fn: Callable[..., Any], *args: Any) -> Any:
         if self.inline:
             return fn(*args)
         return await anyio.to_thread.run_sync(fn, *args)
 
     # -- database -----------------------------------------------------------------------
 
-    def _claim(self, limit: int) -> list[dict[str, Any]]:
+    def claim(self, limit: int, company_id: int | None = None) -> list[dict[str, Any]]:
+        """Due deliveries of every company; with ``company_id``, every pending one of that
+        company not yet tried by this sender, due or not (``store.claim``'s ``flush``)."""
         moment = time.time()
         with self.engine.connect() as conn:
             conn = conn.execution_options(dealbase_write=True)
-            rows = store.claim(conn, self.token, moment, _stamp(moment), self.lease, limit)
+            flush = company_id is not None
+            stamp = stored_time(moment)
+            rows = store.claim(conn, self.token, moment, stamp, self.lease, limit, company_id=company_id, flush=flush)
             conn.commit()
         return rows
 
-    def _finish(self, row: dict[str, Any], status: int | None, error: str | None) -> None:
+    def finish(self, row: dict[str, Any], status: int | None, error: str | None) -> str:
+        """Record the outcome of a try; the delivery's status after it."""
         moment = time.time()
-        stamp = _stamp(moment)
+        stamp = stored_time(moment)
         with self.engine.connect() as conn:
             conn = conn.execution_options(dealbase_write=True)
             if error is None:
                 store.delivered(conn, row, status, stamp)
+                outcome = store.DELIVERED
             else:
                 delays = self.settings.webhook_retry_delays
                 attempt = row["attempts"]
                 next_at = moment + delays[attempt - 1] if attempt <= len(delays) else None
                 store.attempt_failed(conn, row, status, error, stamp, next_at)
+                outcome = store.FAILED if next_at is None else store.PENDING
                 if attempt == 1:
-                    until = _stamp(moment + self.settings.webhooks_ban_seconds)
+                    until = stored_time(moment + self.settings.webhooks_ban_seconds)
                     if store.count_first_failure(conn, row, BAN_AFTER, until):
                         log.warning("webhook %s banned until %s", row["webhook_id"], until)
                 last_ok = row["last_success_time"] or row["webhook_add_time"]
@@ -165,17 +195,21 @@ class Dispatcher:
                 if last_ok < cutoff.strftime("%Y-%m-%d %H:%M:%S"):
                     store.remove(conn, row["company_id"], row["webhook_id"], stamp, REMOVE_REASON)
                     log.warning("webhook %s removed: %s", row["webhook_id"], REMOVE_REASON)
+                    outcome = store.DROPPED if next_at is not None else outcome
             conn.commit()
+        return outcome
 
     # -- sending ------------------------------------------------------------------------
 
-    async def _deliver(self, row: dict[str, Any]) -> None:
+    async def deliver(self, row: dict[str, Any]) -> Delivered:
+        """Send one claimed delivery and record the outcome."""
         status, error = await self.send(row)
+        outcome = store.PENDING  # if it cannot be recorded, the claim expires and it goes again
         try:
-            await self._db(self._finish, row, status, error)
-        except Exception:  # the claim expires and the row is sent again
+            outcome = await self.db(self.finish, row, status, error)
+        except Exception:
             log.exception("webhook dispatcher: recording delivery %s failed", row["id"])
-        self.wake()  # a retry or the entity's next event may be due now
+        return Delivered(row["id"], row["subscription_url"], outcome, status, error)
 
     async def send(self, row: dict[str, Any]) -> tuple[int | None, str | None]:
         """POST the delivery: (HTTP status, None) on success, else (status or None, why)."""
@@ -187,7 +221,7 @@ class Dispatcher:
         else:
             payload["meta"]["attempt"] = row["attempts"]
         url = row["subscription_url"]
-        if not self.settings.webhooks_allow_private and await self._private(url):
+        if not self.settings.webhooks_allow_private and await _private(url):
             return None, "receiver address is not public"
         auth = None
         if row["http_auth_user"] is not None or row["http_auth_password"] is not None:
@@ -208,18 +242,48 @@ class Dispatcher:
             return response.status_code, None
         return response.status_code, f"HTTP {response.status_code}"
 
-    async def _private(self, url: str) -> bool:
-        """A receiver's name resolving to a non-public address is refused at each send too
-        (the name may have changed since it was registered)."""
-        parts = urlsplit(url)
-        host = parts.hostname or ""
+
+@dataclass(frozen=True)
+class Delivered:
+    """What came of one try: the delivery's status after it, the receiver's HTTP status."""
+
+    delivery_id: int
+    url: str
+    status: str
+    response_status: int | None
+    error: str | None
+
+
+async def _private(url: str) -> bool:
+    """A receiver's name resolving to a non-public address is refused at each send too
+    (the name may have changed since it was registered)."""
+    parts = urlsplit(url)
+    host = parts.hostname or ""
+    try:
+        addresses = [ipaddress.ip_address(host)]
+    except ValueError:
         try:
-            addresses = [ipaddress.ip_address(host)]
-        except ValueError:
-            assert self._loop is not None
-            try:
-                infos = await self._loop.getaddrinfo(host, parts.port or 443)
-            except OSError:
-                return False  # unresolvable: the send itself fails and says so
-            addresses = [ipaddress.ip_address(info[4][0]) for info in infos]
-        return any(not a.is_global for a in addresses)
+            infos = await asyncio.get_running_loop().getaddrinfo(host, parts.port or 443)
+        except OSError:
+            return False  # unresolvable: the send itself fails and says so
+        addresses = [ipaddress.ip_address(info[4][0]) for info in infos]
+    return any(not a.is_global for a in addresses)
+
+
+async def flush(engine: Engine, settings: Settings, company_id: int, *, inline: bool) -> list[Delivered]:
+    """Send every pending delivery of the company now, retry times and bans not waited for,
+    and answer what came of each.
+
+    Each is tried once, in rounds: a round sends the oldest pending delivery of each item at
+    once, so an item's events still arrive in order, and one that fails holds the item's
+    later ones back (they stay pending, as in the loop). Rows a running dispatcher holds are
+    left to it.
+    """
+    sender = Sender(engine, settings, inline=inline)
+    done: list[Delivered] = []
+    try:
+        while rows := await sender.db(sender.claim, BATCH, company_id):
+            done += await asyncio.gather(*(sender.deliver(row) for row in rows))
+    finally:
+        await sender.aclose()
+    return done

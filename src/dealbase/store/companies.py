@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from sqlalchemy import Connection, bindparam, func, insert, select
+from sqlalchemy import Connection, bindparam, func, insert, select, update
 
 from dealbase.store.repository import Prepared, Row
 from dealbase.store.tables import api_tokens, companies, users
@@ -34,6 +34,21 @@ def first_id(conn: Connection) -> int | None:
 
 def exists(conn: Connection, company_id: int) -> bool:
     return conn.execute(select(companies.c.id).where(companies.c.id == company_id)).first() is not None
+
+
+def clock(conn: Connection, company_id: int) -> Row | None:
+    """The company's clock setting (``clock_set_at``, ``clock_now``, ``clock_frozen``), or
+    None for an unknown company."""
+    stmt = select(companies.c.clock_set_at, companies.c.clock_now, companies.c.clock_frozen).where(
+        companies.c.id == company_id
+    )
+    row = conn.execute(stmt).first()
+    return dict(row._mapping) if row is not None else None
+
+
+def set_clock(conn: Connection, company_id: int, set_at: str | None, now: str | None, frozen: bool) -> None:
+    values = {"clock_set_at": set_at, "clock_now": now, "clock_frozen": frozen}
+    conn.execute(update(companies).where(companies.c.id == company_id).values(**values))
 
 
 def first_admin_id(conn: Connection, company_id: int) -> int:

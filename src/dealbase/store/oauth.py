@@ -14,11 +14,12 @@ from sqlalchemy import Connection, bindparam, delete, select
 from dealbase.store.repository import Prepared, Row, delete_rows, first, insert_row, update_row
 from dealbase.store.tables import oauth_access_tokens, oauth_apps, oauth_codes, oauth_grants, users
 
-# The caller of an access token: the user, the token's id, its app and scopes.
+# The caller of an access token: the user, the token's id, its expiry, its app and scopes.
 _CALLER = Prepared(
     select(
         users,
         oauth_access_tokens.c.id.label("oauth_token_id"),
+        oauth_access_tokens.c.expires_at.label("oauth_expires_at"),
         oauth_grants.c.app_id.label("oauth_app_id"),
         oauth_grants.c.scopes.label("oauth_scopes"),
     )
@@ -27,15 +28,15 @@ _CALLER = Prepared(
     .join(users, users.c.id == oauth_grants.c.user_id)
     .where(
         oauth_access_tokens.c.token_hash == bindparam("token_hash"),
-        oauth_access_tokens.c.expires_at > bindparam("now"),
         users.c.active_flag.is_(True),
     )
 )
 
 
-def caller(conn: Connection, token_hash: str, now: str) -> Row | None:
-    """The user of a live access token, with ``oauth_token_id``, ``oauth_app_id``, ``oauth_scopes``."""
-    rows = _CALLER.rows(conn, {"token_hash": token_hash, "now": now})
+def caller(conn: Connection, token_hash: str) -> Row | None:
+    """The active user of an access token, with ``oauth_token_id``, ``oauth_expires_at`` (its
+    company's clock decides whether it has expired), ``oauth_app_id``, ``oauth_scopes``."""
+    rows = _CALLER.rows(conn, {"token_hash": token_hash})
     return rows[0] if rows else None
 
 

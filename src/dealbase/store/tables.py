@@ -97,6 +97,11 @@ companies = Table(
     # Bumped by every change to the company's webhooks: each process caches them on it.
     Column("webhooks_version", Integer, nullable=False, server_default="0"),
     Column("add_time", TIME, nullable=False),
+    # The company's clock (``domain/company_clock.py``): its time ``clock_now`` when set at
+    # the real time ``clock_set_at``, then frozen or running on; both null: real time.
+    Column("clock_set_at", TIME, nullable=True),
+    Column("clock_now", TIME, nullable=True),
+    Column("clock_frozen", Boolean, nullable=False, server_default="0"),
 )
 
 users = Table(

@@ -143,13 +143,27 @@ def add_deliveries(conn: Connection, company_id: int, rows: list[dict[str, Any]]
         conn.execute(insert(webhook_deliveries), [{**row, "company_id": company_id} for row in rows])
 
 
-def claim(conn: Connection, token: str, now: float, stamp: str, lease: float, limit: int) -> list[Row]:
+def claim(
+    conn: Connection,
+    token: str,
+    now: float,
+    stamp: str,
+    lease: float,
+    limit: int,
+    *,
+    company_id: int | None = None,
+    flush: bool = False,
+) -> list[Row]:
     """Take up to ``limit`` due deliveries for ``lease`` seconds, each with its webhook.
 
     Only the oldest pending delivery of each (webhook, entity) is due, so an entity's
     events go out in order. On PostgreSQL the rows are locked with ``SKIP LOCKED``: two
     processes claiming at once never take the same row; on SQLite the write transaction
     (``BEGIN IMMEDIATE``) serialises claims. The caller commits.
+
+    ``company_id``: only that company's. ``flush``: due without waiting for the retry time
+    or the webhook's ban to end, and only rows ``token`` has not taken before (a flush
+    tries each once).
     """
     d, w = webhook_deliveries, webhooks
     e = d.alias("earlier")
@@ -160,19 +174,15 @@ def claim(conn: Connection, token: str, now: float, stamp: str, lease: float, li
         )
         .exists()
     )
-    not_banned = select(w.c.id).where(or_(w.c.banned_until.is_(None), w.c.banned_until <= stamp))
-    pick = (
-        select(d.c.id)
-        .where(
-            d.c.status == PENDING,
-            d.c.next_at <= now,
-            or_(d.c.claimed_until.is_(None), d.c.claimed_until < now),
-            d.c.webhook_id.in_(not_banned),
-            ~earlier,
-        )
-        .order_by(d.c.id)
-        .limit(limit)
-    )
+    conditions = [d.c.status == PENDING, or_(d.c.claimed_until.is_(None), d.c.claimed_until < now), ~earlier]
+    if company_id is not None:
+        conditions.append(d.c.company_id == company_id)
+    if flush:
+        conditions.append(or_(d.c.claimed_by.is_(None), d.c.claimed_by != token))
+    else:
+        not_banned = select(w.c.id).where(or_(w.c.banned_until.is_(None), w.c.banned_until <= stamp))
+        conditions += [d.c.next_at <= now, d.c.webhook_id.in_(not_banned)]
+    pick = select(d.c.id).where(*conditions).order_by(d.c.id).limit(limit)
     if conn.dialect.name == "postgresql":
         pick = pick.with_for_update(skip_locked=True)
     ids = list(conn.execute(pick).scalars())
@@ -257,9 +267,10 @@ def deliveries(
     statuses: Iterable[str] = (),
     limit: int = 100,
 ) -> list[Row]:
-    """The newest deliveries first, for debugging (the CLI)."""
-    d = webhook_deliveries
-    stmt = select(d)
+    """The newest deliveries first, each with its webhook's ``subscription_url``, for
+    debugging (the CLI, the control plane)."""
+    d, w = webhook_deliveries, webhooks
+    stmt = select(d, w.c.subscription_url).join(w, w.c.id == d.c.webhook_id)
     if company_id is not None:
         stmt = stmt.where(d.c.company_id == company_id)
     if webhook_id is not None:

@@ -19,7 +19,6 @@ from dealbase.api.handlers import fields
 from dealbase.api.inputs import coerce
 from dealbase.api.responses import ok
 from dealbase.api.router import Handlers
-from dealbase.clock import now
 from dealbase.domain import links, service
 from dealbase.domain.deals import DEAL
 from dealbase.domain.entity import Entity, Field
@@ -92,7 +91,7 @@ res.bind(handlers, LEAD_LABEL, "v1", ops=("add", "update"))
 def delete_lead_label(ctx: Ctx):
     """Deletes the label and takes it off every lead that has it."""
     label = res.load(ctx, LEAD_LABEL, res.path_key(ctx, LEAD_LABEL), alive=True)
-    stamp = now()
+    stamp = ctx.clock()
     service.delete(ctx, LEAD_LABEL, label, stamp)
     for lead in repo.rows_mentioning(ctx.conn, LEAD.table, ctx.company_id, "label_ids", label["id"]):
         kept = [i for i in orjson.loads(lead["label_ids"]) if i != label["id"]]

@@ -1,0 +1,111 @@
+"""A company's clock (``domain/company_clock.py``), under ``/_dealbase/companies/{id}/clock``.
+
+- ``GET``: ``{"now", "frozen"}``, ``now`` in RFC 3339 UTC (``2031-01-01T09:00:00Z``).
+- ``PUT`` ``{"now"?, "frozen"?}``: ``now`` an RFC 3339 time (any, backwards too) or null
+  (back to real time); ``frozen`` a boolean; what is not given stays.
+- ``POST …/clock/advance`` ``{"seconds"}``: a positive integer; moves the time forward.
+
+An unknown company is a 404, a bad body a 400; either changes nothing.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+import anyio.to_thread
+from starlette.routing import BaseRoute
+
+from dealbase.api.errors import BadRequest, NotFound
+from dealbase.clock import parse_time, to_v2
+from dealbase.control.plane import Call, Plane, route
+from dealbase.domain import company_clock
+from dealbase.domain.company_clock import Setting
+
+# The times the stored form holds (four-digit years), from the epoch on.
+_EARLIEST, _LATEST = "1970-01-01 00:00:00", "9999-12-31 23:59:59"
+_MAX_SECONDS = 100 * 366 * 86_400
+
+
+def _shown(setting: Setting) -> dict[str, Any]:
+    return {"now": to_v2(setting.now()), "frozen": setting.frozen}
+
+
+def _only(body: dict[str, Any], keys: set[str]) -> None:
+    unknown = sorted(set(body) - keys)
+    if unknown:
+        raise BadRequest(f"Unknown key: {unknown[0]} (takes {', '.join(sorted(keys))})")
+
+
+def _put_body(body: dict[str, Any]) -> dict[str, Any]:
+    _only(body, {"now", "frozen"})
+    given: dict[str, Any] = {}
+    if "now" in body:
+        raw = body["now"]
+        stored = parse_time(raw) if isinstance(raw, str) else None
+        if raw is not None and (stored is None or not _EARLIEST <= stored <= _LATEST):
+            raise BadRequest("now must be an RFC 3339 time (2031-01-01T09:00:00Z) from 1970 on, or null")
+        given["now"] = stored
+    if "frozen" in body:
+        if not isinstance(body["frozen"], bool):
+            raise BadRequest("frozen must be true or false")
+        given["frozen"] = body["frozen"]
+    return given
+
+
+def _seconds(body: dict[str, Any]) -> int:
+    _only(body, {"seconds"})
+    seconds = body.get("seconds")
+    if isinstance(seconds, float) and seconds.is_integer():
+        seconds = int(seconds)
+    if isinstance(seconds, bool) or not isinstance(seconds, int) or not 0 < seconds <= _MAX_SECONDS:
+        raise BadRequest(f"seconds must be a positive integer (at most {_MAX_SECONDS})")
+    return seconds
+
+
+async def _run(plane: Plane, work: Callable[[], Any]) -> Any:
+    """``work`` inline on SQLite, in a thread on PostgreSQL (as the API runs its handlers)."""
+    if plane.app.inline:
+        return work()
+    return await anyio.to_thread.run_sync(work)
+
+
+def _changing(plane: Plane, call: Call, change: Callable[[Any, int, Setting], Setting | None]) -> Callable[[], Any]:
+    """One transaction: the company's clock read (404 if unknown), changed, shown."""
+    company_id = call.int_path("company_id")
+
+    def work() -> dict[str, Any]:
+        with plane.app.engine.connect().execution_options(dealbase_write=True) as conn:
+            current = company_clock.read(conn, company_id)
+            if current is None:
+                raise NotFound(f"Unknown company: {company_id}")
+            setting = change(conn, company_id, current) or current
+            conn.commit()
+        company_clock.forget(plane.app.shared, company_id)
+        return _shown(setting)
+
+    return work
+
+
+def routes(plane: Plane) -> list[BaseRoute]:
+    async def get_clock(plane: Plane, call: Call) -> tuple[int, Any]:
+        return 200, await _run(plane, _changing(plane, call, lambda conn, company_id, current: None))
+
+    async def put_clock(plane: Plane, call: Call) -> tuple[int, Any]:
+        given = _put_body(call.body)
+        return 200, await _run(
+            plane, _changing(plane, call, lambda conn, cid, current: company_clock.put(conn, cid, current, given))
+        )
+
+    async def advance_clock(plane: Plane, call: Call) -> tuple[int, Any]:
+        seconds = _seconds(call.body)
+        return 200, await _run(
+            plane,
+            _changing(plane, call, lambda conn, cid, current: company_clock.advance(conn, cid, current, seconds)),
+        )
+
+    return [
+        route(plane, "/companies/{company_id}/clock", get_clock, ["GET"]),
+        route(plane, "/companies/{company_id}/clock", put_clock, ["PUT"]),
+        route(plane, "/companies/{company_id}/clock/advance", advance_clock, ["POST"]),
+    ]

@@ -1,0 +1,112 @@
+"""A company's webhook deliveries: ``GET …/webhooks/deliveries`` lists them, newest first,
+and ``POST …/webhooks/flush`` sends every pending one now (``events/dispatcher.py: flush``,
+the dispatcher's own sender), whether or not this process runs the dispatcher."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+import anyio.to_thread
+import orjson
+from starlette.routing import BaseRoute
+
+from dealbase.api.errors import BadRequest, NotFound
+from dealbase.clock import to_v2
+from dealbase.control.plane import Call, Plane, route
+from dealbase.events import dispatcher
+from dealbase.store import companies
+from dealbase.store import webhooks as store
+
+STATUSES = (store.PENDING, store.DELIVERED, store.FAILED, store.DROPPED)
+LIMIT, MAX_LIMIT = 100, 500
+
+
+def routes(plane: Plane) -> list[BaseRoute]:
+    return [
+        route(plane, "/companies/{company_id}/webhooks/deliveries", get_deliveries, ["GET"]),
+        route(plane, "/companies/{company_id}/webhooks/flush", flush_deliveries, ["POST"]),
+    ]
+
+
+async def get_deliveries(plane: Plane, call: Call) -> tuple[int, Any]:
+    """The company's deliveries, newest first: ``limit`` (1–500, 100), ``status`` (a
+    comma-separated list of pending, delivered, failed, dropped)."""
+    company_id = call.int_path("company_id")
+    limit = _limit(call.query.get("limit"))
+    statuses = _statuses(call.query.get("status"))
+
+    def read(conn) -> list[dict[str, Any]]:
+        _known(conn, company_id)
+        return store.deliveries(conn, company_id=company_id, statuses=statuses, limit=limit)
+
+    return 200, [_delivery(row) for row in await _in_db(plane, read)]
+
+
+async def flush_deliveries(plane: Plane, call: Call) -> tuple[int, Any]:
+    """Send every pending delivery of the company now; what each receiver answered."""
+    company_id = call.int_path("company_id")
+    await _in_db(plane, lambda conn: _known(conn, company_id))
+    app = plane.app
+    sent = await dispatcher.flush(app.engine, app.settings, company_id, inline=app.inline)
+    return 200, [
+        {
+            "delivery_id": one.delivery_id,
+            "url": one.url,
+            "status": one.status,
+            "response_status": one.response_status,
+            "error": one.error,
+        }
+        for one in sent
+    ]
+
+
+def _known(conn, company_id: int) -> None:
+    if not companies.exists(conn, company_id):
+        raise NotFound(f"Unknown company: {company_id}")
+
+
+async def _in_db(plane: Plane, work: Callable[[Any], Any]) -> Any:
+    """``work(conn)`` on a connection of its own: on the event loop on SQLite, as the API's
+    requests run, in a thread on PostgreSQL."""
+
+    def run() -> Any:
+        with plane.app.engine.connect() as conn:
+            return work(conn)
+
+    return run() if plane.app.inline else await anyio.to_thread.run_sync(run)
+
+
+def _limit(raw: str | None) -> int:
+    if raw is None:
+        return LIMIT
+    if not (raw.isascii() and raw.isdigit()) or not 1 <= int(raw) <= MAX_LIMIT:
+        raise BadRequest(f"limit must be an integer from 1 to {MAX_LIMIT}")
+    return int(raw)
+
+
+def _statuses(raw: str | None) -> list[str]:
+    if raw is None:
+        return []
+    given = [part.strip() for part in raw.split(",")]
+    if not set(given) <= set(STATUSES):
+        raise BadRequest(f"status must be one or more of {', '.join(STATUSES)}")
+    return given
+
+
+def _delivery(row: dict[str, Any]) -> dict[str, Any]:
+    waiting = row["status"] == store.PENDING
+    return {
+        "id": row["id"],
+        "webhook_id": row["webhook_id"],
+        "url": row["subscription_url"],
+        "event": f"{row['action']}.{row['entity']}",
+        "payload": orjson.loads(row["payload"]),
+        "attempts": row["attempts"],
+        "status": row["status"],
+        "last_response_status": row["last_http_status"],
+        "last_error": row["last_error"],
+        "add_time": to_v2(row["add_time"]),
+        "last_attempt_time": to_v2(row["last_attempt_time"]),
+        "next_attempt_time": to_v2(dispatcher.stored_time(row["next_at"])) if waiting else None,
+    }
