@@ -59,7 +59,7 @@ class Entry(NamedTuple):
     name: str
     status: int | None
     latency_ms: float
-    headers: list[tuple[bytes, bytes]]
+    headers: tuple[tuple[bytes, bytes], ...]
     body: Any
     answer: bytes
     content_type: bytes
@@ -133,7 +133,7 @@ class Journal:
                 ctx.operation,
                 status,
                 (time.perf_counter() - started) * 1000,
-                scope["headers"],
+                tuple(scope["headers"]),  # a tuple of atomic values leaves the GC's tracking
                 body,
                 data[:RESPONSE_START],
                 content_type,
