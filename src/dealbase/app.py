@@ -50,6 +50,7 @@ from dealbase.api.rate_limits import RateLimiter
 from dealbase.api.responses import Reply, new_correlation_id
 from dealbase.api.router import Operation, Router
 from dealbase.api.uploads import parse_multipart
+from dealbase.control import faults, journal
 from dealbase.control import routes as control_routes
 from dealbase.control.plane import Plane
 from dealbase.domain import company_clock
@@ -85,6 +86,9 @@ def answering(handle: Callable[[Scope, Receive], Awaitable[Answer]]) -> ASGIApp:
             status, body, headers, content_type = await handle(scope, receive)
         except ApiError as err:
             status, body, headers = err.status, orjson.dumps(err.body()), err.headers
+        except faults.Dropped:
+            await faults.drop_connection(receive)
+            return
         except Exception:  # a bug of ours: never leak a traceback to the client
             log.exception("unhandled error (correlation id %s)", correlation_id)
             err = ApiError("Internal server error", 500)
@@ -140,6 +144,8 @@ class DealbaseApp:
             redirect_slashes=False,
             default=NOT_FOUND,
         )
+        self.faults = faults.of(self.plane)
+        self.journal = journal.of(self.plane)
         api = [routing.Mount("/api/v2", app=v2), routing.Mount("/v1", app=v1), routing.Mount("/api/v1", app=v1)]
         # The API's mounts come first: a request under one of their prefixes goes where
         # Starlette's scan would send it, so it goes there straight (the scan, a regular
@@ -229,11 +235,19 @@ class DealbaseApp:
         ctx.extra["user_agent"] = agent
         if api == "oauth":  # the OAuth server authenticates clients and users itself
             ctx.extra["headers"] = {k.decode("latin-1"): v.decode("latin-1") for k, v in scope["headers"]}
+        # While no fault rule exists, this and its twin in ``_run`` are all faults cost.
+        if self.faults.rules:
+            ctx.extra[faults.REQUEST_PATH] = scope["path"]
+        if self.journal is None:
+            return await self._answer(ctx, op, token, authorization)
+        return await self.journal.record(scope, ctx, self._answer(ctx, op, token, authorization))
+
+    async def _answer(self, ctx: Ctx, op: Operation, token: str | None, authorization: str | None) -> Answer:
         try:
-            if self.inline:
-                reply = self._execute(ctx, op, token, authorization)
-            else:
-                reply = await anyio.to_thread.run_sync(self._execute, ctx, op, token, authorization)
+            try:
+                reply = await self._call(ctx, op, token, authorization)
+            except faults.Delayed as delayed:  # a fault rule's latency: wait, then go on
+                reply = await delayed.then(partial(self._call, ctx, op, token, authorization))
         except (ApiError, DomainError) as caught:
             err = envelope(caught)
             if self.limits is not None and "rate_headers" in ctx.extra:
@@ -243,6 +257,11 @@ class DealbaseApp:
         if self.limits is not None and "rate_headers" in ctx.extra:
             headers = (headers or []) + ctx.extra["rate_headers"]
         return reply.status, reply.body, headers, reply.content_type
+
+    async def _call(self, ctx: Ctx, op: Operation, token: str | None, authorization: str | None) -> Reply:
+        if self.inline:
+            return self._execute(ctx, op, token, authorization)
+        return await anyio.to_thread.run_sync(self._execute, ctx, op, token, authorization)
 
     async def _read_body(self, receive, api: str, content_type: bytes) -> Any:
         chunks = []
@@ -312,6 +331,9 @@ class DealbaseApp:
                 ctx.company_id = caller.user["company_id"]
                 company_time = company_clock.attach(ctx)
                 ctx.extra["credential"] = caller.credential
+            if self.faults.rules and faults.FAULT not in ctx.extra:
+                self.faults.strike(ctx, op)  # raises the rule's answer, Delayed or Dropped
+            if not op.public:
                 if self.limits is not None:
                     self.limits.charge(ctx, op, company_time)
                 check_scopes(caller.credential, op.api, op.method, op.path)

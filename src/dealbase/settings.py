@@ -28,6 +28,9 @@ class Settings(BaseSettings):
     # The bearer token of the control plane (``/_dealbase/``); without one (and outside
     # sandbox mode, which makes one) there is no control plane: its paths are 404s.
     control_token: str | None = None
+    # The request journal (``/_dealbase/companies/{id}/requests``): the last N requests kept
+    # per company; unset: 1,000 in sandbox mode, off otherwise; 0: off.
+    journal_size: int | None = Field(None, ge=0)
     # Cap for any single JSON body, in bytes.
     max_body_bytes: int = 1_048_576
     log_level: str = "info"
