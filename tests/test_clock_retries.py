@@ -13,7 +13,7 @@ import time
 
 import pytest
 from conftest import OTHER_TOKEN, TOKEN, Api
-from factories import make_deal
+from factories import make_deal, make_person
 from starlette.testclient import TestClient
 from support.receiver import Receiver
 from test_control_deliveries import BEARER, _settings, add_webhook, listed
@@ -162,6 +162,35 @@ def test_a_webhook_without_success_for_3_days_of_company_time_is_removed(
         assert shown["remove_reason"] == "no successful deliveries in 3 days"
         assert shown["remove_time"] == "2031-01-04T09:01:00.000Z"
         assert listed(control)[0]["status"] == "dropped"
+
+
+def test_a_ban_lasts_30_minutes_of_company_time(engine, company, files_dir, base_settings, receiver):
+    receiver.always = 500
+    with _server(engine, files_dir, base_settings) as control:
+        _clock(control, "PUT", now=FROZEN_AT, frozen=True)
+        api = Api(control, TOKEN)
+        add_webhook(api, receiver.url, event_action="create", event_object="person")
+        for _ in range(10):
+            make_person(api)
+        receiver.wait(10)
+        deadline = time.time() + 5
+        while api.get("/v1/webhooks").json()["data"][0]["is_active"] == 1 and time.time() < deadline:
+            time.sleep(0.02)
+        assert api.get("/v1/webhooks").json()["data"][0]["is_active"] == 0  # banned at the 10th failure
+        make_person(api)
+        assert len(listed(control)) == 10  # produced during the ban: lost
+        receiver.always = 200
+
+        _advance(control, 1799)
+        assert api.get("/v1/webhooks").json()["data"][0]["is_active"] == 0
+        assert len(receiver.received) == 10  # the retries wait for the ban to end
+
+        _advance(control, 1)
+        assert api.get("/v1/webhooks").json()["data"][0]["is_active"] == 1
+        assert sorted(_attempts(receiver)) == [1] * 10 + [2] * 10  # the retries went with the advance
+        assert {row["status"] for row in listed(control)} == {"delivered"}
+        make_person(api)
+        receiver.wait(21)
 
 
 def test_an_unknown_company_advanced_is_a_404_and_sends_nothing(engine, company, files_dir, base_settings, receiver):

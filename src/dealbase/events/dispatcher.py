@@ -186,7 +186,9 @@ class Sender:
 
     def claim_due(self, conn: Any, company_id: int, clock: Setting, limit: int = BATCH) -> list[dict[str, Any]]:
         """The company's deliveries due by its ``clock``, on ``conn`` (the caller commits: the
-        control plane claims in the transaction that moves the clock)."""
+        control plane claims in the transaction that moves the clock, so no dispatcher takes
+        them first; the claim skips locked rows, so taking it after the company's row, out of
+        ``store/webhooks.py``'s lock order, waits for nobody)."""
         due = clock.timestamp()
         return store.claim(
             conn, self.token, time.time(), stored_time(due), self.lease, limit, company_id=company_id, due=due
