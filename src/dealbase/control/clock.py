@@ -5,6 +5,10 @@
   (back to real time); ``frozen`` a boolean; what is not given stays.
 - ``POST …/clock/advance`` ``{"seconds"}``: a positive integer; moves the time forward.
 
+A ``PUT`` or an advance sends the company's webhook deliveries that became due by its new
+time (a retry) before it answers: they are claimed in the transaction that moves the clock,
+so no dispatcher takes them first (``events/dispatcher.py: send_due``).
+
 An unknown company is a 404, a bad body a 400; either changes nothing.
 """
 
@@ -21,6 +25,7 @@ from dealbase.clock import parse_time, to_v2
 from dealbase.control.plane import Call, Plane, route
 from dealbase.domain import company_clock
 from dealbase.domain.company_clock import Setting
+from dealbase.events import dispatcher
 
 # The times the stored form holds (four-digit years), from the epoch on.
 _EARLIEST, _LATEST = "1970-01-01 00:00:00", "9999-12-31 23:59:59"
@@ -70,8 +75,14 @@ async def _run(plane: Plane, work: Callable[[], Any]) -> Any:
     return await anyio.to_thread.run_sync(work)
 
 
-def _changing(plane: Plane, call: Call, change: Callable[[Any, int, Setting], Setting | None]) -> Callable[[], Any]:
-    """One transaction: the company's clock read (404 if unknown), changed, shown."""
+def _changing(
+    plane: Plane,
+    call: Call,
+    change: Callable[[Any, int, Setting], Setting | None],
+    then: Callable[[Any, int, Setting], None] | None = None,
+) -> Callable[[], Any]:
+    """One transaction: the company's clock read (404 if unknown), changed (``then`` done
+    with the new clock), shown."""
     company_id = call.int_path("company_id")
 
     def work() -> dict[str, Any]:
@@ -80,11 +91,28 @@ def _changing(plane: Plane, call: Call, change: Callable[[Any, int, Setting], Se
             if current is None:
                 raise NotFound(f"Unknown company: {company_id}")
             setting = change(conn, company_id, current) or current
+            if then is not None:
+                then(conn, company_id, setting)
             conn.commit()
         company_clock.forget(plane.app.shared, company_id)
         return _shown(setting)
 
     return work
+
+
+async def _moving(plane: Plane, call: Call, change: Callable[[Any, int, Setting], Setting | None]) -> dict[str, Any]:
+    """The clock changed, then the deliveries that became due sent."""
+    app = plane.app
+    sender = dispatcher.Sender(app.engine, app.settings, inline=app.inline)
+    due: list[dict[str, Any]] = []
+
+    def claim(conn: Any, company_id: int, setting: Setting) -> None:
+        due.extend(sender.claim_due(conn, company_id, setting))
+
+    # the sender holds nothing until it sends: if the change fails there is nothing to close
+    shown = await _run(plane, _changing(plane, call, change, claim))
+    await dispatcher.send_due(sender, call.int_path("company_id"), due)
+    return shown
 
 
 def routes(plane: Plane) -> list[BaseRoute]:
@@ -93,15 +121,12 @@ def routes(plane: Plane) -> list[BaseRoute]:
 
     async def put_clock(plane: Plane, call: Call) -> tuple[int, Any]:
         given = _put_body(call.body)
-        return 200, await _run(
-            plane, _changing(plane, call, lambda conn, cid, current: company_clock.put(conn, cid, current, given))
-        )
+        return 200, await _moving(plane, call, lambda conn, cid, current: company_clock.put(conn, cid, current, given))
 
     async def advance_clock(plane: Plane, call: Call) -> tuple[int, Any]:
         seconds = _seconds(call.body)
-        return 200, await _run(
-            plane,
-            _changing(plane, call, lambda conn, cid, current: company_clock.advance(conn, cid, current, seconds)),
+        return 200, await _moving(
+            plane, call, lambda conn, cid, current: company_clock.advance(conn, cid, current, seconds)
         )
 
     return [

@@ -71,8 +71,11 @@ class Setting:
 def read(conn: Connection, company_id: int) -> Setting | None:
     """The company's clock as stored (no cache), or None for an unknown company."""
     row = companies.clock(conn, company_id)
-    if row is None:
-        return None
+    return None if row is None else from_row(row)
+
+
+def from_row(row: dict) -> Setting:
+    """The clock of a row with the stored columns ``clock_now``, ``clock_set_at``, ``clock_frozen``."""
     return Setting(row["clock_now"], row["clock_set_at"], bool(row["clock_frozen"]))
 
 

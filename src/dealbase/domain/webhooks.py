@@ -13,7 +13,6 @@ import ipaddress
 from typing import Any
 from urllib.parse import urlsplit
 
-from dealbase import clock
 from dealbase.domain.ids import INTEGER
 from dealbase.domain.unit import Unit
 from dealbase.errors import BadInput, NotAllowed
@@ -176,7 +175,7 @@ def unsubscribe(unit: Unit, row: Row) -> None:
     store.delete_webhook(unit.conn, unit.company_id, row["id"], unit.clock())
 
 
-def is_active(row: Row) -> bool:
-    """Neither banned for now nor removed."""
-    banned = row["banned_until"] is not None and row["banned_until"] > clock.now()
+def is_active(row: Row, now: str) -> bool:
+    """Neither banned at ``now`` (the company's present: a ban is in its time) nor removed."""
+    banned = row["banned_until"] is not None and row["banned_until"] > now
     return not banned and row["remove_time"] is None

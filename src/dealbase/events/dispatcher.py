@@ -18,6 +18,11 @@ arrive in order.
 ``Sender`` sends one claimed delivery and records its outcome, for the loop and for
 ``flush`` (the control plane's: a company's pending deliveries at once, without waiting for
 retry times or bans).
+
+Retry times, bans and the 3 days are in the company's time (``domain/company_clock.py``):
+for a company on real time that is real time; a company whose clock is set is claimed by
+its own present, so a frozen clock's retries wait for the clock, and moving the clock
+sends what became due (``send_due``, the control plane's, before its call answers).
 """
 
 from __future__ import annotations
@@ -39,6 +44,8 @@ import httpx2 as httpx
 import orjson
 from sqlalchemy import Engine
 
+from dealbase.domain import company_clock
+from dealbase.domain.company_clock import Setting
 from dealbase.events import outbox
 from dealbase.settings import Settings
 from dealbase.store import webhooks as store
@@ -158,23 +165,49 @@ class Sender:
     # -- database -----------------------------------------------------------------------
 
     def claim(self, limit: int, company_id: int | None = None) -> list[dict[str, Any]]:
-        """Due deliveries of every company; with ``company_id``, every pending one of that
-        company not yet tried by this sender, due or not (``store.claim``'s ``flush``)."""
+        """Due deliveries of every company, each by its own clock; with ``company_id``, every
+        pending one of that company not yet tried by this sender, due or not
+        (``store.claim``'s ``flush``)."""
         moment = time.time()
         with self.engine.connect() as conn:
             conn = conn.execution_options(dealbase_write=True)
-            flush = company_id is not None
-            stamp = stored_time(moment)
-            rows = store.claim(conn, self.token, moment, stamp, self.lease, limit, company_id=company_id, flush=flush)
+            if company_id is not None:
+                rows = store.claim(
+                    conn, self.token, moment, stored_time(moment), self.lease, limit, company_id=company_id, flush=True
+                )
+            else:
+                rows = store.claim(conn, self.token, moment, stored_time(moment), self.lease, limit)
+                for clocked in store.clocked_pending(conn):
+                    if len(rows) >= limit:
+                        break
+                    rows += self.claim_due(conn, clocked["id"], company_clock.from_row(clocked), limit - len(rows))
+            conn.commit()
+        return rows
+
+    def claim_due(self, conn: Any, company_id: int, clock: Setting, limit: int = BATCH) -> list[dict[str, Any]]:
+        """The company's deliveries due by its ``clock``, on ``conn`` (the caller commits: the
+        control plane claims in the transaction that moves the clock, so no dispatcher takes
+        them first; the claim skips locked rows, so taking it after the company's row, out of
+        ``store/webhooks.py``'s lock order, waits for nobody)."""
+        due = clock.timestamp()
+        return store.claim(
+            conn, self.token, time.time(), stored_time(due), self.lease, limit, company_id=company_id, due=due
+        )
+
+    def claim_company_due(self, company_id: int) -> list[dict[str, Any]]:
+        with self.engine.connect() as conn:
+            conn = conn.execution_options(dealbase_write=True)
+            rows = self.claim_due(conn, company_id, company_clock.read(conn, company_id) or Setting())
             conn.commit()
         return rows
 
     def finish(self, row: dict[str, Any], status: int | None, error: str | None) -> str:
         """Record the outcome of a try; the delivery's status after it."""
-        moment = time.time()
-        stamp = stored_time(moment)
         with self.engine.connect() as conn:
             conn = conn.execution_options(dealbase_write=True)
+            # the company's present: its retry times, ban and 3 days follow its clock
+            moment = (company_clock.read(conn, row["company_id"]) or Setting()).timestamp()
+            stamp = stored_time(moment)
             if error is None:
                 store.delivered(conn, row, status, stamp)
                 outcome = store.DELIVERED
@@ -284,6 +317,21 @@ async def flush(engine: Engine, settings: Settings, company_id: int, *, inline: 
     try:
         while rows := await sender.db(sender.claim, BATCH, company_id):
             done += await asyncio.gather(*(sender.deliver(row) for row in rows))
+    finally:
+        await sender.aclose()
+    return done
+
+
+async def send_due(sender: Sender, company_id: int, claimed: list[dict[str, Any]]) -> list[Delivered]:
+    """Send ``claimed`` (the company's deliveries a clock change made due, claimed with it),
+    then, round by round, what became due after them (an item's next event once its earlier
+    one is delivered); what came of each."""
+    done: list[Delivered] = []
+    try:
+        rows = claimed
+        while rows:
+            done += await asyncio.gather(*(sender.deliver(row) for row in rows))
+            rows = await sender.db(sender.claim_company_due, company_id)
     finally:
         await sender.aclose()
     return done

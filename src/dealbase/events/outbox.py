@@ -19,7 +19,6 @@ from typing import Any
 import orjson
 from sqlalchemy import Connection
 
-from dealbase.clock import now
 from dealbase.store import repository as repo
 from dealbase.store import webhooks as store
 
@@ -153,7 +152,7 @@ def on_change(conn: Connection, change: repo.Change) -> None:
     hooks = company_hooks(conn, change.company_id)
     if not hooks:
         return
-    stamp = now()
+    stamp = change.time  # the company's present: a ban ends by its clock (``dispatcher.py``)
     event = Event(
         change.company_id,
         entity,

@@ -7,6 +7,11 @@ dispatchers never deadlock on PostgreSQL.
 Subscriptions are read and written per company like every other row. The outbox is also
 read across companies, by the dispatcher alone (``claim``): each row it takes it then
 finishes under that row's own company.
+
+A delivery's ``next_at`` is in its company's time: real time for a company on real time,
+the company's clock for one whose clock is set (``domain/company_clock.py``). So the
+cross-company claim takes only companies on real time; the others are claimed one company
+at a time, against that company's present (``clocked_pending`` lists them).
 """
 
 from __future__ import annotations
@@ -17,7 +22,7 @@ from typing import Any
 from sqlalchemy import Connection, func, insert, or_, select, update
 
 from dealbase.store.repository import Row, bump_company_counter, company_counter
-from dealbase.store.tables import webhook_deliveries, webhooks
+from dealbase.store.tables import companies, webhook_deliveries, webhooks
 
 PENDING, DELIVERED, FAILED, DROPPED = "pending", "delivered", "failed", "dropped"
 
@@ -153,6 +158,7 @@ def claim(
     *,
     company_id: int | None = None,
     flush: bool = False,
+    due: float | None = None,
 ) -> list[Row]:
     """Take up to ``limit`` due deliveries for ``lease`` seconds, each with its webhook.
 
@@ -161,7 +167,9 @@ def claim(
     processes claiming at once never take the same row; on SQLite the write transaction
     (``BEGIN IMMEDIATE``) serialises claims. The caller commits.
 
-    ``company_id``: only that company's. ``flush``: due without waiting for the retry time
+    ``now`` is real time (the lease); ``due`` the company's present (default ``now``) that
+    ``next_at`` and ``stamp`` the ban's end are compared with. ``company_id``: only that
+    company's; without it, every company on real time. ``flush``: due without waiting for the retry time
     or the webhook's ban to end, and only rows ``token`` has not taken before (a flush
     tries each once).
     """
@@ -177,11 +185,13 @@ def claim(
     conditions = [d.c.status == PENDING, or_(d.c.claimed_until.is_(None), d.c.claimed_until < now), ~earlier]
     if company_id is not None:
         conditions.append(d.c.company_id == company_id)
+    else:
+        conditions.append(d.c.company_id.not_in(select(companies.c.id).where(companies.c.clock_now.is_not(None))))
     if flush:
         conditions.append(or_(d.c.claimed_by.is_(None), d.c.claimed_by != token))
     else:
         not_banned = select(w.c.id).where(or_(w.c.banned_until.is_(None), w.c.banned_until <= stamp))
-        conditions += [d.c.next_at <= now, d.c.webhook_id.in_(not_banned)]
+        conditions += [d.c.next_at <= (now if due is None else due), d.c.webhook_id.in_(not_banned)]
     pick = select(d.c.id).where(*conditions).order_by(d.c.id).limit(limit)
     if conn.dialect.name == "postgresql":
         pick = pick.with_for_update(skip_locked=True)
@@ -204,6 +214,19 @@ def claim(
         .join(w, w.c.id == d.c.webhook_id)
         .where(d.c.id.in_(ids), d.c.claimed_by == token)
         .order_by(d.c.id)
+    )
+    return [dict(r) for r in conn.execute(stmt).mappings()]
+
+
+def clocked_pending(conn: Connection) -> list[Row]:
+    """The companies whose clock is set that have pending deliveries: ``id`` and the clock
+    columns (as ``companies.clock`` reads them)."""
+    c, d = companies, webhook_deliveries
+    pending = select(d.c.id).where(d.c.company_id == c.c.id, d.c.status == PENDING).exists()
+    stmt = (
+        select(c.c.id, c.c.clock_set_at, c.c.clock_now, c.c.clock_frozen)
+        .where(c.c.clock_now.is_not(None), pending)
+        .order_by(c.c.id)
     )
     return [dict(r) for r in conn.execute(stmt).mappings()]
 

@@ -38,7 +38,7 @@ class WebhookError(ApiError):
         return {"success": False, **self.fields}
 
 
-def present(row: dict[str, Any]) -> dict[str, Any]:
+def present(row: dict[str, Any], now: str) -> dict[str, Any]:
     return {
         "id": row["id"],
         "company_id": row["company_id"],
@@ -48,7 +48,7 @@ def present(row: dict[str, Any]) -> dict[str, Any]:
         "event_object": row["event_object"],
         "subscription_url": row["subscription_url"],
         "version": row["version"],
-        "is_active": 1 if webhooks.is_active(row) else 0,
+        "is_active": 1 if webhooks.is_active(row, now) else 0,
         "add_time": to_iso(row["add_time"]),
         "remove_time": to_iso(row["remove_time"]),
         "type": row["type"],
@@ -75,7 +75,7 @@ def _app_id(ctx: Ctx) -> int | None:
 @handlers.operation("v1", "get_webhooks")
 def get_webhooks(ctx: Ctx) -> Reply:
     """The webhooks the caller sees."""
-    return _answer([present(r) for r in webhooks.visible(ctx, _app_id(ctx))])
+    return _answer([present(r, ctx.clock()) for r in webhooks.visible(ctx, _app_id(ctx))])
 
 
 @handlers.operation("v1", "add_webhook", write=True)
@@ -89,7 +89,7 @@ def add_webhook(ctx: Ctx) -> Reply:
         raise WebhookError(400, err.errors) from err
     except webhooks.LimitReached as err:
         raise WebhookError(422, error=err.message, error_info=ERROR_INFO, data=None, additional_data=None) from err
-    return _answer(present(row), 201)
+    return _answer(present(row, ctx.clock()), 201)
 
 
 @handlers.operation("v1", "delete_webhook", write=True)
