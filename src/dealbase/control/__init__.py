@@ -15,7 +15,7 @@ from starlette.routing import BaseRoute
 from dealbase.control.plane import Plane
 
 # The feature modules serving control routes (each adds itself here).
-MODULES: tuple[str, ...] = ("index",)
+MODULES: tuple[str, ...] = ("index", "snapshots")
 
 
 def routes(plane: Plane) -> list[BaseRoute]:
