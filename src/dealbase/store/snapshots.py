@@ -129,20 +129,18 @@ def restore(conn: Connection, company_id: int, name: str, stamp: str, files_dir:
     for key, data in state["files"].items():
         blobs.write(files_dir, company_id, key, base64.b64decode(data))
     marker = _mark(conn, company_id, name, stamp)
-    tables = company_tables()
-    for table in reversed(tables):
-        gone = delete(table).where(table.c.company_id == company_id)
-        if table is change_events:
-            gone = gone.where(change_events.c.id != marker)
-        conn.execute(gone)
-    for table in tables:
-        saved = state["tables"].get(table.name)
-        if saved and saved["rows"]:
-            _insert(conn, table, company_id, saved)
+    saved = {t: _known(t, state["tables"].get(t.name)) for t in company_tables()}
+    rewritten, compared = _plan()
+    for table in reversed(rewritten):
+        conn.execute(delete(table).where(table.c.company_id == company_id))
+    for table in compared:
+        _replace_changed(conn, table, company_id, saved[table], keep=marker if table is change_events else None)
+    for table in rewritten:
+        _insert(conn, table, company_id, *saved[table])
     _move_versions(conn, company_id, state["versions"])
     if conn.dialect.name == "postgresql":
-        for table in tables:
-            if state["tables"].get(table.name, {}).get("rows"):
+        for table, (_columns, rows) in saved.items():
+            if rows:
                 _move_sequence(conn, table)
     return Restored(_listed(found._mapping), frozenset(state["files"]))
 
@@ -162,11 +160,72 @@ def _mark(conn: Connection, company_id: int, name: str, stamp: str) -> int:
     return conn.execute(stmt.returning(change_events.c.id)).scalar_one()
 
 
-def _insert(conn: Connection, table: Table, company_id: int, saved: dict[str, Any]) -> None:
-    # Columns the table no longer has are left out, ones it gained take their defaults.
-    known = [(i, c) for i, c in enumerate(saved["columns"]) if c in table.c]
-    rows = [{"company_id": company_id, **{c: row[i] for i, c in known}} for row in saved["rows"]]
-    conn.execute(insert(table), rows)
+def _plan() -> tuple[list[Table], list[Table]]:
+    """How each table is restored: ``rewritten`` (parents first), every row of the company
+    deleted and the saved ones inserted; ``compared``, only the rows that differ from the
+    saved ones replaced. A table is compared when a row of it can go or come alone: nothing
+    references it, it references nothing but its company, it has no unique index. The
+    largest tables are of that kind (change events, the search rows, whose full-text
+    triggers make every written row costly), and most of their rows are unchanged."""
+    referenced = {fk.column.table for t in metadata.tables.values() for fk in t.foreign_keys}
+    rewritten, compared = [], []
+    for table in company_tables():
+        alone = (
+            table not in referenced
+            and all(fk.column.table is companies for fk in table.foreign_keys)
+            and not any(index.unique for index in table.indexes)
+            and [c.name for c in table.primary_key.columns] == ["id"]
+        )
+        (compared if alone else rewritten).append(table)
+    return rewritten, compared
+
+
+def _known(table: Table, saved: dict[str, Any] | None) -> tuple[list[str], list[tuple[Any, ...]]]:
+    """The saved columns the table still has and the rows' values of them (columns it gained
+    since take their defaults)."""
+    if not saved:
+        return [], []
+    columns = saved["columns"]
+    if all(c in table.c for c in columns):
+        return columns, [tuple(row) for row in saved["rows"]]
+    known = [i for i, c in enumerate(columns) if c in table.c]
+    return [columns[i] for i in known], [tuple(row[i] for i in known) for row in saved["rows"]]
+
+
+def _replace_changed(
+    conn: Connection, table: Table, company_id: int, saved: tuple[list[str], list[tuple[Any, ...]]], keep: int | None
+) -> None:
+    """The company's rows of ``table`` made equal to the saved ones, touching only those
+    that differ (``keep``: a row id to leave as it is)."""
+    columns, rows = saved
+    if not columns:
+        conn.execute(delete(table).where(table.c.company_id == company_id, table.c.id != keep))
+        return
+    at = columns.index("id")
+    wanted = {row[at]: row for row in rows}
+    stmt = select(*(table.c[c] for c in columns)).where(table.c.company_id == company_id)
+    current = {row[at]: tuple(row) for row in conn.execute(stmt)}
+    gone = [i for i, row in current.items() if wanted.get(i) != row and i != keep]
+    for chunk in range(0, len(gone), 500):
+        conn.execute(delete(table).where(table.c.company_id == company_id, table.c.id.in_(gone[chunk : chunk + 500])))
+    _insert(conn, table, company_id, columns, [row for i, row in wanted.items() if current.get(i) != row])
+
+
+def _insert(conn: Connection, table: Table, company_id: int, columns: list[str], rows: list[tuple[Any, ...]]) -> None:
+    """The rows, with their ids, straight to the driver: thousands of rows a table, where
+    SQLAlchemy's work per row would cost more than the database's (PostgreSQL: COPY)."""
+    if not rows:
+        return
+    quote = conn.dialect.identifier_preparer.quote
+    names = ", ".join(quote(c) for c in ("company_id", *columns))
+    target = f"{quote(table.name)} ({names})"
+    if conn.dialect.name == "postgresql":
+        with conn.connection.driver_connection.cursor() as cursor, cursor.copy(f"COPY {target} FROM STDIN") as copy:
+            for row in rows:
+                copy.write_row((company_id, *row))
+        return
+    marks = ", ".join("?" * (len(columns) + 1))
+    conn.exec_driver_sql(f"INSERT INTO {target} VALUES ({marks})", [(company_id, *row) for row in rows])
 
 
 def _move_versions(conn: Connection, company_id: int, saved: dict[str, int]) -> None:
