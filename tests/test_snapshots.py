@@ -243,3 +243,20 @@ def test_every_table_with_company_rows_is_saved():
     with_company = {t.name for t in metadata.sorted_tables if "company_id" in t.c}
     assert saved == with_company - {"company_snapshots"}
     assert {"deals", "fields", "files", "api_tokens", "webhooks", "change_events", "search_items"} <= saved
+
+
+def test_search_finds_what_the_restore_brought_back_and_nothing_else(control, api, company):
+    def found(term: str) -> list[int]:
+        return [i["item"]["id"] for i in data(api.get("/api/v2/itemSearch", params={"term": term}))["items"]]
+
+    kept = make_deal(api, title="Zeppelin voyage")
+    renamed = make_deal(api, title="Harbour crane")
+    take(control, company.company_id, "s")
+    assert api.delete(f"/api/v2/deals/{kept['id']}").status_code == 200
+    assert api.patch(f"/api/v2/deals/{renamed['id']}", json={"title": "Quayside lift"}).status_code == 200
+    make_deal(api, title="Zebra crossing")
+    assert found("Zeppelin") == [] and found("Quayside") == [renamed["id"]]
+    assert restore(control, company.company_id, "s").status_code == 200
+    assert found("Zeppelin") == [kept["id"]]
+    assert found("Harbour") == [renamed["id"]]
+    assert found("Quayside") == [] and found("Zebra") == []
