@@ -260,3 +260,21 @@ def test_search_finds_what_the_restore_brought_back_and_nothing_else(control, ap
     assert found("Zeppelin") == [kept["id"]]
     assert found("Harbour") == [renamed["id"]]
     assert found("Quayside") == [] and found("Zebra") == []
+
+
+def test_the_append_only_tables_are_never_updated():
+    """A restore compares only the ids of ``store.APPEND_ONLY`` tables: no code may change a
+    row of them once written."""
+    import re
+    from pathlib import Path
+
+    names = "|".join(t.name for t in store.APPEND_ONLY)
+    write = re.compile(rf"(update|update_row|change)\([^)]*\b({names})\b")
+    package = Path(store.__file__).resolve().parents[1]
+    found = [
+        f"{p}:{n}"
+        for p in package.rglob("*.py")
+        for n, line in enumerate(p.read_text().splitlines(), 1)
+        if write.search(line)
+    ]
+    assert found == []
