@@ -278,3 +278,18 @@ def test_the_append_only_tables_are_never_updated():
         if write.search(line)
     ]
     assert found == []
+
+
+def test_a_restore_where_a_saved_key_is_held_by_a_newer_row_rewrites_the_tables(control, api, company):
+    deal = make_deal(api)
+    url = f"/v1/deals/{deal['id']}/followers"
+    before = data(api.get(url))
+    take(control, company.company_id, "s")
+    # The creator unfollows and follows again: a new row under the same unique key (after
+    # another deal's follower row, which on SQLite takes the freed id).
+    assert api.delete(f"/api/v2/deals/{deal['id']}/followers/1").status_code == 200
+    make_deal(api)
+    assert data(api.post(url, json={"user_id": 1}))["id"] != before[0]["id"]
+    assert restore(control, company.company_id, "s").status_code == 200
+    assert data(api.get(url)) == before
+    assert data(api.get(f"/v1/deals/{deal['id']}"))["followers_count"] == 1

@@ -6,8 +6,10 @@ the company stored (``store/blobs.py``), as one zlib-compressed JSON payload in
 ``company_snapshots``: it survives a restart and lives and goes with its company.
 
 A restore is one transaction: the company's rows go (children first), the saved rows come
-back with their ids (parents first; in the tables whose rows stand alone, only the rows
-that differ from the saved ones are replaced: ``_plan``), and on PostgreSQL each table's id
+back with their ids (parents first). Only the rows that differ from the saved ones are
+written: replaced in the tables whose rows stand alone (``_plan``), updated in place in
+the others, where a row that stays is never deleted (unless a saved key is held by a newer
+row: then those tables are emptied and filled again). On PostgreSQL each table's id
 sequence is moved past its largest id, so a later create never collides. The company's row stays; its
 version counters move past both the current and the saved ones, so no process keeps
 serving what it cached of the company (field definitions, webhooks) under a version it
@@ -24,6 +26,7 @@ from typing import Any
 
 import orjson
 from sqlalchemy import Connection, Integer, Table, delete, func, insert, select, text, update
+from sqlalchemy.exc import IntegrityError
 
 from dealbase.store import blobs
 from dealbase.store.repository import Row
@@ -136,12 +139,18 @@ def restore(conn: Connection, company_id: int, name: str, stamp: str, files_dir:
     marker = _mark(conn, company_id, name, stamp)
     saved = {t: _known(t, state["tables"].get(t.name)) for t in company_tables()}
     rewritten, compared = _plan()
-    for table in reversed(rewritten):
-        conn.execute(delete(table).where(table.c.company_id == company_id))
     for table in compared:
         _replace_changed(conn, table, company_id, saved[table], keep=marker if table is change_events else None)
-    for table in rewritten:
-        _insert(conn, table, company_id, *saved[table])
+    try:
+        with conn.begin_nested():
+            _update_in_place(conn, rewritten, company_id, saved)
+    except (IntegrityError, conn.dialect.loaded_dbapi.IntegrityError):
+        # A saved row's key is held by a row that goes, or it points at one gone for good:
+        # every row of these tables goes, children first, and comes back, parents first.
+        for table in reversed(rewritten):
+            conn.execute(delete(table).where(table.c.company_id == company_id))
+        for table in rewritten:
+            _insert(conn, table, company_id, *saved[table])
     _move_versions(conn, company_id, state["versions"])
     if conn.dialect.name == "postgresql":
         for table, (_columns, rows) in saved.items():
@@ -218,6 +227,51 @@ def _replace_changed(
     for chunk in range(0, len(gone), 500):
         conn.execute(delete(table).where(table.c.company_id == company_id, table.c.id.in_(gone[chunk : chunk + 500])))
     _insert(conn, table, company_id, columns, [row for i, row in wanted.items() if current.get(i) != row])
+
+
+def _update_in_place(conn: Connection, tables: list[Table], company_id: int, saved: dict[Table, Any]) -> None:
+    """The company's rows of ``tables`` (parents first) made equal to the saved ones where
+    they can be: missing rows inserted and differing ones updated, parents first, then the
+    rows the snapshot lacks deleted, children first. Rows that stay are never deleted, so no
+    reference to them is checked (on PostgreSQL each such check scans the referencing table)."""
+    gone_by_table = []
+    for table in tables:
+        columns, rows = saved[table]
+        key = table.primary_key.columns[0]
+        if not columns:
+            gone_by_table.append(
+                (table, key, conn.execute(select(key).where(table.c.company_id == company_id)).scalars().all())
+            )
+            continue
+        at = columns.index(key.name)
+        wanted = {row[at]: row for row in rows}
+        stmt = select(*(table.c[c] for c in columns)).where(table.c.company_id == company_id)
+        current = {row[at]: list(row) for row in conn.execute(stmt).all()}
+        _insert(conn, table, company_id, columns, [row for k, row in wanted.items() if k not in current])
+        changed = [row for k, row in wanted.items() if k in current and current[k] != row]
+        _update(conn, table, company_id, columns, key.name, changed)
+        gone_by_table.append((table, key, [k for k in current if k not in wanted]))
+    for table, key, gone in reversed(gone_by_table):
+        for chunk in range(0, len(gone), 500):
+            conn.execute(delete(table).where(table.c.company_id == company_id, key.in_(gone[chunk : chunk + 500])))
+
+
+def _update(
+    conn: Connection, table: Table, company_id: int, columns: list[str], key: str, rows: list[list[Any]]
+) -> None:
+    """The rows, found by ``key``, given all their saved values, straight to the driver."""
+    if not rows:
+        return
+    quote = conn.dialect.identifier_preparer.quote
+    mark = "%s" if conn.dialect.name == "postgresql" else "?"
+    at = columns.index(key)
+    sets = ", ".join(f"{quote(c)} = {mark}" for c in columns)
+    sql = f"UPDATE {quote(table.name)} SET {sets} WHERE company_id = {int(company_id)} AND {quote(key)} = {mark}"
+    cursor = conn.connection.cursor()
+    try:
+        cursor.executemany(sql, [(*row, row[at]) for row in rows])
+    finally:
+        cursor.close()
 
 
 def _insert(conn: Connection, table: Table, company_id: int, columns: list[str], rows: list[list[Any]]) -> None:
