@@ -265,11 +265,13 @@ def _update(
     quote = conn.dialect.identifier_preparer.quote
     mark = "%s" if conn.dialect.name == "postgresql" else "?"
     at = columns.index(key)
-    sets = ", ".join(f"{quote(c)} = {mark}" for c in columns)
+    # The key is not set again: on SQLite, setting a referenced column checks every
+    # referencing table, even to the same value.
+    sets = ", ".join(f"{quote(c)} = {mark}" for c in columns if c != key)
     sql = f"UPDATE {quote(table.name)} SET {sets} WHERE company_id = {int(company_id)} AND {quote(key)} = {mark}"
     cursor = conn.connection.cursor()
     try:
-        cursor.executemany(sql, [(*row, row[at]) for row in rows])
+        cursor.executemany(sql, [(*row[:at], *row[at + 1 :], row[at]) for row in rows])
     finally:
         cursor.close()
 
