@@ -15,7 +15,7 @@ from starlette.routing import BaseRoute
 from dealbase.control.plane import Plane
 
 # The feature modules serving control routes (each adds itself here).
-MODULES: tuple[str, ...] = ("index", "companies", "clock", "deliveries", "faults", "journal")
+MODULES: tuple[str, ...] = ("index", "companies", "snapshots", "clock", "deliveries", "faults", "journal")
 
 
 def routes(plane: Plane) -> list[BaseRoute]:

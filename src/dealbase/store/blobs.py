@@ -36,12 +36,34 @@ def put(files_dir: str, company_id: int, data: bytes, suffix: str = "") -> str:
     """Store ``data``; the key to read it back with."""
     safe_suffix = _safe_suffix(suffix)
     key = secrets.token_hex(16) + (f".{safe_suffix}" if safe_suffix else "")
+    write(files_dir, company_id, key, data)
+    return key
+
+
+def write(files_dir: str, company_id: int, key: str, data: bytes) -> None:
+    """Store ``data`` under ``key``, a key ``put`` made (a saved file brought back)."""
+    if not _is_key(key):
+        raise ValueError(f"Not a stored file's key: {key!r}")
     root = _root(files_dir, company_id)
     root.mkdir(parents=True, exist_ok=True)
     tmp = root / f".{key}.part"
     tmp.write_bytes(data)
     os.replace(tmp, root / key)
-    return key
+
+
+def keys(files_dir: str, company_id: int) -> list[str]:
+    """The keys of every file the company has stored."""
+    root = _root(files_dir, company_id)
+    if not root.is_dir():
+        return []
+    return sorted(p.name for p in root.iterdir() if _is_key(p.name) and p.is_file())
+
+
+def keep_only(files_dir: str, company_id: int, kept: set[str]) -> None:
+    """Remove the company's stored files whose keys are not in ``kept``."""
+    for key in keys(files_dir, company_id):
+        if key not in kept:
+            remove(files_dir, company_id, key)
 
 
 def path(files_dir: str, company_id: int | str, key: str) -> Path | None:

@@ -16,6 +16,7 @@ from sqlalchemy import (
     ForeignKey,
     Identity,
     Index,
+    LargeBinary,
     MetaData,
     String,
     Table,
@@ -1090,4 +1091,21 @@ webhook_deliveries = Table(
     Index(None, "status", "next_at"),
     Index(None, "webhook_id", "entity_key", "status", "id"),
     Index(None, "company_id", "webhook_id", "id"),
+)
+
+# Saved states of a company (``POST /_dealbase/companies/{id}/snapshots``, ``store/snapshots.py``):
+# every row of every other table with a ``company_id`` and the company's stored files, as one
+# compressed payload, so a snapshot survives a restart and is restored in one transaction.
+# ``counts`` is JSON: rows per table, and ``files``.
+company_snapshots = Table(
+    "company_snapshots",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    _company(),
+    Column("name", String(255), nullable=False),
+    Column("created", TIME, nullable=False),
+    Column("size", Integer, nullable=False),  # bytes of the compressed payload
+    Column("counts", Text, nullable=False),
+    Column("payload", LargeBinary, nullable=False),
+    Index(None, "company_id", "name", unique=True),
 )

@@ -1,0 +1,120 @@
+"""A company's snapshots: save the whole company under a name, list, restore, delete.
+
+``POST /_dealbase/companies/{id}/snapshots`` ``{"name"}`` → 201 the snapshot (``name``,
+``created``, ``size`` in bytes, ``counts``: rows per table and ``files``);
+``GET …/snapshots`` → the list; ``POST …/snapshots/{name}/restore`` → the company as it was,
+ids, custom field keys, files, tokens and webhooks included; ``DELETE …/snapshots/{name}``.
+A name taken is a 409, a missing snapshot or company a 404. What is saved and how a restore
+stays one transaction: ``store/snapshots.py``.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable
+from typing import Any, TypeVar
+
+import anyio.to_thread
+from sqlalchemy import Connection
+from starlette.routing import BaseRoute
+
+from dealbase import clock
+from dealbase.api.errors import ApiError, BadRequest, NotFound
+from dealbase.control.plane import Call, Plane, route
+from dealbase.store import blobs, companies
+from dealbase.store import snapshots as store
+
+T = TypeVar("T")
+
+# A name goes in paths: letters, digits, ".", "_" and "-" need no escaping there.
+_NAME = re.compile(r"[A-Za-z0-9._-]{1,100}")
+_NAME_RULE = "name must be 1 to 100 letters, digits, '.', '_' or '-'"
+
+
+async def _in_transaction(plane: Plane, work: Callable[[Connection], T]) -> T:
+    """``work(conn)`` in a write transaction of its own, committed if it returns; inline on
+    SQLite, in a thread on PostgreSQL (as API requests run)."""
+    app = plane.app
+
+    def run() -> T:
+        with app.engine.connect().execution_options(dealbase_write=True) as conn:
+            done = work(conn)
+            conn.commit()
+            return done
+
+    return run() if app.inline else await anyio.to_thread.run_sync(run)
+
+
+def _company(conn: Connection, call: Call) -> int:
+    company_id = call.int_path("company_id")
+    if not companies.exists(conn, company_id):
+        raise NotFound(f"Unknown company: {company_id}")
+    return company_id
+
+
+def _name(raw: Any) -> str:
+    if not isinstance(raw, str) or _NAME.fullmatch(raw) is None:
+        raise BadRequest(f"Invalid snapshot name: {_NAME_RULE}")
+    return raw
+
+
+def _missing(name: str) -> NotFound:
+    return NotFound(f"Unknown snapshot: {name}")
+
+
+async def add_snapshot(plane: Plane, call: Call) -> tuple[int, Any]:
+    """Save the company's whole state under a new name."""
+    name = _name(call.body.get("name"))
+    files_dir = plane.app.settings.files_dir
+
+    def work(conn: Connection) -> dict[str, Any]:
+        company_id = _company(conn, call)
+        if store.exists(conn, company_id, name):
+            raise ApiError(f"A snapshot named {name} exists already", 409)
+        return store.save(conn, company_id, name, clock.now(), files_dir)
+
+    return 201, await _in_transaction(plane, work)
+
+
+async def get_snapshots(plane: Plane, call: Call) -> tuple[int, Any]:
+    """The company's snapshots, oldest first."""
+    return 200, await _in_transaction(plane, lambda conn: store.listing(conn, _company(conn, call)))
+
+
+async def restore_snapshot(plane: Plane, call: Call) -> tuple[int, Any]:
+    """Bring the company back to the named snapshot."""
+    name = call.path["name"]
+    files_dir = plane.app.settings.files_dir
+    company_id = call.int_path("company_id")
+
+    def work(conn: Connection) -> store.Restored:
+        done = store.restore(conn, _company(conn, call), name, clock.now(), files_dir)
+        if done is None:
+            raise _missing(name)
+        return done
+
+    restored = await _in_transaction(plane, work)
+    blobs.keep_only(files_dir, company_id, set(restored.files))
+    return 200, restored.listed
+
+
+async def delete_snapshot(plane: Plane, call: Call) -> tuple[int, Any]:
+    """Delete the named snapshot (the company stays as it is)."""
+    name = call.path["name"]
+
+    def work(conn: Connection) -> None:
+        if not store.remove(conn, _company(conn, call), name):
+            raise _missing(name)
+
+    await _in_transaction(plane, work)
+    return 200, {"name": name, "deleted": True}
+
+
+def routes(plane: Plane) -> list[BaseRoute]:
+    base = "/companies/{company_id}/snapshots"
+    return [
+        route(plane, base, add_snapshot, ["POST"]),
+        route(plane, base, get_snapshots, ["GET"]),
+        route(plane, base + "/{name}/restore", restore_snapshot, ["POST"]),
+        route(plane, base + "/{name}", delete_snapshot, ["DELETE"]),
+    ]
