@@ -293,3 +293,14 @@ def test_a_restore_where_a_saved_key_is_held_by_a_newer_row_rewrites_the_tables(
     assert restore(control, company.company_id, "s").status_code == 200
     assert data(api.get(url)) == before
     assert data(api.get(f"/v1/deals/{deal['id']}"))["followers_count"] == 1
+
+
+def test_a_reset_keeps_the_snapshots_and_one_brings_the_data_back(control, api, company):
+    kept = make_deal(api, title="Before the reset")
+    take(control, company.company_id, "before-reset")
+    got = control.post(f"/_dealbase/companies/{company.company_id}/reset", json={}, headers=bearer())
+    assert got.status_code == 200
+    assert data(api.get("/api/v2/deals")) == []
+    assert [s["name"] for s in listed(control, company.company_id)] == ["before-reset"]
+    assert restore(control, company.company_id, "before-reset").status_code == 200
+    assert [d["title"] for d in data(api.get("/api/v2/deals"))] == [kept["title"]]

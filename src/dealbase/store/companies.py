@@ -12,7 +12,7 @@ from typing import Any
 from sqlalchemy import Connection, Table, bindparam, delete, func, insert, select, update
 
 from dealbase.store.repository import Prepared, Row
-from dealbase.store.tables import api_tokens, companies, metadata, users
+from dealbase.store.tables import api_tokens, companies, company_snapshots, metadata, users
 
 # Run for every request an API token authenticates that the token cache does not answer.
 _USER_BY_TOKEN = Prepared(
@@ -114,14 +114,14 @@ def _owned_tables(keep: tuple[Table, ...] = ()) -> list[Table]:
 
 
 def empty(conn: Connection, company_id: int) -> None:
-    """Remove every row of the company in every table but its users with an API token and
-    those tokens (its own row stays): what a reset keeps.
+    """Remove every row of the company in every table but its users with an API token,
+    those tokens and its snapshots (its own row stays): what a reset keeps.
 
     A whole-company operation, below the write service on purpose: no row is left to carry
     a change event. Callers bump the company's version counters so that no process serves
     what it cached of the rows removed.
     """
-    _delete_owned(conn, company_id, keep=(users, api_tokens))
+    _delete_owned(conn, company_id, keep=(users, api_tokens, company_snapshots))
     tokened = select(api_tokens.c.user_id).where(api_tokens.c.company_id == company_id)
     conn.execute(delete(users).where(users.c.company_id == company_id, users.c.id.not_in(tokened)))
 
