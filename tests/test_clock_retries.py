@@ -20,6 +20,8 @@ from test_control_deliveries import BEARER, _settings, add_webhook, listed
 
 from dealbase.app import create_app
 
+pytestmark = pytest.mark.slow  # real receivers and the webhook dispatcher: left out of the fast run
+
 FROZEN_AT = "2031-01-01T09:00:00Z"
 
 

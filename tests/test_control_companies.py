@@ -106,6 +106,7 @@ def demo_shown(control, company: dict) -> dict[str, list[str]]:
     }
 
 
+@pytest.mark.slow  # seeds the demo data set: seconds
 def test_a_demo_company_has_the_demo_data(control, engine):
     made, empty = new_company(control, seed="demo"), new_company(control)
     shown = demo_shown(control, made)
@@ -115,8 +116,9 @@ def test_a_demo_company_has_the_demo_data(control, engine):
 
 
 def test_reset_empties_one_company_and_leaves_the_other(control, engine):
-    one, two = new_company(control, name="One", users=[{"name": "Uma", "email": "uma@one.test"}]), new_company(
-        control, name="Two"
+    one, two = (
+        new_company(control, name="One", users=[{"name": "Uma", "email": "uma@one.test"}]),
+        new_company(control, name="Two"),
     )
     api_one, api_two = Api(control, one["api_token"]), Api(control, two["api_token"])
     make_deal(api_one, title="Gone after reset")
@@ -138,6 +140,7 @@ def test_reset_empties_one_company_and_leaves_the_other(control, engine):
     assert rows_of(engine, two["id"]) == before_two
 
 
+@pytest.mark.slow  # seeds the demo data set: seconds
 def test_reset_with_the_demo_seed(control):
     made, fresh = new_company(control), new_company(control, seed="demo")
     make_deal(Api(control, made["api_token"]), title="Mine")
@@ -156,7 +159,10 @@ def test_reset_keeps_the_users_with_tokens_and_drops_the_others(control, engine)
         engine,
         company,
         lambda unit: service.insert(
-            unit, USER.table, {"name": "No Token", "email": "nt@one.test", "is_admin": False, "created": unit.clock()}, event="user"
+            unit,
+            USER.table,
+            {"name": "No Token", "email": "nt@one.test", "is_admin": False, "created": unit.clock()},
+            event="user",
         ),
     )
     got = control.post(f"/_dealbase/companies/{made['id']}/reset", headers=bearer())
@@ -165,6 +171,7 @@ def test_reset_keeps_the_users_with_tokens_and_drops_the_others(control, engine)
     assert [u["name"] for u in listed] == ["Admin", "Uma"]
 
 
+@pytest.mark.slow  # seeds the demo data set: seconds
 def test_delete_leaves_no_row_of_the_company_and_every_row_of_the_others(control, engine, company, files_dir):
     doomed, kept = new_company(control, seed="demo"), new_company(control, seed="demo")
     api = Api(control, doomed["api_token"])
@@ -209,7 +216,10 @@ def test_an_unknown_company_is_a_404(control, method, suffix):
         ({"seed": "full"}, "seed must be one of: empty, demo"),
         ({"name": 5}, "name must be a non-empty string"),
         ({"name": "  "}, "name must be a non-empty string"),
-        ({"plan": "gold"}, "plan must be one of: lite, growth, premium, ultimate, essential, advanced, professional, power, enterprise"),
+        (
+            {"plan": "gold"},
+            "plan must be one of: lite, growth, premium, ultimate, essential, advanced, professional, power, enterprise",
+        ),
         ({"seats": 0}, "seats must be an integer of at least 1"),
         ({"seats": True}, "seats must be an integer of at least 1"),
         ({"seed_value": "1"}, "seed_value must be an integer of at least 0"),
@@ -220,7 +230,10 @@ def test_an_unknown_company_is_a_404(control, method, suffix):
         ({"users": [{"name": "X", "email": "nope"}]}, "each of users needs a name and an e-mail address"),
         ({"users": [{"name": "X", "email": "x@y.test", "is_admin": "yes"}]}, "is_admin must be a boolean"),
         ({"users": [{"name": "X", "email": "x@y.test", "role": "admin"}]}, "Unknown user key(s): role"),
-        ({"users": [{"name": "X", "email": "x@y.test"}, {"name": "Y", "email": "X@y.test"}]}, "users must have different e-mail addresses"),
+        (
+            {"users": [{"name": "X", "email": "x@y.test"}, {"name": "Y", "email": "X@y.test"}]},
+            "users must have different e-mail addresses",
+        ),
         ({"colour": "red"}, "Unknown company key(s): colour"),
     ],
 )
@@ -244,7 +257,10 @@ def test_a_bad_reset_is_a_400_and_changes_nothing(control, engine):
     made = new_company(control)
     make_deal(Api(control, made["api_token"]), title="Still here")
     before = rows_of(engine, made["id"])
-    for body, message in [({"seed": "all"}, "seed must be one of: empty, demo"), ({"name": "x"}, "Unknown reset key(s): name")]:
+    for body, message in [
+        ({"seed": "all"}, "seed must be one of: empty, demo"),
+        ({"name": "x"}, "Unknown reset key(s): name"),
+    ]:
         got = control.post(f"/_dealbase/companies/{made['id']}/reset", json=body, headers=bearer())
         assert (got.status_code, got.json()["error"]) == (400, message)
     assert rows_of(engine, made["id"]) == before

@@ -20,6 +20,8 @@ from support.receiver import Receiver
 from dealbase.app import create_app
 from dealbase.store import webhooks as store
 
+pytestmark = pytest.mark.slow  # real receivers on 127.0.0.1, each stopped in half a second: left out of the fast run
+
 CONTROL_TOKEN = "control-secret-token"
 BEARER = {"authorization": f"Bearer {CONTROL_TOKEN}"}
 
@@ -87,7 +89,9 @@ def test_the_deliveries_list_shows_each_delivery_newest_first(control, receiver)
     assert created["id"] < changed["id"]
     assert created["webhook_id"] == hook["id"] and created["url"] == receiver.url
     assert (created["event"], changed["event"]) == ("create.deal", "change.deal")
-    assert created["payload"]["data"]["title"] == "Big one" and created["payload"]["meta"]["entity_id"] == str(deal["id"])
+    assert created["payload"]["data"]["title"] == "Big one" and created["payload"]["meta"]["entity_id"] == str(
+        deal["id"]
+    )
     assert changed["payload"]["previous"] == {"title": "Big one"}
     assert created["status"] == "pending" and created["attempts"] == 0
     assert created["last_response_status"] is None and created["last_error"] is None

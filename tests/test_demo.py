@@ -16,6 +16,8 @@ from conftest import Api
 from factories import data
 from support.database import in_unit
 
+pytestmark = pytest.mark.slow  # each test seeds a demo data set: seconds, left out of the fast run
+
 MOMENT = "2026-03-11 09:30:00"
 TODAY = MOMENT[:10]
 
@@ -146,7 +148,9 @@ def test_counts_by_kind_status_stage_and_type(engine, company, api, at):
     assert not any(a["done"] for a in activities if a["due_date"] >= TODAY)
 
     persons = _all(api, "persons")
-    assert all(p["emails"][0]["value"].endswith(".example") and p["phones"][0]["value"].startswith("+372") for p in persons)
+    assert all(
+        p["emails"][0]["value"].endswith(".example") and p["phones"][0]["value"].startswith("+372") for p in persons
+    )
     leads = data(api.get("/v1/leads", params={"limit": 500}))
     assert len(leads) == 20 and {len(lead["label_ids"]) for lead in leads} >= {1}
     labels = {label["id"] for label in data(api.get("/v1/leadLabels"))}

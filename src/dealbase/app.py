@@ -20,6 +20,7 @@ never stalls other requests.
 
 from __future__ import annotations
 
+import functools
 import logging
 import mimetypes
 from collections.abc import AsyncIterator, Awaitable, Callable
@@ -380,11 +381,19 @@ def parse_body(raw: bytes, content_type: bytes, api: str) -> Any:
     return body
 
 
+@functools.cache
+def wired_router() -> Router:
+    """The API's route table with every handler module's operations registered: built once
+    per process (it costs more than the rest of an app together) and shared by the apps
+    made in it (the tests', the in-process mock's); nothing changes it once built."""
+    router = Router()
+    handlers.register(router)
+    return router
+
+
 def create_app(settings: Settings | None = None, engine: Engine | None = None) -> DealbaseApp:
-    """The server, wired: every handler module's operations registered with the API's router."""
-    app = DealbaseApp(settings or Settings(), engine)
-    handlers.register(app.router)
-    return app
+    """The server, wired: the API's router with every handler module's operations."""
+    return DealbaseApp(settings or Settings(), engine, router=wired_router())
 
 
 def app_from_environment() -> DealbaseApp:

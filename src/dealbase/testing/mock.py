@@ -17,6 +17,7 @@ write's answer is returned, so a test sees them at once. A receiver URL register
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
 import functools
 import inspect
@@ -24,6 +25,7 @@ import json
 import secrets
 import shutil
 import tempfile
+import threading
 from collections.abc import Callable, Iterable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
@@ -31,15 +33,10 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import unquote, urlsplit
 
-import asyncio
-import threading
-
 import anyio.to_thread
 
 from dealbase import demo
-from dealbase.api import handlers
-from dealbase.api.router import Router
-from dealbase.app import DealbaseApp
+from dealbase.app import DealbaseApp, wired_router
 from dealbase.domain.unit import Unit
 from dealbase.events import outbox
 from dealbase.events.dispatcher import BATCH, Sender
@@ -57,15 +54,6 @@ Receiver = Callable[[Any], Any]
 
 def pipedrive_host(host: str) -> bool:
     return host == "pipedrive.com" or host.endswith(".pipedrive.com")
-
-
-@functools.cache
-def _router() -> Router:
-    """The API's wired route table, shared by the mocks of a process (building it costs more
-    than the rest of a mock together)."""
-    router = Router()
-    handlers.register(router)
-    return router
 
 
 @functools.cache
@@ -197,7 +185,7 @@ class PipedriveMock:
         # Every mock's company is the template's, with the same webhooks version at first:
         # the process's cache of its webhooks would be another mock's.
         outbox.forget_cached_hooks()
-        app = self.app = DealbaseApp(settings, router=_router())
+        app = self.app = DealbaseApp(settings, router=wired_router())
         lifespan = app.parts.lifespan_context(app)
         self._loop.run(lifespan.__aenter__)
         self._app_stack.callback(self._loop.run, lifespan.__aexit__, None, None, None)
