@@ -17,12 +17,11 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
-import anyio.to_thread
 from starlette.routing import BaseRoute
 
 from dealbase.api.errors import BadRequest, NotFound
 from dealbase.clock import parse_time, to_v2
-from dealbase.control.plane import Call, Plane, route
+from dealbase.control.plane import Call, Plane, off_loop, route
 from dealbase.domain import company_clock
 from dealbase.domain.company_clock import Setting
 from dealbase.events import dispatcher
@@ -68,13 +67,6 @@ def _seconds(body: dict[str, Any]) -> int:
     return seconds
 
 
-async def _run(plane: Plane, work: Callable[[], Any]) -> Any:
-    """``work`` inline on SQLite, in a thread on PostgreSQL (as the API runs its handlers)."""
-    if plane.app.inline:
-        return work()
-    return await anyio.to_thread.run_sync(work)
-
-
 def _changing(
     plane: Plane,
     call: Call,
@@ -110,14 +102,14 @@ async def _moving(plane: Plane, call: Call, change: Callable[[Any, int, Setting]
         due.extend(sender.claim_due(conn, company_id, setting))
 
     # the sender holds nothing until it sends: if the change fails there is nothing to close
-    shown = await _run(plane, _changing(plane, call, change, claim))
+    shown = await off_loop(plane, _changing(plane, call, change, claim))
     await dispatcher.send_due(sender, call.int_path("company_id"), due)
     return shown
 
 
 def routes(plane: Plane) -> list[BaseRoute]:
     async def get_clock(plane: Plane, call: Call) -> tuple[int, Any]:
-        return 200, await _run(plane, _changing(plane, call, lambda conn, company_id, current: None))
+        return 200, await off_loop(plane, _changing(plane, call, lambda conn, company_id, current: None))
 
     async def put_clock(plane: Plane, call: Call) -> tuple[int, Any]:
         given = _put_body(call.body)

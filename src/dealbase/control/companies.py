@@ -6,31 +6,15 @@ the CLI; here: the routes, one transaction per call, 404 for an unknown company.
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from typing import Any, TypeVar
 
-from sqlalchemy import Connection
-from starlette.concurrency import run_in_threadpool
 from starlette.routing import BaseRoute
 
 from dealbase import sandbox
 from dealbase.api.errors import NotFound
-from dealbase.control.plane import Call, Plane, route
+from dealbase.control.plane import Call, Plane, in_transaction, route
 
 T = TypeVar("T")
-
-
-async def in_transaction(plane: Plane, work: Callable[[Connection], T]) -> T:
-    """``work(conn)`` in a transaction of its own, committed when it returns, rolled back when
-    it raises; on PostgreSQL in a thread, as the API runs its requests."""
-
-    def run() -> T:
-        with plane.app.engine.connect().execution_options(dealbase_write=True) as conn:
-            done = work(conn)
-            conn.commit()
-            return done
-
-    return run() if plane.app.inline else await run_in_threadpool(run)
 
 
 def _found(company: T | None, company_id: int) -> T:

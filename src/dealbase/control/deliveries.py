@@ -4,18 +4,15 @@ the dispatcher's own sender), whether or not this process runs the dispatcher.""
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from typing import Any
 
-import anyio.to_thread
 import orjson
 from starlette.routing import BaseRoute
 
-from dealbase.api.errors import BadRequest, NotFound
+from dealbase.api.errors import BadRequest
 from dealbase.clock import to_v2
-from dealbase.control.plane import Call, Plane, route
+from dealbase.control.plane import Call, Plane, in_transaction, known_company, route
 from dealbase.events import dispatcher
-from dealbase.store import companies
 from dealbase.store import webhooks as store
 
 STATUSES = (store.PENDING, store.DELIVERED, store.FAILED, store.DROPPED)
@@ -37,16 +34,16 @@ async def get_deliveries(plane: Plane, call: Call) -> tuple[int, Any]:
     statuses = _statuses(call.query.get("status"))
 
     def read(conn) -> list[dict[str, Any]]:
-        _known(conn, company_id)
+        known_company(conn, company_id)
         return store.deliveries(conn, company_id=company_id, statuses=statuses, limit=limit)
 
-    return 200, [_delivery(row) for row in await _in_db(plane, read)]
+    return 200, [_delivery(row) for row in await in_transaction(plane, read, write=False)]
 
 
 async def flush_deliveries(plane: Plane, call: Call) -> tuple[int, Any]:
     """Send every pending delivery of the company now; what each receiver answered."""
     company_id = call.int_path("company_id")
-    await _in_db(plane, lambda conn: _known(conn, company_id))
+    await in_transaction(plane, lambda conn: known_company(conn, company_id), write=False)
     app = plane.app
     sent = await dispatcher.flush(app.engine, app.settings, company_id, inline=app.inline)
     return 200, [
@@ -59,22 +56,6 @@ async def flush_deliveries(plane: Plane, call: Call) -> tuple[int, Any]:
         }
         for one in sent
     ]
-
-
-def _known(conn, company_id: int) -> None:
-    if not companies.exists(conn, company_id):
-        raise NotFound(f"Unknown company: {company_id}")
-
-
-async def _in_db(plane: Plane, work: Callable[[Any], Any]) -> Any:
-    """``work(conn)`` on a connection of its own: on the event loop on SQLite, as the API's
-    requests run, in a thread on PostgreSQL."""
-
-    def run() -> Any:
-        with plane.app.engine.connect() as conn:
-            return work(conn)
-
-    return run() if plane.app.inline else await anyio.to_thread.run_sync(run)
 
 
 def _limit(raw: str | None) -> int:

@@ -26,12 +26,11 @@ from urllib.parse import parse_qs
 import orjson
 from starlette.routing import BaseRoute
 
-from dealbase.api.errors import ApiError, BadRequest, NotFound
+from dealbase.api.errors import ApiError, BadRequest
 from dealbase.api.operation_ids import operation_id, operation_name
 from dealbase.control.faults import FAULT, Dropped
-from dealbase.control.plane import Call, Plane, route
+from dealbase.control.plane import Call, Plane, known_company, route
 from dealbase.settings import Settings
-from dealbase.store import companies
 
 SANDBOX_SIZE = 1_000
 RESPONSE_START = 2_048
@@ -212,8 +211,7 @@ def routes(plane: Plane) -> list[BaseRoute]:
         """The company's last requests, newest first."""
         company_id = call.int_path("company_id")
         with plane.app.engine.connect() as conn:
-            if not companies.exists(conn, company_id):
-                raise NotFound(f"Unknown company: {company_id}")
+            known_company(conn, company_id)
         journal = of(plane)
         if journal is None:
             raise ApiError("The request journal is off: run in sandbox mode or set DEALBASE_JOURNAL_SIZE", 409)

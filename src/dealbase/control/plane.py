@@ -13,8 +13,9 @@ from __future__ import annotations
 import hmac
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, TypeVar
 
+import anyio.to_thread
 import orjson
 from starlette.requests import Request
 from starlette.responses import Response
@@ -23,6 +24,7 @@ from starlette.routing import Route
 from dealbase.api.errors import ApiError, BadRequest, NotFound, envelope
 from dealbase.api.responses import new_correlation_id
 from dealbase.errors import DomainError
+from dealbase.store import companies
 
 if TYPE_CHECKING:
     from dealbase.app import DealbaseApp
@@ -96,3 +98,32 @@ def route(plane: Plane, path: str, endpoint: Endpoint, methods: list[str]) -> Ro
         return _json(status, payload)
 
     return Route(path, serve, methods=methods)
+
+
+T = TypeVar("T")
+
+
+async def off_loop(plane: Plane, work: Callable[[], T]) -> T:
+    """``work()`` as the API runs its handlers: inline on SQLite, in a thread on PostgreSQL."""
+    return work() if plane.app.inline else await anyio.to_thread.run_sync(work)
+
+
+async def in_transaction(plane: Plane, work: Callable[[Any], T], *, write: bool = True) -> T:
+    """``work(conn)`` in a transaction of its own, committed when it returns (a write),
+    rolled back when it raises (or when it only reads)."""
+
+    def run() -> T:
+        with plane.app.engine.connect().execution_options(dealbase_write=write) as conn:
+            done = work(conn)
+            if write:
+                conn.commit()
+            return done
+
+    return await off_loop(plane, run)
+
+
+def known_company(conn: Any, company_id: int) -> int:
+    """``company_id``, or a 404 naming it when no such company exists."""
+    if not companies.exists(conn, company_id):
+        raise NotFound(f"Unknown company: {company_id}")
+    return company_id

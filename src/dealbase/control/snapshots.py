@@ -11,17 +11,15 @@ stays one transaction: ``store/snapshots.py``.
 from __future__ import annotations
 
 import re
-from collections.abc import Callable
 from typing import Any, TypeVar
 
-import anyio.to_thread
 from sqlalchemy import Connection
 from starlette.routing import BaseRoute
 
 from dealbase import clock
 from dealbase.api.errors import ApiError, BadRequest, NotFound
-from dealbase.control.plane import Call, Plane, route
-from dealbase.store import blobs, companies
+from dealbase.control.plane import Call, Plane, in_transaction, known_company, route
+from dealbase.store import blobs
 from dealbase.store import snapshots as store
 
 T = TypeVar("T")
@@ -31,25 +29,8 @@ _NAME = re.compile(r"[A-Za-z0-9._-]{1,100}")
 _NAME_RULE = "name must be 1 to 100 letters, digits, '.', '_' or '-'"
 
 
-async def _in_transaction(plane: Plane, work: Callable[[Connection], T]) -> T:
-    """``work(conn)`` in a write transaction of its own, committed if it returns; inline on
-    SQLite, in a thread on PostgreSQL (as API requests run)."""
-    app = plane.app
-
-    def run() -> T:
-        with app.engine.connect().execution_options(dealbase_write=True) as conn:
-            done = work(conn)
-            conn.commit()
-            return done
-
-    return run() if app.inline else await anyio.to_thread.run_sync(run)
-
-
 def _company(conn: Connection, call: Call) -> int:
-    company_id = call.int_path("company_id")
-    if not companies.exists(conn, company_id):
-        raise NotFound(f"Unknown company: {company_id}")
-    return company_id
+    return known_company(conn, call.int_path("company_id"))
 
 
 def _name(raw: Any) -> str:
@@ -73,12 +54,12 @@ async def add_snapshot(plane: Plane, call: Call) -> tuple[int, Any]:
             raise ApiError(f"A snapshot named {name} exists already", 409)
         return store.save(conn, company_id, name, clock.now(), files_dir)
 
-    return 201, await _in_transaction(plane, work)
+    return 201, await in_transaction(plane, work)
 
 
 async def get_snapshots(plane: Plane, call: Call) -> tuple[int, Any]:
     """The company's snapshots, oldest first."""
-    return 200, await _in_transaction(plane, lambda conn: store.listing(conn, _company(conn, call)))
+    return 200, await in_transaction(plane, lambda conn: store.listing(conn, _company(conn, call)))
 
 
 async def restore_snapshot(plane: Plane, call: Call) -> tuple[int, Any]:
@@ -93,7 +74,7 @@ async def restore_snapshot(plane: Plane, call: Call) -> tuple[int, Any]:
             raise _missing(name)
         return done
 
-    restored = await _in_transaction(plane, work)
+    restored = await in_transaction(plane, work)
     blobs.keep_only(files_dir, company_id, set(restored.files))
     return 200, restored.listed
 
@@ -106,7 +87,7 @@ async def delete_snapshot(plane: Plane, call: Call) -> tuple[int, Any]:
         if not store.remove(conn, _company(conn, call), name):
             raise _missing(name)
 
-    await _in_transaction(plane, work)
+    await in_transaction(plane, work)
     return 200, {"name": name, "deleted": True}
 
 
