@@ -50,6 +50,23 @@ def error(response, status: int) -> str:
     return body["error"]
 
 
+# The API gateway's own answers (a body shape of their own, with ``errorCode``).
+UNAUTHORIZED = {
+    "success": False,
+    "error": "unauthorized access",
+    "errorCode": 401,
+    "error_info": "Please check developers.pipedrive.com",
+}
+OVER_LIMIT = {
+    "success": False,
+    "error": "Request over limit",
+    "errorCode": 429,
+    "error_info": "Please check developers.pipedrive.com",
+    "data": None,
+    "additional_data": None,
+}
+
+
 def refused(response, message: str, status: int = 400) -> None:
     """Assert the whole error envelope, message included, to the letter."""
     assert (response.status_code, response.json()) == (

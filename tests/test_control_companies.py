@@ -5,15 +5,15 @@ gives a developer a fresh account; here one is a call away."""
 from __future__ import annotations
 
 import pytest
-from sqlalchemy import func, select
-from test_control_plane import control, bearer  # noqa: F401  (the control plane's client)
-
 from conftest import TOKEN, Api
+from factories import data, make_deal, make_org, make_person, refused
+from sqlalchemy import func, select
+from support.database import in_unit
+from test_control_plane import bearer, control  # noqa: F401  (the control plane's client)
+
 from dealbase.bootstrap import Company
 from dealbase.domain import service
 from dealbase.domain.users import USER
-from support.database import in_unit
-from factories import data, make_deal, make_org, make_person
 from dealbase.store.tables import companies as companies_table
 from dealbase.store.tables import metadata
 
@@ -193,21 +193,14 @@ def test_delete_leaves_no_row_of_the_company_and_every_row_of_the_others(control
     assert control.get(f"/_dealbase/companies/{doomed['id']}", headers=bearer()).status_code == 404
 
 
-def _unknown_company(got, company_id) -> None:
-    assert got.status_code == 404
-    assert got.json() == {
-        "success": False,
-        "error": f"Unknown company: {company_id}",
-        "error_info": "Please check developers.pipedrive.com",
-        "data": None,
-        "additional_data": None,
-    }
-
-
 @pytest.mark.parametrize("method, suffix", [("GET", ""), ("DELETE", ""), ("POST", "/reset")])
 def test_an_unknown_company_is_a_404(control, method, suffix):
-    _unknown_company(control.request(method, f"/_dealbase/companies/999999{suffix}", headers=bearer()), 999999)
-    _unknown_company(control.request(method, f"/_dealbase/companies/abc{suffix}", headers=bearer()), "abc")
+    refused(
+        control.request(method, f"/_dealbase/companies/999999{suffix}", headers=bearer()),
+        "Unknown company: 999999",
+        404,
+    )
+    refused(control.request(method, f"/_dealbase/companies/abc{suffix}", headers=bearer()), "Unknown company: abc", 404)
 
 
 @pytest.mark.parametrize(

@@ -13,7 +13,7 @@ import time
 
 import pytest
 from conftest import OTHER_TOKEN, TOKEN, Api
-from factories import data, make_deal
+from factories import data, make_deal, refused
 from starlette.testclient import TestClient
 from support.receiver import Receiver
 
@@ -225,14 +225,7 @@ def test_an_unknown_company_is_a_404_and_nothing_is_sent(control, receiver, meth
     add_webhook(api, receiver.url)
     make_deal(api)
     got = control.request(method, f"/_dealbase/companies/{company_id}/webhooks/{action}", headers=BEARER)
-    assert got.status_code == 404
-    assert got.json() == {
-        "success": False,
-        "error": f"Unknown company: {company_id}",
-        "error_info": "Please check developers.pipedrive.com",
-        "data": None,
-        "additional_data": None,
-    }
+    refused(got, f"Unknown company: {company_id}", 404)
     assert receiver.received == [] and [d["status"] for d in listed(control)] == ["pending"]
 
 

@@ -9,7 +9,7 @@ import time
 
 import orjson
 import pytest
-from factories import data, make_deal
+from factories import OVER_LIMIT, UNAUTHORIZED, data, make_deal
 from support import serve
 from support.api import Api
 from support.control import BEARER, CONTROL_TOKEN, control_client
@@ -49,14 +49,7 @@ def test_a_429_rule_answers_pipedrives_429_twice_then_the_deals(control, api):
     for _ in range(2):
         got = api.get("/api/v2/deals")
         assert got.status_code == 429
-        assert got.json() == {
-            "success": False,
-            "error": "Request over limit",
-            "errorCode": 429,
-            "error_info": "Please check developers.pipedrive.com",
-            "data": None,
-            "additional_data": None,
-        }
+        assert got.json() == OVER_LIMIT
         assert got.headers["retry-after"] == "2"
         assert got.headers["x-ratelimit-limit"] == "20"  # the lite plan's burst
         assert got.headers["x-ratelimit-remaining"] == "0"
@@ -242,10 +235,5 @@ def test_a_401_rule_answers_the_gateways_shape(control, api):
     add_rule(control, match={"operation": "getUsers"}, status=401, times=1)
     got = api.get("/v1/users")
     assert got.status_code == 401
-    assert got.json() == {
-        "success": False,
-        "error": "unauthorized access",
-        "errorCode": 401,
-        "error_info": "Please check developers.pipedrive.com",
-    }
+    assert got.json() == UNAUTHORIZED
     assert api.get("/v1/users").status_code == 200

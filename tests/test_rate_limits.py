@@ -14,6 +14,7 @@ from types import SimpleNamespace
 
 import pytest
 from conftest import OTHER_TOKEN, TOKEN, Api
+from factories import OVER_LIMIT
 from starlette.testclient import TestClient
 from support import serve
 
@@ -31,14 +32,6 @@ RATE_HEADERS = (
     "x-daily-ratelimit-token-limit",
     "x-daily-ratelimit-token-remaining",
 )
-OVER_LIMIT = {
-    "success": False,
-    "error": "Request over limit",
-    "errorCode": 429,
-    "error_info": "Please check developers.pipedrive.com",
-    "data": None,
-    "additional_data": None,
-}
 
 
 def _redis_or_skip():

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import pytest
-from factories import data, error, make_deal, make_org, make_person, make_pipeline
+from factories import UNAUTHORIZED, data, error, make_deal, make_org, make_person, make_pipeline
 
 from dealbase.api.router import Handlers, Router
 
@@ -14,12 +14,7 @@ def test_missing_or_bad_token_is_pipedrives_401(anonymous):
     for request in bad:
         response = anonymous.get("/api/v2/deals", **request)
         assert response.status_code == 401
-        assert response.json() == {
-            "success": False,
-            "error": "unauthorized access",
-            "errorCode": 401,
-            "error_info": "Please check developers.pipedrive.com",
-        }
+        assert response.json() == UNAUTHORIZED
 
 
 def test_token_in_query_parameter(anonymous, api):

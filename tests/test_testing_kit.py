@@ -23,6 +23,7 @@ import httpx2
 import orjson
 import pytest
 import requests
+from factories import UNAUTHORIZED
 from support import spec
 
 from dealbase.testing import ControlRefused, NetworkRefused, PipedriveMock, current, mock_pipedrive
@@ -280,12 +281,7 @@ def test_a_streamed_requests_answer_reads_whole(pipedrive):
 def test_a_wrong_token_gets_pipedrives_401(pipedrive):
     got = requests.get("https://api.pipedrive.com/v1/deals", params={"api_token": "nope"})
     assert got.status_code == 401
-    assert got.json() == {
-        "success": False,
-        "error": "unauthorized access",
-        "errorCode": 401,
-        "error_info": "Please check developers.pipedrive.com",
-    }
+    assert got.json() == UNAUTHORIZED
 
 
 def test_the_oauth_host_is_dealbases_oauth_server(pipedrive):
