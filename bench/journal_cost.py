@@ -91,7 +91,7 @@ def main() -> None:
 
     app = create_app(settings)
     ring = journal.Journal(1000)
-    rule = faults.parse_rule(1, {"match": {"operation": "deleteDeal"}, "status": 500}, settings)
+    rule = faults.parse_rule(1, {"match": {"operation": "deleteDeal"}, "status": 500})
     # One app, switched between the three states before each batch, so that nothing but the
     # state differs (not the connection, the caches, nor where the app sits in memory).
     states = {

@@ -68,6 +68,18 @@ def test_company_create_list_reset_and_delete(run, database_url, tmp_path):
     assert count(database_url, companies, id=other) == 1
 
 
+def test_company_create_with_a_plan_and_seats(run, database_url, monkeypatch):
+    made = run("company", "create", "--plan", "growth", "--seats", "3")
+    assert made.splitlines()[2] == "Plan: growth, 3 seat(s)"
+    monkeypatch.setenv("DEALBASE_PLAN", "premium")  # the default of a company made without them
+    assert run("company", "create").splitlines()[2] == "Plan: premium, 1 seat(s)"
+    assert count(database_url, companies, plan="growth", seats=3) == 1
+    assert count(database_url, companies, plan="premium", seats=1) == 1
+    assert "seats must be an integer of at least 1" in run("company", "create", "--seats", "0", code=2)
+    assert "plan must be one of: lite" in run("company", "create", "--plan", "gold", code=2)
+    assert count(database_url, companies) == 2
+
+
 def test_unknown_companies_and_seeds_are_refused(run, database_url):
     assert "No company with id 42." in run("company", "delete", "42", code=1)
     assert "No company with id 42." in run("company", "reset", "42", code=1)

@@ -67,6 +67,20 @@ def test_a_deal_made_with_the_clock_frozen_has_that_time_in_v1_and_v2(clock, api
     assert {item["data"]["log_time"] for item in changes if item["object"] == "dealChange"} == {"2031-01-01 09:00:00"}
 
 
+def test_webhook_payloads_carry_the_companys_time(clock, client, api, company):
+    for version in ("1.0", "2.0"):
+        hook = {"subscription_url": f"https://example.com/{version}", "event_action": "*", "event_object": "deal"}
+        made = api.post("/v1/webhooks", json={**hook, "name": version, "version": version})
+        assert made.status_code == 201, made.text
+    clock("PUT", json={"now": NEW_YEAR, "frozen": True})
+    make_deal(api, title="New year")
+    got = client.get(f"/_dealbase/companies/{company.company_id}/webhooks/deliveries", headers=BEARER)
+    metas = {d["payload"]["meta"].get("version", "1.0"): d["payload"]["meta"] for d in got.json()}
+    assert metas["2.0"]["timestamp"] == "2031-01-01T09:00:00.000Z"
+    assert metas["1.0"]["timestamp"] == 1925024400  # 2031-01-01T09:00:00Z
+    assert metas["1.0"]["timestamp_micro"] == 1925024400_000000
+
+
 def test_advancing_three_days_makes_tomorrows_activity_overdue(clock, api):
     clock("PUT", json={"now": NEW_YEAR, "frozen": True})
     activity = data(api.post("/api/v2/activities", json={"subject": "Call back", "due_date": "2031-01-02"}))

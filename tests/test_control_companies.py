@@ -8,16 +8,18 @@ import pytest
 from conftest import TOKEN, Api
 from factories import data, make_deal, make_org, make_person, refused
 from sqlalchemy import func, select
+from starlette.testclient import TestClient
 from support.database import in_unit
-from test_control_plane import bearer, control  # noqa: F401  (the control plane's client)
+from test_control_plane import CONTROL_TOKEN, bearer, control  # noqa: F401  (the control plane's client)
 
+from dealbase.app import create_app
 from dealbase.bootstrap import Company
 from dealbase.domain import service
 from dealbase.domain.users import USER
 from dealbase.store.tables import companies as companies_table
 from dealbase.store.tables import metadata
 
-COMPANY_KEYS = {"id", "name", "api_token", "domain", "users"}
+COMPANY_KEYS = {"id", "name", "api_token", "domain", "plan", "seats", "users"}
 USER_KEYS = {"id", "email", "name", "is_admin", "api_token"}
 
 
@@ -95,6 +97,37 @@ def test_companies_are_listed_and_shown(control, company):
     assert by_id[company.company_id]["api_token"] == TOKEN
     shown = control.get(f"/_dealbase/companies/{made['id']}", headers=bearer())
     assert (shown.status_code, shown.json()) == (200, made)
+
+
+def test_a_company_keeps_its_plan_and_seats_and_shows_them(control, company):
+    growth = new_company(control, name="Grower", plan="growth", seats=4)
+    plain = new_company(control, name="Plain")
+    assert (growth["plan"], growth["seats"]) == ("growth", 4)
+    assert (plain["plan"], plain["seats"]) == ("lite", 1)  # the server's DEALBASE_PLAN / DEALBASE_SEATS
+    for made in (growth, plain):
+        assert control.get(f"/_dealbase/companies/{made['id']}", headers=bearer()).json() == made
+    listed = {c["id"]: c for c in control.get("/_dealbase/companies", headers=bearer()).json()}
+    assert (listed[growth["id"]]["plan"], listed[growth["id"]]["seats"]) == ("growth", 4)
+    assert (listed[company.company_id]["plan"], listed[company.company_id]["seats"]) == ("lite", 1)
+    reset = control.post(f"/_dealbase/companies/{growth['id']}/reset", json={}, headers=bearer())
+    assert (reset.json()["plan"], reset.json()["seats"]) == ("growth", 4)  # a reset keeps them
+
+
+def test_a_company_made_without_a_plan_gets_the_servers(engine, company, files_dir, base_settings):
+    settings = base_settings.model_copy(
+        update={
+            "database_url": str(engine.url),
+            "files_dir": str(files_dir),
+            "control_token": CONTROL_TOKEN,
+            "plan": "premium",
+            "seats": 3,
+        }
+    )
+    with TestClient(create_app(settings, engine=engine)) as client:
+        made = new_company(client)
+        chosen = new_company(client, plan="ultimate")
+    assert (made["plan"], made["seats"]) == ("premium", 3)
+    assert (chosen["plan"], chosen["seats"]) == ("ultimate", 3)
 
 
 def demo_shown(control, company: dict) -> dict[str, list[str]]:
@@ -215,6 +248,7 @@ def test_an_unknown_company_is_a_404(control, method, suffix):
         ),
         ({"seats": 0}, "seats must be an integer of at least 1"),
         ({"seats": True}, "seats must be an integer of at least 1"),
+        ({"seats": 100_001}, "seats must be an integer of at least 1 and at most 100000"),
         ({"seed_value": "1"}, "seed_value must be an integer of at least 0"),
         ({"deals": -1}, "deals must be an integer of at least 0"),
         ({"users": {"name": "x"}}, "users must be a list"),

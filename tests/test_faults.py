@@ -64,6 +64,18 @@ def test_a_429_rule_answers_pipedrives_429_twice_then_the_deals(control, api):
     assert [r["hits"] for r in rules(control)] == [2]
 
 
+def test_a_429_has_the_rate_limit_headers_of_the_requests_company(control, api):
+    growth = control.post("/_dealbase/companies", json={"plan": "growth", "seats": 5}, headers=BEARER).json()
+    add_rule(control, match={"operation": "getDeals"}, status=429, headers={"x-ratelimit-reset": "9"})
+    limits = ("x-ratelimit-limit", "x-ratelimit-remaining", "x-ratelimit-reset", "x-daily-ratelimit-token-limit")
+    theirs = Api(control, growth["api_token"]).get("/api/v2/deals")
+    assert theirs.status_code == 429 and theirs.json() == OVER_LIMIT
+    assert [theirs.headers[h] for h in limits] == ["40", "0", "9", "300000"]  # Growth × 5 seats; reset the rule's
+    mine = api.get("/api/v2/deals")
+    assert mine.status_code == 429
+    assert [mine.headers[h] for h in limits] == ["20", "0", "9", "30000"]  # the test's company: Lite, one seat
+
+
 def test_an_operation_id_matches_its_v1_and_v2_forms(control, api):
     add_rule(control, match={"operation": "getDeals"}, status=503, times=2)
     assert api.get("/v1/deals").status_code == 503

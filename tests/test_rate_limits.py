@@ -17,12 +17,16 @@ from conftest import OTHER_TOKEN, TOKEN, Api
 from factories import OVER_LIMIT
 from starlette.testclient import TestClient
 from support import serve
+from support.database import RIVAL, make_company
 
 from dealbase.api.auth import Credential
 from dealbase.api.rate_limits import WINDOW_SECONDS, RateLimiter, burst_identity
 from dealbase.api.router import Operation
 from dealbase.app import create_app
+from dealbase.bootstrap import ensure_company
+from dealbase.domain.company_clock import Standing
 from dealbase.settings import Settings
+from dealbase.store.db import create_db_engine
 
 REDIS_URL = os.environ.get("DEALBASE_TEST_REDIS_URL", "redis://127.0.0.1:6379/0")
 RATE_HEADERS = (
@@ -221,12 +225,40 @@ def test_each_token_has_its_own_window_and_each_company_its_own_budget(limited, 
     assert rates(other)["x-daily-ratelimit-token-remaining"] == 29_990
 
 
-def test_plan_and_seats_set_the_limits(limited):
-    response = Api(limited(plan="growth", seats=5), TOKEN).get("/api/v2/deals")
-    assert rates(response)["x-ratelimit-limit"] == 40
-    assert rates(response)["x-daily-ratelimit-token-limit"] == 300_000  # 30,000 × 2 × 5
-    assert rates(response)["x-daily-ratelimit-token-remaining"] == 299_990
-    assert rates(Api(limited(plan="ultimate"), TOKEN).get("/api/v2/deals"))["x-ratelimit-limit"] == 120
+def test_each_company_has_the_limits_of_its_own_plan_and_seats(limited, engine, company):
+    growth = make_company(engine, **RIVAL, plan="growth", seats=5)
+    third = {"name": "Third", "domain": "third", "admin_name": "Tess Third", "admin_email": "tess@third.test"}
+    ultimate = make_company(engine, **third, plan="ultimate")
+    client = limited(plan="premium", seats=3)  # the server's: for companies made without them
+    response = Api(client, growth.token).get("/api/v2/deals")
+    assert rates(response) == {
+        "x-ratelimit-limit": 40,
+        "x-ratelimit-remaining": 39,
+        "x-ratelimit-reset": 2,
+        "x-daily-ratelimit-token-limit": 300_000,  # 30,000 × 2 × 5
+        "x-daily-ratelimit-token-remaining": 299_990,
+    }
+    other = rates(Api(client, ultimate.token).get("/api/v2/deals"))
+    assert (other["x-ratelimit-limit"], other["x-daily-ratelimit-token-limit"]) == (120, 210_000)  # × 7 × 1
+    # the test's company was made on Lite with one seat: the server's plan does not change it
+    own = rates(Api(client, TOKEN).get("/api/v2/deals"))
+    assert (own["x-ratelimit-limit"], own["x-daily-ratelimit-token-limit"]) == (20, 30_000)
+
+
+def test_the_first_start_gives_the_first_company_the_servers_plan_and_seats(database_url, files_dir, clock):
+    settings = Settings(
+        database_url=database_url, files_dir=str(files_dir), rate_limits=True, plan="growth", seats=4, api_token=TOKEN
+    )
+    engine = create_db_engine(database_url)
+    try:
+        assert ensure_company(engine, settings) is not None
+        app = create_app(settings, engine)
+        app.limits.clock = clock
+        with TestClient(app) as client:
+            got = rates(Api(client, TOKEN).get("/api/v2/deals"))
+    finally:
+        engine.dispose()
+    assert (got["x-ratelimit-limit"], got["x-daily-ratelimit-token-limit"]) == (40, 240_000)  # × 2 × 4
 
 
 @pytest.mark.parametrize("counters", ["memory", "redis"])
@@ -273,17 +305,18 @@ def test_two_apps_on_one_redis_share_window_and_budget(limited, redis_prefix):
 
 
 def test_an_oauth_app_gets_four_times_the_window_of_its_own():
-    limiter = RateLimiter(Settings(rate_limits=True, plan="growth"), clock=lambda: 1_750_000_000.0)
+    limiter = RateLimiter(Settings(rate_limits=True), clock=lambda: 1_750_000_000.0)
+    growth = Standing(plan="growth")
     op = Operation("v2", "GET", "/deals", "get_deals")
     api_ctx = SimpleNamespace(extra={"credential": Credential("token", 1)}, user={"id": 1}, company_id=1)
     oauth = Credential("oauth", 7, app_id=3, scopes=frozenset({"deals:read"}))
     oauth_ctx = SimpleNamespace(extra={"credential": oauth}, user={"id": 1}, company_id=1)
-    assert dict(limiter.charge(api_ctx, op))[b"x-ratelimit-limit"] == b"40"
-    assert dict(limiter.charge(oauth_ctx, op))[b"x-ratelimit-limit"] == b"160"
-    assert dict(limiter.charge(oauth_ctx, op))[b"x-ratelimit-remaining"] == b"158"
+    assert dict(limiter.charge(api_ctx, op, growth))[b"x-ratelimit-limit"] == b"40"
+    assert dict(limiter.charge(oauth_ctx, op, growth))[b"x-ratelimit-limit"] == b"160"
+    assert dict(limiter.charge(oauth_ctx, op, growth))[b"x-ratelimit-remaining"] == b"158"
     # a refreshed access token (a new id) stays in the app's window for that user
     refreshed = SimpleNamespace(extra={"credential": oauth._replace(id=8)}, user={"id": 1}, company_id=1)
-    assert dict(limiter.charge(refreshed, op))[b"x-ratelimit-remaining"] == b"157"
+    assert dict(limiter.charge(refreshed, op, growth))[b"x-ratelimit-remaining"] == b"157"
     assert burst_identity(api_ctx) != burst_identity(oauth_ctx)
     assert burst_identity(refreshed) == burst_identity(oauth_ctx)
 

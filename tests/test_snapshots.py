@@ -10,12 +10,14 @@ from __future__ import annotations
 import pytest
 import test_control_plane
 from factories import data, make_deal, make_field, make_person, refused
+from sqlalchemy import select
 from starlette.testclient import TestClient
 from support.api import Api
 from test_control_plane import bearer
 from test_files import download, make_file
 
 from dealbase.store import snapshots as store
+from dealbase.store.tables import change_events
 
 control = test_control_plane.control  # the fixture: a client of an app with the control plane on
 HOOK = {"subscription_url": "https://example.com/hook", "event_action": "*", "event_object": "deal", "name": "h"}
@@ -160,6 +162,23 @@ def test_a_restore_moves_the_company_versions_forward(control, api, company, eng
         assert repo.fields_version(conn, company.company_id) > fields_before
         assert repo.company_counter(conn, company.company_id, "webhooks_version") > webhooks_before
         assert repo.change_version(conn, company.company_id) > changes_before
+
+
+def test_a_snapshot_and_its_restore_are_stamped_in_the_companys_time(control, api, company, engine):
+    clock = f"/_dealbase/companies/{company.company_id}/clock"
+    assert control.put(clock, json={"now": "2031-01-01T09:00:00Z", "frozen": True}, headers=bearer()).status_code == 200
+    saved = take(control, company.company_id, "new-year")
+    assert saved["created"] == "2031-01-01 09:00:00"
+    assert listed(control, company.company_id)[0]["created"] == "2031-01-01 09:00:00"
+    control.post(f"{clock}/advance", json={"seconds": 3600}, headers=bearer())
+    assert restore(control, company.company_id, "new-year").status_code == 200
+    marker = select(change_events.c.time).where(
+        change_events.c.company_id == company.company_id,
+        change_events.c.entity == "company",
+        change_events.c.action == "restore",
+    )
+    with engine.connect() as conn:
+        assert list(conn.execute(marker).scalars()) == ["2031-01-01 10:00:00"]
 
 
 def test_snapshots_are_listed_oldest_first_and_deleted_by_name(control, api, company, other_company):

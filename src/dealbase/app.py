@@ -133,6 +133,7 @@ class DealbaseApp:
         self.shared: dict[Any, Any] = {}
         self.authenticate = Authenticator(shared=self.shared)
         self.limits = RateLimiter(settings) if settings.rate_limits else None
+        self.no_company = company_clock.Standing(plan=settings.plan, seats=settings.seats)
         self._conn: Connection | None = None
         self.dispatcher: Dispatcher | None = None
         v1, v2, oauth = (answering(partial(self._handle, api)) for api in ("v1", "v2", "oauth"))
@@ -324,19 +325,20 @@ class DealbaseApp:
         ctx.conn = conn
         if op.write:  # the change events it records keep who called (see repository.record_change)
             conn.info[repo.USER_AGENT] = ctx.extra.get("user_agent")
+        company = self.no_company  # a public operation's (the OAuth server's)
         try:
             if not op.public:
                 # an API token (header, then query) wins over an Authorization header
                 caller = self.authenticate(conn, *credentials)
                 ctx.user = caller.user
                 ctx.company_id = caller.user["company_id"]
-                company_time = company_clock.attach(ctx)
+                company = company_clock.attach(ctx)  # its clock, plan and seats
                 ctx.extra["credential"] = caller.credential
             if self.faults.rules and faults.FAULT not in ctx.extra:
-                self.faults.strike(ctx, op)  # raises the rule's answer, Delayed or Dropped
+                self.faults.strike(ctx, op, company)  # raises the rule's answer, Delayed or Dropped
             if not op.public:
                 if self.limits is not None:
-                    self.limits.charge(ctx, op, company_time)
+                    self.limits.charge(ctx, op, company)
                 check_scopes(caller.credential, op.api, op.method, op.path)
             if op.handler is None:
                 raise NotImplementedOperation(op.name)

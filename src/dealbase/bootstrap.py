@@ -65,12 +65,15 @@ def create_company(
     token: str | None = None,
     currency: str = "USD",
     plan: str | None = None,
+    seats: int | None = None,
     others: Sequence[NewUser] = (),
 ) -> Company:
     """A new company with its admin (and ``others``, more users), each with an API token,
-    and its first rows, every one with its create event."""
+    and its first rows, every one with its create event. Its rate limits follow ``plan`` and
+    ``seats`` (not given: Lite, one seat)."""
     stamp = now()
-    company = {"name": name, "domain": domain, "country": "US", "add_time": stamp} | ({"plan": plan} if plan else {})
+    company = {"name": name, "domain": domain, "country": "US", "add_time": stamp}
+    company |= {k: v for k, v in (("plan", plan), ("seats", seats)) if v is not None}
     company_id = companies.add(conn, company)
     user_id, token = _add_user(conn, company_id, NewUser(admin_name, admin_email, True), stamp, token, currency)
     for other in others:
@@ -176,6 +179,8 @@ def ensure_company(engine: Engine, settings: Settings) -> Company | None:
                 admin_email=settings.admin_email,
                 token=settings.api_token,
                 currency=settings.default_currency,
+                plan=settings.plan,
+                seats=settings.seats,
             )
             conn.commit()
             return company

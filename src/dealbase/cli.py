@@ -271,6 +271,7 @@ def _checked(read: Callable[[dict[str, Any]], T], body: dict[str, Any]) -> T:
 def _print_company(company: dict[str, Any]) -> None:
     typer.echo(f"Company {company['id']} {company['name']!r} ({company['domain']})")
     typer.echo(f"API token: {company['api_token']}")
+    typer.echo(f"Plan: {company['plan']}, {company['seats']} seat(s)")
     for user in company["users"]:
         role = "admin" if user["is_admin"] else "user"
         typer.echo(f"  user {user['id']} {user['name']} <{user['email']}> ({role}): {user['api_token']}")
@@ -279,6 +280,13 @@ def _print_company(company: dict[str, Any]) -> None:
 @companies_app.command("create")
 def company_create(
     name: Annotated[str | None, typer.Option(help="The company's name.")] = None,
+    plan: Annotated[
+        str | None,
+        typer.Option(help="The plan its rate limits follow: lite, growth, premium, ultimate. (default DEALBASE_PLAN)"),
+    ] = None,
+    seats: Annotated[
+        int | None, typer.Option(help="The seats its daily token budget counts. (default DEALBASE_SEATS)")
+    ] = None,
     seed: SeedOption = None,
     seed_value: SeedValueOption = None,
     deals: DealsOption = None,
@@ -287,9 +295,10 @@ def company_create(
     """Make a company with an admin and an API token, and print its tokens."""
     from dealbase import sandbox
 
-    spec = _checked(sandbox.read_new_company, {"name": name, "seed": seed, "seed_value": seed_value, "deals": deals})
-    with _writing(database_url) as (_settings_used, conn):
-        made = sandbox.create(conn, spec)
+    given = {"name": name, "plan": plan, "seats": seats, "seed": seed, "seed_value": seed_value, "deals": deals}
+    spec = _checked(sandbox.read_new_company, given)
+    with _writing(database_url) as (settings, conn):
+        made = sandbox.create(conn, spec, settings)
     _print_company(made)
 
 

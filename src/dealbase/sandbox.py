@@ -20,7 +20,7 @@ from dealbase import bootstrap, demo
 from dealbase.bootstrap import NewUser
 from dealbase.domain.unit import Unit
 from dealbase.errors import BadInput
-from dealbase.settings import Settings
+from dealbase.settings import MAX_SEATS, Settings
 from dealbase.store import blobs, companies
 from dealbase.store import repository as repo
 from dealbase.store.tables import users
@@ -98,6 +98,9 @@ def read_new_company(body: dict[str, Any]) -> NewCompany:
     plan = body.get("plan")
     if plan is not None and plan not in PLANS:
         raise BadInput(f"plan must be one of: {', '.join(PLANS)}")
+    seats = _int(body, "seats", 1)
+    if seats is not None and seats > MAX_SEATS:
+        raise BadInput(f"seats must be an integer of at least 1 and at most {MAX_SEATS}")
     given_users = body.get("users", [])
     if not isinstance(given_users, list):
         raise BadInput("users must be a list")
@@ -105,9 +108,7 @@ def read_new_company(body: dict[str, Any]) -> NewCompany:
     emails = [u.email.lower() for u in new_users]
     if len(set(emails)) != len(emails):
         raise BadInput("users must have different e-mail addresses")
-    return NewCompany(
-        _text(body, "name", DEFAULT_NAME) or DEFAULT_NAME, plan, _int(body, "seats", 1), read_seed(body), new_users
-    )
+    return NewCompany(_text(body, "name", DEFAULT_NAME) or DEFAULT_NAME, plan, seats, read_seed(body), new_users)
 
 
 def read_reset(body: dict[str, Any]) -> Seed:
@@ -124,9 +125,10 @@ def _domain(name: str) -> str:
     return f"{slug}-{secrets.token_hex(3)}"
 
 
-def create(conn: Connection, spec: NewCompany) -> dict[str, Any]:
+def create(conn: Connection, spec: NewCompany, settings: Settings) -> dict[str, Any]:
     """A new company as ``spec`` says; described as ``describe`` does. Its admin is the first
-    of ``spec.users`` marked so, else a user "Admin" made for it."""
+    of ``spec.users`` marked so, else a user "Admin" made for it; its plan and seats, when
+    not given, the server's (``settings``)."""
     domain = _domain(spec.name)
     admin = next((u for u in spec.users if u.is_admin), None) or NewUser("Admin", f"admin@{domain}.local", True)
     made = bootstrap.create_company(
@@ -135,7 +137,8 @@ def create(conn: Connection, spec: NewCompany) -> dict[str, Any]:
         domain=domain,
         admin_name=admin.name,
         admin_email=admin.email,
-        plan=spec.plan,
+        plan=spec.plan or settings.plan,
+        seats=spec.seats or settings.seats,
         others=[u for u in spec.users if u is not admin],
     )
     fill(conn, made.company_id, spec.seed)
@@ -162,14 +165,16 @@ def _described(company: dict[str, Any], people: list[dict[str, Any]]) -> dict[st
         "name": company["name"],
         "api_token": admin.get("api_token"),
         "domain": company["domain"],
+        "plan": company["plan"],
+        "seats": company["seats"],
         "users": shown,
     }
 
 
 def describe(conn: Connection, company_id: int) -> dict[str, Any] | None:
-    """``{"id", "name", "api_token" (the first admin's), "domain", "users": [{"id", "email",
-    "name", "is_admin", "api_token"}]}`` (the users with an API token), or None for an
-    unknown company."""
+    """``{"id", "name", "api_token" (the first admin's), "domain", "plan", "seats", "users":
+    [{"id", "email", "name", "is_admin", "api_token"}]}`` (the users with an API token), or
+    None for an unknown company."""
     company = companies.get(conn, company_id)
     return None if company is None else _described(company, companies.users_with_tokens(conn, [company_id]))
 

@@ -7,6 +7,8 @@ from typing import Literal
 from pydantic import Field
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
+MAX_SEATS = 100_000  # a company's seats (they multiply its daily token budget)
+
 
 class Settings(BaseSettings):
     model_config = SettingsConfigDict(env_prefix="DEALBASE_", extra="ignore")
@@ -48,11 +50,12 @@ class Settings(BaseSettings):
     oauth_refresh_token_days: int = 60
     # Pipedrive's rate limits (daily token budget, burst window): off for local work.
     rate_limits: bool = False
-    # The plan and seats the limits follow (see api/rate_limits.py: PLANS).
+    # The plan and seats of a company made without them (the first start's company too); each
+    # company's limits follow its own (see api/rate_limits.py: PLANS).
     plan: Literal[
         "lite", "growth", "premium", "ultimate", "essential", "advanced", "professional", "power", "enterprise"
     ] = "lite"
-    seats: int = Field(1, ge=1)
+    seats: int = Field(1, ge=1, le=MAX_SEATS)
     # Keep the rate limit counters in Redis, shared by every process naming the same prefix;
     # in each process's memory when unset.
     redis_url: str | None = None

@@ -1,5 +1,9 @@
 """Pipedrive's rate limits: the company's daily token budget and each token's burst window.
 
+Each company has its own plan and seats (``companies.plan`` / ``seats``, set when it is made;
+the server's ``DEALBASE_PLAN`` / ``DEALBASE_SEATS`` for one made without them). They come with
+the company's clock, read once per two seconds per process (``company_clock.standing``).
+
 - Budget: 30,000 tokens × the plan's multiplier × seats a day, shared by every user and app
   of the company; each operation spends its token cost (``operation_policy.POLICY``). Once it
   is exhausted every request is a 429 until midnight of the server's time zone.
@@ -22,7 +26,7 @@ from typing import Any
 from dealbase.api.errors import ERROR_INFO, ApiError
 from dealbase.api.operation_policy import POLICY
 from dealbase.api.rate_counters import MemoryCounters, RedisCounters, Request
-from dealbase.domain.company_clock import Setting
+from dealbase.domain.company_clock import Standing
 from dealbase.settings import Settings
 
 BASE_BUDGET = 30_000
@@ -44,6 +48,12 @@ PLANS: dict[str, tuple[int, int]] = {
     "power": (5, 100),
     "enterprise": (7, 120),
 }
+
+
+def limits(plan: str, seats: int) -> tuple[int, int]:
+    """A plan's daily token budget for ``seats`` and its burst per window for an API token."""
+    multiplier, burst = PLANS.get(plan, PLANS["lite"])
+    return BASE_BUDGET * multiplier * seats, burst
 
 
 class TooManyRequests(ApiError):
@@ -84,15 +94,13 @@ def _is_search(path: str) -> bool:
 
 class RateLimiter:
     def __init__(self, settings: Settings, clock: Callable[[], float] = time.time) -> None:
-        multiplier, burst = PLANS[settings.plan]
-        self.budget = BASE_BUDGET * multiplier * settings.seats
-        self.burst = burst
         self.clock = clock
         if settings.redis_url:
             self.counters: MemoryCounters | RedisCounters = RedisCounters(settings.redis_url, settings.redis_prefix)
         else:
             self.counters = MemoryCounters()
-        self._budget_limit = str(self.budget).encode()
+        # (plan, seats) → (budget, burst, the budget as a header value)
+        self._limits: dict[tuple[str, int], tuple[int, int, bytes]] = {}
         # (api, method, path) → (cost, search?)
         self._ops = {key: (cost, _is_search(key[2])) for key, (cost, _scopes) in POLICY.items()}
         self._day: tuple[tuple[int, int, int], str, float] | None = None
@@ -112,18 +120,27 @@ class RateLimiter:
             day = self._day = (key, f"{local:%Y-%m-%d}", midnight.timestamp())
         return day[1], day[2]
 
-    def charge(self, ctx: Any, op: Any, company_time: Setting | None = None) -> list[tuple[bytes, bytes]]:
-        """Count the request, at the company's time if given; its headers, or
-        ``TooManyRequests`` carrying them."""
+    def _limits_of(self, company: Standing) -> tuple[int, int, bytes]:
+        key = (company.plan, company.seats)
+        found = self._limits.get(key)
+        if found is None:
+            budget, burst = limits(*key)
+            found = self._limits[key] = (budget, burst, str(budget).encode())
+        return found
+
+    def charge(self, ctx: Any, op: Any, company: Standing) -> list[tuple[bytes, bytes]]:
+        """Count the request under its company's plan and seats, at the company's time; its
+        headers, or ``TooManyRequests`` carrying them."""
         cost, search = self._ops.get((op.api, op.method, op.path), (0, False))
+        budget, burst, budget_limit = self._limits_of(company)
         identity, oauth = burst_identity(ctx)
         if search:
             limit, window_key = SEARCH_BURST, f"window:search:{identity}"
         else:
-            limit, window_key = self.burst * (OAUTH_BURST_FACTOR if oauth else 1), f"window:{identity}"
+            limit, window_key = burst * (OAUTH_BURST_FACTOR if oauth else 1), f"window:{identity}"
         # A company with a clock of its own (the sandbox) counts its window and day by it.
-        real_time = company_time is None or company_time.real_time
-        now = self.clock() if real_time else company_time.timestamp()
+        company_time = company.clock
+        now = self.clock() if company_time.real_time else company_time.timestamp()
         today, midnight = self._local_day(now)
         to_midnight = max(1, math.ceil(midnight - now))
         counts_writes = not oauth and op.method in ("POST", "PUT")
@@ -136,7 +153,7 @@ class RateLimiter:
                 window=WINDOW_SECONDS,
                 burst_limit=limit,
                 budget_key=f"budget:{ctx.company_id}:{today}",
-                budget=self.budget,
+                budget=budget,
                 cost=cost,
                 budget_ttl=to_midnight + 3600,
                 writes_key=writes_key,
@@ -148,8 +165,8 @@ class RateLimiter:
             (b"x-ratelimit-limit", str(limit).encode()),
             (b"x-ratelimit-remaining", str(max(0, limit - hit.in_window)).encode()),
             (b"x-ratelimit-reset", str(reset).encode()),
-            (b"x-daily-ratelimit-token-limit", self._budget_limit),
-            (b"x-daily-ratelimit-token-remaining", str(max(0, self.budget - hit.spent)).encode()),
+            (b"x-daily-ratelimit-token-limit", budget_limit),
+            (b"x-daily-ratelimit-token-remaining", str(max(0, budget - hit.spent)).encode()),
         ]
         if counts_writes and hit.budget_ok:
             headers.append((b"x-daily-requests-left", str(max(0, WRITES_PER_DAY - hit.writes)).encode()))

@@ -115,6 +115,15 @@ def _changed(before: dict[str, Any], after: dict[str, Any]) -> dict[str, Any]:
     return out
 
 
+def _moment(stamp: str) -> float:
+    """When a change happened, as its payload's timestamps give it: its stamp, the company's
+    time to the second; to the millisecond while that second is the real present (a company
+    on real time: always, bar a second that ended between the write and this)."""
+    second = datetime.fromisoformat(stamp).replace(tzinfo=UTC).timestamp()
+    real = time.time()
+    return real if int(real) == int(second) else second
+
+
 def _iso_ms(moment: float) -> str:
     return datetime.fromtimestamp(moment, UTC).strftime("%Y-%m-%dT%H:%M:%S.") + f"{int(moment * 1000) % 1000:03d}Z"
 
@@ -143,7 +152,7 @@ def render(conn: Connection, event: Event, hooks: list[Hook]) -> list[tuple[Hook
     hooks = [h for h in hooks if h.user_id in allowed]
     if not hooks:
         return []
-    moment = time.time()
+    moment = _moment(event.time)
     host = _host(_settings())
     out: list[tuple[Hook, str, dict[str, Any]]] = []
     v1_objects = v2_objects = None

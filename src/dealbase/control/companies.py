@@ -13,6 +13,7 @@ from starlette.routing import BaseRoute
 from dealbase import sandbox
 from dealbase.api.errors import NotFound
 from dealbase.control.plane import Call, Plane, in_transaction, route
+from dealbase.domain import company_clock
 
 T = TypeVar("T")
 
@@ -25,7 +26,7 @@ def _found(company: T | None, company_id: int) -> T:
 
 async def add_company(plane: Plane, call: Call) -> tuple[int, Any]:
     spec = sandbox.read_new_company(call.body)
-    return 201, await in_transaction(plane, lambda conn: sandbox.create(conn, spec))
+    return 201, await in_transaction(plane, lambda conn: sandbox.create(conn, spec, plane.app.settings))
 
 
 async def get_companies(plane: Plane, _call: Call) -> tuple[int, Any]:
@@ -42,6 +43,7 @@ async def delete_company(plane: Plane, call: Call) -> tuple[int, Any]:
     gone = _found(await in_transaction(plane, lambda conn: sandbox.delete(conn, company_id)), company_id)
     sandbox.remove_files(plane.app.settings.files_dir, company_id)
     plane.app.authenticate.forget(gone)
+    company_clock.forget(plane.app.shared, company_id)  # its id may come again, with another plan
     return 200, {"id": company_id, "deleted": True}
 
 

@@ -3,7 +3,8 @@
 A rule matches API requests by operation (the spec's operationId, v1 and v2 alike), method,
 a glob on the request path and company, and then answers Pipedrive's error envelope for its
 status (a 429 with the rate limit headers and ``retry-after``), waits ``latency_ms`` first, or
-drops the connection. ``times`` limits how often it fires; ``probability`` picks the requests
+drops the connection (a 429's rate limit headers are those of the request's company: its
+plan and seats). ``times`` limits how often it fires; ``probability`` picks the requests
 it fires on, the same ones on every run with a ``seed`` (a ``random.Random`` per rule).
 
 The rules live in the process (``plane.state["faults"]``). ``app.py`` asks ``Faults.strike``
@@ -27,9 +28,9 @@ from starlette.routing import BaseRoute
 
 from dealbase.api.errors import ApiError, BadRequest, GatewayError, NotFound
 from dealbase.api.operation_ids import operation_name
-from dealbase.api.rate_limits import BASE_BUDGET, PLANS, WINDOW_SECONDS, TooManyRequests
+from dealbase.api.rate_limits import WINDOW_SECONDS, TooManyRequests, limits
 from dealbase.control.plane import Call, Plane, route
-from dealbase.settings import Settings
+from dealbase.domain.company_clock import Standing
 
 # ``ctx.extra`` keys: the request's path (set by app.py while rules exist) and the rule that
 # fired (so a request that waited is not struck again, and the journal shows it).
@@ -97,7 +98,7 @@ class Rule:
     company_id: int | None
     status: int | None
     error: str | None
-    headers: list[tuple[bytes, bytes]]
+    headers: list[tuple[bytes, bytes]]  # named in the rule: they win over a 429's own
     latency_ms: float
     drop: bool
     probability: float | None
@@ -126,9 +127,9 @@ class Faults:
         # PostgreSQL requests run in threads: a firing is counted (and a probability drawn) once.
         self._lock = threading.Lock()
 
-    def add(self, given: dict[str, Any], settings: Settings) -> Rule:
+    def add(self, given: dict[str, Any]) -> Rule:
         with self._lock:
-            rule = parse_rule(self._next_id, given, settings)
+            rule = parse_rule(self._next_id, given)
             self._next_id += 1
             self.rules = [*self.rules, rule]
         return rule
@@ -140,8 +141,8 @@ class Faults:
             self.rules = kept
         return removed
 
-    def strike(self, ctx: Any, op: Any) -> None:
-        """Raise the fault of the first rule that fires on this request, if one does."""
+    def strike(self, ctx: Any, op: Any, company: Standing) -> None:
+        """Raise the fault of the first rule that fires on this request of ``company``, if one does."""
         path = ctx.extra.get(REQUEST_PATH, "")
         with self._lock:
             rule = next((r for r in self.rules if self._fires(r, op, path, ctx.company_id)), None)
@@ -153,7 +154,7 @@ class Faults:
         if rule.drop:
             fault = Dropped(f"fault {rule.id}")
         elif rule.status is not None:
-            fault = FaultAnswer(rule.status, rule.error, rule.headers)
+            fault = FaultAnswer(rule.status, rule.error, answer_headers(rule, company))
         if rule.latency_ms:
             raise Delayed(rule.latency_ms / 1000, fault)
         if fault is not None:
@@ -169,10 +170,19 @@ class Faults:
         return rule.probability is None or rule.random.random() < rule.probability
 
 
-def rate_limit_headers(settings: Settings) -> list[tuple[bytes, bytes]]:
-    """The headers of Pipedrive's 429 for a full burst window, under the server's plan."""
-    multiplier, burst = PLANS[settings.plan]
-    budget = str(BASE_BUDGET * multiplier * settings.seats).encode()
+def answer_headers(rule: Rule, company: Standing) -> list[tuple[bytes, bytes]]:
+    """A firing rule's headers: a 429's rate limit headers under the company's plan and
+    seats, less those the rule names, then the rule's own."""
+    if rule.status != 429:
+        return rule.headers
+    named = {name for name, _value in rule.headers}
+    return [h for h in rate_limit_headers(company.plan, company.seats) if h[0] not in named] + rule.headers
+
+
+def rate_limit_headers(plan: str, seats: int) -> list[tuple[bytes, bytes]]:
+    """The headers of Pipedrive's 429 for a full burst window, under a plan and seats."""
+    budget_tokens, burst = limits(plan, seats)
+    budget = str(budget_tokens).encode()
     reset = str(int(WINDOW_SECONDS)).encode()
     return [
         (b"x-ratelimit-limit", str(burst).encode()),
@@ -192,7 +202,7 @@ def _number(value: Any) -> bool:
     return isinstance(value, int | float) and not isinstance(value, bool)
 
 
-def parse_rule(rule_id: int, given: dict[str, Any], settings: Settings) -> Rule:
+def parse_rule(rule_id: int, given: dict[str, Any]) -> Rule:
     """A rule from its JSON, or a ``BadRequest`` saying what is wrong with it."""
     unknown = sorted(set(given) - _RULE_KEYS)
     if unknown:
@@ -252,9 +262,7 @@ def parse_rule(rule_id: int, given: dict[str, Any], settings: Settings) -> Rule:
     if times is not None and (not _int(times) or times < 1):
         raise BadRequest("times must be a positive integer")
 
-    answer_headers = rate_limit_headers(settings) if status == 429 else []
-    named = {k.lower().encode("latin-1"): v.encode("latin-1") for k, v in headers.items()}
-    answer_headers = [(k, v) for k, v in answer_headers if k not in named] + list(named.items())
+    named = list({k.lower().encode("latin-1"): v.encode("latin-1") for k, v in headers.items()}.items())
     return Rule(
         id=rule_id,
         given={"match": match, **{k: v for k, v in given.items() if k != "match"}},
@@ -264,7 +272,7 @@ def parse_rule(rule_id: int, given: dict[str, Any], settings: Settings) -> Rule:
         company_id=company_id,
         status=status,
         error=error,
-        headers=answer_headers,
+        headers=named,
         latency_ms=float(latency),
         drop=drop,
         probability=probability,
@@ -281,9 +289,9 @@ def of(plane: Plane) -> Faults:
 def routes(plane: Plane) -> list[BaseRoute]:
     faults = of(plane)
 
-    async def add_fault(plane: Plane, call: Call) -> tuple[int, Any]:
+    async def add_fault(_plane: Plane, call: Call) -> tuple[int, Any]:
         """Add a rule; 201 with it and its id."""
-        return 201, faults.add(call.body, plane.app.settings).view()
+        return 201, faults.add(call.body).view()
 
     async def get_faults(_plane: Plane, _call: Call) -> tuple[int, Any]:
         """Every rule, with how often each fired."""

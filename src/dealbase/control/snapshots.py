@@ -2,7 +2,8 @@
 
 ``POST /_dealbase/companies/{id}/snapshots`` ``{"name"}`` → 201 the snapshot (``name``,
 ``created``, ``size`` in bytes, ``counts``: rows per table and ``files``);
-``GET …/snapshots`` → the list; ``POST …/snapshots/{name}/restore`` → the company as it was,
+``GET …/snapshots`` → the list (``created`` in the company's time, as the restore's marker
+change event); ``POST …/snapshots/{name}/restore`` → the company as it was,
 ids, custom field keys, files, tokens and webhooks included; ``DELETE …/snapshots/{name}``.
 A name taken is a 409, a missing snapshot or company a 404. What is saved and how a restore
 stays one transaction: ``store/snapshots.py``.
@@ -16,9 +17,9 @@ from typing import Any, TypeVar
 from sqlalchemy import Connection
 from starlette.routing import BaseRoute
 
-from dealbase import clock
 from dealbase.api.errors import ApiError, BadRequest, NotFound
 from dealbase.control.plane import Call, Plane, in_transaction, known_company, route
+from dealbase.domain import company_clock
 from dealbase.store import blobs
 from dealbase.store import snapshots as store
 
@@ -52,7 +53,7 @@ async def add_snapshot(plane: Plane, call: Call) -> tuple[int, Any]:
         company_id = _company(conn, call)
         if store.exists(conn, company_id, name):
             raise ApiError(f"A snapshot named {name} exists already", 409)
-        return store.save(conn, company_id, name, clock.now(), files_dir)
+        return store.save(conn, company_id, name, company_clock.now_of(conn, company_id), files_dir)
 
     return 201, await in_transaction(plane, work)
 
@@ -69,7 +70,8 @@ async def restore_snapshot(plane: Plane, call: Call) -> tuple[int, Any]:
     company_id = call.int_path("company_id")
 
     def work(conn: Connection) -> store.Restored:
-        done = store.restore(conn, _company(conn, call), name, clock.now(), files_dir)
+        known = _company(conn, call)
+        done = store.restore(conn, known, name, company_clock.now_of(conn, known), files_dir)
         if done is None:
             raise _missing(name)
         return done

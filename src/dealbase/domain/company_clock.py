@@ -10,7 +10,9 @@ time cannot be frozen without a time to freeze it at, so freezing it takes the p
 
 Each process keeps a company's setting for ``TTL_SECONDS`` in the process's caches
 (``unit.shared``), so a request adds no query; the process that changes it drops its copy
-at once, other server processes see the change within that time.
+at once, other server processes see the change within that time. The same read brings the
+company's plan and seats (``Standing``), which the rate limits of each request follow: a
+company's plan and seats are set when it is made and never change after.
 """
 
 from __future__ import annotations
@@ -68,9 +70,19 @@ class Setting:
         return _moment(self.now()).timestamp()
 
 
+@dataclass(frozen=True)
+class Standing:
+    """What every request needs of its company, read and cached together: its clock, and the
+    plan and seats its rate limits follow."""
+
+    clock: Setting = Setting()
+    plan: str = "lite"
+    seats: int = 1
+
+
 def read(conn: Connection, company_id: int) -> Setting | None:
     """The company's clock as stored (no cache), or None for an unknown company."""
-    row = companies.clock(conn, company_id)
+    row = companies.standing(conn, company_id)
     return None if row is None else from_row(row)
 
 
@@ -79,23 +91,29 @@ def from_row(row: dict) -> Setting:
     return Setting(row["clock_now"], row["clock_set_at"], bool(row["clock_frozen"]))
 
 
-def _clocks(shared: dict) -> dict[int, tuple[float, Setting]]:
-    return shared.setdefault("company_clocks", {})
+def _standings(shared: dict) -> dict[int, tuple[float, Standing]]:
+    return shared.setdefault("company_standings", {})
 
 
-def cached(conn: Connection, shared: dict, company_id: int) -> Setting:
-    """A company's clock, read at most once per ``TTL_SECONDS`` per process (``shared``: the
-    process's caches)."""
-    clocks = _clocks(shared)
-    hit = clocks.get(company_id)
+def standing(conn: Connection, shared: dict, company_id: int) -> Standing:
+    """A company's clock, plan and seats, read at most once per ``TTL_SECONDS`` per process
+    (``shared``: the process's caches)."""
+    standings = _standings(shared)
+    hit = standings.get(company_id)
     moment = time.monotonic()
     if hit is not None and hit[0] > moment:
         return hit[1]
-    setting = read(conn, company_id) or Setting()
-    if len(clocks) >= _MAX_CACHED:
-        clocks.clear()
-    clocks[company_id] = (moment + TTL_SECONDS, setting)
-    return setting
+    row = companies.standing(conn, company_id)
+    found = Standing() if row is None else Standing(from_row(row), row["plan"], row["seats"])
+    if len(standings) >= _MAX_CACHED:
+        standings.clear()
+    standings[company_id] = (moment + TTL_SECONDS, found)
+    return found
+
+
+def cached(conn: Connection, shared: dict, company_id: int) -> Setting:
+    """A company's clock, read as ``standing`` keeps it."""
+    return standing(conn, shared, company_id).clock
 
 
 def of(unit: Unit) -> Setting:
@@ -109,18 +127,19 @@ def now_of(conn: Connection, company_id: int) -> str:
     return (read(conn, company_id) or Setting()).now()
 
 
-def attach(unit: Unit) -> Setting:
+def attach(unit: Unit) -> Standing:
     """Make the unit's stamps the company's time (a company in real time keeps the default);
-    the company's clock."""
-    setting = of(unit)
-    if not setting.real_time:
-        unit.clock = setting.now
-    return setting
+    the company's clock, plan and seats."""
+    found = standing(unit.conn, unit.shared, unit.company_id)
+    if not found.clock.real_time:
+        unit.clock = found.clock.now
+    return found
 
 
 def forget(shared: dict, company_id: int) -> None:
-    """Drop this process's copy of a company's clock (after a change is committed)."""
-    _clocks(shared).pop(company_id, None)
+    """Drop this process's copy of a company's clock, plan and seats (after a change to its
+    clock is committed, or the company is deleted: a new one may take its id)."""
+    _standings(shared).pop(company_id, None)
 
 
 def put(conn: Connection, company_id: int, current: Setting, given: dict) -> Setting:

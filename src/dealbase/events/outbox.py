@@ -67,6 +67,7 @@ class Event:
     changes: dict[str, list[Any]]
     is_bulk: bool
     correlation_id: str
+    time: str  # the change's stamp: the company's time (``domain/company_clock.py``)
     # On a merge: ("merged_from_id", absorbed id) for the survivor's change,
     # ("merged_to_id", survivor id) for the absorbed item's delete.
     merge: tuple[str, int | str] | None = None
@@ -162,6 +163,7 @@ def on_change(conn: Connection, change: repo.Change) -> None:
         change.changes or {},
         change.is_bulk,
         _correlation_id(conn),
+        stamp,
         conn.info.get(_MERGE, {}).get((entity, change.entity_id, action)),
     )
     # Events produced during a ban are lost, as Pipedrive loses them.

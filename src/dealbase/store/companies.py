@@ -36,12 +36,12 @@ def exists(conn: Connection, company_id: int) -> bool:
     return conn.execute(select(companies.c.id).where(companies.c.id == company_id)).first() is not None
 
 
-def clock(conn: Connection, company_id: int) -> Row | None:
-    """The company's clock setting (``clock_set_at``, ``clock_now``, ``clock_frozen``), or
-    None for an unknown company."""
-    stmt = select(companies.c.clock_set_at, companies.c.clock_now, companies.c.clock_frozen).where(
-        companies.c.id == company_id
-    )
+def standing(conn: Connection, company_id: int) -> Row | None:
+    """What each request needs of its company, in one read: the clock setting
+    (``clock_set_at``, ``clock_now``, ``clock_frozen``), ``plan`` and ``seats``; None for an
+    unknown company."""
+    c = companies.c
+    stmt = select(c.clock_set_at, c.clock_now, c.clock_frozen, c.plan, c.seats).where(c.id == company_id)
     row = conn.execute(stmt).first()
     return dict(row._mapping) if row is not None else None
 

@@ -92,7 +92,9 @@ companies = Table(
     Column("domain", String(255), nullable=False),
     Column("country", String(2), nullable=True),
     Column("industry", String(255), nullable=True),
+    # The plan and seats its rate limits follow (``api/rate_limits.py``).
     Column("plan", String(32), nullable=False, server_default="lite"),
+    Column("seats", Integer, nullable=False, server_default="1"),
     # Bumped by every write to the company's field definitions: caches of them key on it.
     Column("fields_version", Integer, nullable=False, server_default="0"),
     # Bumped by every change to the company's webhooks: each process caches them on it.

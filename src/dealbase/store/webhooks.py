@@ -220,7 +220,7 @@ def claim(
 
 def clocked_pending(conn: Connection) -> list[Row]:
     """The companies whose clock is set that have pending deliveries: ``id`` and the clock
-    columns (as ``companies.clock`` reads them)."""
+    columns (as ``companies.standing`` reads them)."""
     c, d = companies, webhook_deliveries
     pending = select(d.c.id).where(d.c.company_id == c.c.id, d.c.status == PENDING).exists()
     stmt = (
