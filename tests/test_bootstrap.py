@@ -44,3 +44,25 @@ def test_first_start_makes_the_company_and_a_later_token_goes_to_its_admin(datab
         "project_board": 1,
         "project_phase": 3,
     }
+
+
+def test_a_configured_plan_and_seats_become_the_first_companys_on_a_later_start(database_url):
+    engine = create_db_engine(database_url)
+    try:
+        made = ensure_company(engine, Settings(database_url=database_url, api_token=FIRST))
+        assert made is not None
+
+        def standing() -> tuple[str, int]:
+            with engine.connect() as conn:
+                row = companies.standing(conn, made.company_id)
+            return row["plan"], row["seats"]
+
+        assert standing() == ("lite", 1)
+        ensure_company(engine, Settings(database_url=database_url))  # nothing configured: left as it is
+        assert standing() == ("lite", 1)
+        ensure_company(engine, Settings(database_url=database_url, plan="growth", seats=3))
+        assert standing() == ("growth", 3)
+        ensure_company(engine, Settings(database_url=database_url, seats=5))  # only what is set changes
+        assert standing() == ("growth", 5)
+    finally:
+        engine.dispose()

@@ -166,7 +166,9 @@ def ensure_company(engine: Engine, settings: Settings) -> Company | None:
     """Create the first company on an empty database; returns it when created.
 
     On a database that has one already, a ``DEALBASE_API_TOKEN`` that is not known yet
-    is given to the first admin, so that scripts can always rely on it.
+    is given to the first admin, so that scripts can always rely on it, and a
+    ``DEALBASE_PLAN`` / ``DEALBASE_SEATS`` that is set becomes the first company's, so that a
+    team's server follows its configuration (companies made later keep their own).
     """
     with engine.connect().execution_options(dealbase_write=True) as conn:
         first = companies.first_id(conn)
@@ -187,5 +189,8 @@ def ensure_company(engine: Engine, settings: Settings) -> Company | None:
         if settings.api_token and not companies.api_token_exists(conn, settings.api_token):
             admin = companies.first_admin_id(conn, first)
             companies.add_api_token(conn, first, admin, settings.api_token, now())
+            conn.commit()
+        configured = {key: getattr(settings, key) for key in ("plan", "seats") if key in settings.model_fields_set}
+        if configured and companies.set_plan(conn, first, configured):
             conn.commit()
         return None

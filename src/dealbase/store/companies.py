@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from sqlalchemy import Connection, Table, bindparam, delete, func, insert, select, update
+from sqlalchemy import Connection, Table, bindparam, delete, func, insert, or_, select, update
 
 from dealbase.store.repository import Prepared, Row
 from dealbase.store.tables import api_tokens, companies, company_snapshots, metadata, users
@@ -44,6 +44,14 @@ def standing(conn: Connection, company_id: int) -> Row | None:
     stmt = select(c.clock_set_at, c.clock_now, c.clock_frozen, c.plan, c.seats).where(c.id == company_id)
     row = conn.execute(stmt).first()
     return dict(row._mapping) if row is not None else None
+
+
+def set_plan(conn: Connection, company_id: int, values: dict[str, Any]) -> bool:
+    """``plan`` and/or ``seats`` of the company set to ``values``; True when that changed its row."""
+    c = companies.c
+    differs = or_(*(c[key] != value for key, value in values.items()))
+    stmt = update(companies).where(c.id == company_id, differs).values(**values)
+    return conn.execute(stmt).rowcount > 0
 
 
 def set_clock(conn: Connection, company_id: int, set_at: str | None, now: str | None, frozen: bool) -> None:
