@@ -154,3 +154,13 @@ def test_editing_a_deals_close_dates_needs_the_permission(api, client, engine, c
     assert data(regular.patch(f"/api/v2/deals/{deal['id']}", json={"status": "won"}))["status"] == "won"
     _assign(engine, company.company_id, user_id, "sales", admin=True)
     assert data(regular.patch(f"/api/v2/deals/{deal['id']}", json=won))["won_time"] == "2026-01-02T03:04:05Z"
+
+
+def test_every_governed_operation_is_a_real_one():
+    from dealbase.api.operations import OPERATIONS
+
+    names = {name for _api, _method, _path, name in OPERATIONS}
+    assert sorted((set(permissions.GOVERNED) | set(permissions.GOVERNED_KEYS)) - names) == []
+    held = set(permissions.ALL) | {"admin"}
+    assert set(permissions.GOVERNED.values()) <= held
+    assert {p for keys in permissions.GOVERNED_KEYS.values() for _k, p in keys} <= held

@@ -197,6 +197,9 @@ GOVERNED_KEYS: dict[str, tuple[tuple[str, str], ...]] = {
     "update_organization": _VISIBILITY,
     "update_product": _VISIBILITY,
     "update_lead": _VISIBILITY,
+    # a filter visible to others (``visible_to`` 3) is a shared one
+    "add_filter": (("visible_to", "can_share_filters"),),
+    "update_filter": (("visible_to", "can_share_filters"),),
 }
 
 

@@ -1118,7 +1118,9 @@ roles = Table(
     Column("id", Integer, primary_key=True),
     _company(),
     Column("name", String(255), nullable=False),
-    Column("parent_role_id", Integer, ForeignKey("roles.id"), nullable=True),
+    # No foreign key: a role may point at a later one (moved under it), and a snapshot's restore
+    # inserts a table's rows in id order, each checked at once on SQLite. domain/roles.py checks it.
+    Column("parent_role_id", Integer, nullable=True),
     Column("is_deleted", Boolean, nullable=False, server_default="0"),
     Column("deal_default_visibility", Integer, nullable=True),
     Column("lead_default_visibility", Integer, nullable=True),

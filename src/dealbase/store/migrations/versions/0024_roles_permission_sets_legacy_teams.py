@@ -49,7 +49,6 @@ def upgrade() -> None:
             for item in ("deal", "lead", "org", "person", "product")
         ],
         *_stamps(),
-        _ref("roles", "parent_role_id", "roles"),
     )
     op.create_index("ix_roles_company_id_is_deleted_id", "roles", ["company_id", "is_deleted", "id"])
 
