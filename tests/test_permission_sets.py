@@ -161,6 +161,32 @@ def test_every_governed_operation_is_a_real_one():
 
     names = {name for _api, _method, _path, name in OPERATIONS}
     assert sorted((set(permissions.GOVERNED) | set(permissions.GOVERNED_KEYS)) - names) == []
-    held = set(permissions.ALL) | {"admin"}
+    held = set(permissions.ALL) | {permissions.ACCOUNT_SETUP}
     assert set(permissions.GOVERNED.values()) <= held
     assert {p for keys in permissions.GOVERNED_KEYS.values() for _k, p in keys} <= held
+
+
+def test_a_users_access_names_the_set_of_each_app(engine, company):
+    user_id = make_user(engine)
+    with engine.begin() as conn:
+        unit = Unit(conn, company.company_id, {"id": 1})
+        admin, user = (repo.get(conn, users, company.company_id, i) for i in (1, user_id))
+        assert [(a["app"], a["admin"]) for a in permissions.access(unit, admin)] == [
+            ("sales", True),
+            ("global", True),
+            ("projects", True),
+            ("campaigns", True),
+            ("account_settings", True),
+        ]
+        regular = permissions.REGULAR_SET
+        assert permissions.access(unit, user) == [
+            {"app": "sales", "admin": False, "permission_set_id": regular["sales"].id},
+            {"app": "global", "admin": False, "permission_set_id": regular["global"].id},
+        ]
+        permissions.assign(unit, user_id, "projects", admin=True)
+        permissions.assign(unit, user_id, "sales", admin=False)  # back to the app's default
+        assert [(a["app"], a["admin"]) for a in permissions.access(unit, user)] == [
+            ("sales", False),
+            ("global", False),
+            ("projects", True),
+        ]

@@ -7,6 +7,8 @@ from itertools import count
 from factories import data, make_deal, make_pipeline, make_user, refused
 from support.rows import count as row_count
 
+from dealbase.domain import permissions
+from dealbase.domain.unit import Unit
 from dealbase.store.tables import role_assignments, roles
 
 _tokens = (f"{n:040x}" for n in count(0xAB0000))
@@ -147,6 +149,11 @@ def test_a_regular_user_may_not_write_roles(api, client, engine):
     )
     assert [r["name"] for r in data(regular.get("/v1/roles"))] == ["Kept"]  # reading is allowed
     assert row_count(engine, roles) == 1 and row_count(engine, role_assignments) == 0
+    # the account settings set lets a user who is not an admin set the company up
+    with engine.begin() as conn:
+        permissions.assign(Unit(conn, 1, {"id": 1}), user_id, "account_settings", admin=True)
+    assert data(regular.put(f"/v1/roles/{role}", json={"name": "Taken"})) == {"id": role}
+    assert data(api.get(f"/v1/roles/{role}"))["name"] == "Taken"
 
 
 def test_role_settings_apply_to_its_users_creates(api, client, engine):
@@ -223,3 +230,20 @@ def test_role_pipelines_hide_and_show(api):
     )
     refused(api.put(f"/v1/roles/{role}/pipelines", json={}), "Validation failed: visible_pipeline_ids: is required")
     assert data(api.get(f"/v1/roles/{role}/pipelines", params={"visible": "false"}))["pipeline_ids"] == [1]
+
+
+def test_a_plan_with_visibility_groups_offers_five_and_seven(api, engine, company):
+    from sqlalchemy import update
+
+    from dealbase.store.tables import companies
+
+    with engine.begin() as conn:
+        conn.execute(update(companies).where(companies.c.id == company.company_id).values(plan="premium"))
+    role = _role(api, "Grouped")
+    body = {"setting_key": "product_default_visibility", "value": 7}
+    assert data(api.post(f"/v1/roles/{role}/settings", json=body)) == {"id": role, "product_default_visibility": 7}
+    refused(
+        api.post(f"/v1/roles/{role}/settings", json={"setting_key": "org_default_visibility", "value": 2}),
+        "Validation failed: value: must be one of 1, 3, 5, 7 on the company's plan",
+    )
+    assert data(api.get(f"/v1/roles/{role}/settings"))["product_default_visibility"] == 7

@@ -139,7 +139,10 @@ BY_ID: dict[str, PermissionSet] = {s.id: s for s in SETS}
 ADMIN_SET = {s.app: s for s in SETS if s.type == "admin"}
 REGULAR_SET = {s.app: s for s in SETS if s.type == "regular"}
 
-# operation name (the same in v1 and v2) → the permission it needs; "admin": admins only.
+# Company setup (roles, teams) needs the account settings app: an admin, or a user given its set.
+ACCOUNT_SETUP = "account_settings"
+
+# operation name (the same in v1 and v2) → the permission it needs (or ``ACCOUNT_SETUP``).
 GOVERNED: dict[str, str] = {
     "delete_deal": "can_delete_deals",
     "delete_deals": "can_delete_deals",
@@ -184,7 +187,7 @@ GOVERNED: dict[str, str] = {
             "add_team_user",
             "delete_team_user",
         ),
-        "admin",
+        ACCOUNT_SETUP,
     ),
 }
 
@@ -218,9 +221,8 @@ def check(unit, user: Row, wanted: list[str]) -> None:
     """Refuse (403) unless ``user`` holds every permission in ``wanted``; admins always may."""
     if user.get("is_admin"):
         return
-    if "admin" in wanted:
-        raise NotAllowed(REFUSED)
-    held = granted(unit, user)
+    sets = _sets(unit, user)
+    held = _contents(sets) | ({ACCOUNT_SETUP} if ACCOUNT_SETUP in sets else set())
     if any(permission not in held for permission in wanted):
         raise NotAllowed(REFUSED)
 
@@ -246,12 +248,25 @@ def sets_of(user: Row, explicit: Mapping[str, str]) -> dict[str, PermissionSet]:
     return held
 
 
+def _sets(unit, user: Row) -> dict[str, PermissionSet]:
+    return sets_of(user, _explicit(unit, [user["id"]]).get(user["id"], {}))
+
+
+def _contents(sets: dict[str, PermissionSet]) -> frozenset[str]:
+    return frozenset(p for s in sets.values() for p in s.contents)
+
+
 def granted(unit, user: Row) -> frozenset[str]:
     """Every permission the user holds over all their sets."""
-    if user.get("is_admin"):
-        return frozenset(ALL)
-    explicit = _explicit(unit, [user["id"]]).get(user["id"], {})
-    return frozenset(p for s in sets_of(user, explicit).values() for p in s.contents)
+    return frozenset(ALL) if user.get("is_admin") else _contents(_sets(unit, user))
+
+
+def access(unit, user: Row) -> list[Row]:
+    """A user's ``access`` as ``/v1/users`` shows it: one item per app they hold a set in."""
+    return [
+        {"app": app, "admin": held.type == "admin", "permission_set_id": held.id}
+        for app, held in _sets(unit, user).items()
+    ]
 
 
 def holders(unit) -> dict[str, list[int]]:
