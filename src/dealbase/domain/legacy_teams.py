@@ -9,6 +9,7 @@ from __future__ import annotations
 from typing import Any
 
 from dealbase.domain import service
+from dealbase.domain.roles import json_object, name_of
 from dealbase.errors import BadInput
 from dealbase.store import repository as repo
 from dealbase.store.tables import legacy_team_users as members
@@ -54,14 +55,10 @@ def _flag(value: Any, key: str) -> bool:
 
 def parse(unit, body: Any, old: Row | None) -> tuple[Row, list[int] | None]:
     """A team's columns and, when given, its members, from a request body."""
-    if not isinstance(body, dict):
-        raise BadInput("Validation failed: the body must be a JSON object")
+    body = json_object(body)
     values: Row = {}
     if "name" in body or old is None:
-        name = body.get("name")
-        if not isinstance(name, str) or not name.strip():
-            raise _bad("name", "is required" if name is None else "must be a non-empty string")
-        values["name"] = name.strip()[:255]
+        values["name"] = name_of(body.get("name"))
     if "manager_id" in body or old is None:
         if body.get("manager_id") is None:
             raise _bad("manager_id", "is required")

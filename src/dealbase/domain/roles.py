@@ -56,6 +56,22 @@ def _bad(key: str, what: str) -> BadInput:
     return BadInput(f"Validation failed: {key}: {what}")
 
 
+def json_object(body: Any) -> dict[str, Any]:
+    """A request body that must be an object (roles', legacy teams')."""
+    if not isinstance(body, dict):
+        raise BadInput("Validation failed: the body must be a JSON object")
+    return body
+
+
+def name_of(value: Any) -> str:
+    """A required ``name`` (a role's, a legacy team's): a non-empty string, trimmed."""
+    if not isinstance(value, str) or not value.strip():
+        raise _bad("name", "is required" if value is None else "must be a non-empty string")
+    if len(value) > 255:
+        raise _bad("name", "must be at most 255 characters")
+    return value.strip()
+
+
 def _int(value: Any, key: str) -> int:
     if isinstance(value, bool) or not isinstance(value, int):
         if isinstance(value, str) and value.strip().isdigit():
@@ -66,16 +82,10 @@ def _int(value: Any, key: str) -> int:
 
 def parse(unit, body: Any, old: Row | None) -> Row:
     """A role's name and parent from a request body, checked (the hierarchy too)."""
-    if not isinstance(body, dict):
-        raise BadInput("Validation failed: the body must be a JSON object")
+    body = json_object(body)
     values: Row = {}
     if "name" in body or old is None:
-        name = body.get("name")
-        if not isinstance(name, str) or not name.strip():
-            raise _bad("name", "is required" if name is None else "must be a non-empty string")
-        if len(name) > 255:
-            raise _bad("name", "must be at most 255 characters")
-        values["name"] = name.strip()
+        values["name"] = name_of(body.get("name"))
     if "parent_role_id" in body:
         parent = body["parent_role_id"]
         if parent is not None:
@@ -164,9 +174,7 @@ def settings(role: Row | None) -> dict[str, int]:
 
 def put_setting(unit, role: Row, body: Any) -> dict[str, int]:
     """Set one of a role's settings from ``{"setting_key", "value"}``; the setting as set."""
-    if not isinstance(body, dict):
-        raise BadInput("Validation failed: the body must be a JSON object")
-    key = body.get("setting_key")
+    key = json_object(body).get("setting_key")
     if key is None:
         raise _bad("setting_key", "is required")
     if key not in SETTINGS:
