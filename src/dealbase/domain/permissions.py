@@ -206,10 +206,12 @@ GOVERNED_KEYS: dict[str, tuple[tuple[str, str], ...]] = {
 }
 
 
+# Every operation anything here governs: the one lookup an ungoverned request costs.
+ANY_GOVERNED = frozenset(GOVERNED) | frozenset(GOVERNED_KEYS)
+
+
 def needed(operation: str, body: Any) -> list[str]:
     """The permissions a call of ``operation`` with ``body`` needs (usually none)."""
-    if operation not in GOVERNED and operation not in GOVERNED_KEYS:
-        return []
     wanted = [GOVERNED[operation]] if operation in GOVERNED else []
     keys = GOVERNED_KEYS.get(operation)
     if keys and isinstance(body, Mapping):

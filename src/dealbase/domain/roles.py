@@ -228,9 +228,10 @@ def _user(unit, value: Any) -> Row:
     return row
 
 
-def assign(unit, role: Row, body: Any) -> int:
-    """Put a user in a role (out of the one they were in); the user's id."""
-    member = _user(unit, body.get("user_id") if isinstance(body, dict) else None)
+def assign(unit, role: Row, user_id: Any) -> int:
+    """Put a user (``user_id`` as sent) in a role, out of the one they were in; their id.
+    ``POST /v1/roles/{id}/assignments``, and a user's role given to ``/v1/users``."""
+    member = _user(unit, user_id)
     where = role_assignments.c.user_id == member["id"]
     old = repo.all_rows(unit.conn, role_assignments, unit.company_id, where)
     if old and old[0]["role_id"] == role["id"]:
@@ -242,9 +243,9 @@ def assign(unit, role: Row, body: Any) -> int:
     return member["id"]
 
 
-def unassign(unit, role: Row, body: Any) -> None:
-    """Take a user out of a role (into the default role)."""
-    member = _user(unit, body.get("user_id") if isinstance(body, dict) else None)
+def unassign(unit, role: Row, user_id: Any) -> None:
+    """Take a user (``user_id`` as sent) out of a role, into the default role."""
+    member = _user(unit, user_id)
     where = (role_assignments.c.user_id == member["id"], role_assignments.c.role_id == role["id"])
     old = repo.all_rows(unit.conn, role_assignments, unit.company_id, *where)
     if not old:

@@ -56,6 +56,10 @@ def delete_role(ctx: Ctx) -> Reply:
     return ok({"id": row["id"]})
 
 
+def _sent_user_id(ctx: Ctx):
+    return roles.json_object(ctx.body).get("user_id")
+
+
 @handlers.operation("v1", "get_role_assignments")
 def get_role_assignments(ctx: Ctx) -> Reply:
     """The users in a role."""
@@ -67,13 +71,13 @@ def get_role_assignments(ctx: Ctx) -> Reply:
 @handlers.operation("v1", "add_role_assignment", write=True)
 def add_role_assignment(ctx: Ctx) -> Reply:
     role = _role(ctx)
-    return ok({"user_id": roles.assign(ctx, role, ctx.body), "role_id": role["id"]})
+    return ok({"user_id": roles.assign(ctx, role, _sent_user_id(ctx)), "role_id": role["id"]})
 
 
 @handlers.operation("v1", "delete_role_assignment", write=True)
 def delete_role_assignment(ctx: Ctx) -> Reply:
     role = _role(ctx)
-    roles.unassign(ctx, role, ctx.body)
+    roles.unassign(ctx, role, _sent_user_id(ctx))
     return ok({"id": role["id"]})
 
 
