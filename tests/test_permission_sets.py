@@ -115,6 +115,8 @@ def test_deleting_a_deal_needs_the_permission(api, client, engine, company, vers
     assert counts(engine, deals) == before
     assert data(api.get(f"/api/v2/deals/{deal['id']}"))["is_deleted"] is False
     refused(regular.delete("/v1/deals", params={"ids": str(deal["id"])}), DENIED, 403)
+    refused(regular.put(f"/v1/deals/{deal['id']}", json={"status": "deleted"}), DENIED, 403)  # v1's delete-by-update
+    assert data(regular.put(f"/v1/deals/{deal['id']}", json={"status": "won"}))["status"] == "won"
 
     _assign(engine, company.company_id, user_id, "sales", permission_set_id=_set(api, "sales", "admin")["id"])
     assert data(regular.delete(url))["id"] == deal["id"]
@@ -163,7 +165,7 @@ def test_every_governed_operation_is_a_real_one():
     assert sorted((set(permissions.GOVERNED) | set(permissions.GOVERNED_KEYS)) - names) == []
     held = set(permissions.ALL) | {permissions.ACCOUNT_SETUP}
     assert set(permissions.GOVERNED.values()) <= held
-    assert {p for keys in permissions.GOVERNED_KEYS.values() for _k, p in keys} <= held
+    assert {p for keys in permissions.GOVERNED_KEYS.values() for _k, p, _v in keys} <= held
 
 
 def test_a_users_access_names_the_set_of_each_app(engine, company):

@@ -191,18 +191,21 @@ GOVERNED: dict[str, str] = {
     ),
 }
 
-# Writes governed by what their body changes: operation → ((body key, permission), …).
-_VISIBILITY = (("visible_to", "can_change_visibility_of_items"),)
-_CLOSE_DATES = tuple((key, "can_edit_deals_closed_date") for key in ("won_time", "lost_time", "close_time"))
-GOVERNED_KEYS: dict[str, tuple[tuple[str, str], ...]] = {
-    "update_deal": _VISIBILITY + _CLOSE_DATES,
+# Writes governed by what their body changes: operation → ((body key, permission, the value
+# that needs it: None for any), …).
+_ANY = None
+_VISIBILITY = (("visible_to", "can_change_visibility_of_items", _ANY),)
+_CLOSE_DATES = tuple((key, "can_edit_deals_closed_date", _ANY) for key in ("won_time", "lost_time", "close_time"))
+_DELETED = (("status", "can_delete_deals", "deleted"),)  # v1's delete-by-update of a deal
+GOVERNED_KEYS: dict[str, tuple[tuple[str, str, Any], ...]] = {
+    "update_deal": _VISIBILITY + _CLOSE_DATES + _DELETED,
     "update_person": _VISIBILITY,
     "update_organization": _VISIBILITY,
     "update_product": _VISIBILITY,
     "update_lead": _VISIBILITY,
     # a filter visible to others (``visible_to`` 3) is a shared one
-    "add_filter": (("visible_to", "can_share_filters"),),
-    "update_filter": (("visible_to", "can_share_filters"),),
+    "add_filter": (("visible_to", "can_share_filters", 3),),
+    "update_filter": (("visible_to", "can_share_filters", 3),),
 }
 
 
@@ -215,8 +218,13 @@ def needed(operation: str, body: Any) -> list[str]:
     wanted = [GOVERNED[operation]] if operation in GOVERNED else []
     keys = GOVERNED_KEYS.get(operation)
     if keys and isinstance(body, Mapping):
-        wanted += [permission for key, permission in keys if key in body]
+        wanted += [p for key, p, value in keys if key in body and (value is _ANY or _same(body[key], value))]
     return wanted
+
+
+def _same(sent: Any, value: Any) -> bool:
+    # v1 takes numbers as text too (a form body's are all text)
+    return sent == value or str(sent) == str(value)
 
 
 def check(unit, user: Row, wanted: list[str]) -> None:
