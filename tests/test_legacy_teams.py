@@ -79,6 +79,10 @@ def test_bad_teams_are_refused_and_nothing_is_written(api, client, engine):
         "Validation failed: active_flag: must be 0 or 1",
     )
     refused(api.post(f"/v1/legacyTeams/{team['id']}/users", json={}), "Validation failed: users: is required")
+    refused(
+        api.post(f"/v1/legacyTeams/{team['id']}/users", json={"users": ["x"]}),
+        "Validation failed: users: must be an integer",
+    )
     refused(api.get("/v1/legacyTeams/999999"), "Team 999999 does not exist", 404)
     refused(api.post("/v1/legacyTeams/999999/users", json={"users": [1]}), "Team 999999 does not exist", 404)
     denied = "You do not have permissions to do this."

@@ -129,6 +129,15 @@ def test_assigning_a_missing_user_or_to_a_missing_role_is_refused(api, client, e
         "Validation failed: user_id: User with id 999999 not found",
     )
     refused(api.post(f"/v1/roles/{role}/assignments", json={}), "Validation failed: user_id: is required")
+    for odd in ("²", 10**30, True, "1.5"):
+        refused(
+            api.post(f"/v1/roles/{role}/assignments", json={"user_id": odd}),
+            "Validation failed: user_id: must be an integer",
+        )
+    refused(
+        api.post(f"/v1/roles/{role}/assignments", json={"user_id": 2**40}),
+        f"Validation failed: user_id: User with id {2**40} not found",
+    )
     refused(api.post("/v1/roles/999999/assignments", json={"user_id": user_id}), "Role not found", 404)
     refused(api.get("/v1/users/999999/roleAssignments"), "User not found or not accessible.", 404)
     assert row_count(engine, role_assignments) == 0

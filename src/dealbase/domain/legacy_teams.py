@@ -9,7 +9,7 @@ from __future__ import annotations
 from typing import Any
 
 from dealbase.domain import service
-from dealbase.domain.roles import json_object, name_of
+from dealbase.domain.roles import integer, json_object, name_of
 from dealbase.errors import BadInput
 from dealbase.store import repository as repo
 from dealbase.store.tables import legacy_team_users as members
@@ -32,8 +32,7 @@ def get(unit, team_id: int) -> Row | None:
 
 
 def _user_id(unit, value: Any, key: str) -> int:
-    if isinstance(value, bool) or not isinstance(value, int):
-        raise _bad(key, "must be a user id (an integer)")
+    value = integer(value, key)
     row = repo.get(unit.conn, users, unit.company_id, value)
     if row is None or not row["active_flag"]:
         raise _bad(key, f"User with id {value} not found")

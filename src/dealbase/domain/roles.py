@@ -15,6 +15,7 @@ from typing import Any
 import orjson
 
 from dealbase.domain import hooks, service
+from dealbase.domain.ids import INTEGER
 from dealbase.errors import BadInput
 from dealbase.store import repository as repo
 from dealbase.store.tables import pipelines, role_assignments, role_hidden_pipelines, roles, users
@@ -72,10 +73,11 @@ def name_of(value: Any) -> str:
     return value.strip()
 
 
-def _int(value: Any, key: str) -> int:
-    if isinstance(value, bool) or not isinstance(value, int):
-        if isinstance(value, str) and value.strip().isdigit():
-            return int(value.strip())
+def integer(value: Any, key: str) -> int:
+    """An integer as sent (v1 takes digits as text too), else a refusal naming ``key``."""
+    if isinstance(value, str) and INTEGER.match(value.strip()):
+        value = int(value.strip())
+    if isinstance(value, bool) or not isinstance(value, int) or abs(value) > 2**53:
         raise _bad(key, "must be an integer")
     return value
 
@@ -89,7 +91,7 @@ def parse(unit, body: Any, old: Row | None) -> Row:
     if "parent_role_id" in body:
         parent = body["parent_role_id"]
         if parent is not None:
-            parent = _int(parent, "parent_role_id")
+            parent = integer(parent, "parent_role_id")
             if live(unit, parent) is None:
                 raise _bad("parent_role_id", f"Role with id {parent} not found")
             if old is not None and _is_ancestor(unit, old["id"], parent):
@@ -181,7 +183,7 @@ def put_setting(unit, role: Row, body: Any) -> dict[str, int]:
         raise _bad("setting_key", f"must be one of {', '.join(SETTINGS)}")
     if body.get("value") is None:
         raise _bad("value", "is required")
-    value = _int(body["value"], "value")
+    value = integer(body["value"], "value")
     offered = visibility_values(repo.get_company(unit.conn, unit.company_id)["plan"])
     if value not in offered:
         raise _bad("value", f"must be one of {', '.join(map(str, offered))} on the company's plan")
@@ -221,7 +223,7 @@ def user(unit, user_id: int) -> Row | None:
 def _user(unit, value: Any) -> Row:
     if value is None:
         raise _bad("user_id", "is required")
-    user_id = _int(value, "user_id")
+    user_id = integer(value, "user_id")
     row = user(unit, user_id)
     if row is None or not row["active_flag"]:
         raise _bad("user_id", f"User with id {user_id} not found")
@@ -295,7 +297,7 @@ def _pipeline_list(value: Any, key: str) -> list[int]:
         value = [value]
     if not isinstance(value, list):
         raise _bad(key, "must be a list of pipeline ids")
-    return [_int(v, key) for v in value]
+    return [integer(v, key) for v in value]
 
 
 def update_pipelines(unit, role: Row, body: Any) -> None:
