@@ -8,8 +8,10 @@ from itertools import count
 import pytest
 from factories import data, make_deal, make_field, make_person, make_user, refused
 from support.rows import counts
+from test_oauth import CALLBACK, bearer, tokens_for
 
 from dealbase.domain import permissions
+from dealbase.domain.oauth import register_app
 from dealbase.domain.unit import Unit
 from dealbase.errors import BadInput
 from dealbase.store import repository as repo
@@ -192,3 +194,17 @@ def test_a_users_access_names_the_set_of_each_app(engine, company):
             ("global", False),
             ("projects", True),
         ]
+
+
+def test_an_app_acting_for_a_user_has_that_users_permissions(api, client, engine, company):
+    token = next(_tokens)
+    user_id = make_user(engine, token=token)
+    with engine.connect().execution_options(dealbase_write=True) as conn:
+        client_id, secret = register_app(conn, company.company_id, "Sync", [CALLBACK], ["deals:full"])
+        conn.commit()
+    app = {"client_id": client_id, "client_secret": secret}
+    acting = bearer(client, tokens_for(client, app, token=token)["access_token"])
+    deal = make_deal(api)
+    refused(acting.delete(f"/api/v2/deals/{deal['id']}"), DENIED, 403)
+    _assign(engine, company.company_id, user_id, "sales", admin=True)
+    assert data(acting.delete(f"/api/v2/deals/{deal['id']}"))["id"] == deal["id"]
