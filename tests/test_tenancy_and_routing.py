@@ -132,7 +132,7 @@ def test_registration_refuses_unknown_operations_and_twice_handled_ones():
 
 
 @pytest.mark.parametrize(
-    "method,url", [("GET", "/v1/callLogs"), ("POST", "/v1/roles"), ("GET", "/v1/mailbox/mailThreads")]
+    "method,url", [("GET", "/v1/callLogs"), ("POST", "/v1/channels"), ("GET", "/v1/mailbox/mailThreads")]
 )
 def test_unbuilt_operations_answer_501(api, method, url):
     response = api.request(method, url, json={} if method == "POST" else None)

@@ -36,7 +36,7 @@ from starlette import routing
 from starlette.types import ASGIApp, Receive, Scope, Send
 
 from dealbase.api import handlers, webhook_payloads
-from dealbase.api.auth import Authenticator, check_scopes
+from dealbase.api.auth import Authenticator, check_permission, check_scopes
 from dealbase.api.context import Ctx
 from dealbase.api.errors import (
     ApiError,
@@ -340,6 +340,7 @@ class DealbaseApp:
                 if self.limits is not None:
                     self.limits.charge(ctx, op, company)
                 check_scopes(caller.credential, op.api, op.method, op.path)
+                check_permission(ctx, op.name)
             if op.handler is None:
                 raise NotImplementedOperation(op.name)
             reply = op.handler(ctx)

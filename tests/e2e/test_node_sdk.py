@@ -6,6 +6,7 @@ around a deal; ``scenario_filters.mjs``: a v1 filter listing deals in v2;
 ``scenario_search.mjs``: deals search and itemSearch; ``scenario_oauth.mjs``: an app made with
 ``dealbase app create`` through the OAuth flow, the SDK calling with its access token;
 ``scenario_webhooks.mjs``: v2 and v1 webhook deliveries to a listener on 127.0.0.1;
+``scenario_roles.mjs``: roles, their settings and pipelines, permission sets, legacy teams;
 ``support.mjs``: what they share); this test
 installs its npm dependencies (once per session, from the lockfile), starts
 the server the way users do, on a free port and a fresh database, waits until
@@ -208,6 +209,7 @@ def _oauth_app(database_url: str) -> dict[str, str]:
         "scenario_search.mjs",
         "scenario_oauth.mjs",
         "scenario_webhooks.mjs",
+        "scenario_roles.mjs",
     ],
 )
 def test_official_node_sdk(scenario: str, node_bin: str, node_modules: Path, server) -> None:

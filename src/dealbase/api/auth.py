@@ -15,7 +15,7 @@ from sqlalchemy import Connection
 
 from dealbase.api.errors import GatewayError, ScopeMismatch, Unauthorized
 from dealbase.api.operation_policy import POLICY
-from dealbase.domain import company_clock
+from dealbase.domain import company_clock, permissions
 from dealbase.domain.oauth import digest
 from dealbase.store import companies
 from dealbase.store import oauth as oauth_store
@@ -56,6 +56,15 @@ def check_scopes(credential: Credential, api: str, method: str, path: str) -> No
     allowed = POLICY.get((api, method, path), (0, ()))[1]
     if credential.scopes.isdisjoint(allowed):
         raise ScopeMismatch()
+
+
+def check_permission(ctx: Any, operation: str) -> None:
+    """403 unless the caller's permission sets allow the operation with its body
+    (``domain/permissions.py``); for an operation no permission governs, a dict lookup."""
+    if operation in permissions.ANY_GOVERNED and not ctx.user.get("is_admin"):
+        wanted = permissions.needed(operation, ctx.body)
+        if wanted:
+            permissions.check(ctx, ctx.user, wanted)
 
 
 class Authenticator:

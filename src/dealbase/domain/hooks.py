@@ -49,3 +49,14 @@ AFTER_DELETE: list[AfterDelete] = []
 def after_delete(fn: AfterDelete) -> AfterDelete:
     AFTER_DELETE.append(fn)
     return fn
+
+
+# (unit, entity, values): before a create's rules, what a family fills in that the caller did
+# not send (a role's default visibility, ``domain/roles.py``).
+BeforeCreate = Callable[[Any, Any, Row], None]
+BEFORE_CREATE: list[BeforeCreate] = []
+
+
+def before_create(fn: BeforeCreate) -> BeforeCreate:
+    BEFORE_CREATE.append(fn)
+    return fn

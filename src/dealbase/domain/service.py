@@ -94,6 +94,9 @@ def _ruled(unit: Unit, entity: Entity, old: Row | None, given: Input) -> tuple[R
     if old is None:
         check_refs(unit, entity, values, given)
     stamp = unit.clock()
+    if old is None:
+        for fill in hooks.BEFORE_CREATE:
+            fill(unit, entity, values)
     if entity.rules is not None:
         values = entity.rules(unit, values, old, stamp, given)
     check_not_null(entity, values, given)

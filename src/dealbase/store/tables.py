@@ -1111,3 +1111,89 @@ company_snapshots = Table(
     Column("payload", LargeBinary, nullable=False),
     Index(None, "company_id", "name", unique=True),
 )
+
+# Roles (``/v1/roles``, ``domain/roles.py``): a hierarchy by ``parent_role_id``; each role's
+# default visibility per item type (null: the company's default) applies to its users' creates.
+roles = Table(
+    "roles",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    _company(),
+    Column("name", String(255), nullable=False),
+    # No foreign key: a role may point at a later one (moved under it), and a snapshot's restore
+    # inserts a table's rows in id order, each checked at once on SQLite. domain/roles.py checks it.
+    Column("parent_role_id", Integer, nullable=True),
+    Column("is_deleted", Boolean, nullable=False, server_default="0"),
+    Column("deal_default_visibility", Integer, nullable=True),
+    Column("lead_default_visibility", Integer, nullable=True),
+    Column("org_default_visibility", Integer, nullable=True),
+    Column("person_default_visibility", Integer, nullable=True),
+    Column("product_default_visibility", Integer, nullable=True),
+    *_stamps(),
+    Index(None, "company_id", "is_deleted", "id"),
+)
+
+# A user's role: at most one per user; a user without a row is in no role (the default one).
+role_assignments = Table(
+    "role_assignments",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    _company(),
+    Column("user_id", Integer, ForeignKey("users.id"), nullable=False),
+    Column("role_id", Integer, ForeignKey("roles.id"), nullable=False),
+    Column("add_time", TIME, nullable=False),
+    Index(None, "company_id", "user_id", unique=True),
+    Index(None, "company_id", "role_id"),
+)
+
+# The pipelines a role does not see (so a new pipeline is visible to every role).
+role_hidden_pipelines = Table(
+    "role_hidden_pipelines",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    _company(),
+    Column("role_id", Integer, ForeignKey("roles.id"), nullable=False),
+    Column("pipeline_id", Integer, ForeignKey("pipelines.id"), nullable=False),
+    Index(None, "company_id", "role_id", "pipeline_id", unique=True),
+)
+
+# A user's permission set per app (``domain/permissions.py`` declares the sets); an app without
+# a row: the app's default set for the user (admin or regular).
+permission_set_assignments = Table(
+    "permission_set_assignments",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    _company(),
+    Column("user_id", Integer, ForeignKey("users.id"), nullable=False),
+    Column("app", String(32), nullable=False),
+    Column("permission_set_id", String(36), nullable=False),
+    Index(None, "company_id", "user_id", "app", unique=True),
+    Index(None, "company_id", "permission_set_id"),
+)
+
+# Legacy teams (``/v1/legacyTeams``, ``domain/legacy_teams.py``) and their members.
+legacy_teams = Table(
+    "legacy_teams",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    _company(),
+    Column("name", String(255), nullable=False),
+    Column("description", Text, nullable=True),
+    Column("manager_id", Integer, ForeignKey("users.id"), nullable=False),
+    Column("created_by_user_id", Integer, ForeignKey("users.id"), nullable=False),
+    Column("active_flag", Boolean, nullable=False, server_default="1"),
+    Column("is_deleted", Boolean, nullable=False, server_default="0"),
+    *_stamps(),
+    Index(None, "company_id", "is_deleted", "id"),
+)
+
+legacy_team_users = Table(
+    "legacy_team_users",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    _company(),
+    Column("team_id", Integer, ForeignKey("legacy_teams.id"), nullable=False),
+    Column("user_id", Integer, ForeignKey("users.id"), nullable=False),
+    Index(None, "company_id", "team_id", "user_id", unique=True),
+    Index(None, "company_id", "user_id"),
+)
