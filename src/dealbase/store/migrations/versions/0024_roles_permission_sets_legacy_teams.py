@@ -1,14 +1,14 @@
 """roles, their assignments and hidden pipelines, permission set assignments, legacy teams
 
 Revision ID: 0024
-Revises: 0021
+Revises: 0022
 """
 
 import sqlalchemy as sa
 from alembic import op
 
 revision = "0024"
-down_revision = "0021"
+down_revision = "0022"
 branch_labels = None
 depends_on = None
 
