@@ -14,14 +14,16 @@
 //                the values, removes the newer deal; the next create gets a new id
 //   journal    - the company's `getDeals` calls: operationId, status, the SDK's
 //                user agent, the token redacted and written nowhere in the journal
+//   delete     - a company deleted: its token refused; the next company made has
+//                an id, and a journal, of its own
 //
 // Environment: DEALBASE_URL and DEALBASE_CONTROL_TOKEN (see support.mjs).
 
 import { v1, v2 } from 'pipedrive';
 import { v1 as classicV1 } from 'pipedrive-classic';
 import {
-  CLASSIC_SDK_VERSION, SDK_VERSION, V1_BASE, V2_BASE, baseUrl, controlToken, dataOf, eq, expectNotFound, fail,
-  instrument, ok, run, runTag, sdk, step,
+  CLASSIC_SDK_VERSION, SDK_VERSION, V1_BASE, V2_BASE, attempt, baseUrl, controlToken, dataOf, eq, expectNotFound,
+  fail, instrument, lastStatus, ok, run, runTag, sdk, step,
 } from './support.mjs';
 
 const V2_SDK = `pipedrive@${SDK_VERSION} v2`;
@@ -353,6 +355,19 @@ async function main() {
   const betaPaths = betaJournal.requests.map((r) => `${r.status} ${r.path}`);
   ok(betaPaths.includes(`404 /api/v2/deals/${a.deals[0].id}`), 'beta\'s journal: its read of alpha\'s deal', betaPaths);
   ok(!betaJournal.requests.some((r) => r.query.limit === '7'), 'beta\'s journal: not alpha\'s getDeals', betaPaths);
+  step('delete: beta gone, its token refused; the next company gets an id of its own');
+  eq(await control('DELETE', `/companies/${beta.id}`, undefined, 200), { id: beta.id, deleted: true }, 'DELETE beta');
+  const stale = await attempt(() => beta.deals.getDeals({}));
+  ok(!stale.ok, 'beta\'s token after the delete: refused', stale.value);
+  eq(lastStatus(), 401, 'beta\'s token after the delete: HTTP status');
+  await control('GET', `/companies/${beta.id}`, undefined, 404);
+  const next = await control('POST', '/companies', { name: `Gamma ${runTag}` }, 201);
+  ok(next.id > beta.id, 'the company made after beta\'s delete: a new id', next.id);
+  const gamma = clients(next);
+  eq(await listed(gamma, 'gamma'), { deals: [], persons: [], organizations: [], v1Deals: [] }, 'gamma: empty lists');
+  const gammaJournal = await control('GET', `/companies/${gamma.id}/requests?limit=1000`, undefined, 200);
+  eq(gammaJournal.requests.map((r) => r.path).sort(), ['/api/v2/deals', '/api/v2/organizations', '/api/v2/persons', '/v1/deals'],
+    'gamma\'s journal: its own four list calls, nothing of beta\'s');
   summary.journal = { getDeals: calls.length, newest: `${newest.method} ${newest.path} ${newest.status} ${newest.user_agent}` };
 }
 
