@@ -308,3 +308,19 @@ def test_a_deleted_companys_id_never_comes_again(engine, company, files_dir, bas
         assert data(next_api.get(f"/api/v2/deals/{deal['id']}"))["custom_fields"] == {own["field_code"]: "mine"}
         names = [f["field_name"] for f in data(next_api.get("/api/v2/dealFields"))]
         assert "Next's own" in names and "Gone's secret" not in names
+
+
+def test_after_a_reset_v1_pages_are_read_again(control, company):
+    """A v1 page's bookmark (where the next ``start`` begins) holds while the company's change
+    version does. A reset removes the company's change events; on SQLite the next ones took
+    the same ids again, the version came back, and the stale bookmark served the wrong page."""
+    made = new_company(control, name="Paged")
+    api, other = Api(control, made["api_token"]), Api(control, TOKEN)
+    make_deal(api, title="a"), make_deal(api, title="b"), make_org(api, name="o")
+    assert [d["title"] for d in data(api.get("/v1/deals", params={"start": 0, "limit": 1}))] == ["a"]
+    assert control.post(f"/_dealbase/companies/{made['id']}/reset", json={}, headers=bearer()).status_code == 200
+
+    make_deal(other, title="elsewhere")  # takes the deal id the next page began at
+    make_deal(api, title="a2"), make_deal(api, title="b2")
+    assert [d["title"] for d in data(api.get("/v1/deals", params={"start": 1, "limit": 1}))] == ["b2"]
+    assert [d["title"] for d in data(api.get("/v1/deals", params={"start": 0, "limit": 5}))] == ["a2", "b2"]
