@@ -9,6 +9,7 @@ from conftest import TOKEN, Api
 from factories import data, make_deal, make_org, make_person, refused
 from sqlalchemy import func, select
 from starlette.testclient import TestClient
+from support.control import control_client
 from support.database import in_unit
 from test_control_plane import CONTROL_TOKEN, bearer, control  # noqa: F401  (the control plane's client)
 
@@ -312,3 +313,48 @@ def test_the_index_lists_the_company_routes(control):
         {"path": "/companies/{company_id}", "methods": "GET"},
         {"path": "/companies/{company_id}/reset", "methods": "POST"},
     ]
+
+
+def test_a_deleted_companys_id_never_comes_again(engine, company, files_dir, base_settings):
+    """A company made after the newest one is deleted has an id of its own, on SQLite too
+    (where a new row takes the largest id + 1 unless the table is AUTOINCREMENT): what the
+    process keeps by company id (cached field definitions, the request journal) is never
+    another company's. Before migration 0025 the next company got the deleted one's id and
+    its cached field definitions, and refused its own custom field."""
+    with control_client(engine, files_dir, base_settings, journal_size=10) as client:
+        gone = new_company(client, name="Gone")
+        api = Api(client, gone["api_token"])
+        secret = data(api.post("/api/v2/dealFields", json={"field_name": "Gone's secret", "field_type": "varchar"}))
+        deal = make_deal(api, title="Gone's deal", custom_fields={secret["field_code"]: "hush"})
+        assert data(api.get(f"/api/v2/deals/{deal['id']}"))["custom_fields"] == {secret["field_code"]: "hush"}
+        rings = client.app.plane.state["journal"].rings
+        assert gone["id"] in rings
+        assert client.delete(f"/_dealbase/companies/{gone['id']}", headers=bearer()).status_code == 200
+        assert gone["id"] not in rings
+
+        made = new_company(client, name="Next")
+        assert made["id"] > gone["id"]
+        journal = client.get(f"/_dealbase/companies/{made['id']}/requests", headers=bearer())
+        assert (journal.status_code, journal.json()["requests"]) == (200, [])
+        next_api = Api(client, made["api_token"])
+        own = data(next_api.post("/api/v2/dealFields", json={"field_name": "Next's own", "field_type": "varchar"}))
+        deal = make_deal(next_api, title="Next's deal", custom_fields={own["field_code"]: "mine"})
+        assert data(next_api.get(f"/api/v2/deals/{deal['id']}"))["custom_fields"] == {own["field_code"]: "mine"}
+        names = [f["field_name"] for f in data(next_api.get("/api/v2/dealFields"))]
+        assert "Next's own" in names and "Gone's secret" not in names
+
+
+def test_after_a_reset_v1_pages_are_read_again(control, company):
+    """A v1 page's bookmark (where the next ``start`` begins) holds while the company's change
+    version does. A reset removes the company's change events; on SQLite the next ones took
+    the same ids again, the version came back, and the stale bookmark served the wrong page."""
+    made = new_company(control, name="Paged")
+    api, other = Api(control, made["api_token"]), Api(control, TOKEN)
+    make_deal(api, title="a"), make_deal(api, title="b"), make_org(api, name="o")
+    assert [d["title"] for d in data(api.get("/v1/deals", params={"start": 0, "limit": 1}))] == ["a"]
+    assert control.post(f"/_dealbase/companies/{made['id']}/reset", json={}, headers=bearer()).status_code == 200
+
+    make_deal(other, title="elsewhere")  # takes the deal id the next page began at
+    make_deal(api, title="a2"), make_deal(api, title="b2")
+    assert [d["title"] for d in data(api.get("/v1/deals", params={"start": 1, "limit": 1}))] == ["b2"]
+    assert [d["title"] for d in data(api.get("/v1/deals", params={"start": 0, "limit": 5}))] == ["a2", "b2"]

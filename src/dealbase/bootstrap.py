@@ -99,8 +99,8 @@ def restart(conn: Connection, company_id: int) -> None:
     an API token and their tokens, then its first rows again with their create events (the
     users' too). The version counters move so that no process serves what it cached of the
     old rows."""
-    companies.empty(conn, company_id)
     stamp = now()
+    companies.empty(conn, company_id, stamp)
     _start_rows(conn, company_id, stamp)
     _record_start(conn, company_id, companies.first_admin_id(conn, company_id), stamp)
     for counter in ("fields_version", "webhooks_version"):

@@ -5,6 +5,8 @@
 // Environment:
 //   DEALBASE_URL        server root, e.g. http://127.0.0.1:8000 (no /api/v2)
 //   DEALBASE_API_TOKEN  the API token (sent by the SDK as `x-api-token`)
+//   DEALBASE_CONTROL_TOKEN  instead of an API token, for a scenario that makes its
+//                       companies (and their tokens) through the control plane
 
 import { readFileSync } from 'node:fs';
 
@@ -16,8 +18,9 @@ export const CLASSIC_SDK_VERSION = installedVersion('pipedrive-classic');
 
 export const baseUrl = (process.env.DEALBASE_URL || '').replace(/\/+$/, '');
 export const apiToken = process.env.DEALBASE_API_TOKEN || '';
-if (!baseUrl || !apiToken) {
-  console.error('scenario: set DEALBASE_URL (e.g. http://127.0.0.1:8000) and DEALBASE_API_TOKEN');
+export const controlToken = process.env.DEALBASE_CONTROL_TOKEN || '';
+if (!baseUrl || !(apiToken || controlToken)) {
+  console.error('scenario: set DEALBASE_URL (e.g. http://127.0.0.1:8000) and DEALBASE_API_TOKEN (or DEALBASE_CONTROL_TOKEN)');
   process.exit(2);
 }
 export const V2_BASE = `${baseUrl}/api/v2`;

@@ -11,6 +11,9 @@ around a deal; ``scenario_filters.mjs``: a v1 filter listing deals in v2;
 installs its npm dependencies (once per session, from the lockfile), starts
 the server the way users do, on a free port and a fresh database, waits until
 it answers, runs each scenario with ``node`` and checks that it passed.
+``scenario_sandbox.mjs`` (companies made through the control plane, kept apart, reset,
+restored from a snapshot, and the request journal) runs against ``dealbase serve --sandbox``
+from ``test_sandbox_sdk.py``, with these fixtures and ``run_scenario``.
 
 SQLite is always exercised. When ``DEALBASE_TEST_DATABASE_URL`` is set to a
 PostgreSQL URL the test runs against PostgreSQL too: it creates a throwaway
@@ -27,6 +30,8 @@ import shutil
 import subprocess
 import sys
 import time
+from collections.abc import Sequence
+from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
@@ -170,7 +175,22 @@ def server(database_url: str, tmp_path: Path):
         "DEALBASE_WEBHOOKS_ALLOW_PRIVATE": "1",
     }
     ready = serve.answers("/api/v2/deals", headers={"x-api-token": API_TOKEN})
-    with serve.start(database_url, tmp_path, API_TOKEN, env, ready=ready, timeout=READY_TIMEOUT_S) as running:
+    with serving(database_url, tmp_path, env, ready) as running:
+        yield running
+
+
+@contextmanager
+def serving(
+    database_url: str,
+    workdir: Path,
+    env: dict[str, str],
+    ready: serve.Probe,
+    args: Sequence[str] = (),
+    timeout: float = READY_TIMEOUT_S,
+):
+    """``dealbase serve`` (with ``args``) until ``ready``; yields what ``run_scenario`` needs of it:
+    ``url``, ``output()`` (the tail of its log) and ``database_url``."""
+    with serve.start(database_url, workdir, API_TOKEN, env, args=args, ready=ready, timeout=timeout) as running:
 
         def output() -> str:
             return _tail(running.output(limit=20_000))
@@ -213,11 +233,16 @@ def _oauth_app(database_url: str) -> dict[str, str]:
     ],
 )
 def test_official_node_sdk(scenario: str, node_bin: str, node_modules: Path, server) -> None:
-    env = dict(os.environ)
-    env["DEALBASE_URL"] = server["url"]
-    env["DEALBASE_API_TOKEN"] = API_TOKEN
+    env = {"DEALBASE_URL": server["url"], "DEALBASE_API_TOKEN": API_TOKEN}
     if scenario == "scenario_oauth.mjs":
         env.update(_oauth_app(server["database_url"]))
+    run_scenario(node_bin, scenario, env, server)
+
+
+def run_scenario(node_bin: str, scenario: str, env: dict[str, str], server) -> None:
+    """Runs ``node scenario`` with ``env`` added to this process's; fails the test with both
+    sides' output unless it passes. ``server``: its ``database_url`` and ``output()``."""
+    env = {**os.environ, **env}
     started = time.monotonic()
     try:
         result = subprocess.run(

@@ -12,6 +12,7 @@ from starlette.routing import BaseRoute
 
 from dealbase import sandbox
 from dealbase.api.errors import NotFound
+from dealbase.control import journal
 from dealbase.control.plane import Call, Plane, in_transaction, route
 from dealbase.domain import company_clock
 
@@ -43,7 +44,9 @@ async def delete_company(plane: Plane, call: Call) -> tuple[int, Any]:
     gone = _found(await in_transaction(plane, lambda conn: sandbox.delete(conn, company_id)), company_id)
     sandbox.remove_files(plane.app.settings.files_dir, company_id)
     plane.app.authenticate.forget(gone)
-    company_clock.forget(plane.app.shared, company_id)  # its id may come again, with another plan
+    company_clock.forget(plane.app.shared, company_id)  # what the process cached of it
+    if (requests := journal.of(plane)) is not None:
+        requests.forget(company_id)
     return 200, {"id": company_id, "deleted": True}
 
 

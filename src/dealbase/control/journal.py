@@ -140,6 +140,10 @@ class Journal:
             )
         )
 
+    def forget(self, company_id: int) -> None:
+        """Drop a deleted company's ring (a long sandbox session deletes a company per test)."""
+        self.rings.pop(company_id, None)
+
     def entries(self, company_id: int) -> list[Entry]:
         """The company's kept requests, newest first."""
         return [Entry._make(kept) for kept in reversed(self.rings.get(company_id, ()))]

@@ -12,7 +12,10 @@ from typing import Any
 from sqlalchemy import Connection, Table, bindparam, delete, func, insert, or_, select, update
 
 from dealbase.store.repository import Prepared, Row
-from dealbase.store.tables import api_tokens, companies, company_snapshots, metadata, users
+from dealbase.store.tables import api_tokens, change_events, companies, company_snapshots, metadata, users
+
+# The change event a reset leaves (no reader of change events asks for this entity).
+RESET = ("company", "reset")
 
 # Run for every request an API token authenticates that the token cache does not answer.
 _USER_BY_TOKEN = Prepared(
@@ -121,15 +124,24 @@ def _owned_tables(keep: tuple[Table, ...] = ()) -> list[Table]:
     return [t for t in reversed(metadata.sorted_tables) if "company_id" in t.c and t not in keep]
 
 
-def empty(conn: Connection, company_id: int) -> None:
+def empty(conn: Connection, company_id: int, stamp: str) -> None:
     """Remove every row of the company in every table but its users with an API token,
     those tokens and its snapshots (its own row stays): what a reset keeps.
 
     A whole-company operation, below the write service on purpose: no row is left to carry
     a change event. Callers bump the company's version counters so that no process serves
-    what it cached of the rows removed.
+    what it cached of the rows removed. Its change version (the newest change event: v1
+    bookmarks key on it) must not come back either, and on SQLite a new row takes the
+    largest id + 1: a marker event (``company`` / ``reset``, at ``stamp``) is written first
+    and kept, so every later event of the company is newer than all it had.
     """
-    _delete_owned(conn, company_id, keep=(users, api_tokens, company_snapshots))
+    marker = conn.execute(
+        insert(change_events)
+        .values(company_id=company_id, entity=RESET[0], entity_id=company_id, action=RESET[1], time=stamp)
+        .returning(change_events.c.id)
+    ).scalar_one()
+    _delete_owned(conn, company_id, keep=(users, api_tokens, company_snapshots, change_events))
+    conn.execute(delete(change_events).where(change_events.c.company_id == company_id, change_events.c.id != marker))
     tokened = select(api_tokens.c.user_id).where(api_tokens.c.company_id == company_id)
     conn.execute(delete(users).where(users.c.company_id == company_id, users.c.id.not_in(tokened)))
 

@@ -105,6 +105,9 @@ companies = Table(
     Column("clock_set_at", TIME, nullable=True),
     Column("clock_now", TIME, nullable=True),
     Column("clock_frozen", Boolean, nullable=False, server_default="0"),
+    # SQLite: the largest id ever given kept (``sqlite_sequence``), so a deleted company's id
+    # never comes again (migration 0025).
+    sqlite_autoincrement=True,
 )
 
 users = Table(
