@@ -21,10 +21,8 @@ use_project_venv(__file__)
 import argparse  # noqa: E402
 import asyncio  # noqa: E402
 import statistics  # noqa: E402
-import tempfile  # noqa: E402
-from pathlib import Path  # noqa: E402
 
-from journal_cost import TOKEN, batch, call  # noqa: E402
+from journal_cost import batch, call, fresh_app  # noqa: E402
 
 
 def main() -> None:
@@ -34,10 +32,6 @@ def main() -> None:
     args = ap.parse_args()
 
     from dealbase.api.auth import Authenticator
-    from dealbase.app import create_app
-    from dealbase.bootstrap import ensure_company
-    from dealbase.settings import Settings
-    from dealbase.store.db import create_db_engine, migrate
 
     class Unchecked(Authenticator):
         """A remembered token answered with no read (the version check left out)."""
@@ -53,16 +47,7 @@ def main() -> None:
             self._cache.clear()
             return super().__call__(conn, token, authorization)
 
-    workdir = Path(tempfile.mkdtemp(prefix="dealbase-token-check-"))
-    settings = Settings(
-        database_url=f"sqlite:///{workdir / 'dealbase.db'}",
-        files_dir=str(workdir / "files"),
-        api_token=TOKEN,
-        webhooks_dispatch=False,
-    )
-    migrate(settings.database_url)
-    ensure_company(create_db_engine(settings.database_url), settings)
-    app = create_app(settings)
+    app = fresh_app("dealbase-token-check-")
     states = {
         "unchecked": Unchecked(shared=app.shared),
         "checked": app.authenticate,
