@@ -15,6 +15,7 @@ import pytest
 from conftest import TOKEN, Api
 from factories import UNAUTHORIZED, data, make_deal, make_user, refused
 from test_oauth import CALLBACK, bearer, tokens_for
+from test_recents import recents, unchecked
 from typer.testing import CliRunner
 
 from dealbase.cli import app as cli
@@ -74,7 +75,6 @@ def test_access_decides_admin_rights(api, client, engine, company):
         {"app": "global", "admin": True, "permission_set_id": None},
         {"app": "sales", "admin": False, "permission_set_id": "set-1"},
     ]
-    assert dee["has_created_company"] is True
     # an admin may add users in turn
     as_dee = Api(client, token_of(engine, company, dee["id"]))
     assert add_user(as_dee, email="eve@acme.test")["email"] == "eve@acme.test"
@@ -162,6 +162,15 @@ def test_deactivation_ends_the_users_oauth_access_at_once(api, client, engine, c
     assert response.status_code == 401
 
 
+def test_adding_and_deactivating_are_changes_recents_show(api):
+    bo = add_user(api)
+    data(api.put(f"/v1/users/{bo['id']}", json={"active_flag": False}))
+    entries = recents(unchecked(api), items="user")["data"]
+    assert [e["id"] for e in entries] == [1, bo["id"]]
+    [shown] = entries[1]["data"]
+    assert shown == data(api.get(f"/v1/users/{bo['id']}")) and shown["active_flag"] is False
+
+
 def test_updating_users_refuses_bad_input_and_changes_nothing(api, engine):
     bo_id = make_user(engine)
     before = data(api.get(ALL_USERS))
@@ -221,7 +230,8 @@ def test_cli_creates_users_and_prints_and_regenerates_their_tokens(database_url,
     made = _cli("user", "create", "--email", "cli@acme.test", "--name", "Cli User", "--database-url", database_url)
     token = made.strip().splitlines()[-1]
     me = data(Api(client, token).get("/v1/users/me"))
-    assert me["name"] == "Cli User" and me["email"] == "cli@acme.test" and me["has_created_company"] is False
+    assert me["name"] == "Cli User" and me["email"] == "cli@acme.test"
+    assert me["access"] == [{"app": "sales", "admin": False, "permission_set_id": None}]
     assert _cli("user", "token", "CLI@acme.test", "--database-url", database_url).strip() == token
 
     fresh = _cli("user", "token", "cli@acme.test", "--regenerate", "--database-url", database_url).strip()
@@ -233,7 +243,9 @@ def test_cli_creates_users_and_prints_and_regenerates_their_tokens(database_url,
     admin = _cli(
         "user", "create", "--email", "boss@acme.test", "--name", "Boss", "--admin", "--database-url", database_url
     )
-    assert data(Api(client, admin.strip().splitlines()[-1]).get("/v1/users/me"))["has_created_company"] is True
+    as_boss = Api(client, admin.strip().splitlines()[-1])
+    assert data(as_boss.get("/v1/users/me"))["access"] == [{"app": "sales", "admin": True, "permission_set_id": None}]
+    assert data(as_boss.post(ALL_USERS, json={"email": "hire@acme.test"}))["email"] == "hire@acme.test"
 
 
 def test_cli_refuses_what_the_api_refuses(database_url, company):
