@@ -75,6 +75,9 @@ def test_access_decides_admin_rights(api, client, engine, company):
         {"app": "global", "admin": True, "permission_set_id": None},
         {"app": "sales", "admin": False, "permission_set_id": "set-1"},
     ]
+    # an admin, but not the one who made the company
+    assert dee["has_created_company"] is False
+    assert [u["has_created_company"] for u in data(api.get(ALL_USERS))] == [True, False]
     # an admin may add users in turn
     as_dee = Api(client, token_of(engine, company, dee["id"]))
     assert add_user(as_dee, email="eve@acme.test")["email"] == "eve@acme.test"

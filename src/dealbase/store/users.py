@@ -23,6 +23,11 @@ def bump_version(conn: Connection, company_id: int) -> None:
     bump_company_counter(conn, company_id, "users_version")
 
 
+def founder_id(conn: Connection, company_id: int) -> int | None:
+    """The company's first user: the one who made it."""
+    return conn.execute(select(func.min(users.c.id)).where(users.c.company_id == company_id)).scalar()
+
+
 def by_email(conn: Connection, company_id: int, email: str) -> Row | None:
     """The company's user with this e-mail address, in any case."""
     stmt = (

@@ -38,7 +38,7 @@ def present_user(ctx: Ctx, row: dict[str, Any]) -> dict[str, Any]:
         "last_login": row["last_login"] or row["created"],
         "created": row["created"],
         "modified": row["modified"],
-        "has_created_company": bool(row["is_admin"]),
+        "has_created_company": row["id"] == _founder_id(ctx),
         "access": domain.access_of(row),
         "active_flag": bool(row["active_flag"]),
         "timezone_name": row["timezone_name"],
@@ -48,6 +48,13 @@ def present_user(ctx: Ctx, row: dict[str, Any]) -> dict[str, Any]:
         "is_you": row["id"] == ctx.user_id,
         "is_deleted": not row["active_flag"],
     }
+
+
+def _founder_id(ctx: Ctx) -> int | None:
+    """Who made the company (read once per request)."""
+    if "founder_id" not in ctx.cache:
+        ctx.cache["founder_id"] = users_store.founder_id(ctx.conn, ctx.company_id)
+    return ctx.cache["founder_id"]
 
 
 def _body(ctx: Ctx) -> dict[str, Any]:
