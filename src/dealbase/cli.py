@@ -428,6 +428,8 @@ def user_token(
         token = users_store.api_token(conn, unit.company_id, row["id"])
         if regenerate or token is None:
             token = users.regenerate_token(unit, row)
+    if not row["active_flag"]:
+        typer.echo(f"{row['email']} is deactivated: the token answers 401 until they are active again.", err=True)
     typer.echo(token)
 
 

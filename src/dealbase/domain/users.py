@@ -134,7 +134,6 @@ def add(
     access: list[dict[str, Any]] | None = None,
     is_admin: bool = False,
     active: bool = True,
-    token: str | None = None,
 ) -> tuple[Row, str]:
     """A new user of the company (with their create event) and their API token; the row
     and the token. ``email`` as ``read_email`` gives it; a name not given is the address,
@@ -156,7 +155,7 @@ def add(
         "modified": stamp,
     }
     user_id = service.insert(unit, table, values, event="user", stamp=stamp)
-    token = token or new_token()
+    token = new_token()
     repo_users.replace_api_tokens(unit.conn, unit.company_id, user_id, token, stamp)
     repo_users.bump_version(unit.conn, unit.company_id)
     row = repo.get(unit.conn, table, unit.company_id, user_id)
