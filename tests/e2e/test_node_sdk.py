@@ -6,6 +6,8 @@ around a deal; ``scenario_filters.mjs``: a v1 filter listing deals in v2;
 ``scenario_search.mjs``: deals search and itemSearch; ``scenario_oauth.mjs``: an app made with
 ``dealbase app create`` through the OAuth flow, the SDK calling with its access token;
 ``scenario_webhooks.mjs``: v2 and v1 webhook deliveries to a listener on 127.0.0.1;
+``scenario_users.mjs``: the admin adds a user, who calls with the token ``dealbase user token``
+prints, and deactivates them;
 ``support.mjs``: what they share); this test
 installs its npm dependencies (once per session, from the lockfile), starts
 the server the way users do, on a free port and a fresh database, waits until
@@ -208,6 +210,7 @@ def _oauth_app(database_url: str) -> dict[str, str]:
         "scenario_search.mjs",
         "scenario_oauth.mjs",
         "scenario_webhooks.mjs",
+        "scenario_users.mjs",
     ],
 )
 def test_official_node_sdk(scenario: str, node_bin: str, node_modules: Path, server) -> None:
@@ -216,6 +219,8 @@ def test_official_node_sdk(scenario: str, node_bin: str, node_modules: Path, ser
     env["DEALBASE_API_TOKEN"] = API_TOKEN
     if scenario == "scenario_oauth.mjs":
         env.update(_oauth_app(server["database_url"]))
+    if scenario == "scenario_users.mjs":  # it asks the CLI for the new user's token
+        env.update(DEALBASE_PYTHON=sys.executable, DEALBASE_DATABASE_URL=server["database_url"])
     started = time.monotonic()
     try:
         result = subprocess.run(
