@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import pytest
 import test_control_plane
-from factories import data, make_deal, make_field, make_person, refused
+from factories import UNAUTHORIZED, data, make_deal, make_field, make_person, refused
 from starlette.testclient import TestClient
 from support.api import Api
 from test_control_plane import bearer
@@ -154,12 +154,28 @@ def test_a_restore_moves_the_company_versions_forward(control, api, company, eng
     with engine.connect() as conn:
         fields_before = repo.fields_version(conn, company.company_id)
         webhooks_before = repo.company_counter(conn, company.company_id, "webhooks_version")
+        users_before = repo.company_counter(conn, company.company_id, "users_version")
         changes_before = repo.change_version(conn, company.company_id)
     assert restore(control, company.company_id, "s").status_code == 200
     with engine.connect() as conn:
         assert repo.fields_version(conn, company.company_id) > fields_before
         assert repo.company_counter(conn, company.company_id, "webhooks_version") > webhooks_before
+        assert repo.company_counter(conn, company.company_id, "users_version") > users_before
         assert repo.change_version(conn, company.company_id) > changes_before
+
+
+def test_an_api_token_the_restore_removes_is_refused_at_once(control, api, company, engine):
+    from dealbase.store import users as users_store
+
+    take(control, company.company_id, "before-bo")
+    bo = data(api.post("/v1/users", json={"email": "bo@acme.test"}))
+    with engine.connect() as conn:
+        as_bo = Api(control, users_store.api_token(conn, company.company_id, bo["id"]))
+    assert data(as_bo.get("/v1/users/me"))["id"] == bo["id"]  # the server remembers the token
+    assert restore(control, company.company_id, "before-bo").status_code == 200
+    response = as_bo.get("/v1/users/me")
+    assert (response.status_code, response.json()) == (401, UNAUTHORIZED)
+    assert [u["email"] for u in data(api.get("/v1/users"))] == ["ada@acme.test"]
 
 
 def test_snapshots_are_listed_oldest_first_and_deleted_by_name(control, api, company, other_company):
