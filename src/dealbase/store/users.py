@@ -3,7 +3,7 @@ company's users version (``companies.users_version``) the token cache checks."""
 
 from __future__ import annotations
 
-from sqlalchemy import Connection, bindparam, delete, func, select
+from sqlalchemy import Connection, bindparam, delete, func, or_, select
 
 from dealbase.store.companies import add_api_token
 from dealbase.store.repository import Prepared, Row, bump_company_counter, escape_like
@@ -46,9 +46,7 @@ def find(conn: Connection, company_id: int, term: str, by_email_only: bool) -> l
     pattern = "%" + escape_like(term.lower()) + "%"
     columns = (users.c.email,) if by_email_only else (users.c.name, users.c.email)
     matches = [func.lower(c).like(pattern, escape="\\") for c in columns]
-    stmt = select(users).where(
-        users.c.company_id == company_id, matches[0] if len(matches) == 1 else matches[0] | matches[1]
-    )
+    stmt = select(users).where(users.c.company_id == company_id, or_(*matches))
     return [dict(r) for r in conn.execute(stmt.order_by(users.c.id)).mappings()]
 
 
