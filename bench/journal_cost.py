@@ -67,19 +67,15 @@ async def batch(app, path: str, calls: int) -> float:
     return calls / elapsed
 
 
-def main() -> None:
-    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    ap.add_argument("--batches", type=int, default=20)
-    ap.add_argument("--calls", type=int, default=2000)
-    args = ap.parse_args()
-
+def fresh_app(prefix: str):
+    """An app on a fresh SQLite database in a new temporary folder, its company made with
+    ``TOKEN`` as the admin's API token, webhooks not sent."""
     from dealbase.app import create_app
     from dealbase.bootstrap import ensure_company
-    from dealbase.control import faults, journal
     from dealbase.settings import Settings
     from dealbase.store.db import create_db_engine, migrate
 
-    workdir = Path(tempfile.mkdtemp(prefix="dealbase-journal-cost-"))
+    workdir = Path(tempfile.mkdtemp(prefix=prefix))
     settings = Settings(
         database_url=f"sqlite:///{workdir / 'dealbase.db'}",
         files_dir=str(workdir / "files"),
@@ -88,8 +84,19 @@ def main() -> None:
     )
     migrate(settings.database_url)
     ensure_company(create_db_engine(settings.database_url), settings)
+    return create_app(settings)
 
-    app = create_app(settings)
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap.add_argument("--batches", type=int, default=20)
+    ap.add_argument("--calls", type=int, default=2000)
+    args = ap.parse_args()
+
+    from dealbase.control import faults, journal
+
+    app = fresh_app("dealbase-journal-cost-")
+    settings = app.settings
     ring = journal.Journal(1000)
     rule = faults.parse_rule(1, {"match": {"operation": "deleteDeal"}, "status": 500})
     # One app, switched between the three states before each batch, so that nothing but the

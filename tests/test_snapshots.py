@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import pytest
 import test_control_plane
-from factories import data, make_deal, make_field, make_person, refused
+from factories import UNAUTHORIZED, data, make_deal, make_field, make_person, refused
 from sqlalchemy import select
 from starlette.testclient import TestClient
 from support.api import Api
@@ -156,11 +156,13 @@ def test_a_restore_moves_the_company_versions_forward(control, api, company, eng
     with engine.connect() as conn:
         fields_before = repo.fields_version(conn, company.company_id)
         webhooks_before = repo.company_counter(conn, company.company_id, "webhooks_version")
+        users_before = repo.company_counter(conn, company.company_id, "users_version")
         changes_before = repo.change_version(conn, company.company_id)
     assert restore(control, company.company_id, "s").status_code == 200
     with engine.connect() as conn:
         assert repo.fields_version(conn, company.company_id) > fields_before
         assert repo.company_counter(conn, company.company_id, "webhooks_version") > webhooks_before
+        assert repo.company_counter(conn, company.company_id, "users_version") > users_before
         assert repo.change_version(conn, company.company_id) > changes_before
 
 
@@ -179,6 +181,20 @@ def test_a_snapshot_and_its_restore_are_stamped_in_the_companys_time(control, ap
     )
     with engine.connect() as conn:
         assert list(conn.execute(marker).scalars()) == ["2031-01-01 10:00:00"]
+
+
+def test_an_api_token_the_restore_removes_is_refused_at_once(control, api, company, engine):
+    from dealbase.store import users as users_store
+
+    take(control, company.company_id, "before-bo")
+    bo = data(api.post("/v1/users", json={"email": "bo@acme.test"}))
+    with engine.connect() as conn:
+        as_bo = Api(control, users_store.api_token(conn, company.company_id, bo["id"]))
+    assert data(as_bo.get("/v1/users/me"))["id"] == bo["id"]  # the server remembers the token
+    assert restore(control, company.company_id, "before-bo").status_code == 200
+    response = as_bo.get("/v1/users/me")
+    assert (response.status_code, response.json()) == (401, UNAUTHORIZED)
+    assert [u["email"] for u in data(api.get("/v1/users"))] == ["ada@acme.test"]
 
 
 def test_snapshots_are_listed_oldest_first_and_deleted_by_name(control, api, company, other_company):

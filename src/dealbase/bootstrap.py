@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import secrets
 from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -14,6 +13,7 @@ from dealbase.domain.activity_types import DEFAULTS as ACTIVITY_TYPES
 from dealbase.domain.ids import new_uuid
 from dealbase.domain.leads import DEFAULT_LABELS as LEAD_LABELS
 from dealbase.domain.projects import DEFAULT_BOARD, DEFAULT_PHASES
+from dealbase.domain.users import new_token
 from dealbase.events.changes import record_creates
 from dealbase.settings import Settings
 from dealbase.store import companies
@@ -49,10 +49,6 @@ class Company:
     company_id: int
     user_id: int
     token: str
-
-
-def new_token() -> str:
-    return secrets.token_hex(20)
 
 
 def create_company(
@@ -103,7 +99,7 @@ def restart(conn: Connection, company_id: int) -> None:
     companies.empty(conn, company_id, stamp)
     _start_rows(conn, company_id, stamp)
     _record_start(conn, company_id, companies.first_admin_id(conn, company_id), stamp)
-    for counter in ("fields_version", "webhooks_version"):
+    for counter in ("fields_version", "webhooks_version", "users_version"):
         repo.bump_company_counter(conn, company_id, counter)
 
 

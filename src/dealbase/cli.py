@@ -9,7 +9,6 @@ from typing import Annotated, Any, TypeVar
 
 import typer
 from rich.console import Console
-
 from sqlalchemy import Connection
 
 from dealbase.settings import Settings
@@ -371,6 +370,76 @@ def seed_demo(
             raise typer.Exit(1)
         sandbox.fill(conn, first, wanted)
     typer.echo(f"Seeded company {first} with the demo data.")
+
+
+users_app = typer.Typer(help="A company's users and their API tokens.", no_args_is_help=True)
+app.add_typer(users_app, name="user")
+CompanyOption = Annotated[int | None, typer.Option(help="The user's company (default: the database's first company).")]
+
+
+def _company_unit(conn: Connection, company_id: int | None):
+    """A unit of work in the company, acting as its first admin."""
+    from dealbase.domain.unit import Unit
+    from dealbase.store import companies
+    from dealbase.store import repository as repo
+    from dealbase.store.tables import users
+
+    owner = company_id if company_id is not None else companies.first_id(conn)
+    if owner is None:
+        typer.echo("No company yet: start the server once (dealbase serve) to create it.", err=True)
+        raise typer.Exit(1)
+    if not companies.exists(conn, owner):
+        raise _unknown(owner)
+    return Unit(conn, owner, repo.get(conn, users, owner, companies.first_admin_id(conn, owner)))
+
+
+@users_app.command("create")
+def user_create(
+    email: Annotated[str, typer.Option(help="The user's e-mail address (unique in the company).")],
+    name: Annotated[str, typer.Option(help="The user's name.")],
+    admin: Annotated[bool, typer.Option("--admin", help="Make the user an admin of the company.")] = False,
+    company_id: CompanyOption = None,
+    database_url: DatabaseUrl = None,
+) -> None:
+    """Add a user to a company and print their API token."""
+    from dealbase.domain import users
+    from dealbase.errors import BadInput
+
+    with _writing(database_url) as (_settings_used, conn):
+        unit = _company_unit(conn, company_id)
+        try:
+            row, token = users.add(unit, users.read_email(email), name=name.strip() or None, is_admin=admin)
+        except BadInput as refused:
+            raise typer.BadParameter(refused.message) from None
+    typer.echo(f"Created user {row['id']} {row['name']} <{row['email']}> in company {unit.company_id}.")
+    typer.echo(token)
+
+
+@users_app.command("token")
+def user_token(
+    email: Annotated[str, typer.Argument(metavar="EMAIL", help="The user's e-mail address.")],
+    regenerate: Annotated[
+        bool, typer.Option("--regenerate", help="Replace the token: the old one stops working at once.")
+    ] = False,
+    company_id: CompanyOption = None,
+    database_url: DatabaseUrl = None,
+) -> None:
+    """Print a user's API token (a new one with --regenerate)."""
+    from dealbase.domain import users
+    from dealbase.store import users as users_store
+
+    with _writing(database_url) as (_settings_used, conn):
+        unit = _company_unit(conn, company_id)
+        row = users_store.by_email(conn, unit.company_id, email.strip())
+        if row is None:
+            typer.echo(f"No user with the e-mail address {email} in company {unit.company_id}.", err=True)
+            raise typer.Exit(1)
+        token = users_store.api_token(conn, unit.company_id, row["id"])
+        if regenerate or token is None:
+            token = users.regenerate_token(unit, row)
+    if not row["active_flag"]:
+        typer.echo(f"{row['email']} is deactivated: the token answers 401 until they are active again.", err=True)
+    typer.echo(token)
 
 
 webhooks_app = typer.Typer(help="Webhook deliveries, for debugging.", no_args_is_help=True)

@@ -7,6 +7,8 @@ around a deal; ``scenario_filters.mjs``: a v1 filter listing deals in v2;
 ``dealbase app create`` through the OAuth flow, the SDK calling with its access token;
 ``scenario_webhooks.mjs``: v2 and v1 webhook deliveries to a listener on 127.0.0.1;
 ``scenario_roles.mjs``: roles, their settings and pipelines, permission sets, legacy teams;
+``scenario_users.mjs``: the admin adds a user, who calls with the token ``dealbase user token``
+prints, and deactivates them;
 ``support.mjs``: what they share); this test
 installs its npm dependencies (once per session, from the lockfile), starts
 the server the way users do, on a free port and a fresh database, waits until
@@ -230,12 +232,15 @@ def _oauth_app(database_url: str) -> dict[str, str]:
         "scenario_oauth.mjs",
         "scenario_webhooks.mjs",
         "scenario_roles.mjs",
+        "scenario_users.mjs",
     ],
 )
 def test_official_node_sdk(scenario: str, node_bin: str, node_modules: Path, server) -> None:
     env = {"DEALBASE_URL": server["url"], "DEALBASE_API_TOKEN": API_TOKEN}
     if scenario == "scenario_oauth.mjs":
         env.update(_oauth_app(server["database_url"]))
+    if scenario == "scenario_users.mjs":  # it asks the CLI for the new user's token
+        env.update(DEALBASE_PYTHON=sys.executable, DEALBASE_DATABASE_URL=server["database_url"])
     run_scenario(node_bin, scenario, env, server)
 
 

@@ -8,7 +8,6 @@ the specs list for it (``api/operation_policy.py``).
 
 from __future__ import annotations
 
-import time
 from typing import Any, NamedTuple
 
 from sqlalchemy import Connection
@@ -19,8 +18,8 @@ from dealbase.domain import company_clock, permissions
 from dealbase.domain.oauth import digest
 from dealbase.store import companies
 from dealbase.store import oauth as oauth_store
+from dealbase.store import users as users_store
 
-TTL_SECONDS = 2.0
 _MAX_CACHED = 10_000
 
 
@@ -44,9 +43,18 @@ class Caller(NamedTuple):
 
 def api_token_user(conn: Connection, token: str | None) -> dict[str, Any] | None:
     """The active user of an API token, or None."""
+    read = _token_read(conn, token)
+    return None if read is None else read[1]
+
+
+def _token_read(conn: Connection, token: str | None) -> tuple[int, dict[str, Any]] | None:
+    """The company's users version and the active user of an API token, read together."""
     if not token or len(token) > 128 or "\x00" in token:  # PostgreSQL text cannot hold NUL
         return None
-    return companies.api_token_user(conn, token)
+    user = companies.api_token_user(conn, token)
+    if user is None:
+        return None
+    return user.pop("users_version"), user
 
 
 def check_scopes(credential: Credential, api: str, method: str, path: str) -> None:
@@ -68,16 +76,18 @@ def check_permission(ctx: Any, operation: str) -> None:
 
 
 class Authenticator:
-    """Credentials → caller. API tokens are remembered for a short while per server process.
+    """Credentials → caller. API tokens are remembered per server process, each with the
+    users version of its company (``companies.users_version``) when it was read.
 
-    A token's user is read at most once per ``ttl`` seconds; a removed token or user stops
-    working within that time. Access tokens are read on every request, so that expiry and
-    revocation hold at once.
+    Every write to a company's users or API tokens bumps that version (``domain/users.py``),
+    so a remembered token costs one primary-key read of the version per request and a
+    deactivated user, a replaced token or a changed admin flag holds on the very next
+    request, in every process sharing the database. Access tokens are read on every
+    request, so that expiry, revocation and deactivation hold at once too.
     """
 
-    def __init__(self, ttl: float = TTL_SECONDS, shared: dict[Any, Any] | None = None) -> None:
-        self.ttl = ttl
-        self._cache: dict[str, tuple[float, Caller]] = {}
+    def __init__(self, shared: dict[Any, Any] | None = None) -> None:
+        self._cache: dict[str, tuple[int, Caller]] = {}
         # the process's caches (the app's ``shared``): companies' clocks
         self.shared: dict[Any, Any] = {} if shared is None else shared
 
@@ -87,19 +97,19 @@ class Authenticator:
     def __call__(self, conn: Connection, token: str | None, authorization: str | None = None) -> Caller:
         if token is None and authorization is not None:
             return self.bearer(conn, authorization)
-        now = time.monotonic()
         hit = self._cache.get(token) if token else None
-        if hit is not None and hit[0] > now:
+        if hit is not None and users_store.version(conn, hit[1].user["company_id"]) == hit[0]:
             return hit[1]
-        user = api_token_user(conn, token)
-        if user is None:
+        read = _token_read(conn, token)
+        if read is None:
             if token:
                 self._cache.pop(token, None)
             raise Unauthorized()
+        version, user = read
         if len(self._cache) >= _MAX_CACHED:
             self._cache.clear()
         caller = Caller(user, Credential("token", user["id"]))
-        self._cache[token] = (now + self.ttl, caller)
+        self._cache[token] = (version, caller)
         return caller
 
     def forget(self, tokens: list[str]) -> None:

@@ -51,9 +51,13 @@ def v1_pagination(start: int, limit: int, more: bool) -> dict[str, Any]:
     return block
 
 
+# A v1 list's page when no ``limit`` is given (``/v1/userSettings`` says so as ``list_limit``).
+V1_LIMIT = 100
+
+
 def v1_window(ctx: Ctx, limit_max: int = 500) -> tuple[int, int]:
-    """v1's ``start`` (from 0) and ``limit`` (100 unless given, clamped to ``limit_max``)."""
-    return ctx.int_param("start", 0, minimum=0), ctx.page_limit(100, limit_max)  # type: ignore[return-value]
+    """v1's ``start`` (from 0) and ``limit`` (``V1_LIMIT`` unless given, clamped to ``limit_max``)."""
+    return ctx.int_param("start", 0, minimum=0), ctx.page_limit(V1_LIMIT, limit_max)  # type: ignore[return-value]
 
 
 def cursor_page(ctx: Ctx, tbl, where: list, *, newest_first: bool = False) -> tuple[list[Row], str | None]:

@@ -18,9 +18,12 @@ from dealbase.store.tables import api_tokens, change_events, companies, company_
 RESET = ("company", "reset")
 
 # Run for every request an API token authenticates that the token cache does not answer.
+# The company's users version comes in the same statement: read apart, a user deactivated
+# between the two reads could be remembered as active under the new version.
 _USER_BY_TOKEN = Prepared(
-    select(users)
+    select(users, companies.c.users_version)
     .join(api_tokens, api_tokens.c.user_id == users.c.id)
+    .join(companies, companies.c.id == users.c.company_id)
     .where(api_tokens.c.token == bindparam("token"), users.c.active_flag.is_(True))
 )
 
@@ -81,7 +84,7 @@ def api_token_exists(conn: Connection, token: str) -> bool:
 
 
 def api_token_user(conn: Connection, token: str) -> Row | None:
-    """The active user of an API token, or None."""
+    """The active user of an API token, with their company's ``users_version``, or None."""
     rows = _USER_BY_TOKEN.rows(conn, {"token": token})
     return rows[0] if rows else None
 

@@ -33,7 +33,7 @@ from dealbase.store.repository import Row
 from dealbase.store.tables import change_events, companies, company_snapshots, metadata, people_changes
 
 FORMAT = 1
-VERSIONS = ("fields_version", "webhooks_version")
+VERSIONS = ("fields_version", "webhooks_version", "users_version")
 # The marker change event of a restore: no reader of change events asks for this entity.
 RESTORED = ("company", "restore")
 # Tables whose rows are written once and never changed (histories): a restore compares

@@ -99,6 +99,8 @@ companies = Table(
     Column("fields_version", Integer, nullable=False, server_default="0"),
     # Bumped by every change to the company's webhooks: each process caches them on it.
     Column("webhooks_version", Integer, nullable=False, server_default="0"),
+    # Bumped by every write to the company's users and API tokens: the token cache checks it.
+    Column("users_version", Integer, nullable=False, server_default="0"),
     Column("add_time", TIME, nullable=False),
     # The company's clock (``domain/company_clock.py``): its time ``clock_now`` when set at
     # the real time ``clock_set_at``, then frozen or running on; both null: real time.
@@ -129,6 +131,9 @@ users = Table(
     Column("last_login", TIME, nullable=True),
     Column("created", TIME, nullable=False),
     Column("modified", TIME, nullable=True),
+    Column("role_id", Integer, nullable=True),
+    # access per app as POST /v1/users takes it, JSON text; null: what is_admin implies
+    Column("access", Text, nullable=True),
     Index(None, "company_id", "id"),
 )
 
