@@ -448,11 +448,16 @@ def activity_rollup(conn: Connection, company_id: int, column: str, ids: Iterabl
     return _dicts(conn.execute(stmt))
 
 
-def activity_type_keys(conn: Connection, company_id: int) -> dict[str, Row]:
-    """The company's live activity types by ``key_string``."""
+@cache
+def _activity_types_prepared() -> Prepared:
     t = activity_types
-    stmt = select(t).where(t.c.company_id == company_id, t.c.is_deleted.is_(False)).order_by(t.c.order_nr, t.c.id)
-    return {row["key_string"]: row for row in _dicts(conn.execute(stmt))}
+    stmt = select(t).where(t.c.company_id == bindparam("cid"), t.c.is_deleted.is_(False))
+    return Prepared(stmt.order_by(t.c.order_nr, t.c.id))
+
+
+def activity_type_keys(conn: Connection, company_id: int) -> dict[str, Row]:
+    """The company's live activity types by ``key_string`` (read on every activity written)."""
+    return {row["key_string"]: row for row in _activity_types_prepared().rows(conn, {"cid": company_id})}
 
 
 def get_company(conn: Connection, company_id: int) -> Row:
@@ -522,6 +527,23 @@ def change_version(conn: Connection, company_id: int) -> int:
 
 
 # -- rows by column: what is linked to an item, relinking, child rows ------------------
+
+
+@cache
+def _equal_prepared(table: Table, columns: tuple[str, ...], order_by: tuple[str, ...]) -> Prepared:
+    where = [table.c[c] == bindparam(f"eq_{c}", type_=table.c[c].type) for c in columns]
+    stmt = select(table).where(table.c.company_id == bindparam("cid"), *where)
+    return Prepared(stmt.order_by(*(table.c[c] for c in order_by)))
+
+
+def rows_equal(
+    conn: Connection, table: Table, company_id: int, equals: dict[str, Any], order_by: tuple[str, ...] = ("id",)
+) -> list[Row]:
+    """The company's rows whose columns equal ``equals`` (column → value, not null), in
+    ``order_by`` order: a statement prepared once per table, columns and order, for the
+    lookups every write of an item makes (its lines, its follower, its participant)."""
+    prepared = _equal_prepared(table, tuple(equals), order_by)
+    return prepared.rows(conn, {"cid": company_id, **{f"eq_{c}": v for c, v in equals.items()}})
 
 
 def rows_where(conn: Connection, table: Table, company_id: int, column: str, value: Any) -> list[Row]:
