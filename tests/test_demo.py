@@ -17,8 +17,6 @@ from factories import data
 from support.database import in_unit
 from support.rows import company_digest
 
-pytestmark = pytest.mark.slow  # each test seeds a demo data set: seconds, left out of the fast run
-
 MOMENT = "2026-03-11 09:30:00"
 TODAY = MOMENT[:10]
 
