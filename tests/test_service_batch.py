@@ -72,7 +72,7 @@ def test_after_a_batch_the_api_shows_the_counters_search_hits_and_changes(engine
     assert [r["item"] for r in recents] == ["organization", "person", "deal", "activity", "activity", "note"]
 
 
-def test_the_same_rows_as_write_by_write(engine, company, api):
+def test_the_same_rows_as_write_by_write(engine, company, api, at):
     """A batch changes how derived rows are written, not what they are: the deal, person and
     organization (counters included) and the change events match those of the same writes
     made one by one."""
@@ -98,6 +98,7 @@ def test_the_same_rows_as_write_by_write(engine, company, api):
         }
         return [{k: v for k, v in row.items() if k not in hidden} for row in rows]
 
+    at("2026-03-11 09:30:00")
     one_by_one = in_unit(engine, company, _write)
 
     def batched(unit):
