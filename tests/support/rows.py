@@ -9,7 +9,7 @@ from decimal import Decimal
 from typing import Any
 
 import orjson
-from sqlalchemy import Engine, Table, func, select
+from sqlalchemy import Connection, Engine, Table, func, select
 
 from dealbase.store.tables import metadata
 
@@ -58,28 +58,25 @@ def _line(row: dict[str, Any]) -> str:
     return orjson.dumps(row, option=orjson.OPT_SORT_KEYS | orjson.OPT_NON_STR_KEYS).decode()
 
 
-def company_digest(engine: Engine, company_id: int, moment: str) -> str:
+def company_digest(conn: Connection, company_id: int, moment: str) -> str:
     """A digest of ``company_rows``: two companies written alike in databases alike have
     the same one."""
-    return hashlib.sha256("\n".join(company_rows(engine, company_id, moment)).encode()).hexdigest()
+    return hashlib.sha256("\n".join(company_rows(conn, company_id, moment)).encode()).hexdigest()
 
 
-def company_rows(engine: Engine, company_id: int, moment: str) -> list[str]:
+def company_rows(conn: Connection, company_id: int, moment: str) -> list[str]:
     """Every row of the company (its ``companies`` row and every row of every
     table with a ``company_id``, by id), with ids as stored, times other than ``moment``
     masked, and each fresh token (UUID, custom field key) as the order it is first met in
-    (custom fields by id first, then change events by id);
-    each as a line of JSON after its table's name."""
+    (custom fields by id first, then change events by id); each as a line of JSON after its
+    table's name."""
     from dealbase.store.snapshots import company_tables
     from dealbase.store.tables import companies
 
-    with engine.connect() as conn:
-        walk = [
-            ("companies", [dict(conn.execute(select(companies).where(companies.c.id == company_id)).mappings().one())])
-        ]
-        for table in sorted(company_tables(), key=lambda t: (t.name != "fields", t.name != "change_events", t.name)):
-            stmt = select(table).where(table.c.company_id == company_id).order_by(*table.primary_key.columns)
-            walk.append((table.name, [dict(r) for r in conn.execute(stmt).mappings()]))
+    walk = [("companies", [dict(conn.execute(select(companies).where(companies.c.id == company_id)).mappings().one())])]
+    for table in sorted(company_tables(), key=lambda t: (t.name != "fields", t.name != "change_events", t.name)):
+        stmt = select(table).where(table.c.company_id == company_id).order_by(*table.primary_key.columns)
+        walk.append((table.name, [dict(r) for r in conn.execute(stmt).mappings()]))
     tokens: dict[str, str] = {}
 
     def fresh(match: re.Match) -> str:
