@@ -65,15 +65,14 @@ def company_digest(conn: Connection, company_id: int, moment: str) -> str:
 
 
 def company_rows(conn: Connection, company_id: int, moment: str) -> list[str]:
-    """Every row of the company (its ``companies`` row and every row of every
-    table with a ``company_id``, by id), with ids as stored, times other than ``moment``
-    masked, and each fresh token (UUID, custom field key) as the order it is first met in
-    (custom fields by id first, then change events by id); each as a line of JSON after its
-    table's name."""
+    """Every row of the company (every row of every table with a ``company_id``, by id; not
+    its settings in ``companies``), with ids as stored, times other than ``moment`` masked,
+    and each fresh token (UUID, custom field key) as the order it is first met in (custom
+    fields by id first, then change events by id); each as a line of JSON after its table's
+    name."""
     from dealbase.store.snapshots import company_tables
-    from dealbase.store.tables import companies
 
-    walk = [("companies", [dict(conn.execute(select(companies).where(companies.c.id == company_id)).mappings().one())])]
+    walk = []
     for table in sorted(company_tables(), key=lambda t: (t.name != "fields", t.name != "change_events", t.name)):
         stmt = select(table).where(table.c.company_id == company_id).order_by(*table.primary_key.columns)
         walk.append((table.name, [dict(r) for r in conn.execute(stmt).mappings()]))
