@@ -24,6 +24,7 @@ WRITERS = frozenset(
         "delete_rows",
         "reassign",
         "search_put",
+        "search_put_many",
         "search_drop",
         "record_change",
         "record_changes",
@@ -31,6 +32,7 @@ WRITERS = frozenset(
         "record_creates",
         "record_update",
         "record_delete",
+        "changes_held",  # change events written at a batch's end: only the service batches
     }
 )
 # Where they may be called, and why.

@@ -147,17 +147,18 @@ def seed(unit: Unit, *, seed_value: int = 1, deals: int = 100) -> dict[str, int]
     if not _whole(deals) or not 1 <= deals <= MAX_DEALS:
         raise BadInput(f"Validation failed: deals: must be an integer from 1 to {MAX_DEALS}")
     d = _Demo(unit, seed_value)
-    owners = [unit.user_id, *_users(d)]
-    stages = _pipelines(d)
-    custom = _custom_fields(d)
-    products = _products(d)
-    orgs = _organizations(d, max(2, deals // 4), owners, custom)
-    persons = _persons(d, max(3, deals // 2), orgs, owners, custom)
-    made_deals = _deals(d, deals, stages, persons, products, owners, custom)
-    _activities(d, made_deals, owners)
-    _notes(d, made_deals, max(1, deals // 3))
-    _leads(d, max(3, deals // 5), persons, owners)
-    _filter_and_goal(d)
+    with service.batch(unit):  # counters and search texts once per row, at the end
+        owners = [unit.user_id, *_users(d)]
+        stages = _pipelines(d)
+        custom = _custom_fields(d)
+        products = _products(d)
+        orgs = _organizations(d, max(2, deals // 4), owners, custom)
+        persons = _persons(d, max(3, deals // 2), orgs, owners, custom)
+        made_deals = _deals(d, deals, stages, persons, products, owners, custom)
+        _activities(d, made_deals, owners)
+        _notes(d, made_deals, max(1, deals // 3))
+        _leads(d, max(3, deals // 5), persons, owners)
+        _filter_and_goal(d)
     return d.made
 
 
@@ -224,7 +225,9 @@ def _organizations(d: _Demo, count: int, owners: list[int], custom: dict[str, Ro
             custom["Industry"]["key"]: _option(d, custom["Industry"]),
             custom["Employees"]["key"]: d.rng.choice((12, 45, 120, 380, 1500)),
         }
-        org = d.create(ORGANIZATION, {"name": name, "owner_id": d.rng.choice(owners)}, own={"address": address}, custom=values)
+        org = d.create(
+            ORGANIZATION, {"name": name, "owner_id": d.rng.choice(owners)}, own={"address": address}, custom=values
+        )
         made.append(org)
     return made
 
@@ -284,7 +287,12 @@ def _deals(d: _Demo, count: int, stages: list[Row], persons: list[Row], products
         with deal_products.lines_written(d.unit, deal):
             for product, prices in d.rng.sample(products, d.rng.randint(1, 3)):
                 quantity = d.rng.randint(1, 10)
-                line = {"deal_id": deal["id"], "product_id": product["id"], "item_price": prices[currency], "quantity": quantity}
+                line = {
+                    "deal_id": deal["id"],
+                    "product_id": product["id"],
+                    "item_price": prices[currency],
+                    "quantity": quantity,
+                }
                 d.create(DEAL_PRODUCT, line)
         made.append(deal)
     return made
@@ -323,7 +331,9 @@ def _activities(d: _Demo, deals: list[Row], owners: list[int]) -> None:
 def _notes(d: _Demo, deals: list[Row], count: int) -> None:
     for i in range(count):
         deal = deals[i % len(deals)]
-        d.create(NOTE, {"content": d.rng.choice(NOTES), "deal_id": deal["id"], "person_id": deal["person_id"]}, api="v1")
+        d.create(
+            NOTE, {"content": d.rng.choice(NOTES), "deal_id": deal["id"], "person_id": deal["person_id"]}, api="v1"
+        )
 
 
 def _leads(d: _Demo, count: int, persons: list[Row], owners: list[int]) -> None:

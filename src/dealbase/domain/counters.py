@@ -50,13 +50,32 @@ def refresh(ctx, name: str, parent: str, ids: Iterable[int | None]) -> None:
     wanted = sorted({i for i in ids if i is not None})
     if not wanted:
         return
-    table = PARENTS[parent]
-    values = _SOURCES[name](ctx.conn, ctx.company_id, parent, wanted)
-    if not values:  # the source keeps nothing on this kind of parent
+    if ctx.batch is not None:  # once per parent at the batch's end (``service.batch``)
+        ctx.batch.add(_refresh_batched, [(parent, name, i) for i in wanted])
         return
-    current = repo.get_many(ctx.conn, table, ctx.company_id, wanted)
-    for parent_id, row in current.items():
-        changed = {k: v for k, v in values.get(parent_id, {}).items() if row[k] != v}
+    _store(ctx, parent, {name: wanted})
+
+
+def _refresh_batched(ctx, keys: list[tuple[str, str, int]]) -> None:
+    by_parent: dict[str, dict[str, list[int]]] = {}
+    for parent, name, parent_id in keys:
+        by_parent.setdefault(parent, {}).setdefault(name, []).append(parent_id)
+    for parent, sources in by_parent.items():
+        _store(ctx, parent, sources)
+
+
+def _store(ctx, parent: str, sources: dict[str, list[int]]) -> None:
+    """Recompute the named sources' columns on their parents (of one kind); write each
+    parent's changed columns at once."""
+    values: dict[int, dict[str, Any]] = {}
+    for name, ids in sources.items():
+        for parent_id, columns in _SOURCES[name](ctx.conn, ctx.company_id, parent, sorted(set(ids))).items():
+            values.setdefault(parent_id, {}).update(columns)
+    if not values:  # the sources keep nothing on this kind of parent
+        return
+    table = PARENTS[parent]
+    for parent_id, row in repo.get_many(ctx.conn, table, ctx.company_id, values).items():
+        changed = {k: v for k, v in values[parent_id].items() if row[k] != v}
         if changed:
             service.change(ctx, table, row, changed)
 

@@ -62,18 +62,15 @@ def recurring(row: dict[str, Any]) -> bool:
 
 
 def deal_lines(ctx, deal_id: int) -> list[dict[str, Any]]:
-    c = deal_products.c
-    return repo.all_rows(ctx.conn, deal_products, ctx.company_id, c.deal_id == deal_id, order_by=[c.order_nr, c.id])
+    return repo.rows_equal(ctx.conn, deal_products, ctx.company_id, {"deal_id": deal_id}, ("order_nr", "id"))
 
 
 def deal_discount_rows(ctx, deal_id: int) -> list[dict[str, Any]]:
-    c = deal_discounts.c
-    return repo.all_rows(ctx.conn, deal_discounts, ctx.company_id, c.deal_id == deal_id, order_by=[c.order_nr])
+    return repo.rows_equal(ctx.conn, deal_discounts, ctx.company_id, {"deal_id": deal_id}, ("order_nr",))
 
 
 def installment_rows(ctx, deal_id: int) -> list[dict[str, Any]]:
-    c = deal_installments.c
-    return repo.all_rows(ctx.conn, deal_installments, ctx.company_id, c.deal_id == deal_id, order_by=[c.id])
+    return repo.rows_equal(ctx.conn, deal_installments, ctx.company_id, {"deal_id": deal_id})
 
 
 def deals_with(ctx, product_id: int) -> list[int]:

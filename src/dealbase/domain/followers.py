@@ -51,14 +51,8 @@ def _counts(conn, company_id: int, parent: str, ids: list[int]) -> dict[int, dic
 
 
 def find(ctx, object_type: str, object_id: int, user_id: int) -> Row | None:
-    return repo.first(
-        ctx.conn,
-        table,
-        ctx.company_id,
-        table.c.object_type == object_type,
-        table.c.object_id == object_id,
-        table.c.user_id == user_id,
-    )
+    equals = {"object_type": object_type, "object_id": object_id, "user_id": user_id}
+    return next(iter(repo.rows_equal(ctx.conn, table, ctx.company_id, equals)), None)
 
 
 def record(unit: Unit, object_type: str, object_id: int, record_id: int) -> Row | None:

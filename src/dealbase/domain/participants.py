@@ -31,14 +31,8 @@ counters.count_source("participants", table, "participants_count", {"deal": "dea
 
 
 def active(ctx, deal_id: int, person_id: int) -> Row | None:
-    return repo.first(
-        ctx.conn,
-        table,
-        ctx.company_id,
-        table.c.deal_id == deal_id,
-        table.c.person_id == person_id,
-        table.c.active_flag.is_(True),
-    )
+    equals = {"deal_id": deal_id, "person_id": person_id, "active_flag": True}
+    return next(iter(repo.rows_equal(ctx.conn, table, ctx.company_id, equals)), None)
 
 
 def active_person_ids(ctx, deal_id: int) -> list[int]:

@@ -51,18 +51,60 @@ def _note_parents(row: dict[str, Any] | None) -> set[tuple[str, Any]]:
     return {(t, row[c]) for t, c in NOTE_COLUMNS.items() if row.get(c) is not None}
 
 
+def _reindex_batched(ctx, items: list[tuple[str, int | str]]) -> None:
+    """``reindex`` of several items (item type, key), reading each type's rows and notes
+    at once; new search rows are made in the order of ``items``."""
+    by_type: dict[str, list[int | str]] = {}
+    for item_type, key in items:
+        by_type.setdefault(item_type, []).append(key)
+    rows, texts, custom_keys = {}, {}, {}
+    for item_type, keys in by_type.items():
+        entity = ENTITIES[item_type]
+        rows[item_type] = repo.get_many(ctx.conn, entity.table, ctx.company_id, keys)
+        column = NOTE_COLUMNS.get(item_type)
+        texts[item_type] = (
+            repo.column_values_by(
+                ctx.conn, notes, ctx.company_id, column, keys, "content", notes.c.is_deleted.is_(False)
+            )
+            if column is not None
+            else {}
+        )
+        custom_keys[item_type] = searchable_keys(ctx, entity)
+    put = []
+    for item_type, key in items:
+        row = rows[item_type].get(key)
+        if row is None or row.get("is_deleted"):
+            repo.search_drop(ctx.conn, ctx.company_id, item_type, key)
+        else:
+            put.append(
+                (item_type, key, document(item_type, row, texts[item_type].get(key, []), custom_keys[item_type]))
+            )
+    repo.search_put_many(ctx.conn, ctx.company_id, put)
+
+
 @hooks.after_write
 def item_written(ctx, entity, old, new) -> None:
     if entity.name in ITEM_TYPES:
-        reindex(ctx, entity.name, new["id"], new)
+        items = {(entity.name, new["id"])}
     elif entity.name == "note":
-        for item_type, key in _note_parents(old) | _note_parents(new):
+        items = _note_parents(old) | _note_parents(new)
+    else:
+        return
+    if ctx.batch is not None:  # once per item at the batch's end (``service.batch``)
+        ctx.batch.add(_reindex_batched, sorted(items, key=str))
+    elif entity.name in ITEM_TYPES:
+        reindex(ctx, entity.name, new["id"], new)
+    else:
+        for item_type, key in items:
             reindex(ctx, item_type, key)
 
 
 @hooks.after_delete
 def item_deleted(ctx, entity, old) -> None:
-    if entity.name in ITEM_TYPES:
+    if ctx.batch is not None and (entity.name in ITEM_TYPES or entity.name == "note"):
+        items = {(entity.name, old["id"])} if entity.name in ITEM_TYPES else _note_parents(old)
+        ctx.batch.add(_reindex_batched, sorted(items, key=str))
+    elif entity.name in ITEM_TYPES:
         repo.search_drop(ctx.conn, ctx.company_id, entity.name, old["id"])
     elif entity.name == "note":
         for item_type, key in _note_parents(old):

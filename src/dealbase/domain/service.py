@@ -17,7 +17,8 @@ outside this module.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
 from typing import Any
 
 import orjson
@@ -27,7 +28,7 @@ from dealbase.domain import custom_values, hooks
 from dealbase.domain.entity import Entity
 from dealbase.domain.ids import new_uuid
 from dealbase.domain.registry import ENTITIES
-from dealbase.domain.unit import Input, Unit
+from dealbase.domain.unit import Deferred, Input, Unit
 from dealbase.errors import BadInput
 from dealbase.events.changes import record_create, record_delete, record_update
 from dealbase.store import repository as repo
@@ -137,7 +138,9 @@ def write_changes(unit: Unit, entity: Entity, old: Row, changed: Row, stamp: str
         if changed.get("is_deleted"):  # v1's delete-by-update (deal status "deleted")
             record_delete(unit.conn, unit.company_id, unit.user_id, entity.name, old, stamp)
         else:
-            record_update(unit.conn, unit.company_id, unit.user_id, entity.name, old, {**changed, **(extra or {})}, stamp)
+            record_update(
+                unit.conn, unit.company_id, unit.user_id, entity.name, old, {**changed, **(extra or {})}, stamp
+            )
     row = load(unit, entity, old["id"])
     if changed and written(unit, entity, old, None if row.get("is_deleted") else row):
         row = load(unit, entity, old["id"])
@@ -185,6 +188,28 @@ def bulk_delete(unit: Unit, entity: Entity, rows: list[Row]) -> None:
             delete(unit, entity, row, stamp)
     finally:
         unit.conn.info.pop(repo.BULK, None)
+
+
+@contextmanager
+def batch(unit: Unit) -> Iterator[None]:
+    """Many writes as one: inside, what the hooks keep derived from rows (the counters of
+    deals, persons and organizations; search texts) is marked, and brought up to date once
+    per row at the end, from the rows as they are then; the change events are written at
+    the end too, in one statement (``repository.changes_held``). The same rows and ids as
+    after each write, for a fraction of the statements; everything else is written as
+    without it. For writes during which nothing reads those counters, search texts or
+    change events (a seed, an import); inside one already, it adds to that one. With an
+    error the caller rolls back: nothing is finished."""
+    if unit.batch is not None:
+        yield
+        return
+    deferred = unit.batch = Deferred()
+    with repo.changes_held(unit.conn):
+        try:
+            yield
+        finally:
+            unit.batch = None
+        deferred.run(unit)
 
 
 # -- rows that are no entity of their own, and rows moved in bulk ------------------------

@@ -39,10 +39,11 @@ class Unit:
     unit read once (rows by id, custom field definitions); ``shared`` is the process's
     caches (definitions by company and fields version), to be left empty where the
     transaction may roll back; ``scratch`` carries one write's intermediate values from
-    an entity's rules to its ``write_children``.
+    an entity's rules to its ``write_children``; ``batch``, inside ``service.batch``, what
+    the writes leave to the batch's end.
     """
 
-    __slots__ = ("conn", "company_id", "user", "clock", "shared", "cache", "scratch")
+    __slots__ = ("conn", "company_id", "user", "clock", "shared", "cache", "scratch", "batch")
 
     def __init__(
         self,
@@ -59,6 +60,7 @@ class Unit:
         self.shared: dict[Any, Any] = {} if shared is None else shared
         self.cache: dict[Any, Any] = {}
         self.scratch: dict[str, Any] = {}
+        self.batch: Deferred | None = None
 
     @property
     def user_id(self) -> int:
@@ -78,6 +80,23 @@ class Unit:
     def custom_defs(self, entity: Entity) -> Defs | None:
         """The company's live custom fields of an entity (``domain/field_defs.py``)."""
         return defs(self, entity)
+
+
+class Deferred:
+    """What the writes of a batch (``service.batch``) leave to its end: per function that
+    finishes it (``finish(unit, keys)``), the keys it was asked for, each once, in the order
+    first asked; the functions in the order first asked too."""
+
+    def __init__(self) -> None:
+        self.work: dict[Callable[[Unit, list[Any]], None], dict[Any, None]] = {}
+
+    def add(self, finish: Callable[[Unit, list[Any]], None], keys: Iterable[Any]) -> None:
+        self.work.setdefault(finish, {}).update(dict.fromkeys(keys))
+
+    def run(self, unit: Unit) -> None:
+        while self.work:
+            finish = next(iter(self.work))
+            finish(unit, list(self.work.pop(finish)))
 
 
 @dataclass

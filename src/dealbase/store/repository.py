@@ -9,13 +9,15 @@ running it on SQLite).
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Iterator, Sequence
+from contextlib import contextmanager
 from functools import cache
 from typing import Any, NamedTuple
 
 import orjson
 from sqlalchemy import (
     BigInteger,
+    ClauseElement,
     ColumnElement,
     Connection,
     Integer,
@@ -244,7 +246,34 @@ def list_offset(
     return [rows[i] for i in ids if i in rows]
 
 
+@cache
+def _column_names(table: Table) -> frozenset[str]:
+    return frozenset(table.c.keys())
+
+
+def _plain_values(table: Table, values: dict[str, Any]) -> bool:
+    """Whether ``values`` are plain values of the table's columns, which bind as parameters of
+    a statement built once per table; an SQL expression among them, or a key that is no
+    column (refused by ``.values()``), takes the statement built for the call."""
+    return values.keys() <= _column_names(table) and not any(isinstance(v, ClauseElement) for v in values.values())
+
+
+@cache
+def _insert_stmt(table: Table):
+    return insert(table).returning(table.c.id)
+
+
+@cache
+def _update_stmt(table: Table):
+    # parameter names no column has: SQLAlchemy keeps the columns' own names for SET
+    return update(table).where(table.c.id == bindparam("row_id_"), table.c.company_id == bindparam("company_id_"))
+
+
+# Building a statement with ``.values(…)`` costs more than running it on SQLite (its cache key
+# walks every value): a row's insert and update bind their values to one statement per table.
 def insert_row(conn: Connection, table: Table, company_id: int, values: dict[str, Any]) -> int:
+    if _plain_values(table, values):
+        return conn.execute(_insert_stmt(table), {**values, "company_id": company_id}).scalar_one()
     stmt = insert(table).values(company_id=company_id, **values).returning(table.c.id)
     return conn.execute(stmt).scalar_one()
 
@@ -256,6 +285,9 @@ def insert_rows(conn: Connection, table: Table, company_id: int, rows: Sequence[
 
 def update_row(conn: Connection, table: Table, company_id: int, row_id: int, values: dict[str, Any]) -> None:
     if not values:
+        return
+    if _plain_values(table, values):
+        conn.execute(_update_stmt(table), {**values, "row_id_": row_id, "company_id_": company_id})
         return
     stmt = update(table).where(table.c.id == row_id, table.c.company_id == company_id).values(**values)
     conn.execute(stmt)
@@ -322,12 +354,38 @@ def record_changes(conn: Connection, events: Sequence[Change]) -> None:
         }
         for e in events
     ]
-    conn.execute(insert(change_events), rows)
+    held = conn.info.get(HELD_CHANGES)
+    if held is not None:
+        held += rows
+    else:
+        conn.execute(insert(change_events), rows)
     if CHANGE_LISTENERS:
         for e in events:
             change = e._replace(is_bulk=is_bulk)
             for listener in CHANGE_LISTENERS:
                 listener(conn, change)
+
+
+# ``conn.info`` key of the change events ``changes_held`` keeps for its end.
+HELD_CHANGES = "dealbase_held_changes"
+
+
+@contextmanager
+def changes_held(conn: Connection) -> Iterator[None]:
+    """Inside, change events are kept and written at the end in one statement, in their
+    order (the same ids); their listeners still run at each write. Nothing inside may read
+    the change events (changelogs, recents). Inside one already, it adds to that one; with
+    an error nothing is written."""
+    if HELD_CHANGES in conn.info:
+        yield
+        return
+    held = conn.info[HELD_CHANGES] = []
+    try:
+        yield
+    finally:
+        conn.info.pop(HELD_CHANGES, None)
+    if held:
+        conn.execute(insert(change_events), held)
 
 
 def max_of(conn: Connection, table: Table, company_id: int, column: str, *where: ColumnElement) -> Any:
@@ -390,11 +448,16 @@ def activity_rollup(conn: Connection, company_id: int, column: str, ids: Iterabl
     return _dicts(conn.execute(stmt))
 
 
-def activity_type_keys(conn: Connection, company_id: int) -> dict[str, Row]:
-    """The company's live activity types by ``key_string``."""
+@cache
+def _activity_types_prepared() -> Prepared:
     t = activity_types
-    stmt = select(t).where(t.c.company_id == company_id, t.c.is_deleted.is_(False)).order_by(t.c.order_nr, t.c.id)
-    return {row["key_string"]: row for row in _dicts(conn.execute(stmt))}
+    stmt = select(t).where(t.c.company_id == bindparam("cid"), t.c.is_deleted.is_(False))
+    return Prepared(stmt.order_by(t.c.order_nr, t.c.id))
+
+
+def activity_type_keys(conn: Connection, company_id: int) -> dict[str, Row]:
+    """The company's live activity types by ``key_string`` (read on every activity written)."""
+    return {row["key_string"]: row for row in _activity_types_prepared().rows(conn, {"cid": company_id})}
 
 
 def get_company(conn: Connection, company_id: int) -> Row:
@@ -464,6 +527,23 @@ def change_version(conn: Connection, company_id: int) -> int:
 
 
 # -- rows by column: what is linked to an item, relinking, child rows ------------------
+
+
+@cache
+def _equal_prepared(table: Table, columns: tuple[str, ...], order_by: tuple[str, ...]) -> Prepared:
+    where = [table.c[c] == bindparam(f"eq_{c}", type_=table.c[c].type) for c in columns]
+    stmt = select(table).where(table.c.company_id == bindparam("cid"), *where)
+    return Prepared(stmt.order_by(*(table.c[c] for c in order_by)))
+
+
+def rows_equal(
+    conn: Connection, table: Table, company_id: int, equals: dict[str, Any], order_by: tuple[str, ...] = ("id",)
+) -> list[Row]:
+    """The company's rows whose columns equal ``equals`` (column → value, not null), in
+    ``order_by`` order: a statement prepared once per table, columns and order, for the
+    lookups every write of an item makes (its lines, its follower, its participant)."""
+    prepared = _equal_prepared(table, tuple(equals), order_by)
+    return prepared.rows(conn, {"cid": company_id, **{f"eq_{c}": v for c, v in equals.items()}})
 
 
 def rows_where(conn: Connection, table: Table, company_id: int, column: str, value: Any) -> list[Row]:
@@ -596,6 +676,45 @@ def search_put(conn: Connection, company_id: int, item_type: str, item_key: int 
         conn.execute(insert(s).values(company_id=company_id, item_type=item_type, **keys, **values))
     elif any(current[k] != v for k, v in values.items()):
         conn.execute(update(s).where(s.c.id == current["id"], s.c.company_id == company_id).values(**values))
+
+
+def search_put_many(conn: Connection, company_id: int, items: Sequence[tuple[str, int | str, dict[str, Any]]]) -> None:
+    """``search_put`` of several items (item type, key, texts): the rows of those missing
+    inserted in one statement, in the order given; the others updated where they differ."""
+    from dealbase.store.tables import search_items as s
+
+    current: dict[tuple[str, int | str], Row] = {}
+    for item_type in dict.fromkeys(t for t, _, _ in items):
+        keys = [k for t, k, _ in items if t == item_type]
+        col = s.c.item_uuid if isinstance(keys[0], str) else s.c.item_id
+        for start in range(0, len(keys), 500):
+            where = [s.c.company_id == company_id, s.c.item_type == item_type, col.in_(keys[start : start + 500])]
+            for row in _dicts(conn.execute(select(s).where(*where))):
+                current[(item_type, row["item_uuid"] if isinstance(keys[0], str) else row["item_id"])] = row
+    new = []
+    for item_type, key, values in items:
+        row = current.get((item_type, key))
+        if row is None:
+            ids = {"item_uuid": key, "item_id": None} if isinstance(key, str) else {"item_id": key, "item_uuid": None}
+            new.append({"company_id": company_id, "item_type": item_type, **ids, **values})
+        elif any(row[k] != v for k, v in values.items()):
+            update_row(conn, s, company_id, row["id"], values)
+    if new:
+        conn.execute(insert(s), new)
+
+
+def column_values_by(
+    conn: Connection, table: Table, company_id: int, column: str, keys: Sequence[Any], value: str, *where: ColumnElement
+) -> dict[Any, list[Any]]:
+    """``column_values`` of ``value`` for each of ``keys`` (the rows whose ``column`` is it),
+    in one statement per 500 keys; keys with no rows are left out."""
+    found: dict[Any, list[Any]] = {}
+    for start in range(0, len(keys), 500):
+        chunk = table.c[column].in_(keys[start : start + 500])
+        stmt = select(table.c[column], table.c[value]).where(table.c.company_id == company_id, chunk, *where)
+        for key, got in conn.execute(stmt.order_by(table.c.id)).all():
+            found.setdefault(key, []).append(got)
+    return found
 
 
 def search_drop(conn: Connection, company_id: int, item_type: str, item_key: int | str) -> None:
