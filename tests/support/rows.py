@@ -86,7 +86,12 @@ def company_rows(conn: Connection, company_id: int, moment: str) -> list[str]:
 
     lines = []
     for name, rows in walk:
-        shown = [_FRESH.sub(fresh, _TIME.sub(time, _line({k: _plain(v) for k, v in row.items()}))) for row in rows]
+        # a column left empty is left out, so that a column a later migration adds (empty
+        # here) changes nothing
+        shown = [
+            _FRESH.sub(fresh, _TIME.sub(time, _line({k: _plain(v) for k, v in row.items() if v is not None})))
+            for row in rows
+        ]
         shown = [_line(orjson.loads(line)) for line in shown]  # keys that were tokens, sorted again
         if rows and isinstance(rows[0].get("id"), str):  # UUID keys: in the order of their tokens
             shown.sort()
