@@ -140,6 +140,11 @@ class Faults:
             self.rules = kept
         return removed
 
+    def remove_company(self, company_id: int) -> None:
+        """Remove the rules matching ``company_id`` alone (the company is gone)."""
+        with self._lock:
+            self.rules = [r for r in self.rules if r.company_id != company_id]
+
     def strike(self, ctx: Any, op: Any) -> None:
         """Raise the fault of the first rule that fires on this request, if one does."""
         path = ctx.extra.get(REQUEST_PATH, "")

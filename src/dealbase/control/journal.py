@@ -140,6 +140,9 @@ class Journal:
             )
         )
 
+    def forget(self, company_id: int) -> None:
+        self.rings.pop(company_id, None)
+
     def entries(self, company_id: int) -> list[Entry]:
         """The company's kept requests, newest first."""
         return [Entry._make(kept) for kept in reversed(self.rings.get(company_id, ()))]
