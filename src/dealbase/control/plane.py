@@ -43,6 +43,23 @@ class Call:
     body: dict[str, Any]
     request: Request
 
+    def only(self, *keys: str) -> None:
+        """A 400 naming the first key of the body that is not one of ``keys``."""
+        unknown = sorted(set(self.body) - set(keys))
+        if unknown:
+            takes = f"takes {', '.join(sorted(keys))}" if keys else "this call takes no body"
+            raise BadRequest(f"Unknown key: {unknown[0]} ({takes})")
+
+    def int_query(self, name: str, default: int, least: int, most: int, what: str = "an integer") -> int:
+        """The query parameter ``name`` (``default`` when absent): ASCII digits for a whole
+        number from ``least`` to ``most``, else a 400 saying so."""
+        raw = self.query.get(name)
+        if raw is None:
+            return default
+        if not (raw.isascii() and raw.isdigit()) or len(raw) > 18 or not least <= int(raw) <= most:
+            raise BadRequest(f"{name} must be {what} from {least} to {most}")
+        return int(raw)
+
     def int_path(self, name: str) -> int:
         raw = str(self.path[name])
         if not (raw.isascii() and raw.isdigit()) or len(raw) > 18:
@@ -72,8 +89,11 @@ def _json(status: int, payload: Any) -> Response:
     return Response(orjson.dumps(payload), status_code=status, media_type="application/json", headers=headers)
 
 
-def route(plane: Plane, path: str, endpoint: Endpoint, methods: list[str]) -> Route:
-    """``endpoint`` served at ``path`` (under ``/_dealbase``) for ``methods``, behind the token."""
+def route(plane: Plane, path: str, endpoint: Endpoint, methods: list[str], *, body: bool | None = None) -> Route:
+    """``endpoint`` served at ``path`` (under ``/_dealbase``) for ``methods``, behind the token.
+    ``body``: whether it reads a JSON body (by default a POST or PUT does); one that does not
+    refuses a body with keys."""
+    takes_body = any(m in ("POST", "PUT") for m in methods) if body is None else body
 
     async def serve(request: Request) -> Response:
         token = plane.token
@@ -89,6 +109,8 @@ def route(plane: Plane, path: str, endpoint: Endpoint, methods: list[str]) -> Ro
             if not isinstance(body, dict):
                 raise BadRequest("The body must be a JSON object")
             call = Call(dict(request.path_params), dict(request.query_params), body, request)
+            if not takes_body:
+                call.only()
             status, payload = await endpoint(plane, call)
         except orjson.JSONDecodeError:
             return _json(400, BadRequest("Malformed JSON in the request body").body())
