@@ -332,3 +332,4 @@ def test_a_frozen_clock_set_backwards_moves_back_and_rewrites_nothing(world):
     )
     assert world.call("PUT", clock, {"now": NOW}).json() == {"now": NOW, "frozen": True}
     assert world.state() == before
+    assert "earlier too, frozen or not" in world.call("GET", "/").json()["notes"]["clock"]
