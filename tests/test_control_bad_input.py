@@ -311,6 +311,12 @@ def test_an_unknown_fault_is_a_404(world):
     refused_alone(world, world.call("DELETE", "/faults/424242"), 404, "Unknown fault: 424242", before)
 
 
+def test_a_rule_for_an_unknown_company_is_a_404(world):
+    before = world.state()
+    rule = {"match": {"company_id": UNKNOWN}, "status": 503}
+    refused_alone(world, world.call("POST", "/faults", rule), 404, f"Unknown company: {UNKNOWN}", before)
+
+
 def test_an_advance_past_the_year_9999_is_a_400(world):
     clock = f"/companies/{world.company_id}/clock"
     assert world.call("PUT", clock, {"now": "9999-12-31T00:00:00Z"}).status_code == 200

@@ -338,8 +338,11 @@ def test_seed_reset_and_the_control_plane(pipedrive):
     made = pipedrive.seed(deals=5)
     deals = requests.get("https://api.pipedrive.com/api/v2/deals", headers={"x-api-token": pipedrive.api_token})
     assert made["deals"] == 5 and len(deals.json()["data"]) == 5
+    pipedrive.snapshots.save("seeded")
+    pipedrive.faults.add(match={"path": "/never"}, status=500)
 
     pipedrive.reset()
+    assert (pipedrive.snapshots.list(), pipedrive.faults.list(), pipedrive.requests.list()) == ([], [], [])
     deals = requests.get("https://api.pipedrive.com/api/v2/deals", headers={"x-api-token": pipedrive.api_token})
     assert deals.status_code == 200 and deals.json()["data"] == []
 

@@ -28,7 +28,7 @@ from starlette.routing import BaseRoute
 from dealbase.api.errors import ApiError, BadRequest, GatewayError, NotFound
 from dealbase.api.operation_ids import operation_name
 from dealbase.api.rate_limits import BASE_BUDGET, PLANS, WINDOW_SECONDS, TooManyRequests
-from dealbase.control.plane import Call, Plane, route
+from dealbase.control.plane import Call, Plane, in_transaction, known_company, route
 from dealbase.settings import Settings
 
 # ``ctx.extra`` keys: the request's path (set by app.py while rules exist) and the rule that
@@ -126,9 +126,10 @@ class Faults:
         # PostgreSQL requests run in threads: a firing is counted (and a probability drawn) once.
         self._lock = threading.Lock()
 
-    def add(self, given: dict[str, Any], settings: Settings) -> Rule:
+    def add(self, rule: Rule) -> Rule:
+        """``rule`` (``parse_rule``'s) last in the list, with the next id."""
         with self._lock:
-            rule = parse_rule(self._next_id, given, settings)
+            rule.id = self._next_id
             self._next_id += 1
             self.rules = [*self.rules, rule]
         return rule
@@ -287,8 +288,11 @@ def routes(plane: Plane) -> list[BaseRoute]:
     faults = of(plane)
 
     async def add_fault(plane: Plane, call: Call) -> tuple[int, Any]:
-        """Add a rule; 201 with it and its id."""
-        return 201, faults.add(call.body, plane.app.settings).view()
+        """Add a rule; 201 with it and its id (a rule for an unknown company is a 404)."""
+        rule = parse_rule(0, call.body, plane.app.settings)
+        if (company_id := rule.company_id) is not None:
+            await in_transaction(plane, lambda conn: known_company(conn, company_id), write=False)
+        return 201, faults.add(rule).view()
 
     async def get_faults(_plane: Plane, _call: Call) -> tuple[int, Any]:
         """Every rule, with how often each fired."""
