@@ -297,6 +297,28 @@ def test_a_bad_query_is_a_400(world, template, query):
     refused_alone(world, world.call("GET", world.path(template), params=query), 400, None, before)
 
 
+@pytest.mark.parametrize(
+    "method, template, body, message",
+    [
+        ("POST", "/companies", {"name": "Nul\x00Co"}, "Validation failed: name: must not contain NUL characters"),
+        (
+            "POST",
+            "/companies",
+            {"users": [{"name": "X", "email": "x\x00@y.test"}]},
+            "Validation failed: users[0].email: must not contain NUL characters",
+        ),
+        ("POST", "/companies/{company}/snapshots/a%00b/restore", None, None),
+        ("DELETE", "/companies/{company}/snapshots/a%00b", None, None),
+        ("GET", "/companies/{company}/requests?operation=get%00Deals", None, None),
+        ("POST", "/faults", {"match": {"path": "/api/\x00"}, "status": 503}, None),
+    ],
+)
+def test_a_nul_anywhere_is_a_400(world, method, template, body, message):
+    """PostgreSQL text cannot hold a NUL (SQLite can): refused at the door on both."""
+    before = world.state()
+    refused_alone(world, world.call(method, world.path(template), body), 400, message, before)
+
+
 def test_a_missing_snapshot_is_a_404_and_a_taken_name_a_409(world):
     before = world.state()
     snapshots = f"/companies/{world.company_id}/snapshots"

@@ -21,6 +21,7 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Route
 
+from dealbase.api.context import refuse_nul
 from dealbase.api.errors import ApiError, BadRequest, NotFound, envelope
 from dealbase.api.responses import new_correlation_id
 from dealbase.errors import DomainError
@@ -108,7 +109,9 @@ def route(plane: Plane, path: str, endpoint: Endpoint, methods: list[str], *, bo
             body: Any = orjson.loads(raw) if raw.strip() else {}
             if not isinstance(body, dict):
                 raise BadRequest("The body must be a JSON object")
-            call = Call(dict(request.path_params), dict(request.query_params), body, request)
+            query = request.query_params
+            refuse_nul(request.path_params, {k: query.getlist(k) for k in query}, body)
+            call = Call(dict(request.path_params), dict(query), body, request)
             if not takes_body:
                 call.only()
             status, payload = await endpoint(plane, call)
