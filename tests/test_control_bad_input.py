@@ -227,6 +227,10 @@ def test_a_body_that_is_no_json_object_is_a_400(world, content, message):
         ("PUT", "/companies/{company}/clock", {"now": 1924851600}, None),
         ("PUT", "/companies/{company}/clock", {"now": "10000-01-01T00:00:00Z"}, None),
         ("PUT", "/companies/{company}/clock", {"now": "1969-12-31T23:59:59Z"}, None),
+        ("PUT", "/companies/{company}/clock", {"now": "9999-12-31T23:59:59-05:00"}, None),
+        ("PUT", "/companies/{company}/clock", {"now": "0001-01-01T00:00:00+01:00"}, None),
+        ("PUT", "/companies/{company}/clock", {"now": "2031-01-01T09:00:00+25:00"}, None),
+        ("PUT", "/companies/{company}/clock", {"now": ""}, None),
         ("PUT", "/companies/{company}/clock", {"frozen": 1}, "frozen must be true or false"),
         ("PUT", "/companies/{company}/clock", {"now": None, "frozen": True}, None),
         ("PUT", "/companies/{company}/clock", {"speed": 2}, None),
@@ -255,6 +259,11 @@ def test_a_body_that_is_no_json_object_is_a_400(world, content, message):
         ("POST", "/faults", {"status": "503"}, "status must be an HTTP error status, 400 to 599"),
         ("POST", "/faults", {"status": 503, "seed": 1}, "seed must be an integer, given with a probability"),
         ("POST", "/faults", {"status": 503, "headers": {"x": 1}}, None),
+        ("POST", "/faults", {"status": 503, "headers": {"x-price": "€5"}}, None),
+        ("POST", "/faults", {"status": 503, "headers": {"x-naïve": "v"}}, None),
+        ("POST", "/faults", {"status": 503, "headers": {"x a": "v"}}, None),
+        ("POST", "/faults", {"status": 503, "headers": {"x-a": "one\r\nset-cookie: b=c"}}, None),
+        ("POST", "/faults", {"status": 503, "headers": {"": "v"}}, None),
         ("POST", "/faults", {"status": 503, "drop": True}, None),
         ("POST", "/faults", {"drop": "yes"}, "drop must be true or false"),
         ("POST", "/faults", {}, "A rule needs a status, latency_ms or drop"),
@@ -322,6 +331,11 @@ def test_a_nul_anywhere_is_a_400(world, method, template, body, message):
 def test_a_missing_snapshot_is_a_404_and_a_taken_name_a_409(world):
     before = world.state()
     snapshots = f"/companies/{world.company_id}/snapshots"
+    for name in ["x" * 300, "a b", "ü"]:  # names no snapshot can have
+        refused_alone(
+            world, world.call("POST", f"{snapshots}/{name}/restore"), 404, f"Unknown snapshot: {name}", before
+        )
+        refused_alone(world, world.call("DELETE", f"{snapshots}/{name}"), 404, f"Unknown snapshot: {name}", before)
     refused_alone(world, world.call("POST", f"{snapshots}/gone/restore"), 404, "Unknown snapshot: gone", before)
     refused_alone(world, world.call("DELETE", f"{snapshots}/gone"), 404, "Unknown snapshot: gone", before)
     taken = world.call("POST", snapshots, {"name": "kept"})

@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import asyncio
 import random
+import re
 import threading
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
@@ -40,6 +41,9 @@ _METHODS = ("GET", "POST", "PUT", "PATCH", "DELETE")
 _MATCH_KEYS = {"operation", "method", "path", "company_id"}
 _RULE_KEYS = {"match", "status", "error", "headers", "latency_ms", "drop", "probability", "seed", "times"}
 MAX_LATENCY_MS = 300_000
+# What an answer's header may hold (RFC 9110's token; printable ASCII, no line break).
+_HEADER_NAME = re.compile(r"[!#$%&'*+.^_`|~0-9A-Za-z-]+")
+_HEADER_VALUE = re.compile(r"[\t\x20-\x7e]*")
 
 
 class Dropped(Exception):
@@ -238,6 +242,11 @@ def parse_rule(rule_id: int, given: dict[str, Any], settings: Settings) -> Rule:
         or (headers and status is None)
     ):
         raise BadRequest("headers must be an object of strings, given with a status")
+    for name, value in headers.items():
+        if _HEADER_NAME.fullmatch(name) is None:
+            raise BadRequest(f"headers: {name!r} is not an HTTP header name")
+        if _HEADER_VALUE.fullmatch(value) is None:
+            raise BadRequest(f"headers: the value of {name} must be printable ASCII on one line")
     latency = given.get("latency_ms", 0)
     if not _number(latency) or not 0 <= latency <= MAX_LATENCY_MS:
         raise BadRequest(f"latency_ms must be a number from 0 to {MAX_LATENCY_MS}")
