@@ -242,11 +242,11 @@ def parse_rule(rule_id: int, given: dict[str, Any], settings: Settings) -> Rule:
         or (headers and status is None)
     ):
         raise BadRequest("headers must be an object of strings, given with a status")
-    for name, value in headers.items():
-        if _HEADER_NAME.fullmatch(name) is None:
-            raise BadRequest(f"headers: {name!r} is not an HTTP header name")
+    for header, value in headers.items():
+        if _HEADER_NAME.fullmatch(header) is None:
+            raise BadRequest(f"headers: {header!r} is not an HTTP header name")
         if _HEADER_VALUE.fullmatch(value) is None:
-            raise BadRequest(f"headers: the value of {name} must be printable ASCII on one line")
+            raise BadRequest(f"headers: the value of {header} must be printable ASCII on one line")
     latency = given.get("latency_ms", 0)
     if not _number(latency) or not 0 <= latency <= MAX_LATENCY_MS:
         raise BadRequest(f"latency_ms must be a number from 0 to {MAX_LATENCY_MS}")
