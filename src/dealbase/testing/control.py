@@ -134,3 +134,29 @@ class Requests(_Feature):
         given = {"limit": limit, "operation": operation, "status": status}
         query = urlencode({k: v for k, v in given.items() if v is not None})
         return self._ask("GET", f"?{query}" if query else "")["requests"]
+
+
+class CompanyControls:
+    """``clock``, ``faults``, ``snapshots`` and ``requests`` of one company, for a class with
+    ``control`` (a ``ControlCall``) and ``company_id``. ``shared_faults``: the server's fault
+    rules are other tests' too, so ``faults`` keeps to this company's."""
+
+    control: ControlCall
+    company_id: int
+    shared_faults = False
+
+    @property
+    def clock(self) -> Clock:
+        return Clock(self.control, self.company_id)
+
+    @property
+    def faults(self) -> Faults:
+        return Faults(self.control, self.company_id if self.shared_faults else None)
+
+    @property
+    def snapshots(self) -> Snapshots:
+        return Snapshots(self.control, self.company_id)
+
+    @property
+    def requests(self) -> Requests:
+        return Requests(self.control, self.company_id)

@@ -44,7 +44,7 @@ from dealbase.settings import Settings
 from dealbase.store import repository as repo
 from dealbase.store.tables import users
 from dealbase.testing import database, patches
-from dealbase.testing.control import Clock, Faults, Requests, Snapshots
+from dealbase.testing.control import CompanyControls
 from dealbase.testing.patches import Answer, Sent
 
 BASE_URL = "https://api.pipedrive.com"
@@ -127,12 +127,13 @@ class Delivery:
     error: str | None = None
 
 
-class PipedriveMock:
+class PipedriveMock(CompanyControls):
     """What ``mock_pipedrive`` yields: the company (``company_id``, ``api_token``, ``user_id``),
     ``base_url`` for clients that take one, the ``app``, webhook ``receive`` / ``deliveries``,
     ``seed()``, ``reset()``, the control plane's features (``clock``, ``faults``,
     ``snapshots``, ``requests``: ``control.py``) and ``control(method, path, body)`` for any
-    other control call (``/_dealbase/…``), all in-process.
+    other control call (``/_dealbase/…``), all in-process. A ``reset()`` starts a new app on
+    a new copy of the template: no fault rule, snapshot or journal entry is left.
     """
 
     base_url = BASE_URL
@@ -220,28 +221,7 @@ class PipedriveMock:
             conn.commit()
         return done
 
-    # -- the control plane (``control.py``) ------------------------------------------------
-
-    @property
-    def clock(self) -> Clock:
-        """The company's clock (``/_dealbase/companies/{id}/clock``)."""
-        return Clock(self.control, self.company_id)
-
-    @property
-    def faults(self) -> Faults:
-        """The mock's fault rules (``/_dealbase/faults``); gone with a ``reset()``."""
-        return Faults(self.control)
-
-    @property
-    def snapshots(self) -> Snapshots:
-        """The company's snapshots (``/_dealbase/companies/{id}/snapshots``)."""
-        return Snapshots(self.control, self.company_id)
-
-    @property
-    def requests(self) -> Requests:
-        """The company's request journal (``/_dealbase/companies/{id}/requests``), newest
-        first; emptied by a ``reset()``."""
-        return Requests(self.control, self.company_id)
+    # -- the control plane (``clock``, ``faults``, ``snapshots``, ``requests``: ``control.py``)
 
     def control(self, method: str, path: str, body: Any = None) -> tuple[int, Any]:
         """``method`` on the control plane's ``/_dealbase{path}`` with the control token:

@@ -18,16 +18,17 @@ from typing import Any
 
 import httpx2
 
-from dealbase.testing.control import Clock, ControlCall, Faults, Requests, Snapshots
+from dealbase.testing.control import CompanyControls, ControlCall
 
 STARTUP_SECONDS = 60.0
 
 
 @dataclass(frozen=True)
-class ServerCompany:
+class ServerCompany(CompanyControls):
     """A company on the server: where to send requests and with which token, and the
     control plane's features for it (``clock``, ``faults``, ``snapshots``, ``requests``:
-    ``control.py``)."""
+    ``control.py``; its ``faults`` are the rules for this company alone, as the server's
+    other companies are other tests')."""
 
     id: int
     base_url: str
@@ -36,22 +37,11 @@ class ServerCompany:
     answer: dict[str, Any]
     control: ControlCall = field(repr=False, compare=False)
 
-    @property
-    def clock(self) -> Clock:
-        return Clock(self.control, self.id)
+    shared_faults = True
 
     @property
-    def faults(self) -> Faults:
-        """Fault rules for this company alone (the server's other companies are other tests')."""
-        return Faults(self.control, self.id)
-
-    @property
-    def snapshots(self) -> Snapshots:
-        return Snapshots(self.control, self.id)
-
-    @property
-    def requests(self) -> Requests:
-        return Requests(self.control, self.id)
+    def company_id(self) -> int:  # type: ignore[override]
+        return self.id
 
 
 def _free_port() -> int:
