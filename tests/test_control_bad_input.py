@@ -2,8 +2,9 @@
 (``src/dealbase/control/*.py``), given a wrong or missing token, an unknown company, an id
 that is no integer, malformed JSON, wrong types, unknown keys or values out of range,
 answers a clear 4xx in the error envelope the control plane uses, never a 5xx, and changes
-nothing: the rows of every table, the fault rules, the clocks, the snapshots and the
-journal are compared before and after each call.
+nothing: the rows of every table, the fault rules, the company's clock, its snapshots and
+its journal are compared before and after each bad call (a sweep of every route compares
+them once after the sweep: what a refused call changed would still be there).
 
 A clock set backwards is not bad input (README, "A company's clock"): ``PUT …/clock`` sets
 any time, frozen or not, so a test can go back and run a scenario again; ``advance`` only
