@@ -195,21 +195,21 @@ def test_delete_leaves_no_row_of_the_company_and_every_row_of_the_others(control
 
 
 def test_delete_drops_the_companys_fault_rules_and_journal(engine, company, files_dir, base_settings):
-    with control_client(engine, files_dir, base_settings, journal_size=10) as control:
-        doomed = new_company(control)
-        make_deal(Api(control, doomed["api_token"]), title="Logged")
+    with control_client(engine, files_dir, base_settings, journal_size=10) as plane:
+        doomed = new_company(plane)
+        make_deal(Api(plane, doomed["api_token"]), title="Logged")
         rule = {"match": {"company_id": doomed["id"]}, "status": 503}
-        assert control.post("/_dealbase/faults", json=rule, headers=BEARER).status_code == 201
+        assert plane.post("/_dealbase/faults", json=rule, headers=BEARER).status_code == 201
         theirs = {**rule, "match": {"company_id": company.company_id}}
-        kept = control.post("/_dealbase/faults", json=theirs, headers=BEARER)
+        kept = plane.post("/_dealbase/faults", json=theirs, headers=BEARER)
 
-        assert control.delete(f"/_dealbase/companies/{doomed['id']}", headers=BEARER).status_code == 200
-        listed = control.get("/_dealbase/faults", headers=BEARER).json()["faults"]
+        assert plane.delete(f"/_dealbase/companies/{doomed['id']}", headers=BEARER).status_code == 200
+        listed = plane.get("/_dealbase/faults", headers=BEARER).json()["faults"]
         assert [r["id"] for r in listed] == [kept.json()["id"]]
         # on SQLite the next company gets the deleted one's id: it starts with nothing of it
-        later = new_company(control)
-        assert control.get(f"/_dealbase/companies/{later['id']}/requests", headers=BEARER).json()["requests"] == []
-        assert Api(control, later["api_token"]).get("/api/v2/deals").status_code == 200
+        later = new_company(plane)
+        assert plane.get(f"/_dealbase/companies/{later['id']}/requests", headers=BEARER).json()["requests"] == []
+        assert Api(plane, later["api_token"]).get("/api/v2/deals").status_code == 200
 
 
 @pytest.mark.parametrize("method, suffix", [("GET", ""), ("DELETE", ""), ("POST", "/reset")])
