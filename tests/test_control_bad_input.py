@@ -155,6 +155,18 @@ def test_a_missing_or_wrong_token_is_a_401_and_does_nothing(world, headers):
     refused_all(world, calls, 401, "Control token missing or wrong")
 
 
+def test_a_method_a_route_does_not_serve_is_a_405(world):
+    served: dict[str, set[str]] = {}
+    for method, template, _ in ROUTES:
+        served.setdefault(world.path(template), set()).add(method)
+    others = [(m, p, {}) for p, ms in served.items() for m in ("GET", "POST", "PUT", "PATCH", "DELETE") if m not in ms]
+    refused_all(world, [(m, p, {"headers": {}}) for m, p, _ in others], 401, "Control token missing or wrong")
+    before = world.state()
+    for method, path, _ in others:
+        refusal(world.call(method, path), 405, f"Method {method} is not allowed here")
+    assert world.state() == before
+
+
 def test_an_unknown_company_is_a_404_and_changes_nothing(world):
     calls = [(m, world.path(t, company=UNKNOWN), {"body": b}) for m, t, b in COMPANY_ROUTES]
     refused_all(world, calls, 404, f"Unknown company: {UNKNOWN}")

@@ -22,7 +22,7 @@ from starlette.responses import Response
 from starlette.routing import Route
 
 from dealbase.api.context import refuse_nul
-from dealbase.api.errors import ApiError, BadRequest, NotFound, envelope
+from dealbase.api.errors import ApiError, BadRequest, MethodNotAllowed, NotFound, envelope
 from dealbase.api.responses import new_correlation_id
 from dealbase.errors import DomainError
 from dealbase.store import companies
@@ -97,13 +97,8 @@ def route(plane: Plane, path: str, endpoint: Endpoint, methods: list[str], *, bo
     takes_body = any(m in ("POST", "PUT") for m in methods) if body is None else body
 
     async def serve(request: Request) -> Response:
-        token = plane.token
-        if not token:
-            return _json(404, NotFound("Not found").body())
-        given = request.headers.get("authorization", "")
-        scheme, _, value = given.partition(" ")
-        if scheme.lower() != "bearer" or not hmac.compare_digest(value.strip().encode(), token.encode()):
-            return _json(401, ControlUnauthorized("Control token missing or wrong").body())
+        if (refused := _unauthorized(plane, request)) is not None:
+            return refused
         try:
             raw = await request.body()
             body: Any = orjson.loads(raw) if raw.strip() else {}
@@ -122,7 +117,38 @@ def route(plane: Plane, path: str, endpoint: Endpoint, methods: list[str], *, bo
             return _json(err.status, err.body())
         return _json(status, payload)
 
-    return Route(path, serve, methods=methods)
+    return _ControlRoute(plane, path, serve, methods=methods)
+
+
+def _unauthorized(plane: Plane, request: Request) -> Response | None:
+    """The answer to a request without the control token (a 404 when there is none), or None."""
+    token = plane.token
+    if not token:
+        return _json(404, NotFound("Not found").body())
+    given = request.headers.get("authorization", "")
+    scheme, _, value = given.partition(" ")
+    if scheme.lower() != "bearer" or not hmac.compare_digest(value.strip().encode(), token.encode()):
+        return _json(401, ControlUnauthorized("Control token missing or wrong").body())
+    return None
+
+
+class _ControlRoute(Route):
+    """A control route whose other methods are refused as the API refuses them (the token
+    checked first), not with Starlette's plain-text 405."""
+
+    def __init__(self, plane: Plane, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.plane = plane
+
+    async def handle(self, scope: Any, receive: Any, send: Any) -> None:
+        if self.methods and scope["method"] not in self.methods:
+            request = Request(scope, receive)
+            refused = _unauthorized(self.plane, request) or _json(
+                405, MethodNotAllowed(f"Method {scope['method']} is not allowed here").body()
+            )
+            await refused(scope, receive, send)
+            return
+        await super().handle(scope, receive, send)
 
 
 T = TypeVar("T")
