@@ -195,6 +195,12 @@ def test_a_body_that_is_no_json_object_is_a_400(world, content, message):
     refused_all(world, [(m, world.path(t), {"content": content}) for m, t, _ in WRITES], 400, message)
 
 
+def test_a_body_past_the_size_cap_is_a_413(world):
+    too_big = b'{"name": "' + b"x" * 1_048_576 + b'"}'  # DEALBASE_MAX_BODY_BYTES: 1 MiB
+    calls = [(m, world.path(t), {"content": too_big}) for m, t, _ in WRITES]
+    refused_all(world, calls, 413, "Request body is larger than 1048576 bytes")
+
+
 @pytest.mark.parametrize(
     "method, template, body, message",
     [

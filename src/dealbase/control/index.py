@@ -13,8 +13,8 @@ from dealbase.control.plane import Call, Plane, route
 NOTES = {
     "auth": "Authorization: Bearer <control token>; a wrong or missing one is a 401 and nothing is done",
     "errors": "Bad input is a 4xx in Pipedrive's error envelope (400 a bad body or query, 404 an unknown "
-    "company, snapshot or fault, 405 a method the path does not serve, 409 a snapshot name taken) "
-    "and changes nothing",
+    "company, snapshot or fault, 405 a method the path does not serve, 409 a snapshot name taken, 413 a "
+    "body too large) and changes nothing",
     "clock": "PUT …/clock sets any time from 1970 on, earlier too, frozen or not, so a scenario can run "
     "again from its start (rows keep their times, webhook retries wait for their time or a flush); "
     "POST …/clock/advance only moves forward",

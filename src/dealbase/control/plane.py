@@ -22,7 +22,7 @@ from starlette.responses import Response
 from starlette.routing import Route
 
 from dealbase.api.context import refuse_nul
-from dealbase.api.errors import ApiError, BadRequest, MethodNotAllowed, NotFound, envelope
+from dealbase.api.errors import ApiError, BadRequest, MethodNotAllowed, NotFound, PayloadTooLarge, envelope
 from dealbase.api.responses import new_correlation_id
 from dealbase.errors import DomainError
 from dealbase.store import companies
@@ -100,7 +100,7 @@ def route(plane: Plane, path: str, endpoint: Endpoint, methods: list[str], *, bo
         if (refused := _unauthorized(plane, request)) is not None:
             return refused
         try:
-            raw = await request.body()
+            raw = await _read_body(request, plane.app.settings.max_body_bytes)
             body: Any = orjson.loads(raw) if raw.strip() else {}
             if not isinstance(body, dict):
                 raise BadRequest("The body must be a JSON object")
@@ -118,6 +118,17 @@ def route(plane: Plane, path: str, endpoint: Endpoint, methods: list[str], *, bo
         return _json(status, payload)
 
     return _ControlRoute(plane, path, serve, methods=methods)
+
+
+async def _read_body(request: Request, limit: int) -> bytes:
+    """The request's body, or a 413 once it grows past ``limit`` (as the API's)."""
+    chunks, size = [], 0
+    async for chunk in request.stream():
+        size += len(chunk)
+        if size > limit:
+            raise PayloadTooLarge(f"Request body is larger than {limit} bytes")
+        chunks.append(chunk)
+    return b"".join(chunks)
 
 
 def _unauthorized(plane: Plane, request: Request) -> Response | None:
