@@ -39,16 +39,16 @@ from support.database import (
     emptied,
     fresh_sqlite,
     make_company,
-    migrated_template,
     postgres_database,
 )
 
-from dealbase.domain import unit
 from dealbase.app import create_app
 from dealbase.bootstrap import Company
+from dealbase.domain import unit
 from dealbase.events import outbox
 from dealbase.settings import Settings
 from dealbase.store.db import create_db_engine, normalize_url
+from dealbase.testing.database import migrated_template
 
 __all__ = ["Api", "OTHER_TOKEN", "TOKEN"]  # what test modules import from here
 

@@ -9,7 +9,7 @@ from conftest import TOKEN, Api
 from factories import data, make_deal, make_org, make_person, refused
 from sqlalchemy import func, select
 from starlette.testclient import TestClient
-from support.control import control_client
+from support.control import BEARER, control_client
 from support.database import in_unit
 from test_control_plane import CONTROL_TOKEN, bearer, control  # noqa: F401  (the control plane's client)
 
@@ -222,6 +222,24 @@ def test_delete_leaves_no_row_of_the_company_and_every_row_of_the_others(control
     # its token stops working at once, cached or not
     assert api.get("/api/v2/deals").status_code == 401
     assert control.get(f"/_dealbase/companies/{doomed['id']}", headers=bearer()).status_code == 404
+
+
+def test_delete_drops_the_companys_fault_rules_and_journal(engine, company, files_dir, base_settings):
+    with control_client(engine, files_dir, base_settings, journal_size=10) as plane:
+        doomed = new_company(plane)
+        make_deal(Api(plane, doomed["api_token"]), title="Logged")
+        rule = {"match": {"company_id": doomed["id"]}, "status": 503}
+        assert plane.post("/_dealbase/faults", json=rule, headers=BEARER).status_code == 201
+        theirs = {**rule, "match": {"company_id": company.company_id}}
+        kept = plane.post("/_dealbase/faults", json=theirs, headers=BEARER)
+
+        assert plane.delete(f"/_dealbase/companies/{doomed['id']}", headers=BEARER).status_code == 200
+        listed = plane.get("/_dealbase/faults", headers=BEARER).json()["faults"]
+        assert [r["id"] for r in listed] == [kept.json()["id"]]
+        # the next company starts with nothing of it (a deleted id never comes again, migration 0025)
+        later = new_company(plane)
+        assert plane.get(f"/_dealbase/companies/{later['id']}/requests", headers=BEARER).json()["requests"] == []
+        assert Api(plane, later["api_token"]).get("/api/v2/deals").status_code == 200
 
 
 @pytest.mark.parametrize("method, suffix", [("GET", ""), ("DELETE", ""), ("POST", "/reset")])

@@ -5,7 +5,7 @@ each once failed the write or the query with a 500), and writes nothing."""
 from __future__ import annotations
 
 import pytest
-from factories import data, make_deal, make_person, make_pipeline, make_stage
+from factories import data, error, make_deal, make_person, make_pipeline, make_stage
 from support.rows import counts
 
 BIG = 2**31  # one past PostgreSQL's integer
@@ -229,3 +229,11 @@ def test_a_nul_in_a_query_parameter_is_a_400_naming_it(api, url, params, name):
 def test_a_nul_in_a_path_parameter_is_a_400(api):
     refused(api.get("/v1/goals/a%00b/results"), 400, "Invalid 'id' parameter: must not contain NUL characters")
 
+
+
+@pytest.mark.parametrize("moment", ["9999-12-31T23:59:59-05:00", "0001-01-01T00:00:00+01:00"])
+def test_a_time_an_offset_carries_out_of_range_is_a_400(api, engine, moment):
+    before = counts(engine)
+    got = api.post("/api/v2/deals", json={"title": "Far", "status": "won", "won_time": moment})
+    assert "must be a date-time" in error(got, 400)
+    assert counts(engine) == before

@@ -152,11 +152,11 @@ def test_secrets_in_an_answer_are_redacted_even_cut_short():
 @pytest.mark.parametrize(
     ("params", "error"),
     [
-        ({"limit": "0"}, "limit must be a positive integer"),
-        ({"limit": "-1"}, "limit must be a positive integer"),
-        ({"limit": "x"}, "limit must be a positive integer"),
+        ({"limit": "0"}, "limit must be an integer from 1 to 100000"),
+        ({"limit": "-1"}, "limit must be an integer from 1 to 100000"),
+        ({"limit": "x"}, "limit must be an integer from 1 to 100000"),
         ({"operation": "getDealz"}, "operation is not an operationId of Pipedrive's API: 'getDealz'"),
-        ({"status": "2xx"}, "status must be an HTTP status, 100 to 599"),
+        ({"status": "2xx"}, "status must be an HTTP status from 100 to 599"),
     ],
 )
 def test_bad_filters_are_a_400(control, company, params, error):

@@ -229,13 +229,13 @@ def test_a_bad_name_is_a_400_and_nothing_is_saved(control, company, body):
 
 def test_an_unknown_company_is_a_404_on_every_snapshot_route(control, company):
     base = snapshots_url(999_999)
-    for method, url in [
-        ("POST", base),
-        ("GET", base),
-        ("POST", f"{base}/s/restore"),
-        ("DELETE", f"{base}/s"),
+    for method, url, body in [
+        ("POST", base, {"name": "s"}),
+        ("GET", base, None),
+        ("POST", f"{base}/s/restore", None),
+        ("DELETE", f"{base}/s", None),
     ]:
-        got = control.request(method, url, json={"name": "s"}, headers=bearer())
+        got = control.request(method, url, json=body, headers=bearer())
         refused(got, "Unknown company: 999999", 404)
     refused(control.get(snapshots_url("abc"), headers=bearer()), "Unknown company: abc", 404)  # type: ignore[arg-type]
 

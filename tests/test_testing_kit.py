@@ -23,7 +23,7 @@ import httpx2
 import orjson
 import pytest
 import requests
-from factories import UNAUTHORIZED
+from factories import OVER_LIMIT, UNAUTHORIZED
 from support import spec
 
 from dealbase.testing import ControlRefused, NetworkRefused, PipedriveMock, current, mock_pipedrive
@@ -338,8 +338,11 @@ def test_seed_reset_and_the_control_plane(pipedrive):
     made = pipedrive.seed(deals=5)
     deals = requests.get("https://api.pipedrive.com/api/v2/deals", headers={"x-api-token": pipedrive.api_token})
     assert made["deals"] == 5 and len(deals.json()["data"]) == 5
+    pipedrive.snapshots.save("seeded")
+    pipedrive.faults.add(match={"path": "/never"}, status=500)
 
     pipedrive.reset()
+    assert (pipedrive.snapshots.list(), pipedrive.faults.list(), pipedrive.requests.list()) == ([], [], [])
     deals = requests.get("https://api.pipedrive.com/api/v2/deals", headers={"x-api-token": pipedrive.api_token})
     assert deals.status_code == 200 and deals.json()["data"] == []
 
@@ -364,6 +367,87 @@ def test_the_clock(pipedrive, v1_client):
     with pytest.raises(ControlRefused, match="400"):
         pipedrive.clock.advance(-1)
     assert pipedrive.clock.now()["now"] == "2031-01-04T09:00:00Z"
+
+
+def _titles(v1_client) -> list[tuple[int, str]]:
+    return [(d["id"], d["title"]) for d in v1_client.deals.get_all_deals()["data"] or []]
+
+
+def test_a_fault_rule_fires_through_the_client(pipedrive, v1_client):
+    from pipedrive.exceptions import TooManyRequestsError
+
+    kept = v1_client.deals.create_deal({"title": "Kept"})["data"]["id"]
+    rule = pipedrive.faults.add({"match": {"operation": "getDeals"}, "status": 429}, times=1)
+    assert rule == {"id": rule["id"], "match": {"operation": "getDeals"}, "status": 429, "times": 1, "hits": 0}
+
+    assert v1_client.deals.get_deal(kept)["data"]["title"] == "Kept"  # another operation
+    with pytest.raises(TooManyRequestsError) as limited:
+        v1_client.deals.get_all_deals()
+    assert limited.value.response.json() == OVER_LIMIT
+    assert limited.value.response.headers["retry-after"] == "2"
+    assert _titles(v1_client) == [(kept, "Kept")]  # fired once
+    assert [(r["id"], r["hits"]) for r in pipedrive.faults.list()] == [(rule["id"], 1)]
+
+    pipedrive.faults.add(match={"method": "POST"}, status=503)
+    with pytest.raises(Exception, match="Service Unavailable"):
+        v1_client.deals.create_deal({"title": "Never"})
+    assert pipedrive.faults.clear(rule["id"]) == 1
+    assert [r["match"] for r in pipedrive.faults.list()] == [{"method": "POST"}]
+    assert pipedrive.faults.clear() == 1 and pipedrive.faults.list() == []
+    assert _titles(v1_client) == [(kept, "Kept")]  # nothing was written for the fault
+
+
+def test_a_refused_rule_raises_with_the_envelope(pipedrive):
+    with pytest.raises(ControlRefused) as refused:
+        pipedrive.faults.add(match={"operation": "getDeals"}, status=429, probability=1.5)
+    assert (refused.value.status, refused.value.answer) == (
+        400,
+        {
+            "success": False,
+            "error": "probability must be a number from 0 to 1",
+            "error_info": "Please check developers.pipedrive.com",
+            "data": None,
+            "additional_data": None,
+        },
+    )
+    with pytest.raises(ControlRefused) as missing:
+        pipedrive.faults.clear(7)
+    assert (missing.value.status, missing.value.answer["error"]) == (404, "Unknown fault: 7")
+    assert pipedrive.faults.list() == []
+
+
+def test_a_snapshot_restore_through_the_client(pipedrive, v1_client):
+    kept = v1_client.deals.create_deal({"title": "Kept"})["data"]["id"]
+    saved = pipedrive.snapshots.save("before")
+    assert (saved["name"], saved["counts"]["deals"]) == ("before", 1)
+
+    v1_client.deals.delete_deal(kept)
+    later = v1_client.deals.create_deal({"title": "Later"})["data"]["id"]
+    assert _titles(v1_client) == [(later, "Later")]
+
+    assert pipedrive.snapshots.restore("before")["name"] == "before"
+    assert _titles(v1_client) == [(kept, "Kept")]  # the same id
+    assert [s["name"] for s in pipedrive.snapshots.list()] == ["before"]
+
+    pipedrive.snapshots.delete("before")
+    assert pipedrive.snapshots.list() == []
+    with pytest.raises(ControlRefused) as missing:
+        pipedrive.snapshots.restore("before")
+    assert (missing.value.status, missing.value.answer["error"]) == (404, "Unknown snapshot: before")
+    assert _titles(v1_client) == [(kept, "Kept")]
+
+
+def test_the_request_journal(pipedrive, v1_client):
+    made = v1_client.deals.create_deal({"title": "Logged"})["data"]["id"]
+    v1_client.deals.get_deal(made)
+    newest = pipedrive.requests.list(limit=1)
+    assert [(r["method"], r["path"], r["operationId"], r["status"]) for r in newest] == [
+        ("GET", f"/v1/deals/{made}", "getDeal", 200)
+    ]
+    assert newest[0]["query"]["api_token"] == "[redacted]"
+    added = pipedrive.requests.list(operation="addDeal", status=201)
+    assert [(r["operationId"], r["body"]) for r in added] == [("addDeal", {"title": "Logged"})]
+    assert pipedrive.requests.list(status=404) == []
 
 
 def test_every_mock_starts_from_the_same_company():

@@ -40,9 +40,10 @@ def parse_time(text: str) -> str | None:
         clock += ":00"
     try:
         moment = datetime.fromisoformat(f"{day}T{clock}{'+00:00' if zone in (None, 'Z') else zone}")
-    except ValueError:
+        # an offset can carry a time out of the years datetime holds (9999-12-31T23:00-05:00)
+        return moment.astimezone(UTC).strftime("%Y-%m-%d %H:%M:%S")
+    except (ValueError, OverflowError):
         return None
-    return moment.astimezone(UTC).strftime("%Y-%m-%d %H:%M:%S")
 
 
 def parse_date(text: str) -> str | None:

@@ -28,6 +28,7 @@ from dealbase.store.tables import users
 SEEDS = ("empty", "demo")
 PLANS = tuple(Settings.model_fields["plan"].annotation.__args__)  # type: ignore[union-attr]
 DEFAULT_NAME = "Sandbox"
+MAX_TEXT = 255  # names and e-mail addresses: the columns' length
 
 
 @dataclass(frozen=True)
@@ -62,6 +63,8 @@ def _text(body: dict[str, Any], key: str, default: str | None = None) -> str | N
     value = body.get(key, default)
     if value is not None and (not isinstance(value, str) or not value.strip()):
         raise BadInput(f"{key} must be a non-empty string")
+    if isinstance(value, str) and len(value.strip()) > MAX_TEXT:
+        raise BadInput(f"{key} must be at most {MAX_TEXT} characters")
     return value.strip() if isinstance(value, str) else value
 
 
@@ -76,7 +79,12 @@ def read_seed(body: dict[str, Any]) -> Seed:
     kind = body.get("seed", "empty")
     if kind not in SEEDS:
         raise BadInput(f"seed must be one of: {', '.join(SEEDS)}")
-    return Seed(kind, _int(body, "seed_value", 0), _int(body, "deals", 0))
+    seed_value, deals = _int(body, "seed_value", 0), _int(body, "deals", 0)
+    if deals is not None and deals > demo.MAX_DEALS:
+        raise BadInput(f"deals must be at most {demo.MAX_DEALS}")
+    if kind != "demo" and (seed_value is not None or deals is not None):
+        raise BadInput("seed_value and deals shape the demo data: give them with seed demo")
+    return Seed(kind, seed_value, deals)
 
 
 def _read_user(given: Any) -> NewUser:
@@ -156,7 +164,13 @@ def fill(conn: Connection, company_id: int, seed: Seed) -> None:
 
 def _described(company: dict[str, Any], people: list[dict[str, Any]]) -> dict[str, Any]:
     shown = [
-        {"id": u["id"], "email": u["email"], "name": u["name"], "is_admin": bool(u["is_admin"]), "api_token": u["api_token"]}
+        {
+            "id": u["id"],
+            "email": u["email"],
+            "name": u["name"],
+            "is_admin": bool(u["is_admin"]),
+            "api_token": u["api_token"],
+        }
         for u in people
     ]
     admin = next((u for u in shown if u["is_admin"]), shown[0] if shown else {})

@@ -7,29 +7,24 @@
   starts from the same ids.
 * **Fresh**: a migrated database of the test's own, for what must really commit (server
   processes, the CLI, the webhook dispatcher's thread) and for PostgreSQL, whose sequences
-  do not roll back: a copy of a migrated template (SQLite), or the worker's database emptied
-  with ``TRUNCATE … RESTART IDENTITY`` (PostgreSQL).
+  do not roll back: a copy of the migrated template the testing kit keeps
+  (``dealbase.testing.database.migrated_template``, SQLite), or the worker's database
+  emptied with ``TRUNCATE … RESTART IDENTITY`` (PostgreSQL).
 """
 
 from __future__ import annotations
 
-import hashlib
-import os
 import shutil
 import sqlite3
-import tempfile
 import uuid
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
 from typing import TypeVar
 
-import alembic
-import sqlalchemy
 from sqlalchemy import Engine, create_engine, text
 from sqlalchemy.pool import StaticPool
 
-import dealbase.store
 from dealbase.bootstrap import Company, create_company
 from dealbase.domain.unit import Unit
 from dealbase.store import repository as repo
@@ -149,29 +144,6 @@ class WorkerDatabase:
 
 
 # -- fresh ------------------------------------------------------------------------------
-
-
-def _schema_key() -> str:
-    """What the migrated schema depends on: the migrations, the tables they import, the
-    libraries that run them."""
-    store = Path(dealbase.store.__file__).parent
-    h = hashlib.sha256(f"{alembic.__version__}|{sqlalchemy.__version__}".encode())
-    for path in sorted([store / "tables.py", *(store / "migrations").rglob("*.py")]):
-        h.update(path.relative_to(store).as_posix().encode() + b"\0" + path.read_bytes())
-    return h.hexdigest()[:20]
-
-
-def migrated_template() -> Path:
-    """An empty migrated SQLite database, made once per schema and kept in the temporary
-    directory: migrating takes seconds, a copy milliseconds."""
-    directory = Path(tempfile.gettempdir()) / f"dealbase-test-templates-{os.getuid()}"
-    path = directory / f"{_schema_key()}.db"
-    if not path.is_file():
-        directory.mkdir(mode=0o700, exist_ok=True)
-        partial = directory / f".{path.stem}-{os.getpid()}.db"
-        migrate(f"sqlite:///{partial}")
-        os.replace(partial, path)  # whole or not there, for the other workers and runs
-    return path
 
 
 def fresh_sqlite(template: Path, path: Path) -> str:

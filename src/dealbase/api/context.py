@@ -39,7 +39,7 @@ class Ctx(Unit):
         settings: Settings,
     ) -> None:
         if api != "oauth":  # the OAuth server refuses bad values itself, in OAuth's terms
-            _refuse_nul(path, query, body)
+            refuse_nul(path, query, body)
         super().__init__()
         self.api = api
         self.operation = operation
@@ -172,11 +172,12 @@ def required(name: str, value: T | None) -> T:
     return value
 
 
-def _refuse_nul(path: dict[str, str], query: dict[str, list[str]], body: Any) -> None:
+def refuse_nul(path: dict[str, str], query: dict[str, list[str]], body: Any) -> None:
     """A NUL character anywhere in a request's parameters or body is a 400 naming where.
 
     PostgreSQL text cannot hold one (SQLite can), so refusing it at the door is what makes
-    both backends answer alike, for every value however it is used later.
+    both backends answer alike, for every value however it is used later (the control
+    plane's door too: ``control/plane.py``).
     """
     for name, value in path.items():
         if NUL in name or NUL in value:

@@ -35,14 +35,9 @@ def _shown(setting: Setting) -> dict[str, Any]:
     return {"now": to_v2(setting.now()), "frozen": setting.frozen}
 
 
-def _only(body: dict[str, Any], keys: set[str]) -> None:
-    unknown = sorted(set(body) - keys)
-    if unknown:
-        raise BadRequest(f"Unknown key: {unknown[0]} (takes {', '.join(sorted(keys))})")
-
-
-def _put_body(body: dict[str, Any]) -> dict[str, Any]:
-    _only(body, {"now", "frozen"})
+def _put_body(call: Call) -> dict[str, Any]:
+    call.only("now", "frozen")
+    body = call.body
     given: dict[str, Any] = {}
     if "now" in body:
         raw = body["now"]
@@ -57,9 +52,9 @@ def _put_body(body: dict[str, Any]) -> dict[str, Any]:
     return given
 
 
-def _seconds(body: dict[str, Any]) -> int:
-    _only(body, {"seconds"})
-    seconds = body.get("seconds")
+def _seconds(call: Call) -> int:
+    call.only("seconds")
+    seconds = call.body.get("seconds")
     if isinstance(seconds, float) and seconds.is_integer():
         seconds = int(seconds)
     if isinstance(seconds, bool) or not isinstance(seconds, int) or not 0 < seconds <= _MAX_SECONDS:
@@ -112,11 +107,11 @@ def routes(plane: Plane) -> list[BaseRoute]:
         return 200, await off_loop(plane, _changing(plane, call, lambda conn, company_id, current: None))
 
     async def put_clock(plane: Plane, call: Call) -> tuple[int, Any]:
-        given = _put_body(call.body)
+        given = _put_body(call)
         return 200, await _moving(plane, call, lambda conn, cid, current: company_clock.put(conn, cid, current, given))
 
     async def advance_clock(plane: Plane, call: Call) -> tuple[int, Any]:
-        seconds = _seconds(call.body)
+        seconds = _seconds(call)
         return 200, await _moving(
             plane, call, lambda conn, cid, current: company_clock.advance(conn, cid, current, seconds)
         )

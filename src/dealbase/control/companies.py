@@ -1,7 +1,8 @@
 """Companies through the control plane: make one (empty or with the demo data, more users with
 their own API tokens), list them, show one, reset one to a new company's state (tokens kept),
-delete one with every row and stored file of it. The work is ``sandbox.py``'s, shared with
-the CLI; here: the routes, one transaction per call, 404 for an unknown company.
+delete one with every row and stored file of it, its fault rules and its request journal.
+The work is ``sandbox.py``'s, shared with the CLI; here: the routes, one transaction per
+call, 404 for an unknown company.
 """
 
 from __future__ import annotations
@@ -12,7 +13,7 @@ from starlette.routing import BaseRoute
 
 from dealbase import sandbox
 from dealbase.api.errors import NotFound
-from dealbase.control import journal
+from dealbase.control import faults, journal
 from dealbase.control.plane import Call, Plane, in_transaction, route
 from dealbase.domain import company_clock
 
@@ -45,6 +46,7 @@ async def delete_company(plane: Plane, call: Call) -> tuple[int, Any]:
     sandbox.remove_files(plane.app.settings.files_dir, company_id)
     plane.app.authenticate.forget(gone)
     company_clock.forget(plane.app.shared, company_id)  # what the process cached of it
+    faults.of(plane).remove_company(company_id)
     if (requests := journal.of(plane)) is not None:
         requests.forget(company_id)
     return 200, {"id": company_id, "deleted": True}

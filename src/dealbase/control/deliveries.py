@@ -22,7 +22,7 @@ LIMIT, MAX_LIMIT = 100, 500
 def routes(plane: Plane) -> list[BaseRoute]:
     return [
         route(plane, "/companies/{company_id}/webhooks/deliveries", get_deliveries, ["GET"]),
-        route(plane, "/companies/{company_id}/webhooks/flush", flush_deliveries, ["POST"]),
+        route(plane, "/companies/{company_id}/webhooks/flush", flush_deliveries, ["POST"], body=False),
     ]
 
 
@@ -30,7 +30,7 @@ async def get_deliveries(plane: Plane, call: Call) -> tuple[int, Any]:
     """The company's deliveries, newest first: ``limit`` (1–500, 100), ``status`` (a
     comma-separated list of pending, delivered, failed, dropped)."""
     company_id = call.int_path("company_id")
-    limit = _limit(call.query.get("limit"))
+    limit = call.int_query("limit", LIMIT, 1, MAX_LIMIT)
     statuses = _statuses(call.query.get("status"))
 
     def read(conn) -> list[dict[str, Any]]:
@@ -56,14 +56,6 @@ async def flush_deliveries(plane: Plane, call: Call) -> tuple[int, Any]:
         }
         for one in sent
     ]
-
-
-def _limit(raw: str | None) -> int:
-    if raw is None:
-        return LIMIT
-    if not (raw.isascii() and raw.isdigit()) or not 1 <= int(raw) <= MAX_LIMIT:
-        raise BadRequest(f"limit must be an integer from 1 to {MAX_LIMIT}")
-    return int(raw)
 
 
 def _statuses(raw: str | None) -> list[str]:

@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import asyncio
 import random
+import re
 import threading
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
@@ -29,7 +30,7 @@ from starlette.routing import BaseRoute
 from dealbase.api.errors import ApiError, BadRequest, GatewayError, NotFound
 from dealbase.api.operation_ids import operation_name
 from dealbase.api.rate_limits import WINDOW_SECONDS, TooManyRequests, limits
-from dealbase.control.plane import Call, Plane, route
+from dealbase.control.plane import Call, Plane, in_transaction, known_company, route
 from dealbase.domain.company_clock import Standing
 
 # ``ctx.extra`` keys: the request's path (set by app.py while rules exist) and the rule that
@@ -41,6 +42,9 @@ _METHODS = ("GET", "POST", "PUT", "PATCH", "DELETE")
 _MATCH_KEYS = {"operation", "method", "path", "company_id"}
 _RULE_KEYS = {"match", "status", "error", "headers", "latency_ms", "drop", "probability", "seed", "times"}
 MAX_LATENCY_MS = 300_000
+# What an answer's header may hold (RFC 9110's token; printable ASCII, no line break).
+_HEADER_NAME = re.compile(r"[!#$%&'*+.^_`|~0-9A-Za-z-]+")
+_HEADER_VALUE = re.compile(r"[\t\x20-\x7e]*")
 
 
 class Dropped(Exception):
@@ -127,9 +131,10 @@ class Faults:
         # PostgreSQL requests run in threads: a firing is counted (and a probability drawn) once.
         self._lock = threading.Lock()
 
-    def add(self, given: dict[str, Any]) -> Rule:
+    def add(self, rule: Rule) -> Rule:
+        """``rule`` (``parse_rule``'s) last in the list, with the next id."""
         with self._lock:
-            rule = parse_rule(self._next_id, given)
+            rule.id = self._next_id
             self._next_id += 1
             self.rules = [*self.rules, rule]
         return rule
@@ -140,6 +145,11 @@ class Faults:
             removed = len(self.rules) - len(kept)
             self.rules = kept
         return removed
+
+    def remove_company(self, company_id: int) -> None:
+        """Remove the rules matching ``company_id`` alone (the company is gone)."""
+        with self._lock:
+            self.rules = [r for r in self.rules if r.company_id != company_id]
 
     def strike(self, ctx: Any, op: Any, company: Standing) -> None:
         """Raise the fault of the first rule that fires on this request of ``company``, if one does."""
@@ -242,6 +252,11 @@ def parse_rule(rule_id: int, given: dict[str, Any]) -> Rule:
         or (headers and status is None)
     ):
         raise BadRequest("headers must be an object of strings, given with a status")
+    for header, value in headers.items():
+        if _HEADER_NAME.fullmatch(header) is None:
+            raise BadRequest(f"headers: {header!r} is not an HTTP header name")
+        if _HEADER_VALUE.fullmatch(value) is None:
+            raise BadRequest(f"headers: the value of {header} must be printable ASCII on one line")
     latency = given.get("latency_ms", 0)
     if not _number(latency) or not 0 <= latency <= MAX_LATENCY_MS:
         raise BadRequest(f"latency_ms must be a number from 0 to {MAX_LATENCY_MS}")
@@ -289,9 +304,12 @@ def of(plane: Plane) -> Faults:
 def routes(plane: Plane) -> list[BaseRoute]:
     faults = of(plane)
 
-    async def add_fault(_plane: Plane, call: Call) -> tuple[int, Any]:
-        """Add a rule; 201 with it and its id."""
-        return 201, faults.add(call.body).view()
+    async def add_fault(plane: Plane, call: Call) -> tuple[int, Any]:
+        """Add a rule; 201 with it and its id (a rule for an unknown company is a 404)."""
+        rule = parse_rule(0, call.body)
+        if (company_id := rule.company_id) is not None:
+            await in_transaction(plane, lambda conn: known_company(conn, company_id), write=False)
+        return 201, faults.add(rule).view()
 
     async def get_faults(_plane: Plane, _call: Call) -> tuple[int, Any]:
         """Every rule, with how often each fired."""

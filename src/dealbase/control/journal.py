@@ -35,6 +35,7 @@ from dealbase.settings import Settings
 SANDBOX_SIZE = 1_000
 RESPONSE_START = 2_048
 DEFAULT_LIMIT = 100
+MAX_LIMIT = 100_000  # more than any ring holds: every entry
 REDACTED = "[redacted]"
 
 _SECRET_HEADERS = {b"x-api-token", b"authorization", b"cookie"}
@@ -193,9 +194,7 @@ def of(plane: Plane) -> Journal | None:
 
 
 def _filters(call: Call) -> tuple[int, str | None, int | None]:
-    limit_text = call.query.get("limit", str(DEFAULT_LIMIT))
-    if not limit_text.isdigit() or int(limit_text) < 1:
-        raise BadRequest("limit must be a positive integer")
+    limit = call.int_query("limit", DEFAULT_LIMIT, 1, MAX_LIMIT)
     name = None
     if "operation" in call.query:
         name = operation_name(call.query["operation"])
@@ -203,11 +202,8 @@ def _filters(call: Call) -> tuple[int, str | None, int | None]:
             raise BadRequest(f"operation is not an operationId of Pipedrive's API: {call.query['operation']!r}")
     status = None
     if "status" in call.query:
-        text = call.query["status"]
-        if not text.isdigit() or not 100 <= int(text) <= 599:
-            raise BadRequest("status must be an HTTP status, 100 to 599")
-        status = int(text)
-    return int(limit_text), name, status
+        status = call.int_query("status", 0, 100, 599, "an HTTP status")
+    return limit, name, status
 
 
 def routes(plane: Plane) -> list[BaseRoute]:

@@ -21,7 +21,8 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Route
 
-from dealbase.api.errors import ApiError, BadRequest, NotFound, envelope
+from dealbase.api.context import refuse_nul
+from dealbase.api.errors import ApiError, BadRequest, MethodNotAllowed, NotFound, PayloadTooLarge, envelope
 from dealbase.api.responses import new_correlation_id
 from dealbase.errors import DomainError
 from dealbase.store import companies
@@ -42,6 +43,23 @@ class Call:
     query: dict[str, str]
     body: dict[str, Any]
     request: Request
+
+    def only(self, *keys: str) -> None:
+        """A 400 naming the first key of the body that is not one of ``keys``."""
+        unknown = sorted(set(self.body) - set(keys))
+        if unknown:
+            takes = f"takes {', '.join(sorted(keys))}" if keys else "this call takes no body"
+            raise BadRequest(f"Unknown key: {unknown[0]} ({takes})")
+
+    def int_query(self, name: str, default: int, least: int, most: int, what: str = "an integer") -> int:
+        """The query parameter ``name`` (``default`` when absent): ASCII digits for a whole
+        number from ``least`` to ``most``, else a 400 saying so."""
+        raw = self.query.get(name)
+        if raw is None:
+            return default
+        if not (raw.isascii() and raw.isdigit()) or len(raw) > 18 or not least <= int(raw) <= most:
+            raise BadRequest(f"{name} must be {what} from {least} to {most}")
+        return int(raw)
 
     def int_path(self, name: str) -> int:
         raw = str(self.path[name])
@@ -72,23 +90,25 @@ def _json(status: int, payload: Any) -> Response:
     return Response(orjson.dumps(payload), status_code=status, media_type="application/json", headers=headers)
 
 
-def route(plane: Plane, path: str, endpoint: Endpoint, methods: list[str]) -> Route:
-    """``endpoint`` served at ``path`` (under ``/_dealbase``) for ``methods``, behind the token."""
+def route(plane: Plane, path: str, endpoint: Endpoint, methods: list[str], *, body: bool | None = None) -> Route:
+    """``endpoint`` served at ``path`` (under ``/_dealbase``) for ``methods``, behind the token.
+    ``body``: whether it reads a JSON body (by default a POST or PUT does); one that does not
+    refuses a body with keys."""
+    takes_body = any(m in ("POST", "PUT") for m in methods) if body is None else body
 
     async def serve(request: Request) -> Response:
-        token = plane.token
-        if not token:
-            return _json(404, NotFound("Not found").body())
-        given = request.headers.get("authorization", "")
-        scheme, _, value = given.partition(" ")
-        if scheme.lower() != "bearer" or not hmac.compare_digest(value.strip().encode(), token.encode()):
-            return _json(401, ControlUnauthorized("Control token missing or wrong").body())
+        if (refused := _unauthorized(plane, request)) is not None:
+            return refused
         try:
-            raw = await request.body()
+            raw = await _read_body(request, plane.app.settings.max_body_bytes)
             body: Any = orjson.loads(raw) if raw.strip() else {}
             if not isinstance(body, dict):
                 raise BadRequest("The body must be a JSON object")
-            call = Call(dict(request.path_params), dict(request.query_params), body, request)
+            query = request.query_params
+            refuse_nul(request.path_params, {k: query.getlist(k) for k in query}, body)
+            call = Call(dict(request.path_params), dict(query), body, request)
+            if not takes_body:
+                call.only()
             status, payload = await endpoint(plane, call)
         except orjson.JSONDecodeError:
             return _json(400, BadRequest("Malformed JSON in the request body").body())
@@ -97,7 +117,49 @@ def route(plane: Plane, path: str, endpoint: Endpoint, methods: list[str]) -> Ro
             return _json(err.status, err.body())
         return _json(status, payload)
 
-    return Route(path, serve, methods=methods)
+    return _ControlRoute(plane, path, serve, methods=methods)
+
+
+async def _read_body(request: Request, limit: int) -> bytes:
+    """The request's body, or a 413 once it grows past ``limit`` (as the API's)."""
+    chunks, size = [], 0
+    async for chunk in request.stream():
+        size += len(chunk)
+        if size > limit:
+            raise PayloadTooLarge(f"Request body is larger than {limit} bytes")
+        chunks.append(chunk)
+    return b"".join(chunks)
+
+
+def _unauthorized(plane: Plane, request: Request) -> Response | None:
+    """The answer to a request without the control token (a 404 when there is none), or None."""
+    token = plane.token
+    if not token:
+        return _json(404, NotFound("Not found").body())
+    given = request.headers.get("authorization", "")
+    scheme, _, value = given.partition(" ")
+    if scheme.lower() != "bearer" or not hmac.compare_digest(value.strip().encode(), token.encode()):
+        return _json(401, ControlUnauthorized("Control token missing or wrong").body())
+    return None
+
+
+class _ControlRoute(Route):
+    """A control route whose other methods are refused as the API refuses them (the token
+    checked first), not with Starlette's plain-text 405."""
+
+    def __init__(self, plane: Plane, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.plane = plane
+
+    async def handle(self, scope: Any, receive: Any, send: Any) -> None:
+        if self.methods and scope["method"] not in self.methods:
+            request = Request(scope, receive)
+            refused = _unauthorized(self.plane, request) or _json(
+                405, MethodNotAllowed(f"Method {scope['method']} is not allowed here").body()
+            )
+            await refused(scope, receive, send)
+            return
+        await super().handle(scope, receive, send)
 
 
 T = TypeVar("T")

@@ -46,6 +46,7 @@ def _missing(name: str) -> NotFound:
 
 async def add_snapshot(plane: Plane, call: Call) -> tuple[int, Any]:
     """Save the company's whole state under a new name."""
+    call.only("name")
     name = _name(call.body.get("name"))
     files_dir = plane.app.settings.files_dir
 
@@ -98,6 +99,6 @@ def routes(plane: Plane) -> list[BaseRoute]:
     return [
         route(plane, base, add_snapshot, ["POST"]),
         route(plane, base, get_snapshots, ["GET"]),
-        route(plane, base + "/{name}/restore", restore_snapshot, ["POST"]),
+        route(plane, base + "/{name}/restore", restore_snapshot, ["POST"], body=False),
         route(plane, base + "/{name}", delete_snapshot, ["DELETE"]),
     ]

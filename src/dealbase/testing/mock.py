@@ -44,6 +44,7 @@ from dealbase.settings import Settings
 from dealbase.store import repository as repo
 from dealbase.store.tables import users
 from dealbase.testing import database, patches
+from dealbase.testing.control import CompanyControls
 from dealbase.testing.patches import Answer, Sent
 
 BASE_URL = "https://api.pipedrive.com"
@@ -126,12 +127,13 @@ class Delivery:
     error: str | None = None
 
 
-class PipedriveMock:
+class PipedriveMock(CompanyControls):
     """What ``mock_pipedrive`` yields: the company (``company_id``, ``api_token``, ``user_id``),
     ``base_url`` for clients that take one, the ``app``, webhook ``receive`` / ``deliveries``,
-    ``seed()``, ``reset()``, its ``clock``, and ``control(method, path, body)`` for the
-    control plane's other features (``/_dealbase/…``) in-process; as they land (faults,
-    snapshots, the journal), each gets a small class like ``Clock`` here.
+    ``seed()``, ``reset()``, the control plane's features (``clock``, ``faults``,
+    ``snapshots``, ``requests``: ``control.py``) and ``control(method, path, body)`` for any
+    other control call (``/_dealbase/…``), all in-process. A ``reset()`` starts a new app on
+    a new copy of the template: no fault rule, snapshot or journal entry is left.
     """
 
     base_url = BASE_URL
@@ -177,6 +179,7 @@ class PipedriveMock:
                 "database_url": self.template.copy_to(self._dir / "dealbase.db"),
                 "files_dir": str(self._dir / "files"),
                 "control_token": self.control_token,
+                "sandbox": True,  # as ``dealbase serve --sandbox``: the request journal on
                 "webhooks_dispatch": False,  # the mock delivers after each write instead
                 "webhooks_allow_private": True,  # receivers are Python callables, not addresses
                 **self.overrides,
@@ -218,10 +221,7 @@ class PipedriveMock:
             conn.commit()
         return done
 
-    @property
-    def clock(self) -> Clock:
-        """The company's clock (``/_dealbase/companies/{id}/clock``)."""
-        return Clock(self)
+    # -- the control plane (``clock``, ``faults``, ``snapshots``, ``requests``: ``control.py``)
 
     def control(self, method: str, path: str, body: Any = None) -> tuple[int, Any]:
         """``method`` on the control plane's ``/_dealbase{path}`` with the control token:
@@ -283,38 +283,6 @@ class PipedriveMock:
         if sent.method.upper() not in ("GET", "HEAD") and self.receivers:
             await self._deliver_due()
         return got
-
-
-class ControlRefused(RuntimeError):
-    """The control plane refused a call the handle made for the test (its status and answer)."""
-
-
-class Clock:
-    """The company's clock through the control plane: ``now()``, ``set(now=, frozen=)``,
-    ``freeze(at)``, ``advance(seconds)``; each answers ``{"now", "frozen"}``."""
-
-    def __init__(self, mock: PipedriveMock) -> None:
-        self.mock = mock
-        self.path = f"/companies/{mock.company_id}/clock"
-
-    def _call(self, method: str, path: str, body: Any = None) -> dict[str, Any]:
-        status, answer = self.mock.control(method, path, body)
-        if status != 200:
-            raise ControlRefused(f"{method} /_dealbase{path}: {status} {answer}")
-        return answer
-
-    def now(self) -> dict[str, Any]:
-        return self._call("GET", self.path)
-
-    def set(self, **given: Any) -> dict[str, Any]:
-        """``now`` (RFC 3339, or None for real time) and / or ``frozen``."""
-        return self._call("PUT", self.path, given)
-
-    def freeze(self, at: str) -> dict[str, Any]:
-        return self.set(now=at, frozen=True)
-
-    def advance(self, seconds: int) -> dict[str, Any]:
-        return self._call("POST", f"{self.path}/advance", {"seconds": seconds})
 
 
 async def _asgi(app: Any, sent: Sent) -> Answer:

@@ -12,24 +12,36 @@ import sys
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 import httpx2
 
+from dealbase.testing.control import CompanyControls, ControlCall
+
 STARTUP_SECONDS = 60.0
 
 
 @dataclass(frozen=True)
-class ServerCompany:
-    """A company on the server: where to send requests and with which token."""
+class ServerCompany(CompanyControls):
+    """A company on the server: where to send requests and with which token, and the
+    control plane's features for it (``clock``, ``faults``, ``snapshots``, ``requests``:
+    ``control.py``; its ``faults`` are the rules for this company alone, as the server's
+    other companies are other tests')."""
 
     id: int
     base_url: str
     api_token: str
     domain: str
     answer: dict[str, Any]
+    control: ControlCall = field(repr=False, compare=False)
+
+    shared_faults = True
+
+    @property
+    def company_id(self) -> int:  # type: ignore[override]
+        return self.id
 
 
 def _free_port() -> int:
@@ -85,14 +97,22 @@ class SandboxServer:
                 self.process.kill()
                 self.process.wait()
 
+    def call(self, method: str, path: str, body: Any = None) -> tuple[int, Any]:
+        """``method`` on the control plane's ``/_dealbase{path}``: (status, JSON answer)."""
+        got = self.control.request(method, path, json=body)
+        return got.status_code, got.json() if got.content else None
+
     @contextmanager
     def company(self, **given: Any) -> Iterator[ServerCompany]:
-        """A new company (``given``: the body of ``POST /_dealbase/companies``), deleted after."""
+        """A new company (``given``: the body of ``POST /_dealbase/companies``), deleted
+        after with its fault rules."""
         made = self.control.post("/companies", json=given)
         if made.status_code != 201:
             raise RuntimeError(f"POST /_dealbase/companies: {made.status_code} {made.text}")
         body = made.json()
+        company = ServerCompany(body["id"], self.base_url, body["api_token"], body["domain"], body, self.call)
         try:
-            yield ServerCompany(body["id"], self.base_url, body["api_token"], body["domain"], body)
+            yield company
         finally:
+            company.faults.clear()
             self.control.delete(f"/companies/{body['id']}")
