@@ -254,23 +254,39 @@ def _writing(engine):
     return engine.connect().execution_options(dealbase_write=True)
 
 
+SAVED = "bench-full"
+
+
+def _rounds(engine, company, files_dir: str, rounds: int, prepare, floor, work, *args) -> tuple[Stopwatch, list[float]]:
+    """The company saved as ``SAVED``; then, each round, ``prepare(conn)`` committed
+    (untimed), the floor measured, and ``work(conn, company_id, *args)`` timed, committed."""
+    from dealbase.clock import now
+    from dealbase.store import snapshots
+
+    with _writing(engine) as conn:
+        snapshots.save(conn, company.id, SAVED, now(), files_dir)
+        conn.commit()
+    took, floors = Stopwatch(), []
+    for _ in range(rounds):
+        with _writing(engine) as conn:
+            committed(conn, prepare)
+        floors.append(floor(Floor(engine, company.id)))
+        with _writing(engine) as conn:
+            took.time(committed, conn, work, company.id, *args)
+    return took, floors
+
+
 def reset(engine, files_dir: str, rounds: int) -> Figure:
     from dealbase import sandbox
     from dealbase.clock import now
     from dealbase.store import snapshots
 
     company = sandbox_data.COMPANIES[1]
-    with _writing(engine) as conn:
-        snapshots.save(conn, company.id, "bench-full", now(), files_dir)
-        conn.commit()
-    took, floor = Stopwatch(), []
-    for _ in range(rounds):
-        with _writing(engine) as conn:
-            snapshots.restore(conn, company.id, "bench-full", now(), files_dir)
-            conn.commit()
-        floor.append(Floor(engine, company.id).remove())
-        with _writing(engine) as conn:
-            took.time(committed, conn, sandbox.reset, company.id)
+
+    def refill(conn) -> None:
+        snapshots.restore(conn, company.id, SAVED, now(), files_dir)
+
+    took, floor = _rounds(engine, company, files_dir, rounds, refill, Floor.remove, sandbox.reset)
     return Figure(
         f"reset of a company of {company.deals:,} deals", "p50 < 100 ms", 100, "ms", took.wall,
         "plain DELETE of the same rows (tables without keys or indexes)", floor, took.cpu,
@@ -287,20 +303,15 @@ def restore(engine, files_dir: str, rounds: int) -> Figure:
     from dealbase.store.tables import users
 
     company = sandbox_data.COMPANIES[0]
-    with _writing(engine) as conn:
-        snapshots.save(conn, company.id, "bench-full", now(), files_dir)
-        conn.commit()
-    took, floor = Stopwatch(), []
-    for _ in range(rounds):
-        # what a test does before it restores: a tenth of the deals deleted through the API
-        with _writing(engine) as conn:
-            unit = Unit(conn, company.id, repo.get(conn, users, company.id, company.user_id))
-            for deal in repo.rows_where(conn, DEAL.table, company.id, "is_deleted", False)[::10]:
-                service.delete(unit, DEAL, deal)
-            conn.commit()
-        floor.append(Floor(engine, company.id).copy())
-        with _writing(engine) as conn:
-            took.time(committed, conn, snapshots.restore, company.id, "bench-full", now(), files_dir)
+
+    def delete_a_tenth(conn) -> None:
+        """What a test does before it restores: a tenth of the deals deleted through the API."""
+        unit = Unit(conn, company.id, repo.get(conn, users, company.id, company.user_id))
+        for deal in repo.rows_where(conn, DEAL.table, company.id, "is_deleted", False)[::10]:
+            service.delete(unit, DEAL, deal)
+
+    work = snapshots.restore
+    took, floor = _rounds(engine, company, files_dir, rounds, delete_a_tenth, Floor.copy, work, SAVED, now(), files_dir)
     return Figure(
         f"restore of a {company.deals:,}-deal snapshot (a tenth deleted)", "p50 < 1000 ms", 1000, "ms", took.wall,
         "plain INSERT … SELECT of the same rows (tables without keys or indexes)", floor, took.cpu,
