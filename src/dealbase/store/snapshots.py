@@ -96,7 +96,9 @@ def remove(conn: Connection, company_id: int, name: str) -> bool:
 def _collector_paused() -> Iterator[None]:
     """The cyclic garbage collector off while a payload's rows are in memory: a snapshot of
     10,000 deals holds over 100,000 row lists, and every full pass the allocations trigger
-    walks them all (it took half of a restore's time). Nothing here makes cycles."""
+    walks them all (it took half of a restore's time). The rows go by their reference counts
+    when it ends; anything cyclic made meanwhile, here or by another thread of the process
+    (the switch is the process's), waits for the collector's next pass."""
     was_on = gc.isenabled()
     gc.disable()
     try:
