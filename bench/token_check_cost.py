@@ -22,7 +22,7 @@ import argparse  # noqa: E402
 import asyncio  # noqa: E402
 import statistics  # noqa: E402
 
-from journal_cost import batch, call, fresh_app  # noqa: E402
+from in_process import batch, call, fresh_app  # noqa: E402
 
 
 def main() -> None:

@@ -339,3 +339,36 @@ def test_a_reset_keeps_the_snapshots_and_one_brings_the_data_back(control, api, 
     assert [s["name"] for s in listed(control, company.company_id)] == ["before-reset"]
     assert restore(control, company.company_id, "before-reset").status_code == 200
     assert [d["title"] for d in data(api.get("/api/v2/deals"))] == [kept["title"]]
+
+
+def test_rows_that_differ_in_different_columns_each_come_back_whole(control, api, company):
+    """A restore sets only the columns that differ, one statement per set of them: a deal
+    renamed, one whose value and status changed, one deleted and one untouched all read back
+    as saved."""
+    deals = [make_deal(api, title=f"Deal {n}", value=100 * n) for n in range(4)]
+    before = [data(api.get(f"/api/v2/deals/{d['id']}")) for d in deals]
+    take(control, company.company_id, "s")
+    renamed, revalued, deleted, _untouched = deals
+    assert api.patch(f"/api/v2/deals/{renamed['id']}", json={"title": "Renamed"}).status_code == 200
+    changed = {"value": 999, "status": "won"}
+    assert api.patch(f"/api/v2/deals/{revalued['id']}", json=changed).status_code == 200
+    assert api.delete(f"/api/v2/deals/{deleted['id']}").status_code == 200
+    assert restore(control, company.company_id, "s").status_code == 200
+    assert [data(api.get(f"/api/v2/deals/{d['id']}")) for d in deals] == before
+
+
+@pytest.mark.parametrize("collector_on", [True, False])
+def test_save_and_restore_leave_the_garbage_collector_as_they_found_it(control, company, collector_on):
+    import gc
+
+    was_on = gc.isenabled()
+    try:
+        if not collector_on:
+            gc.disable()
+        take(control, company.company_id, "s")
+        assert gc.isenabled() is collector_on
+        assert restore(control, company.company_id, "s").status_code == 200
+        assert gc.isenabled() is collector_on
+    finally:
+        if was_on:
+            gc.enable()

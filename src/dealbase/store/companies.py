@@ -7,6 +7,7 @@ request it is), so they are the store's only statements not scoped by a company 
 
 from __future__ import annotations
 
+import functools
 from typing import Any
 
 from sqlalchemy import Connection, Table, bindparam, delete, func, insert, or_, select, update
@@ -122,6 +123,7 @@ def tokens(conn: Connection, company_id: int) -> list[str]:
     return list(conn.execute(select(api_tokens.c.token).where(api_tokens.c.company_id == company_id)).scalars())
 
 
+@functools.cache
 def _owned_tables(keep: tuple[Table, ...] = ()) -> list[Table]:
     """Every table with a ``company_id``, children before the parents their keys point at."""
     return [t for t in reversed(metadata.sorted_tables) if "company_id" in t.c and t not in keep]

@@ -1205,3 +1205,20 @@ legacy_team_users = Table(
     Index(None, "company_id", "team_id", "user_id", unique=True),
     Index(None, "company_id", "user_id"),
 )
+
+def _index_foreign_keys() -> None:
+    """An index on every foreign key column no index starts with (references to the company
+    aside: ``company_id`` starts one everywhere). Removing a referenced row looks for rows
+    that point at it: without one, each removed deal, person or user scans the referencing
+    tables of every company (a reset or restore removes thousands). Migration 0026 made them."""
+    for table in list(metadata.tables.values()):
+        for fk in sorted(table.foreign_keys, key=lambda fk: fk.parent.name):
+            column = fk.parent
+            if fk.column.table is companies or any(ix.columns[0] is column for ix in table.indexes):
+                continue
+            if list(table.primary_key.columns)[:1] == [column]:
+                continue
+            Index(None, column, _table=table)
+
+
+_index_foreign_keys()
