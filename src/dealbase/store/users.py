@@ -23,6 +23,12 @@ def bump_version(conn: Connection, company_id: int) -> None:
     bump_company_counter(conn, company_id, "users_version")
 
 
+def active_count(conn: Connection, company_id: int) -> int:
+    """How many of the company's users are active."""
+    stmt = select(func.count()).where(users.c.company_id == company_id, users.c.active_flag.is_(True))
+    return conn.execute(stmt).scalar_one()
+
+
 def founder_id(conn: Connection, company_id: int) -> int | None:
     """The company's first user: the one who made it."""
     return conn.execute(select(func.min(users.c.id)).where(users.c.company_id == company_id)).scalar()
