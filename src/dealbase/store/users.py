@@ -15,8 +15,7 @@ _VERSION = Prepared(select(companies.c.users_version).where(companies.c.id == bi
 
 def version(conn: Connection, company_id: int) -> int | None:
     """The company's users version, or None when the company is gone."""
-    rows = _VERSION.rows(conn, {"cid": company_id})
-    return rows[0]["users_version"] if rows else None
+    return _VERSION.value(conn, {"cid": company_id})
 
 
 def bump_version(conn: Connection, company_id: int) -> None:
