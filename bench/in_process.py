@@ -48,9 +48,10 @@ async def batch(app, path: str, calls: int) -> float:
     return calls / elapsed
 
 
-def fresh_app(prefix: str):
-    """An app on a fresh SQLite database in a new temporary folder, its company made with
-    ``TOKEN`` as the admin's API token, webhooks not sent."""
+def fresh_app(prefix: str, database_url: str | None = None):
+    """An app on a fresh SQLite database in a new temporary folder (or on ``database_url``,
+    an empty database), its company made with ``TOKEN`` as the admin's API token, webhooks
+    not sent."""
     from dealbase.app import create_app
     from dealbase.bootstrap import ensure_company
     from dealbase.settings import Settings
@@ -58,7 +59,7 @@ def fresh_app(prefix: str):
 
     workdir = Path(tempfile.mkdtemp(prefix=prefix))
     settings = Settings(
-        database_url=f"sqlite:///{workdir / 'dealbase.db'}",
+        database_url=database_url or f"sqlite:///{workdir / 'dealbase.db'}",
         files_dir=str(workdir / "files"),
         api_token=TOKEN,
         webhooks_dispatch=False,

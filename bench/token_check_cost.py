@@ -1,15 +1,17 @@
 #!/usr/bin/env python3
 """What checking the users version costs a request an API token authenticates, in-process.
 
-    python bench/token_check_cost.py [--batches 20] [--calls 2000]
+    python bench/token_check_cost.py [--batches 20] [--calls 2000] [--postgres URL]
 
 A remembered API token is answered only while its company's ``users_version`` is the one
 read with it (``api/auth.py``): one primary-key read per request, so that a deactivated
 user is refused at once in every process. Against it, on one app and a fresh SQLite
-database, in alternating batches of ``GET /api/v2/deals/{id}``: the token remembered with no
-read at all (the two-second cache this replaced, which let a deactivated user in for up to
-two seconds per process) and no memory at all (the token and its user read every time).
-Prints each state's median calls per second and its paired cost against the unchecked one.
+database (``--postgres``: a database made for the run on that server, dropped after), in
+alternating batches of ``GET /api/v2/deals/{id}``: the token remembered with no read at all
+(the two-second cache this replaced, which let a deactivated user in for up to two seconds
+per process), the version read as it was before (a cursor made through the pool's wrapper,
+rows as dicts) and no memory at all (the token and its user read every time). Prints each
+state's median calls per second and its paired cost against the unchecked one.
 """
 
 from __future__ import annotations
@@ -20,7 +22,9 @@ use_project_venv(__file__)
 
 import argparse  # noqa: E402
 import asyncio  # noqa: E402
+import os  # noqa: E402
 import statistics  # noqa: E402
+from contextlib import contextmanager  # noqa: E402
 
 from in_process import batch, call, fresh_app  # noqa: E402
 
@@ -29,9 +33,11 @@ def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--batches", type=int, default=20)
     ap.add_argument("--calls", type=int, default=2000)
+    ap.add_argument("--postgres", help="a PostgreSQL server's URL (postgresql://user@host:port)")
     args = ap.parse_args()
 
     from dealbase.api.auth import Authenticator
+    from dealbase.store import users as users_store
 
     class Unchecked(Authenticator):
         """A remembered token answered with no read (the version check left out)."""
@@ -40,6 +46,32 @@ def main() -> None:
             hit = self._cache.get(token) if token else None
             return hit[1] if hit is not None else super().__call__(conn, token, authorization)
 
+    class CheckedAsBefore(Authenticator):
+        """The version read as main read it before: a cursor made through the pool's
+        wrapper, the rows as dicts (the statement compiled once, as there)."""
+
+        def __call__(self, conn, token, authorization=None):
+            hit = self._cache.get(token) if token else None
+            if hit is not None and _before(conn, hit[1].user["company_id"]) == hit[0]:
+                return hit[1]
+            return super().__call__(conn, token, authorization)
+
+    compiled: dict = {}
+
+    def _before(conn, company_id):
+        if "sql" not in compiled:
+            c = users_store._VERSION.stmt.compile(dialect=conn.dialect)
+            compiled["sql"] = (c.string, c.positional)
+        sql, positional = compiled["sql"]
+        cursor = conn.connection.cursor()
+        try:
+            cursor.execute(sql, [company_id] if positional else {"cid": company_id})
+            names = [d[0] for d in cursor.description]
+            rows = [dict(zip(names, row)) for row in cursor.fetchall()]
+        finally:
+            cursor.close()
+        return rows[0]["users_version"] if rows else None
+
     class Forgetful(Authenticator):
         """Nothing remembered: the token's user read on every request."""
 
@@ -47,9 +79,34 @@ def main() -> None:
             self._cache.clear()
             return super().__call__(conn, token, authorization)
 
-    app = fresh_app("dealbase-token-check-")
+    with scratch_database(args.postgres) as url:
+        run_states(args, fresh_app("dealbase-token-check-", url), Unchecked, CheckedAsBefore, Forgetful)
+
+
+@contextmanager
+def scratch_database(server: str | None):
+    """None (SQLite), or a database made on ``server`` for the run and dropped after."""
+    if server is None:
+        yield None
+        return
+    from sqlalchemy import create_engine, text
+
+    name = f"dealbase_token_check_{os.getpid()}"
+    admin = create_engine(f"{server.rstrip('/')}/postgres", isolation_level="AUTOCOMMIT")
+    with admin.connect() as conn:
+        conn.execute(text(f"CREATE DATABASE {name}"))
+    try:
+        yield f"{server.rstrip('/')}/{name}"
+    finally:
+        with admin.connect() as conn:
+            conn.execute(text(f"DROP DATABASE IF EXISTS {name} WITH (FORCE)"))
+        admin.dispose()
+
+
+def run_states(args, app, Unchecked, CheckedAsBefore, Forgetful) -> None:
     states = {
         "unchecked": Unchecked(shared=app.shared),
+        "before": CheckedAsBefore(shared=app.shared),
         "checked": app.authenticate,
         "forgetful": Forgetful(shared=app.shared),
     }
@@ -69,10 +126,12 @@ def main() -> None:
         return rates
 
     rates = asyncio.run(run())
-    print(f"v2 get-by-id in-process, {args.batches} alternating batches of {args.calls} calls")
+    backend = "PostgreSQL" if args.postgres else "SQLite"
+    print(f"v2 get-by-id in-process on {backend}, {args.batches} alternating batches of {args.calls} calls")
     print(f"  {'':44} {'median':>9} {'paired cost':>12}")
     labels = {
         "unchecked": "remembered, unchecked (the old 2 s cache)",
+        "before": "remembered, version read as before",
         "checked": "remembered, users version checked (now)",
         "forgetful": "not remembered (token read each time)",
     }

@@ -14,7 +14,7 @@ from types import SimpleNamespace
 
 import pytest
 from conftest import OTHER_TOKEN, TOKEN, Api
-from factories import OVER_LIMIT
+from factories import OVER_LIMIT, data
 from starlette.testclient import TestClient
 from support import serve
 from support.database import RIVAL, make_company
@@ -26,6 +26,7 @@ from dealbase.app import create_app
 from dealbase.bootstrap import ensure_company
 from dealbase.domain.company_clock import Standing
 from dealbase.settings import Settings
+from dealbase.store import repository as repo
 from dealbase.store.db import create_db_engine
 
 REDIS_URL = os.environ.get("DEALBASE_TEST_REDIS_URL", "redis://127.0.0.1:6379/0")
@@ -243,6 +244,39 @@ def test_each_company_has_the_limits_of_its_own_plan_and_seats(limited, engine, 
     # the test's company was made on Lite with one seat: the server's plan does not change it
     own = rates(Api(client, TOKEN).get("/api/v2/deals"))
     assert (own["x-ratelimit-limit"], own["x-daily-ratelimit-token-limit"]) == (20, 30_000)
+
+
+def _seats(engine, company_id: int) -> int:
+    with engine.connect() as conn:
+        return repo.get_company(conn, company_id)["seats"]
+
+
+def test_an_active_user_beyond_the_seats_buys_a_seat_and_the_budget_follows(rl, engine, company):
+    # Pipedrive bills a seat more rather than refusing the user: the seats rise to the
+    # active users, never fall, and this process's budget follows on the next request
+    assert _seats(engine, company.company_id) == 1
+    bo = data(rl.post("/v1/users", json={"email": "bo@acme.test"}))
+    assert _seats(engine, company.company_id) == 2
+    assert rates(rl.get("/api/v2/deals"))["x-daily-ratelimit-token-limit"] == 60_000  # 30,000 × 1 × 2
+    # an inactive user takes no seat, until they are activated
+    cy = data(rl.post("/v1/users", json={"email": "cy@acme.test", "active_flag": False}))
+    assert _seats(engine, company.company_id) == 2
+    data(rl.put(f"/v1/users/{bo['id']}", json={"active_flag": False}))
+    data(rl.put(f"/v1/users/{cy['id']}", json={"active_flag": True}))
+    assert _seats(engine, company.company_id) == 2  # two active, two seats: none bought
+    data(rl.put(f"/v1/users/{bo['id']}", json={"active_flag": True}))
+    assert _seats(engine, company.company_id) == 3
+    assert rates(rl.get("/api/v2/deals"))["x-daily-ratelimit-token-limit"] == 90_000
+    data(rl.put(f"/v1/users/{bo['id']}", json={"active_flag": False}))
+    assert _seats(engine, company.company_id) == 3  # a seat bought stays until the billing changes
+
+
+def test_a_company_with_seats_to_spare_keeps_them(limited, engine):
+    growth = make_company(engine, **RIVAL, plan="growth", seats=5)
+    as_admin = Api(limited(), growth.token)
+    data(as_admin.post("/v1/users", json={"email": "bo@rival.test"}))
+    assert _seats(engine, growth.company_id) == 5
+    assert rates(as_admin.get("/api/v2/deals"))["x-daily-ratelimit-token-limit"] == 300_000
 
 
 def test_the_first_start_gives_the_first_company_the_servers_plan_and_seats(database_url, files_dir, clock):

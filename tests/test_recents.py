@@ -6,6 +6,8 @@ from __future__ import annotations
 from conftest import Api
 from factories import data, error, make_deal, make_lead, make_org, make_person
 
+from dealbase.domain import permissions
+
 EPOCH = "2000-01-01 00:00:00"
 
 
@@ -43,7 +45,10 @@ def test_a_users_data_is_an_array_holding_its_v1_user_object(api):
     assert user["id"] == 1 and user["name"] == "Ada Admin" and user["email"] == "ada@acme.test"
     assert user["active_flag"] is True and user["is_deleted"] is False and user["is_you"] is True
     assert user["has_created_company"] is True and user["activated"] is True
-    assert user["access"] == [{"app": "sales", "admin": True, "permission_set_id": None}]
+    # the company's founder: an admin, holding every app's admin set
+    assert user["access"] == [
+        {"app": app, "admin": True, "permission_set_id": held.id} for app, held in permissions.ADMIN_SET.items()
+    ]
     assert user["default_currency"] == "USD" and user["locale"] == "en_US"
     assert user["created"] and user["last_login"] and "timezone_name" in user and "icon_url" in user
 

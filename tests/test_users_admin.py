@@ -20,6 +20,7 @@ from typer.testing import CliRunner
 
 from dealbase.cli import app as cli
 from dealbase.domain.oauth import register_app
+from dealbase.domain.permissions import ADMIN_SET, REGULAR_SET
 from dealbase.store import users as users_store
 
 try:
@@ -28,6 +29,11 @@ except ImportError:  # pytest put tests/ itself on sys.path
     from support import serve
 
 NOT_ALLOWED = "You do not have permissions to do this."
+REGULAR_ACCESS = [
+    {"app": "sales", "admin": False, "permission_set_id": REGULAR_SET["sales"].id},
+    {"app": "global", "admin": False, "permission_set_id": REGULAR_SET["global"].id},
+]
+ADMIN_ACCESS = [{"app": app, "admin": True, "permission_set_id": s.id} for app, s in ADMIN_SET.items()]
 NON_ADMIN_TOKEN = "ab" * 20
 ALL_USERS = "/v1/users"
 
@@ -51,7 +57,8 @@ def test_an_admin_adds_a_user_who_has_a_token_of_their_own(api, client, engine, 
     bo = add_user(api, name="Bo Builder")
     assert bo["email"] == "bo@acme.test" and bo["name"] == "Bo Builder" and bo["id"] > 1
     assert bo["active_flag"] is True and bo["is_deleted"] is False and bo["is_you"] is False
-    assert bo["access"] == [{"app": "sales", "admin": False, "permission_set_id": None}]
+    assert bo["access"] == REGULAR_ACCESS
+    # in no role: the company's default role
     assert bo["has_created_company"] is False and bo["role_id"] == 1
     assert emails(api) == ["ada@acme.test", "bo@acme.test"]
     assert data(api.get(f"/v1/users/{bo['id']}")) == bo
@@ -69,12 +76,10 @@ def test_without_a_name_the_user_is_named_by_address(api):
 
 
 def test_access_decides_admin_rights(api, client, engine, company):
-    access = [{"app": "global", "admin": True}, {"app": "sales", "permission_set_id": "set-1"}]
+    access = [{"app": "global", "admin": True}, {"app": "sales", "permission_set_id": REGULAR_SET["sales"].id}]
     dee = add_user(api, email="dee@acme.test", access=access)
-    assert dee["access"] == [
-        {"app": "global", "admin": True, "permission_set_id": None},
-        {"app": "sales", "admin": False, "permission_set_id": "set-1"},
-    ]
+    # an admin of global or sales is an admin of the company: every app's admin set
+    assert dee["access"] == ADMIN_ACCESS
     # an admin, but not the one who made the company
     assert dee["has_created_company"] is False
     assert [u["has_created_company"] for u in data(api.get(ALL_USERS))] == [True, False]
@@ -82,6 +87,29 @@ def test_access_decides_admin_rights(api, client, engine, company):
     as_dee = Api(client, token_of(engine, company, dee["id"]))
     assert add_user(as_dee, email="eve@acme.test")["email"] == "eve@acme.test"
     assert add_user(api, email="inactive@acme.test", active_flag=False)["active_flag"] is False
+
+
+def test_access_gives_permission_sets_and_the_role_shown_is_the_users_role(api, client, engine, company):
+    access = [{"app": "sales"}, {"app": "account_settings"}, {"app": "projects", "admin": True}]
+    fay = add_user(api, email="fay@acme.test", access=access)
+    # not an admin: the apps' regular sets, and the one set of each app without one
+    assert sorted(fay["access"], key=lambda a: a["app"]) == [
+        {"app": "account_settings", "admin": True, "permission_set_id": ADMIN_SET["account_settings"].id},
+        {"app": "global", "admin": False, "permission_set_id": REGULAR_SET["global"].id},
+        {"app": "projects", "admin": True, "permission_set_id": ADMIN_SET["projects"].id},
+        {"app": "sales", "admin": False, "permission_set_id": REGULAR_SET["sales"].id},
+    ]
+    holders = data(api.get(f"/v1/permissionSets/{ADMIN_SET['account_settings'].id}/assignments"))
+    assert [h["user_id"] for h in holders] == [1, fay["id"]]
+    # the account settings set lets her set up roles, though she is no admin
+    as_fay = Api(client, token_of(engine, company, fay["id"]))
+    refused(as_fay.post(ALL_USERS, json={"email": "x@acme.test"}), NOT_ALLOWED, 403)
+    role = data(as_fay.post("/v1/roles", json={"name": "Closers"}))["id"]
+    data(api.post(f"/v1/roles/{role}/assignments", json={"user_id": fay["id"]}))
+    assert data(api.get(f"/v1/users/{fay['id']}"))["role_id"] == role
+    assert [u["role_id"] for u in data(api.get(ALL_USERS))] == [1, role]
+    data(api.delete(f"/v1/roles/{role}"))
+    assert data(api.get(f"/v1/users/{fay['id']}"))["role_id"] == 1  # the default role again
 
 
 def test_a_non_admin_may_neither_add_nor_change_users(api, client, engine):
@@ -106,7 +134,20 @@ def test_a_non_admin_may_neither_add_nor_change_users(api, client, engine):
         ({"email": "x@acme.test", "access": ["sales"]}, "Validation failed: access[0]: must be an object"),
         (
             {"email": "x@acme.test", "access": [{"app": "crm"}]},
-            "Validation failed: access[0].app: must be one of global, sales, campaigns, projects, account_settings, partnership",
+            "Validation failed: access[0].app: must be one of sales, projects, campaigns, global, account_settings",
+        ),
+        (
+            # in the spec's list of apps, but no permission set is of it
+            {"email": "x@acme.test", "access": [{"app": "partnership"}]},
+            "Validation failed: access[0].app: must be one of sales, projects, campaigns, global, account_settings",
+        ),
+        (
+            {"email": "x@acme.test", "access": [{"app": "sales", "permission_set_id": "set-1"}]},
+            "Validation failed: access[0].permission_set_id: no permission set set-1 in sales",
+        ),
+        (
+            {"email": "x@acme.test", "access": [{"app": "global", "permission_set_id": ADMIN_SET["sales"].id}]},
+            f"Validation failed: access[0].permission_set_id: no permission set {ADMIN_SET['sales'].id} in global",
         ),
         (
             {"email": "x@acme.test", "access": [{"app": "sales"}, {"app": "sales", "admin": True}]},
@@ -234,7 +275,7 @@ def test_cli_creates_users_and_prints_and_regenerates_their_tokens(database_url,
     token = made.strip().splitlines()[-1]
     me = data(Api(client, token).get("/v1/users/me"))
     assert me["name"] == "Cli User" and me["email"] == "cli@acme.test"
-    assert me["access"] == [{"app": "sales", "admin": False, "permission_set_id": None}]
+    assert me["access"] == REGULAR_ACCESS
     assert _cli("user", "token", "CLI@acme.test", "--database-url", database_url).strip() == token
 
     fresh = _cli("user", "token", "cli@acme.test", "--regenerate", "--database-url", database_url).strip()
@@ -247,7 +288,7 @@ def test_cli_creates_users_and_prints_and_regenerates_their_tokens(database_url,
         "user", "create", "--email", "boss@acme.test", "--name", "Boss", "--admin", "--database-url", database_url
     )
     as_boss = Api(client, admin.strip().splitlines()[-1])
-    assert data(as_boss.get("/v1/users/me"))["access"] == [{"app": "sales", "admin": True, "permission_set_id": None}]
+    assert data(as_boss.get("/v1/users/me"))["access"] == ADMIN_ACCESS
     assert data(as_boss.post(ALL_USERS, json={"email": "hire@acme.test"}))["email"] == "hire@acme.test"
 
 

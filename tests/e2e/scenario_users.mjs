@@ -2,7 +2,7 @@
 // adds a user, who calls with an API token of their own (printed by `dealbase user token`,
 // as a user would get it), and is then deactivated:
 //
-//   UsersApi.addUser (admin) → the new user, active, not an admin
+//   UsersApi.addUser (admin) → the new user, active, not an admin: the regular permission sets
 //   `dealbase user token EMAIL` prints the user's token; getCurrentUser with it is them
 //   the user adds a deal (theirs); their addUser is Pipedrive's 403
 //   findUsersByName finds them by name and by e-mail address
@@ -54,7 +54,15 @@ async function main() {
   const added = dataOf(await sdk('addUser', () => admin.addUser({ AddUserRequest: { email } })), 'addUser');
   eq(added.email, email, 'addUser: email');
   eq(added.active_flag, true, 'addUser: active_flag');
-  eq(added.access, [{ app: 'sales', admin: false, permission_set_id: null }], 'addUser: access');
+  // not given access: the regular sets of sales and global, as getPermissionSets lists them
+  const sets = instrument(new v1.PermissionSetsApi(v1Config(apiToken)), V1_SDK);
+  const listed = dataOf(await sdk('getPermissionSets', () => sets.getPermissionSets()), 'getPermissionSets');
+  const regular = (app) => listed.find((s) => s.app === app && s.type === 'regular')?.id;
+  eq(added.access, [
+    { app: 'sales', admin: false, permission_set_id: regular('sales') },
+    { app: 'global', admin: false, permission_set_id: regular('global') },
+  ], 'addUser: access');
+  eq(added.role_id, 1, 'addUser: role_id (the default role)');
   eq(added.is_you, false, 'addUser: is_you');
 
   step('the CLI prints their token; with it the SDK is them');

@@ -12,7 +12,8 @@ Each process keeps a company's setting for ``TTL_SECONDS`` in the process's cach
 (``unit.shared``), so a request adds no query; the process that changes it drops its copy
 at once, other server processes see the change within that time. The same read brings the
 company's plan and seats (``Standing``), which the rate limits of each request follow: a
-company's plan and seats are set when it is made and never change after.
+company's plan is set when it is made; its seats rise when it has more active users than
+seats (``domain/users.py``), the process that raises them dropping its copy at once.
 """
 
 from __future__ import annotations

@@ -273,10 +273,17 @@ def granted(unit, user: Row) -> frozenset[str]:
 
 def access(unit, user: Row) -> list[Row]:
     """A user's ``access`` as ``/v1/users`` shows it: one item per app they hold a set in."""
-    return [
-        {"app": app, "admin": held.type == "admin", "permission_set_id": held.id}
-        for app, held in _sets(unit, user).items()
-    ]
+    return _access(_sets(unit, user))
+
+
+def access_of(unit, people: list[Row]) -> dict[int, list[Row]]:
+    """user id → ``access``, as ``access`` gives it, for several users in one read."""
+    explicit = _explicit(unit, [u["id"] for u in people])
+    return {u["id"]: _access(sets_of(u, explicit.get(u["id"], {}))) for u in people}
+
+
+def _access(sets: dict[str, PermissionSet]) -> list[Row]:
+    return [{"app": app, "admin": held.type == "admin", "permission_set_id": held.id} for app, held in sets.items()]
 
 
 def holders(unit) -> dict[str, list[int]]:

@@ -199,6 +199,13 @@ def role_of(unit, user_id: int) -> Row | None:
     return live(unit, found["role_id"]) if found is not None else None
 
 
+def role_ids(unit, user_ids: list[int]) -> dict[int, int]:
+    """user id → the role they are in, for those of ``user_ids`` in one (a role's delete
+    takes its assignments, so each names a live role)."""
+    where = role_assignments.c.user_id.in_(user_ids)
+    return {r["user_id"]: r["role_id"] for r in repo.all_rows(unit.conn, role_assignments, unit.company_id, where)}
+
+
 @hooks.before_create
 def _default_visibility(unit, entity, values: Row) -> None:
     setting = VISIBILITY_SETTINGS.get(entity.name)

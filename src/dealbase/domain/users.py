@@ -8,13 +8,12 @@ import secrets
 from collections.abc import Iterable
 from typing import Any
 
-import orjson
-
-from dealbase.domain import service
+from dealbase.domain import company_clock, permissions, service
 from dealbase.domain.entity import Entity, Field
 from dealbase.domain.registry import register
 from dealbase.domain.unit import Row, Unit
 from dealbase.errors import BadInput, NotAllowed
+from dealbase.store import companies
 from dealbase.store import repository as repo
 from dealbase.store import users as repo_users
 from dealbase.store.tables import users as table
@@ -60,12 +59,10 @@ def permitted_user_ids(ctx, item: dict[str, Any], also: Iterable[int] = ()) -> l
 # -- the users an admin adds, deactivates and gives tokens --------------------------------
 
 NOT_ALLOWED = "You do not have permissions to do this."
-# The apps a user's access names (``POST /v1/users``: ``access[].app``).
-APPS = ("global", "sales", "campaigns", "projects", "account_settings", "partnership")
 # Admin rights in these apps make an admin of the company: its users and its data.
 _ADMIN_APPS = ("global", "sales")
-# Until roles (issue 13's roles part) give users a role of the company's, every user is in
-# the top role, as a new Pipedrive company's users are.
+# The role ``/v1/users`` shows for a user in no role: the company's default role, which has
+# no row of its own here (``domain/roles.py``); the official examples show it as 1.
 DEFAULT_ROLE_ID = 1
 _EMAIL = re.compile(r"[^@\s]+@[^@\s]+")
 
@@ -92,7 +89,8 @@ def read_email(value: Any) -> str:
 
 def read_access(value: Any) -> list[dict[str, Any]]:
     """``access`` as given to ``POST /v1/users``: a list of ``{app, admin?,
-    permission_set_id?}``, one per app, in the stored form (``admin`` false and
+    permission_set_id?}``, one per app (the apps that have permission sets), each set named
+    one of its app's; in the form ``permissions.assign`` takes (``admin`` false and
     ``permission_set_id`` null where not given)."""
     if not isinstance(value, list) or not value:
         raise BadInput("Validation failed: access: must be a non-empty array")
@@ -105,25 +103,35 @@ def read_access(value: Any) -> list[dict[str, Any]]:
         if unknown:
             raise BadInput(f"Validation failed: {where}: unknown key {unknown[0]}")
         app = item.get("app")
-        if app not in APPS:
-            raise BadInput(f"Validation failed: {where}.app: must be one of {', '.join(APPS)}")
+        if app not in permissions.APPS:
+            raise BadInput(f"Validation failed: {where}.app: must be one of {', '.join(permissions.APPS)}")
         if any(a["app"] == app for a in out):
             raise BadInput(f"Validation failed: {where}.app: {app} is given twice")
         admin = item.get("admin", False)
         if not isinstance(admin, bool):
             raise BadInput(f"Validation failed: {where}.admin: must be a boolean")
-        permission_set = item.get("permission_set_id")
-        if permission_set is not None and (not isinstance(permission_set, str) or not 0 < len(permission_set) <= 64):
-            raise BadInput(f"Validation failed: {where}.permission_set_id: must be a string")
-        out.append({"app": app, "admin": admin, "permission_set_id": permission_set})
+        set_id = item.get("permission_set_id")
+        if set_id is not None:
+            if not isinstance(set_id, str):
+                raise BadInput(f"Validation failed: {where}.permission_set_id: must be a string")
+            found = permissions.BY_ID.get(set_id)
+            if found is None or found.app != app:
+                raise BadInput(f"Validation failed: {where}.permission_set_id: no permission set {set_id} in {app}")
+        elif not admin and app not in permissions.REGULAR_SET:
+            # an app whose one set is its admin set (projects, campaigns, account settings):
+            # giving the app gives that set
+            admin = True
+        out.append({"app": app, "admin": admin, "permission_set_id": set_id})
     return out
 
 
-def access_of(row: Row) -> list[dict[str, Any]]:
-    """The user's access per app: as added, else what their admin flag means."""
-    if row.get("access"):
-        return orjson.loads(row["access"])
-    return [{"app": "sales", "admin": bool(row["is_admin"]), "permission_set_id": None}]
+def _admin_by(access: list[dict[str, Any]]) -> bool:
+    """Whether ``access`` (as ``read_access`` gives it) makes an admin of the company."""
+    for item in access:
+        named = permissions.BY_ID.get(item["permission_set_id"] or "")
+        if item["app"] in _ADMIN_APPS and (item["admin"] or (named is not None and named.type == "admin")):
+            return True
+    return False
 
 
 def add(
@@ -142,22 +150,25 @@ def add(
     if repo_users.by_email(unit.conn, unit.company_id, email) is not None:
         raise BadInput(f"A user with the e-mail address {email} already exists")
     if access is not None:
-        is_admin = any(a["admin"] for a in access if a["app"] in _ADMIN_APPS)
+        is_admin = _admin_by(access)
     stamp = unit.clock()
     values = {
         "name": name or email,
         "email": email,
         "is_admin": is_admin,
         "active_flag": active,
-        "access": None if access is None else orjson.dumps(access).decode(),
         "default_currency": unit.user.get("default_currency") or "USD",
         "created": stamp,
         "modified": stamp,
     }
     user_id = service.insert(unit, table, values, event="user", stamp=stamp)
+    for item in access or ():  # an admin holds every admin set whatever these say
+        permissions.assign(unit, user_id, item["app"], permission_set_id=item["permission_set_id"], admin=item["admin"])
     token = new_token()
     repo_users.replace_api_tokens(unit.conn, unit.company_id, user_id, token, stamp)
     repo_users.bump_version(unit.conn, unit.company_id)
+    if active:
+        _seat_everyone(unit)
     row = repo.get(unit.conn, table, unit.company_id, user_id)
     assert row is not None
     return row, token
@@ -173,7 +184,18 @@ def set_active(unit: Unit, row: Row, active: bool) -> Row:
     changed = {"active_flag": active, "modified": unit.clock()}
     service.change(unit, table, row, changed, event="user", stamp=changed["modified"])
     repo_users.bump_version(unit.conn, unit.company_id)
+    if active:
+        _seat_everyone(unit)
     return {**row, **changed}
+
+
+def _seat_everyone(unit: Unit) -> None:
+    """Pipedrive bills a seat more rather than refusing a user: the company's seats (and with
+    them its daily token budget) rise to at least its active users."""
+    if companies.seat_at_least(unit.conn, unit.company_id, repo_users.active_count(unit.conn, unit.company_id)):
+        # this process's copy of the company's plan and seats; other processes' within
+        # ``company_clock.TTL_SECONDS``
+        company_clock.forget(unit.shared, unit.company_id)
 
 
 def regenerate_token(unit: Unit, row: Row) -> str:

@@ -61,6 +61,13 @@ def set_plan(conn: Connection, company_id: int, values: dict[str, Any]) -> bool:
     return conn.execute(stmt).rowcount > 0
 
 
+def seat_at_least(conn: Connection, company_id: int, seats: int) -> bool:
+    """The company's ``seats`` raised to ``seats`` where it has fewer; True when it did."""
+    c = companies.c
+    stmt = update(companies).where(c.id == company_id, c.seats < seats).values(seats=seats)
+    return conn.execute(stmt).rowcount > 0
+
+
 def set_clock(conn: Connection, company_id: int, set_at: str | None, now: str | None, frozen: bool) -> None:
     values = {"clock_set_at": set_at, "clock_now": now, "clock_frozen": frozen}
     conn.execute(update(companies).where(companies.c.id == company_id).values(**values))

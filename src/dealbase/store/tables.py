@@ -131,9 +131,6 @@ users = Table(
     Column("last_login", TIME, nullable=True),
     Column("created", TIME, nullable=False),
     Column("modified", TIME, nullable=True),
-    Column("role_id", Integer, nullable=True),
-    # access per app as POST /v1/users takes it, JSON text; null: what is_admin implies
-    Column("access", Text, nullable=True),
     Index(None, "company_id", "id"),
 )
 

@@ -15,12 +15,17 @@ _VERSION = Prepared(select(companies.c.users_version).where(companies.c.id == bi
 
 def version(conn: Connection, company_id: int) -> int | None:
     """The company's users version, or None when the company is gone."""
-    rows = _VERSION.rows(conn, {"cid": company_id})
-    return rows[0]["users_version"] if rows else None
+    return _VERSION.value(conn, {"cid": company_id})
 
 
 def bump_version(conn: Connection, company_id: int) -> None:
     bump_company_counter(conn, company_id, "users_version")
+
+
+def active_count(conn: Connection, company_id: int) -> int:
+    """How many of the company's users are active."""
+    stmt = select(func.count()).where(users.c.company_id == company_id, users.c.active_flag.is_(True))
+    return conn.execute(stmt).scalar_one()
 
 
 def founder_id(conn: Connection, company_id: int) -> int | None:

@@ -12,7 +12,7 @@ from typing import Any
 
 from dealbase.api import resources as res
 from dealbase.api.context import Ctx
-from dealbase.api.handlers.users import present_user
+from dealbase.api.handlers.users import present_users
 from dealbase.api.paging import v1_pagination
 from dealbase.api.responses import Reply, ok
 from dealbase.api.router import Handlers
@@ -34,7 +34,7 @@ def current_objects(ctx: Ctx, rows_by_entity: dict[str, list[dict[str, Any]]]) -
     for name, rows in rows_by_entity.items():
         if name == "user":
             # ETL readers of recents take ``data[0]`` (Airbyte's ``data.*.data.*``, tap-pipedrive).
-            out.update({(name, row["id"]): [present_user(ctx, row)] for row in rows})
+            out.update({(name, row["id"]): [shown] for row, shown in zip(rows, present_users(ctx, rows), strict=True)})
             continue
         objects, _related = res.render_v1(ctx, ENTITIES[name], rows, refs="plain")
         for row, obj in zip(rows, objects, strict=True):

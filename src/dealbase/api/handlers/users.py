@@ -12,6 +12,7 @@ from dealbase.api.inputs import coerce
 from dealbase.api.paging import V1_LIMIT
 from dealbase.api.responses import ok
 from dealbase.api.router import Handlers
+from dealbase.domain import permissions, roles
 from dealbase.domain import users as domain
 from dealbase.domain.entity import Field
 from dealbase.store import repository as repo
@@ -26,28 +27,39 @@ NOT_FOUND = "User not found or not accessible."
 
 
 def present_user(ctx: Ctx, row: dict[str, Any]) -> dict[str, Any]:
-    return {
-        "id": row["id"],
-        "name": row["name"],
-        "default_currency": row["default_currency"],
-        "locale": row["locale"],
-        "lang": row["lang"],
-        "email": row["email"],
-        "phone": row["phone"],
-        "activated": True,
-        "last_login": row["last_login"] or row["created"],
-        "created": row["created"],
-        "modified": row["modified"],
-        "has_created_company": row["id"] == _founder_id(ctx),
-        "access": domain.access_of(row),
-        "active_flag": bool(row["active_flag"]),
-        "timezone_name": row["timezone_name"],
-        "timezone_offset": row["timezone_offset"],
-        "role_id": domain.DEFAULT_ROLE_ID if row.get("role_id") is None else row["role_id"],
-        "icon_url": row["icon_url"],
-        "is_you": row["id"] == ctx.user_id,
-        "is_deleted": not row["active_flag"],
-    }
+    return present_users(ctx, [row])[0]
+
+
+def present_users(ctx: Ctx, rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """Users as ``/v1/users`` shows them, their access and roles read once for all."""
+    access = permissions.access_of(ctx, rows)
+    role_ids = roles.role_ids(ctx, [r["id"] for r in rows])
+    founder = _founder_id(ctx)
+    return [
+        {
+            "id": row["id"],
+            "name": row["name"],
+            "default_currency": row["default_currency"],
+            "locale": row["locale"],
+            "lang": row["lang"],
+            "email": row["email"],
+            "phone": row["phone"],
+            "activated": True,
+            "last_login": row["last_login"] or row["created"],
+            "created": row["created"],
+            "modified": row["modified"],
+            "has_created_company": row["id"] == founder,
+            "access": access[row["id"]],
+            "active_flag": bool(row["active_flag"]),
+            "timezone_name": row["timezone_name"],
+            "timezone_offset": row["timezone_offset"],
+            "role_id": role_ids.get(row["id"], domain.DEFAULT_ROLE_ID),
+            "icon_url": row["icon_url"],
+            "is_you": row["id"] == ctx.user_id,
+            "is_deleted": not row["active_flag"],
+        }
+        for row in rows
+    ]
 
 
 def _founder_id(ctx: Ctx) -> int | None:
@@ -74,7 +86,7 @@ def _load(ctx: Ctx) -> dict[str, Any]:
 def get_users(ctx: Ctx):
     """All users of the company."""
     rows = repo.all_rows(ctx.conn, users, ctx.company_id, order_by=[users.c.id])
-    return ok([present_user(ctx, r) for r in rows])
+    return ok(present_users(ctx, rows))
 
 
 @handlers.operation("v1", "get_user")
@@ -118,7 +130,7 @@ def find_users_by_name(ctx: Ctx):
         raise BadRequest("Validation failed: term: is required")
     by_email = ctx.bool_param("search_by_email", False)
     rows = users_store.find(ctx.conn, ctx.company_id, term, bool(by_email))
-    return ok([present_user(ctx, r) for r in rows])
+    return ok(present_users(ctx, rows))
 
 
 @handlers.operation("v1", "get_current_user")
