@@ -20,7 +20,7 @@ from dealbase.api.inputs import read
 from dealbase.api.paging import decode_cursor, encode_cursor, v1_pagination, v1_window
 from dealbase.api.responses import Reply, ok
 from dealbase.api.router import Handlers
-from dealbase.domain import field_defs, service
+from dealbase.domain import field_defs, service, visibility
 from dealbase.domain.entity import Entity, V1Refs
 from dealbase.domain.ids import parse_uuid
 from dealbase.domain.registry import ENTITIES
@@ -50,7 +50,7 @@ def path_key(ctx: Ctx, entity: Entity, name: str = "id") -> int | str:
 
 def load(ctx: Ctx, entity: Entity, row_id: int | str, *, alive: bool = False) -> Row:
     """The row, or a 404. ``alive``: a deleted row counts as missing (writes)."""
-    row = field_defs.get_row(ctx, entity, row_id)
+    row = field_defs.get_row(ctx, entity, row_id, visibility.where(ctx, entity))
     if row is None or (alive and row.get("is_deleted")):
         raise not_found(entity)
     return row
