@@ -119,6 +119,9 @@ def test_a_deal_the_user_may_not_see_answers_as_a_missing_one(api, client, engin
     refused(as_bo.put(url_v1, json={"title": "Mine now"}), NOT_FOUND, 404)
     refused(as_bo.delete(url_v2), NOT_FOUND, 404)
     refused(as_bo.delete(url_v1), NOT_FOUND, 404)
+    own = make_deal(as_bo, title="Bo's")
+    refused(as_bo.delete("/v1/deals", params={"ids": f"{own['id']},{private['id']}"}), NOT_FOUND, 404)
+    assert data(as_bo.get(f"/api/v2/deals/{own['id']}"))["is_deleted"] is False  # all or nothing
     refused(as_bo.get(f"/api/v2/deals/{private['id']}/followers"), NOT_FOUND, 404)
     after = data(api.get(url_v2))
     assert (after["title"], after["is_deleted"], after["update_time"]) == ("Secret", False, private["update_time"])

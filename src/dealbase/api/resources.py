@@ -276,7 +276,12 @@ def bulk_delete(ctx: Ctx, entity: Entity) -> Reply:
     ids = ctx.ids_param("ids", maximum=500)
     if not ids:
         raise BadRequest("Validation failed: ids: is required")
-    rows = repo.get_many(ctx.conn, entity.table, ctx.company_id, ids)
+    seen = visibility.where(ctx, entity)
+    if seen:  # deals the caller may not see are missing ones
+        found = repo.all_rows(ctx.conn, entity.table, ctx.company_id, entity.table.c.id.in_(ids), *seen)
+        rows = {r["id"]: r for r in found}
+    else:
+        rows = repo.get_many(ctx.conn, entity.table, ctx.company_id, ids)
     if any(rows.get(i) is None or rows[i].get("is_deleted") for i in ids):
         raise not_found(entity)
     service.bulk_delete(ctx, entity, [rows[i] for i in dict.fromkeys(ids)])
