@@ -100,8 +100,10 @@ def test_a_regular_user_sees_their_own_company_visible_and_followed_deals_only(a
     assert data(api.get("/v1/deals/summary"))["values_total"]["USD"]["value"] == 4123
 
     for deal in (shared, followed, own):
-        assert data(as_bo.get(f"/api/v2/deals/{deal['id']}"))["title"] == deal["title"]
-        assert data(as_bo.get(f"/v1/deals/{deal['id']}"))["title"] == deal["title"]
+        shown = data(as_bo.get(f"/api/v2/deals/{deal['id']}"))
+        assert shown["title"] == deal["title"] and shown == data(api.get(f"/api/v2/deals/{deal['id']}"))
+        shown = data(as_bo.get(f"/v1/deals/{deal['id']}"))
+        assert shown["title"] == deal["title"] and shown == data(api.get(f"/v1/deals/{deal['id']}"))
 
 
 def test_a_deal_the_user_may_not_see_answers_as_a_missing_one(api, client, engine, company):
