@@ -6,7 +6,8 @@ searches and the deals summary; an item they may not see answers as a missing on
 
 from __future__ import annotations
 
-from factories import data, make_deal, refused
+import pytest
+from factories import data, error, make_deal, make_lead, refused
 from sqlalchemy import update
 
 from dealbase.domain import company_clock, permissions
@@ -30,11 +31,11 @@ def _as_new_user(api, client, engine, company, email: str):
     return user["id"], Api(client, token)
 
 
-def _v2_ids(api, **params) -> list[int]:
-    """Every deal id of the v2 list, page by page through the cursor."""
+def _v2_ids(api, plural: str = "deals", **params) -> list[int]:
+    """Every id of a v2 list, page by page through the cursor."""
     ids, cursor = [], None
     while True:
-        body = api.get("/api/v2/deals", params={**params, **({"cursor": cursor} if cursor else {})}).json()
+        body = api.get(f"/api/v2/{plural}", params={**params, **({"cursor": cursor} if cursor else {})}).json()
         ids += [d["id"] for d in body["data"]]
         cursor = body["additional_data"]["next_cursor"]
         if cursor is None:
@@ -170,3 +171,37 @@ def test_without_groups_three_is_the_entire_company(api, client, engine, company
     assert _v2_ids(as_cy) == [bos]
     assert sorted(_v2_ids(as_bo)) == [bos, bos_private]
     assert sorted(_v2_ids(api)) == [bos, bos_private]
+
+
+def _v1_list_ids(api, url: str) -> list:
+    return [item["id"] for item in data(api.get(url, params={"limit": 500})) or []]
+
+
+def _made(api, plural: str, name: str, visible_to: int):
+    if plural == "leads":
+        return make_lead(api, title=name, visible_to=str(visible_to))["id"]
+    made = api.post(f"/api/v2/{plural}", json={"name": name, "visible_to": visible_to})
+    return data(made, 201 if plural == "products" else 200)["id"]
+
+
+@pytest.mark.parametrize("plural", ["persons", "organizations", "products", "leads"])
+def test_the_other_owned_items_follow_the_same_rule(api, client, engine, company, plural):
+    _, as_bo = _as_new_user(api, client, engine, company, "bo@acme.test")
+    private = _made(api, plural, "Quasar private", 1)
+    shared = _made(api, plural, "Quasar shared", 3)
+    own = _made(as_bo, plural, "Quasar own", 1)
+    # leads made for a new person each: what is compared below is the plural's own items
+    assert sorted(_v1_list_ids(as_bo, f"/v1/{plural}"), key=str) == sorted([shared, own], key=str)
+    assert sorted(_v1_list_ids(api, f"/v1/{plural}"), key=str) == sorted([private, shared, own], key=str)
+    if plural != "leads":
+        assert sorted(_v2_ids(as_bo, plural, limit=1)) == sorted([shared, own])
+        refused(as_bo.get(f"/api/v2/{plural}/{private}"), f"{_LABELS[plural]} not found", 404)
+    else:
+        error(as_bo.get(f"/v1/leads/{private}"), 404)
+    search = f"/api/v2/{plural}/search"
+    found = sorted((e["item"]["id"] for e in data(as_bo.get(search, params={"term": "quasar"}))["items"]), key=str)
+    assert found == sorted([shared, own], key=str)
+    assert data(as_bo.get(f"/v1/{plural}/{shared}"))["id"] == shared
+
+
+_LABELS = {"persons": "Person", "organizations": "Organization", "products": "Product"}

@@ -53,7 +53,7 @@ class Sight:
     works it out and ``store/visibility.py`` turns into a condition on the items' table.
 
     ``item_type``: the items' name among the followers (``deal``). An item is seen when its
-    owner is ``user_id``, the user follows it, its ``visible_to`` is one of ``everyone``
+    owner is ``user_id``, the user follows it (``followed``: items of the type have followers), its ``visible_to`` is one of ``everyone``
     (the entire company), or — on plans with visibility groups — it is ``group`` (3) and its
     owner is in the user's role, or ``subgroups`` (5) and its owner is in the user's role or
     a role above it. ``role_ids``: the user's role first, then those above it; empty: the
@@ -63,6 +63,7 @@ class Sight:
     user_id: int
     item_type: str
     everyone: tuple[int, ...]
+    followed: bool = True  # whether such items have followers (leads have none)
     groups: bool = False
     role_ids: tuple[int, ...] = ()
     group: int = 3

@@ -84,7 +84,9 @@ def _seen(unit, types: list[str]) -> dict[str, ColumnElement]:
     (none for an admin, or a type visibility does not govern)."""
     seen = {}
     for t in types:
-        cond = visibility.seen_by_id(unit, ENTITIES[t], search_items.c.item_id)
+        entity = ENTITIES[t]
+        key = search_items.c.item_uuid if entity.id_kind == "uuid" else search_items.c.item_id
+        cond = visibility.seen_by_id(unit, entity, key)
         if cond is not None:
             seen[t] = cond
     return seen

@@ -21,10 +21,11 @@ from sqlalchemy import ColumnElement
 from dealbase.conditions import Sight
 from dealbase.domain import company_clock, roles
 from dealbase.domain.entity import Entity
+from dealbase.domain.followers import FOLLOWED
 from dealbase.store import visibility as sql
 
-# The entities whose reads follow visibility (deals first; the others join as their reads do).
-GOVERNED = frozenset({"deal"})
+# The entities whose reads follow visibility: every one with an owner and ``visible_to``.
+GOVERNED = frozenset({"deal", "person", "organization", "product", "lead"})
 
 
 def sees_all(unit: Any) -> bool:
@@ -46,10 +47,10 @@ def sight(unit: Any, entity: Entity) -> Sight | None:
 def _sight(unit: Any, item_type: str) -> Sight:
     plan = company_clock.standing(unit.conn, unit.shared, unit.company_id).plan
     values = roles.visibility_values(plan)
-    user_id = unit.user["id"]
+    user_id, followed = unit.user["id"], item_type in FOLLOWED
     if len(values) < 4:
-        return Sight(user_id, item_type, everyone=(3,))
-    return Sight(user_id, item_type, everyone=(7,), groups=True, role_ids=_roles_up(unit, user_id))
+        return Sight(user_id, item_type, everyone=(3,), followed=followed)
+    return Sight(user_id, item_type, (7,), followed, groups=True, role_ids=_roles_up(unit, user_id))
 
 
 def _roles_up(unit: Any, user_id: int) -> tuple[int, ...]:

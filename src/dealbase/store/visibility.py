@@ -32,11 +32,9 @@ def _owned_in(table: Table, company_id: int, role_ids: tuple[int, ...]) -> Colum
 
 def condition(table: Table, company_id: int, sight: Sight) -> ColumnElement:
     """The rows of ``table`` the sight's user sees."""
-    seen = [
-        table.c.owner_id == sight.user_id,
-        table.c.visible_to.in_(sight.everyone),
-        _followed(table, company_id, sight),
-    ]
+    seen = [table.c.owner_id == sight.user_id, table.c.visible_to.in_(sight.everyone)]
+    if sight.followed:
+        seen.append(_followed(table, company_id, sight))
     if sight.groups:
         seen.append(and_(table.c.visible_to == sight.group, _owned_in(table, company_id, sight.role_ids[:1])))
         seen.append(and_(table.c.visible_to == sight.subgroups, _owned_in(table, company_id, sight.role_ids)))
