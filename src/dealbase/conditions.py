@@ -45,3 +45,26 @@ class Cond:
 class Group:
     glue: str
     items: tuple[Group | Cond, ...]
+
+
+@dataclass(frozen=True)
+class Sight:
+    """Which items of one type a user who is not an admin sees, as ``domain/visibility.py``
+    works it out and ``store/visibility.py`` turns into a condition on the items' table.
+
+    ``item_type``: the items' name among the followers (``deal``). An item is seen when its
+    owner is ``user_id``, the user follows it (``followed``: items of the type have followers), its ``visible_to`` is one of ``everyone``
+    (the entire company), or — on plans with visibility groups — it is ``group`` (3) and its
+    owner is in the user's role, or ``subgroups`` (5) and its owner is in the user's role or
+    a role above it. ``role_ids``: the user's role first, then those above it; empty: the
+    user is in the default role (no assignment), which has none above it.
+    """
+
+    user_id: int
+    item_type: str
+    everyone: tuple[int, ...]
+    followed: bool = True  # whether such items have followers (leads have none)
+    groups: bool = False
+    role_ids: tuple[int, ...] = ()
+    group: int = 3
+    subgroups: int = 5

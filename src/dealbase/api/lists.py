@@ -32,6 +32,7 @@ from dealbase.api.errors import ApiError
 from dealbase.api.paging import cursor_page
 from dealbase.api.responses import Reply, ok
 from dealbase.api.router import Handlers
+from dealbase.domain import visibility
 from dealbase.domain.entity import Entity
 from dealbase.domain.lists import Listing, Param, archived
 from dealbase.domain.registry import ENTITIES
@@ -87,6 +88,7 @@ def plan(entity: Entity, listing: Listing) -> Callable[[Ctx], Reply]:
     parent = ENTITIES[listing.parent] if listing.parent is not None else None
     link = table.c[listing.link] if isinstance(listing.link, str) else None
     page = pager(entity, listing)
+    governed = entity.name in visibility.GOVERNED
 
     def where_of(ctx: Ctx) -> Conditions:
         where: Conditions = []
@@ -108,6 +110,8 @@ def plan(entity: Entity, listing: Listing) -> Callable[[Ctx], Reply]:
                 continue
             where += param.where(value, ctx)
             keeps_alive = keeps_alive and not param.replaces_alive
+        if governed:
+            where += visibility.where(ctx, entity)
         return where + alive + fixed if keeps_alive else where + fixed
 
     return lambda ctx: page(ctx, where_of(ctx))

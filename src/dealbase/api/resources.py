@@ -20,7 +20,7 @@ from dealbase.api.inputs import read
 from dealbase.api.paging import decode_cursor, encode_cursor, v1_pagination, v1_window
 from dealbase.api.responses import Reply, ok
 from dealbase.api.router import Handlers
-from dealbase.domain import field_defs, service
+from dealbase.domain import field_defs, service, visibility
 from dealbase.domain.entity import Entity, V1Refs
 from dealbase.domain.ids import parse_uuid
 from dealbase.domain.registry import ENTITIES
@@ -50,7 +50,7 @@ def path_key(ctx: Ctx, entity: Entity, name: str = "id") -> int | str:
 
 def load(ctx: Ctx, entity: Entity, row_id: int | str, *, alive: bool = False) -> Row:
     """The row, or a 404. ``alive``: a deleted row counts as missing (writes)."""
-    row = field_defs.get_row(ctx, entity, row_id)
+    row = field_defs.get_row(ctx, entity, row_id, visibility.where(ctx, entity))
     if row is None or (alive and row.get("is_deleted")):
         raise not_found(entity)
     return row
@@ -276,7 +276,12 @@ def bulk_delete(ctx: Ctx, entity: Entity) -> Reply:
     ids = ctx.ids_param("ids", maximum=500)
     if not ids:
         raise BadRequest("Validation failed: ids: is required")
-    rows = repo.get_many(ctx.conn, entity.table, ctx.company_id, ids)
+    seen = visibility.where(ctx, entity)
+    if seen:  # deals the caller may not see are missing ones
+        found = repo.all_rows(ctx.conn, entity.table, ctx.company_id, entity.table.c.id.in_(ids), *seen)
+        rows = {r["id"]: r for r in found}
+    else:
+        rows = repo.get_many(ctx.conn, entity.table, ctx.company_id, ids)
     if any(rows.get(i) is None or rows[i].get("is_deleted") for i in ids):
         raise not_found(entity)
     service.bulk_delete(ctx, entity, [rows[i] for i in dict.fromkeys(ids)])

@@ -9,10 +9,12 @@ for their parsing on a write, ``domain/field_writes.py`` for writes of the defin
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
 import orjson
+from sqlalchemy import ColumnElement
 
 from dealbase.domain.entity import Entity
 from dealbase.domain.fields import (
@@ -115,9 +117,12 @@ class Defs:
 _VERSION = "fields_version"
 
 
-def get_row(unit: Any, entity: Entity, row_id: Any) -> Row | None:
+def get_row(unit: Any, entity: Entity, row_id: Any, where: Sequence[ColumnElement] = ()) -> Row | None:
     """The entity's row by id. For an entity with custom fields the company's fields version
-    comes in the same statement, kept for ``defs``: showing the row reads nothing more."""
+    comes in the same statement, kept for ``defs``: showing the row reads nothing more.
+    ``where``: what else the row must meet (a user's visibility), else it is None."""
+    if where:
+        return repo.first(unit.conn, entity.table, unit.company_id, entity.table.c.id == row_id, *where)
     if not entity.has_custom_fields or _VERSION in unit.cache:
         return repo.get(unit.conn, entity.table, unit.company_id, row_id)
     row, version = repo.get_counted(unit.conn, entity.table, unit.company_id, row_id, _VERSION)

@@ -12,13 +12,16 @@ from dataclasses import dataclass, field
 from typing import Any
 
 import orjson
+from sqlalchemy import ColumnElement
 
 from dealbase.domain import search as sx
 from dealbase.domain import search_match as matching
+from dealbase.domain import visibility
 from dealbase.domain.field_defs import defs
 from dealbase.domain.registry import ENTITIES
 from dealbase.errors import BadInput
 from dealbase.store import repository as repo
+from dealbase.store.tables import search_items
 
 Row = dict[str, Any]
 Found = tuple[float, Row, matching.Matched]
@@ -56,12 +59,14 @@ def ranked(unit, query: Query) -> list[Found]:
         if columns[t]:
             groups.setdefault(tuple(columns[t]), []).append(t)
     words = [matching.normalize(term)] if exact else matching.words(term)
+    seen = _seen(unit, query.types)
     found: dict[tuple[str, Any], Row] = {}
     for cols, group in groups.items():
-        for row in repo.search_candidates(unit.conn, unit.company_id, group, cols, words, only, sx.CANDIDATES):
+        for row in repo.search_candidates(unit.conn, unit.company_id, group, cols, words, only, sx.CANDIDATES, seen):
             found[(row["item_type"], _key(row))] = row
     titled = [t for t in query.types if "title" in columns[t]]
-    for row in repo.search_titles(unit.conn, unit.company_id, titled, matching.normalize(term), sx.CANDIDATES):
+    key = matching.normalize(term)
+    for row in repo.search_titles(unit.conn, unit.company_id, titled, key, sx.CANDIDATES, seen):
         allowed = only.get(row["item_type"])
         if allowed is None or _key(row) in allowed:
             found[(row["item_type"], _key(row))] = row
@@ -72,6 +77,19 @@ def ranked(unit, query: Query) -> list[Found]:
             out.append((score, row, matched))
     out.sort(key=lambda r: (-r[0], -r[1]["id"]))
     return out
+
+
+def _seen(unit, types: list[str]) -> dict[str, ColumnElement]:
+    """Per item type, the condition on its ``search_items`` rows that the user sees the item
+    (none for an admin, or a type visibility does not govern)."""
+    seen = {}
+    for t in types:
+        entity = ENTITIES[t]
+        key = search_items.c.item_uuid if entity.id_kind == "uuid" else search_items.c.item_id
+        cond = visibility.seen_by_id(unit, entity, key)
+        if cond is not None:
+            seen[t] = cond
+    return seen
 
 
 def filtered(unit, item_type: str, equals: dict[str, Any]) -> dict[str, list[Any]]:
@@ -115,7 +133,10 @@ def related(unit, include: set[str], items: list[Row]) -> list[Row]:
         if not ids:
             continue
         for item_type, column in stype.related:
-            rows = repo.live_rows_in(unit.conn, ENTITIES[item_type].table, unit.company_id, column, ids)
+            target = ENTITIES[item_type]
+            rows = repo.live_rows_in(
+                unit.conn, target.table, unit.company_id, column, ids, *visibility.where(unit, target)
+            )
             rows.sort(key=lambda r: (r["add_time"], str(r["id"])), reverse=True)
             per_parent: dict[Any, int] = {}
             for row in rows:
@@ -154,12 +175,13 @@ def by_field(
     ``exact``, ``beginning`` or ``middle``), with their items' ids or each value once;
     and whether more follow."""
     column, custom_key = field_target(unit, item_type, key)
-    table = ENTITIES[item_type].table
-    conn, company_id = unit.conn, unit.company_id
+    entity = ENTITIES[item_type]
+    table, seen = entity.table, visibility.where(unit, entity)
+    conn, company_id, column = unit.conn, unit.company_id, column or "id"
     if with_ids:
-        rows = repo.field_matches(conn, table, company_id, column or "id", custom_key, term, match, limit + 1, offset)
+        rows = repo.field_matches(conn, table, company_id, column, custom_key, term, match, limit + 1, offset, *seen)
         return [{"id": r["id"], key: _field_value(r["value"])} for r in rows[:limit]], len(rows) > limit
-    rows = repo.field_matches(conn, table, company_id, column or "id", custom_key, term, match, sx.CANDIDATES, 0)
+    rows = repo.field_matches(conn, table, company_id, column, custom_key, term, match, sx.CANDIDATES, 0, *seen)
     values = list(dict.fromkeys(_field_value(r["value"]) for r in rows))
     return [{key: v} for v in values[offset : offset + limit]], len(values) > offset + limit
 

@@ -23,6 +23,7 @@ from typing import Any, NamedTuple
 import orjson
 
 from dealbase.clock import add_months
+from dealbase.domain import visibility
 from dealbase.domain.common import check_currency, formatted
 from dealbase.domain.deals import DEAL, STATUSES, weighted_values
 from dealbase.domain.lists import Param, equals, id_filters
@@ -64,8 +65,8 @@ def _per_currency(sums: dict[str, float]) -> dict[str, float | int]:
 
 
 def summary(unit, where: Where) -> dict[str, Any]:
-    """The totals of the live deals matching ``where``, per currency and over all."""
-    groups = queries.deal_groups(unit.conn, unit.company_id, *where)
+    """The totals of the live deals matching ``where`` the user sees, per currency and over all."""
+    groups = queries.deal_groups(unit.conn, unit.company_id, *where, *visibility.where(unit, DEAL))
     totals: dict[str, dict[str, Any]] = {}
     for g, weight in zip(groups, weighted_values(unit, [{**g, "value": g["total"]} for g in groups])):
         entry = totals.setdefault(g["currency"], {"value": 0.0, "weighted": 0.0, "count": 0})

@@ -591,9 +591,11 @@ def live_ids_where(conn: Connection, table: Table, company_id: int, equals: dict
     return column_values(conn, table, company_id, "id", table.c.is_deleted.is_(False), *where)
 
 
-def live_rows_in(conn: Connection, table: Table, company_id: int, column: str, values: Sequence[Any]) -> list[Row]:
+def live_rows_in(
+    conn: Connection, table: Table, company_id: int, column: str, values: Sequence[Any], *where: ColumnElement
+) -> list[Row]:
     """Live rows whose ``column`` is one of ``values`` (the items linked to several parents)."""
-    return all_rows(conn, table, company_id, table.c[column].in_(list(values)), table.c.is_deleted.is_(False))
+    return all_rows(conn, table, company_id, table.c[column].in_(list(values)), table.c.is_deleted.is_(False), *where)
 
 
 def reassign(
@@ -775,9 +777,11 @@ def search_candidates(
     words: Sequence[str],
     only: dict[str, list[Any]] | None,
     limit: int,
+    seen: dict[str, ColumnElement] | None = None,
 ) -> list[Row]:
     """The newest ``limit`` items of ``types`` in which every word is found (case-insensitively)
-    in one of ``columns``; ``only``: per type, the item keys allowed.
+    in one of ``columns``; ``only``: per type, the item keys allowed; ``seen``: per type, the
+    condition on ``search_items`` its items must meet (the user's visibility).
 
     Items where each word starts a word come first (newest first, by the word index); only
     when they are fewer than ``limit`` are matches inside words added, and only for words of
@@ -801,6 +805,8 @@ def search_candidates(
                 continue
             col = s.c.item_uuid if isinstance(keys[0], str) else s.c.item_id
             cond = and_(cond, col.in_(keys))
+        if seen and item_type in seen:
+            cond = and_(cond, seen[item_type])
         per_type[item_type] = cond
     if not per_type:
         return []
@@ -890,15 +896,24 @@ def _regex_literal(word: str) -> str:
     return "".join(ch if ch.isalnum() else "\\" + ch for ch in word)
 
 
-def search_titles(conn: Connection, company_id: int, types: Sequence[str], title_key: str, limit: int) -> list[Row]:
-    """Items of ``types`` whose lower-cased title or name is exactly ``title_key`` (by index)."""
+def search_titles(
+    conn: Connection,
+    company_id: int,
+    types: Sequence[str],
+    title_key: str,
+    limit: int,
+    seen: dict[str, ColumnElement] | None = None,
+) -> list[Row]:
+    """Items of ``types`` whose lower-cased title or name is exactly ``title_key`` (by index);
+    ``seen`` as in ``search_candidates``."""
     from dealbase.store.tables import search_items as s
 
     if not types:
         return []
+    kinds = [and_(s.c.item_type == t, seen[t]) if seen and t in seen else s.c.item_type == t for t in types]
     stmt = (
         select(s)
-        .where(s.c.company_id == company_id, s.c.title_key == title_key, s.c.item_type.in_(list(types)))
+        .where(s.c.company_id == company_id, s.c.title_key == title_key, or_(*kinds))
         .order_by(s.c.id.desc())
         .limit(limit)
     )
@@ -915,6 +930,7 @@ def field_matches(
     match: str,
     limit: int,
     offset: int,
+    *where: ColumnElement,
 ) -> list[Row]:
     """``id`` and ``value`` of live rows whose field (a column, or the custom field
     ``custom_key`` — ``key`` or ``key.value`` — in ``custom_fields``) matches ``term`` case-sensitively: ``exact``,
@@ -942,7 +958,7 @@ def field_matches(
         cond = (func.instr(value, term) if sqlite else func.strpos(value, term)) > 0
     stmt = (
         select(table.c.id, value.label("value"))
-        .where(table.c.company_id == company_id, table.c.is_deleted.is_(False), value.is_not(None), cond)
+        .where(table.c.company_id == company_id, table.c.is_deleted.is_(False), value.is_not(None), cond, *where)
         .order_by(table.c.id)
         .limit(limit)
         .offset(offset)

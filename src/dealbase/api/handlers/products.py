@@ -16,7 +16,7 @@ from dealbase.api.uploads import Upload
 from dealbase.clock import to_v2
 from dealbase.domain import deal_products as lines
 from dealbase.domain import lists as declared
-from dealbase.domain import product_duplicate, products
+from dealbase.domain import product_duplicate, products, visibility
 from dealbase.domain.deal_products import DEAL_PRODUCT
 from dealbase.domain.deals import DEAL
 from dealbase.domain.persons import PERSON
@@ -37,6 +37,7 @@ def get_products_v1(ctx: Ctx):
     saved = res.saved_filter(ctx, PRODUCT)
     where = saved if saved is not None else lists.conditions(ctx, declared.owner(table))
     where += lists.conditions(ctx, (declared.first_char(table),)) + [table.c.is_deleted.is_(False)]
+    where += visibility.where(ctx, PRODUCT)
     ids = ctx.ids_param("ids") or ctx.ids_param("ids[]")
     if ids is not None:
         where.append(PRODUCT.table.c.id.in_(ids))

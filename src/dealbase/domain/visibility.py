@@ -1,0 +1,80 @@
+"""Who sees which items: the one place the rule lives (semantics.md §5.4).
+
+An admin sees everything: no condition, nothing read. Anyone else sees an item they own,
+one they follow, and one whose ``visible_to`` lets them: on plans without visibility groups
+``1`` is the owner only and ``3`` the entire company; with groups (``roles.visibility_values``
+offers 1, 3, 5, 7) ``1`` is the owner only, ``3`` the owner's visibility group (the owner's
+role), ``5`` that group and its sub-groups (roles under it) and ``7`` the entire company.
+The default role (a user with no role) is a group of its own with none under it.
+
+What this module hands on is plain data (``conditions.Sight``); ``store/visibility.py`` makes
+it the condition of the statement that reads the rows, so pages, counts and sums only ever
+see visible rows. An entity is governed when it is named in ``GOVERNED``.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from sqlalchemy import ColumnElement
+
+from dealbase.conditions import Sight
+from dealbase.domain import company_clock, roles
+from dealbase.domain.entity import Entity
+from dealbase.domain.followers import FOLLOWED
+from dealbase.store import visibility as sql
+
+# The entities whose reads follow visibility: every one with an owner and ``visible_to``.
+GOVERNED = frozenset({"deal", "person", "organization", "product", "lead"})
+
+
+def sees_all(unit: Any) -> bool:
+    return bool(unit.user.get("is_admin")) or "id" not in unit.user
+
+
+def sight(unit: Any, entity: Entity) -> Sight | None:
+    """What the unit's user sees of ``entity``'s items; None: everything (an admin, an
+    entity visibility does not govern, a unit acting for no user)."""
+    if entity.name not in GOVERNED or sees_all(unit):
+        return None
+    key = ("sight", entity.name)
+    found = unit.cache.get(key)
+    if found is None:
+        found = unit.cache[key] = _sight(unit, entity.name)
+    return found
+
+
+def _sight(unit: Any, item_type: str) -> Sight:
+    plan = company_clock.standing(unit.conn, unit.shared, unit.company_id).plan
+    values = roles.visibility_values(plan)
+    user_id, followed = unit.user["id"], item_type in FOLLOWED
+    if len(values) < 4:
+        return Sight(user_id, item_type, everyone=(3,), followed=followed)
+    return Sight(user_id, item_type, (7,), followed, groups=True, role_ids=_roles_up(unit, user_id))
+
+
+def _roles_up(unit: Any, user_id: int) -> tuple[int, ...]:
+    """The user's live role and every live role above it, nearest first (empty: the default role)."""
+    role = roles.role_of(unit, user_id)
+    if role is None:
+        return ()
+    parents = {r["id"]: r["parent_role_id"] for r in roles.all_live(unit)}
+    chain: list[int] = []
+    current: int | None = role["id"]
+    while current is not None and current in parents and current not in chain:
+        chain.append(current)
+        current = parents[current]
+    return tuple(chain)
+
+
+def where(unit: Any, entity: Entity) -> list[ColumnElement]:
+    """The conditions a read of ``entity``'s rows adds for the unit's user (none for an admin)."""
+    seen = sight(unit, entity)
+    return [] if seen is None else [sql.condition(entity.table, unit.company_id, seen)]
+
+
+def seen_by_id(unit: Any, entity: Entity, item_id: ColumnElement) -> ColumnElement | None:
+    """A condition that ``item_id`` (a column of another table) names one of ``entity``'s
+    rows the user sees; None: every row is."""
+    seen = sight(unit, entity)
+    return None if seen is None else sql.correlated(entity.table, unit.company_id, seen, item_id)
