@@ -164,3 +164,25 @@ def test_a_deleted_organization_takes_its_relationships_and_a_merge_moves_them(a
     events = _events(engine)
     assert [e["action"] for e in events if e["entity_id"] == moved["id"]] == ["create", "delete"]
     assert [e["changes"] for e in events if e["entity_id"] == kept["id"]][-1]["rel_owner_org_id"] == [a["id"], c["id"]]
+
+
+def test_an_organization_counts_its_daughters_deals_as_related(api):
+    from factories import make_deal
+
+    parent, daughter, sister, partner = (make_org(api) for _ in range(4))
+    _relate(api, parent["id"], daughter["id"])
+    _relate(api, parent["id"], sister["id"])
+    _relate(api, parent["id"], partner["id"], "related")
+    make_deal(api, org_id=parent["id"])
+    make_deal(api, org_id=daughter["id"])
+    make_deal(api, org_id=daughter["id"], status="won")
+    make_deal(api, org_id=sister["id"], status="lost")
+    make_deal(api, org_id=partner["id"])  # related, not a daughter: not counted
+    keys = ("open_deals_count", "related_open_deals_count", "related_won_deals_count", "related_lost_deals_count")
+    counted = data(api.get(f"/v1/organizations/{parent['id']}"))
+    assert [counted[k] for k in (*keys, "related_closed_deals_count")] == [1, 1, 1, 1, 2]
+    v2 = data(api.get(f"/api/v2/organizations/{parent['id']}", params={"include_fields": ",".join(keys)}))
+    assert [v2[k] for k in keys] == [1, 1, 1, 1]
+    listed = {o["id"]: o for o in data(api.get("/v1/organizations"))}
+    assert [listed[daughter["id"]][k] for k in keys] == [1, 0, 0, 0]
+    assert listed[parent["id"]]["related_open_deals_count"] == 1

@@ -15,7 +15,7 @@ from __future__ import annotations
 from typing import Any
 
 from dealbase.domain import hooks, service
-from dealbase.domain.organizations import compact
+from dealbase.domain.registry import entity
 from dealbase.domain.roles import integer, json_object
 from dealbase.errors import BadInput
 from dealbase.store import repository as repo
@@ -108,7 +108,8 @@ def of_organization(unit, org_id: int) -> list[Row]:
 
 
 def daughters(unit, org_ids: list[int]) -> dict[int, list[int]]:
-    """Each organization's daughters (the linked organizations of its ``parent`` relationships)."""
+    """Each organization's daughters (the linked organizations of its ``parent`` relationships):
+    their deals are its related deals."""
     found: dict[int, list[int]] = {i: [] for i in org_ids}
     if org_ids:
         where = (table.c.type == "parent", table.c.rel_owner_org_id.in_(org_ids), table.c.is_deleted.is_(False))
@@ -131,7 +132,7 @@ def present(unit, rows: list[Row], base: int | None, *, named: bool = False) -> 
     """Relationships as v1 shows them (the calculated values when ``base`` is given; the other
     organization's name too when ``named``), and the ``related_objects`` of their organizations."""
     org_rows = unit.rows(organizations, (r[k] for r in rows for k in ENDS))
-    orgs = compact(unit, list(org_rows.values()))
+    orgs = entity("organization").v1_related(unit, list(org_rows.values()))
     items = []
     for row in rows:
         item = {"id": row["id"], "type": row["type"]}
