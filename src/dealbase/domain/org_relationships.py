@@ -85,15 +85,11 @@ def base_org(unit, value: Any, row: Row, key: str = "org_id") -> int | None:
 
 
 def add(unit, values: Row) -> int:
-    stamp = unit.clock()
-    return service.insert(unit, table, {**values, "add_time": stamp, "update_time": stamp}, event=EVENT, stamp=stamp)
+    return service.insert_stamped(unit, table, values, event=EVENT)
 
 
 def update(unit, old: Row, values: Row) -> None:
-    changed = {k: v for k, v in values.items() if old[k] != v}
-    if changed:
-        stamp = unit.clock()
-        service.change(unit, table, old, {**changed, "update_time": stamp}, event=EVENT, stamp=stamp)
+    service.change_stamped(unit, table, old, values, event=EVENT)
 
 
 def delete(unit, rows: list[Row], stamp: str | None = None) -> None:
