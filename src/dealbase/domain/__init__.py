@@ -13,6 +13,7 @@ from dealbase.domain import (  # noqa: F401
     leads,
     legacy_teams,
     notes,
+    org_relationships,
     organizations,
     participants,
     permissions,

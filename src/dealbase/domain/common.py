@@ -96,17 +96,19 @@ def deal_counts(conn, company_id: int, column: str, ids: Iterable[int]) -> dict[
     return out
 
 
-def counts_block(counts: dict[str, int] | None) -> dict[str, int]:
+def counts_block(counts: dict[str, int] | None, related: dict[str, int] | None = None) -> dict[str, int]:
+    """Deal counts by status of an item and (organizations) of its related ones."""
     counts = {"open": 0, "won": 0, "lost": 0, **(counts or {})}
+    related = {"open": 0, "won": 0, "lost": 0, **(related or {})}
     return {
         "open_deals_count": counts["open"],
-        "related_open_deals_count": 0,
+        "related_open_deals_count": related["open"],
         "closed_deals_count": counts["won"] + counts["lost"],
-        "related_closed_deals_count": 0,
+        "related_closed_deals_count": related["won"] + related["lost"],
         "won_deals_count": counts["won"],
-        "related_won_deals_count": 0,
+        "related_won_deals_count": related["won"],
         "lost_deals_count": counts["lost"],
-        "related_lost_deals_count": 0,
+        "related_lost_deals_count": related["lost"],
     }
 
 
@@ -115,15 +117,23 @@ NO_EMAIL = {"email_messages_count": 0}
 
 
 def contact_include_fields(
-    ctx, rows, items, include: frozenset[str], column: str, *, people: dict[int, int] | None = None
+    ctx,
+    rows,
+    items,
+    include: frozenset[str],
+    column: str,
+    *,
+    people: dict[int, int] | None = None,
+    related: dict[int, dict[str, int]] | None = None,
 ) -> None:
     """v2 ``include_fields`` of persons and organizations: deal counts and the like."""
     if not include:
         return
     counts = deal_counts(ctx.conn, ctx.company_id, column, (r["id"] for r in rows))
+    related = related or {}
     for row, item in zip(rows, items):
         values = {
-            **counts_block(counts.get(row["id"])),
+            **counts_block(counts.get(row["id"]), related.get(row["id"])),
             **NO_EMAIL,
             "participant_open_deals_count": 0,
             "participant_closed_deals_count": 0,

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from dealbase.domain import org_relationships
 from dealbase.domain.common import (
     CONTACT_INCLUDE,
     CONTACT_KEYS,
@@ -80,17 +81,31 @@ def _people_counts(ctx, rows: list[dict[str, Any]]) -> dict[int, int]:
     return repo.count_by(ctx.conn, persons, ctx.company_id, "org_id", ids, persons.c.is_deleted.is_(False))
 
 
+def _related_deal_counts(ctx, rows: list[dict[str, Any]]) -> dict[int, dict[str, int]]:
+    """Deal counts by status of each organization's daughters, summed."""
+    daughters = org_relationships.daughters(ctx, [r["id"] for r in rows])
+    counts = deal_counts(ctx.conn, ctx.company_id, "org_id", (d for ds in daughters.values() for d in ds))
+    summed: dict[int, dict[str, int]] = {}
+    for org_id, ids in daughters.items():
+        for status, n in ((s, n) for d in ids for s, n in counts.get(d, {}).items()):
+            summed.setdefault(org_id, {}).setdefault(status, 0)
+            summed[org_id][status] += n
+    return summed
+
+
 def v2_extra(ctx, rows, items, include) -> None:
     for row, item in zip(rows, items):
         address = {part: row[f"address_{part}"] for part in ADDRESS_PARTS}
         item["address"] = {"value": row["address"], **address} if row["address"] or any(address.values()) else None
     if include:
         people = _people_counts(ctx, rows)
-        contact_include_fields(ctx, rows, items, include, "org_id", people=people)
+        related = _related_deal_counts(ctx, rows) if any(k.startswith("related_") for k in include) else None
+        contact_include_fields(ctx, rows, items, include, "org_id", people=people, related=related)
 
 
 def v1_extra(ctx, rows, items) -> None:
     counts = deal_counts(ctx.conn, ctx.company_id, "org_id", (r["id"] for r in rows))
+    related = _related_deal_counts(ctx, rows)
     people = _people_counts(ctx, rows)
     owners = ctx.rows(users, (r["owner_id"] for r in rows))
     domain = ctx.settings.company_domain
@@ -110,7 +125,7 @@ def v1_extra(ctx, rows, items) -> None:
             last_activity=None,
             next_activity=None,
             **NO_EMAIL,
-            **counts_block(counts.get(row["id"])),
+            **counts_block(counts.get(row["id"]), related.get(row["id"])),
         )
         for part in ADDRESS_PARTS:
             item[f"address_{part}"] = row[f"address_{part}"]

@@ -114,15 +114,11 @@ def _is_ancestor(unit, role_id: int, of: int) -> bool:
 
 
 def add(unit, values: Row) -> int:
-    stamp = unit.clock()
-    return service.insert(unit, roles, {**values, "add_time": stamp, "update_time": stamp}, event=EVENT, stamp=stamp)
+    return service.insert_stamped(unit, roles, values, event=EVENT)
 
 
 def update(unit, old: Row, values: Row) -> None:
-    changed = {k: v for k, v in values.items() if old[k] != v}
-    if changed:
-        stamp = unit.clock()
-        service.change(unit, roles, old, {**changed, "update_time": stamp}, event=EVENT, stamp=stamp)
+    service.change_stamped(unit, roles, old, values, event=EVENT)
 
 
 def delete(unit, row: Row) -> None:

@@ -234,6 +234,20 @@ def change(
         record_update(unit.conn, unit.company_id, unit.user_id, event, old, changed, stamp or unit.clock())
 
 
+def insert_stamped(unit: Unit, table: Table, values: Row, *, event: str) -> Any:
+    """Insert a row added and updated now, with its create event. The new id."""
+    stamp = unit.clock()
+    return insert(unit, table, {**values, "add_time": stamp, "update_time": stamp}, event=event, stamp=stamp)
+
+
+def change_stamped(unit: Unit, table: Table, old: Row, values: Row, *, event: str) -> None:
+    """Write the values that differ from ``old`` (if any), updated now, with their change event."""
+    changed = {k: v for k, v in values.items() if old[k] != v}
+    if changed:
+        stamp = unit.clock()
+        change(unit, table, old, {**changed, "update_time": stamp}, event=event, stamp=stamp)
+
+
 def retire(unit: Unit, table: Table, row: Row, *, event: str, stamp: str | None = None, **also: Any) -> None:
     """Mark a row that is no entity of its own deleted (``is_deleted``, setting ``also`` too),
     with its delete event."""

@@ -1203,6 +1203,24 @@ legacy_team_users = Table(
     Index(None, "company_id", "user_id"),
 )
 
+# Organization relationships (``/v1/organizationRelationships``, ``domain/org_relationships.py``):
+# ``parent`` (the owner is the parent, the linked organization its daughter) or ``related``.
+org_relationships = Table(
+    "org_relationships",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    _company(),
+    Column("type", String(16), nullable=False),
+    Column("rel_owner_org_id", Integer, ForeignKey("organizations.id"), nullable=False),
+    Column("rel_linked_org_id", Integer, ForeignKey("organizations.id"), nullable=False),
+    # deleted ones are kept marked, so an id never comes again (SQLite reuses the highest)
+    Column("is_deleted", Boolean, nullable=False, server_default="0"),
+    *_stamps(),
+    Index(None, "company_id", "rel_owner_org_id"),
+    Index(None, "company_id", "rel_linked_org_id"),
+)
+
+
 def _index_foreign_keys() -> None:
     """An index on every foreign key column no index starts with (references to the company
     aside: ``company_id`` starts one everywhere). Removing a referenced row looks for rows

@@ -25,6 +25,7 @@ MODULES = (
     "merge",
     "notes",
     "oauth",
+    "org_relationships",
     "participants",
     "permission_sets",
     "pictures",
