@@ -1,13 +1,13 @@
 """organization relationships
 
-Revision ID: 0029
+Revision ID: 0027
 Revises: 0026
 """
 
 import sqlalchemy as sa
 from alembic import op
 
-revision = "0029"
+revision = "0027"
 down_revision = "0026"
 branch_labels = None
 depends_on = None
