@@ -8,6 +8,7 @@ from itertools import count
 
 from factories import data, make_user, refused
 from support.rows import counts
+from test_oauth import bearer, make_app, tokens_for  # noqa: F401  (make_app: a fixture)
 
 from dealbase.store.tables import channel_conversations, channel_messages, channels
 
@@ -186,3 +187,20 @@ def test_bad_channels_and_messages_are_refused_and_nothing_is_written(api, other
         "ADMIN_ONLY",
     )
     assert _held(engine) == before
+
+
+def test_a_channel_an_app_registered_is_that_apps(client, make_app, engine):  # noqa: F811
+
+    mine = make_app(scopes=("messengers-integration",), name="Chat app")
+    theirs = make_app(scopes=("messengers-integration",), name="Other chat app")
+    app = bearer(client, tokens_for(client, mine)["access_token"])
+    other = bearer(client, tokens_for(client, theirs)["access_token"])
+    channel = _channel(app)
+    assert channel["marketplace_client_id"] == mine["client_id"]
+    app.post("/v1/channels/messages/receive", json=_message())
+    refused_here = "Only the app owner can delete conversations"
+    coded(other.delete("/v1/channels/pc-1/conversations/conv-1"), 403, refused_here, "FORBIDDEN_USER_REQUEST")
+    refused(other.post("/v1/channels/messages/receive", json=_message("conv-1", "m-2")), refused_here, 403)
+    refused(other.delete(f"/v1/channels/{channel['id']}"), refused_here, 403)
+    assert _held(engine) == (1, 1, 1)
+    assert app.delete("/v1/channels/pc-1/conversations/conv-1").json() == {"success": True}
