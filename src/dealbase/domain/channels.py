@@ -100,13 +100,11 @@ def add(unit, values: Row, app_id: int | None) -> Row:
 
 
 def _by_provider_id(unit, provider_channel_id: str) -> Row | None:
-    rows = repo.all_rows(unit.conn, channels, unit.company_id, channels.c.provider_channel_id == provider_channel_id)
-    return rows[0] if rows else None
+    return repo.first(unit.conn, channels, unit.company_id, channels.c.provider_channel_id == provider_channel_id)
 
 
 def get(unit, channel_id: str) -> Row | None:
-    rows = repo.all_rows(unit.conn, channels, unit.company_id, channels.c.id == channel_id)
-    return rows[0] if rows else None
+    return repo.first(unit.conn, channels, unit.company_id, channels.c.id == channel_id)
 
 
 def find(unit, given: str, app_id: int | None) -> Row | None:
@@ -119,14 +117,13 @@ def find(unit, given: str, app_id: int | None) -> Row | None:
 
 
 def conversation(unit, channel: Row, provider_conversation_id: str) -> Row | None:
-    rows = repo.all_rows(
+    return repo.first(
         unit.conn,
         conversations,
         unit.company_id,
         conversations.c.channel_id == channel["id"],
         conversations.c.provider_conversation_id == provider_conversation_id,
     )
-    return rows[0] if rows else None
 
 
 def _attachment(value: Any, at: int) -> Row:
@@ -205,14 +202,13 @@ def receive(unit, channel: Row, values: Row) -> Row:
 
 
 def _message(unit, talk: Row, provider_message_id: str) -> Row | None:
-    rows = repo.all_rows(
+    return repo.first(
         unit.conn,
         messages,
         unit.company_id,
         messages.c.conversation_id == talk["id"],
         messages.c.provider_message_id == provider_message_id,
     )
-    return rows[0] if rows else None
 
 
 def messages_of(unit, talk: Row) -> list[Row]:

@@ -53,8 +53,7 @@ def parse(unit, body: Any) -> Row:
 
 
 def find(unit, user_provider_id: str) -> Row | None:
-    rows = repo.all_rows(unit.conn, links, unit.company_id, links.c.user_provider_id == user_provider_id)
-    return rows[0] if rows else None
+    return repo.first(unit.conn, links, unit.company_id, links.c.user_provider_id == user_provider_id)
 
 
 def save(unit, values: Row) -> None:
