@@ -8,6 +8,8 @@ around a deal; ``scenario_filters.mjs``: a v1 filter listing deals in v2;
 ``scenario_webhooks.mjs``: v2 and v1 webhook deliveries to a listener on 127.0.0.1;
 ``scenario_roles.mjs``: roles, their settings and pipelines, permission sets, legacy teams;
 ``scenario_org_relationships.mjs``: an organization relationship read from both organizations;
+``scenario_channels.mjs``: a channel receiving two messages of one conversation, the
+conversation and the channel deleted, a meetings user provider link saved and deleted;
 ``scenario_users.mjs``: the admin adds a user, who calls with the token ``dealbase user token``
 prints, and deactivates them;
 ``support.mjs``: what they share); this test
@@ -235,6 +237,7 @@ def _oauth_app(database_url: str) -> dict[str, str]:
         "scenario_roles.mjs",
         "scenario_users.mjs",
         "scenario_org_relationships.mjs",
+        "scenario_channels.mjs",
     ],
 )
 def test_official_node_sdk(scenario: str, node_bin: str, node_modules: Path, server) -> None:

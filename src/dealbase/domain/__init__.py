@@ -3,6 +3,7 @@
 from dealbase.domain import (  # noqa: F401
     activities,
     activity_types,
+    channels,
     deal_products,
     deals,
     files,
@@ -12,6 +13,7 @@ from dealbase.domain import (  # noqa: F401
     installments,
     leads,
     legacy_teams,
+    meetings,
     notes,
     org_relationships,
     organizations,

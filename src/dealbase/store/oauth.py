@@ -113,3 +113,8 @@ def revoke(conn: Connection, app: Row, token_hash: str) -> Row | None:
     delete_rows(conn, oauth_access_tokens, company_id, tokens.grant_id == grant["id"])
     delete_rows(conn, oauth_grants, company_id, oauth_grants.c.id == grant["id"])
     return grant
+
+
+def client_id_of(conn: Connection, app_id: int) -> str | None:
+    """An app's client id (an app of any company: one app serves every company it is installed in)."""
+    return conn.execute(select(oauth_apps.c.client_id).where(oauth_apps.c.id == app_id)).scalar_one_or_none()

@@ -1220,6 +1220,67 @@ org_relationships = Table(
     Index(None, "company_id", "rel_linked_org_id"),
 )
 
+# Messaging channels (``/v1/channels``, ``domain/channels.py``): a channel an integration
+# registers under its own id (``provider_channel_id``), the conversations messages arrive in
+# (by the provider's conversation id) and the messages, each once by the provider's message id.
+channels = Table(
+    "channels",
+    metadata,
+    Column("id", String(36), primary_key=True),
+    _company(),
+    Column("provider_channel_id", String(255), nullable=False),
+    Column("name", String(255), nullable=False),
+    Column("avatar_url", Text, nullable=True),
+    Column("provider_type", String(16), nullable=False),
+    Column("template_support", Boolean, nullable=False),
+    Column("user_id", Integer, ForeignKey("users.id"), nullable=False),
+    Column("app_id", Integer, ForeignKey("oauth_apps.id"), nullable=True),  # the OAuth app that registered it
+    Column("add_time", TIME, nullable=False),
+    Index(None, "company_id", "provider_channel_id", unique=True),
+)
+
+channel_conversations = Table(
+    "channel_conversations",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    _company(),
+    Column("channel_id", String(36), ForeignKey("channels.id"), nullable=False),
+    Column("provider_conversation_id", String(255), nullable=False),
+    Column("link", Text, nullable=True),
+    *_stamps(),
+    Index(None, "channel_id", "provider_conversation_id", unique=True),
+)
+
+channel_messages = Table(
+    "channel_messages",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    _company(),
+    Column("conversation_id", Integer, ForeignKey("channel_conversations.id"), nullable=False),
+    Column("provider_message_id", String(255), nullable=False),
+    Column("sender_id", String(255), nullable=False),
+    Column("message", Text, nullable=False),
+    Column("status", String(16), nullable=False),
+    Column("created_at", String(24), nullable=False),
+    Column("reply_by", String(24), nullable=True),
+    Column("attachments", Text, nullable=False),  # JSON list, as received
+    *_stamps(),
+    Index(None, "conversation_id", "provider_message_id", unique=True),
+)
+
+# A user's link to an installed video call integration (``/v1/meetings/userProviderLinks``).
+user_provider_links = Table(
+    "user_provider_links",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    _company(),
+    Column("user_provider_id", String(36), nullable=False),
+    Column("user_id", Integer, ForeignKey("users.id"), nullable=False),
+    Column("marketplace_client_id", String(64), nullable=False),
+    *_stamps(),
+    Index(None, "company_id", "user_provider_id", unique=True),
+)
+
 
 def _index_foreign_keys() -> None:
     """An index on every foreign key column no index starts with (references to the company

@@ -11,6 +11,7 @@ from dealbase.api.router import Router
 MODULES = (
     "activities",
     "activity_types",
+    "channels",
     "core",
     "currencies",
     "deal_products",
@@ -22,6 +23,7 @@ MODULES = (
     "history",
     "leads",
     "legacy_teams",
+    "meetings",
     "merge",
     "notes",
     "oauth",
