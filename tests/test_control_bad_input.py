@@ -24,6 +24,8 @@ from support.database import TOKEN
 
 from dealbase.store.tables import companies, metadata
 
+pytestmark = pytest.mark.slow  # a sweep of every control route (about 130 cases per backend): the full suite runs it
+
 NOW = "2031-01-01T09:00:00Z"
 UNKNOWN = 999_999
 

@@ -140,6 +140,7 @@ def demo_shown(control, company: dict) -> dict[str, list[str]]:
     }
 
 
+@pytest.mark.slow  # a whole demo data set: the full suite runs it
 def test_a_demo_company_has_the_demo_data(control, engine):
     made, empty = new_company(control, seed="demo"), new_company(control)
     shown = demo_shown(control, made)
@@ -173,6 +174,7 @@ def test_reset_empties_one_company_and_leaves_the_other(control, engine):
     assert rows_of(engine, two["id"]) == before_two
 
 
+@pytest.mark.slow  # a whole demo data set: the full suite runs it
 def test_reset_with_the_demo_seed(control):
     made, fresh = new_company(control), new_company(control, seed="demo")
     make_deal(Api(control, made["api_token"]), title="Mine")
@@ -203,6 +205,7 @@ def test_reset_keeps_the_users_with_tokens_and_drops_the_others(control, engine)
     assert [u["name"] for u in listed] == ["Admin", "Uma"]
 
 
+@pytest.mark.slow  # a whole demo data set: the full suite runs it
 def test_delete_leaves_no_row_of_the_company_and_every_row_of_the_others(control, engine, company, files_dir):
     doomed, kept = new_company(control, seed="demo"), new_company(control, seed="demo")
     api = Api(control, doomed["api_token"])

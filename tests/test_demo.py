@@ -92,6 +92,7 @@ def _company_view(api) -> dict[str, Any]:
     return {path: [plain(row, path) for row in rows] for path, rows in lists.items()}
 
 
+@pytest.mark.slow  # whole demo data sets: the full suite runs it
 def test_same_seed_gives_the_same_company_twice(engine, company, other_company, api, other_api, at):
     at(MOMENT)
     first = _seeded(engine, company, seed_value=7, deals=24)
@@ -111,6 +112,7 @@ def test_same_seed_gives_the_same_company_twice(engine, company, other_company, 
 DEMO_DIGEST = "140f5bafd51c3974ab282d9924c5815fcca5a02f91ab1ee369e75c6ef4ddc6e5"
 
 
+@pytest.mark.slow  # whole demo data sets: the full suite runs it
 def test_the_rows_are_those_the_seed_always_wrote(engine, company, at):
     at(MOMENT)
     _seeded(engine, company, seed_value=1, deals=100)
@@ -118,6 +120,7 @@ def test_the_rows_are_those_the_seed_always_wrote(engine, company, at):
         assert company_digest(conn, company.company_id, MOMENT) == DEMO_DIGEST
 
 
+@pytest.mark.slow  # whole demo data sets: the full suite runs it
 def test_the_batched_seed_writes_what_writes_one_by_one_write(engine, company, at, monkeypatch):
     """The seed with the write service's batch and without it (each write's hooks and change
     event at once), each rolled back after its rows were read: the same rows, ids and values."""
