@@ -229,3 +229,29 @@ def test_another_company_and_another_user_cannot_touch_a_call_log(api, other_api
     _refused(regular.post("/v1/callLogs", json=_call(user_id=1)), "You do not have permissions to do this.", 403)
     assert data(api.get(f"/v1/callLogs/{log['id']}"))["id"] == log["id"]
     assert data(regular.get("/v1/callLogs")) in (None, [])
+
+
+def test_a_call_on_a_lead_and_its_recording_in_the_list(api, lead_id, files_dir):
+    log = _add(api, lead_id=lead_id, outcome="left_voicemail", duration=7)
+    assert (log["lead_id"], log["outcome"], log["duration"]) == (lead_id, "left_voicemail", "7")
+    assert data(api.get(f"/v1/activities/{log['activity_id']}"))["lead_id"] == lead_id
+    _record(api, log["id"], name="voicemail.wav")
+    listed = data(api.get("/v1/callLogs"))
+    assert [(item["id"], item["has_recording"]) for item in listed] == [(log["id"], True)]
+    file_id = data(api.get(f"/v1/activities/{log['activity_id']}"))["file"]["id"]
+    assert data(api.get(f"/v1/files/{file_id}"))["lead_id"] == lead_id
+
+
+def test_a_bad_upload_is_refused_and_nothing_is_written(api, engine, files_dir, app):
+    log = _add(api)
+    before = counts(engine, files)
+    _refused(
+        api.post(f"/v1/callLogs/{log['id']}/recordings", data={"file": "not a file"}),
+        "Validation failed: file: is required (a file part of a multipart/form-data body)",
+    )
+    app.settings.max_upload_bytes = 10
+    response = _record(api, log["id"], b"x" * 11)
+    assert response.status_code == 413 and response.json()["success"] is False
+    assert counts(engine, files) == before
+    assert data(api.get(f"/v1/callLogs/{log['id']}"))["has_recording"] is False
+    assert list(files_dir.rglob("*.mp3")) == []

@@ -7,6 +7,7 @@ around a deal; ``scenario_filters.mjs``: a v1 filter listing deals in v2;
 ``dealbase app create`` through the OAuth flow, the SDK calling with its access token;
 ``scenario_webhooks.mjs``: v2 and v1 webhook deliveries to a listener on 127.0.0.1;
 ``scenario_roles.mjs``: roles, their settings and pipelines, permission sets, legacy teams;
+``scenario_calllogs.mjs``: a call log with a recording, uploaded and downloaded the same bytes;
 ``scenario_users.mjs``: the admin adds a user, who calls with the token ``dealbase user token``
 prints, and deactivates them;
 ``support.mjs``: what they share); this test
@@ -233,6 +234,7 @@ def _oauth_app(database_url: str) -> dict[str, str]:
         "scenario_webhooks.mjs",
         "scenario_roles.mjs",
         "scenario_users.mjs",
+        "scenario_calllogs.mjs",
     ],
 )
 def test_official_node_sdk(scenario: str, node_bin: str, node_modules: Path, server) -> None:
