@@ -201,6 +201,12 @@ def test_bad_call_logs_are_refused_and_nothing_is_written(api, other_api, engine
         ({"activity_id": 999999}, "Validation failed: activity_id: Activity with id 999999 not found"),
         ({"user_id": 999999}, "Validation failed: user_id: User with id 999999 not found"),
         ({"lead_id": 7}, '"lead_id" must be a UUID.'),
+        ({"lead_id": "not-a-uuid"}, '"lead_id" must be a UUID.'),
+        (
+            {"lead_id": "0" * 8 + "-0000-4000-8000-" + "0" * 12},
+            "Validation failed: lead_id: Lead with id 00000000-0000-4000-8000-000000000000 not found",
+        ),
+        ({"duration": -5}, '"duration" must be a number of seconds.'),
         (
             {"deal_id": deal["id"], "lead_id": lead_id},
             "A call log can be associated with either a deal or a lead, but not both at once.",

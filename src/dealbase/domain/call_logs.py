@@ -20,7 +20,7 @@ from dealbase.domain.activities import ACTIVITY
 from dealbase.domain.entity import Entity, Field
 from dealbase.domain.files import FILE, download_url
 from dealbase.domain.goals import new_id
-from dealbase.domain.ids import INTEGER
+from dealbase.domain.ids import INTEGER, parse_uuid
 from dealbase.domain.registry import ENTITIES, register
 from dealbase.domain.unit import Input
 from dealbase.errors import BadInput, NotAllowed
@@ -36,6 +36,7 @@ REFUSED = "You don't have permission to change this resource."
 LINKS = ("deal_id", "lead_id", "person_id", "org_id")
 _REFS = (("deal_id", "deal"), ("lead_id", "lead"), ("person_id", "person"), ("org_id", "organization"))
 _TEXTS = {"subject": 255, "from_phone_number": 255, "to_phone_number": 255, "note": 65_535}
+_SECONDS = re.compile(r"[0-9]{1,9}")
 _TIME = re.compile(r"(\d{4}-\d{2}-\d{2})[ T](\d{2}:\d{2}:\d{2})(\.\d+)?(Z|[+-]00:?00)?")
 
 
@@ -97,7 +98,7 @@ def _duration(body: Row, start: str, end: str) -> str:
         return str(_seconds(start, end))
     if isinstance(value, int) and not isinstance(value, bool):
         value = str(value)
-    if not isinstance(value, str) or not INTEGER.fullmatch(value.strip()) or len(value.strip()) > 9:
+    if not isinstance(value, str) or not _SECONDS.fullmatch(value.strip()):
         raise _bad('"duration" must be a number of seconds.')
     return str(int(value.strip()))
 
@@ -123,7 +124,7 @@ def parse(unit, body: Any, caller: Row) -> Row:
         **{key: _int(body, key) for key in ("user_id", "activity_id", "deal_id", "person_id", "org_id")},
     )
     lead_id = body.get("lead_id")
-    if lead_id is not None and not isinstance(lead_id, str):
+    if lead_id is not None and (lead_id := parse_uuid(lead_id)) is None:
         raise _bad('"lead_id" must be a UUID.')
     values["lead_id"] = lead_id
     if values["deal_id"] is not None and lead_id is not None:
