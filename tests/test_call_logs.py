@@ -168,7 +168,7 @@ def test_deleting_a_call_log_deletes_its_recording_not_its_activity(api, files_d
         api.delete(f"/v1/callLogs/{log['id']}"), "The callLog you are trying to access is no longer available", 410
     )
     _refused(_record(api, log["id"]), "A resource required for this operation was not found.", 404)
-    assert data(api.get("/v1/callLogs")) is None or data(api.get("/v1/callLogs")) == []
+    assert api.get("/v1/callLogs").json()["data"] is None
     assert _download(api, file_id).status_code == 404
     activity = data(api.get(f"/v1/activities/{log['activity_id']}"))
     assert activity["active_flag"] is True and activity["file"] is None
@@ -234,7 +234,7 @@ def test_another_company_and_another_user_cannot_touch_a_call_log(api, other_api
     _refused(regular.delete(f"/v1/callLogs/{log['id']}"), "You don't have permission to change this resource.", 403)
     _refused(regular.post("/v1/callLogs", json=_call(user_id=1)), "You do not have permissions to do this.", 403)
     assert data(api.get(f"/v1/callLogs/{log['id']}"))["id"] == log["id"]
-    assert data(regular.get("/v1/callLogs")) in (None, [])
+    assert regular.get("/v1/callLogs").json()["data"] is None
 
 
 def test_a_call_on_a_lead_and_its_recording_in_the_list(api, lead_id, files_dir):

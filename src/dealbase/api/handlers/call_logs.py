@@ -88,7 +88,8 @@ def get_user_call_logs(ctx: Ctx) -> Reply:
     table = call_logs.CALL_LOG.table
     where = [table.c.user_id == ctx.user_id, table.c.is_deleted.is_(False)]
     rows = repo.list_offset(ctx.conn, table, ctx.company_id, where, [table.c.id], start, limit + 1)
-    return ok(_present(ctx, rows[:limit]), {"pagination": v1_pagination(start, limit, len(rows) > limit)})
+    # An empty v1 list's data is null, as Pipedrive's (and ``resources.list_v1``'s) are.
+    return ok(_present(ctx, rows[:limit]) or None, {"pagination": v1_pagination(start, limit, len(rows) > limit)})
 
 
 @handlers.operation("v1", "delete_call_log", write=True)
