@@ -101,6 +101,10 @@ def test_a_call_activity_becomes_a_call_log_with_its_items(api):
     changed = data(api.get(f"/v1/activities/{activity['id']}"))
     assert (changed["subject"], changed["done"], changed["due_date"]) == ("Ring Pat", True, "2026-03-02")
 
+    _refused(
+        api.post("/v1/callLogs", json=_call(activity_id=activity["id"])),
+        '"activity_id" refers to an activity that is already a call log.',
+    )
     meeting = data(api.post("/v1/activities", json={"subject": "Lunch", "type": "meeting"}), 201)
     _refused(
         api.post("/v1/callLogs", json=_call(activity_id=meeting["id"])),
@@ -261,3 +265,11 @@ def test_a_bad_upload_is_refused_and_nothing_is_written(api, engine, files_dir, 
     assert counts(engine, files) == before
     assert data(api.get(f"/v1/callLogs/{log['id']}"))["has_recording"] is False
     assert list(files_dir.rglob("*.mp3")) == []
+
+
+def test_a_merge_moves_call_logs_to_the_surviving_person(api):
+    kept, merged = make_person(api, name="Pat"), make_person(api, name="Pat again")
+    log = _add(api, person_id=merged["id"])
+    response = api.put(f"/v1/persons/{merged['id']}/merge", json={"merge_with_id": kept["id"]})
+    assert response.status_code == 200, response.text
+    assert data(api.get(f"/v1/callLogs/{log['id']}"))["person_id"] == kept["id"]

@@ -166,6 +166,9 @@ def _call_activity(unit, activity_id: int) -> Row:
         raise _bad(f"Validation failed: activity_id: Activity with id {activity_id} not found")
     if row["type"] != "call":
         raise _bad('"activity_id" must refer to an activity of type call.')
+    # One call log per activity: the activity shows one call's recording.
+    if repo.live_rows_in(unit.conn, table, unit.company_id, "activity_id", [activity_id]):
+        raise _bad('"activity_id" refers to an activity that is already a call log.')
     return row
 
 
