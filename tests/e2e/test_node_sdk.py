@@ -10,6 +10,7 @@ around a deal; ``scenario_filters.mjs``: a v1 filter listing deals in v2;
 ``scenario_org_relationships.mjs``: an organization relationship read from both organizations;
 ``scenario_channels.mjs``: a channel receiving two messages of one conversation, the
 conversation and the channel deleted, a meetings user provider link saved and deleted;
+``scenario_calllogs.mjs``: a call log with a recording, uploaded and downloaded the same bytes;
 ``scenario_users.mjs``: the admin adds a user, who calls with the token ``dealbase user token``
 prints, and deactivates them;
 ``support.mjs``: what they share); this test
@@ -238,6 +239,7 @@ def _oauth_app(database_url: str) -> dict[str, str]:
         "scenario_users.mjs",
         "scenario_org_relationships.mjs",
         "scenario_channels.mjs",
+        "scenario_calllogs.mjs",
     ],
 )
 def test_official_node_sdk(scenario: str, node_bin: str, node_modules: Path, server) -> None:

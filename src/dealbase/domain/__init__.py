@@ -3,6 +3,7 @@
 from dealbase.domain import (  # noqa: F401
     activities,
     activity_types,
+    call_logs,
     channels,
     deal_products,
     deals,

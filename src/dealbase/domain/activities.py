@@ -20,7 +20,7 @@ activity the done one due last.
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from typing import Any
 
 import orjson
@@ -277,16 +277,23 @@ def _v1_attendees(stored: str | None) -> list[dict[str, Any]] | None:
     ]
 
 
+# The file each activity carries (a call's recording), by activity id: set by the call logs
+# family (``domain/call_logs.py``); without it no activity has one.
+attached_files: Callable[[Any, list[int]], dict[int, dict[str, Any]]] | None = None
+
+
 def v1_extra(ctx, rows, items) -> None:
     people = ctx.rows(persons, (r["person_id"] for r in rows))
     orgs = ctx.rows(organizations, (r["org_id"] for r in rows))
     found_deals = ctx.rows(deals, (r["deal_id"] for r in rows))
     owners = ctx.rows(users, (r["owner_id"] for r in rows))
     domain = ctx.settings.company_domain
+    carried = attached_files(ctx, [r["id"] for r in rows]) if attached_files is not None else {}
     for row, item in zip(rows, items):
         person, org = people.get(row["person_id"]), orgs.get(row["org_id"])
         deal, owner = found_deals.get(row["deal_id"]), owners.get(row["owner_id"])
         item.update(V1_NOTHING)
+        item["file"] = carried.get(row["id"])
         item["series"] = []
         item["company_id"] = row["company_id"]
         item["active_flag"] = not row["is_deleted"]

@@ -1281,6 +1281,33 @@ user_provider_links = Table(
     Index(None, "company_id", "user_provider_id", unique=True),
 )
 
+# Call logs (``/v1/callLogs``): string ids; each is an activity of type call, and its audio
+# recording is a file of that activity.
+call_logs = Table(
+    "call_logs",
+    metadata,
+    Column("id", String(32), primary_key=True),
+    _company(),
+    Column("user_id", Integer, ForeignKey("users.id"), nullable=False),
+    Column("activity_id", Integer, ForeignKey("activities.id"), nullable=False),
+    Column("deal_id", Integer, nullable=True),
+    Column("lead_id", String(36), nullable=True),
+    Column("person_id", Integer, nullable=True),
+    Column("org_id", Integer, nullable=True),
+    Column("subject", String(255), nullable=True),
+    Column("duration", String(16), nullable=True),
+    Column("outcome", String(16), nullable=False),
+    Column("from_phone_number", String(255), nullable=True),
+    Column("to_phone_number", String(255), nullable=False),
+    Column("start_time", TIME, nullable=False),
+    Column("end_time", TIME, nullable=False),
+    Column("note", Text, nullable=True),
+    Column("file_id", Integer, ForeignKey("files.id"), nullable=True),
+    Column("is_deleted", Boolean, nullable=False, server_default="0"),
+    *_stamps(),
+    Index(None, "company_id", "user_id", "is_deleted", "id"),
+)
+
 
 def _index_foreign_keys() -> None:
     """An index on every foreign key column no index starts with (references to the company

@@ -16,7 +16,7 @@ from dealbase.api.context import Ctx
 from dealbase.api.errors import BadRequest, NotFound
 from dealbase.api.responses import ok, raw
 from dealbase.api.router import Handlers
-from dealbase.api.uploads import form_of, uploaded
+from dealbase.api.uploads import Upload, form_of, uploaded
 from dealbase.domain import service
 from dealbase.domain.files import FILE, file_type
 from dealbase.store import blobs
@@ -35,18 +35,15 @@ def get_file(ctx: Ctx):
     return res.get_one(ctx, FILE)
 
 
-@handlers.operation("v1", "add_file", write=True)
-def add_file(ctx: Ctx):
-    """Stores the uploaded contents and the file's row, attached to the items given."""
-    upload = uploaded(ctx)
-    name = PurePosixPath(upload.filename.replace("\\", "/")).name or "file"
+def stored_upload(ctx: Ctx, upload: Upload, default_name: str = "file") -> dict[str, Any]:
+    """Stores an upload's contents; the file row's values describing them (``blob_key`` too)."""
+    name = PurePosixPath(upload.filename.replace("\\", "/")).name or default_name
     path = PurePosixPath(name)
     content_type = upload.content_type
     if content_type == "application/octet-stream":
         content_type = mimetypes.guess_type(name)[0] or content_type
-    files_dir = ctx.settings.files_dir
-    key = blobs.put(files_dir, ctx.company_id, upload.data, path.suffix.lstrip("."))
-    made = {
+    key = blobs.put(ctx.settings.files_dir, ctx.company_id, upload.data, path.suffix.lstrip("."))
+    return {
         "name": name[:255],
         # Unique like Pipedrive's stored names; not the blob key, which stays private.
         "file_name": f"{path.stem[:200]}_{secrets.token_hex(16)}{path.suffix[:16]}",
@@ -55,10 +52,16 @@ def add_file(ctx: Ctx):
         "content_type": content_type[:255],
         "blob_key": key,
     }
+
+
+@handlers.operation("v1", "add_file", write=True)
+def add_file(ctx: Ctx):
+    """Stores the uploaded contents and the file's row, attached to the items given."""
+    made = stored_upload(ctx, uploaded(ctx))
     try:
         return res.add(ctx, FILE, made)
     except BaseException:
-        blobs.remove(files_dir, ctx.company_id, key)
+        blobs.remove(ctx.settings.files_dir, ctx.company_id, made["blob_key"])
         raise
 
 
