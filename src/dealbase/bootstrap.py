@@ -12,6 +12,7 @@ from dealbase.clock import now
 from dealbase.domain.activity_types import DEFAULTS as ACTIVITY_TYPES
 from dealbase.domain.ids import new_uuid
 from dealbase.domain.leads import DEFAULT_LABELS as LEAD_LABELS
+from dealbase.domain.project_templates import default_rows as template_rows
 from dealbase.domain.projects import DEFAULT_BOARD, DEFAULT_PHASES
 from dealbase.domain.users import new_token
 from dealbase.events.changes import record_creates
@@ -22,6 +23,8 @@ from dealbase.store.tables import (
     activity_types,
     lead_labels,
     pipelines,
+    project_template_tasks,
+    project_templates,
     projects_boards,
     projects_phases,
     stages,
@@ -74,7 +77,7 @@ def create_company(
     user_id, token = _add_user(conn, company_id, NewUser(admin_name, admin_email, True), stamp, token, currency)
     for other in others:
         _add_user(conn, company_id, other, stamp, None, currency)
-    _start_rows(conn, company_id, stamp)
+    _start_rows(conn, company_id, user_id, stamp)
     _record_start(conn, company_id, user_id, stamp)
     return Company(company_id, user_id, token)
 
@@ -97,15 +100,16 @@ def restart(conn: Connection, company_id: int) -> None:
     old rows."""
     stamp = now()
     companies.empty(conn, company_id, stamp)
-    _start_rows(conn, company_id, stamp)
-    _record_start(conn, company_id, companies.first_admin_id(conn, company_id), stamp)
+    admin_id = companies.first_admin_id(conn, company_id)
+    _start_rows(conn, company_id, admin_id, stamp)
+    _record_start(conn, company_id, admin_id, stamp)
     for counter in ("fields_version", "webhooks_version", "users_version"):
         repo.bump_company_counter(conn, company_id, counter)
 
 
-def _start_rows(conn: Connection, company_id: int, stamp: str) -> None:
+def _start_rows(conn: Connection, company_id: int, admin_id: int, stamp: str) -> None:
     """A new company's default pipeline and stages, activity types, lead labels, project
-    board and phases."""
+    board and phases, and project templates (the admin's) with their tasks."""
     times = {"add_time": stamp, "update_time": stamp}
     pipeline_id = repo.insert_row(conn, pipelines, company_id, {"name": "Pipeline", "order_nr": 1, **times})
     repo.insert_rows(
@@ -136,8 +140,14 @@ def _start_rows(conn: Connection, company_id: int, stamp: str) -> None:
     labels = [{"id": new_uuid(), "name": label, "color": color, **times} for label, color in LEAD_LABELS]
     repo.insert_rows(conn, lead_labels, company_id, labels)
     board_id = repo.insert_row(conn, projects_boards, company_id, {"name": DEFAULT_BOARD, "order_nr": 1, **times})
-    phases = [{"board_id": board_id, "name": phase, "order_nr": i, **times} for i, phase in enumerate(DEFAULT_PHASES, 1)]
+    phases = [
+        {"board_id": board_id, "name": phase, "order_nr": i, **times} for i, phase in enumerate(DEFAULT_PHASES, 1)
+    ]
     repo.insert_rows(conn, projects_phases, company_id, phases)
+    phase_ids = [row["id"] for row in repo.all_rows(conn, projects_phases, company_id, order_by=[projects_phases.c.id])]
+    for template, task_rows in template_rows(board_id, phase_ids, admin_id, times):
+        template_id = repo.insert_row(conn, project_templates, company_id, template)
+        repo.insert_rows(conn, project_template_tasks, company_id, task_rows(template_id))
 
 
 def _record_start(conn: Connection, company_id: int, user_id: int, stamp: str) -> None:
@@ -152,6 +162,7 @@ def _record_start(conn: Connection, company_id: int, user_id: int, stamp: str) -
         ("lead_label", lead_labels),
         ("project_board", projects_boards),
         ("project_phase", projects_phases),
+        ("project_template", project_templates),
     ):
         for row in repo.all_rows(conn, table, company_id, order_by=[table.c.id]):
             created.append((entity, {str(k): v for k, v in row.items() if k != "company_id"}))

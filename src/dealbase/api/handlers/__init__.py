@@ -11,6 +11,7 @@ from dealbase.api.router import Router
 MODULES = (
     "activities",
     "activity_types",
+    "billing",
     "core",
     "currencies",
     "deal_products",
