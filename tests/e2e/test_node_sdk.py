@@ -9,6 +9,8 @@ around a deal; ``scenario_filters.mjs``: a v1 filter listing deals in v2;
 ``scenario_roles.mjs``: roles, their settings and pipelines, permission sets, legacy teams;
 ``scenario_users.mjs``: the admin adds a user, who calls with the token ``dealbase user token``
 prints, and deactivates them;
+``scenario_projects.mjs``: project templates, a project from one with its tasks in their phases,
+and the company's billing add-ons;
 ``support.mjs``: what they share); this test
 installs its npm dependencies (once per session, from the lockfile), starts
 the server the way users do, on a free port and a fresh database, waits until
@@ -233,6 +235,7 @@ def _oauth_app(database_url: str) -> dict[str, str]:
         "scenario_webhooks.mjs",
         "scenario_roles.mjs",
         "scenario_users.mjs",
+        "scenario_projects.mjs",
     ],
 )
 def test_official_node_sdk(scenario: str, node_bin: str, node_modules: Path, server) -> None:
