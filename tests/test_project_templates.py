@@ -146,6 +146,8 @@ def test_a_bad_template_id_is_a_400_and_writes_nothing(api, other_api, engine, c
         ("/v1/projects", "one", "Validation failed: template_id: must be a positive integer"),
         ("/api/v2/projects", 999999, not_found.format(999999)),
         ("/v1/projects", theirs, not_found.format(theirs)),
+        ("/api/v2/projects", 2**31, not_found.format(2**31)),
+        ("/v1/projects", "99999999999999999999", not_found.format(99999999999999999999)),
     ):
         refused(api.post(url, json={"title": "X", "template_id": value}), message)
     refused(

@@ -12,7 +12,6 @@ from dealbase.clock import now
 from dealbase.domain.activity_types import DEFAULTS as ACTIVITY_TYPES
 from dealbase.domain.ids import new_uuid
 from dealbase.domain.leads import DEFAULT_LABELS as LEAD_LABELS
-from dealbase.domain.project_templates import default_rows as template_rows
 from dealbase.domain.projects import DEFAULT_BOARD, DEFAULT_PHASES
 from dealbase.domain.users import new_token
 from dealbase.events.changes import record_creates
@@ -37,6 +36,32 @@ DEFAULT_STAGES = (
     ("Demo Scheduled", 40),
     ("Proposal Made", 60),
     ("Negotiations Started", 80),
+)
+
+# Project templates on the first board: (title, description, tasks: (the position of the
+# task's phase on the board, from 1; title; description))
+DEFAULT_TEMPLATES: tuple[tuple[str, str, tuple[tuple[int, str, str], ...]], ...] = (
+    (
+        "Customer onboarding",
+        "From the signed deal to a customer who uses what they bought",
+        (
+            (1, "Kick-off call", "Agree on goals, contacts and the timeline"),
+            (1, "Collect the customer's data", "What the set-up needs"),
+            (2, "Set up the account", ""),
+            (2, "Train the customer's team", ""),
+            (3, "Hand over to account management", "Notes on the customer and what was agreed"),
+        ),
+    ),
+    (
+        "Service delivery",
+        "A piece of work sold in a deal, planned, done and signed off",
+        (
+            (1, "Plan the work", "Scope, people and dates"),
+            (2, "Do the work", ""),
+            (3, "Get the customer's sign-off", ""),
+            (3, "Send the invoice", ""),
+        ),
+    ),
 )
 
 
@@ -144,10 +169,21 @@ def _start_rows(conn: Connection, company_id: int, admin_id: int, stamp: str) ->
         {"board_id": board_id, "name": phase, "order_nr": i, **times} for i, phase in enumerate(DEFAULT_PHASES, 1)
     ]
     repo.insert_rows(conn, projects_phases, company_id, phases)
-    phase_ids = [row["id"] for row in repo.all_rows(conn, projects_phases, company_id, order_by=[projects_phases.c.id])]
-    for template, task_rows in template_rows(board_id, phase_ids, admin_id, times):
-        template_id = repo.insert_row(conn, project_templates, company_id, template)
-        repo.insert_rows(conn, project_template_tasks, company_id, task_rows(template_id))
+    _add_templates(conn, company_id, board_id, admin_id, times)
+
+
+def _add_templates(conn: Connection, company_id: int, board_id: int, owner_id: int, times: dict[str, str]) -> None:
+    """``DEFAULT_TEMPLATES`` on a new company's first board, with their tasks in its phases."""
+    phases = repo.all_rows(conn, projects_phases, company_id, order_by=[projects_phases.c.order_nr])
+    for title, description, tasks in DEFAULT_TEMPLATES:
+        template = {"title": title, "description": description, "board_id": board_id, "owner_id": owner_id}
+        template_id = repo.insert_row(conn, project_templates, company_id, {**template, **times})
+        rows = [
+            {"template_id": template_id, "phase_id": phases[phase - 1]["id"], "order_nr": i, **times}
+            | {"title": task, "description": text or None}
+            for i, (phase, task, text) in enumerate(tasks, 1)
+        ]
+        repo.insert_rows(conn, project_template_tasks, company_id, rows)
 
 
 def _record_start(conn: Connection, company_id: int, user_id: int, stamp: str) -> None:

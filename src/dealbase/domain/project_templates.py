@@ -3,8 +3,8 @@
 Pipedrive's templates are made in its web app; the API lists and reads them, and a project
 added with ``template_id`` starts from one (``domain/projects.py``): on the template's
 board, with its description, and with a task for each of the template's tasks, placed in
-its phase of the project's plan. A company starts with ``DEFAULTS`` on its first board
-(``bootstrap.py``).
+its phase of the project's plan. A company starts with ``bootstrap.py``'s
+``DEFAULT_TEMPLATES`` on its first board.
 """
 
 from __future__ import annotations
@@ -19,53 +19,6 @@ from dealbase.store import repository as repo
 from dealbase.store.tables import project_template_tasks as tasks_table
 from dealbase.store.tables import project_templates as table
 
-# (title, description, tasks: (phase's position on the board, from 1; title; description))
-DEFAULTS: tuple[tuple[str, str, tuple[tuple[int, str, str], ...]], ...] = (
-    (
-        "Customer onboarding",
-        "From the signed deal to a customer who uses what they bought",
-        (
-            (1, "Kick-off call", "Agree on goals, contacts and the timeline"),
-            (1, "Collect the customer's data", "What the set-up needs"),
-            (2, "Set up the account", ""),
-            (2, "Train the customer's team", ""),
-            (3, "Hand over to account management", "Notes on the customer and what was agreed"),
-        ),
-    ),
-    (
-        "Service delivery",
-        "A piece of work sold in a deal, planned, done and signed off",
-        (
-            (1, "Plan the work", "Scope, people and dates"),
-            (2, "Do the work", ""),
-            (3, "Get the customer's sign-off", ""),
-            (3, "Send the invoice", ""),
-        ),
-    ),
-)
-
-
-def default_rows(board_id: int, phase_ids: list[int], owner_id: int, times: dict[str, str]):
-    """The rows of ``DEFAULTS`` on a board whose phases are ``phase_ids`` (in their order):
-    each template's row and a function of its id giving its tasks' rows."""
-    for title, description, tasks in DEFAULTS:
-        template = {"title": title, "description": description, "board_id": board_id, "owner_id": owner_id, **times}
-
-        def task_rows(template_id: int, tasks=tasks) -> list[dict[str, Any]]:
-            return [
-                {
-                    "template_id": template_id,
-                    "phase_id": phase_ids[min(phase, len(phase_ids)) - 1],
-                    "title": task,
-                    "description": text or None,
-                    "order_nr": i,
-                    **times,
-                }
-                for i, (phase, task, text) in enumerate(tasks, 1)
-            ]
-
-        yield template, task_rows
-
 
 def chosen(unit, value: Any, lenient: bool) -> dict[str, Any]:
     """The live template a project's ``template_id`` names (v1 takes digits in a string too),
@@ -74,7 +27,8 @@ def chosen(unit, value: Any, lenient: bool) -> dict[str, Any]:
         value = int(value)
     if isinstance(value, bool) or not isinstance(value, int) or value < 1:
         raise BadInput("Validation failed: template_id: must be a positive integer")
-    row = repo.get(unit.conn, table, unit.company_id, value)
+    # past a 32-bit id (PostgreSQL's integer columns) no row has it
+    row = repo.get(unit.conn, table, unit.company_id, value) if value < 2**31 else None
     if row is None or row["is_deleted"]:
         raise BadInput(f"Validation failed: template_id: {TEMPLATE.label} with id {value} not found")
     return row
