@@ -169,6 +169,11 @@ def test_reset_empties_one_company_and_leaves_the_other(control, engine):
     assert "Budget" not in [f["name"] for f in data(api_one.get("/v1/dealFields"))]
     assert [p["name"] for p in data(api_one.get("/api/v2/pipelines"))] == ["Pipeline"]
     assert len(data(api_one.get("/api/v2/stages"))) == 5
+    templates = data(api_one.get("/api/v2/projectTemplates"))
+    assert [t["title"] for t in templates] == ["Customer onboarding", "Service delivery"]
+    template = templates[0]["id"]
+    project = data(api_one.post("/api/v2/projects", json={"title": "P", "template_id": template}), 201)
+    assert len(data(api_one.get(f"/v1/projects/{project['id']}/tasks"))) == 5
     assert data(Api(control, one["users"][1]["api_token"]).get("/v1/users/me"))["name"] == "Uma"
     assert [d["title"] for d in data(api_two.get("/api/v2/deals"))] == ["Stays"]
     assert rows_of(engine, two["id"]) == before_two

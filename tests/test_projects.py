@@ -116,12 +116,10 @@ def test_lists_archive_and_delete(api):
     assert "status" in error(api.post("/api/v2/projects", json={"title": "E", "status": "deleted"}), 400)
 
 
-def test_permitted_users_templates_groups_plan_activities(api):
+def test_permitted_users_groups_plan_activities(api):
     project = created(api.post("/api/v2/projects", json={"title": "P"}))
     users = data(api.get("/api/v2/projects/{}/permittedUsers".format(project["id"])))
     assert users == [data(api.get("/v1/users/me"))["id"]]
-    assert data(api.get("/api/v2/projectTemplates")) == [] and data(api.get("/v1/projectTemplates")) == []
-    error(api.get("/api/v2/projectTemplates/1"), 404)
     assert data(api.get(f"/v1/projects/{project['id']}/groups")) == []
     assert data(api.get(f"/v1/projects/{project['id']}/tasks")) == []
     activity = data(api.post("/api/v2/activities", json={"subject": "Kickoff", "project_id": project["id"]}))

@@ -22,6 +22,8 @@ from dealbase.store.tables import (
     activity_types,
     lead_labels,
     pipelines,
+    project_template_tasks,
+    project_templates,
     projects_boards,
     projects_phases,
     stages,
@@ -34,6 +36,32 @@ DEFAULT_STAGES = (
     ("Demo Scheduled", 40),
     ("Proposal Made", 60),
     ("Negotiations Started", 80),
+)
+
+# Project templates on the first board: (title, description, tasks: (the position of the
+# task's phase on the board, from 1; title; description))
+DEFAULT_TEMPLATES: tuple[tuple[str, str, tuple[tuple[int, str, str], ...]], ...] = (
+    (
+        "Customer onboarding",
+        "From the signed deal to a customer who uses what they bought",
+        (
+            (1, "Kick-off call", "Agree on goals, contacts and the timeline"),
+            (1, "Collect the customer's data", "What the set-up needs"),
+            (2, "Set up the account", ""),
+            (2, "Train the customer's team", ""),
+            (3, "Hand over to account management", "Notes on the customer and what was agreed"),
+        ),
+    ),
+    (
+        "Service delivery",
+        "A piece of work sold in a deal, planned, done and signed off",
+        (
+            (1, "Plan the work", "Scope, people and dates"),
+            (2, "Do the work", ""),
+            (3, "Get the customer's sign-off", ""),
+            (3, "Send the invoice", ""),
+        ),
+    ),
 )
 
 
@@ -74,7 +102,7 @@ def create_company(
     user_id, token = _add_user(conn, company_id, NewUser(admin_name, admin_email, True), stamp, token, currency)
     for other in others:
         _add_user(conn, company_id, other, stamp, None, currency)
-    _start_rows(conn, company_id, stamp)
+    _start_rows(conn, company_id, user_id, stamp)
     _record_start(conn, company_id, user_id, stamp)
     return Company(company_id, user_id, token)
 
@@ -97,15 +125,16 @@ def restart(conn: Connection, company_id: int) -> None:
     old rows."""
     stamp = now()
     companies.empty(conn, company_id, stamp)
-    _start_rows(conn, company_id, stamp)
-    _record_start(conn, company_id, companies.first_admin_id(conn, company_id), stamp)
+    admin_id = companies.first_admin_id(conn, company_id)
+    _start_rows(conn, company_id, admin_id, stamp)
+    _record_start(conn, company_id, admin_id, stamp)
     for counter in ("fields_version", "webhooks_version", "users_version"):
         repo.bump_company_counter(conn, company_id, counter)
 
 
-def _start_rows(conn: Connection, company_id: int, stamp: str) -> None:
+def _start_rows(conn: Connection, company_id: int, admin_id: int, stamp: str) -> None:
     """A new company's default pipeline and stages, activity types, lead labels, project
-    board and phases."""
+    board and phases, and project templates (the admin's) with their tasks."""
     times = {"add_time": stamp, "update_time": stamp}
     pipeline_id = repo.insert_row(conn, pipelines, company_id, {"name": "Pipeline", "order_nr": 1, **times})
     repo.insert_rows(
@@ -136,8 +165,25 @@ def _start_rows(conn: Connection, company_id: int, stamp: str) -> None:
     labels = [{"id": new_uuid(), "name": label, "color": color, **times} for label, color in LEAD_LABELS]
     repo.insert_rows(conn, lead_labels, company_id, labels)
     board_id = repo.insert_row(conn, projects_boards, company_id, {"name": DEFAULT_BOARD, "order_nr": 1, **times})
-    phases = [{"board_id": board_id, "name": phase, "order_nr": i, **times} for i, phase in enumerate(DEFAULT_PHASES, 1)]
+    phases = [
+        {"board_id": board_id, "name": phase, "order_nr": i, **times} for i, phase in enumerate(DEFAULT_PHASES, 1)
+    ]
     repo.insert_rows(conn, projects_phases, company_id, phases)
+    _add_templates(conn, company_id, board_id, admin_id, times)
+
+
+def _add_templates(conn: Connection, company_id: int, board_id: int, owner_id: int, times: dict[str, str]) -> None:
+    """``DEFAULT_TEMPLATES`` on a new company's first board, with their tasks in its phases."""
+    phases = repo.all_rows(conn, projects_phases, company_id, order_by=[projects_phases.c.order_nr])
+    for title, description, tasks in DEFAULT_TEMPLATES:
+        template = {"title": title, "description": description, "board_id": board_id, "owner_id": owner_id}
+        template_id = repo.insert_row(conn, project_templates, company_id, {**template, **times})
+        rows = [
+            {"template_id": template_id, "phase_id": phases[phase - 1]["id"], "order_nr": i, **times}
+            | {"title": task, "description": text or None}
+            for i, (phase, task, text) in enumerate(tasks, 1)
+        ]
+        repo.insert_rows(conn, project_template_tasks, company_id, rows)
 
 
 def _record_start(conn: Connection, company_id: int, user_id: int, stamp: str) -> None:
@@ -152,6 +198,7 @@ def _record_start(conn: Connection, company_id: int, user_id: int, stamp: str) -
         ("lead_label", lead_labels),
         ("project_board", projects_boards),
         ("project_phase", projects_phases),
+        ("project_template", project_templates),
     ):
         for row in repo.all_rows(conn, table, company_id, order_by=[table.c.id]):
             created.append((entity, {str(k): v for k, v in row.items() if k != "company_id"}))

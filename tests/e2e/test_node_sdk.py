@@ -13,6 +13,8 @@ conversation and the channel deleted, a meetings user provider link saved and de
 ``scenario_calllogs.mjs``: a call log with a recording, uploaded and downloaded the same bytes;
 ``scenario_users.mjs``: the admin adds a user, who calls with the token ``dealbase user token``
 prints, and deactivates them;
+``scenario_projects.mjs``: project templates, a project from one with its tasks in their phases,
+and the company's billing add-ons;
 ``support.mjs``: what they share); this test
 installs its npm dependencies (once per session, from the lockfile), starts
 the server the way users do, on a free port and a fresh database, waits until
@@ -240,6 +242,7 @@ def _oauth_app(database_url: str) -> dict[str, str]:
         "scenario_org_relationships.mjs",
         "scenario_channels.mjs",
         "scenario_calllogs.mjs",
+        "scenario_projects.mjs",
     ],
 )
 def test_official_node_sdk(scenario: str, node_bin: str, node_modules: Path, server) -> None:

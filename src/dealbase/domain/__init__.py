@@ -24,6 +24,7 @@ from dealbase.domain import (  # noqa: F401
     pictures,
     pipelines,
     products,
+    project_templates,
     projects,
     roles,
     search_index,

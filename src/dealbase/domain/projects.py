@@ -12,10 +12,10 @@ from typing import Any
 
 import orjson
 
-from dealbase.domain import service
+from dealbase.domain import project_templates, service
 from dealbase.domain.entity import Entity, Field
 from dealbase.domain.lists import Listing, Param, archived, id_filters, statuses
-from dealbase.domain.registry import register
+from dealbase.domain.registry import ENTITIES, register
 from dealbase.domain.unit import Input
 from dealbase.errors import BadInput
 from dealbase.store import repository as repo
@@ -116,7 +116,37 @@ def one_and_many(values: dict[str, Any], one: str, many: str) -> None:
         values[many] = orjson.dumps([] if values[one] is None else [values[one]]).decode()
 
 
+def _from_template(ctx, values: dict[str, Any], given: Input) -> int | None:
+    """A new project from a template (``template_id``, read on a create only): on the
+    template's board, with its description unless one is given; the template's id, whose
+    tasks follow the row (``after_write``)."""
+    if given.own.get("template_id") is None:
+        return None
+    template = project_templates.chosen(ctx, given.own["template_id"], given.lenient)
+    board_id = values.setdefault("board_id", template["board_id"])
+    if board_id != template["board_id"]:
+        raise BadInput(f"Validation failed: board_id: template {template['id']} is for board {template['board_id']}")
+    values.setdefault("description", template["description"])
+    return template["id"]
+
+
+def after_write(unit, old: dict[str, Any] | None, project: dict[str, Any] | None) -> None:
+    """A project made from a template gets the template's tasks after its create event, each
+    in its phase of the project's plan (a phase deleted since: in the plan without one)."""
+    template_id = unit.scratch.pop("project_template", None)
+    if template_id is None or project is None:
+        return
+    task_entity = ENTITIES["task"]  # domain/tasks.py builds on this module
+    for item in project_templates.tasks_of(unit, template_id):
+        values = {"title": item["title"], "description": item["description"], "project_id": project["id"]}
+        task = service.create(unit, task_entity, Input(values))
+        phase = repo.get(unit.conn, phases_table, unit.company_id, item["phase_id"])
+        placed = {} if phase["is_deleted"] or phase["board_id"] != project["board_id"] else {"phase_id": phase["id"]}
+        place(unit, project, "task", task["id"], placed)
+
+
 def rules(ctx, values: dict[str, Any], old: dict[str, Any] | None, stamp: str, given: Input) -> dict[str, Any]:
+    template_id = _from_template(ctx, values, given) if old is None else None
     if values.get("status") == "deleted":  # an update to status deleted deletes the project
         if old is None:
             raise BadInput("Validation failed: status: a new project cannot be deleted")
@@ -137,6 +167,8 @@ def rules(ctx, values: dict[str, Any], old: dict[str, Any] | None, stamp: str, g
     end = values.get("end_date", old and old["end_date"])
     if start and end and end < start:
         raise BadInput("Validation failed: end_date: must not be before start_date")
+    if template_id is not None:
+        ctx.scratch["project_template"] = template_id
     return values
 
 
@@ -263,6 +295,8 @@ PROJECT = register(
         ],
         lists=LISTS,
         rules=rules,
+        own_keys=("template_id",),
+        after_write=after_write,
         v1_extra=v1_extra,
         v2_extra=v2_extra,
         v1_refs="plain",

@@ -1308,6 +1308,36 @@ call_logs = Table(
     Index(None, "company_id", "user_id", "is_deleted", "id"),
 )
 
+# Project templates (a company starts with some: ``bootstrap.py``, migration 0030): each for a
+# board, with the tasks a project made from it gets, each in a phase of that board.
+project_templates = Table(
+    "project_templates",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    _company(),
+    Column("title", String(255), nullable=False),
+    Column("description", Text, nullable=True),
+    Column("board_id", Integer, ForeignKey("projects_boards.id"), nullable=False),
+    Column("owner_id", Integer, ForeignKey("users.id"), nullable=False),
+    Column("is_deleted", Boolean, nullable=False, server_default="0"),
+    *_stamps(),
+    Index(None, "company_id", "is_deleted", "id"),
+)
+
+project_template_tasks = Table(
+    "project_template_tasks",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    _company(),
+    Column("template_id", Integer, ForeignKey("project_templates.id"), nullable=False),
+    Column("phase_id", Integer, ForeignKey("projects_phases.id"), nullable=False),
+    Column("title", String(255), nullable=False),
+    Column("description", Text, nullable=True),
+    Column("order_nr", Integer, nullable=False, server_default="0"),
+    *_stamps(),
+    Index(None, "company_id", "template_id", "order_nr"),
+)
+
 
 def _index_foreign_keys() -> None:
     """An index on every foreign key column no index starts with (references to the company

@@ -11,6 +11,7 @@ from dealbase.api.router import Router
 MODULES = (
     "activities",
     "activity_types",
+    "billing",
     "call_logs",
     "channels",
     "core",

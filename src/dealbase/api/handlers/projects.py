@@ -10,6 +10,7 @@ from dealbase.api.responses import ok
 from dealbase.api.router import Handlers
 from dealbase.domain import projects, service
 from dealbase.domain.activities import ACTIVITY
+from dealbase.domain.project_templates import TEMPLATE
 from dealbase.domain.projects import BOARD, PHASE, PLAN_ITEM, PROJECT
 from dealbase.domain.tasks import PROJECT_TASKS, TASK
 
@@ -115,15 +116,7 @@ res.bind(handlers, BOARD, "v2", ops=("add", "update", "delete"))
 res.bind(handlers, PHASE, "v2", ops=("add", "update", "delete"))
 
 
-# -- templates ---------------------------------------------------------------------------
-# Templates are made in Pipedrive's web app only; none exist here.
+# -- templates (``domain/project_templates.py``): read-only ------------------------------
 
-for _api in ("v1", "v2"):
-    handlers.operation(_api, "get_project_templates")(lambda ctx: ok([], {"next_cursor": None}))
-
-
-@handlers.operation("v1", "get_project_template")
-@handlers.operation("v2", "get_project_template")
-def get_project_template(ctx: Ctx):
-    ctx.path_id()
-    raise NotFound("Project template not found")
+res.bind(handlers, TEMPLATE, "v2", "v1", ops=("get",))
+lists.bind(handlers, TEMPLATE)
