@@ -43,6 +43,7 @@ def test_first_start_makes_the_company_and_a_later_token_goes_to_its_admin(datab
         "lead_label": 3,
         "project_board": 1,
         "project_phase": 3,
+        "project_template": 2,
     }
 
 
