@@ -12,6 +12,8 @@ from dealbase.domain import (  # noqa: F401
     installments,
     leads,
     legacy_teams,
+    mail,
+    mail_ingest,
     notes,
     organizations,
     participants,

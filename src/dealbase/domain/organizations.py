@@ -7,7 +7,6 @@ from typing import Any
 from dealbase.domain.common import (
     CONTACT_INCLUDE,
     CONTACT_KEYS,
-    NO_EMAIL,
     contact_include_fields,
     contact_lists,
     counts_block,
@@ -109,7 +108,7 @@ def v1_extra(ctx, rows, items) -> None:
             edit_name=True,
             last_activity=None,
             next_activity=None,
-            **NO_EMAIL,
+            email_messages_count=row["email_messages_count"],
             **counts_block(counts.get(row["id"])),
         )
         for part in ADDRESS_PARTS:

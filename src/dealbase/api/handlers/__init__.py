@@ -22,6 +22,7 @@ MODULES = (
     "history",
     "leads",
     "legacy_teams",
+    "mailbox",
     "merge",
     "notes",
     "oauth",
