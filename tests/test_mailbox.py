@@ -256,3 +256,20 @@ def test_malformed_forged_duplicate_and_oversized_mail(api, engine, company, buy
         feed(engine, company, b"  \r\n")
     assert counts(engine, mail_threads, mail_messages, mail_parties) == before
     assert data(api.get(f"/v1/persons/{buyer['person']['id']}"))["email_messages_count"] == 3
+
+
+def test_a_merge_moves_the_mail_to_the_survivor(api, engine, company, buyer):
+    other = make_person(api, name="Bea again", emails=[{"value": "bea@home.test"}])
+    other_deal = make_deal(api, title="Small order", person_id=other["id"])
+    got = feed(engine, company, message("bea@home.test", ADA, "From home", "h1@home.test"))
+    assert data(api.get(f"/v1/persons/{other['id']}"))["email_messages_count"] == 1
+    assert data(api.get(f"/v1/mailbox/mailThreads/{got.thread_id}"))["deal_id"] == other_deal["id"]
+
+    data(api.put(f"/v1/persons/{other['id']}/merge", json={"merge_with_id": buyer["person"]["id"]}))
+    data(api.put(f"/v1/deals/{other_deal['id']}/merge", json={"merge_with_id": buyer["deal"]["id"]}))
+    person = data(api.get(f"/v1/persons/{buyer['person']['id']}"))
+    assert (person["email_messages_count"], person["last_incoming_mail_time"]) == (1, "2026-12-01 09:00:00")
+    assert data(api.get(f"/v1/deals/{buyer['deal']['id']}"))["email_messages_count"] == 1
+    assert data(api.get(f"/v1/mailbox/mailThreads/{got.thread_id}"))["deal_id"] == buyer["deal"]["id"]
+    listed = data(api.get(f"/v1/mailbox/mailMessages/{got.message_id}"))
+    assert listed["from"][0]["linked_person_id"] == buyer["person"]["id"]

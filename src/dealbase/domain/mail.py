@@ -12,7 +12,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from dealbase.domain import counters, service
+from dealbase.domain import counters, hooks, service
 from dealbase.domain.ids import parse_uuid
 from dealbase.domain.roles import integer, json_object
 from dealbase.errors import BadInput
@@ -170,6 +170,26 @@ def refresh_counters(unit, deal_ids: list[int | None], parties: list[Row]) -> No
     counters.refresh(unit, SOURCE, "deal", deal_ids)
     counters.refresh(unit, SOURCE, "person", [p["person_id"] for p in parties])
     counters.refresh(unit, SOURCE, "organization", [p["org_id"] for p in parties])
+
+
+# What a merge moves (the merge refreshes the counters of both items after).
+_MERGED = {
+    "deal": (mail_threads, "deal_id"),
+    "person": (mail_parties, "person_id"),
+    "organization": (mail_parties, "org_id"),
+}
+
+
+@hooks.on_merge
+def _move_mail(unit, entity: str, absorbed: int, survivor: int, stamp: str) -> None:
+    """A merged deal's threads, a merged person's or organization's addresses go to the survivor."""
+    if entity not in _MERGED:
+        return
+    table, column = _MERGED[entity]
+    if table is mail_threads:
+        service.relink(unit, table, column, absorbed, survivor, event=THREAD_EVENT, stamp=stamp, update_time=stamp)
+    else:
+        service.relink(unit, table, column, absorbed, survivor)
 
 
 @counters.source(SOURCE)
