@@ -28,7 +28,7 @@ from typing import Any
 
 import orjson
 
-from dealbase.domain import mail, service
+from dealbase.domain import mail, mail_attachments as attach, service
 from dealbase.errors import BadInput
 from dealbase.store import mail as store
 from dealbase.store import repository as repo
@@ -60,8 +60,9 @@ class Ingested:
     problems: list[str] = field(default_factory=list)
 
 
-def ingest_bytes(unit, raw: bytes) -> Ingested:
-    """Parse and store one message as received (the bytes of an .eml, an SMTP DATA)."""
+def ingest_bytes(unit, raw: bytes, files_dir: str) -> Ingested:
+    """Parse and store one message as received (the bytes of an .eml, an SMTP DATA); its
+    attachments' contents go to the blob store under ``files_dir``."""
     if len(raw) > MAX_SIZE:
         raise MailRefused(f"The message is {len(raw)} bytes, over the limit of {MAX_SIZE}")
     if not raw.strip():
@@ -70,10 +71,10 @@ def ingest_bytes(unit, raw: bytes) -> Ingested:
         msg = BytesParser(policy=default).parsebytes(raw)
     except Exception as exc:  # the parser is lenient; this is a last guard
         raise MailRefused(f"The message cannot be parsed: {exc}") from None
-    return ingest(unit, msg, len(raw))  # type: ignore[arg-type]
+    return ingest(unit, msg, len(raw), files_dir)  # type: ignore[arg-type]
 
 
-def ingest(unit, msg: EmailMessage, size: int) -> Ingested:
+def ingest(unit, msg: EmailMessage, size: int, files_dir: str) -> Ingested:
     """Store a parsed message (``policy=default``) for the unit's company."""
     read = _Reader(msg)
     now = unit.clock()
@@ -87,7 +88,7 @@ def ingest(unit, msg: EmailMessage, size: int) -> Ingested:
     key = read.message_key()
     reply_keys = read.reply_keys()
     body, plain = read.body()
-    attachments = read.attachment_count()
+    attachments = read.attachments()
 
     addresses = {address for pairs in parties.values() for _, address in pairs}
     staff = store.users_by_address(unit.conn, unit.company_id, addresses)
@@ -114,7 +115,7 @@ def ingest(unit, msg: EmailMessage, size: int) -> Ingested:
         "sent_flag": sent,
         "message_time": when,
         "size": size,
-        "attachment_count": attachments,
+        "attachment_count": len(attachments),
         "problems": orjson.dumps(read.problems).decode() if read.problems else None,
         "add_time": now,
         "update_time": now,
@@ -138,6 +139,15 @@ def ingest(unit, msg: EmailMessage, size: int) -> Ingested:
             service.insert(unit, mail_parties, party)
             written.append(party)
     thread = mail.thread(unit, thread["id"]) or thread
+    if attachments:
+        holder = next((p for p in written if p["person_id"] is not None), None)
+        links = {
+            "deal_id": thread["deal_id"],
+            "lead_id": thread["lead_id"],
+            "person_id": holder and holder["person_id"],
+            "org_id": holder and holder["org_id"],
+        }
+        attach.store(unit, files_dir, message_id, values["user_id"], links, attachments)
     mail.refresh_counters(unit, [thread["deal_id"]], written)
     return Ingested(thread["id"], message_id, problems=read.problems)
 
@@ -339,9 +349,27 @@ class _Reader:
             content = content.decode("utf-8", "replace")
         return clean(content) if isinstance(content, str) else None
 
-    def attachment_count(self) -> int:
+    def attachments(self) -> list[attach.Attachment]:
+        """Every part that is not the chosen body: a named part, an attached message, any
+        part that is not text."""
+        bodies = {id(p) for p in (self._body_part("html"), self._body_part("plain")) if p is not None}
+        found: list[attach.Attachment] = []
         try:
-            return sum(1 for _ in self.msg.iter_attachments())
+            for part in attach.leaves(self.msg):
+                if id(part) in bodies:
+                    continue
+                named = part.get_filename() is not None or part.get_content_disposition() == "attachment"
+                if part.get_content_maintype() == "text" and not named:
+                    continue  # another rendering of the body
+                got = attach.read(part, len(found) + 1, clean)
+                if got is not None:
+                    found.append(got)
         except Exception:
-            self.problems.append("the attachments could not be read")
-            return 0
+            self.problems.append("the attachments could not all be read")
+        return found
+
+    def _body_part(self, kind: str):
+        try:
+            return self.msg.get_body(preferencelist=(kind,))
+        except Exception:
+            return None

@@ -518,6 +518,8 @@ files = Table(
     Column("remote_location", String(32), nullable=True),
     Column("remote_id", String(255), nullable=True),
     Column("blob_key", String(64), nullable=True),
+    # An e-mail attachment's message (``domain/mail_ingest.py``).
+    Column("mail_message_id", Integer, ForeignKey("mail_messages.id"), nullable=True),
     Column("is_deleted", Boolean, nullable=False, server_default="0"),
     *_stamps(),
     Index(None, "company_id", "is_deleted", "id"),

@@ -1,5 +1,5 @@
 """mailbox: mail threads, their messages and the messages' parties; e-mail counters and times
-on deals, persons and organizations
+on deals, persons and organizations; files' mail_message_id (attachments)
 
 Revision ID: 0031
 Revises: 0026
@@ -125,8 +125,17 @@ def upgrade() -> None:
         op.create_index(f"ix_mail_parties_company_id_{column}", "mail_parties", ["company_id", column])
         op.create_index(f"ix_mail_parties_{column}", "mail_parties", [column])
 
+    with op.batch_alter_table("files") as batch:
+        batch.add_column(sa.Column("mail_message_id", sa.Integer(), nullable=True))
+        batch.create_foreign_key("fk_files_mail_message_id_mail_messages", "mail_messages", ["mail_message_id"], ["id"])
+    op.create_index("ix_files_mail_message_id", "files", ["mail_message_id"])
+
 
 def downgrade() -> None:
+    op.drop_index("ix_files_mail_message_id", "files")
+    with op.batch_alter_table("files") as batch:
+        batch.drop_constraint("fk_files_mail_message_id_mail_messages", type_="foreignkey")
+        batch.drop_column("mail_message_id")
     op.drop_table("mail_parties")
     op.drop_table("mail_messages")
     op.drop_table("mail_threads")
