@@ -28,7 +28,8 @@ from typing import Any
 
 import orjson
 
-from dealbase.domain import mail, mail_attachments as attach, service
+from dealbase.domain import mail, service
+from dealbase.domain import mail_attachments as attach
 from dealbase.errors import BadInput
 from dealbase.store import mail as store
 from dealbase.store import repository as repo
