@@ -18,12 +18,14 @@ A message delivered twice (same ``Message-ID``, sender, subject and date) is sto
 from __future__ import annotations
 
 import re
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from email.message import EmailMessage
 from email.parser import BytesParser
 from email.policy import default
 from email.utils import getaddresses, parsedate_to_datetime
+from itertools import islice
 from typing import Any
 
 import orjson
@@ -73,6 +75,41 @@ def ingest_bytes(unit, raw: bytes, files_dir: str) -> Ingested:
     except Exception as exc:  # the parser is lenient; this is a last guard
         raise MailRefused(f"The message cannot be parsed: {exc}") from None
     return ingest(unit, msg, len(raw), files_dir)  # type: ignore[arg-type]
+
+
+@dataclass
+class Report:
+    """What a run of ``ingest_many`` did."""
+
+    stored: int = 0
+    duplicates: int = 0
+    with_problems: int = 0
+    # (position from 1, reason) of each message refused.
+    refused: list[tuple[int, str]] = field(default_factory=list)
+
+
+def ingest_many(unit, raws: Iterable[bytes], files_dir: str, chunk: int = 500) -> Report:
+    """Ingest messages in order (an mbox's), ``chunk`` at a time in one batch of writes
+    (``service.batch``: the counters are brought up to date once per item per chunk). A
+    refused message is reported and skipped; the others are stored."""
+    report = Report()
+    raws = iter(raws)
+    position = 0
+    while True:
+        taken = list(islice(raws, chunk))
+        if not taken:
+            return report
+        with service.batch(unit):
+            for raw in taken:
+                position += 1
+                try:
+                    got = ingest_bytes(unit, raw, files_dir)
+                except MailRefused as refused:
+                    report.refused.append((position, str(refused)))
+                    continue
+                report.duplicates += got.duplicate
+                report.stored += not got.duplicate
+                report.with_problems += bool(got.problems)
 
 
 def ingest(unit, msg: EmailMessage, size: int, files_dir: str) -> Ingested:
