@@ -129,7 +129,7 @@ def ingest(unit, msg: EmailMessage, size: int, files_dir: str) -> Ingested:
     attachments = read.attachments()
 
     addresses = {address for pairs in parties.values() for _, address in pairs}
-    staff = store.users_by_address(unit.conn, unit.company_id, addresses)
+    staff = _staff(unit, addresses)
     sender = staff.get(senders[0][1]) if senders else None
     sent = sender is not None
 
@@ -188,6 +188,15 @@ def ingest(unit, msg: EmailMessage, size: int, files_dir: str) -> Ingested:
         attach.store(unit, files_dir, message_id, values["user_id"], links, attachments)
     mail.refresh_counters(unit, [thread["deal_id"]], written)
     return Ingested(thread["id"], message_id, problems=read.problems)
+
+
+def _staff(unit, addresses: set[str]) -> dict[str, Row]:
+    """The company's active users among the addresses (all of them read once per unit: an
+    import asks for every message)."""
+    cached = unit.cache.get("mail_staff")
+    if cached is None:
+        cached = unit.cache["mail_staff"] = store.active_users_by_address(unit.conn, unit.company_id)
+    return {a: cached[a] for a in addresses if a in cached}
 
 
 def _same_delivery(unit, taken: Row, senders: list[tuple[str, str]], subject: str, when: str) -> bool:

@@ -44,15 +44,13 @@ def _first_by_address(rows, wanted: set[str]) -> dict[str, Row]:
     return found
 
 
-def users_by_address(conn: Connection, company_id: int, addresses: Iterable[str]) -> dict[str, Row]:
-    """address (lower case) → the company's active user with it."""
-    wanted = sorted({a for a in addresses if a})
-    if not wanted:
-        return {}
-    stmt = select(users).where(
-        users.c.company_id == company_id, users.c.active_flag.is_(True), func.lower(users.c.email).in_(wanted)
-    )
-    return {row["email"].lower(): dict(row) for row in conn.execute(stmt.order_by(users.c.id)).mappings()}
+def active_users_by_address(conn: Connection, company_id: int) -> dict[str, Row]:
+    """address (lower case) → the company's active user with it (the first made, if several)."""
+    stmt = select(users).where(users.c.company_id == company_id, users.c.active_flag.is_(True))
+    found: dict[str, Row] = {}
+    for row in conn.execute(stmt.order_by(users.c.id)).mappings():
+        found.setdefault(row["email"].lower(), dict(row))
+    return found
 
 
 def open_deal_of(conn: Connection, company_id: int, person_id: int) -> int | None:
