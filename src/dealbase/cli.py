@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
+from pathlib import Path
 from typing import Annotated, Any, TypeVar
 
 import typer
@@ -233,7 +234,9 @@ def app_create(
     typer.echo(f"authorize: {first}")
 
 
-companies_app = typer.Typer(help="Companies, each with its own data and API tokens (the sandbox's).", no_args_is_help=True)
+companies_app = typer.Typer(
+    help="Companies, each with its own data and API tokens (the sandbox's).", no_args_is_help=True
+)
 app.add_typer(companies_app, name="company")
 SeedOption = Annotated[str | None, typer.Option("--seed", help="What to fill it with: empty or demo.")]
 SeedValueOption = Annotated[int | None, typer.Option(help="The demo data's seed: the same one, the same data.")]
@@ -480,6 +483,33 @@ def webhook_deliveries(
             row["last_error"] or "",
         )
     console.print(table)
+
+
+mail_app = typer.Typer(help="E-mail taken in as Smart BCC takes it.", no_args_is_help=True)
+app.add_typer(mail_app, name="mail")
+
+
+@mail_app.command("import")
+def mail_import(
+    files: Annotated[list[Path], typer.Argument(help=".eml files (one message each) or mbox files.", exists=True)],
+    company: Annotated[int | None, typer.Option(help="Whose mail (default: the database's first company).")] = None,
+    database_url: DatabaseUrl = None,
+) -> None:
+    """Take in messages as Smart BCC does: threaded, linked to persons and their open deals."""
+    from itertools import chain
+
+    from dealbase.domain.mail_ingest import ingest_many
+    from dealbase.mail_files import messages
+
+    with _writing(database_url) as (settings, conn):
+        unit = _company_unit(conn, company)
+        report = ingest_many(unit, chain.from_iterable(messages(f) for f in files), settings.files_dir)
+    for position, reason in report.refused:
+        typer.echo(f"message {position} refused: {reason}", err=True)
+    typer.echo(
+        f"{report.stored} messages stored ({report.with_problems} with problems noted), "
+        f"{report.duplicates} already there, {len(report.refused)} refused."
+    )
 
 
 if __name__ == "__main__":  # pragma: no cover

@@ -14,6 +14,8 @@ from dealbase.domain import (  # noqa: F401
     installments,
     leads,
     legacy_teams,
+    mail,
+    mail_ingest,
     meetings,
     notes,
     org_relationships,

@@ -11,6 +11,7 @@ import orjson
 from babel import Locale
 from babel.numbers import get_currency_name, get_currency_precision, get_currency_symbol, list_currencies
 
+from dealbase.clock import to_v2
 from dealbase.domain.lists import Listing, Param, by_ids, first_char, id_filters, owner, updated
 from dealbase.errors import BadInput
 from dealbase.store import repository as repo
@@ -112,8 +113,14 @@ def counts_block(counts: dict[str, int] | None, related: dict[str, int] | None =
     }
 
 
-# E-mail is not synced here: no item has messages.
-NO_EMAIL = {"email_messages_count": 0}
+def mail_values(row: dict[str, Any], *, v2: bool = False) -> dict[str, Any]:
+    """What mail keeps on a deal, person or organization (``domain/mail.py``), v1 or v2 times."""
+    shown = to_v2 if v2 else str
+    return {
+        "email_messages_count": row["email_messages_count"],
+        "last_incoming_mail_time": row["last_incoming_mail_time"] and shown(row["last_incoming_mail_time"]),
+        "last_outgoing_mail_time": row["last_outgoing_mail_time"] and shown(row["last_outgoing_mail_time"]),
+    }
 
 
 def contact_include_fields(
@@ -134,11 +141,9 @@ def contact_include_fields(
     for row, item in zip(rows, items):
         values = {
             **counts_block(counts.get(row["id"]), related.get(row["id"])),
-            **NO_EMAIL,
+            **mail_values(row, v2=True),
             "participant_open_deals_count": 0,
             "participant_closed_deals_count": 0,
-            "last_incoming_mail_time": None,
-            "last_outgoing_mail_time": None,
             "smart_bcc_email": f"{ctx.settings.company_domain}@pipedrivemail.com",
         }
         if people is not None:

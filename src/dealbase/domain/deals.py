@@ -6,7 +6,7 @@ from typing import Any
 
 from sqlalchemy import ColumnElement
 
-from dealbase.domain.common import NO_EMAIL, check_currency, formatted, num
+from dealbase.domain.common import check_currency, formatted, mail_values, num
 from dealbase.domain.counters import counter_fields, fill_activity_objects
 from dealbase.domain.entity import Entity, Field
 from dealbase.domain.lists import Listing, Param, by_ids, flat, id_filters, ignored, owner, statuses, updated
@@ -153,12 +153,9 @@ def weighted_values(ctx, rows: list[dict[str, Any]]) -> list[float]:
 # v1 keys whose values come from things this server does not hold (e-mail, rotting,
 # subscriptions): what they say when there are none.
 V1_NOTHING_YET = {
-    **NO_EMAIL,
     "rotten_time": None,
     "org_hidden": False,
     "person_hidden": False,
-    "last_incoming_mail_time": None,
-    "last_outgoing_mail_time": None,
     "last_activity": None,
     "next_activity": None,
 }
@@ -187,6 +184,7 @@ def v1_extra(ctx, rows, items) -> None:
                 item[key] = as_deal
         currency = row["currency"]
         item.update(V1_NOTHING_YET)
+        item.update(mail_values(row))
         item["active"] = row["status"] == "open" and not row["is_deleted"]
         item["deleted"] = bool(row["is_deleted"])
         item["stage_order_nr"] = stage["order_nr"] if stage else None
@@ -209,11 +207,9 @@ def v2_extra(ctx, rows, items, include) -> None:
     for row, item in zip(rows, items):
         for key in REVENUE:  # from the deal's products (domain/deal_products.py)
             item[key] = None if row[key] is None else num(row[key])
-        if "email_messages_count" in include:
-            item["email_messages_count"] = 0
-        for key in ("last_incoming_mail_time", "last_outgoing_mail_time"):
+        for key, value in mail_values(row, v2=True).items():
             if key in include:
-                item[key] = None
+                item[key] = value
         if "smart_bcc_email" in include:
             item["smart_bcc_email"] = f"{ctx.settings.company_domain}+deal{row['id']}@pipedrivemail.com"
 

@@ -3,6 +3,7 @@ attached to deals, persons, organizations, products, activities, notes or leads.
 
 from __future__ import annotations
 
+import secrets
 from pathlib import PurePosixPath
 from typing import Any
 
@@ -41,6 +42,13 @@ def file_type(name: str) -> str:
     return _TYPES.get(ext, ext[:32] or "other")
 
 
+def stored_name(name: str) -> str:
+    """A file's ``file_name``: unique like Pipedrive's stored names (not the blob key, which
+    stays private)."""
+    path = PurePosixPath(name)
+    return f"{path.stem[:200]}_{secrets.token_hex(16)}{path.suffix[:16]}"
+
+
 def download_url(ctx, file_id: int) -> str:
     base = ctx.settings.public_url or f"http://{ctx.settings.host}:{ctx.settings.port}"
     return f"{base.rstrip('/')}/v1/files/{file_id}/download"
@@ -63,8 +71,8 @@ def rules(ctx, values: dict[str, Any], old: dict[str, Any] | None, stamp: str, g
 counters.count_source("files", table, "files_count", counters.PARENT_COLUMNS, table.c.is_deleted.is_(False))
 
 
-# v1 keys for what this server does not hold (mail attachments, S3 buckets).
-V1_NOTHING = {"cid": None, "s3_bucket": None, "mail_message_id": None, "mail_template_id": None, "log_id": None}
+# v1 keys for what this server does not hold (S3 buckets, mail templates).
+V1_NOTHING = {"cid": None, "s3_bucket": None, "mail_template_id": None, "log_id": None}
 
 
 def v1_extra(ctx, rows, items) -> None:
@@ -76,6 +84,8 @@ def v1_extra(ctx, rows, items) -> None:
             names[name_key] = {i: row[column] for i, row in found.items()}
     for row, item in zip(rows, items):
         item.update(V1_NOTHING)
+        # An e-mail attachment's message (domain/mail_ingest.py); the spec has the id as text.
+        item["mail_message_id"] = None if row["mail_message_id"] is None else str(row["mail_message_id"])
         item["active_flag"] = not row["is_deleted"]
         item["url"] = download_url(ctx, row["id"]) if row["blob_key"] else None
         for key, _ref, name_key, _column in LINKS:

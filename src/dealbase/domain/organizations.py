@@ -8,7 +8,6 @@ from dealbase.domain import org_relationships
 from dealbase.domain.common import (
     CONTACT_INCLUDE,
     CONTACT_KEYS,
-    NO_EMAIL,
     contact_include_fields,
     contact_lists,
     counts_block,
@@ -124,7 +123,7 @@ def v1_extra(ctx, rows, items) -> None:
             edit_name=True,
             last_activity=None,
             next_activity=None,
-            **NO_EMAIL,
+            email_messages_count=row["email_messages_count"],
             **counts_block(counts.get(row["id"]), related.get(row["id"])),
         )
         for part in ADDRESS_PARTS:

@@ -9,7 +9,7 @@ import orjson
 from dealbase.domain.common import (
     CONTACT_INCLUDE,
     CONTACT_KEYS,
-    NO_EMAIL,
+    mail_values,
     contact_include_fields,
     contact_lists,
     counts_block,
@@ -127,9 +127,7 @@ def v1_extra(ctx, rows, items) -> None:
             org_name=org["name"] if org else None,
             owner_name=owner["name"] if owner else None,
             cc_email=f"{domain}@pipedrivemail.com",
-            last_incoming_mail_time=None,
-            last_outgoing_mail_time=None,
-            **NO_EMAIL,
+            **mail_values(row),
             **counts_block(counts.get(row["id"])),
         )
 

@@ -80,6 +80,10 @@ def _counters(*extra: Column) -> list[Column]:
         Column("next_activity_time", String(8), nullable=True),
         Column("last_activity_id", Integer, nullable=True),
         Column("last_activity_date", DATE, nullable=True),
+        # E-mail (``domain/mail.py``).
+        Column("email_messages_count", Integer, nullable=False, server_default="0"),
+        Column("last_incoming_mail_time", TIME, nullable=True),
+        Column("last_outgoing_mail_time", TIME, nullable=True),
         *extra,
     ]
 
@@ -514,6 +518,8 @@ files = Table(
     Column("remote_location", String(32), nullable=True),
     Column("remote_id", String(255), nullable=True),
     Column("blob_key", String(64), nullable=True),
+    # An e-mail attachment's message (``domain/mail_ingest.py``).
+    Column("mail_message_id", Integer, ForeignKey("mail_messages.id"), nullable=True),
     Column("is_deleted", Boolean, nullable=False, server_default="0"),
     *_stamps(),
     Index(None, "company_id", "is_deleted", "id"),
@@ -1336,6 +1342,76 @@ project_template_tasks = Table(
     Column("order_nr", Integer, nullable=False, server_default="0"),
     *_stamps(),
     Index(None, "company_id", "template_id", "order_nr"),
+)
+
+# E-mail (``domain/mail.py``): threads of messages taken in by Smart BCC (``domain/mail_ingest.py``).
+mail_threads = Table(
+    "mail_threads",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    _company(),
+    Column("user_id", Integer, ForeignKey("users.id"), nullable=False),
+    Column("subject", Text, nullable=False),
+    Column("snippet", Text, nullable=False),
+    # inbox, sent, drafts or archive (an archived thread's folder is archive).
+    Column("folder", String(8), nullable=False),
+    Column("read_flag", Boolean, nullable=False, server_default="0"),
+    Column("shared_flag", Boolean, nullable=False, server_default="0"),
+    Column("archived_flag", Boolean, nullable=False, server_default="0"),
+    Column("is_deleted", Boolean, nullable=False, server_default="0"),
+    Column("deal_id", Integer, ForeignKey("deals.id"), nullable=True),
+    Column("lead_id", String(36), ForeignKey("leads.id"), nullable=True),
+    Column("message_count", Integer, nullable=False, server_default="0"),
+    Column("has_attachments", Boolean, nullable=False, server_default="0"),
+    Column("first_message_time", TIME, nullable=False),
+    Column("last_message_time", TIME, nullable=False),
+    Column("last_sent_time", TIME, nullable=True),
+    Column("last_received_time", TIME, nullable=True),
+    *_stamps(),
+    Index(None, "company_id", "folder", "is_deleted", "last_message_time"),
+)
+
+mail_messages = Table(
+    "mail_messages",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    _company(),
+    Column("thread_id", Integer, ForeignKey("mail_threads.id"), nullable=False),
+    Column("user_id", Integer, ForeignKey("users.id"), nullable=False),
+    # The Message-ID header without its angle brackets (cut to 255): what replies point at.
+    Column("message_key", String(255), nullable=True),
+    # JSON list of the message keys it answers (In-Reply-To, then References, newest first).
+    Column("reply_keys", Text, nullable=False),
+    Column("subject", Text, nullable=False),
+    Column("snippet", Text, nullable=False),
+    Column("body", Text, nullable=True),
+    Column("sent_flag", Boolean, nullable=False),
+    Column("message_time", TIME, nullable=False),
+    Column("size", Integer, nullable=False),
+    Column("attachment_count", Integer, nullable=False, server_default="0"),
+    # What was wrong with the message as received (JSON list of sentences), or null.
+    Column("problems", Text, nullable=True),
+    Column("is_deleted", Boolean, nullable=False, server_default="0"),
+    *_stamps(),
+    Index(None, "company_id", "thread_id", "message_time"),
+    Index(None, "company_id", "message_key"),
+)
+
+# The addresses of a message (from, to, cc, bcc), each linked to the person who has it.
+mail_parties = Table(
+    "mail_parties",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    _company(),
+    Column("message_id", Integer, ForeignKey("mail_messages.id"), nullable=False),
+    Column("role", String(4), nullable=False),
+    Column("address", String(320), nullable=False),
+    Column("name", String(255), nullable=False),
+    Column("person_id", Integer, ForeignKey("persons.id"), nullable=True),
+    Column("org_id", Integer, ForeignKey("organizations.id"), nullable=True),
+    Index(None, "company_id", "message_id"),
+    Index(None, "company_id", "person_id"),
+    Index(None, "company_id", "org_id"),
 )
 
 

@@ -25,6 +25,7 @@ MODULES = (
     "history",
     "leads",
     "legacy_teams",
+    "mailbox",
     "meetings",
     "merge",
     "notes",

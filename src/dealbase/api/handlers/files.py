@@ -4,7 +4,6 @@ person, organization or product."""
 from __future__ import annotations
 
 import mimetypes
-import secrets
 from pathlib import PurePosixPath
 from typing import Any
 from urllib.parse import quote
@@ -18,7 +17,7 @@ from dealbase.api.responses import ok, raw
 from dealbase.api.router import Handlers
 from dealbase.api.uploads import Upload, form_of, uploaded
 from dealbase.domain import service
-from dealbase.domain.files import FILE, file_type
+from dealbase.domain.files import FILE, file_type, stored_name
 from dealbase.store import blobs
 
 handlers = Handlers()
@@ -45,8 +44,7 @@ def stored_upload(ctx: Ctx, upload: Upload, default_name: str = "file") -> dict[
     key = blobs.put(ctx.settings.files_dir, ctx.company_id, upload.data, path.suffix.lstrip("."))
     return {
         "name": name[:255],
-        # Unique like Pipedrive's stored names; not the blob key, which stays private.
-        "file_name": f"{path.stem[:200]}_{secrets.token_hex(16)}{path.suffix[:16]}",
+        "file_name": stored_name(name),
         "file_type": file_type(name),
         "file_size": len(upload.data),
         "content_type": content_type[:255],

@@ -14,6 +14,7 @@ from dealbase.api.responses import ok
 from dealbase.api.router import Handlers
 from dealbase.api.uploads import Upload
 from dealbase.clock import to_v2
+from dealbase.domain.common import mail_values
 from dealbase.domain import deal_products as lines
 from dealbase.domain import lists as declared
 from dealbase.domain import product_duplicate, products, visibility
@@ -158,9 +159,7 @@ def _flat_deal(row: dict[str, Any]) -> dict[str, Any]:
         active=row["status"] == "open" and not row["is_deleted"],
         deleted=bool(row["is_deleted"]),
         visible_to=str(row["visible_to"]),
-        email_messages_count=0,
-        last_incoming_mail_time=None,
-        last_outgoing_mail_time=None,
+        **mail_values(row),
         label=None,
     )
     return out
