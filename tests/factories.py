@@ -67,7 +67,7 @@ OVER_LIMIT = {
 }
 
 
-def refused(response, message: str, status: int = 400) -> None:
+def refused(response, message: str, status: int = 400, additional_data: dict | None = None) -> None:
     """Assert the whole error envelope, message included, to the letter."""
     assert (response.status_code, response.json()) == (
         status,
@@ -76,7 +76,7 @@ def refused(response, message: str, status: int = 400) -> None:
             "error": message,
             "error_info": "Please check developers.pipedrive.com",
             "data": None,
-            "additional_data": None,
+            "additional_data": additional_data,
         },
     )
 

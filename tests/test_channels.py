@@ -40,16 +40,7 @@ def _held(engine) -> tuple[int, ...]:
 
 def coded(response, status: int, message: str, code: str) -> None:
     """The Channels API's error envelope, its code included."""
-    assert (response.status_code, response.json()) == (
-        status,
-        {
-            "success": False,
-            "error": message,
-            "error_info": "Please check developers.pipedrive.com",
-            "data": None,
-            "additional_data": {"code": code},
-        },
-    )
+    refused(response, message, status, additional_data={"code": code})
 
 
 def test_a_channel_is_registered(api, company):
