@@ -7,7 +7,7 @@ searches and the deals summary; an item they may not see answers as a missing on
 from __future__ import annotations
 
 import pytest
-from factories import data, error, make_deal, make_lead, refused
+from factories import data, error, make_deal, make_lead, make_pipeline, make_stage, refused
 from sqlalchemy import update
 
 from dealbase.domain import company_clock, permissions
@@ -205,3 +205,45 @@ def test_the_other_owned_items_follow_the_same_rule(api, client, engine, company
 
 
 _LABELS = {"persons": "Person", "organizations": "Organization", "products": "Product"}
+
+
+def test_a_role_hiding_a_pipeline_hides_it_its_stages_and_its_deals(api, client, engine, company):
+    bo, as_bo = _as_new_user(api, client, engine, company, "bo@acme.test")
+    cy, as_cy = _as_new_user(api, client, engine, company, "cy@acme.test")
+    role = data(api.post("/v1/roles", json={"name": "First pipeline only"}))["id"]
+    data(api.post(f"/v1/roles/{role}/assignments", json={"user_id": bo}))
+    data(api.post(f"/v1/roles/{role}/settings", json={"setting_key": "deal_default_visibility", "value": 1}))
+    hidden = make_pipeline(api, name="Hidden")["id"]
+    stage = make_stage(api, hidden, name="Hidden stage")["id"]
+    data(api.put(f"/v1/roles/{role}/pipelines", json={"visible_pipeline_ids": {"remove": [hidden]}}))
+    first = make_deal(api, title="Quasar first", visible_to=3)
+    second = make_deal(api, title="Quasar second", visible_to=3, stage_id=stage)
+    assert (first["pipeline_id"], second["pipeline_id"]) == (1, hidden)
+    mine = make_deal(as_bo, title="Quasar mine")  # the role's default visibility: the owner only
+    assert mine["visible_to"] == 1
+
+    assert _v2_ids(as_bo) == [first["id"], mine["id"]] and _v1_ids(as_bo) == [first["id"], mine["id"]]
+    assert _v2_ids(as_cy) == [first["id"], second["id"]] and _v1_ids(as_cy) == [first["id"], second["id"]]
+    assert _v2_ids(api) == _v1_ids(api) == [first["id"], second["id"], mine["id"]]
+    for url in ("/api/v2/deals/search", "/v1/deals/search", "/api/v2/itemSearch", "/v1/itemSearch"):
+        assert sorted(_search_ids(as_bo, url, "quasar")) == [first["id"], mine["id"]], url
+        assert sorted(_search_ids(as_cy, url, "quasar")) == [first["id"], second["id"]], url
+    assert data(as_bo.get("/v1/deals/summary"))["total_count"] == 2
+    assert data(as_cy.get("/v1/deals/summary"))["total_count"] == 2
+
+    assert _v2_ids(as_bo, "pipelines") == [1] and _v2_ids(as_cy, "pipelines") == [1, hidden]
+    assert [p["id"] for p in data(as_bo.get("/v1/pipelines"))] == [1]
+    assert [p["id"] for p in data(as_cy.get("/v1/pipelines"))] == [1, hidden]
+    assert stage not in _v2_ids(as_bo, "stages") and stage in _v2_ids(as_cy, "stages")
+    assert stage not in [s["id"] for s in data(as_bo.get("/v1/stages"))]
+    assert [s["id"] for s in data(as_cy.get("/v1/stages", params={"pipeline_id": hidden}))] == [stage]
+    for path, missing in (
+        (f"deals/{second['id']}", NOT_FOUND),
+        (f"pipelines/{hidden}", "Pipeline not found"),
+        (f"stages/{stage}", "Stage not found"),
+    ):
+        for prefix in ("/v1/", "/api/v2/"):
+            assert error(as_bo.get(prefix + path), 404) == missing, prefix + path
+            assert data(as_cy.get(prefix + path))["id"] in (second["id"], hidden, stage)
+    assert error(as_bo.get(f"/v1/pipelines/{hidden}/deals"), 404) == "Pipeline not found"
+    assert [d["id"] for d in data(as_cy.get(f"/v1/pipelines/{hidden}/deals"))] == [second["id"]]

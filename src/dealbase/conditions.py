@@ -58,6 +58,8 @@ class Sight:
     owner is in the user's role, or ``subgroups`` (5) and its owner is in the user's role or
     a role above it. ``role_ids``: the user's role first, then those above it; empty: the
     user is in the default role (no assignment), which has none above it.
+    ``hidden_pipelines``: the pipelines the user's role hides; items in them (deals) are not
+    seen whatever else holds.
     """
 
     user_id: int
@@ -68,3 +70,4 @@ class Sight:
     role_ids: tuple[int, ...] = ()
     group: int = 3
     subgroups: int = 5
+    hidden_pipelines: tuple[int, ...] = ()

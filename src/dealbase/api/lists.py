@@ -88,7 +88,7 @@ def plan(entity: Entity, listing: Listing) -> Callable[[Ctx], Reply]:
     parent = ENTITIES[listing.parent] if listing.parent is not None else None
     link = table.c[listing.link] if isinstance(listing.link, str) else None
     page = pager(entity, listing)
-    governed = entity.name in visibility.GOVERNED
+    governed = visibility.governs(entity)
 
     def where_of(ctx: Ctx) -> Conditions:
         where: Conditions = []

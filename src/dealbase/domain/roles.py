@@ -195,6 +195,14 @@ def role_of(unit, user_id: int) -> Row | None:
     return live(unit, found["role_id"]) if found is not None else None
 
 
+def own_role(unit) -> Row | None:
+    """The unit's user's live role (``role_of``), read once per unit."""
+    key = ("role_of", unit.user["id"])
+    if key not in unit.cache:
+        unit.cache[key] = role_of(unit, unit.user["id"])
+    return unit.cache[key]
+
+
 def role_ids(unit, user_ids: list[int]) -> dict[int, int]:
     """user id → the role they are in, for those of ``user_ids`` in one (a role's delete
     takes its assignments, so each names a live role)."""
@@ -207,10 +215,7 @@ def _default_visibility(unit, entity, values: Row) -> None:
     setting = VISIBILITY_SETTINGS.get(entity.name)
     if setting is None or "visible_to" in values or "id" not in unit.user:
         return
-    key = ("role_of", unit.user["id"])
-    if key not in unit.cache:
-        unit.cache[key] = role_of(unit, unit.user["id"])
-    role = unit.cache[key]
+    role = own_role(unit)
     if role is not None and role[setting] is not None:
         values["visible_to"] = role[setting]
 
@@ -279,11 +284,12 @@ def _live_pipeline_ids(unit) -> list[int]:
 
 def pipeline_ids(unit, role: Row, visible: bool) -> list[int]:
     """The live pipelines the role sees (or, ``visible`` false, does not see), in id order."""
-    hidden = set(_hidden(unit, role))
+    hidden = set(hidden_pipeline_ids(unit, role))
     return sorted(p for p in _live_pipeline_ids(unit) if (p in hidden) != visible)
 
 
-def _hidden(unit, role: Row) -> list[int]:
+def hidden_pipeline_ids(unit, role: Row) -> list[int]:
+    """The pipelines a role hides from its users (deleted ones among them too)."""
     where = role_hidden_pipelines.c.role_id == role["id"]
     return repo.column_values(unit.conn, role_hidden_pipelines, unit.company_id, "pipeline_id", where)
 
@@ -320,7 +326,7 @@ def update_pipelines(unit, role: Row, body: Any) -> None:
     both = set(add) & set(remove)
     if both:
         raise _bad("visible_pipeline_ids", f"pipeline {min(both)} cannot be both added and removed")
-    before = sorted(_hidden(unit, role))
+    before = sorted(hidden_pipeline_ids(unit, role))
     hidden = set(before)
     shown = [p for p in add if p in hidden]
     if shown:
@@ -328,6 +334,6 @@ def update_pipelines(unit, role: Row, body: Any) -> None:
         service.remove(unit, role_hidden_pipelines, *where)
     for pipeline_id in dict.fromkeys(p for p in remove if p not in hidden):
         service.insert(unit, role_hidden_pipelines, {"role_id": role["id"], "pipeline_id": pipeline_id})
-    after = sorted(_hidden(unit, role))
+    after = sorted(hidden_pipeline_ids(unit, role))
     if after != before:
         service.note(unit, EVENT, role["id"], "change", {"hidden_pipeline_ids": [before, after]})

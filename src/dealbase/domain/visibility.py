@@ -10,6 +10,9 @@ The default role (a user with no role) is a group of its own with none under it.
 What this module hands on is plain data (``conditions.Sight``); ``store/visibility.py`` makes
 it the condition of the statement that reads the rows, so pages, counts and sums only ever
 see visible rows. An entity is governed when it is named in ``GOVERNED``.
+
+A role may hide pipelines from its users (``roles.hidden_pipeline_ids``): to a user who is
+not an admin those pipelines, their stages and their deals are missing, whatever else holds.
 """
 
 from __future__ import annotations
@@ -26,6 +29,13 @@ from dealbase.store import visibility as sql
 
 # The entities whose reads follow visibility: every one with an owner and ``visible_to``.
 GOVERNED = frozenset({"deal", "person", "organization", "product", "lead"})
+# The entities read only within the pipelines the user's role shows: entity → its pipeline column.
+IN_PIPELINES = {"pipeline": "id", "stage": "pipeline_id"}
+
+
+def governs(entity: Entity) -> bool:
+    """Whether reads of ``entity``'s rows depend on who reads them."""
+    return entity.name in GOVERNED or entity.name in IN_PIPELINES
 
 
 def sees_all(unit: Any) -> bool:
@@ -48,14 +58,27 @@ def _sight(unit: Any, item_type: str) -> Sight:
     plan = company_clock.standing(unit.conn, unit.shared, unit.company_id).plan
     values = roles.visibility_values(plan)
     user_id, followed = unit.user["id"], item_type in FOLLOWED
+    hidden = hidden_pipelines(unit) if item_type == "deal" else ()
     if len(values) < 4:
-        return Sight(user_id, item_type, everyone=(3,), followed=followed)
-    return Sight(user_id, item_type, (7,), followed, groups=True, role_ids=_roles_up(unit, user_id))
+        return Sight(user_id, item_type, everyone=(3,), followed=followed, hidden_pipelines=hidden)
+    up = _roles_up(unit)
+    return Sight(user_id, item_type, (7,), followed, groups=True, role_ids=up, hidden_pipelines=hidden)
 
 
-def _roles_up(unit: Any, user_id: int) -> tuple[int, ...]:
+def hidden_pipelines(unit: Any) -> tuple[int, ...]:
+    """The pipelines the unit's user's role hides (none: an admin, no role, none hidden)."""
+    if sees_all(unit):
+        return ()
+    key = ("hidden_pipelines", unit.user["id"])
+    if key not in unit.cache:
+        role = roles.own_role(unit)
+        unit.cache[key] = tuple(sorted(roles.hidden_pipeline_ids(unit, role))) if role is not None else ()
+    return unit.cache[key]
+
+
+def _roles_up(unit: Any) -> tuple[int, ...]:
     """The user's live role and every live role above it, nearest first (empty: the default role)."""
-    role = roles.role_of(unit, user_id)
+    role = roles.own_role(unit)
     if role is None:
         return ()
     parents = {r["id"]: r["parent_role_id"] for r in roles.all_live(unit)}
@@ -69,6 +92,9 @@ def _roles_up(unit: Any, user_id: int) -> tuple[int, ...]:
 
 def where(unit: Any, entity: Entity) -> list[ColumnElement]:
     """The conditions a read of ``entity``'s rows adds for the unit's user (none for an admin)."""
+    if entity.name in IN_PIPELINES:
+        hidden = hidden_pipelines(unit)
+        return [sql.outside(entity.table.c[IN_PIPELINES[entity.name]], hidden)] if hidden else []
     seen = sight(unit, entity)
     return [] if seen is None else [sql.condition(entity.table, unit.company_id, seen)]
 

@@ -42,7 +42,14 @@ def condition(table: Table, company_id: int, sight: Sight) -> ColumnElement:
     if sight.groups:
         seen.append(and_(table.c.visible_to == sight.group, _owned_in(table, company_id, sight.role_ids[:1])))
         seen.append(and_(table.c.visible_to == sight.subgroups, _owned_in(table, company_id, sight.role_ids)))
+    if sight.hidden_pipelines:
+        return and_(or_(*seen), table.c.pipeline_id.not_in(sight.hidden_pipelines))
     return or_(*seen)
+
+
+def outside(pipeline_id: ColumnElement, hidden: tuple[int, ...]) -> ColumnElement:
+    """The row's pipeline (``pipeline_id``: its column) is none of ``hidden``."""
+    return pipeline_id.not_in(hidden)
 
 
 def correlated(table: Table, company_id: int, sight: Sight, item_id: ColumnElement) -> ColumnElement:
