@@ -69,10 +69,11 @@ def open_deal_of(conn: Connection, company_id: int, person_id: int) -> int | Non
     return conn.execute(stmt).scalar()
 
 
-def message_with_key(conn: Connection, company_id: int, keys: list[str]) -> Row | None:
-    """The latest live message whose Message-ID is one of ``keys``, in a live thread."""
+def messages_with_keys(conn: Connection, company_id: int, keys: list[str]) -> dict[str, Row]:
+    """Message-ID → the latest live message having it, in a live thread, for those of ``keys``
+    that some message has."""
     if not keys:
-        return None
+        return {}
     stmt = (
         select(mail_messages)
         .join(mail_threads, mail_threads.c.id == mail_messages.c.thread_id)
@@ -83,10 +84,11 @@ def message_with_key(conn: Connection, company_id: int, keys: list[str]) -> Row 
             mail_threads.c.is_deleted.is_(False),
         )
         .order_by(mail_messages.c.id.desc())
-        .limit(1)
     )
-    row = conn.execute(stmt).mappings().first()
-    return dict(row) if row is not None else None
+    found: dict[str, Row] = {}
+    for row in conn.execute(stmt).mappings():
+        found.setdefault(row["message_key"], dict(row))
+    return found
 
 
 def _live():
