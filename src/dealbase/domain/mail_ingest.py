@@ -35,7 +35,6 @@ from dealbase.domain import mail, service
 from dealbase.domain import mail_attachments as attach
 from dealbase.errors import BadInput
 from dealbase.store import mail as store
-from dealbase.store import repository as repo
 from dealbase.store.tables import mail_messages, mail_parties, mail_threads
 
 Row = dict[str, Any]
@@ -244,11 +243,7 @@ def _parent_thread(unit, parent: Row | None, addresses: set[str], problems: list
     address with it."""
     if parent is None:
         return None
-    message_ids = repo.column_values(
-        unit.conn, mail_messages, unit.company_id, "id", mail_messages.c.thread_id == parent["thread_id"]
-    )
-    known = {p["address"] for rows in mail.parties_of(unit, message_ids).values() for p in rows}
-    if not known & addresses:
+    if not store.thread_has_address(unit.conn, unit.company_id, parent["thread_id"], addresses):
         problems.append(
             f"it answers a message of thread {parent['thread_id']}, which has none of its addresses: a new thread"
         )
