@@ -23,8 +23,9 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from email.message import EmailMessage
 from email.parser import BytesParser
-from email.policy import default
+from email.policy import EmailPolicy, default
 from email.utils import getaddresses, parsedate_to_datetime
+from functools import lru_cache
 from itertools import islice
 from typing import Any
 
@@ -34,7 +35,6 @@ from dealbase.domain import mail, service
 from dealbase.domain import mail_attachments as attach
 from dealbase.errors import BadInput
 from dealbase.store import mail as store
-from dealbase.store import repository as repo
 from dealbase.store.tables import mail_messages, mail_parties, mail_threads
 
 Row = dict[str, Any]
@@ -49,6 +49,25 @@ _KEY = re.compile(r"<([^<>\s]{1,250})>")
 _CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f]")
 _TAG = re.compile(r"<[^>]*>")
 _TIME = "%Y-%m-%d %H:%M:%S"
+
+
+class _HeadersParsedOnce(EmailPolicy):
+    """``policy.default``, but a header value is parsed once and the parsed header reused:
+    the library parses it again on every read (``Content-Type`` a dozen times a message)."""
+
+    def header_fetch_parse(self, name, value):
+        if hasattr(value, "name"):
+            return value
+        return _parsed_header(name, value)
+
+
+@lru_cache(maxsize=4096)
+def _parsed_header(name: str, value: str):
+    # Parsed headers are immutable, so sharing one between messages changes nothing.
+    return default.header_fetch_parse(name, value)
+
+
+_POLICY = _HeadersParsedOnce()
 
 
 class MailRefused(BadInput):
@@ -71,7 +90,7 @@ def ingest_bytes(unit, raw: bytes, files_dir: str) -> Ingested:
     if not raw.strip():
         raise MailRefused("The message is empty")
     try:
-        msg = BytesParser(policy=default).parsebytes(raw)
+        msg = BytesParser(policy=_POLICY).parsebytes(raw)
     except Exception as exc:  # the parser is lenient; this is a last guard
         raise MailRefused(f"The message cannot be parsed: {exc}") from None
     return ingest(unit, msg, len(raw), files_dir)  # type: ignore[arg-type]
@@ -133,16 +152,18 @@ def ingest(unit, msg: EmailMessage, size: int, files_dir: str) -> Ingested:
     sender = staff.get(senders[0][1]) if senders else None
     sent = sender is not None
 
+    known = store.messages_with_keys(unit.conn, unit.company_id, ([key] if key else []) + reply_keys)
     if key is not None:
-        taken = store.message_with_key(unit.conn, unit.company_id, [key])
+        taken = known.get(key)
         if taken is not None:
             if _same_delivery(unit, taken, senders, subject, when):
                 return Ingested(taken["thread_id"], taken["id"], duplicate=True, problems=read.problems)
             read.problems.append(f"its Message-ID is already message {taken['id']}'s: not used for threading")
             key = None
 
-    people = store.persons_by_address(unit.conn, unit.company_id, addresses - set(staff))
-    parent = _parent_thread(unit, reply_keys, addresses, read.problems)
+    people = _persons(unit, addresses - set(staff))
+    answered = [known[k] for k in reply_keys if k in known]
+    parent = _parent_thread(unit, max(answered, key=lambda m: m["id"], default=None), addresses, read.problems)
     values = {
         "user_id": sender["id"] if sender else unit.user_id,
         "message_key": key,
@@ -199,6 +220,17 @@ def _staff(unit, addresses: set[str]) -> dict[str, Row]:
     return {a: cached[a] for a in addresses if a in cached}
 
 
+def _persons(unit, addresses: set[str]) -> dict[str, Row]:
+    """The persons having the addresses, each address looked up once per unit (ingesting
+    adds no person, so what an import found for an address stays true while it runs)."""
+    cached = unit.cache.setdefault("mail_persons", {})
+    missing = addresses - cached.keys()
+    if missing:
+        found = store.persons_by_address(unit.conn, unit.company_id, missing)
+        cached.update({a: found.get(a) for a in missing})
+    return {a: cached[a] for a in addresses if cached[a] is not None}
+
+
 def _same_delivery(unit, taken: Row, senders: list[tuple[str, str]], subject: str, when: str) -> bool:
     if taken["subject"] != subject or taken["message_time"] != when:
         return False
@@ -206,16 +238,12 @@ def _same_delivery(unit, taken: Row, senders: list[tuple[str, str]], subject: st
     return first == [address for _, address in senders[:1]]
 
 
-def _parent_thread(unit, reply_keys: list[str], addresses: set[str], problems: list[str]) -> Row | None:
-    """The thread the message answers, if it shares an address with it."""
-    parent = store.message_with_key(unit.conn, unit.company_id, reply_keys)
+def _parent_thread(unit, parent: Row | None, addresses: set[str], problems: list[str]) -> Row | None:
+    """The thread of ``parent`` (the latest message the message answers), if it shares an
+    address with it."""
     if parent is None:
         return None
-    message_ids = repo.column_values(
-        unit.conn, mail_messages, unit.company_id, "id", mail_messages.c.thread_id == parent["thread_id"]
-    )
-    known = {p["address"] for rows in mail.parties_of(unit, message_ids).values() for p in rows}
-    if not known & addresses:
+    if not store.thread_has_address(unit.conn, unit.company_id, parent["thread_id"], addresses):
         problems.append(
             f"it answers a message of thread {parent['thread_id']}, which has none of its addresses: a new thread"
         )
@@ -298,6 +326,7 @@ class _Reader:
     def __init__(self, msg: EmailMessage) -> None:
         self.msg = msg
         self.problems: list[str] = []
+        self._bodies: dict[str, Any] = {}
         if getattr(msg, "defects", None):
             self.problems.append("malformed message: " + "; ".join(type(d).__name__ for d in msg.defects[:5]))
 
@@ -380,7 +409,7 @@ class _Reader:
 
     def _part(self, kind: str) -> str | None:
         try:
-            part = self.msg.get_body(preferencelist=(kind,))
+            part = self._body_part(kind)
         except Exception:
             self.problems.append(f"the message's {kind} body could not be found")
             return None
@@ -399,7 +428,7 @@ class _Reader:
     def attachments(self) -> list[attach.Attachment]:
         """Every part that is not the chosen body: a named part, an attached message, any
         part that is not text."""
-        bodies = {id(p) for p in (self._body_part("html"), self._body_part("plain")) if p is not None}
+        bodies = {id(p) for p in (self._found_body("html"), self._found_body("plain")) if p is not None}
         found: list[attach.Attachment] = []
         try:
             for part in attach.leaves(self.msg):
@@ -416,7 +445,19 @@ class _Reader:
         return found
 
     def _body_part(self, kind: str):
+        """The part ``get_body`` finds for ``kind`` (searched once; raises as it does)."""
+        if kind not in self._bodies:
+            try:
+                self._bodies[kind] = self.msg.get_body(preferencelist=(kind,))
+            except Exception as exc:
+                self._bodies[kind] = exc
+        found = self._bodies[kind]
+        if isinstance(found, Exception):
+            raise found
+        return found
+
+    def _found_body(self, kind: str):
         try:
-            return self.msg.get_body(preferencelist=(kind,))
+            return self._body_part(kind)
         except Exception:
             return None

@@ -69,12 +69,15 @@ def open_deal_of(conn: Connection, company_id: int, person_id: int) -> int | Non
     return conn.execute(stmt).scalar()
 
 
-def message_with_key(conn: Connection, company_id: int, keys: list[str]) -> Row | None:
-    """The latest live message whose Message-ID is one of ``keys``, in a live thread."""
+def messages_with_keys(conn: Connection, company_id: int, keys: list[str]) -> dict[str, Row]:
+    """Message-ID → the latest live message having it, in a live thread, for those of ``keys``
+    that some message has: its ``id``, ``thread_id``, ``message_key``, ``subject`` and
+    ``message_time``."""
     if not keys:
-        return None
+        return {}
+    m = mail_messages.c
     stmt = (
-        select(mail_messages)
+        select(m.id, m.thread_id, m.message_key, m.subject, m.message_time)
         .join(mail_threads, mail_threads.c.id == mail_messages.c.thread_id)
         .where(
             mail_messages.c.company_id == company_id,
@@ -83,10 +86,31 @@ def message_with_key(conn: Connection, company_id: int, keys: list[str]) -> Row 
             mail_threads.c.is_deleted.is_(False),
         )
         .order_by(mail_messages.c.id.desc())
+    )
+    found: dict[str, Row] = {}
+    for row in conn.execute(stmt).mappings():
+        found.setdefault(row["message_key"], dict(row))
+    return found
+
+
+def thread_has_address(conn: Connection, company_id: int, thread_id: int, addresses: Iterable[str]) -> bool:
+    """Whether a message of the thread (deleted ones too) has one of ``addresses`` among its parties."""
+    wanted = sorted(set(addresses))
+    if not wanted:
+        return False
+    messages = select(mail_messages.c.id).where(
+        mail_messages.c.company_id == company_id, mail_messages.c.thread_id == thread_id
+    )
+    stmt = (
+        select(mail_parties.c.id)
+        .where(
+            mail_parties.c.company_id == company_id,
+            mail_parties.c.message_id.in_(messages.scalar_subquery()),
+            mail_parties.c.address.in_(wanted),
+        )
         .limit(1)
     )
-    row = conn.execute(stmt).mappings().first()
-    return dict(row) if row is not None else None
+    return conn.execute(stmt).first() is not None
 
 
 def _live():
