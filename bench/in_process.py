@@ -12,6 +12,12 @@ TOKEN = "0123456789abcdef0123456789abcdef01234567"
 
 async def call(app, method: str, path: str, body: bytes = b"") -> int:
     """One request through the app's ASGI interface; its status."""
+    status, _ = await exchange(app, method, path, body, read=False)
+    return status
+
+
+async def exchange(app, method: str, path: str, body: bytes = b"", read: bool = True) -> tuple[int, bytes]:
+    """One request through the app's ASGI interface; its status and (``read``) its body."""
     scope = {
         "type": "http",
         "http_version": "1.1",
@@ -26,7 +32,8 @@ async def call(app, method: str, path: str, body: bytes = b"") -> int:
             (b"user-agent", b"bench"),
         ],
     }
-    statuses = []
+    statuses: list[int] = []
+    chunks: list[bytes] = []
 
     async def receive():
         return {"type": "http.request", "body": body}
@@ -34,9 +41,11 @@ async def call(app, method: str, path: str, body: bytes = b"") -> int:
     async def send(message):
         if message["type"] == "http.response.start":
             statuses.append(message["status"])
+        elif read and message["type"] == "http.response.body":
+            chunks.append(message.get("body", b""))
 
     await app(scope, receive, send)
-    return statuses[0]
+    return statuses[0], b"".join(chunks)
 
 
 async def batch(app, path: str, calls: int) -> float:

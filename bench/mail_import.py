@@ -28,12 +28,11 @@ import resource  # noqa: E402
 import statistics  # noqa: E402
 import subprocess  # noqa: E402
 import sys  # noqa: E402
-import tempfile  # noqa: E402
 import time  # noqa: E402
 from pathlib import Path  # noqa: E402
 
 import orjson  # noqa: E402
-from in_process import TOKEN  # noqa: E402
+from in_process import exchange, fresh_app  # noqa: E402
 
 ADMIN = "admin@dealbase.local"  # Settings' default admin e-mail: its mail is sent mail
 
@@ -72,61 +71,23 @@ def write_mbox(path: Path, messages: int, addresses: int, seed: int = 15) -> Non
 def fresh_database(persons: int, addresses: int) -> tuple[str, str]:
     """A fresh SQLite database with a company, ``persons`` persons having the first addresses
     and open deals for every other one; its URL and files folder."""
-    from dealbase.app import create_app
-    from dealbase.bootstrap import ensure_company
-    from dealbase.settings import Settings
-    from dealbase.store.db import create_db_engine, migrate
+    app = fresh_app("mail-bench-")
 
-    workdir = Path(tempfile.mkdtemp(prefix="mail-bench-"))
-    settings = Settings(
-        database_url=f"sqlite:///{workdir / 'dealbase.db'}",
-        files_dir=str(workdir / "files"),
-        api_token=TOKEN,
-        webhooks_dispatch=False,
-    )
-    migrate(settings.database_url)
-    ensure_company(create_db_engine(settings.database_url), settings)
-    app = create_app(settings)
+    async def post(path: str, body: dict) -> tuple[int, dict]:
+        status, answer = await exchange(app, "POST", path, orjson.dumps(body))
+        return status, orjson.loads(answer)
 
     async def fill() -> None:
         for n in range(persons):
             body = {"name": f"Contact {n}", "email": [{"value": f"contact{n}@client{n % 40}.test", "primary": True}]}
-            status, created = await _post(app, "/v1/persons", body)
+            status, created = await post("/v1/persons", body)
             assert status == 201, (status, created)
             if n % 2 == 0:
-                status, _ = await _post(app, "/v1/deals", {"title": f"Deal {n}", "person_id": created["data"]["id"]})
+                status, _ = await post("/v1/deals", {"title": f"Deal {n}", "person_id": created["data"]["id"]})
                 assert status == 201, status
 
     asyncio.run(fill())
-    return settings.database_url, settings.files_dir
-
-
-async def _post(app, path: str, body: dict):
-    chunks: list[bytes] = []
-    statuses: list[int] = []
-    scope = {
-        "type": "http",
-        "http_version": "1.1",
-        "method": "POST",
-        "path": path,
-        "raw_path": path.encode(),
-        "root_path": "",
-        "query_string": b"",
-        "headers": [(b"x-api-token", TOKEN.encode()), (b"content-type", b"application/json")],
-    }
-    data = orjson.dumps(body)
-
-    async def receive():
-        return {"type": "http.request", "body": data}
-
-    async def send(message):
-        if message["type"] == "http.response.start":
-            statuses.append(message["status"])
-        elif message["type"] == "http.response.body":
-            chunks.append(message.get("body", b""))
-
-    await app(scope, receive, send)
-    return statuses[0], orjson.loads(b"".join(chunks))
+    return app.settings.database_url, app.settings.files_dir
 
 
 def counts(database_url: str) -> dict[str, int]:
