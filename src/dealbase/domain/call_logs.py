@@ -14,6 +14,7 @@ import re
 from datetime import datetime
 from typing import Any
 
+from dealbase.clock import to_iso
 from dealbase.domain import activities as activities_family
 from dealbase.domain import permissions, service
 from dealbase.domain.activities import ACTIVITY
@@ -258,10 +259,6 @@ def recordings_of(unit, activity_ids: list[int]) -> dict[int, Row]:
 activities_family.attached_files = recordings_of
 
 
-def _iso(stamp: str) -> str:
-    return f"{stamp[:10]}T{stamp[11:19]}.000Z"
-
-
 def present(row: Row, has_recording: bool) -> Row:
     """The call log as Pipedrive shows it: ISO times, keys without a value left out."""
     item: Row = {
@@ -277,8 +274,8 @@ def present(row: Row, has_recording: bool) -> Row:
         "from_phone_number": row["from_phone_number"],
         "to_phone_number": row["to_phone_number"],
         "has_recording": has_recording,
-        "start_time": _iso(row["start_time"]),
-        "end_time": _iso(row["end_time"]),
+        "start_time": to_iso(row["start_time"]),
+        "end_time": to_iso(row["end_time"]),
         "user_id": row["user_id"],
         "company_id": row["company_id"],
         "note": row["note"],

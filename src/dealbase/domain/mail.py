@@ -12,6 +12,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from dealbase.clock import to_iso
 from dealbase.domain import counters, hooks, service
 from dealbase.domain.ids import parse_uuid
 from dealbase.domain.roles import integer, json_object
@@ -209,11 +210,6 @@ def _mail_counters(conn, company_id: int, parent: str, ids: list[int]) -> dict[i
 # -- presentation ----------------------------------------------------------------------------
 
 
-def mail_time(stamp: str | None) -> str | None:
-    """The mailbox's times: ``2019-11-14T06:02:06.000Z``."""
-    return None if stamp is None else stamp.replace(" ", "T") + ".000Z"
-
-
 def _party(row: Row, names: dict[int, str], *, listed: bool) -> Row:
     shown = {
         "id": row["id"],
@@ -243,8 +239,8 @@ def _flags(row: Row) -> Row:
         "deleted_flag": int(row["is_deleted"]),
         "synced_flag": 0,
         "smart_bcc_flag": 1,
-        "add_time": mail_time(row["add_time"]),
-        "update_time": mail_time(row["update_time"] or row["add_time"]),
+        "add_time": to_iso(row["add_time"]),
+        "update_time": to_iso(row["update_time"] or row["add_time"]),
     }
 
 
@@ -265,7 +261,7 @@ def present_message(
             "has_body_flag": int(row["body"] is not None),
             "sent_flag": int(row["sent_flag"]),
             "sent_from_pipedrive_flag": 0,
-            "message_time": mail_time(row["message_time"]),
+            "message_time": to_iso(row["message_time"]),
         }
     )
     if not listed:
@@ -322,10 +318,10 @@ def present_thread(row: Row, parties: list[Row], names: dict[int, str], deal_sta
         "shared_flag": int(row["shared_flag"]),
         "external_deleted_flag": 0,
         "first_message_to_me_flag": int(row["folder"] == "inbox"),
-        "last_message_timestamp": mail_time(row["last_message_time"]),
-        "first_message_timestamp": mail_time(row["first_message_time"]),
-        "last_message_sent_timestamp": mail_time(row["last_sent_time"]),
-        "last_message_received_timestamp": mail_time(row["last_received_time"] or row["last_message_time"]),
+        "last_message_timestamp": to_iso(row["last_message_time"]),
+        "first_message_timestamp": to_iso(row["first_message_time"]),
+        "last_message_sent_timestamp": to_iso(row["last_sent_time"]),
+        "last_message_received_timestamp": to_iso(row["last_received_time"] or row["last_message_time"]),
         "deal_id": row["deal_id"],
         "deal_status": deal_status,
         "lead_id": row["lead_id"],
