@@ -1,0 +1,114 @@
+"""The board: a pipeline's stages as columns of deal cards, read through dealbase's own API.
+
+Every read is an API operation run as the signed-in user (``Api``), so the board shows what
+that user may see, as the API would show it. A page makes a fixed number of calls per stage
+(its open deals' summary and their first ``CARDS_PER_STAGE`` cards) plus two (pipelines,
+stages): its statements do not grow with the number of deals.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass, field
+from typing import Any
+
+from dealbase.web.calls import Api, Refused
+
+CARDS_PER_STAGE = 500  # the v1 list's largest page
+
+
+@dataclass
+class Card:
+    id: int
+    title: str
+    party: str | None  # the organization, else the person
+    value: str
+    owner: str | None
+    next_activity: str | None
+    rotting: bool
+
+
+@dataclass
+class Column:
+    id: int
+    name: str
+    count: int
+    sums: list[str]
+    rotten_days: int | None
+    cards: list[Card] = field(default_factory=list)
+
+    @property
+    def hidden(self) -> int:
+        return max(0, self.count - len(self.cards))
+
+
+@dataclass
+class Board:
+    pipelines: list[dict[str, Any]]
+    pipeline: dict[str, Any] | None
+    columns: list[Column]
+
+
+def _next_activity(deal: dict[str, Any]) -> str | None:
+    date = deal.get("next_activity_date")
+    if not date:
+        return None
+    subject = deal.get("next_activity_subject") or "Activity"
+    when = f"{date} {deal['next_activity_time'][:5]}" if deal.get("next_activity_time") else date
+    return f"{subject}, {when}"
+
+
+def card(deal: dict[str, Any]) -> Card:
+    return Card(
+        id=deal["id"],
+        title=deal["title"],
+        party=deal.get("org_name") or deal.get("person_name"),
+        value=deal.get("formatted_value") or "",
+        owner=deal.get("owner_name"),
+        next_activity=_next_activity(deal),
+        rotting=deal.get("rotten_time") is not None,
+    )
+
+
+async def read(api: Api, pipeline_id: int | None) -> Board:
+    """The board of ``pipeline_id`` (none, or not one of the user's: their first pipeline)."""
+    pipelines = (await api.get("v2", "/pipelines", {"limit": "500"}))["data"]
+    chosen = next((p for p in pipelines if p["id"] == pipeline_id), pipelines[0] if pipelines else None)
+    if chosen is None:
+        return Board(pipelines, None, [])
+    stages = (await api.get("v2", "/stages", {"pipeline_id": str(chosen["id"]), "limit": "500"}))["data"]
+    columns = []
+    for stage in stages:
+        scope = {"stage_id": str(stage["id"]), "status": "open"}
+        summary = (await api.get("v1", "/deals/summary", scope))["data"]
+        totals = summary.get("values_total") or {}
+        deals = (await api.get("v1", "/deals", {**scope, "limit": str(CARDS_PER_STAGE)}))["data"] or []
+        columns.append(
+            Column(
+                id=stage["id"],
+                name=stage["name"],
+                count=summary.get("total_count") or 0,
+                sums=[total["value_formatted"] for total in totals.values()],
+                rotten_days=stage.get("days_to_rotten") if stage.get("is_deal_rot_enabled") else None,
+                cards=[card(deal) for deal in deals],
+            )
+        )
+    return Board(pipelines, chosen, columns)
+
+
+async def move(api: Api, deal_id: int, stage_id: int) -> dict[str, Any]:
+    """The deal put in the stage (and so its pipeline): ``PATCH /api/v2/deals/{id}``."""
+    return (await api.send("PATCH", "v2", f"/deals/{deal_id}", {"stage_id": stage_id}))["data"]
+
+
+async def add(api: Api, title: str, value: str, stage_id: int) -> dict[str, Any]:
+    """A new open deal in the stage: ``POST /api/v2/deals``."""
+    body: dict[str, Any] = {"title": title, "stage_id": stage_id}
+    if value.strip():
+        try:
+            body["value"] = float(value)
+        except ValueError:
+            body["value"] = math.nan
+        if not math.isfinite(body["value"]):
+            raise Refused(400, "The value must be a number")
+    return (await api.send("POST", "v2", "/deals", body))["data"]

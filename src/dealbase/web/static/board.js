@@ -1,0 +1,54 @@
+// Drag and drop on the board: a card dropped on another column posts the same form as the
+// card's "Move to" menu (with the page's CSRF token), then the board is shown again.
+const board = document.querySelector("[data-board]");
+
+function showError(message) {
+  const alert = document.getElementById("board-error");
+  alert.textContent = message;
+  alert.hidden = false;
+}
+
+async function move(dealId, stageId) {
+  const body = new URLSearchParams({ csrf_token: board.dataset.csrf, stage_id: stageId });
+  const answer = await fetch(`/deals/${dealId}/move`, {
+    method: "POST",
+    body,
+    headers: { Accept: "application/json" },
+    credentials: "same-origin",
+  });
+  if (answer.ok) {
+    window.location.reload();
+    return;
+  }
+  const refused = await answer.json().catch(() => ({}));
+  showError(refused.error || `The deal was not moved (${answer.status}).`);
+}
+
+if (board) {
+  board.addEventListener("dragstart", (event) => {
+    const card = event.target.closest("[data-deal-id]");
+    if (!card) return;
+    event.dataTransfer.setData("text/plain", card.dataset.dealId);
+    event.dataTransfer.effectAllowed = "move";
+    card.classList.add("dragging");
+  });
+  board.addEventListener("dragend", (event) => {
+    event.target.closest?.("[data-deal-id]")?.classList.remove("dragging");
+  });
+  for (const column of board.querySelectorAll("[data-stage-id]")) {
+    column.addEventListener("dragover", (event) => {
+      event.preventDefault();
+      event.dataTransfer.dropEffect = "move";
+      column.classList.add("drop-target");
+    });
+    column.addEventListener("dragleave", () => column.classList.remove("drop-target"));
+    column.addEventListener("drop", (event) => {
+      event.preventDefault();
+      column.classList.remove("drop-target");
+      const dealId = event.dataTransfer.getData("text/plain");
+      const card = document.getElementById(`deal-${dealId}`);
+      if (!/^\d+$/.test(dealId) || !card || column.contains(card)) return;
+      move(dealId, column.dataset.stageId);
+    });
+  }
+}
