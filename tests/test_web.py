@@ -126,9 +126,7 @@ def test_sign_in_without_its_csrf_token_is_refused(web):
     form = web.get("/login")
     web.cookies.clear()
     web.cookies.set(LOGIN_CSRF_COOKIE, "another")
-    got = web.post(
-        "/login", data={"email": ACME["admin_email"], "password": PASSWORD, "csrf_token": csrf(form.text)}
-    )
+    got = web.post("/login", data={"email": ACME["admin_email"], "password": PASSWORD, "csrf_token": csrf(form.text)})
     assert got.status_code == 403
 
 
@@ -167,8 +165,9 @@ def test_logout_ends_the_session_on_the_server(signed, app):
     replay = TestClient(app)
     replay.cookies.set(SESSION_COOKIE, old_cookie)
     assert replay.get("/", follow_redirects=False).headers["location"] == "/login"
-    got = replay.post("/deals", data={"title": "After logout", "stage_id": "1", "csrf_token": token},
-                      follow_redirects=False)
+    got = replay.post(
+        "/deals", data={"title": "After logout", "stage_id": "1", "csrf_token": token}, follow_redirects=False
+    )
     assert (got.status_code, got.headers["location"]) == (303, "/login")
 
 
@@ -227,7 +226,9 @@ def test_a_card_moved_by_its_menu_is_in_that_stage_through_the_api(signed, api, 
     assert columns(signed.get("/").text)[stages[2]["id"]]["titles"] == ["Mover"]
     # the API's own change record: a stage move by the admin, from the web app
     flow = data(api.get(f"/v1/deals/{deal['id']}/flow"))
-    changes = [item["data"] for item in flow if item["object"] == "dealChange" and item["data"]["field_key"] == "stage_id"]
+    changes = [
+        item["data"] for item in flow if item["object"] == "dealChange" and item["data"]["field_key"] == "stage_id"
+    ]
     assert changes and changes[0]["new_value"] == str(stages[2]["id"])
 
 
@@ -261,7 +262,11 @@ def test_a_deal_added_from_a_column_is_read_back_through_the_api(signed, api, st
     deal_id = int(got.headers["location"].rsplit("#deal-", 1)[1])
     deal = data(api.get(f"/api/v2/deals/{deal_id}"))
     assert (deal["title"], deal["value"], deal["stage_id"], deal["owner_id"], deal["status"]) == (
-        "From the board", 1200, stages[1]["id"], company.user_id, "open"
+        "From the board",
+        1200,
+        stages[1]["id"],
+        company.user_id,
+        "open",
     )
 
 

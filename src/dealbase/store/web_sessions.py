@@ -95,9 +95,7 @@ def end_session(conn: Connection, digest: str) -> None:
 
 
 def end_user_sessions(conn: Connection, company_id: int, user_id: int) -> None:
-    conn.execute(
-        delete(web_sessions).where(web_sessions.c.company_id == company_id, web_sessions.c.user_id == user_id)
-    )
+    conn.execute(delete(web_sessions).where(web_sessions.c.company_id == company_id, web_sessions.c.user_id == user_id))
 
 
 def end_expired(conn: Connection, now: str) -> None:

@@ -105,8 +105,11 @@ class WebApp:
         """The request's form when it carries the expected CSRF token, else the 403 page."""
         form = await request.form(max_files=0, max_fields=50)
         if not _same(form.get(CSRF_FIELD) or request.headers.get(CSRF_HEADER), expected):
-            return self.page("error.html", 403, message="This form has expired or did not come from dealbase. "
-                             "Go back, reload the page and try again.")
+            return self.page(
+                "error.html",
+                403,
+                message="This form has expired or did not come from dealbase. Go back, reload the page and try again.",
+            )
         return form
 
     @staticmethod
@@ -214,8 +217,10 @@ class WebApp:
         (a redirect; a drag and drop's fetch gets JSON)."""
         signed = await self.signed_in(request)
         if signed is None:
-            return JSONResponse({"error": "Sign in again"}, 401) if self._wants_json(request) else RedirectResponse(
-                "/login", 303
+            return (
+                JSONResponse({"error": "Sign in again"}, 401)
+                if self._wants_json(request)
+                else RedirectResponse("/login", 303)
             )
         form = await self._checked_form(request, signed.csrf_token)
         if isinstance(form, Response):
