@@ -354,3 +354,79 @@ def test_the_board_costs_the_same_statements_for_5_or_65_deals(signed, api, engi
     # per stage two API calls (its summary, its cards: each a session read, the call and the
     # related rows), plus the page's own: 116 for five stages when this was written
     assert many <= 25 * len(stages) + 10
+
+
+# -- passwords from the command line and the first start ----------------------------------
+
+
+def _cli(database_url, monkeypatch, *args: str, stdin: str | None = None, code: int = 0) -> str:
+    from typer.testing import CliRunner
+
+    from dealbase import cli
+
+    monkeypatch.setenv("DEALBASE_DATABASE_URL", database_url)
+    got = CliRunner().invoke(cli.app, list(args), input=stdin)
+    assert got.exit_code == code, got.output
+    return got.output
+
+
+def _signs_in(database_url: str, email: str, password: str) -> bool:
+    from dealbase.app import create_app
+    from dealbase.settings import Settings
+
+    browser = TestClient(create_app(Settings(database_url=database_url, webhooks_dispatch=False)))
+    return sign_in(browser, email, password).status_code == 303
+
+
+def test_the_first_start_hands_out_the_admins_password_once(database_url, monkeypatch):
+    from dealbase import cli
+    from dealbase.bootstrap import ensure_company
+    from dealbase.settings import Settings
+    from dealbase.store.db import create_db_engine
+
+    settings = Settings(database_url=database_url)
+    engine = create_db_engine(database_url)
+    try:
+        ensure_company(engine, settings)
+        email, password = cli._admin_password(engine, settings)
+        assert email == settings.admin_email and len(password) >= 16
+        assert cli._admin_password(engine, settings) is None  # a later start: nothing new
+        chosen = settings.model_copy(update={"admin_password": "chosen by the admin"})
+        assert cli._admin_password(engine, chosen) is None
+    finally:
+        engine.dispose()
+    assert not _signs_in(database_url, email, password)
+    assert _signs_in(database_url, email, "chosen by the admin")
+
+
+def test_user_create_and_set_password_read_the_password_from_stdin(database_url, monkeypatch):
+    _cli(database_url, monkeypatch, "migrate")
+    from dealbase.bootstrap import ensure_company
+    from dealbase.settings import Settings
+    from dealbase.store.db import create_db_engine
+
+    engine = create_db_engine(database_url)
+    ensure_company(engine, Settings(database_url=database_url))
+    engine.dispose()
+    made = _cli(
+        database_url,
+        monkeypatch,
+        "user",
+        "create",
+        "--email",
+        "bo@x.test",
+        "--name",
+        "Bo",
+        "--password-stdin",
+        stdin="first password\n",
+    )
+    assert made.startswith("Created user 2 Bo <bo@x.test> in company 1.")
+    assert _signs_in(database_url, "bo@x.test", "first password")
+    refused = _cli(database_url, monkeypatch, "user", "set-password", "bo@x.test", stdin="short\n", code=2)
+    assert "A password needs at least 8 characters" in refused
+    said = _cli(database_url, monkeypatch, "user", "set-password", "bo@x.test", stdin="second password\n")
+    assert said.strip() == "Password set for bo@x.test in company 1."
+    assert not _signs_in(database_url, "bo@x.test", "first password")
+    assert _signs_in(database_url, "bo@x.test", "second password")
+    missing = _cli(database_url, monkeypatch, "user", "set-password", "nobody@x.test", stdin="a password\n", code=1)
+    assert "No user with the e-mail address nobody@x.test" in missing
