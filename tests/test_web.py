@@ -15,6 +15,7 @@ from factories import data, make_deal, make_org, make_person
 from starlette.testclient import TestClient
 from support.database import ACME, RIVAL
 
+from dealbase.clock import later
 from dealbase.store import users as users_store
 from dealbase.web import accounts, throttle
 from dealbase.web.pages import LOGIN_CSRF_COOKIE, SESSION_COOKIE
@@ -430,3 +431,27 @@ def test_user_create_and_set_password_read_the_password_from_stdin(database_url,
     assert _signs_in(database_url, "bo@x.test", "second password")
     missing = _cli(database_url, monkeypatch, "user", "set-password", "nobody@x.test", stdin="a password\n", code=1)
     assert "No user with the e-mail address nobody@x.test" in missing
+
+
+def test_a_deal_idle_past_its_stages_rotting_days_is_marked_on_the_board(signed, api, app, engine, company, stages):
+    from dealbase.domain import company_clock
+
+    rotting_stage = data(
+        api.patch(f"/api/v2/stages/{stages[1]['id']}", json={"is_deal_rot_enabled": True, "days_to_rotten": 3})
+    )
+    assert rotting_stage["days_to_rotten"] == 3
+    idle = make_deal(api, title="Idle", stage_id=stages[1]["id"])
+    fresh = make_deal(api, title="Elsewhere", stage_id=stages[0]["id"])
+    assert "rot-mark" not in signed.get("/").text
+    with engine.connect().execution_options(dealbase_write=True) as conn:
+        setting = company_clock.read(conn, company.company_id)
+        company_clock.put(conn, company.company_id, setting, {"now": later(4 * 86_400), "frozen": True})
+        conn.commit()
+    company_clock.forget(app.shared, company.company_id)
+    page = signed.get("/").text
+    card = re.search(rf'<li class="card rotting" id="deal-{idle["id"]}".*?</li>', page, re.S)
+    assert card is not None and "Rotting: no progress in 3 days" in card[0]
+    assert f'<li class="card" id="deal-{fresh["id"]}"' in page
+    added = idle["add_time"].replace("T", " ").removesuffix("Z")
+    assert data(api.get(f"/v1/deals/{idle['id']}"))["rotten_time"] == later(3 * 86_400, added)
+    assert data(api.get(f"/v1/deals/{fresh['id']}"))["rotten_time"] is None
