@@ -455,3 +455,36 @@ def test_a_deal_idle_past_its_stages_rotting_days_is_marked_on_the_board(signed,
     added = idle["add_time"].replace("T", " ").removesuffix("Z")
     assert data(api.get(f"/v1/deals/{idle['id']}"))["rotten_time"] == later(3 * 86_400, added)
     assert data(api.get(f"/v1/deals/{fresh['id']}"))["rotten_time"] is None
+
+
+def test_the_board_shows_one_owner_one_status_or_a_saved_filter(signed, api, engine, company, stages):
+    bo = data(api.post("/v1/users", json={"email": "bo@acme.test", "name": "Bo"}))
+    first = stages[0]["id"]
+    make_deal(api, title="Ada's", value=10, stage_id=first)
+    make_deal(api, title="Bo's", value=200, stage_id=first, owner_id=bo["id"])
+    make_deal(api, title="Won one", value=30, stage_id=first, status="won")
+    value_field = next(f["id"] for f in data(api.get("/v1/dealFields")) if f["key"] == "value")
+    conditions = [
+        {"object": "deal", "field_id": str(value_field), "operator": ">", "value": "100", "extra_value": None}
+    ]
+    tree = {"glue": "and", "conditions": [{"glue": "and", "conditions": conditions}, {"glue": "or", "conditions": []}]}
+    big = data(api.post("/v1/filters", json={"name": "Big <deals>", "type": "deals", "conditions": tree}))
+
+    def shown(**query) -> tuple[list[str], int]:
+        column = columns(signed.get("/", params=query).text)[first]
+        return column["titles"], column["count"]
+
+    assert shown() == (["Ada's", "Bo's"], 2)
+    assert shown(owner=bo["id"]) == (["Bo's"], 1)
+    assert shown(status="won") == (["Won one"], 1)
+    assert shown(status="all") == (["Ada's", "Bo's", "Won one"], 3)
+    assert shown(filter=big["id"]) == (["Bo's"], 1)
+    assert shown(status="nonsense", owner="x") == (["Ada's", "Bo's"], 2)
+    page = signed.get("/", params={"filter": big["id"], "status": "all"}).text
+    assert f'<option value="{big["id"]}" selected>Big &lt;deals&gt;</option>' in page
+    # an action keeps the view it was taken in
+    bos = next(d for d in data(api.get("/api/v2/deals")) if d["title"] == "Bo's")
+    action = f"/deals/{bos['id']}/move?pipeline={bos['pipeline_id']}&filter={big['id']}&status=all"
+    assert f'action="{action.replace("&", "&amp;")}"' in page
+    got = signed.post(action, data={"csrf_token": csrf(page), "stage_id": str(stages[1]["id"])}, follow_redirects=False)
+    assert got.headers["location"] == f"/?pipeline={bos['pipeline_id']}&filter={big['id']}&status=all#deal-{bos['id']}"

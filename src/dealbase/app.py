@@ -198,8 +198,11 @@ class DealbaseApp:
         return None
 
     def mount(self, path: str, app: ASGIApp) -> None:
-        """Serve another ASGI app (a web app, docs) under ``path``, beside the API."""
-        self.parts.mount(path, app)
+        """Serve another ASGI app (a web app, docs) under ``path``, beside the API. An app at
+        ``""`` (the web app) gets only what no other part takes, whenever it was mounted."""
+        routes = self.parts.routes
+        catch_all = next((i for i, r in enumerate(routes) if isinstance(r, routing.Mount) and r.path == ""), None)
+        routes.insert(len(routes) if catch_all is None else catch_all, routing.Mount(path, app=app))
 
     @asynccontextmanager
     async def _lifespan(self, _app: Any) -> AsyncIterator[None]:

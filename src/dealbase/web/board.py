@@ -2,8 +2,8 @@
 
 Every read is an API operation run as the signed-in user (``Api``), so the board shows what
 that user may see, as the API would show it. A page makes a fixed number of calls per stage
-(its open deals' summary and their first ``CARDS_PER_STAGE`` cards) plus two (pipelines,
-stages): its statements do not grow with the number of deals.
+(its deals' summary and their first ``CARDS_PER_STAGE`` cards) plus four (pipelines, users,
+saved deal filters, stages): its statements do not grow with the number of deals.
 """
 
 from __future__ import annotations
@@ -11,6 +11,7 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass, field
 from typing import Any
+from urllib.parse import urlencode
 
 from dealbase.web.calls import Api, Refused
 
@@ -42,11 +43,51 @@ class Column:
         return max(0, self.count - len(self.cards))
 
 
+# The board's status choice → the v1 list's ``status`` and the summary's (None: every status)
+STATUSES = {"open": ("open", "open"), "won": ("won", "won"), "lost": ("lost", "lost"), "all": ("all_not_deleted", None)}
+
+
+def read_id(value: Any) -> int | None:
+    """A positive id from a query or form value; None for anything else."""
+    text = value if isinstance(value, str) else ""
+    return int(text) if text.isdigit() and len(text) < 10 else None
+
+
+@dataclass(frozen=True)
+class View:
+    """What the board shows: a pipeline, and its deals of one owner, status or saved filter;
+    read from the page's query (or an action's form), anything malformed left out."""
+
+    pipeline: int | None = None
+    owner: int | None = None
+    status: str = "open"
+    filter: int | None = None
+
+    @classmethod
+    def read(cls, values: Any) -> View:
+        status = values.get("status")
+        return cls(
+            pipeline=read_id(values.get("pipeline")),
+            owner=read_id(values.get("owner")),
+            status=status if status in STATUSES else "open",
+            filter=read_id(values.get("filter")),
+        )
+
+    def params(self) -> str:
+        """The view as a query string (the board's, its actions')."""
+        given = {"pipeline": self.pipeline, "owner": self.owner, "filter": self.filter}
+        given |= {"status": self.status} if self.status != "open" else {}
+        return urlencode({k: v for k, v in given.items() if v is not None})
+
+
 @dataclass
 class Board:
+    view: View
     pipelines: list[dict[str, Any]]
     pipeline: dict[str, Any] | None
     columns: list[Column]
+    users: list[dict[str, Any]] = field(default_factory=list)
+    filters: list[dict[str, Any]] = field(default_factory=list)
 
 
 def _next_activity(deal: dict[str, Any]) -> str | None:
@@ -70,19 +111,26 @@ def card(deal: dict[str, Any]) -> Card:
     )
 
 
-async def read(api: Api, pipeline_id: int | None) -> Board:
-    """The board of ``pipeline_id`` (none, or not one of the user's: their first pipeline)."""
+async def read(api: Api, view: View) -> Board:
+    """The board of the view's pipeline (none, or not one the user has: their first one)."""
     pipelines = (await api.get("v2", "/pipelines", {"limit": "500"}))["data"]
-    chosen = next((p for p in pipelines if p["id"] == pipeline_id), pipelines[0] if pipelines else None)
+    chosen = next((p for p in pipelines if p["id"] == view.pipeline), pipelines[0] if pipelines else None)
+    users = (await api.get("v1", "/users"))["data"] or []
+    filters = (await api.get("v1", "/filters", {"type": "deals"}))["data"] or []
     if chosen is None:
-        return Board(pipelines, None, [])
+        return Board(view, pipelines, None, [], users, filters)
     stages = (await api.get("v2", "/stages", {"pipeline_id": str(chosen["id"]), "limit": "500"}))["data"]
+    listed, summed = STATUSES[view.status]
+    scope = {"user_id": view.owner, "filter_id": view.filter}
+    scope = {key: str(value) for key, value in scope.items() if value is not None}
     columns = []
     for stage in stages:
-        scope = {"stage_id": str(stage["id"]), "status": "open"}
-        summary = (await api.get("v1", "/deals/summary", scope))["data"]
+        stage_scope = {**scope, "stage_id": str(stage["id"])}
+        summary = (await api.get("v1", "/deals/summary", stage_scope | ({"status": summed} if summed else {})))["data"]
         totals = summary.get("values_total") or {}
-        deals = (await api.get("v1", "/deals", {**scope, "limit": str(CARDS_PER_STAGE)}))["data"] or []
+        deals = (await api.get("v1", "/deals", {**stage_scope, "status": listed, "limit": str(CARDS_PER_STAGE)}))[
+            "data"
+        ] or []
         columns.append(
             Column(
                 id=stage["id"],
@@ -93,7 +141,7 @@ async def read(api: Api, pipeline_id: int | None) -> Board:
                 cards=[card(deal) for deal in deals],
             )
         )
-    return Board(pipelines, chosen, columns)
+    return Board(view, pipelines, chosen, columns, users, filters)
 
 
 async def move(api: Api, deal_id: int, stage_id: int) -> dict[str, Any]:

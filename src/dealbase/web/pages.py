@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import hmac
 import secrets
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -52,11 +52,6 @@ class Signed:
 
 def _same(sent: Any, expected: str | None) -> bool:
     return isinstance(sent, str) and bool(sent) and bool(expected) and hmac.compare_digest(sent, expected or "")
-
-
-def _int(value: Any) -> int | None:
-    text = value if isinstance(value, str) else ""
-    return int(text) if text.isdigit() and len(text) < 10 else None
 
 
 class WebApp:
@@ -191,13 +186,11 @@ class WebApp:
         signed = await self.signed_in(request)
         if signed is None:
             return RedirectResponse("/login", 303)
-        return await self._board_page(request, signed, _int(request.query_params.get("pipeline")))
+        return await self._board_page(signed, boards.View.read(request.query_params))
 
-    async def _board_page(
-        self, request: Request, signed: Signed, pipeline_id: int | None, error: Refused | None = None
-    ) -> Response:
+    async def _board_page(self, signed: Signed, view: boards.View, error: Refused | None = None) -> Response:
         try:
-            shown = await boards.read(Api(self.app, signed.digest), pipeline_id)
+            shown = await boards.read(Api(self.app, signed.digest), view)
         except Refused as refused:
             if refused.status == 401:
                 return RedirectResponse("/login", 303)
@@ -207,6 +200,7 @@ class WebApp:
             "board.html",
             status,
             board=shown,
+            view_query=replace(view, pipeline=shown.pipeline["id"] if shown.pipeline else None).params(),
             user=signed.user,
             csrf_token=signed.csrf_token,
             error=error.message if error is not None else None,
@@ -225,22 +219,23 @@ class WebApp:
         form = await self._checked_form(request, signed.csrf_token)
         if isinstance(form, Response):
             return form
-        back = _int(form.get("pipeline"))
+        view = boards.View.read(request.query_params)
         try:
             deal = await act(Api(self.app, signed.digest), form)
         except Refused as refused:
             if self._wants_json(request):
                 return JSONResponse({"error": refused.message}, refused.status, headers=SECURITY_HEADERS)
-            return await self._board_page(request, signed, back, refused)
+            return await self._board_page(signed, view, refused)
         if self._wants_json(request):
             return JSONResponse({"id": deal["id"], "stage_id": deal["stage_id"]}, headers=SECURITY_HEADERS)
-        return RedirectResponse(f"/?pipeline={deal['pipeline_id']}#deal-{deal['id']}", 303)
+        shown = replace(view, pipeline=deal["pipeline_id"])
+        return RedirectResponse(f"/?{shown.params()}#deal-{deal['id']}", 303)
 
     async def move_deal(self, request: Request) -> Response:
         deal_id = request.path_params["deal_id"]
 
         async def act(api: Api, form: FormData) -> dict[str, Any]:
-            stage_id = _int(form.get("stage_id"))
+            stage_id = boards.read_id(form.get("stage_id"))
             if stage_id is None:
                 raise Refused(400, "Choose a stage to move the deal to")
             return await boards.move(api, deal_id, stage_id)
@@ -250,7 +245,7 @@ class WebApp:
     async def add_deal(self, request: Request) -> Response:
         async def act(api: Api, form: FormData) -> dict[str, Any]:
             title = str(form.get("title") or "").strip()
-            stage_id = _int(form.get("stage_id"))
+            stage_id = boards.read_id(form.get("stage_id"))
             if not title or stage_id is None:
                 raise Refused(400, "A deal needs a title and a stage")
             return await boards.add(api, title, str(form.get("value") or ""), stage_id)
