@@ -60,7 +60,9 @@ class WebApp:
 
         self.app = app
         self.throttle = Throttle()
-        self.templates = Environment(loader=PackageLoader("dealbase.web"), autoescape=True)
+        self.templates = Environment(
+            loader=PackageLoader("dealbase.web"), autoescape=True, trim_blocks=True, lstrip_blocks=True
+        )
         self.router = routing.Router(
             [
                 routing.Route("/", self.board, methods=["GET"]),
