@@ -118,6 +118,19 @@ def test_the_session_cookie_is_secure_over_https(app, engine, company):
     assert "secure" in {flag.strip().lower() for flag in session.split(";")[1:]}
 
 
+def test_cookies_are_secure_behind_a_proxy_saying_https(app):
+    """``dealbase serve`` runs uvicorn, which takes a trusted proxy's X-Forwarded-Proto; the
+    sign-in form's cookie and the session's are made by the same rule (``_secure``)."""
+    from uvicorn.middleware.proxy_headers import ProxyHeadersMiddleware
+
+    behind = ProxyHeadersMiddleware(app, trusted_hosts="*")
+    for proto, secure in (("https", True), ("http", False)):
+        # the browser speaks https to the proxy: this client, plain http to the app, stands in
+        cookie = TestClient(behind, headers={"x-forwarded-proto": proto}).get("/login").headers["set-cookie"]
+        assert cookie.startswith(f"{LOGIN_CSRF_COOKIE}=")
+        assert ("secure" in {flag.strip().lower() for flag in cookie.split(";")[1:]}) is secure
+
+
 def test_sign_in_without_its_csrf_token_is_refused(web):
     web.get("/login")
     got = web.post("/login", data={"email": ACME["admin_email"], "password": PASSWORD}, follow_redirects=False)
