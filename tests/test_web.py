@@ -364,10 +364,10 @@ def test_the_board_costs_the_same_statements_for_5_or_65_deals(signed, api, engi
     finally:
         stop()
     assert sum(c["count"] for c in columns(signed.get("/").text).values()) == 65
-    assert few == many
+    assert few == many, (few, many)
     # per stage two API calls (its summary, its cards: each a session read, the call and the
-    # related rows), plus the page's own: 116 for five stages when this was written
-    assert many <= 25 * len(stages) + 10
+    # related rows), plus the page's own: 129 for five stages when this was written
+    assert many <= 25 * len(stages) + 20
 
 
 # -- passwords from the command line and the first start ----------------------------------
