@@ -501,3 +501,15 @@ def test_the_board_shows_one_owner_one_status_or_a_saved_filter(signed, api, eng
     assert f'action="{action.replace("&", "&amp;")}"' in page
     got = signed.post(action, data={"csrf_token": csrf(page), "stage_id": str(stages[1]["id"])}, follow_redirects=False)
     assert got.headers["location"] == f"/?pipeline={bos['pipeline_id']}&filter={big['id']}&status=all#deal-{bos['id']}"
+
+
+def test_forms_too_large_or_of_another_kind_are_refused_before_they_are_read(signed, api, stages):
+    token = csrf(signed.get("/").text)
+    before = len(data(api.get("/api/v2/deals")))
+    huge = signed.post("/deals", data={"csrf_token": token, "stage_id": "1", "title": "x" * 70_000})
+    assert huge.status_code == 413 and "at most 64 KiB" in huge.text
+    upload = signed.post(
+        "/deals", data={"csrf_token": token, "stage_id": str(stages[0]["id"])}, files={"title": ("t.txt", b"T")}
+    )
+    assert upload.status_code == 400
+    assert len(data(api.get("/api/v2/deals"))) == before

@@ -12,6 +12,8 @@ import anyio.to_thread
 from jinja2 import Environment, PackageLoader
 from starlette import routing
 from starlette.datastructures import FormData
+from starlette.exceptions import HTTPException
+from starlette.formparsers import MultiPartException
 from starlette.requests import Request
 from starlette.responses import HTMLResponse, JSONResponse, RedirectResponse, Response
 from starlette.staticfiles import StaticFiles
@@ -30,6 +32,7 @@ SESSION_COOKIE = "dealbase_session"
 LOGIN_CSRF_COOKIE = "dealbase_login_csrf"
 CSRF_FIELD = "csrf_token"
 CSRF_HEADER = "x-csrf-token"
+MAX_FORM_BYTES = 64 * 1024
 STATIC = Path(__file__).parent / "static"
 # Pages load only their own stylesheet and script: an injected tag could run nothing.
 SECURITY_HEADERS = {
@@ -99,8 +102,15 @@ class WebApp:
         return request.url.scheme == "https"
 
     async def _checked_form(self, request: Request, expected: str | None) -> FormData | Response:
-        """The request's form when it carries the expected CSRF token, else the 403 page."""
-        form = await request.form(max_files=0, max_fields=50)
+        """The request's form when it carries the expected CSRF token, else the 403 page (a
+        form too large, or not a form, a 413 or 400 page: its size is known before it is read)."""
+        length = request.headers.get("content-length", "")
+        if not length.isdigit() or int(length) > MAX_FORM_BYTES:
+            return self.page("error.html", 413, message=f"A form sends at most {MAX_FORM_BYTES // 1024} KiB.")
+        try:
+            form = await request.form(max_files=0, max_fields=50)
+        except (HTTPException, MultiPartException):
+            return self.page("error.html", 400, message="That was not a form this page sends.")
         if not _same(form.get(CSRF_FIELD) or request.headers.get(CSRF_HEADER), expected):
             return self.page(
                 "error.html",
