@@ -513,3 +513,14 @@ def test_forms_too_large_or_of_another_kind_are_refused_before_they_are_read(sig
     )
     assert upload.status_code == 400
     assert len(data(api.get("/api/v2/deals"))) == before
+
+
+def test_a_deactivated_user_is_signed_out_and_cannot_sign_in(api, app, engine, company):
+    user = data(api.post("/v1/users", json={"email": "cy@acme.test", "name": "Cy"}))
+    set_password(engine, company.company_id, user["id"])
+    cy = TestClient(app)
+    assert sign_in(cy, "cy@acme.test").status_code == 303
+    assert cy.get("/").status_code == 200
+    data(api.put(f"/v1/users/{user['id']}", json={"active_flag": False}))
+    assert cy.get("/", follow_redirects=False).headers["location"] == "/login"
+    assert sign_in(TestClient(app), "cy@acme.test").status_code == 401
