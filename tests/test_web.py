@@ -524,3 +524,13 @@ def test_a_deactivated_user_is_signed_out_and_cannot_sign_in(api, app, engine, c
     data(api.put(f"/v1/users/{user['id']}", json={"active_flag": False}))
     assert cy.get("/", follow_redirects=False).headers["location"] == "/login"
     assert sign_in(TestClient(app), "cy@acme.test").status_code == 401
+
+
+def test_a_company_reset_keeps_its_kept_users_passwords_and_ends_their_sessions(signed, app, engine, company):
+    from dealbase.bootstrap import restart
+
+    with engine.connect().execution_options(dealbase_write=True) as conn:
+        restart(conn, company.company_id)
+        conn.commit()
+    assert signed.get("/", follow_redirects=False).headers["location"] == "/login"
+    assert sign_in(TestClient(app)).status_code == 303
