@@ -246,6 +246,24 @@ def test_a_card_moved_by_its_menu_is_in_that_stage_through_the_api(signed, api, 
     assert changes and changes[0]["new_value"] == str(stages[2]["id"])
 
 
+def test_a_cards_move_menu_as_a_page_for_a_browser_without_script(signed, api, stages):
+    deal = make_deal(api, title='"><img src=x onerror=alert(1)>', stage_id=stages[1]["id"])
+    page = signed.get(f"/deals/{deal['id']}/move")
+    assert page.status_code == 200
+    assert "<img" not in page.text and "&#34;&gt;&lt;img src=x onerror=alert(1)&gt;" in page.text
+    offered = re.findall(r'<button type="submit" name="stage_id" value="(\d+)">([^<]*)</button>', page.text)
+    assert offered == [(str(s["id"]), s["name"]) for s in stages if s["id"] != stages[1]["id"]]
+    got = signed.post(
+        f"/deals/{deal['id']}/move?pipeline={deal['pipeline_id']}",
+        data={"csrf_token": csrf(page.text), "stage_id": offered[-1][0]},
+        follow_redirects=False,
+    )
+    assert got.status_code == 303
+    assert data(api.get(f"/api/v2/deals/{deal['id']}"))["stage_id"] == int(offered[-1][0])
+    missing = signed.get("/deals/999999/move")
+    assert missing.status_code == 404 and 'role="alert"' in missing.text
+
+
 def test_a_drop_posts_json_and_gets_json(signed, api, stages):
     deal = make_deal(api, title="Dropped", stage_id=stages[0]["id"])
     token = csrf(signed.get("/").text)
@@ -364,7 +382,9 @@ def test_the_board_costs_the_same_statements_for_5_or_65_deals(signed, api, engi
     finally:
         stop()
     assert sum(c["count"] for c in columns(signed.get("/").text).values()) == 65
-    assert few == many, (few, many)
+    # the same but for a process cache that may have lapsed in between (the company's clock
+    # settings are kept for two seconds): 60 more deals cost no statement of their own
+    assert many - few in (0, 1), (few, many)
     # per stage two API calls (its summary, its cards: each a session read, the call and the
     # related rows), plus the page's own: 129 for five stages when this was written
     assert many <= 25 * len(stages) + 20
@@ -497,8 +517,11 @@ def test_the_board_shows_one_owner_one_status_or_a_saved_filter(signed, api, eng
     assert f'<option value="{big["id"]}" selected>Big &lt;deals&gt;</option>' in page
     # an action keeps the view it was taken in
     bos = next(d for d in data(api.get("/api/v2/deals")) if d["title"] == "Bo's")
-    action = f"/deals/{bos['id']}/move?pipeline={bos['pipeline_id']}&filter={big['id']}&status=all"
-    assert f'action="{action.replace("&", "&amp;")}"' in page
+    view = f"pipeline={bos['pipeline_id']}&filter={big['id']}&status=all"
+    assert f'data-view="{view.replace("&", "&amp;")}"' in page  # the cards' menus post there
+    menu = signed.get(f"/deals/{bos['id']}/move", params={"filter": big["id"], "status": "all"}).text
+    action = f"/deals/{bos['id']}/move?{view}"
+    assert f'action="{action.replace("&", "&amp;")}"' in menu
     got = signed.post(action, data={"csrf_token": csrf(page), "stage_id": str(stages[1]["id"])}, follow_redirects=False)
     assert got.headers["location"] == f"/?pipeline={bos['pipeline_id']}&filter={big['id']}&status=all#deal-{bos['id']}"
 

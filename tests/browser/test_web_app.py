@@ -218,6 +218,7 @@ def test_deals_moved_by_drag_and_drop_and_by_keyboard_reach_the_api_and_a_webhoo
         menu.focus()
         page.keyboard.press("Enter")
         choices = card.get_by_role("list", name="Move Keyboard deal to").get_by_role("button")
+        choices.first.wait_for()  # the menu is made as it opens
         assert choices.all_inner_texts() == [s["name"] for s in stages[1:]]
         for _ in range(3):
             page.keyboard.press("Tab")

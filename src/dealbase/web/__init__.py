@@ -5,11 +5,13 @@
     POST /logout           the session ended on the server, the cookie cleared
     GET  /                 the board (``?pipeline=<id>``)
     POST /deals            a deal added from a column
+    GET  /deals/{id}/move  a card's move menu as a page (for a browser without script)
     POST /deals/{id}/move  a card moved to another stage (the card's menu, or drag and drop)
-    GET  /static/…         the stylesheet and the one script (drag and drop)
+    GET  /static/…         the stylesheet and the one script (drag and drop, the cards' menus)
 
 Every action is a plain HTML form, so the app works with the keyboard alone and without its
-script; the script only adds drag and drop, which posts the same form. Every state-changing
+script; the script adds drag and drop, which posts what the card's menu posts, and makes
+each card's menu from one template when it is opened. Every state-changing
 request carries the session's CSRF token (the sign-in form a double-submit cookie's) or is
 refused 403. Reads and writes are API operations run as the signed-in user (``calls.py``).
 """

@@ -144,6 +144,13 @@ async def read(api: Api, view: View) -> Board:
     return Board(view, pipelines, chosen, columns, users, filters)
 
 
+async def move_choices(api: Api, deal_id: int) -> tuple[dict[str, Any], list[dict[str, Any]]]:
+    """A deal and the stages of its pipeline (the move page, for a browser without script)."""
+    deal = (await api.get("v2", f"/deals/{deal_id}"))["data"]
+    stages = (await api.get("v2", "/stages", {"pipeline_id": str(deal["pipeline_id"]), "limit": "500"}))["data"]
+    return deal, stages
+
+
 async def move(api: Api, deal_id: int, stage_id: int) -> dict[str, Any]:
     """The deal put in the stage (and so its pipeline): ``PATCH /api/v2/deals/{id}``."""
     return (await api.send("PATCH", "v2", f"/deals/{deal_id}", {"stage_id": stage_id}))["data"]

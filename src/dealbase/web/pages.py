@@ -73,6 +73,7 @@ class WebApp:
                 routing.Route("/login", self.login, methods=["POST"]),
                 routing.Route("/logout", self.logout, methods=["POST"]),
                 routing.Route("/deals", self.add_deal, methods=["POST"]),
+                routing.Route("/deals/{deal_id:int}/move", self.move_form, methods=["GET"]),
                 routing.Route("/deals/{deal_id:int}/move", self.move_deal, methods=["POST"]),
                 routing.Mount("/static", app=StaticFiles(directory=STATIC)),
             ],
@@ -204,9 +205,7 @@ class WebApp:
         try:
             shown = await boards.read(Api(self.app, signed.digest), view)
         except Refused as refused:
-            if refused.status == 401:
-                return RedirectResponse("/login", 303)
-            return self.page("error.html", refused.status, message=refused.message)
+            return self._refused_page(refused)
         status = error.status if error is not None else 200
         return self.page(
             "board.html",
@@ -217,6 +216,12 @@ class WebApp:
             csrf_token=signed.csrf_token,
             error=error.message if error is not None else None,
         )
+
+    def _refused_page(self, refused: Refused) -> Response:
+        """What the API refused, as a page (signed out meanwhile: the sign-in form)."""
+        if refused.status == 401:
+            return RedirectResponse("/login", 303)
+        return self.page("error.html", refused.status, message=refused.message)
 
     async def _act(self, request: Request, act) -> Response:
         """A board action: the CSRF token checked, the API called, then the board again
@@ -242,6 +247,26 @@ class WebApp:
             return JSONResponse({"id": deal["id"], "stage_id": deal["stage_id"]}, headers=SECURITY_HEADERS)
         shown = replace(view, pipeline=deal["pipeline_id"])
         return RedirectResponse(f"/?{shown.params()}#deal-{deal['id']}", 303)
+
+    async def move_form(self, request: Request) -> Response:
+        """A card's move menu as a page of its own (the board's menu without its script)."""
+        signed = await self.signed_in(request)
+        if signed is None:
+            return RedirectResponse("/login", 303)
+        try:
+            deal, stages = await boards.move_choices(Api(self.app, signed.digest), request.path_params["deal_id"])
+        except Refused as refused:
+            return self._refused_page(refused)
+        view = replace(boards.View.read(request.query_params), pipeline=deal["pipeline_id"])
+        current = next((stage for stage in stages if stage["id"] == deal["stage_id"]), None)
+        return self.page(
+            "move.html",
+            deal=deal,
+            stages=stages,
+            current=current,
+            csrf_token=signed.csrf_token,
+            view_query=view.params(),
+        )
 
     async def move_deal(self, request: Request) -> Response:
         deal_id = request.path_params["deal_id"]

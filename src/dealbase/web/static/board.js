@@ -24,7 +24,31 @@ async function move(dealId, stageId) {
   showError(refused.error || `The deal was not moved (${answer.status}).`);
 }
 
+// A card's "Move" menu is made when it is first opened, from the page's one template (the
+// stage buttons), so that a board of thousands of cards carries one copy; without the script
+// the menu holds a link to the deal's move page instead.
+function fillMenu(menu) {
+  const card = menu.closest("[data-deal-id]");
+  const template = document.getElementById("move-menu");
+  if (!card || !template || menu.querySelector("form")) return;
+  const form = template.content.firstElementChild.cloneNode(true);
+  form.action = `/deals/${card.dataset.dealId}/move?${board.dataset.view}`;
+  const list = form.querySelector("ul");
+  list.setAttribute("aria-label", `Move ${card.querySelector("[data-title]").textContent} to`);
+  const here = card.closest("[data-stage-id]").dataset.stageId;
+  list.querySelector(`button[value="${here}"]`)?.closest("li").remove();
+  menu.querySelector("a")?.remove();
+  menu.append(form);
+}
+
 if (board) {
+  board.addEventListener(
+    "toggle",
+    (event) => {
+      if (event.target.matches?.(".card details.move") && event.target.open) fillMenu(event.target);
+    },
+    true,
+  );
   board.addEventListener("dragstart", (event) => {
     const card = event.target.closest("[data-deal-id]");
     if (!card) return;
