@@ -1,0 +1,111 @@
+"""Visibility around pipelines and numbers (issue 13): a regular user whose role hides a
+pipeline writes nothing into it (a create, a move by v1 PUT or v2 PATCH, a lead converted,
+a merge) and is answered as for a pipeline or stage that does not exist (Pipedrive: "You
+won't be able to access deals from these pipelines"); the reads under pipelines (stage and
+pipeline deals and their summary, conversion and movement statistics, the deals timeline,
+goals' results) count only the deals the reader sees. The admin, on the same data, sees all.
+"""
+
+from __future__ import annotations
+
+from factories import data, make_deal, make_lead, make_pipeline, make_stage, refused
+from test_visibility import _as_new_user
+
+from dealbase.domain import permissions
+from dealbase.domain.unit import Unit
+from dealbase.store import repository as repo
+from dealbase.store.tables import users
+
+
+def _hiding_role(api, user_id: int, pipeline_id: int) -> None:
+    """The user in a role that hides ``pipeline_id``."""
+    role = data(api.post("/v1/roles", json={"name": f"Without {pipeline_id}"}))["id"]
+    data(api.post(f"/v1/roles/{role}/assignments", json={"user_id": user_id}))
+    data(api.put(f"/v1/roles/{role}/pipelines", json={"visible_pipeline_ids": {"remove": [pipeline_id]}}))
+
+
+def _hidden_setup(api, client, engine, company):
+    """Bo, whose role hides a second pipeline (its stage ``stage``); the admin's deal in it."""
+    bo, as_bo = _as_new_user(api, client, engine, company, "bo@acme.test")
+    hidden = make_pipeline(api, name="Hidden")["id"]
+    stage = make_stage(api, hidden, name="Hidden stage")["id"]
+    _hiding_role(api, bo, hidden)
+    return bo, as_bo, hidden, stage
+
+
+def _deal_ids(api) -> list[int]:
+    return [d["id"] for d in data(api.get("/api/v2/deals"))]
+
+
+def test_a_user_writes_no_deal_into_a_pipeline_their_role_hides(api, client, engine, company):
+    bo, as_bo, hidden, stage = _hidden_setup(api, client, engine, company)
+    before = _deal_ids(api)
+    stage_missing = f"Validation failed: stage_id: Stage with id {stage} not found"
+    pipeline_missing = f"Validation failed: pipeline_id: Pipeline with id {hidden} not found"
+    # a create in the stage or the pipeline, v2 and v1
+    refused(as_bo.post("/api/v2/deals", json={"title": "In", "stage_id": stage}), stage_missing)
+    refused(as_bo.post("/v1/deals", json={"title": "In", "stage_id": stage}), stage_missing)
+    refused(as_bo.post("/api/v2/deals", json={"title": "In", "pipeline_id": hidden}), pipeline_missing)
+    refused(as_bo.post("/v1/deals", json={"title": "In", "pipeline_id": hidden}), pipeline_missing)
+    # the same answer as for a stage that does not exist
+    refused(as_bo.post("/api/v2/deals", json={"title": "In", "stage_id": 999999}), stage_missing.replace(str(stage), "999999"))
+    # a move of his own deal, by v2 PATCH and v1 PUT, by stage or by pipeline
+    own = make_deal(as_bo, title="Bo's", value=10)
+    assert own["pipeline_id"] == 1
+    url_v2, url_v1 = f"/api/v2/deals/{own['id']}", f"/v1/deals/{own['id']}"
+    refused(as_bo.patch(url_v2, json={"stage_id": stage}), stage_missing)
+    refused(as_bo.put(url_v1, json={"stage_id": stage}), stage_missing)
+    refused(as_bo.patch(url_v2, json={"pipeline_id": hidden}), pipeline_missing)
+    refused(as_bo.put(url_v1, json={"pipeline_id": hidden, "title": "Moved"}), pipeline_missing)
+    after = data(api.get(url_v2))
+    assert (after["stage_id"], after["pipeline_id"], after["title"]) == (own["stage_id"], 1, "Bo's")
+    assert after["update_time"] == own["update_time"]
+    # a lead converted into the hidden stage: refused, the lead stays
+    lead = make_lead(as_bo, title="Bo's lead")
+    refused(as_bo.post(f"/api/v2/leads/{lead['id']}/convert/deal", json={"stage_id": stage}), stage_missing)
+    assert data(as_bo.get(f"/v1/leads/{lead['id']}"))["is_archived"] is False
+    assert sorted(_deal_ids(api)) == sorted([*before, own["id"]])
+    # the admin writes there; Bo's moves inside what he sees still work
+    assert make_deal(api, title="Admin's", stage_id=stage)["pipeline_id"] == hidden
+    second = make_stage(api, 1, name="Second of the first")["id"]
+    assert data(as_bo.patch(url_v2, json={"stage_id": second}))["stage_id"] == second
+
+
+def test_a_create_without_a_place_lands_in_the_first_pipeline_the_user_sees(api, client, engine, company):
+    bo, as_bo = _as_new_user(api, client, engine, company, "bo@acme.test")
+    other = make_pipeline(api, name="Second")["id"]
+    first_stage = make_stage(api, other, name="Its first")["id"]
+    _hiding_role(api, bo, 1)
+    made = make_deal(as_bo, title="Placed")
+    assert (made["pipeline_id"], made["stage_id"]) == (other, first_stage)
+    assert make_deal(api, title="The admin's")["pipeline_id"] == 1
+
+
+def _sales_admin_set(api, engine, company, user_id: int) -> None:
+    """The user gets the sales admin permission set (merging deals allowed): what stops
+    them below is visibility alone."""
+    sets = data(api.get("/v1/permissionSets", params={"app": "sales"}))
+    chosen = next(s for s in sets if s["type"] == "admin")
+    with engine.begin() as conn:
+        admin = repo.get(conn, users, company.company_id, company.user_id)
+        permissions.assign(Unit(conn, company.company_id, admin), user_id, "sales", permission_set_id=chosen["id"])
+
+
+def test_merging_into_or_duplicating_a_deal_the_user_may_not_see_is_refused(api, client, engine, company):
+    bo, as_bo, hidden, stage = _hidden_setup(api, client, engine, company)
+    _sales_admin_set(api, engine, company, bo)
+    own = make_deal(as_bo, title="Bo's")
+    in_hidden = make_deal(api, title="In the hidden pipeline", stage_id=stage, visible_to=3)
+    private = make_deal(api, title="Owner only", visible_to=1)
+    for target in (in_hidden, private):
+        refused(
+            as_bo.put(f"/v1/deals/{own['id']}/merge", json={"merge_with_id": target["id"]}),
+            f"Validation failed: merge_with_id: Deal with id {target['id']} not found",
+        )
+        refused(as_bo.put(f"/v1/deals/{target['id']}/merge", json={"merge_with_id": own["id"]}), "Deal not found", 404)
+        refused(as_bo.post(f"/v1/deals/{target['id']}/duplicate"), "Deal not found", 404)
+    assert data(api.get(f"/api/v2/deals/{own['id']}"))["is_deleted"] is False
+    assert sorted(_deal_ids(api)) == sorted([own["id"], in_hidden["id"], private["id"]])
+    # the admin merges the same deals
+    merged = data(api.put(f"/v1/deals/{own['id']}/merge", json={"merge_with_id": private["id"]}))
+    assert (merged["id"], merged["merge_what_id"]) == (private["id"], own["id"])
