@@ -48,7 +48,10 @@ def test_a_user_writes_no_deal_into_a_pipeline_their_role_hides(api, client, eng
     refused(as_bo.post("/api/v2/deals", json={"title": "In", "pipeline_id": hidden}), pipeline_missing)
     refused(as_bo.post("/v1/deals", json={"title": "In", "pipeline_id": hidden}), pipeline_missing)
     # the same answer as for a stage that does not exist
-    refused(as_bo.post("/api/v2/deals", json={"title": "In", "stage_id": 999999}), stage_missing.replace(str(stage), "999999"))
+    refused(
+        as_bo.post("/api/v2/deals", json={"title": "In", "stage_id": 999999}),
+        stage_missing.replace(str(stage), "999999"),
+    )
     # a move of his own deal, by v2 PATCH and v1 PUT, by stage or by pipeline
     own = make_deal(as_bo, title="Bo's", value=10)
     assert own["pipeline_id"] == 1
@@ -109,3 +112,102 @@ def test_merging_into_or_duplicating_a_deal_the_user_may_not_see_is_refused(api,
     # the admin merges the same deals
     merged = data(api.put(f"/v1/deals/{own['id']}/merge", json={"merge_with_id": private["id"]}))
     assert (merged["id"], merged["merge_what_id"]) == (private["id"], own["id"])
+
+
+MARCH = {"start_date": "2026-03-01", "end_date": "2026-03-31"}
+
+
+def _admins_deals(api, at):
+    """The admin's two deals entering a pipeline of two stages on 2 March: one the company
+    sees, which stays open in the first stage, and one for the owner only, moved on and won."""
+    pipeline = make_pipeline(api, name="Numbers")["id"]
+    s1, s2 = (make_stage(api, pipeline, name=name)["id"] for name in ("First", "Second"))
+    at("2026-03-02 00:00:00")
+    shared = make_deal(api, title="Shared", stage_id=s1, value=10, currency="EUR", visible_to=3)
+    private = make_deal(api, title="Private", stage_id=s1, value=100, currency="EUR", visible_to=1)
+    at("2026-03-03 00:00:00")
+    data(api.put(f"/v1/deals/{private['id']}", json={"stage_id": s2}))
+    at("2026-03-04 00:00:00")
+    data(api.put(f"/v1/deals/{private['id']}", json={"status": "won"}))
+    return pipeline, (s1, s2), shared["id"], private["id"]
+
+
+def test_pipeline_statistics_count_only_the_deals_the_reader_sees(api, client, engine, company, at):
+    _, as_bo = _as_new_user(api, client, engine, company, "bo@acme.test")
+    pipeline, (s1, s2), shared, private = _admins_deals(api, at)
+    admins = {**MARCH, "user_id": company.user_id}
+    conversion = f"/v1/pipelines/{pipeline}/conversion_statistics"
+    assert data(api.get(conversion, params=admins)) == {
+        "stage_conversions": [{"from_stage_id": s1, "to_stage_id": s2, "conversion_rate": 50}],
+        "won_conversion": 50,
+        "lost_conversion": 0,
+    }
+    assert data(as_bo.get(conversion, params=admins)) == {
+        "stage_conversions": [{"from_stage_id": s1, "to_stage_id": s2, "conversion_rate": 0}],
+        "won_conversion": 0,
+        "lost_conversion": 0,
+    }
+    movement = f"/v1/pipelines/{pipeline}/movement_statistics"
+    everything = data(api.get(movement, params=admins))
+    assert everything["movements_between_stages"] == {"count": 1}
+    assert everything["new_deals"]["deals_ids"] == [shared, private]
+    assert everything["new_deals"]["values"] == {"EUR": 110}
+    assert everything["won_deals"]["deals_ids"] == [private]
+    assert everything["deals_left_open"]["deals_ids"] == [shared]
+    seen = data(as_bo.get(movement, params=admins))
+    assert seen["movements_between_stages"] == {"count": 0}
+    assert (seen["new_deals"]["deals_ids"], seen["new_deals"]["values"]) == ([shared], {"EUR": 10})
+    assert (seen["won_deals"]["count"], seen["won_deals"]["deals_ids"]) == (0, [])
+    assert seen["deals_left_open"]["deals_ids"] == [shared]
+    assert [s["stage_id"] for s in seen["average_age_in_days"]["by_stages"]] == [s1, s2]
+
+
+def test_statistics_of_a_hidden_pipeline_answer_as_a_missing_one(api, client, engine, company, at):
+    bo, as_bo = _as_new_user(api, client, engine, company, "bo@acme.test")
+    pipeline, _, _, _ = _admins_deals(api, at)
+    _hiding_role(api, bo, pipeline)
+    for path in ("conversion_statistics", "movement_statistics"):
+        refused(as_bo.get(f"/v1/pipelines/{pipeline}/{path}", params=MARCH), "Pipeline not found", 404)
+        assert data(api.get(f"/v1/pipelines/{pipeline}/{path}", params=MARCH))
+
+
+def _timeline_ids(api, **params) -> list[list[int]]:
+    from test_statistics import timeline
+
+    base = {"start_date": "2026-03-01", "interval": "month", "amount": 1, "field_key": "add_time"}
+    return [[d["id"] for d in period["deals"]] for period in timeline(api, **{**base, **params})]
+
+
+def test_the_deals_timeline_and_goal_results_count_only_what_the_reader_sees(api, client, engine, company, at):
+    bo, as_bo = _as_new_user(api, client, engine, company, "bo@acme.test")
+    pipeline, (_, s2), shared, private = _admins_deals(api, at)
+    assert _timeline_ids(api) == [[shared, private]]
+    assert _timeline_ids(as_bo) == [[shared]]
+    assert _timeline_ids(as_bo, user_id=company.user_id, pipeline_id=pipeline) == [[shared]]
+
+    def goal(kind: str, **params) -> str:
+        body = {
+            "title": kind,
+            "assignee": {"id": company.user_id, "type": "person"},
+            "type": {"name": kind, "params": {"pipeline_id": [pipeline], **params}},
+            "expected_outcome": {"target": 5, "tracking_metric": "quantity"},
+            "duration": {"start": "2026-01-01", "end": None},
+            "interval": "monthly",
+        }
+        return data(api.post("/v1/goals", json=body))["goal"]["id"]
+
+    goals = {"deals_started": goal("deals_started"), "deals_progressed": goal("deals_progressed", stage_id=s2)}
+    period = {"period.start": "2026-03-01", "period.end": "2026-03-31"}
+
+    def progress(api, kind: str) -> int:
+        return data(api.get(f"/v1/goals/{goals[kind]}/results", params=period))["progress"]
+
+    assert (progress(api, "deals_started"), progress(api, "deals_progressed")) == (2, 1)
+    assert (progress(as_bo, "deals_started"), progress(as_bo, "deals_progressed")) == (1, 0)
+    # a role hiding the pipeline: none of its deals, whatever their visible_to
+    _hiding_role(api, bo, pipeline)
+    assert _timeline_ids(as_bo) == [[]]
+    assert _timeline_ids(api) == [[shared, private]]
+
+    assert (progress(as_bo, "deals_started"), progress(as_bo, "deals_progressed")) == (0, 0)
+    assert (progress(api, "deals_started"), progress(api, "deals_progressed")) == (2, 1)

@@ -195,9 +195,10 @@ def _converted(totals: dict[str, Any], code: str, locale: str) -> dict[str, Any]
 def timeline(
     unit, spans: list[tuple[date, date]], source: DateSource, where: Where, convert: str | None
 ) -> list[Period]:
-    """The open and won deals matching ``where`` in each span by ``source``, with totals
+    """The open and won deals matching ``where`` the user sees in each span by ``source``, with totals
     (and, with ``convert``, the totals in that currency)."""
     first, after = spans[0][0].isoformat(), spans[-1][1].isoformat()
+    where = [*where, *visibility.where(unit, DEAL)]
     rows = queries.dated_deals(unit.conn, unit.company_id, source.key, source.custom, first, after, where)
     rows.sort(key=lambda r: (source.value_of(r), r["id"]))  # in Python: text order, whatever the collation
     keys = [source.value_of(r) for r in rows]
@@ -226,13 +227,12 @@ def _percent(part: int, whole: int) -> int:
 
 
 def conversion(unit, pipeline_id: int, start: str, end: str, user_id: int) -> dict[str, Any]:
-    """Of the deals of ``user_id`` that entered the pipeline's stages in [``start``, ``end``):
+    """Of the deals of ``user_id`` the reader sees that entered the pipeline's stages in [``start``, ``end``):
     how many of those that got to a stage got to the next one (a deal that got further counts
     as having passed the stages before), and how many were won and lost (by the end)."""
     ordered = queries.pipeline_stages(unit.conn, unit.company_id, pipeline_id)
-    moves = queries.stage_moves(
-        unit.conn, unit.company_id, owner_ids=[user_id], pipeline_ids=[pipeline_id], since=start, until=end
-    )
+    in_period = {"pipeline_ids": [pipeline_id], "since": start, "until": end, "seen": visibility.where(unit, DEAL)}
+    moves = queries.stage_moves(unit.conn, unit.company_id, owner_ids=[user_id], **in_period)
     place = {s["id"]: i for i, s in enumerate(ordered)}
     furthest: dict[int, int] = {}
     for move in moves:
@@ -309,24 +309,24 @@ def _ages(moves: list[Row], ordered: list[Row], start: str, end: str) -> dict[st
 
 
 def movement(unit, pipeline_id: int, start: str, end: str, user_id: int) -> dict[str, Any]:
-    """The movements of ``user_id``'s deals in the pipeline in [``start``, ``end``): moves
+    """The movements of ``user_id``'s deals the reader sees in the pipeline in [``start``, ``end``): moves
     between its stages, deals new to it, left open, won and lost, and how long deals stayed
     in each stage."""
-    conn, company_id, owners = unit.conn, unit.company_id, [user_id]
+    conn, company_id, owners, seen = unit.conn, unit.company_id, [user_id], visibility.where(unit, DEAL)
     ordered = queries.pipeline_stages(conn, company_id, pipeline_id)
-    in_period = {"owner_ids": owners, "pipeline_ids": [pipeline_id], "since": start, "until": end}
+    in_period = {"owner_ids": owners, "pipeline_ids": [pipeline_id], "since": start, "until": end, "seen": seen}
     between = queries.stage_moves(conn, company_id, **in_period, from_pipeline="same")
     arrivals = queries.stage_moves(conn, company_id, **in_period, from_pipeline="other")
     new_ids = list(dict.fromkeys(move["deal_id"] for move in arrivals))
     new = repo.get_many(conn, DEAL.table, company_id, new_ids)
-    entered = queries.stage_moves(conn, company_id, owner_ids=owners, pipeline_ids=[pipeline_id], until=end)
+    entered = queries.stage_moves(conn, company_id, owner_ids=owners, pipeline_ids=[pipeline_id], until=end, seen=seen)
     entered_ids = {move["deal_id"] for move in entered}
     stays = (
         queries.stage_moves(conn, company_id, owner_ids=owners, until=end, deal_ids=entered_ids) if entered_ids else []
     )
 
     def deals(state: Any) -> dict[str, Any]:
-        return _deal_group(unit, queries.pipeline_deals(conn, company_id, pipeline_id, owners, state, start, end))
+        return _deal_group(unit, queries.pipeline_deals(conn, company_id, pipeline_id, owners, state, start, end, seen))
 
     return {
         "movements_between_stages": {"count": len(between)},
