@@ -162,13 +162,20 @@ def test_pipeline_statistics_count_only_the_deals_the_reader_sees(api, client, e
     assert [s["stage_id"] for s in seen["average_age_in_days"]["by_stages"]] == [s1, s2]
 
 
-def test_statistics_of_a_hidden_pipeline_answer_as_a_missing_one(api, client, engine, company, at):
+def test_reads_under_a_hidden_pipeline_answer_as_for_a_missing_one(api, client, engine, company, at):
     bo, as_bo = _as_new_user(api, client, engine, company, "bo@acme.test")
-    pipeline, _, _, _ = _admins_deals(api, at)
+    pipeline, (s1, _), shared, _ = _admins_deals(api, at)
     _hiding_role(api, bo, pipeline)
-    for path in ("conversion_statistics", "movement_statistics"):
+    for path, key in (("conversion_statistics", "won_conversion"), ("movement_statistics", "won_deals")):
         refused(as_bo.get(f"/v1/pipelines/{pipeline}/{path}", params=MARCH), "Pipeline not found", 404)
-        assert data(api.get(f"/v1/pipelines/{pipeline}/{path}", params=MARCH))
+        assert key in data(api.get(f"/v1/pipelines/{pipeline}/{path}", params=MARCH))
+    refused(
+        as_bo.get(f"/v1/pipelines/{pipeline}/deals", params={"everyone": 1, "get_summary": 1}),
+        "Pipeline not found",
+        404,
+    )
+    refused(as_bo.get(f"/v1/stages/{s1}/deals", params={"everyone": 1}), "Stage not found", 404)
+    assert [d["id"] for d in data(api.get(f"/v1/stages/{s1}/deals", params={"everyone": 1}))] == [shared]
 
 
 def _timeline_ids(api, **params) -> list[list[int]]:
@@ -211,3 +218,54 @@ def test_the_deals_timeline_and_goal_results_count_only_what_the_reader_sees(api
 
     assert (progress(as_bo, "deals_started"), progress(as_bo, "deals_progressed")) == (0, 0)
     assert (progress(api, "deals_started"), progress(api, "deals_progressed")) == (2, 1)
+
+
+def _ids(api, url: str, **params) -> list[int]:
+    return [d["id"] for d in data(api.get(url, params=params)) or []]
+
+
+def test_a_pipelines_and_a_stages_deals_and_their_summary_hold_only_what_the_reader_sees(api, client, engine, company):
+    from test_filters import cond, field_id, make_filter, tree
+
+    bo, as_bo = _as_new_user(api, client, engine, company, "bo@acme.test")
+    s1, s2 = (make_stage(api, 1, name=name)["id"] for name in ("Stage one", "Stage two"))
+    shared = make_deal(api, title="Shared", stage_id=s1, value=10, currency="EUR", visible_to=3)["id"]
+    private = make_deal(api, title="Private", stage_id=s1, value=100, currency="EUR", visible_to=1)["id"]
+    bos = make_deal(as_bo, title="Bo's", stage_id=s2, value=7, currency="USD", visible_to=1)["id"]
+    admin = company.user_id
+    pipeline, stage = "/v1/pipelines/1/deals", f"/v1/stages/{s1}/deals"
+    # none of these: the caller's own deals (Pipedrive's default); everyone: every owner's he sees
+    assert _ids(as_bo, pipeline) == [bos] and _ids(as_bo, stage) == []
+    assert _ids(as_bo, pipeline, everyone=1) == [shared, bos]
+    assert _ids(as_bo, pipeline, user_id=admin) == [shared]
+    assert _ids(as_bo, stage, everyone=1) == _ids(as_bo, stage, user_id=admin) == [shared]
+    assert _ids(as_bo, pipeline, everyone=1, stage_id=s2) == [bos]
+    assert _ids(api, pipeline) == _ids(api, stage) == [shared, private]
+    assert _ids(api, pipeline, everyone=1) == [shared, private, bos]
+    assert _ids(api, pipeline, user_id=bo) == [bos]
+    # a filter stands in for the owner; everyone for both
+    in_s1 = make_filter(api, tree([cond(field_id(api, "stage_id"), "=", str(s1))]))["id"]
+    assert _ids(api, pipeline, filter_id=in_s1) == [shared, private]
+    assert _ids(api, pipeline, filter_id=in_s1, everyone=1) == [shared, private, bos]
+
+    def summary(api, **params) -> dict:
+        return data_and_more(api.get(pipeline, params={"get_summary": 1, **params}))["deals_summary"]
+
+    seen = summary(as_bo, everyone=1)
+    assert seen["total_count"] == 2
+    assert seen["per_currency"] == {"EUR": 1, "USD": 1}
+    assert seen["per_currency_full"] == {"EUR": {"count": 1, "value": 10}, "USD": {"count": 1, "value": 7}}
+    assert seen["per_stages"][str(s1)]["EUR"]["count"] == 1 and seen["per_stages"][str(s1)]["EUR"]["value"] == 10
+    assert seen["per_stages"][str(s2)]["USD"]["value"] == 7
+    everything = summary(api, everyone=1, totals_convert_currency="EUR")
+    assert everything["total_count"] == 3
+    assert everything["per_currency_full"]["EUR"] == {"count": 2, "value": 110}
+    assert everything["per_stages_converted"][str(s1)] == {"count": 2, "value": 110, "value_weighted": 110}
+    assert summary(as_bo)["total_count"] == 1  # the caller's own
+    assert "deals_summary" not in api.get(pipeline).json()["additional_data"]
+
+
+def data_and_more(response) -> dict:
+    """A list's ``additional_data``, after its data are checked."""
+    data(response)
+    return response.json()["additional_data"]

@@ -425,7 +425,7 @@ def user(*, default_me: bool) -> Param:
     return Param("user_id", "id", owned, minimum=0, absent=mine)
 
 
-def distribution(unit: Unit, where: list[ColumnElement]) -> dict[str, Any]:
+def distribution(unit: Unit, where: list[ColumnElement], given: dict[str, Any]) -> dict[str, Any]:
     """v1 ``activity_distribution``: per owner, their activities by type and their share (%)."""
     per_owner: dict[int, dict[str, int]] = {}
     for group in repo.grouped(unit.conn, table, unit.company_id, where, ("owner_id", "type")):

@@ -294,14 +294,10 @@ OWNER = owner(table)
 OWNER_OVERRIDES = ("user_id", "owned_by_you")
 
 
-def sub_list(operation: str, parent: str, link: str, *, status: bool) -> Listing:
-    """The v1 deals of a person or organization (by ``status``), or of a pipeline or stage
-    (by owner; references as plain ids, as the current v1 gives them)."""
-    if status:
-        return Listing("v1", operation, (STATUS_V1,), archived=False, parent=parent, link=link)
-    return Listing(
-        "v1", operation, OWNER, archived=False, filter_id=OWNER_OVERRIDES, parent=parent, link=link, refs="plain"
-    )
+def sub_list(operation: str, parent: str, link: str) -> Listing:
+    """The v1 deals of a person or organization, by ``status`` (a pipeline's or a stage's,
+    with their summary: ``domain/statistics.py``)."""
+    return Listing("v1", operation, (STATUS_V1,), archived=False, parent=parent, link=link)
 
 
 LISTS = (
@@ -327,10 +323,8 @@ LISTS = (
         archived=True,
         filter_id=OWNER_OVERRIDES,
     ),
-    sub_list("get_person_deals", "person", "person_id", status=True),
-    sub_list("get_organization_deals", "organization", "org_id", status=True),
-    sub_list("get_pipeline_deals", "pipeline", "pipeline_id", status=False),
-    sub_list("get_stage_deals", "stage", "stage_id", status=False),
+    sub_list("get_person_deals", "person", "person_id"),
+    sub_list("get_organization_deals", "organization", "org_id"),
     Listing(
         "v1",
         "get_deals_collection",
