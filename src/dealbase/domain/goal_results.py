@@ -22,8 +22,8 @@ from typing import Any
 import orjson
 
 from dealbase.domain import goals, visibility
-from dealbase.domain.deals import DEAL, weighted_values
-from dealbase.domain.statistics import money
+from dealbase.domain.deals import DEAL
+from dealbase.domain.statistics import group_weights, money
 from dealbase.errors import BadInput
 from dealbase.store import repository as repo
 from dealbase.store import statistics as queries
@@ -80,5 +80,5 @@ def progress(unit, goal: Row, start: str, end: str) -> float:
     if name == "revenue_forecast":
         groups += queries.goal_deal_groups(conn, company_id, "expected", start, end, owners, pipes, seen)
         if by_sum:
-            return sum(weighted_values(unit, [{**g, "value": g["total"]} for g in groups]))
+            return sum(group_weights(unit, groups))
     return sum(g["total"] for g in groups) if by_sum else sum(g["count"] for g in groups)

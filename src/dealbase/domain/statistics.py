@@ -64,6 +64,11 @@ def _per_currency(sums: dict[str, float]) -> dict[str, float | int]:
     return {code: money(v) for code, v in sorted(sums.items())}
 
 
+def group_weights(unit, groups: list[Row]) -> list[float]:
+    """The weighted value of each group of ``queries.deal_groups`` (its ``total``)."""
+    return weighted_values(unit, [{**g, "value": g["total"]} for g in groups])
+
+
 # -- deals summary -----------------------------------------------------------------------
 
 
@@ -71,7 +76,7 @@ def summary(unit, where: Where) -> dict[str, Any]:
     """The totals of the live deals matching ``where`` the user sees, per currency and over all."""
     groups = queries.deal_groups(unit.conn, unit.company_id, *where, *visibility.where(unit, DEAL))
     totals: dict[str, dict[str, Any]] = {}
-    for g, weight in zip(groups, weighted_values(unit, [{**g, "value": g["total"]} for g in groups])):
+    for g, weight in zip(groups, group_weights(unit, groups)):
         entry = totals.setdefault(g["currency"], {"value": 0.0, "weighted": 0.0, "count": 0})
         entry["value"] += g["total"]
         entry["weighted"] += weight
@@ -118,7 +123,7 @@ def stage_summary(unit, where: Where, given: dict[str, Any]) -> dict[str, Any]:
     convert = currency_for(unit, code) if code else None
     groups = queries.deal_groups(unit.conn, unit.company_id, *where)
     per_stage: dict[int, dict[str, dict[str, float]]] = defaultdict(dict)
-    for g, weight in zip(groups, weighted_values(unit, [{**g, "value": g["total"]} for g in groups])):
+    for g, weight in zip(groups, group_weights(unit, groups)):
         entry = per_stage[g["stage_id"]].setdefault(g["currency"], {"count": 0, "value": 0.0, "weighted": 0.0})
         entry["count"] += g["count"]
         entry["value"] += g["total"]
