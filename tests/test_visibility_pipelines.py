@@ -9,6 +9,8 @@ goals' results) count only the deals the reader sees. The admin, on the same dat
 from __future__ import annotations
 
 from factories import data, make_deal, make_lead, make_pipeline, make_stage, refused
+from test_filters import cond, field_id, make_filter, tree
+from test_statistics import timeline
 from test_visibility import _as_new_user
 
 from dealbase.domain import permissions
@@ -179,8 +181,6 @@ def test_reads_under_a_hidden_pipeline_answer_as_for_a_missing_one(api, client, 
 
 
 def _timeline_ids(api, **params) -> list[list[int]]:
-    from test_statistics import timeline
-
     base = {"start_date": "2026-03-01", "interval": "month", "amount": 1, "field_key": "add_time"}
     return [[d["id"] for d in period["deals"]] for period in timeline(api, **{**base, **params})]
 
@@ -225,8 +225,6 @@ def _ids(api, url: str, **params) -> list[int]:
 
 
 def test_a_pipelines_and_a_stages_deals_and_their_summary_hold_only_what_the_reader_sees(api, client, engine, company):
-    from test_filters import cond, field_id, make_filter, tree
-
     bo, as_bo = _as_new_user(api, client, engine, company, "bo@acme.test")
     s1, s2 = (make_stage(api, 1, name=name)["id"] for name in ("Stage one", "Stage two"))
     shared = make_deal(api, title="Shared", stage_id=s1, value=10, currency="EUR", visible_to=3)["id"]
