@@ -34,8 +34,8 @@ from dealbase.domain.registry import register
 from dealbase.domain.unit import Input, Unit
 from dealbase.errors import BadInput
 from dealbase.store import repository as repo
-from dealbase.store.tables import activities as table
 from dealbase.store.tables import ADDRESS_PARTS, deals, organizations, persons, users
+from dealbase.store.tables import activities as table
 
 DEFAULT_TYPE = "call"
 LOCATION_MAX = 512
