@@ -34,8 +34,8 @@ from dealbase.domain.registry import register
 from dealbase.domain.unit import Input, Unit
 from dealbase.errors import BadInput
 from dealbase.store import repository as repo
-from dealbase.store.tables import activities as table
 from dealbase.store.tables import ADDRESS_PARTS, deals, organizations, persons, users
+from dealbase.store.tables import activities as table
 
 DEFAULT_TYPE = "call"
 LOCATION_MAX = 512
@@ -425,7 +425,7 @@ def user(*, default_me: bool) -> Param:
     return Param("user_id", "id", owned, minimum=0, absent=mine)
 
 
-def distribution(unit: Unit, where: list[ColumnElement]) -> dict[str, Any]:
+def distribution(unit: Unit, where: list[ColumnElement], given: dict[str, Any]) -> dict[str, Any]:
     """v1 ``activity_distribution``: per owner, their activities by type and their share (%)."""
     per_owner: dict[int, dict[str, int]] = {}
     for group in repo.grouped(unit.conn, table, unit.company_id, where, ("owner_id", "type")):
