@@ -1,6 +1,7 @@
 """E-mail: messages taken in as Smart BCC takes them (``domain/mail_ingest.py``, fed here
-directly; the SMTP receiver's path, which ends in it, is tests/test_smtp.py), read and changed through ``/v1/mailbox`` and the mail
-lists of deals, persons and organizations, with the counters mail keeps on them.
+directly; the SMTP receiver's path, which ends in it, is tests/test_smtp.py), read and changed
+through ``/v1/mailbox`` and the mail lists of deals, persons and organizations, with the
+counters mail keeps on them.
 
 As Pipedrive: mail from a user's address is sent mail, other mail received; a reply joins
 its thread by In-Reply-To / References; a thread links to the open deal of the person its
