@@ -6,7 +6,7 @@ from typing import Any
 
 from sqlalchemy import ColumnElement
 
-from dealbase.domain import visibility
+from dealbase.domain import smart_bcc, visibility
 from dealbase.domain.common import check_currency, formatted, mail_values, num
 from dealbase.domain.counters import counter_fields, fill_activity_objects
 from dealbase.domain.entity import Entity, Field
@@ -178,7 +178,6 @@ def v1_extra(ctx, rows, items) -> None:
     orgs = ctx.rows(organizations, (r["org_id"] for r in rows))
     owners = ctx.rows(users, (r["owner_id"] for r in rows))
     locale = ctx.user.get("locale") or "en_US"
-    domain = ctx.settings.company_domain
     # A deal's inflated users carry has_pic as a boolean; everywhere else it is 0/1.
     deal_users: dict[int, dict] = {}
     for row, item in zip(rows, items):
@@ -205,7 +204,7 @@ def v1_extra(ctx, rows, items) -> None:
         item["weighted_value"] = num(weighted)
         item["formatted_weighted_value"] = formatted(weighted, currency, locale)
         item["weighted_value_currency"] = currency
-        item["cc_email"] = f"{domain}+deal{row['id']}@pipedrivemail.com"
+        item["cc_email"] = smart_bcc.address(ctx, f"deal{row['id']}")
         for key in REVENUE:
             value = row[key]
             item[key] = None if value is None else num(value)
@@ -221,7 +220,7 @@ def v2_extra(ctx, rows, items, include) -> None:
             if key in include:
                 item[key] = value
         if "smart_bcc_email" in include:
-            item["smart_bcc_email"] = f"{ctx.settings.company_domain}+deal{row['id']}@pipedrivemail.com"
+            item["smart_bcc_email"] = smart_bcc.address(ctx, f"deal{row['id']}")
 
 
 def compact(_ctx, rows: list[dict[str, Any]]) -> dict[int, dict[str, Any]]:
