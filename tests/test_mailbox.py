@@ -1,6 +1,7 @@
 """E-mail: messages taken in as Smart BCC takes them (``domain/mail_ingest.py``, fed here
-directly: the SMTP receiver comes later), read and changed through ``/v1/mailbox`` and the mail
-lists of deals, persons and organizations, with the counters mail keeps on them.
+directly; the SMTP receiver's path, which ends in it, is tests/test_smtp.py), read and changed
+through ``/v1/mailbox`` and the mail lists of deals, persons and organizations, with the
+counters mail keeps on them.
 
 As Pipedrive: mail from a user's address is sent mail, other mail received; a reply joins
 its thread by In-Reply-To / References; a thread links to the open deal of the person its
@@ -98,7 +99,10 @@ def test_a_message_and_its_reply_make_one_thread_linked_to_the_person_and_deal(a
     assert [t["id"] for t in data(api.get("/v1/mailbox/mailThreads", params={"folder": "inbox"}))] == [thread["id"]]
     assert data(api.get("/v1/mailbox/mailThreads", params={"folder": "sent"})) == []
 
-    listed = data(api.get(f"/v1/mailbox/mailThreads/{first.thread_id}/mailMessages"))
+    page = api.get(f"/v1/mailbox/mailThreads/{first.thread_id}/mailMessages")
+    listed = data(page)
+    # The whole thread on one page, said as the other lists say it (clients page by it).
+    assert page.json()["additional_data"] == {"pagination": {"start": 0, "limit": 2, "more_items_in_collection": False}}
     assert [(m["id"], m["sent_flag"], m["subject"]) for m in listed] == [
         (first.message_id, 1, "Offer"),
         (reply.message_id, 0, "Re: Offer"),

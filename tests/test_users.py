@@ -15,6 +15,8 @@ def test_me_describes_the_caller_and_company(api):
 def test_users_list_and_get(api, other_api):
     users = data(api.get("/v1/users"))
     assert [u["email"] for u in users] == ["ada@acme.test"]
+    # Never changed: last modified when made (Pipedrive's users always have a ``modified``).
+    assert users[0]["modified"] == users[0]["created"] and users[0]["modified"] is not None
     assert data(api.get("/v1/users/1"))["name"] == "Ada Admin"
     other_id = data(other_api.get("/v1/users/me"))["id"]
     assert error(api.get(f"/v1/users/{other_id}"), 404) == "User not found or not accessible."

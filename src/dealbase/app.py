@@ -11,7 +11,8 @@
 
 Every part answers alike (``answering``): Pipedrive's error envelopes, a correlation id, a
 500 that never leaks a traceback; any other path is Pipedrive's 404. One lifespan starts and
-stops what the whole server shares (the webhook dispatcher, the database engine).
+stops what the whole server shares (the webhook dispatcher, the SMTP receiver when
+``DEALBASE_SMTP_PORT`` is set, the database engine).
 
 Handlers are plain functions, wired in by ``create_app`` (``api/handlers: register``). On
 SQLite they run inline on the event loop (sub-millisecond queries; measured faster and with a
@@ -36,6 +37,7 @@ from sqlalchemy import Connection, Engine
 from starlette import routing
 from starlette.types import ASGIApp, Receive, Scope, Send
 
+from dealbase import smtp
 from dealbase.api import handlers, webhook_payloads
 from dealbase.api.auth import Authenticator, check_permission, check_scopes
 from dealbase.api.context import Ctx
@@ -151,6 +153,7 @@ class DealbaseApp:
         self.no_company = company_clock.Standing(plan=settings.plan, seats=settings.seats)
         self._conn: Connection | None = None
         self.dispatcher: Dispatcher | None = None
+        self.smtp: smtp.Receiver | None = None
         v1, v2, oauth = (answering(partial(self._handle, api)) for api in ("v1", "v2", "oauth"))
         self.plane = Plane(self)
         control = routing.Router(
@@ -211,8 +214,15 @@ class DealbaseApp:
             self.dispatcher = Dispatcher(self.engine, self.settings, inline=self.inline)
             await self.dispatcher.start()
         try:
+            if self.settings.smtp_port is not None:
+                receiver = smtp.Receiver(self.engine, self.settings)
+                receiver.start()  # a port taken fails the start, as the HTTP port does
+                self.smtp = receiver
             yield
         finally:
+            if self.smtp is not None:
+                await anyio.to_thread.run_sync(self.smtp.stop)
+                self.smtp = None
             if self.dispatcher is not None:
                 await self.dispatcher.stop()
                 self.dispatcher = None

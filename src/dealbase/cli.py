@@ -113,6 +113,19 @@ def serve(
             "this machine allowed, the first company filled with demo data. (env DEALBASE_SANDBOX; default off)",
         ),
     ] = None,
+    smtp_port: Annotated[
+        int | None,
+        typer.Option(help="Take Smart BCC mail over SMTP on this port. (env DEALBASE_SMTP_PORT; default off)"),
+    ] = None,
+    smtp_host: Annotated[
+        str | None, typer.Option(help="Address the SMTP receiver listens on. (env DEALBASE_SMTP_HOST; default 127.0.0.1)")
+    ] = None,
+    smtp_domain: Annotated[
+        str | None,
+        typer.Option(
+            help="Mail domain of the companies' Smart BCC addresses. (env DEALBASE_SMTP_DOMAIN; default pipedrivemail.com)"
+        ),
+    ] = None,
 ) -> None:
     """Run the API server (migrating the database first).
 
@@ -151,21 +164,38 @@ def serve(
     if settings.control_token:
         console.print(f"Control plane at {base}/_dealbase/")
         console.print(f"Control token: [bold]{settings.control_token}[/bold]")
+    if settings.smtp_port is not None:
+        console.print(f"Smart BCC mail over SMTP at {settings.smtp_host}:{settings.smtp_port}")
+    # One SMTP receiver holds the port: with several workers, this process runs it and the
+    # workers (whose lifespan would each start one) are not told the port.
+    receiver = None
+    if settings.smtp_port is not None and settings.workers > 1:
+        from dealbase.smtp import Receiver
+
+        receiver = Receiver(create_db_engine(settings.database_url), settings)
+        receiver.start()
     # Worker processes build the app from the environment: hand them these settings.
     for name, value in settings.model_dump().items():
         if value is not None:
             os.environ[f"DEALBASE_{name.upper()}"] = str(value)
-    uvicorn.run(
-        "dealbase.app:app_from_environment",
-        factory=True,
-        host=settings.host,
-        port=settings.port,
-        workers=settings.workers,
-        log_level=settings.log_level,
-        access_log=False,
-        loop="auto",
-        http="auto",
-    )
+    if receiver is not None:
+        del os.environ["DEALBASE_SMTP_PORT"]
+    try:
+        uvicorn.run(
+            "dealbase.app:app_from_environment",
+            factory=True,
+            host=settings.host,
+            port=settings.port,
+            workers=settings.workers,
+            log_level=settings.log_level,
+            access_log=False,
+            loop="auto",
+            http="auto",
+        )
+    finally:
+        if receiver is not None:
+            receiver.stop()
+            receiver.handler.engine.dispose()
 
 
 def _admin_password(engine, settings: Settings) -> tuple[str, str] | None:
@@ -417,10 +447,8 @@ CompanyOption = Annotated[int | None, typer.Option(help="The user's company (def
 
 def _company_unit(conn: Connection, company_id: int | None):
     """A unit of work in the company, acting as its first admin."""
-    from dealbase.domain.unit import Unit
+    from dealbase.domain.unit import as_first_admin
     from dealbase.store import companies
-    from dealbase.store import repository as repo
-    from dealbase.store.tables import users
 
     owner = company_id if company_id is not None else companies.first_id(conn)
     if owner is None:
@@ -428,7 +456,7 @@ def _company_unit(conn: Connection, company_id: int | None):
         raise typer.Exit(1)
     if not companies.exists(conn, owner):
         raise _unknown(owner)
-    return Unit(conn, owner, repo.get(conn, users, owner, companies.first_admin_id(conn, owner)))
+    return as_first_admin(conn, owner)
 
 
 @users_app.command("create")

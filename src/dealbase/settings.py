@@ -82,6 +82,14 @@ class Settings(BaseSettings):
     # How often an idle dispatcher looks for due deliveries (writes in this process wake it).
     webhooks_poll_seconds: float = 1.0
 
+    # Smart BCC (``smtp.py``): each company's address is <its mail name>@<smtp_domain> (a
+    # deal's <name>+deal<id>@…, a lead's <name>+lead<id>@…), as Pipedrive's are on its own
+    # mail domain; a server that takes real mail names the domain its MX record points here.
+    smtp_domain: str = "pipedrivemail.com"
+    # The SMTP receiver that takes that mail: off unless a port is given.
+    smtp_port: int | None = Field(None, ge=1, le=65535)
+    smtp_host: str = "127.0.0.1"
+
     @property
     def base_url(self) -> str:
         """Where clients reach this server: ``public_url``, else http://<host>:<port>."""

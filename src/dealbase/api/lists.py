@@ -40,6 +40,8 @@ from dealbase.domain.registry import ENTITIES
 Conditions = list[ColumnElement]
 # One parameter, ready to read: (name, ctx -> value or None, param).
 Step = tuple[str, Callable[[Ctx], Any], Param]
+# The values read of a listing's parameters, by name.
+Given = dict[str, Any]
 
 
 def reader(param: Param) -> Callable[[Ctx], Any]:
@@ -90,20 +92,22 @@ def plan(entity: Entity, listing: Listing) -> Callable[[Ctx], Reply]:
     page = pager(entity, listing)
     governed = visibility.governs(entity)
 
-    def where_of(ctx: Ctx) -> Conditions:
+    def where_of(ctx: Ctx) -> tuple[Conditions, Given]:
         where: Conditions = []
+        given: Given = {}
         if parent is not None:
             row = res.load(ctx, parent, ctx.path_id(), alive=listing.parent_alive)
             where += [link == row["id"]] if link is not None else listing.link(ctx, row)  # type: ignore[misc]
+        everyone = listing.everyone and ctx.bool_param("everyone")
         saved = None
         keeps_alive = True
         for i, (name, read, param) in enumerate(steps):
-            if i == filter_at and ctx.raw("filter_id"):
+            if i == filter_at and not everyone and ctx.raw("filter_id"):
                 saved = res.saved_filter(ctx, entity)
                 where += saved  # type: ignore[arg-type]
-            if saved is not None and name in overridden:
+            if (saved is not None or everyone) and name in overridden:
                 continue
-            value = read(ctx)
+            value = given[name] = read(ctx)
             if value is None:
                 if param.absent is not None:
                     where += param.absent(ctx)
@@ -112,26 +116,28 @@ def plan(entity: Entity, listing: Listing) -> Callable[[Ctx], Reply]:
             keeps_alive = keeps_alive and not param.replaces_alive
         if governed:
             where += visibility.where(ctx, entity)
-        return where + alive + fixed if keeps_alive else where + fixed
+        return (where + alive + fixed if keeps_alive else where + fixed), given
 
-    return lambda ctx: page(ctx, where_of(ctx))
+    return lambda ctx: page(ctx, *where_of(ctx))
 
 
-def pager(entity: Entity, listing: Listing) -> Callable[[Ctx, Conditions], Reply]:
-    """The page a listing answers, given its conditions."""
+def pager(entity: Entity, listing: Listing) -> Callable[[Ctx, Conditions, Given], Reply]:
+    """The page a listing answers, given its conditions (and the values of its parameters)."""
     if listing.paging == "v2":
-        return lambda ctx, where: res.list_v2(ctx, entity, where, limit_max=listing.limit_max, sorts=listing.sorts)
+        return lambda ctx, where, given: res.list_v2(
+            ctx, entity, where, limit_max=listing.limit_max, sorts=listing.sorts
+        )
     if listing.paging == "v1":
         more = listing.additional
 
-        def v1_page(ctx: Ctx, where: Conditions) -> Reply:
-            extra = more(ctx, where) if more is not None else None
+        def v1_page(ctx: Ctx, where: Conditions, given: Given) -> Reply:
+            extra = more(ctx, where, given) if more is not None else None
             return res.list_v1(ctx, entity, where, limit_max=listing.limit_max, refs=listing.refs, additional=extra)
 
         return v1_page
     record, since_until = listing.record, listing.paging == "collection"
 
-    def cursor(ctx: Ctx, where: Conditions) -> Reply:
+    def cursor(ctx: Ctx, where: Conditions, given: Given) -> Reply:
         if listing.admin_only and not ctx.user.get("is_admin"):
             raise ApiError("Only global admins can access this endpoint", 403)
         if since_until:

@@ -26,7 +26,7 @@ from typing import Any
 import orjson
 from sqlalchemy import ColumnElement
 
-from dealbase.domain import counters
+from dealbase.domain import counters, smart_bcc
 from dealbase.domain.entity import Entity, Field
 from dealbase.domain.ids import INTEGER
 from dealbase.domain.lists import Listing, Param, by_ids, equals, id_filters, is_, updated
@@ -34,8 +34,8 @@ from dealbase.domain.registry import register
 from dealbase.domain.unit import Input, Unit
 from dealbase.errors import BadInput
 from dealbase.store import repository as repo
-from dealbase.store.tables import activities as table
 from dealbase.store.tables import ADDRESS_PARTS, deals, organizations, persons, users
+from dealbase.store.tables import activities as table
 
 DEFAULT_TYPE = "call"
 LOCATION_MAX = 512
@@ -287,7 +287,7 @@ def v1_extra(ctx, rows, items) -> None:
     orgs = ctx.rows(organizations, (r["org_id"] for r in rows))
     found_deals = ctx.rows(deals, (r["deal_id"] for r in rows))
     owners = ctx.rows(users, (r["owner_id"] for r in rows))
-    domain = ctx.settings.company_domain
+    bcc = smart_bcc.address(ctx)
     carried = attached_files(ctx, [r["id"] for r in rows]) if attached_files is not None else {}
     for row, item in zip(rows, items):
         person, org = people.get(row["person_id"]), orgs.get(row["org_id"])
@@ -306,8 +306,8 @@ def v1_extra(ctx, rows, items) -> None:
         item["org_name"] = org["name"] if org else None
         item["deal_title"] = deal["title"] if deal else None
         item["owner_name"] = owner["name"] if owner else None
-        item["person_dropbox_bcc"] = f"{domain}@pipedrivemail.com" if row["person_id"] else None
-        item["deal_dropbox_bcc"] = f"{domain}+deal{row['deal_id']}@pipedrivemail.com" if row["deal_id"] else None
+        item["person_dropbox_bcc"] = bcc if row["person_id"] else None
+        item["deal_dropbox_bcc"] = smart_bcc.address(ctx, f"deal{row['deal_id']}") if row["deal_id"] else None
 
 
 def v2_extra(ctx, rows, items, include) -> None:
@@ -425,7 +425,7 @@ def user(*, default_me: bool) -> Param:
     return Param("user_id", "id", owned, minimum=0, absent=mine)
 
 
-def distribution(unit: Unit, where: list[ColumnElement]) -> dict[str, Any]:
+def distribution(unit: Unit, where: list[ColumnElement], given: dict[str, Any]) -> dict[str, Any]:
     """v1 ``activity_distribution``: per owner, their activities by type and their share (%)."""
     per_owner: dict[int, dict[str, int]] = {}
     for group in repo.grouped(unit.conn, table, unit.company_id, where, ("owner_id", "type")):

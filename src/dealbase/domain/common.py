@@ -12,6 +12,7 @@ from babel import Locale
 from babel.numbers import get_currency_name, get_currency_precision, get_currency_symbol, list_currencies
 
 from dealbase.clock import to_v2
+from dealbase.domain import smart_bcc
 from dealbase.domain.lists import Listing, Param, by_ids, first_char, id_filters, owner, updated
 from dealbase.errors import BadInput
 from dealbase.store import repository as repo
@@ -144,7 +145,7 @@ def contact_include_fields(
             **mail_values(row, v2=True),
             "participant_open_deals_count": 0,
             "participant_closed_deals_count": 0,
-            "smart_bcc_email": f"{ctx.settings.company_domain}@pipedrivemail.com",
+            "smart_bcc_email": smart_bcc.address(ctx),
         }
         if people is not None:
             values["people_count"] = people.get(row["id"], 0)

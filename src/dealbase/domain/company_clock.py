@@ -21,13 +21,16 @@ from __future__ import annotations
 import time
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
+from typing import TYPE_CHECKING
 
 from sqlalchemy import Connection
 
 from dealbase import clock as real
-from dealbase.domain.unit import Unit
 from dealbase.errors import BadInput
 from dealbase.store import companies
+
+if TYPE_CHECKING:  # the presenters ask it for the company's mail name (smart_bcc.py), under unit.py
+    from dealbase.domain.unit import Unit
 
 TTL_SECONDS = 2.0
 _MAX_CACHED = 10_000  # companies (a sandbox makes one per test)
@@ -73,12 +76,14 @@ class Setting:
 
 @dataclass(frozen=True)
 class Standing:
-    """What every request needs of its company, read and cached together: its clock, and the
-    plan and seats its rate limits follow."""
+    """What every request needs of its company, read and cached together: its clock, the
+    plan and seats its rate limits follow, and its mail name."""
 
     clock: Setting = Setting()
     plan: str = "lite"
     seats: int = 1
+    # The local part of its Smart BCC address (``domain/smart_bcc.py``).
+    mail_name: str = "company"
 
 
 def read(conn: Connection, company_id: int) -> Setting | None:
@@ -105,7 +110,7 @@ def standing(conn: Connection, shared: dict, company_id: int) -> Standing:
     if hit is not None and hit[0] > moment:
         return hit[1]
     row = companies.standing(conn, company_id)
-    found = Standing() if row is None else Standing(from_row(row), row["plan"], row["seats"])
+    found = Standing() if row is None else Standing(from_row(row), row["plan"], row["seats"], row["mail_name"] or "company")
     if len(standings) >= _MAX_CACHED:
         standings.clear()
     standings[company_id] = (moment + TTL_SECONDS, found)

@@ -7,10 +7,12 @@ from typing import Any
 from sqlalchemy import ColumnElement
 
 from dealbase.clock import later
+from dealbase.domain import smart_bcc, visibility
 from dealbase.domain.common import check_currency, formatted, mail_values, num
 from dealbase.domain.counters import counter_fields, fill_activity_objects
 from dealbase.domain.entity import Entity, Field
 from dealbase.domain.lists import Listing, Param, by_ids, flat, id_filters, ignored, owner, statuses, updated
+from dealbase.domain.pipelines import PIPELINE
 from dealbase.domain.registry import register
 from dealbase.domain.unit import Input
 from dealbase.errors import BadInput
@@ -48,11 +50,18 @@ def _first_stage(ctx, pipeline_id: int) -> dict[str, Any] | None:
 
 
 def _place(ctx, values: dict[str, Any], old: dict[str, Any] | None, stamp: str) -> None:
-    """The stage decides the pipeline; a pipeline alone means its first stage."""
+    """The stage decides the pipeline; a pipeline alone means its first stage; neither, on a
+    create, the first pipeline the user sees. A stage or pipeline the user's role hides is
+    refused as a missing one (``check_refs``' words): nothing is written into it."""
+    hidden = visibility.hidden_pipelines(ctx)
     if values.get("stage_id") is not None:
         stage = repo.get(ctx.conn, stages, ctx.company_id, values["stage_id"])
+        if stage["pipeline_id"] in hidden:
+            raise BadInput(f"Validation failed: stage_id: Stage with id {stage['id']} not found")
         values["pipeline_id"] = stage["pipeline_id"]
     elif values.get("pipeline_id") is not None and (old is None or values["pipeline_id"] != old["pipeline_id"]):
+        if values["pipeline_id"] in hidden:
+            raise BadInput(f"Validation failed: pipeline_id: Pipeline with id {values['pipeline_id']} not found")
         stage = _first_stage(ctx, values["pipeline_id"])
         if stage is None:
             raise BadInput("Validation failed: pipeline_id: the pipeline has no stages")
@@ -63,6 +72,7 @@ def _place(ctx, values: dict[str, Any], old: dict[str, Any] | None, stamp: str) 
             pipelines,
             ctx.company_id,
             pipelines.c.is_deleted.is_(False),
+            *visibility.where(ctx, PIPELINE),
             order_by=[pipelines.c.order_nr, pipelines.c.id],
         )
         stage = _first_stage(ctx, pipeline["id"]) if pipeline else None
@@ -178,7 +188,6 @@ def v1_extra(ctx, rows, items) -> None:
     orgs = ctx.rows(organizations, (r["org_id"] for r in rows))
     owners = ctx.rows(users, (r["owner_id"] for r in rows))
     locale = ctx.user.get("locale") or "en_US"
-    domain = ctx.settings.company_domain
     # A deal's inflated users carry has_pic as a boolean; everywhere else it is 0/1.
     deal_users: dict[int, dict] = {}
     for row, item in zip(rows, items):
@@ -206,7 +215,7 @@ def v1_extra(ctx, rows, items) -> None:
         item["weighted_value"] = num(weighted)
         item["formatted_weighted_value"] = formatted(weighted, currency, locale)
         item["weighted_value_currency"] = currency
-        item["cc_email"] = f"{domain}+deal{row['id']}@pipedrivemail.com"
+        item["cc_email"] = smart_bcc.address(ctx, f"deal{row['id']}")
         for key in REVENUE:
             value = row[key]
             item[key] = None if value is None else num(value)
@@ -222,7 +231,7 @@ def v2_extra(ctx, rows, items, include) -> None:
             if key in include:
                 item[key] = value
         if "smart_bcc_email" in include:
-            item["smart_bcc_email"] = f"{ctx.settings.company_domain}+deal{row['id']}@pipedrivemail.com"
+            item["smart_bcc_email"] = smart_bcc.address(ctx, f"deal{row['id']}")
 
 
 def compact(_ctx, rows: list[dict[str, Any]]) -> dict[int, dict[str, Any]]:
@@ -295,14 +304,10 @@ OWNER = owner(table)
 OWNER_OVERRIDES = ("user_id", "owned_by_you")
 
 
-def sub_list(operation: str, parent: str, link: str, *, status: bool) -> Listing:
-    """The v1 deals of a person or organization (by ``status``), or of a pipeline or stage
-    (by owner; references as plain ids, as the current v1 gives them)."""
-    if status:
-        return Listing("v1", operation, (STATUS_V1,), archived=False, parent=parent, link=link)
-    return Listing(
-        "v1", operation, OWNER, archived=False, filter_id=OWNER_OVERRIDES, parent=parent, link=link, refs="plain"
-    )
+def sub_list(operation: str, parent: str, link: str) -> Listing:
+    """The v1 deals of a person or organization, by ``status`` (a pipeline's or a stage's,
+    with their summary: ``domain/statistics.py``)."""
+    return Listing("v1", operation, (STATUS_V1,), archived=False, parent=parent, link=link)
 
 
 LISTS = (
@@ -328,10 +333,8 @@ LISTS = (
         archived=True,
         filter_id=OWNER_OVERRIDES,
     ),
-    sub_list("get_person_deals", "person", "person_id", status=True),
-    sub_list("get_organization_deals", "organization", "org_id", status=True),
-    sub_list("get_pipeline_deals", "pipeline", "pipeline_id", status=False),
-    sub_list("get_stage_deals", "stage", "stage_id", status=False),
+    sub_list("get_person_deals", "person", "person_id"),
+    sub_list("get_organization_deals", "organization", "org_id"),
     Listing(
         "v1",
         "get_deals_collection",

@@ -7,7 +7,9 @@
 - ``activities_added`` / ``activities_completed``: activities added / marked done in the
   period, of the goal's activity types (null: every type).
 - Whose: the assignee user's deals and activities (by owner), the company's (all), or a
-  team's members' (see ``goals.team_members``).
+  team's members' (see ``goals.team_members``); of the deals, only those the reader sees
+  (Pipedrive's goals are Insights', and a user's item visibility rules their Insights:
+  the charts count only the deals they may see). Activities follow no visibility here.
 - ``quantity`` counts; ``sum`` adds the deals' values. No exchange rates are held: values
   add up as they are, as in the deals summary (exact when they are in the goal's currency).
 """
@@ -19,9 +21,9 @@ from typing import Any
 
 import orjson
 
-from dealbase.domain import goals
-from dealbase.domain.deals import weighted_values
-from dealbase.domain.statistics import money
+from dealbase.domain import goals, visibility
+from dealbase.domain.deals import DEAL
+from dealbase.domain.statistics import group_weights, money
 from dealbase.errors import BadInput
 from dealbase.store import repository as repo
 from dealbase.store import statistics as queries
@@ -58,7 +60,7 @@ def progress(unit, goal: Row, start: str, end: str) -> float:
     by_sum = goal["tracking_metric"] == "sum"
     name = goal["type_name"]
     owners = _owners(unit, goal)
-    conn, company_id = unit.conn, unit.company_id
+    conn, company_id, seen = unit.conn, unit.company_id, visibility.where(unit, DEAL)
     if name in goals.ACTIVITY_TYPES:
         keys = None
         if params.get("activity_type_id") is not None:
@@ -68,15 +70,15 @@ def progress(unit, goal: Row, start: str, end: str) -> float:
     pipes = params.get("pipeline_id")
     if name == "deals_progressed":
         into = {"to_stage_id": params["stage_id"], "since": since, "until": until}
-        moves = queries.stage_moves(conn, company_id, owner_ids=owners, pipeline_ids=pipes, **into)
+        moves = queries.stage_moves(conn, company_id, owner_ids=owners, pipeline_ids=pipes, seen=seen, **into)
         moved = {r["deal_id"]: r["deal_value"] for r in moves}
         return sum(moved.values()) if by_sum else len(moved)
     if name == "deals_started":
-        groups = queries.goal_deal_groups(conn, company_id, "added", since, until, owners, pipes)
+        groups = queries.goal_deal_groups(conn, company_id, "added", since, until, owners, pipes, seen)
     else:
-        groups = queries.goal_deal_groups(conn, company_id, "won", since, until, owners, pipes)
+        groups = queries.goal_deal_groups(conn, company_id, "won", since, until, owners, pipes, seen)
     if name == "revenue_forecast":
-        groups += queries.goal_deal_groups(conn, company_id, "expected", start, end, owners, pipes)
+        groups += queries.goal_deal_groups(conn, company_id, "expected", start, end, owners, pipes, seen)
         if by_sum:
-            return sum(weighted_values(unit, [{**g, "value": g["total"]} for g in groups]))
+            return sum(group_weights(unit, groups))
     return sum(g["total"] for g in groups) if by_sum else sum(g["count"] for g in groups)

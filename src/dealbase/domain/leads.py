@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from dealbase.domain import smart_bcc
 from dealbase.domain.entity import Entity, Field
 from dealbase.domain.lists import Listing, Param, archived, id_filters, updated
 from dealbase.domain.registry import register
@@ -65,9 +66,8 @@ def rules(ctx, values: dict[str, Any], old: dict[str, Any] | None, stamp: str, g
 
 
 def v1_extra(ctx, rows, items) -> None:
-    domain = ctx.settings.company_domain
     for row, item in zip(rows, items):
-        item["cc_email"] = f"{domain}+lead{row['id']}@pipedrivemail.com"
+        item["cc_email"] = smart_bcc.address(ctx, f"lead{row['id']}")
 
 
 LEAD_LABEL = register(

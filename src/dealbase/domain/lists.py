@@ -72,6 +72,9 @@ class Listing:
     # True / False: only archived / not archived rows; None: either.
     archived: bool | None = None
     filter_id: tuple[str, ...] | None = None
+    # v1 ``everyone``: given true, ``filter_id`` and what it overrides are not read (every
+    # owner's rows).
+    everyone: bool = False
     limit_max: int = 500
     refs: V1Refs | None = None
     parent: str | None = None
@@ -79,8 +82,9 @@ class Listing:
     parent_alive: bool = False
     # v2: this list's own ``sort_by`` choices, when they are not the entity's.
     sorts: tuple[str, ...] | None = None
-    # v1: (unit, where) -> more keys of ``additional_data``, before ``pagination``.
-    additional: Callable[[Unit, list[ColumnElement]], dict[str, Any]] | None = None
+    # v1: (unit, where, given) -> more keys of ``additional_data``, before ``pagination``;
+    # ``given``: the values read of the listing's parameters, by name.
+    additional: Callable[[Unit, list[ColumnElement], dict[str, Any]], dict[str, Any]] | None = None
     # Collections: only global admins may read it (403), and (row, v1 item) -> the record.
     admin_only: bool = False
     record: Callable[[dict[str, Any], dict[str, Any]], dict[str, Any]] | None = None

@@ -82,7 +82,18 @@ class Ingested:
     problems: list[str] = field(default_factory=list)
 
 
-def ingest_bytes(unit, raw: bytes, files_dir: str) -> Ingested:
+@dataclass(frozen=True)
+class Envelope:
+    """What an SMTP delivery says besides the message (``smtp.py``); an import has none.
+
+    ``sender``: the envelope's MAIL FROM ("" for the null sender); ``link``: the deal or
+    lead whose own Smart BCC address it was sent to (``{"deal_id": 12}``)."""
+
+    sender: str
+    link: dict[str, Any] = field(default_factory=dict)
+
+
+def ingest_bytes(unit, raw: bytes, files_dir: str, envelope: Envelope | None = None) -> Ingested:
     """Parse and store one message as received (the bytes of an .eml, an SMTP DATA); its
     attachments' contents go to the blob store under ``files_dir``."""
     if len(raw) > MAX_SIZE:
@@ -93,7 +104,7 @@ def ingest_bytes(unit, raw: bytes, files_dir: str) -> Ingested:
         msg = BytesParser(policy=_POLICY).parsebytes(raw)
     except Exception as exc:  # the parser is lenient; this is a last guard
         raise MailRefused(f"The message cannot be parsed: {exc}") from None
-    return ingest(unit, msg, len(raw), files_dir)  # type: ignore[arg-type]
+    return ingest(unit, msg, len(raw), files_dir, envelope)  # type: ignore[arg-type]
 
 
 @dataclass
@@ -131,8 +142,11 @@ def ingest_many(unit, raws: Iterable[bytes], files_dir: str, chunk: int = 500) -
                 report.with_problems += bool(got.problems)
 
 
-def ingest(unit, msg: EmailMessage, size: int, files_dir: str) -> Ingested:
-    """Store a parsed message (``policy=default``) for the unit's company."""
+def ingest(unit, msg: EmailMessage, size: int, files_dir: str, envelope: Envelope | None = None) -> Ingested:
+    """Store a parsed message (``policy=default``) for the unit's company. Delivered over SMTP
+    (``envelope``), mail whose From is a user's but whose envelope sender is none of the
+    company's users is received mail, not the user's sent mail (a forged From names no one's
+    outbox); mail to a deal's or lead's own address starts its thread linked to that item."""
     read = _Reader(msg)
     now = unit.clock()
     senders = read.addresses("From")
@@ -150,6 +164,12 @@ def ingest(unit, msg: EmailMessage, size: int, files_dir: str) -> Ingested:
     addresses = {address for pairs in parties.values() for _, address in pairs}
     staff = _staff(unit, addresses)
     sender = staff.get(senders[0][1]) if senders else None
+    if sender is not None and envelope is not None and not _is_staff(unit, envelope.sender):
+        read.problems.append(
+            f"From is user {sender['id']}'s address but the envelope sender {envelope.sender[:100]!r} is no user's: "
+            "stored as received mail"
+        )
+        sender = None
     sent = sender is not None
 
     known = store.messages_with_keys(unit.conn, unit.company_id, ([key] if key else []) + reply_keys)
@@ -181,7 +201,8 @@ def ingest(unit, msg: EmailMessage, size: int, files_dir: str) -> Ingested:
     }
     thread = _into_thread(unit, parent, values, now)
     if thread["deal_id"] is None and thread["lead_id"] is None:
-        _link_deal(unit, thread, parties, people, now)
+        if not (envelope and envelope.link and _link_item(unit, thread, envelope.link, now, read.problems)):
+            _link_deal(unit, thread, parties, people, now)
     message_id = service.insert(unit, mail_messages, {**values, "thread_id": thread["id"]}, event=mail.MESSAGE_EVENT)
     written = []
     for role in mail.ROLES:
@@ -218,6 +239,10 @@ def _staff(unit, addresses: set[str]) -> dict[str, Row]:
     if cached is None:
         cached = unit.cache["mail_staff"] = store.active_users_by_address(unit.conn, unit.company_id)
     return {a: cached[a] for a in addresses if a in cached}
+
+
+def _is_staff(unit, address: str) -> bool:
+    return bool(_staff(unit, {address.strip().lower()}))
 
 
 def _persons(unit, addresses: set[str]) -> dict[str, Row]:
@@ -304,6 +329,19 @@ def _link_deal(unit, thread: Row, parties: dict[str, list], people: dict[str, Ro
                 service.change(unit, mail_threads, thread, {"deal_id": deal_id}, event=mail.THREAD_EVENT, stamp=now)
                 thread["deal_id"] = deal_id
                 return
+
+
+def _link_item(unit, thread: Row, link: Row, now: str, problems: list[str]) -> bool:
+    """Link a new thread to the deal or lead whose own address the mail was sent to; False
+    (noted) when that item is not the company's live one."""
+    try:
+        values = mail.parse_update(unit, link)
+    except BadInput as refused:
+        problems.append(f"sent to the address of an item not found ({refused.message}): linked as usual")
+        return False
+    service.change(unit, mail_threads, thread, values, event=mail.THREAD_EVENT, stamp=now)
+    thread.update(values)
+    return True
 
 
 def _snippet(plain: str) -> str:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from dealbase.domain import org_relationships
+from dealbase.domain import org_relationships, smart_bcc
 from dealbase.domain.common import (
     CONTACT_INCLUDE,
     CONTACT_KEYS,
@@ -20,8 +20,8 @@ from dealbase.domain.registry import register
 from dealbase.domain.unit import Input
 from dealbase.errors import BadInput
 from dealbase.store import repository as repo
-from dealbase.store.tables import organizations as table
 from dealbase.store.tables import ADDRESS_PARTS, persons, users
+from dealbase.store.tables import organizations as table
 
 ADDRESS_MAX = 512
 
@@ -107,7 +107,7 @@ def v1_extra(ctx, rows, items) -> None:
     related = _related_deal_counts(ctx, rows)
     people = _people_counts(ctx, rows)
     owners = ctx.rows(users, (r["owner_id"] for r in rows))
-    domain = ctx.settings.company_domain
+    bcc = smart_bcc.address(ctx)
     for row, item in zip(rows, items):
         owner = owners.get(row["owner_id"])
         item.update(
@@ -118,7 +118,7 @@ def v1_extra(ctx, rows, items) -> None:
             first_char=(row["name"] or " ")[0].lower(),
             label=first_label(row["label_ids"]),
             owner_name=owner["name"] if owner else None,
-            cc_email=f"{domain}@pipedrivemail.com",
+            cc_email=bcc,
             people_count=people.get(row["id"], 0),
             edit_name=True,
             last_activity=None,
@@ -141,7 +141,7 @@ def compact(ctx, rows: list[dict[str, Any]]) -> dict[int, dict[str, Any]]:
             "owner_id": row["owner_id"],
             "address": row["address"],
             "active_flag": not row["is_deleted"],
-            "cc_email": f"{ctx.settings.company_domain}@pipedrivemail.com",
+            "cc_email": smart_bcc.address(ctx),
         }
         for row in rows
     }

@@ -6,15 +6,16 @@ from typing import Any
 
 import orjson
 
+from dealbase.domain import smart_bcc
 from dealbase.domain.common import (
     CONTACT_INCLUDE,
     CONTACT_KEYS,
-    mail_values,
     contact_include_fields,
     contact_lists,
     counts_block,
     deal_counts,
     first_label,
+    mail_values,
 )
 from dealbase.domain.counters import counter_fields
 from dealbase.domain.entity import Entity, Field
@@ -23,8 +24,8 @@ from dealbase.domain.pictures import v1 as picture_v1
 from dealbase.domain.registry import register
 from dealbase.domain.unit import Input
 from dealbase.errors import BadInput
-from dealbase.store.tables import persons as table
 from dealbase.store.tables import organizations, pictures, users
+from dealbase.store.tables import persons as table
 
 MAX_CONTACTS = 100
 
@@ -112,7 +113,7 @@ def v1_extra(ctx, rows, items) -> None:
     orgs = ctx.rows(organizations, (r["org_id"] for r in rows))
     owners = ctx.rows(users, (r["owner_id"] for r in rows))
     found_pictures = ctx.rows(pictures, (r["picture_id"] for r in rows))
-    domain = ctx.settings.company_domain
+    bcc = smart_bcc.address(ctx)
     for row, item in zip(rows, items):
         org, owner = orgs.get(row["org_id"]), owners.get(row["owner_id"])
         picture = found_pictures.get(row["picture_id"])
@@ -126,7 +127,7 @@ def v1_extra(ctx, rows, items) -> None:
             label=first_label(row["label_ids"]),
             org_name=org["name"] if org else None,
             owner_name=owner["name"] if owner else None,
-            cc_email=f"{domain}@pipedrivemail.com",
+            cc_email=bcc,
             **mail_values(row),
             **counts_block(counts.get(row["id"])),
         )

@@ -19,6 +19,7 @@ from typing import Any
 
 import orjson
 
+from dealbase.domain import smart_bcc
 from dealbase.domain.common import num
 from dealbase.domain.products import prices_of
 from dealbase.domain.registry import ENTITIES
@@ -229,7 +230,7 @@ def _deal(shown: Shown, row: Row, matched: Matched) -> Row:
         "is_archived": bool(row["is_archived"]),
     }
     if "deal.cc_email" in shown.include:
-        item["cc_email"] = f"{shown.unit.settings.company_domain}+deal{row['id']}@pipedrivemail.com"
+        item["cc_email"] = smart_bcc.address(shown.unit, f"deal{row['id']}")
     return item
 
 

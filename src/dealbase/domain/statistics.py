@@ -1,8 +1,11 @@
-"""Deal statistics (v1): summaries, the deals timeline, a pipeline's conversion and movement.
+"""Deal statistics (v1): summaries, the deals timeline, a pipeline's conversion and movement,
+and a pipeline's or a stage's deals with their summary per stage.
 
 - A summary adds the deals up per currency, weighted too (a deal's probability, else its
   stage's). No exchange rates are held: a value "converted" to another currency is the
   value itself (exact when every deal is in that currency).
+- Every figure counts only the deals the reader sees (``domain/visibility.py``): its
+  condition is in the statement that reads the deals.
 - The timeline groups open and won deals into periods by a date field (any date or time
   field of deals, custom date fields too), each with its deals and totals per currency.
 - The pipeline statistics read the stages deals entered (``deal_stage_moves``, written
@@ -26,7 +29,7 @@ from dealbase.clock import add_months
 from dealbase.domain import visibility
 from dealbase.domain.common import check_currency, formatted
 from dealbase.domain.deals import DEAL, STATUSES, weighted_values
-from dealbase.domain.lists import Param, equals, id_filters
+from dealbase.domain.lists import Listing, Param, equals, id_filters, ignored
 from dealbase.errors import BadInput
 from dealbase.store import repository as repo
 from dealbase.store import statistics as queries
@@ -61,6 +64,11 @@ def _per_currency(sums: dict[str, float]) -> dict[str, float | int]:
     return {code: money(v) for code, v in sorted(sums.items())}
 
 
+def group_weights(unit, groups: list[Row]) -> list[float]:
+    """The weighted value of each group of ``queries.deal_groups`` (its ``total``)."""
+    return weighted_values(unit, [{**g, "value": g["total"]} for g in groups])
+
+
 # -- deals summary -----------------------------------------------------------------------
 
 
@@ -68,7 +76,7 @@ def summary(unit, where: Where) -> dict[str, Any]:
     """The totals of the live deals matching ``where`` the user sees, per currency and over all."""
     groups = queries.deal_groups(unit.conn, unit.company_id, *where, *visibility.where(unit, DEAL))
     totals: dict[str, dict[str, Any]] = {}
-    for g, weight in zip(groups, weighted_values(unit, [{**g, "value": g["total"]} for g in groups])):
+    for g, weight in zip(groups, group_weights(unit, groups)):
         entry = totals.setdefault(g["currency"], {"value": 0.0, "weighted": 0.0, "count": 0})
         entry["value"] += g["total"]
         entry["weighted"] += weight
@@ -100,6 +108,89 @@ def summary(unit, where: Where) -> dict[str, Any]:
         "total_currency_converted_value_formatted": formatted(total, home, locale),
         "total_weighted_currency_converted_value_formatted": formatted(total_weighted, home, locale),
     }
+
+
+# -- a pipeline's or a stage's deals ----------------------------------------------------
+
+
+def stage_summary(unit, where: Where, given: dict[str, Any]) -> dict[str, Any]:
+    """``get_summary``: the deals of the list (``where``: its conditions, visibility among
+    them) counted and summed per stage and currency, weighted too; with
+    ``totals_convert_currency``, each stage's totals in that currency as well."""
+    if not given.get("get_summary"):
+        return {}
+    code = given.get("totals_convert_currency")
+    convert = currency_for(unit, code) if code else None
+    groups = queries.deal_groups(unit.conn, unit.company_id, *where)
+    per_stage: dict[int, dict[str, dict[str, float]]] = defaultdict(dict)
+    for g, weight in zip(groups, group_weights(unit, groups)):
+        entry = per_stage[g["stage_id"]].setdefault(g["currency"], {"count": 0, "value": 0.0, "weighted": 0.0})
+        entry["count"] += g["count"]
+        entry["value"] += g["total"]
+        entry["weighted"] += weight
+    locale = _locale(unit)
+    stages_out: dict[str, dict[str, Any]] = {}
+    full: dict[str, dict[str, Any]] = {}
+    for stage_id, currencies in sorted(per_stage.items()):
+        shown = stages_out[str(stage_id)] = {}
+        for currency, e in sorted(currencies.items()):
+            shown[currency] = {
+                "count": e["count"],
+                "value": money(e["value"]),
+                "value_formatted": formatted(e["value"], currency, locale),
+                "weighted_value": money(e["weighted"]),
+                "weighted_value_formatted": formatted(e["weighted"], currency, locale),
+            }
+            total = full.setdefault(currency, {"count": 0, "value": 0.0})
+            total["count"] += e["count"]
+            total["value"] += e["value"]
+    out: dict[str, Any] = {
+        "per_stages": stages_out,
+        "per_currency": {currency: t["count"] for currency, t in sorted(full.items())},
+        "total_count": sum(t["count"] for t in full.values()),
+        "per_currency_full": {c: {"count": t["count"], "value": money(t["value"])} for c, t in sorted(full.items())},
+    }
+    if convert is not None:
+        out["per_stages_converted"] = {
+            str(stage_id): {
+                "count": sum(e["count"] for e in currencies.values()),
+                "value": money(sum(e["value"] for e in currencies.values())),
+                "value_weighted": money(sum(e["weighted"] for e in currencies.values())),
+            }
+            for stage_id, currencies in sorted(per_stage.items())
+        }
+    return {"deals_summary": out}
+
+
+def _placed(operation: str, parent: str, link: str, *more: Param) -> Listing:
+    """The v1 deals of a pipeline or a stage (references as plain ids, as the current v1
+    gives them): the caller's unless ``user_id`` names another owner, ``filter_id`` stands
+    in for it, or ``everyone`` (for both) asks for every owner's."""
+    owner = DEAL.table.c.owner_id
+    user_id = Param("user_id", "id", equals(owner), absent=lambda unit: [owner == unit.user_id])
+    return Listing(
+        "v1",
+        operation,
+        (user_id, *more),
+        archived=False,
+        filter_id=("user_id",),
+        everyone=True,
+        parent=parent,
+        link=link,
+        refs="plain",
+        additional=stage_summary,
+    )
+
+
+PIPELINE_DEALS = _placed(
+    "get_pipeline_deals",
+    "pipeline",
+    "pipeline_id",
+    *id_filters(DEAL.table, {"stage_id": "stage_id"}),
+    Param("get_summary", "bool", ignored),
+    Param("totals_convert_currency", "string", ignored),
+)
+STAGE_DEALS = _placed("get_stage_deals", "stage", "stage_id")
 
 
 # -- deals timeline ----------------------------------------------------------------------
@@ -195,9 +286,10 @@ def _converted(totals: dict[str, Any], code: str, locale: str) -> dict[str, Any]
 def timeline(
     unit, spans: list[tuple[date, date]], source: DateSource, where: Where, convert: str | None
 ) -> list[Period]:
-    """The open and won deals matching ``where`` in each span by ``source``, with totals
+    """The open and won deals matching ``where`` the user sees in each span by ``source``, with totals
     (and, with ``convert``, the totals in that currency)."""
     first, after = spans[0][0].isoformat(), spans[-1][1].isoformat()
+    where = [*where, *visibility.where(unit, DEAL)]
     rows = queries.dated_deals(unit.conn, unit.company_id, source.key, source.custom, first, after, where)
     rows.sort(key=lambda r: (source.value_of(r), r["id"]))  # in Python: text order, whatever the collation
     keys = [source.value_of(r) for r in rows]
@@ -226,13 +318,12 @@ def _percent(part: int, whole: int) -> int:
 
 
 def conversion(unit, pipeline_id: int, start: str, end: str, user_id: int) -> dict[str, Any]:
-    """Of the deals of ``user_id`` that entered the pipeline's stages in [``start``, ``end``):
+    """Of the deals of ``user_id`` the reader sees that entered the pipeline's stages in [``start``, ``end``):
     how many of those that got to a stage got to the next one (a deal that got further counts
     as having passed the stages before), and how many were won and lost (by the end)."""
     ordered = queries.pipeline_stages(unit.conn, unit.company_id, pipeline_id)
-    moves = queries.stage_moves(
-        unit.conn, unit.company_id, owner_ids=[user_id], pipeline_ids=[pipeline_id], since=start, until=end
-    )
+    in_period = {"pipeline_ids": [pipeline_id], "since": start, "until": end, "seen": visibility.where(unit, DEAL)}
+    moves = queries.stage_moves(unit.conn, unit.company_id, owner_ids=[user_id], **in_period)
     place = {s["id"]: i for i, s in enumerate(ordered)}
     furthest: dict[int, int] = {}
     for move in moves:
@@ -309,24 +400,24 @@ def _ages(moves: list[Row], ordered: list[Row], start: str, end: str) -> dict[st
 
 
 def movement(unit, pipeline_id: int, start: str, end: str, user_id: int) -> dict[str, Any]:
-    """The movements of ``user_id``'s deals in the pipeline in [``start``, ``end``): moves
+    """The movements of ``user_id``'s deals the reader sees in the pipeline in [``start``, ``end``): moves
     between its stages, deals new to it, left open, won and lost, and how long deals stayed
     in each stage."""
-    conn, company_id, owners = unit.conn, unit.company_id, [user_id]
+    conn, company_id, owners, seen = unit.conn, unit.company_id, [user_id], visibility.where(unit, DEAL)
     ordered = queries.pipeline_stages(conn, company_id, pipeline_id)
-    in_period = {"owner_ids": owners, "pipeline_ids": [pipeline_id], "since": start, "until": end}
+    in_period = {"owner_ids": owners, "pipeline_ids": [pipeline_id], "since": start, "until": end, "seen": seen}
     between = queries.stage_moves(conn, company_id, **in_period, from_pipeline="same")
     arrivals = queries.stage_moves(conn, company_id, **in_period, from_pipeline="other")
     new_ids = list(dict.fromkeys(move["deal_id"] for move in arrivals))
     new = repo.get_many(conn, DEAL.table, company_id, new_ids)
-    entered = queries.stage_moves(conn, company_id, owner_ids=owners, pipeline_ids=[pipeline_id], until=end)
+    entered = queries.stage_moves(conn, company_id, owner_ids=owners, pipeline_ids=[pipeline_id], until=end, seen=seen)
     entered_ids = {move["deal_id"] for move in entered}
     stays = (
         queries.stage_moves(conn, company_id, owner_ids=owners, until=end, deal_ids=entered_ids) if entered_ids else []
     )
 
     def deals(state: Any) -> dict[str, Any]:
-        return _deal_group(unit, queries.pipeline_deals(conn, company_id, pipeline_id, owners, state, start, end))
+        return _deal_group(unit, queries.pipeline_deals(conn, company_id, pipeline_id, owners, state, start, end, seen))
 
     return {
         "movements_between_stages": {"count": len(between)},

@@ -16,7 +16,9 @@ from sqlalchemy import Connection
 from dealbase import clock
 from dealbase.domain.entity import Entity
 from dealbase.domain.field_defs import Defs, defs
+from dealbase.store import companies
 from dealbase.store import repository as repo
+from dealbase.store.tables import users
 
 Row = dict[str, Any]
 
@@ -80,6 +82,12 @@ class Unit:
     def custom_defs(self, entity: Entity) -> Defs | None:
         """The company's live custom fields of an entity (``domain/field_defs.py``)."""
         return defs(self, entity)
+
+
+def as_first_admin(conn: Connection, company_id: int, shared: dict[Any, Any] | None = None) -> Unit:
+    """A unit of work in the company acting as its first admin (the CLI's imports, mail an
+    SMTP delivery brings: work no user of it asked for)."""
+    return Unit(conn, company_id, repo.get(conn, users, company_id, companies.first_admin_id(conn, company_id)), shared=shared)
 
 
 class Deferred:

@@ -8,6 +8,7 @@ request it is), so they are the store's only statements not scoped by a company 
 from __future__ import annotations
 
 import functools
+import re
 from typing import Any
 
 from sqlalchemy import Connection, Table, bindparam, delete, func, insert, or_, select, update
@@ -38,8 +39,25 @@ _USER_BY_TOKEN = Prepared(
 
 
 def add(conn: Connection, values: dict[str, Any]) -> int:
-    """A new company's row; its id."""
-    return conn.execute(insert(companies).values(**values).returning(companies.c.id)).scalar_one()
+    """A new company's row, with a mail name of its own (``mail_name_for``); its id."""
+    company_id = conn.execute(insert(companies).values(**values).returning(companies.c.id)).scalar_one()
+    name = mail_name_for(values["domain"])
+    if by_mail_name(conn, name) is not None:
+        name = f"{name}-{company_id}"
+    conn.execute(update(companies).where(companies.c.id == company_id).values(mail_name=name))
+    return company_id
+
+
+def mail_name_for(domain: str) -> str:
+    """The local part of a Smart BCC address made from a company domain (as migration 0032
+    made it for the companies before it): lower case, what an address takes, no ``+`` (which
+    starts the deal's or lead's part of the address)."""
+    return re.sub(r"[^a-z0-9_.-]+", "-", (domain or "").lower()).strip("-.")[:40] or "company"
+
+
+def by_mail_name(conn: Connection, name: str) -> int | None:
+    """The company whose Smart BCC address has this local part, or None."""
+    return conn.execute(select(companies.c.id).where(companies.c.mail_name == name)).scalar()
 
 
 def first_id(conn: Connection) -> int | None:
@@ -53,10 +71,10 @@ def exists(conn: Connection, company_id: int) -> bool:
 
 def standing(conn: Connection, company_id: int) -> Row | None:
     """What each request needs of its company, in one read: the clock setting
-    (``clock_set_at``, ``clock_now``, ``clock_frozen``), ``plan`` and ``seats``; None for an
+    (``clock_set_at``, ``clock_now``, ``clock_frozen``), ``plan``, ``seats`` and ``mail_name``; None for an
     unknown company."""
     c = companies.c
-    stmt = select(c.clock_set_at, c.clock_now, c.clock_frozen, c.plan, c.seats).where(c.id == company_id)
+    stmt = select(c.clock_set_at, c.clock_now, c.clock_frozen, c.plan, c.seats, c.mail_name).where(c.id == company_id)
     row = conn.execute(stmt).first()
     return dict(row._mapping) if row is not None else None
 

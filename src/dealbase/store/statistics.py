@@ -5,7 +5,8 @@ Each reads live deals of one company (or the stages they entered, or activities)
 by the plain values it is given; what is made of the rows (sums per currency, periods,
 rates, ages) is the domain's (``domain/statistics.py``, ``domain/goal_results.py``).
 ``where`` arguments are the list's own clauses (a saved filter, quick filters), compiled by
-the layers that own them.
+the layers that own them; ``seen`` ones the conditions on deals of what the reader may see
+(``domain/visibility.py``), put in the statement that reads the deals.
 """
 
 from __future__ import annotations
@@ -106,12 +107,13 @@ def stage_moves(
     from_pipeline: Literal["same", "other"] | None = None,
     deal_ids: Sequence[int] | None = None,
     to_stage_id: int | None = None,
+    seen: Sequence[ColumnElement] = (),
 ) -> list[Row]:
     """Moves into the stages of those pipelines (None: any) made in [``since``, ``until``)
     by the deals those users own (``moves_with_deals``); ``from_pipeline``: only moves within
     the pipeline ("same") or into it from elsewhere or on create ("other")."""
     m = deal_stage_moves.c
-    where = _owned(deals.c.owner_id, owner_ids)
+    where = [*_owned(deals.c.owner_id, owner_ids), *seen]
     if pipeline_ids is not None:
         where.append(m.pipeline_id == pipeline_ids[0] if len(pipeline_ids) == 1 else m.pipeline_id.in_(pipeline_ids))
     if to_stage_id is not None:
@@ -137,6 +139,7 @@ def pipeline_deals(
     state: Literal["left_open", "won", "lost"],
     start: str,
     end: str,
+    seen: Sequence[ColumnElement] = (),
 ) -> list[Row]:
     """The pipeline's live deals, by id, that were open at ``end`` (added before it, not
     closed by then), or won or lost in [``start``, ``end``)."""
@@ -146,7 +149,7 @@ def pipeline_deals(
     else:
         closed = c.won_time if state == "won" else c.lost_time
         when = [c.status == state, closed >= start, closed < end]
-    scope = [c.is_deleted.is_(False), c.pipeline_id == pipeline_id, *_owned(c.owner_id, owner_ids), *when]
+    scope = [c.is_deleted.is_(False), c.pipeline_id == pipeline_id, *_owned(c.owner_id, owner_ids), *when, *seen]
     return repo.all_rows(conn, deals, company_id, *scope, order_by=[c.id])
 
 
@@ -161,6 +164,7 @@ def goal_deal_groups(
     until: str,
     owner_ids: Sequence[int] | None,
     pipeline_ids: Sequence[int] | None,
+    seen: Sequence[ColumnElement] = (),
 ) -> list[Row]:
     """``deal_groups`` of the deals added, or won, in [``since``, ``until``) (times), or of
     the open deals expected to close from ``since`` to ``until`` (dates, both included)."""
@@ -171,7 +175,7 @@ def goal_deal_groups(
         when = [c.status == "won", c.won_time >= since, c.won_time < until]
     else:
         when = [c.status == "open", c.expected_close_date >= since, c.expected_close_date <= until]
-    return deal_groups(conn, company_id, *when, owner_ids=owner_ids, pipeline_ids=pipeline_ids)
+    return deal_groups(conn, company_id, *when, *seen, owner_ids=owner_ids, pipeline_ids=pipeline_ids)
 
 
 def activities_count(

@@ -105,6 +105,9 @@ companies = Table(
     Column("webhooks_version", Integer, nullable=False, server_default="0"),
     # Bumped by every write to the company's users and API tokens: the token cache checks it.
     Column("users_version", Integer, nullable=False, server_default="0"),
+    # The local part of its Smart BCC address (``<mail_name>@<DEALBASE_SMTP_DOMAIN>``): its
+    # domain made fit for an address, unique (``store/companies.py: mail_name_for``).
+    Column("mail_name", String(64), nullable=True),
     Column("add_time", TIME, nullable=False),
     # The company's clock (``domain/company_clock.py``): its time ``clock_now`` when set at
     # the real time ``clock_set_at``, then frozen or running on; both null: real time.
@@ -115,6 +118,7 @@ companies = Table(
     # never comes again (migration 0025).
     sqlite_autoincrement=True,
 )
+Index(None, companies.c.mail_name, unique=True)
 
 users = Table(
     "users",

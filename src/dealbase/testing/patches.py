@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import http
 import importlib
+import io
 import threading
 from dataclasses import dataclass
 from typing import Any, Protocol
@@ -79,6 +80,7 @@ def _requests_send(original):
     import requests
     from requests.structures import CaseInsensitiveDict
     from requests.utils import get_encoding_from_headers
+    from urllib3 import HTTPResponse
 
     def send(adapter, request, *args, **kwargs):
         body = request.body or b""
@@ -102,6 +104,17 @@ def _requests_send(original):
         response.url = request.url
         response.request = request
         response.connection = adapter
+        # What the network's answer carries too: clients read it (requests-cache copies it).
+        response.raw = HTTPResponse(
+            body=io.BytesIO(got.body),
+            headers=list(got.headers),
+            status=got.status,
+            reason=response.reason,
+            preload_content=False,
+            decode_content=False,
+            request_method=request.method,
+            request_url=request.url,
+        )
         return response
 
     return send

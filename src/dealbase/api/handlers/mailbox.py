@@ -87,9 +87,12 @@ def _read(row: mail.Row, thread: mail.Row | None) -> bool:
 
 @handlers.operation("v1", "get_mail_thread_messages")
 def get_mail_thread_messages(ctx: Ctx) -> Reply:
-    """A thread's messages, oldest first."""
+    """A thread's messages, oldest first, all on one page. The page is described as on the
+    mailbox's other lists (``additional_data.pagination``), which the spec leaves out but
+    clients read: Airbyte's Pipedrive source pages every list by its ``next_start``."""
     thread = _thread(ctx)
-    return ok(_shown_messages(ctx, mail.messages_in(ctx, thread["id"]), listed=True))
+    rows = mail.messages_in(ctx, thread["id"])
+    return ok(_shown_messages(ctx, rows, listed=True), {"pagination": v1_pagination(0, len(rows), False)})
 
 
 @handlers.operation("v1", "get_mail_message")

@@ -1,4 +1,5 @@
-"""v1 statistics: the deals timeline and a pipeline's conversion and movement statistics.
+"""v1 statistics: the deals timeline, a pipeline's conversion and movement statistics, and
+the deals of a pipeline or a stage with their summary (lists declared in ``domain/statistics.py``).
 
 ``/deals/timeline`` (and ``/archived``) answers a list of periods (the spec describes one
 period object). The figures are ``domain/statistics.py``'s; here the parameters are read
@@ -21,6 +22,7 @@ from dealbase.domain.lists import archived
 from dealbase.domain.pipelines import PIPELINE
 
 handlers = Handlers()
+lists.bind(handlers, DEAL, (stats.PIPELINE_DEALS, stats.STAGE_DEALS))
 
 MAX_PERIODS = 500
 

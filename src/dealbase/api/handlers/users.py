@@ -47,7 +47,10 @@ def present_users(ctx: Ctx, rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
             "activated": True,
             "last_login": row["last_login"] or row["created"],
             "created": row["created"],
-            "modified": row["modified"],
+            # Pipedrive's users always have one (its examples: the last login at the latest); a
+            # user never changed here was last modified when made. ETL reads it as the cursor of
+            # incremental user syncs (Airbyte's Pipedrive source warns on a record without it).
+            "modified": row["modified"] or row["created"],
             "has_created_company": row["id"] == founder,
             "access": access[row["id"]],
             "active_flag": bool(row["active_flag"]),
