@@ -500,6 +500,17 @@ def _read_password() -> str:
         raise typer.BadParameter(refused.message) from None
 
 
+def _user_by_email(conn: Connection, company_id: int, email: str) -> dict[str, Any]:
+    """The company's user with this e-mail address; the command fails, saying so, without one."""
+    from dealbase.store import users as users_store
+
+    row = users_store.by_email(conn, company_id, email.strip())
+    if row is None:
+        typer.echo(f"No user with the e-mail address {email} in company {company_id}.", err=True)
+        raise typer.Exit(1)
+    return row
+
+
 @users_app.command("set-password")
 def user_set_password(
     email: Annotated[str, typer.Argument(metavar="EMAIL", help="The user's e-mail address.")],
@@ -507,16 +518,12 @@ def user_set_password(
     database_url: DatabaseUrl = None,
 ) -> None:
     """Set a user's web app password, read from standard input; their open sessions end."""
-    from dealbase.store import users as users_store
     from dealbase.web import accounts
 
     password = _read_password()
     with _writing(database_url) as (_settings_used, conn):
         unit = _company_unit(conn, company_id)
-        row = users_store.by_email(conn, unit.company_id, email.strip())
-        if row is None:
-            typer.echo(f"No user with the e-mail address {email} in company {unit.company_id}.", err=True)
-            raise typer.Exit(1)
+        row = _user_by_email(conn, unit.company_id, email)
         accounts.set_password(conn, unit.company_id, row["id"], password)
     typer.echo(f"Password set for {row['email']} in company {unit.company_id}.")
 
@@ -536,10 +543,7 @@ def user_token(
 
     with _writing(database_url) as (_settings_used, conn):
         unit = _company_unit(conn, company_id)
-        row = users_store.by_email(conn, unit.company_id, email.strip())
-        if row is None:
-            typer.echo(f"No user with the e-mail address {email} in company {unit.company_id}.", err=True)
-            raise typer.Exit(1)
+        row = _user_by_email(conn, unit.company_id, email)
         token = users_store.api_token(conn, unit.company_id, row["id"])
         if regenerate or token is None:
             token = users.regenerate_token(unit, row)
