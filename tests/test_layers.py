@@ -8,6 +8,7 @@ Every module of ``src/dealbase`` is parsed, and every import in it is read, at a
 * ``store/`` imports nothing from ``domain/``;
 * the ground floor (``errors.py``, ``conditions.py``, ``clock.py``, ``settings.py``) imports
   nothing of ours;
+* nothing but ``app.py``, ``cli.py`` and ``web/`` itself imports the web app (``web/``);
 * a migration imports no ``dealbase`` module (it freezes what it needs, so it keeps
   producing what it produced when it was written); only alembic's ``migrations/env.py``
   reads the tables (``store/tables.py``), to compare them with the database.
@@ -29,6 +30,10 @@ RULES = (
     (("domain", "store", "events"), ("dealbase.api",), "imports the API layer"),
     (("store",), ("dealbase.domain",), "imports the domain from the store"),
 )
+# The web app (``web/``) is a client of the API: only what serves it (app.py mounts it, the
+# CLI sets passwords) and itself import it.
+WEB = "dealbase.web"
+WEB_IMPORTERS = ("app.py", "cli.py", "web")
 # What a module may import all the same: alembic's env.py reads the tables' metadata.
 ALLOWED = {"store/migrations/env.py": ("dealbase.store.tables",)}
 
@@ -71,6 +76,11 @@ def violations(path: str, source: str) -> list[str]:
     allowed = ALLOWED.get(path, ())
     for line, name in imports(path, source):
         if any(name == a or name.startswith(a + ".") for a in allowed):
+            continue
+        if (name == WEB or name.startswith(WEB + ".")) and not any(
+            path == floor or path.startswith(floor + "/") for floor in WEB_IMPORTERS
+        ):
+            out.append(f"src/dealbase/{path}:{line} imports the web app: {name}")
             continue
         for floors, forbidden, why in RULES:
             if not any(path == floor or path.startswith(floor + "/") for floor in floors):
@@ -120,6 +130,12 @@ def lazy():
     assert violations("store/migrations/env.py", "from dealbase.store import db") == [
         "src/dealbase/store/migrations/env.py:1 is a migration importing live code: dealbase.store",
         "src/dealbase/store/migrations/env.py:1 is a migration importing live code: dealbase.store.db",
+    ]
+    assert violations("app.py", "from dealbase import web") == []
+    assert violations("web/pages.py", "from dealbase.api import errors\nfrom dealbase.web import board") == []
+    assert violations("api/handlers/deals.py", "from dealbase.web.board import read") == [
+        "src/dealbase/api/handlers/deals.py:1 imports the web app: dealbase.web.board",
+        "src/dealbase/api/handlers/deals.py:1 imports the web app: dealbase.web.board.read",
     ]
     assert violations("conditions.py", "from dealbase.domain.entity import Entity") == [
         "src/dealbase/conditions.py:1 is the ground floor importing ours: dealbase.domain.entity",

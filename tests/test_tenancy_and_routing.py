@@ -59,9 +59,11 @@ def test_unknown_route_is_404_and_wrong_method_405(api):
 
 
 @pytest.mark.parametrize(
-    "path", ["/", "/v1", "/v1/", "/api/v2/", "/api/v1", "/oauth/", "/_dealbase/", "/_dealbase/blobs/1/x.png"]
+    "path",
+    ["/v1", "/v1/", "/api/v2/", "/api/v1", "/oauth/", "/_dealbase/", "/_dealbase/blobs/1/x.png", "/nothing/here"],
 )
 def test_paths_outside_every_part_are_pipedrives_404(api, path):
+    # (``/`` is the web app's board: tests/test_web.py)
     response = api.get(path)
     assert error(response, 404) == "Not found"
     assert response.headers["x-correlation-id"]
@@ -78,6 +80,7 @@ def test_another_app_mounts_beside_the_api(app, client, api):
     assert client.get("/docs/deals").text == "/docs/deals"
     assert data(api.get("/v1/users/me"))["id"] == 1
     assert error(api.get("/documents"), 404) == "Not found"
+    assert client.get("/", follow_redirects=False).headers["location"] == "/login"  # the web app's, still
 
 
 @pytest.mark.parametrize(

@@ -6,7 +6,8 @@
     /oauth                  the OAuth server, dispatched the same way
     /_dealbase              the emulator's control plane (``control/``, behind the control
                             token) and the public picture links
-    (room)                  a web app and docs: ``DealbaseApp.mount(path, asgi_app)``
+    /                       the web app (``web/``, mounted by ``create_app``), a client of the
+                            API above through ``DealbaseApp.call_as``
 
 Every part answers alike (``answering``): Pipedrive's error envelopes, a correlation id, a
 500 that never leaks a traceback; any other path is Pipedrive's 404. One lifespan starts and
@@ -27,7 +28,7 @@ import mimetypes
 from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import asynccontextmanager
 from functools import partial
-from typing import Any
+from typing import Any, NamedTuple, TypeVar
 from urllib.parse import parse_qs
 
 import anyio.to_thread
@@ -71,6 +72,20 @@ _JSON = b"application/json"
 _BODY_METHODS = {"POST", "PUT", "PATCH", "DELETE"}
 # The emulator's own routes: the control plane (``control/``) and the pictures' public links.
 CONTROL_PATH = "/_dealbase"
+
+
+# The change events of the web app's writes keep this as their User-Agent.
+WEB_USER_AGENT = "dealbase-web"
+T = TypeVar("T")
+
+
+class Credentials(NamedTuple):
+    """What a request authenticates with: an API token (header, then query), else an
+    Authorization header; the web app's in-process calls, its session's digest."""
+
+    token: str | None = None
+    authorization: str | None = None
+    session: str | None = None
 
 
 # What a part of the server answers: status, body, extra headers, content type.
@@ -161,7 +176,7 @@ class DealbaseApp:
                 *api,
                 routing.Mount("/oauth", app=oauth),
                 routing.Mount(CONTROL_PATH, app=control),
-                # room for a web app and docs: self.mount(path, app)
+                # the web app and docs: self.mount(path, app)
             ],
             redirect_slashes=False,
             default=NOT_FOUND,
@@ -186,8 +201,11 @@ class DealbaseApp:
         return None
 
     def mount(self, path: str, app: ASGIApp) -> None:
-        """Serve another ASGI app (a web app, docs) under ``path``, beside the API."""
-        self.parts.mount(path, app)
+        """Serve another ASGI app (a web app, docs) under ``path``, beside the API. An app at
+        ``""`` (the web app) gets only what no other part takes, whenever it was mounted."""
+        routes = self.parts.routes
+        catch_all = next((i for i, r in enumerate(routes) if isinstance(r, routing.Mount) and r.path == ""), None)
+        routes.insert(len(routes) if catch_all is None else catch_all, routing.Mount(path, app=app))
 
     @asynccontextmanager
     async def _lifespan(self, _app: Any) -> AsyncIterator[None]:
@@ -250,16 +268,68 @@ class DealbaseApp:
         # While no fault rule exists, this and its twin in ``_run`` are all faults cost.
         if self.faults.rules:
             ctx.extra[faults.REQUEST_PATH] = scope["path"]
+        credentials = Credentials(token, authorization)
         if self.journal is None:
-            return await self._answer(ctx, op, token, authorization)
-        return await self.journal.record(scope, ctx, self._answer(ctx, op, token, authorization))
+            return await self._answer(ctx, op, credentials)
+        return await self.journal.record(scope, ctx, self._answer(ctx, op, credentials))
 
-    async def _answer(self, ctx: Ctx, op: Operation, token: str | None, authorization: str | None) -> Answer:
+    async def call_as(
+        self, session: str, api: str, method: str, path: str, query: dict[str, str] | None = None, body: Any = None
+    ) -> tuple[int, Any]:
+        """An API operation run in-process as the user of a web session (the digest of its
+        cookie's token): the same handler, permissions, visibility, change events, counters
+        and webhooks as the HTTP request ``method path`` of that user; (status, parsed body),
+        Pipedrive's error envelope for a refusal. The web app's one way to read and write."""
+        matched = self.router.match(api, path)
+        op = matched[0].get(method) if matched is not None else None
+        if op is None:
+            raise LookupError(f"no operation {method} {api} {path}")
+        params = {key: [value] for key, value in (query or {}).items()}
+        ctx = Ctx(api, op.name, matched[1], params, body if method in _BODY_METHODS else None, self.settings)
+        ctx.shared = self.shared
+        ctx.extra["user_agent"] = WEB_USER_AGENT
+        if self.faults.rules:
+            ctx.extra[faults.REQUEST_PATH] = path
+        try:
+            status, raw, _headers, _type = await self._answer(ctx, op, Credentials(session=session))
+        except ApiError as refused:
+            return refused.status, refused.body()
+        return status, orjson.loads(raw)
+
+    async def in_transaction(self, work: Callable[[Connection], T], write: bool) -> T:
+        """``work(connection)`` in a transaction of its own (committed when ``write`` and it
+        returns), on the connection an API request would have: the web app's sign-in rows."""
+        if self.inline:
+            return self._transact(self._inline_connection(), work, write, keep=True)
+
+        def pooled() -> T:
+            with self.engine.connect() as conn:
+                return self._transact(conn, work, write, keep=False)
+
+        return await anyio.to_thread.run_sync(pooled)
+
+    def _transact(self, conn: Connection, work: Callable[[Connection], T], write: bool, keep: bool) -> T:
+        if conn.get_execution_options().get("dealbase_write", False) != write:
+            conn.execution_options(dealbase_write=write)
+        try:
+            result = work(conn)
+        except BaseException:
+            conn.rollback()
+            if keep and conn.invalidated:
+                self._conn = None
+            raise
+        if write:
+            conn.commit()
+        else:
+            conn.rollback()
+        return result
+
+    async def _answer(self, ctx: Ctx, op: Operation, credentials: Credentials) -> Answer:
         try:
             try:
-                reply = await self._call(ctx, op, token, authorization)
+                reply = await self._call(ctx, op, credentials)
             except faults.Delayed as delayed:  # a fault rule's latency: wait, then go on
-                reply = await delayed.then(partial(self._call, ctx, op, token, authorization))
+                reply = await delayed.then(partial(self._call, ctx, op, credentials))
         except (ApiError, DomainError) as caught:
             err = envelope(caught)
             if self.limits is not None and "rate_headers" in ctx.extra:
@@ -270,10 +340,10 @@ class DealbaseApp:
             headers = (headers or []) + ctx.extra["rate_headers"]
         return reply.status, reply.body, headers, reply.content_type
 
-    async def _call(self, ctx: Ctx, op: Operation, token: str | None, authorization: str | None) -> Reply:
+    async def _call(self, ctx: Ctx, op: Operation, credentials: Credentials) -> Reply:
         if self.inline:
-            return self._execute(ctx, op, token, authorization)
-        return await anyio.to_thread.run_sync(self._execute, ctx, op, token, authorization)
+            return self._execute(ctx, op, credentials)
+        return await anyio.to_thread.run_sync(self._execute, ctx, op, credentials)
 
     async def _read_body(self, receive, api: str, content_type: bytes) -> Any:
         chunks = []
@@ -311,11 +381,11 @@ class DealbaseApp:
         headers = [(b"cache-control", b"public, max-age=86400"), (b"x-content-type-options", b"nosniff")]
         return 200, data, headers, content_type.encode()
 
-    def _execute(self, ctx: Ctx, op: Operation, token: str | None, authorization: str | None) -> Reply:
+    def _execute(self, ctx: Ctx, op: Operation, credentials: Credentials) -> Reply:
         if self.inline:
-            return self._run(self._inline_connection(), ctx, op, (token, authorization), keep=True)
+            return self._run(self._inline_connection(), ctx, op, credentials, keep=True)
         with self.engine.connect() as conn:
-            return self._run(conn, ctx, op, (token, authorization), keep=False)
+            return self._run(conn, ctx, op, credentials, keep=False)
 
     def _inline_connection(self) -> Connection:
         # Inline (SQLite) requests run one at a time on the event loop's thread, so one
@@ -325,9 +395,7 @@ class DealbaseApp:
             conn = self._conn = self.engine.connect()
         return conn
 
-    def _run(
-        self, conn: Connection, ctx: Ctx, op: Operation, credentials: tuple[str | None, str | None], keep: bool
-    ) -> Reply:
+    def _run(self, conn: Connection, ctx: Ctx, op: Operation, credentials: Credentials, keep: bool) -> Reply:
         """One request, one transaction: committed if it writes and succeeds, else rolled back."""
         # How SQLite begins (store/db.py); setting an option costs more than the lookup.
         if conn.get_execution_options().get("dealbase_write", False) != op.write:
@@ -405,8 +473,13 @@ def wired_router() -> Router:
 
 
 def create_app(settings: Settings | None = None, engine: Engine | None = None) -> DealbaseApp:
-    """The server, wired: the API's router with every handler module's operations."""
-    return DealbaseApp(settings or Settings(), engine, router=wired_router())
+    """The server, wired: the API's router with every handler module's operations, and the
+    web app at ``/``."""
+    from dealbase import web
+
+    app = DealbaseApp(settings or Settings(), engine, router=wired_router())
+    web.mount(app)
+    return app
 
 
 def app_from_environment() -> DealbaseApp:

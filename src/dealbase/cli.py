@@ -12,6 +12,7 @@ import typer
 from rich.console import Console
 from sqlalchemy import Connection
 
+from dealbase.errors import BadInput
 from dealbase.settings import Settings
 
 T = TypeVar("T")
@@ -150,12 +151,16 @@ def serve(
         with engine.connect().execution_options(dealbase_write=True) as conn:
             sandboxes.fill(conn, created.company_id, sandboxes.Seed("demo"))
             conn.commit()
+    handed_out = _admin_password(engine, settings)
     engine.dispose()
     if created is not None:
         console.print(f"Created company {settings.company_name!r} with admin {settings.admin_email}.")
         console.print(f"API token: [bold]{created.token}[/bold]")
+    if handed_out is not None:
+        console.print(f"Web app sign-in: {handed_out[0]} with the password [bold]{handed_out[1]}[/bold] (shown once)")
     base = f"http://{settings.host}:{settings.port}"
     console.print(f"dealbase serving v1 at {base}/v1 and {base}/api/v1, v2 at {base}/api/v2")
+    console.print(f"Web app at {base}/")
     if settings.control_token:
         console.print(f"Control plane at {base}/_dealbase/")
         console.print(f"Control token: [bold]{settings.control_token}[/bold]")
@@ -191,6 +196,38 @@ def serve(
         if receiver is not None:
             receiver.stop()
             receiver.handler.engine.dispose()
+
+
+def _admin_password(engine, settings: Settings) -> tuple[str, str] | None:
+    """The first admin's web app password: ``DEALBASE_ADMIN_PASSWORD`` when set (and not theirs
+    yet), else a random one when they have none (the first start); (e-mail, password) when a
+    random one was made, to print once."""
+    from dealbase.store import companies, web_sessions
+    from dealbase.store import repository as repo
+    from dealbase.store.tables import users
+    from dealbase.web import accounts
+
+    with engine.connect().execution_options(dealbase_write=True) as conn:
+        company_id = companies.first_id(conn)
+        admin_id = companies.first_admin_id(conn, company_id) if company_id is not None else None
+        if admin_id is None:
+            return None
+        admin = repo.get(conn, users, company_id, admin_id)
+        given = settings.admin_password
+        stored = web_sessions.password_hash(conn, company_id, admin_id)
+        if given is not None and (stored is None or not accounts.verifies(stored, given)):
+            try:
+                accounts.set_password(conn, company_id, admin_id, given)
+            except BadInput as refused:
+                raise typer.BadParameter(f"DEALBASE_ADMIN_PASSWORD: {refused.message}") from None
+            conn.commit()
+            return None
+        if given is None and stored is None:
+            made = accounts.new_password()
+            accounts.set_password(conn, company_id, admin_id, made)
+            conn.commit()
+            return admin["email"], made
+    return None
 
 
 @app.command()
@@ -292,8 +329,6 @@ def _writing(database_url: str | None) -> Iterator[tuple[Settings, Connection]]:
 
 def _checked(read: Callable[[dict[str, Any]], T], body: dict[str, Any]) -> T:
     """The control plane's reading of its body, refusals as the CLI's."""
-    from dealbase.errors import BadInput
-
     try:
         return read({k: v for k, v in body.items() if v is not None})
     except BadInput as refused:
@@ -429,21 +464,68 @@ def user_create(
     email: Annotated[str, typer.Option(help="The user's e-mail address (unique in the company).")],
     name: Annotated[str, typer.Option(help="The user's name.")],
     admin: Annotated[bool, typer.Option("--admin", help="Make the user an admin of the company.")] = False,
+    password_stdin: Annotated[
+        bool, typer.Option("--password-stdin", help="Read the user's web app password from standard input.")
+    ] = False,
     company_id: CompanyOption = None,
     database_url: DatabaseUrl = None,
 ) -> None:
     """Add a user to a company and print their API token."""
     from dealbase.domain import users
-    from dealbase.errors import BadInput
+    from dealbase.web import accounts
 
+    password = _read_password() if password_stdin else None
     with _writing(database_url) as (_settings_used, conn):
         unit = _company_unit(conn, company_id)
         try:
             row, token = users.add(unit, users.read_email(email), name=name.strip() or None, is_admin=admin)
+            if password is not None:
+                accounts.set_password(conn, unit.company_id, row["id"], password)
         except BadInput as refused:
             raise typer.BadParameter(refused.message) from None
     typer.echo(f"Created user {row['id']} {row['name']} <{row['email']}> in company {unit.company_id}.")
     typer.echo(token)
+
+
+def _read_password() -> str:
+    """A password from standard input (its first line), checked before anything is written."""
+    import sys
+
+    from dealbase.web import accounts
+
+    line = sys.stdin.readline().rstrip("\r\n")
+    try:
+        return accounts.check_password(line)
+    except BadInput as refused:
+        raise typer.BadParameter(refused.message) from None
+
+
+def _user_by_email(conn: Connection, company_id: int, email: str) -> dict[str, Any]:
+    """The company's user with this e-mail address; the command fails, saying so, without one."""
+    from dealbase.store import users as users_store
+
+    row = users_store.by_email(conn, company_id, email.strip())
+    if row is None:
+        typer.echo(f"No user with the e-mail address {email} in company {company_id}.", err=True)
+        raise typer.Exit(1)
+    return row
+
+
+@users_app.command("set-password")
+def user_set_password(
+    email: Annotated[str, typer.Argument(metavar="EMAIL", help="The user's e-mail address.")],
+    company_id: CompanyOption = None,
+    database_url: DatabaseUrl = None,
+) -> None:
+    """Set a user's web app password, read from standard input; their open sessions end."""
+    from dealbase.web import accounts
+
+    password = _read_password()
+    with _writing(database_url) as (_settings_used, conn):
+        unit = _company_unit(conn, company_id)
+        row = _user_by_email(conn, unit.company_id, email)
+        accounts.set_password(conn, unit.company_id, row["id"], password)
+    typer.echo(f"Password set for {row['email']} in company {unit.company_id}.")
 
 
 @users_app.command("token")
@@ -461,10 +543,7 @@ def user_token(
 
     with _writing(database_url) as (_settings_used, conn):
         unit = _company_unit(conn, company_id)
-        row = users_store.by_email(conn, unit.company_id, email.strip())
-        if row is None:
-            typer.echo(f"No user with the e-mail address {email} in company {unit.company_id}.", err=True)
-            raise typer.Exit(1)
+        row = _user_by_email(conn, unit.company_id, email)
         token = users_store.api_token(conn, unit.company_id, row["id"])
         if regenerate or token is None:
             token = users.regenerate_token(unit, row)

@@ -24,6 +24,11 @@ class Settings(BaseSettings):
     admin_email: str = "admin@dealbase.local"
     admin_name: str = "Admin"
     default_currency: str = "USD"
+    # The first admin's password for the web app (``/login``); unset: the first start makes a
+    # random one and prints it once.
+    admin_password: str | None = None
+    # How long a web app session lasts from sign-in, in hours.
+    session_hours: int = Field(336, ge=1)
     # The integration developer's server (``dealbase serve --sandbox``): the control plane on,
     # webhook receivers on this machine allowed, the first company filled with demo data.
     sandbox: bool = False

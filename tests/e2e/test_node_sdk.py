@@ -31,7 +31,6 @@ database when it may not create one.
 
 from __future__ import annotations
 
-import json
 import os
 import secrets
 import shutil
@@ -43,8 +42,8 @@ from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
-from support import serve
-from support.locks import exclusive
+from support import npm, serve
+from support.npm import tail as _tail
 
 pytestmark = pytest.mark.e2e
 
@@ -55,12 +54,7 @@ READY_TIMEOUT_S = 30.0
 # The servers' OAuth access-token lifetime: short, so that scenario_oauth.mjs sees one expire.
 OAUTH_TOKEN_SECONDS = 4
 OAUTH_CALLBACK = "http://127.0.0.1:9/oauth/callback"
-NPM_CI_TIMEOUT_S = 900
 SCENARIO_TIMEOUT_S = 900
-
-
-def _tail(text: str, limit: int = 20_000) -> str:
-    return text if len(text) <= limit else "…" + text[-limit:]
 
 
 # ------------------------------------------------------------------- node side
@@ -69,57 +63,17 @@ def _tail(text: str, limit: int = 20_000) -> str:
 @pytest.fixture(scope="session")
 def node_bin() -> str:
     node = shutil.which("node")
-    npm = shutil.which("npm")
-    if node is None or npm is None:
-        missing = " and ".join(name for name, path in (("node", node), ("npm", npm)) if path is None)
+    npm_path = shutil.which("npm")
+    if node is None or npm_path is None:
+        missing = " and ".join(name for name, path in (("node", node), ("npm", npm_path)) if path is None)
         pytest.skip(f"{missing} not found on PATH: the Node SDK end-to-end test needs Node.js and npm")
     return node
-
-
-def _installed_matches_manifest() -> bool:
-    """True when node_modules holds exactly the versions package.json pins."""
-    manifest = json.loads((E2E_DIR / "package.json").read_text())
-    for name, spec in manifest.get("dependencies", {}).items():
-        installed = E2E_DIR / "node_modules" / name / "package.json"
-        if not installed.is_file():
-            return False
-        version = json.loads(installed.read_text()).get("version")
-        pinned = spec.rsplit("@", 1)[-1] if spec.startswith("npm:") else spec
-        if version != pinned:
-            return False
-    return True
 
 
 @pytest.fixture(scope="session")
 def node_modules(node_bin: str) -> Path:
     """Runs ``npm ci`` in tests/e2e once per session when the install is missing or stale."""
-    with exclusive(E2E_DIR):
-        _install_node_modules()
-    return E2E_DIR / "node_modules"
-
-
-def _install_node_modules() -> None:
-    if not _installed_matches_manifest():
-        npm = shutil.which("npm")
-        assert npm is not None
-        started = time.monotonic()
-        try:
-            result = subprocess.run(
-                [npm, "ci", "--no-audit", "--no-fund"],
-                cwd=E2E_DIR,
-                capture_output=True,
-                text=True,
-                timeout=NPM_CI_TIMEOUT_S,
-            )
-        except subprocess.TimeoutExpired as exc:
-            pytest.fail(f"npm ci in {E2E_DIR} did not finish within {NPM_CI_TIMEOUT_S} s:\n{exc.stdout}\n{exc.stderr}")
-        if result.returncode != 0:
-            pytest.fail(
-                f"npm ci in {E2E_DIR} failed (exit {result.returncode}):\n"
-                f"{_tail(result.stdout)}\n{_tail(result.stderr)}"
-            )
-        print(f"\n[e2e] npm ci took {time.monotonic() - started:.1f} s")
-        assert _installed_matches_manifest(), "npm ci ran but node_modules does not match package.json"
+    return npm.install(E2E_DIR)
 
 
 # ----------------------------------------------------------------- databases

@@ -14,9 +14,10 @@ from sqlalchemy import Connection
 
 from dealbase.api.errors import GatewayError, ScopeMismatch, Unauthorized
 from dealbase.api.operation_policy import POLICY
+from dealbase.clock import now
 from dealbase.domain import company_clock, permissions
 from dealbase.domain.oauth import digest
-from dealbase.store import companies
+from dealbase.store import companies, web_sessions
 from dealbase.store import oauth as oauth_store
 from dealbase.store import users as users_store
 
@@ -28,6 +29,7 @@ class Credential(NamedTuple):
 
     ``("token", user id)``: an API token (one per user), full rights, ``scopes`` None.
     ``("oauth", access token id, app id, scopes)``: an OAuth access token.
+    ``("session", user id)``: a web app session (``web/``), full rights like an API token.
     """
 
     kind: str
@@ -94,7 +96,11 @@ class Authenticator:
     def _company_now(self, conn: Connection, company_id: int) -> str:
         return company_clock.cached(conn, self.shared, company_id).now()
 
-    def __call__(self, conn: Connection, token: str | None, authorization: str | None = None) -> Caller:
+    def __call__(
+        self, conn: Connection, token: str | None, authorization: str | None = None, session: str | None = None
+    ) -> Caller:
+        if session is not None:
+            return self.session(conn, session)
         if token is None and authorization is not None:
             return self.bearer(conn, authorization)
         hit = self._cache.get(token) if token else None
@@ -116,6 +122,16 @@ class Authenticator:
         """Stop answering these tokens from memory at once (their company was deleted)."""
         for token in tokens:
             self._cache.pop(token, None)
+
+    def session(self, conn: Connection, digest: str) -> Caller:
+        """The user of a live web session (by its cookie token's digest), read on every call
+        so that a logout, an expiry or a deactivation holds at once; full rights, like an
+        API token, under the same permission checks."""
+        user = web_sessions.session_user(conn, digest, now())
+        if user is None:
+            raise Unauthorized()
+        del user["csrf_token"], user["session_id"]
+        return Caller(user, Credential("session", user["id"]))
 
     def bearer(self, conn: Connection, authorization: str) -> Caller:
         scheme, _, value = authorization.strip().partition(" ")

@@ -6,6 +6,7 @@ from typing import Any
 
 from sqlalchemy import ColumnElement
 
+from dealbase.clock import later
 from dealbase.domain import smart_bcc, visibility
 from dealbase.domain.common import check_currency, formatted, mail_values, num
 from dealbase.domain.counters import counter_fields, fill_activity_objects
@@ -160,10 +161,9 @@ def weighted_values(ctx, rows: list[dict[str, Any]]) -> list[float]:
     return [weighted_value(r, found_stages.get(r["stage_id"]), found_pipes.get(r["pipeline_id"])) for r in rows]
 
 
-# v1 keys whose values come from things this server does not hold (e-mail, rotting,
-# subscriptions): what they say when there are none.
+# v1 keys whose values come from things this server does not hold (subscriptions): what they
+# say when there are none.
 V1_NOTHING_YET = {
-    "rotten_time": None,
     "org_hidden": False,
     "person_hidden": False,
     "last_activity": None,
@@ -171,7 +171,17 @@ V1_NOTHING_YET = {
 }
 
 
+def rotten_time(row: dict[str, Any], stage: dict[str, Any] | None, now: str) -> str | None:
+    """When an open deal went rotten: its last update plus its stage's rotting days, once that
+    has passed (Pipedrive: the rotting period runs from the deal's last update); else None."""
+    if row["status"] != "open" or stage is None or not stage["is_deal_rot_enabled"] or not stage["days_to_rotten"]:
+        return None
+    rotten = later(stage["days_to_rotten"] * 86_400, row["update_time"] or row["add_time"])
+    return rotten if rotten <= now else None
+
+
 def v1_extra(ctx, rows, items) -> None:
+    now = ctx.clock()
     found_stages = ctx.rows(stages, (r["stage_id"] for r in rows))
     found_pipes = ctx.rows(pipelines, (r["pipeline_id"] for r in rows))
     people = ctx.rows(persons, (r["person_id"] for r in rows))
@@ -196,6 +206,7 @@ def v1_extra(ctx, rows, items) -> None:
         item.update(mail_values(row))
         item["active"] = row["status"] == "open" and not row["is_deleted"]
         item["deleted"] = bool(row["is_deleted"])
+        item["rotten_time"] = rotten_time(row, stage, now)
         item["stage_order_nr"] = stage["order_nr"] if stage else None
         item["person_name"] = person["name"] if person else None
         item["org_name"] = org["name"] if org else None

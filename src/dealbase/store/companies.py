@@ -14,7 +14,15 @@ from typing import Any
 from sqlalchemy import Connection, Table, bindparam, delete, func, insert, or_, select, update
 
 from dealbase.store.repository import Prepared, Row
-from dealbase.store.tables import api_tokens, change_events, companies, company_snapshots, metadata, users
+from dealbase.store.tables import (
+    api_tokens,
+    change_events,
+    companies,
+    company_snapshots,
+    metadata,
+    user_passwords,
+    users,
+)
 
 # The change event a reset leaves (no reader of change events asks for this entity).
 RESET = ("company", "reset")
@@ -156,7 +164,7 @@ def _owned_tables(keep: tuple[Table, ...] = ()) -> list[Table]:
 
 def empty(conn: Connection, company_id: int, stamp: str) -> None:
     """Remove every row of the company in every table but its users with an API token,
-    those tokens and its snapshots (its own row stays): what a reset keeps.
+    those tokens, those users' passwords (the web app's sign-in) and its snapshots (its own row stays): what a reset keeps.
 
     A whole-company operation, below the write service on purpose: no row is left to carry
     a change event. Callers bump the company's version counters so that no process serves
@@ -170,9 +178,11 @@ def empty(conn: Connection, company_id: int, stamp: str) -> None:
         .values(company_id=company_id, entity=RESET[0], entity_id=company_id, action=RESET[1], time=stamp)
         .returning(change_events.c.id)
     ).scalar_one()
-    _delete_owned(conn, company_id, keep=(users, api_tokens, company_snapshots, change_events))
+    _delete_owned(conn, company_id, keep=(users, api_tokens, user_passwords, company_snapshots, change_events))
     conn.execute(delete(change_events).where(change_events.c.company_id == company_id, change_events.c.id != marker))
     tokened = select(api_tokens.c.user_id).where(api_tokens.c.company_id == company_id)
+    passwords = user_passwords.c
+    conn.execute(delete(user_passwords).where(passwords.company_id == company_id, passwords.user_id.not_in(tokened)))
     conn.execute(delete(users).where(users.c.company_id == company_id, users.c.id.not_in(tokened)))
 
 

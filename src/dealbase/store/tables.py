@@ -1419,6 +1419,38 @@ mail_parties = Table(
 )
 
 
+# The web app's sign-in (``web/``): a user's password, as an Argon2 hash, and the sessions a
+# browser holds (the cookie carries a random token; the table keeps its SHA-256 digest, so a
+# database read gives no usable cookie). A reset keeps the passwords of the users it keeps.
+user_passwords = Table(
+    "user_passwords",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    _company(),
+    Column("user_id", Integer, ForeignKey("users.id"), nullable=False),
+    Column("password_hash", String(255), nullable=False),
+    *_stamps(),
+    Index(None, "user_id", unique=True),
+    Index(None, "company_id"),
+)
+
+web_sessions = Table(
+    "web_sessions",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    _company(),
+    Column("user_id", Integer, ForeignKey("users.id"), nullable=False),
+    Column("token_digest", String(64), nullable=False),
+    # the session's CSRF token: every state-changing request of the web app carries it
+    Column("csrf_token", String(64), nullable=False),
+    Column("add_time", TIME, nullable=False),
+    Column("expires_at", TIME, nullable=False),
+    Index(None, "token_digest", unique=True),
+    Index(None, "user_id"),
+    Index(None, "company_id"),
+)
+
+
 def _index_foreign_keys() -> None:
     """An index on every foreign key column no index starts with (references to the company
     aside: ``company_id`` starts one everywhere). Removing a referenced row looks for rows
