@@ -17,6 +17,7 @@ not an admin those pipelines, their stages and their deals are missing, whatever
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from typing import Any
 
 from sqlalchemy import ColumnElement
@@ -25,6 +26,7 @@ from dealbase.conditions import Sight
 from dealbase.domain import company_clock, roles
 from dealbase.domain.entity import Entity
 from dealbase.domain.followers import FOLLOWED
+from dealbase.domain.unit import Unit
 from dealbase.store import visibility as sql
 
 # The entities whose reads follow visibility: every one with an owner and ``visible_to``.
@@ -104,3 +106,19 @@ def seen_by_id(unit: Any, entity: Entity, item_id: ColumnElement) -> ColumnEleme
     rows the user sees; None: every row is."""
     seen = sight(unit, entity)
     return None if seen is None else sql.correlated(entity.table, unit.company_id, seen, item_id)
+
+
+def viewers(conn: Any, company_id: int, entity: Entity, item_id: Any, user_ids: Iterable[int]) -> set[int]:
+    """Which of ``user_ids`` (users who are not admins) see ``entity``'s item ``item_id`` as
+    its row stands now, in one statement (an entity visibility does not govern: all of them).
+    What it reads of each user (their role, the plan) it reads once for them all."""
+    wanted = list(dict.fromkeys(user_ids))
+    if entity.name not in GOVERNED:
+        return set(wanted)
+    shared: dict[Any, Any] = {}  # the plan's standing read once for every user, and only here
+    sights = {}
+    for user_id in wanted:
+        seen = sight(Unit(conn, company_id, {"id": user_id, "is_admin": False}, shared=shared), entity)
+        if seen is not None:
+            sights[user_id] = seen
+    return sql.seers(conn, entity.table, company_id, item_id, sights)

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from functools import lru_cache
 
-from sqlalchemy import ColumnElement, Table, and_, exists, or_, select
+from sqlalchemy import ColumnElement, Connection, Table, and_, exists, or_, select
 
 from dealbase.conditions import Sight
 from dealbase.store.tables import followers, role_assignments
@@ -57,3 +57,18 @@ def correlated(table: Table, company_id: int, sight: Sight, item_id: ColumnEleme
     an ``EXISTS`` by primary key, cheap for a few candidates."""
     t = table.c
     return exists(select(t.id).where(t.id == item_id, t.company_id == company_id, condition(table, company_id, sight)))
+
+
+def seers(conn: Connection, table: Table, company_id: int, item_id: int | str, sights: dict[int, Sight]) -> set[int]:
+    """Which of the users ``sights`` names (user id → their sight of ``table``'s items) see
+    the item ``item_id``: one statement, an ``EXISTS`` by primary key per user."""
+    t = table.c
+    if not sights:
+        return set()
+    checks = [
+        exists(select(t.id).where(t.id == item_id, t.company_id == company_id, condition(table, company_id, sight)))
+        .label(f"u{user_id}")
+        for user_id, sight in sights.items()
+    ]
+    row = conn.execute(select(*checks)).one()
+    return {user_id for user_id, seen in zip(sights, row, strict=True) if seen}
