@@ -77,10 +77,7 @@ def page(unit: Unit, moment: str, names: list[str], start: int, limit: int) -> t
             if conditions:
                 seen[name] = (entity.table, conditions)
     rows = repo.recent_items(unit.conn, unit.company_id, moment, names, start, limit + 1, seen)
-    items = [
-        {**r, "key": r["entity_uuid"] if r["entity_id"] is None else r["entity_id"]}
-        for r in rows[:limit]
-    ]
+    items = [{**r, "key": r["entity_uuid"] if r["entity_id"] is None else r["entity_id"]} for r in rows[:limit]]
     return items, len(rows) > limit
 
 

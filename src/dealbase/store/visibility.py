@@ -66,8 +66,9 @@ def seers(conn: Connection, table: Table, company_id: int, item_id: int | str, s
     if not sights:
         return set()
     checks = [
-        exists(select(t.id).where(t.id == item_id, t.company_id == company_id, condition(table, company_id, sight)))
-        .label(f"u{user_id}")
+        exists(
+            select(t.id).where(t.id == item_id, t.company_id == company_id, condition(table, company_id, sight))
+        ).label(f"u{user_id}")
         for user_id, sight in sights.items()
     ]
     row = conn.execute(select(*checks)).one()
