@@ -262,3 +262,43 @@ def test_an_admins_webhook_reads_nothing_more_for_an_event(engine, company, file
         with_regular = statements_of_a_change(4)
     assert not [s for s in with_admin if "EXISTS" in s.upper() or "ROLE_ASSIGNMENTS" in s.upper()]
     assert sum("EXISTS" in s.upper() for s in with_regular) == 1 and len(with_regular) > len(with_admin)
+
+
+def test_activities_notes_and_files_are_seen_when_every_item_they_link_is(api, client, engine, company):
+    """Pipedrive: "the visibility of notes and activities depends on whether you can access
+    all linked items (such as the person, deal, and organization)"; files attach alike."""
+    _, as_bo = _as_new_user(api, client, engine, company, "bo@acme.test")
+    private = make_deal(api, title="Secret", visible_to=1)
+    shared = make_deal(api, title="Open", visible_to=3)
+    hidden_person = make_person(api, name="Hidden", visible_to=1)
+
+    def activity(**links):
+        return data(api.post("/api/v2/activities", json={"subject": "Call", **links}))["id"]
+
+    on_private = activity(deal_id=private["id"])
+    on_shared = activity(deal_id=shared["id"])
+    on_shared_and_hidden = activity(deal_id=shared["id"], participants=[], person_id=hidden_person["id"])
+    unlinked = activity()
+    note_private = data(api.post("/v1/notes", json={"content": "secret", "deal_id": private["id"]}))["id"]
+    note_shared = data(api.post("/v1/notes", json={"content": "open", "deal_id": shared["id"]}))["id"]
+    upload = {"file": ("a.txt", b"hello", "text/plain")}
+    file_private = data(api.post("/v1/files", data={"deal_id": private["id"]}, files=upload))["id"]
+    file_shared = data(api.post("/v1/files", data={"deal_id": shared["id"]}, files=upload))["id"]
+
+    assert sorted(a["id"] for a in data(as_bo.get("/api/v2/activities"))) == [on_shared, unlinked]
+    assert sorted(a["id"] for a in data(api.get("/api/v2/activities"))) == sorted(
+        [on_private, on_shared, on_shared_and_hidden, unlinked]
+    )
+    assert [a["id"] for a in data(as_bo.get(f"/v1/deals/{shared['id']}/activities")) or []] == [on_shared]
+    assert [n["id"] for n in data(as_bo.get("/v1/notes")) or []] == [note_shared]
+    assert [f["id"] for f in data(as_bo.get("/v1/files")) or []] == [file_shared]
+    for url in (f"/api/v2/activities/{on_private}", f"/api/v2/activities/{on_shared_and_hidden}"):
+        refused(as_bo.get(url), "Activity not found", 404)
+    assert error(as_bo.get(f"/v1/notes/{note_private}"), 404)
+    assert error(as_bo.get(f"/v1/files/{file_private}"), 404)
+    # the flow of a deal Bo sees shows only what Bo sees attached to it
+    flow = data(as_bo.get(f"/v1/deals/{shared['id']}/flow"))
+    attached = {(f["object"], f["data"]["id"]) for f in flow if not f["object"].endswith("Change")}
+    assert attached == {("plannedActivity", on_shared), ("note", note_shared), ("file", file_shared)}
+    everything = {(f["object"], f["data"]["id"]) for f in data(api.get(f"/v1/deals/{shared['id']}/flow"))}
+    assert ("plannedActivity", on_shared_and_hidden) in everything

@@ -26,6 +26,7 @@ from dealbase.conditions import Sight
 from dealbase.domain import company_clock, roles
 from dealbase.domain.entity import Entity
 from dealbase.domain.followers import FOLLOWED
+from dealbase.domain.registry import ENTITIES
 from dealbase.domain.unit import Unit
 from dealbase.store import visibility as sql
 
@@ -33,11 +34,15 @@ from dealbase.store import visibility as sql
 GOVERNED = frozenset({"deal", "person", "organization", "product", "lead"})
 # The entities read only within the pipelines the user's role shows: entity → its pipeline column.
 IN_PIPELINES = {"pipeline": "id", "stage": "pipeline_id"}
+# The entities seen through the governed items they link: one is seen when every deal, lead,
+# person and organization it names is (Pipedrive: "the visibility of notes and activities
+# depends on whether you can access all linked items"; files, attached the same way, alike).
+THROUGH_LINKS = frozenset({"activity", "note", "file"})
 
 
 def governs(entity: Entity) -> bool:
     """Whether reads of ``entity``'s rows depend on who reads them."""
-    return entity.name in GOVERNED or entity.name in IN_PIPELINES
+    return entity.name in GOVERNED or entity.name in IN_PIPELINES or entity.name in THROUGH_LINKS
 
 
 def sees_all(unit: Any) -> bool:
@@ -97,8 +102,26 @@ def where(unit: Any, entity: Entity) -> list[ColumnElement]:
     if entity.name in IN_PIPELINES:
         hidden = hidden_pipelines(unit)
         return [sql.outside(entity.table.c[IN_PIPELINES[entity.name]], hidden)] if hidden else []
+    if entity.name in THROUGH_LINKS:
+        return _links_seen(unit, entity)
     seen = sight(unit, entity)
     return [] if seen is None else [sql.condition(entity.table, unit.company_id, seen)]
+
+
+def _links_seen(unit: Any, entity: Entity) -> list[ColumnElement]:
+    """Each governed item ``entity``'s rows link (a reference column) is none or one the
+    unit's user sees (nothing for an admin)."""
+    if sees_all(unit):
+        return []
+    out = []
+    for f in entity.fields:
+        target = ENTITIES.get(f.ref) if f.ref in GOVERNED else None
+        if target is None or f.column is None or f.kind not in ("int", "str"):
+            continue
+        seen = sight(unit, target)
+        if seen is not None:
+            out.append(sql.none_or_seen(entity.table.c[f.column], target.table, unit.company_id, seen))
+    return out
 
 
 def seen_by_id(unit: Any, entity: Entity, item_id: ColumnElement) -> ColumnElement | None:

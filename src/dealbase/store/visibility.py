@@ -52,6 +52,13 @@ def outside(pipeline_id: ColumnElement, hidden: tuple[int, ...]) -> ColumnElemen
     return pipeline_id.not_in(hidden)
 
 
+def none_or_seen(link: ColumnElement, table: Table, company_id: int, sight: Sight) -> ColumnElement:
+    """``link`` (a reference column of another table: an activity's ``deal_id``) is null or
+    names a row of ``table`` the sight's user sees: a non-correlated ``IN (SELECT id …)``."""
+    seen = select(table.c.id).where(table.c.company_id == company_id, condition(table, company_id, sight))
+    return or_(link.is_(None), link.in_(seen))
+
+
 def correlated(table: Table, company_id: int, sight: Sight, item_id: ColumnElement) -> ColumnElement:
     """``item_id`` (a column of another table, as search's rows) names a row the user sees:
     an ``EXISTS`` by primary key, cheap for a few candidates."""
