@@ -207,7 +207,8 @@ def test_a_webhook_gets_only_the_events_of_items_its_user_sees(engine, company, 
         data(api.delete(f"/api/v2/deals/{private['id']}"))
         own = make_deal(as_bo, title="Bo's", visible_to=1)
         person = make_person(api, name="Hidden", visible_to=1)
-        activity = data(api.post("/api/v2/activities", json={"subject": "Call"}))  # not governed
+        activity = data(api.post("/api/v2/activities", json={"subject": "Call"}))  # links nothing
+        hidden_activity = data(api.post("/api/v2/activities", json={"subject": "Call", "person_id": person["id"]}))
 
     d = lambda row: f"deal:{row['id']}"  # noqa: E731
     expected = [
@@ -220,6 +221,8 @@ def test_a_webhook_gets_only_the_events_of_items_its_user_sees(engine, company, 
     assert [s for s in _sent(engine, company, bos) if s[0].startswith("deal:")] == expected
     assert ("person:" + str(person["id"]), "create") not in _sent(engine, company, bos)
     assert (f"activity:{activity['id']}", "create") in _sent(engine, company, bos)
+    assert (f"activity:{hidden_activity['id']}", "create") not in _sent(engine, company, bos)
+    assert (f"activity:{hidden_activity['id']}", "create") in _sent(engine, company, admins)
     assert _sent(engine, company, bos_v1) == expected
     admin_sent = _sent(engine, company, admins)
     assert (d(private), "create") in admin_sent and (d(private), "delete") in admin_sent

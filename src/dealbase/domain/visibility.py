@@ -136,12 +136,14 @@ def viewers(conn: Any, company_id: int, entity: Entity, item_id: Any, user_ids: 
     its row stands now, in one statement (an entity visibility does not govern: all of them).
     What it reads of each user (their role, the plan) it reads once for them all."""
     wanted = list(dict.fromkeys(user_ids))
-    if entity.name not in GOVERNED:
+    if not governs(entity):
         return set(wanted)
     shared: dict[Any, Any] = {}  # the plan's standing read once for every user, and only here
-    sights = {}
+    seeing, conditions = set(), {}
     for user_id in wanted:
-        seen = sight(Unit(conn, company_id, {"id": user_id, "is_admin": False}, shared=shared), entity)
-        if seen is not None:
-            sights[user_id] = seen
-    return sql.seers(conn, entity.table, company_id, item_id, sights)
+        found = where(Unit(conn, company_id, {"id": user_id, "is_admin": False}, shared=shared), entity)
+        if found:
+            conditions[user_id] = found
+        else:
+            seeing.add(user_id)
+    return seeing | sql.seers(conn, entity.table, company_id, item_id, conditions)

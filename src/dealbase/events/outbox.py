@@ -196,7 +196,7 @@ def _permitted(conn: Connection, event: Event, wanted: list[Hook]) -> list[Hook]
     the write (a delete: as it stood, bar the delete itself). An admin's webhook and an
     entity visibility does not govern read nothing more; the others, one statement."""
     entity = ENTITIES.get(event.entity)
-    if entity is None or entity.name not in visibility.GOVERNED:
+    if entity is None or not visibility.governs(entity):
         return wanted
     regular = {h.user_id for h in wanted if not h.admin}
     if not regular:

@@ -66,17 +66,17 @@ def correlated(table: Table, company_id: int, sight: Sight, item_id: ColumnEleme
     return exists(select(t.id).where(t.id == item_id, t.company_id == company_id, condition(table, company_id, sight)))
 
 
-def seers(conn: Connection, table: Table, company_id: int, item_id: int | str, sights: dict[int, Sight]) -> set[int]:
-    """Which of the users ``sights`` names (user id → their sight of ``table``'s items) see
-    the item ``item_id``: one statement, an ``EXISTS`` by primary key per user."""
+def seers(
+    conn: Connection, table: Table, company_id: int, item_id: int | str, conditions: dict[int, list[ColumnElement]]
+) -> set[int]:
+    """Which of the users ``conditions`` names (user id → the conditions of what they see of
+    ``table``) see the item ``item_id``: one statement, an ``EXISTS`` by primary key each."""
     t = table.c
-    if not sights:
+    if not conditions:
         return set()
     checks = [
-        exists(
-            select(t.id).where(t.id == item_id, t.company_id == company_id, condition(table, company_id, sight))
-        ).label(f"u{user_id}")
-        for user_id, sight in sights.items()
+        exists(select(t.id).where(t.id == item_id, t.company_id == company_id, *where)).label(f"u{user_id}")
+        for user_id, where in conditions.items()
     ]
     row = conn.execute(select(*checks)).one()
-    return {user_id for user_id, seen in zip(sights, row, strict=True) if seen}
+    return {user_id for user_id, seen in zip(conditions, row, strict=True) if seen}
