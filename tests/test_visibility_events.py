@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import threading
 
-from factories import data, error, make_deal, make_lead, make_person, refused
+from factories import data, error, make_deal, make_lead, make_org, make_person, refused
 from sqlalchemy import event
 
 from dealbase.domain import permissions
@@ -305,3 +305,32 @@ def test_activities_notes_and_files_are_seen_when_every_item_they_link_is(api, c
     assert attached == {("plannedActivity", on_shared), ("note", note_shared), ("file", file_shared)}
     everything = {(f["object"], f["data"]["id"]) for f in data(api.get(f"/v1/deals/{shared['id']}/flow"))}
     assert ("plannedActivity", on_shared_and_hidden) in everything
+
+
+def test_a_reference_to_an_item_the_user_may_not_see_shows_only_its_id_and_name(api, client, engine, company):
+    """A deal Bo sees may name a person and an organization he may not see: the deal shows
+    their names (its own ``person_name`` / ``org_name``), never their fields."""
+    _, as_bo = _as_new_user(api, client, engine, company, "bo@acme.test")
+    org = make_org(api, name="Hidden Org", visible_to=1, address={"value": "Main St 1"})
+    person = make_person(api, name="Hidden Person", visible_to=1, emails=[{"value": "h@x.test", "primary": True}])
+    seen = make_person(api, name="Seen Person", visible_to=3)
+    deal = make_deal(api, title="Open", visible_to=3, person_id=person["id"], org_id=org["id"])
+    other = make_deal(api, title="Open two", visible_to=3, person_id=seen["id"])
+
+    body = as_bo.get(f"/v1/deals/{deal['id']}").json()
+    shown = body["data"]
+    assert shown["person_id"] == {"id": person["id"], "name": "Hidden Person", "value": person["id"]}
+    assert shown["org_id"] == {"id": org["id"], "name": "Hidden Org", "value": org["id"]}
+    assert shown["person_name"] == "Hidden Person" and shown["org_name"] == "Hidden Org"
+    related = body["related_objects"]
+    assert related["person"] == {str(person["id"]): {"id": person["id"], "name": "Hidden Person"}}
+    assert related["organization"] == {str(org["id"]): {"id": org["id"], "name": "Hidden Org"}}
+    # the admin sees them whole; Bo sees whole what he may see
+    full = api.get(f"/v1/deals/{deal['id']}").json()
+    assert full["data"]["person_id"]["email"][0]["value"] == "h@x.test"
+    assert full["related_objects"]["organization"][str(org["id"])]["address"] == "Main St 1"
+    listed = {d["id"]: d for d in data(as_bo.get("/v1/deals"))}
+    assert (
+        listed[other["id"]]["person_id"]["owner_id"] == 1 and listed[other["id"]]["person_id"]["name"] == "Seen Person"
+    )
+    assert set(listed[deal["id"]]["person_id"]) == {"id", "name", "value"}

@@ -147,3 +147,13 @@ def viewers(conn: Any, company_id: int, entity: Entity, item_id: Any, user_ids: 
         else:
             seeing.add(user_id)
     return seeing | sql.seers(conn, entity.table, company_id, item_id, conditions)
+
+
+def unseen(unit: Any, entity: Entity, ids: Iterable[Any]) -> set[Any]:
+    """Those of ``ids`` (``entity``'s items another item points at) the unit's user may not
+    see: none for an admin or an entity visibility does not govern, without a query."""
+    wanted = [i for i in dict.fromkeys(ids) if i is not None]
+    conditions = where(unit, entity) if wanted and governs(entity) else []
+    if not conditions:
+        return set()
+    return set(wanted) - sql.seen_among(unit.conn, entity.table, unit.company_id, wanted, conditions)

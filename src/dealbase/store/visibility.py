@@ -80,3 +80,11 @@ def seers(
     ]
     row = conn.execute(select(*checks)).one()
     return {user_id for user_id, seen in zip(conditions, row, strict=True) if seen}
+
+
+def seen_among(
+    conn: Connection, table: Table, company_id: int, ids: list[int | str], conditions: list[ColumnElement]
+) -> set[int | str]:
+    """Those of ``ids`` whose rows of ``table`` meet ``conditions`` (a user's visibility)."""
+    stmt = select(table.c.id).where(table.c.company_id == company_id, table.c.id.in_(ids), *conditions)
+    return set(conn.execute(stmt).scalars())
