@@ -334,3 +334,26 @@ def test_a_reference_to_an_item_the_user_may_not_see_shows_only_its_id_and_name(
         listed[other["id"]]["person_id"]["owner_id"] == 1 and listed[other["id"]]["person_id"]["name"] == "Seen Person"
     )
     assert set(listed[deal["id"]]["person_id"]) == {"id", "name", "value"}
+
+
+def test_a_webhook_gets_nothing_of_a_pipeline_its_users_role_hides(engine, company, files_dir):
+    from conftest import TOKEN, Api
+    from factories import make_pipeline, make_stage
+    from starlette.testclient import TestClient
+
+    app = _app_with_private_receivers(engine, files_dir)
+    with TestClient(app) as client:
+        api = Api(client, TOKEN)
+        bo, _ = _as_new_user(api, client, engine, company, "bo@acme.test")
+        role = data(api.post("/v1/roles", json={"name": "First pipeline only"}))["id"]
+        data(api.post(f"/v1/roles/{role}/assignments", json={"user_id": bo}))
+        hidden = make_pipeline(api, name="Hidden")["id"]
+        stage = make_stage(api, hidden, name="Hidden stage")["id"]
+        data(api.put(f"/v1/roles/{role}/pipelines", json={"visible_pipeline_ids": {"remove": [hidden]}}))
+        bos = _hook(api, bo)
+        first = make_deal(api, title="In the first", visible_to=3)
+        second = make_deal(api, title="In the hidden one", visible_to=3, stage_id=stage)
+        data(api.patch(f"/api/v2/stages/{stage}", json={"name": "Renamed"}))
+    sent = _sent(engine, company, bos)
+    assert (f"deal:{first['id']}", "create") in sent
+    assert not [s for s in sent if s[0] in (f"deal:{second['id']}", f"stage:{stage}")]
