@@ -13,12 +13,12 @@ from __future__ import annotations
 
 import threading
 
-from factories import data, error, make_deal, make_lead, make_org, make_person, refused
+import pytest
+from factories import data, error, make_deal, make_lead, make_org, make_person, make_pipeline, make_stage, refused
 from sqlalchemy import event
 
 from dealbase.domain import permissions
 from dealbase.domain.unit import Unit
-from dealbase.settings import Settings
 from dealbase.store import repository as repo
 from dealbase.store import users as users_store
 from dealbase.store import webhooks as store
@@ -159,13 +159,13 @@ def test_converting_an_item_the_user_may_not_see_answers_as_a_missing_one(api, c
 # -- webhooks with a user_id ------------------------------------------------------------
 
 
-def _app_with_private_receivers(engine, files_dir):
+@pytest.fixture
+def app(engine, company, files_dir, base_settings):
+    """The app with webhooks to 127.0.0.1 allowed (their deliveries are what is checked)."""
     from dealbase.app import create_app
 
-    settings = Settings(
-        database_url=str(engine.url), company_domain="acme", files_dir=str(files_dir), webhooks_allow_private=True
-    )
-    return create_app(settings, engine=engine)
+    update = {"database_url": str(engine.url), "files_dir": str(files_dir), "webhooks_allow_private": True}
+    return create_app(base_settings.model_copy(update=update), engine=engine)
 
 
 def _hook(api, user_id: int, **fields) -> int:
@@ -182,33 +182,27 @@ def _sent(engine, company, webhook_id: int) -> list[tuple[str, str]]:
     return [(r["entity_key"], r["action"]) for r in reversed(rows)]
 
 
-def test_a_webhook_gets_only_the_events_of_items_its_user_sees(engine, company, files_dir):
-    from conftest import TOKEN, Api
-    from starlette.testclient import TestClient
+def test_a_webhook_gets_only_the_events_of_items_its_user_sees(api, client, engine, company):
+    bo, as_bo = _as_new_user(api, client, engine, company, "bo@acme.test")
+    bos = _hook(api, bo, version="2.0")
+    bos_v1 = _hook(api, bo, version="1.0", event_object="deal")
+    admins = _hook(api, company.user_id, version="2.0")
 
-    app = _app_with_private_receivers(engine, files_dir)
-    with TestClient(app) as client:
-        api = Api(client, TOKEN)
-        bo, as_bo = _as_new_user(api, client, engine, company, "bo@acme.test")
-        bos = _hook(api, bo, version="2.0")
-        bos_v1 = _hook(api, bo, version="1.0", event_object="deal")
-        admins = _hook(api, company.user_id, version="2.0")
-
-        private = make_deal(api, title="Secret", visible_to=1)
-        shared = make_deal(api, title="Open", visible_to=3)
-        data(api.patch(f"/api/v2/deals/{private['id']}", json={"value": 9}))
-        data(api.patch(f"/api/v2/deals/{shared['id']}", json={"visible_to": 1}))  # hidden from now on
-        data(api.patch(f"/api/v2/deals/{shared['id']}", json={"value": 3}))
-        followed = make_deal(api, title="Followed", visible_to=1)
-        data(api.post(f"/api/v2/deals/{followed['id']}/followers", json={"user_id": bo}), 201)
-        data(api.patch(f"/api/v2/deals/{followed['id']}", json={"value": 4}))
-        open_one = make_deal(api, title="Open two", visible_to=3)
-        data(api.delete(f"/api/v2/deals/{open_one['id']}"))
-        data(api.delete(f"/api/v2/deals/{private['id']}"))
-        own = make_deal(as_bo, title="Bo's", visible_to=1)
-        person = make_person(api, name="Hidden", visible_to=1)
-        activity = data(api.post("/api/v2/activities", json={"subject": "Call"}))  # links nothing
-        hidden_activity = data(api.post("/api/v2/activities", json={"subject": "Call", "person_id": person["id"]}))
+    private = make_deal(api, title="Secret", visible_to=1)
+    shared = make_deal(api, title="Open", visible_to=3)
+    data(api.patch(f"/api/v2/deals/{private['id']}", json={"value": 9}))
+    data(api.patch(f"/api/v2/deals/{shared['id']}", json={"visible_to": 1}))  # hidden from now on
+    data(api.patch(f"/api/v2/deals/{shared['id']}", json={"value": 3}))
+    followed = make_deal(api, title="Followed", visible_to=1)
+    data(api.post(f"/api/v2/deals/{followed['id']}/followers", json={"user_id": bo}), 201)
+    data(api.patch(f"/api/v2/deals/{followed['id']}", json={"value": 4}))
+    open_one = make_deal(api, title="Open two", visible_to=3)
+    data(api.delete(f"/api/v2/deals/{open_one['id']}"))
+    data(api.delete(f"/api/v2/deals/{private['id']}"))
+    own = make_deal(as_bo, title="Bo's", visible_to=1)
+    person = make_person(api, name="Hidden", visible_to=1)
+    activity = data(api.post("/api/v2/activities", json={"subject": "Call"}))  # links nothing
+    hidden_activity = data(api.post("/api/v2/activities", json={"subject": "Call", "person_id": person["id"]}))
 
     d = lambda row: f"deal:{row['id']}"  # noqa: E731
     expected = [
@@ -229,40 +223,34 @@ def test_a_webhook_gets_only_the_events_of_items_its_user_sees(engine, company, 
     assert (d(shared), "change") in admin_sent and (f"person:{person['id']}", "create") in admin_sent
 
 
-def test_an_admins_webhook_reads_nothing_more_for_an_event(engine, company, files_dir):
+def test_an_admins_webhook_reads_nothing_more_for_an_event(api, client, engine, company):
     """Deciding whether an admin's webhook gets an event reads nothing more; a regular user's
     webhook costs one statement deciding it (and what it reads of that user)."""
-    from conftest import TOKEN, Api
-    from starlette.testclient import TestClient
+    bo, _ = _as_new_user(api, client, engine, company, "bo@acme.test")
+    deal = make_deal(api, visible_to=3)
 
-    app = _app_with_private_receivers(engine, files_dir)
-    with TestClient(app) as client:
-        api = Api(client, TOKEN)
-        bo, _ = _as_new_user(api, client, engine, company, "bo@acme.test")
-        deal = make_deal(api, visible_to=3)
+    def statements_of_a_change(value: int) -> list[str]:
+        """The statements of the request's own thread (not the dispatcher's)."""
+        seen: list[tuple[int, str]] = []
 
-        def statements_of_a_change(value: int) -> list[str]:
-            """The statements of the request's own thread (not the dispatcher's)."""
-            seen: list[tuple[int, str]] = []
+        def count(conn, cursor, statement, *args) -> None:
+            seen.append((threading.get_ident(), statement))
 
-            def count(conn, cursor, statement, *args) -> None:
-                seen.append((threading.get_ident(), statement))
+        event.listen(engine, "before_cursor_execute", count)
+        try:
+            data(api.patch(f"/api/v2/deals/{deal['id']}", json={"value": value}))
+        finally:
+            event.remove(engine, "before_cursor_execute", count)
+        [writer] = {t for t, s in seen if s.upper().startswith("UPDATE DEALS")}
+        return [s for t, s in seen if t == writer]
 
-            event.listen(engine, "before_cursor_execute", count)
-            try:
-                data(api.patch(f"/api/v2/deals/{deal['id']}", json={"value": value}))
-            finally:
-                event.remove(engine, "before_cursor_execute", count)
-            [writer] = {t for t, s in seen if s.upper().startswith("UPDATE DEALS")}
-            return [s for t, s in seen if t == writer]
-
-        admin_hook = _hook(api, company.user_id)
-        statements_of_a_change(1)  # caches warmed
-        with_admin = statements_of_a_change(2)
-        assert api.delete(f"/v1/webhooks/{admin_hook}").json()["status"] == "ok"
-        _hook(api, bo)
-        statements_of_a_change(3)
-        with_regular = statements_of_a_change(4)
+    admin_hook = _hook(api, company.user_id)
+    statements_of_a_change(1)  # caches warmed
+    with_admin = statements_of_a_change(2)
+    assert api.delete(f"/v1/webhooks/{admin_hook}").json()["status"] == "ok"
+    _hook(api, bo)
+    statements_of_a_change(3)
+    with_regular = statements_of_a_change(4)
     assert not [s for s in with_admin if "EXISTS" in s.upper() or "ROLE_ASSIGNMENTS" in s.upper()]
     assert sum("EXISTS" in s.upper() for s in with_regular) == 1 and len(with_regular) > len(with_admin)
 
@@ -336,24 +324,17 @@ def test_a_reference_to_an_item_the_user_may_not_see_shows_only_its_id_and_name(
     assert set(listed[deal["id"]]["person_id"]) == {"id", "name", "value"}
 
 
-def test_a_webhook_gets_nothing_of_a_pipeline_its_users_role_hides(engine, company, files_dir):
-    from conftest import TOKEN, Api
-    from factories import make_pipeline, make_stage
-    from starlette.testclient import TestClient
-
-    app = _app_with_private_receivers(engine, files_dir)
-    with TestClient(app) as client:
-        api = Api(client, TOKEN)
-        bo, _ = _as_new_user(api, client, engine, company, "bo@acme.test")
-        role = data(api.post("/v1/roles", json={"name": "First pipeline only"}))["id"]
-        data(api.post(f"/v1/roles/{role}/assignments", json={"user_id": bo}))
-        hidden = make_pipeline(api, name="Hidden")["id"]
-        stage = make_stage(api, hidden, name="Hidden stage")["id"]
-        data(api.put(f"/v1/roles/{role}/pipelines", json={"visible_pipeline_ids": {"remove": [hidden]}}))
-        bos = _hook(api, bo)
-        first = make_deal(api, title="In the first", visible_to=3)
-        second = make_deal(api, title="In the hidden one", visible_to=3, stage_id=stage)
-        data(api.patch(f"/api/v2/stages/{stage}", json={"name": "Renamed"}))
+def test_a_webhook_gets_nothing_of_a_pipeline_its_users_role_hides(api, client, engine, company):
+    bo, _ = _as_new_user(api, client, engine, company, "bo@acme.test")
+    role = data(api.post("/v1/roles", json={"name": "First pipeline only"}))["id"]
+    data(api.post(f"/v1/roles/{role}/assignments", json={"user_id": bo}))
+    hidden = make_pipeline(api, name="Hidden")["id"]
+    stage = make_stage(api, hidden, name="Hidden stage")["id"]
+    data(api.put(f"/v1/roles/{role}/pipelines", json={"visible_pipeline_ids": {"remove": [hidden]}}))
+    bos = _hook(api, bo)
+    first = make_deal(api, title="In the first", visible_to=3)
+    second = make_deal(api, title="In the hidden one", visible_to=3, stage_id=stage)
+    data(api.patch(f"/api/v2/stages/{stage}", json={"name": "Renamed"}))
     sent = _sent(engine, company, bos)
     assert (f"deal:{first['id']}", "create") in sent
     assert not [s for s in sent if s[0] in (f"deal:{second['id']}", f"stage:{stage}")]

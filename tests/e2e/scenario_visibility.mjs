@@ -12,30 +12,16 @@
 //   a webhook with B's user_id (to a listener on 127.0.0.1) gets the company-visible deal's
 //   create and nothing of the private deal; the admin's own webhook gets both
 //
-// Environment (besides support.mjs's):
-//   DEALBASE_PYTHON        the interpreter that runs `python -m dealbase`
-//   DEALBASE_DATABASE_URL  the server's database (for the CLI)
-// The server runs with DEALBASE_WEBHOOKS_ALLOW_PRIVATE=1 (a listener on 127.0.0.1).
+// Environment (besides support.mjs's): DEALBASE_PYTHON and DEALBASE_DATABASE_URL, for the CLI
+// (support.mjs: cliUserToken). The server runs with DEALBASE_WEBHOOKS_ALLOW_PRIVATE=1 (a listener on 127.0.0.1).
 
-import { execFileSync } from 'node:child_process';
-import { createServer } from 'node:http';
 import { v1, v2 } from 'pipedrive';
 import { v1 as classicV1 } from 'pipedrive-classic';
 import {
-  CLASSIC_SDK_VERSION, SDK_VERSION, V1_BASE, V2_BASE, apiToken, attempt, baseUrl, dataOf, eq, instrument, lastStatus,
-  ok, run, runTag, sdk, step,
+  CLASSIC_SDK, V1_BASE, V1_SDK, V2_BASE, V2_SDK, apiToken, attempt, baseUrl, cliUserToken, dataOf, eq, instrument,
+  lastStatus, listen, ok, run, runTag, sdk, step,
 } from './support.mjs';
 
-const python = process.env.DEALBASE_PYTHON;
-const databaseUrl = process.env.DEALBASE_DATABASE_URL;
-if (!python || !databaseUrl) {
-  console.error('scenario_visibility: set DEALBASE_PYTHON and DEALBASE_DATABASE_URL');
-  process.exit(2);
-}
-
-const V2_SDK = `pipedrive@${SDK_VERSION} v2`;
-const V1_SDK = `pipedrive@${SDK_VERSION} v1`;
-const CLASSIC_SDK = `pipedrive@${CLASSIC_SDK_VERSION} v1`;
 const PAGE = 3;
 const NOT_FOUND_404 = {
   success: false, error: 'Deal not found', error_info: 'Please check developers.pipedrive.com', data: null,
@@ -101,21 +87,7 @@ async function expectMissing(fn, what) {
   eq(res.rejection, NOT_FOUND_404, `${what}: body`);
 }
 
-// A listener on 127.0.0.1 recording each request by path.
 const received = [];
-function listen() {
-  const server = createServer((req, res) => {
-    const chunks = [];
-    req.on('data', (c) => chunks.push(c));
-    req.on('end', () => {
-      received.push({ path: req.url, body: JSON.parse(Buffer.concat(chunks).toString('utf8')) });
-      res.writeHead(200, { 'content-type': 'text/plain' });
-      res.end('ok');
-    });
-  });
-  return new Promise((resolve) => server.listen(0, '127.0.0.1', () => resolve(server)));
-}
-
 const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
 
 async function until(check, ms, what) {
@@ -136,14 +108,10 @@ async function main() {
   const email = `b-${runTag}@example.com`;
   const b = dataOf(await sdk('addUser', () => admin.users.addUser({ AddUserRequest: { email } })), 'addUser');
   eq(b.access.map((a) => a.admin), [false, false], 'addUser: B is no admin');
-  const token = execFileSync(python, ['-m', 'dealbase', 'user', 'token', email, '--database-url', databaseUrl], {
-    encoding: 'utf8',
-  }).trim();
-  ok(/^[0-9a-f]{40}$/.test(token), 'dealbase user token prints a 40-hex token', token);
-  const asB = as(token);
+  const asB = as(cliUserToken(email));
 
   step('webhooks: one acting for B, one for the admin, both for deal events');
-  const server = await listen();
+  const server = await listen((request) => received.push(request));
   const listener = `http://127.0.0.1:${server.address().port}`;
   try {
     const hook = (path, userId) => sdk(`addWebhook ${path}`, () => admin.webhooks.addWebhook({
