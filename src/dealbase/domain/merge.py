@@ -21,7 +21,7 @@ from typing import Any
 
 import orjson
 
-from dealbase.domain import counters, hooks, service
+from dealbase.domain import counters, hooks, service, visibility
 from dealbase.domain.entity import Entity
 from dealbase.domain.field_defs import defs
 from dealbase.domain.registry import ENTITIES
@@ -132,10 +132,11 @@ def merge(unit: Unit, entity: Entity, absorbed: Row, survivor: Row) -> Row:
 
 def merge_with(unit: Unit, entity: Entity, absorbed: Row, survivor_id: int) -> Row:
     """Absorb a live row into the one ``survivor_id`` names (``merge_with_id``): refused for
-    the row itself, or an id that is no live row of the entity."""
+    the row itself, or an id that is no live row of the entity the user sees."""
     if survivor_id == absorbed["id"]:
         raise BadInput(f"Validation failed: merge_with_id: a {entity.name} cannot be merged with itself")
-    survivor = repo.get(unit.conn, entity.table, unit.company_id, survivor_id)
+    table = entity.table
+    survivor = repo.first(unit.conn, table, unit.company_id, table.c.id == survivor_id, *visibility.where(unit, entity))
     if survivor is None or survivor.get("is_deleted"):
         raise BadInput(f"Validation failed: merge_with_id: {entity.label} with id {survivor_id} not found")
     return merge(unit, entity, absorbed, survivor)
