@@ -9,25 +9,15 @@
 //   UsersApi.updateUser active_flag false → their very next call is Pipedrive's 401
 //   their deal stays, theirs; getUserSettings and getUserConnections answer
 //
-// Environment (besides support.mjs's):
-//   DEALBASE_PYTHON        the interpreter that runs `python -m dealbase`
-//   DEALBASE_DATABASE_URL  the server's database (for the CLI)
+// Environment (besides support.mjs's): DEALBASE_PYTHON and DEALBASE_DATABASE_URL, for the CLI
+// (support.mjs: cliUserToken).
 
-import { execFileSync } from 'node:child_process';
 import { v1, v2 } from 'pipedrive';
 import {
-  SDK_VERSION, V2_BASE, apiToken, attempt, baseUrl, dataOf, eq, lastStatus, instrument, ok, run, runTag, sdk, step,
+  V1_SDK, V2_BASE, V2_SDK, apiToken, attempt, baseUrl, cliUserToken, dataOf, eq, lastStatus, instrument, ok, run, runTag,
+  sdk, step,
 } from './support.mjs';
 
-const python = process.env.DEALBASE_PYTHON;
-const databaseUrl = process.env.DEALBASE_DATABASE_URL;
-if (!python || !databaseUrl) {
-  console.error('scenario_users: set DEALBASE_PYTHON and DEALBASE_DATABASE_URL');
-  process.exit(2);
-}
-
-const V2_SDK = `pipedrive@${SDK_VERSION} v2`;
-const V1_SDK = `pipedrive@${SDK_VERSION} v1`;
 const ERROR_INFO = 'Please check developers.pipedrive.com';
 const NOT_ALLOWED_403 = {
   success: false, error: 'You do not have permissions to do this.', error_info: ERROR_INFO, data: null, additional_data: null,
@@ -66,10 +56,7 @@ async function main() {
   eq(added.is_you, false, 'addUser: is_you');
 
   step('the CLI prints their token; with it the SDK is them');
-  const token = execFileSync(python, ['-m', 'dealbase', 'user', 'token', email, '--database-url', databaseUrl], {
-    encoding: 'utf8',
-  }).trim();
-  ok(/^[0-9a-f]{40}$/.test(token), 'dealbase user token prints a 40-hex token', token);
+  const token = cliUserToken(email);
   const asBo = instrument(new v1.UsersApi(v1Config(token)), V1_SDK);
   const me = dataOf(await sdk('getCurrentUser (new user)', () => asBo.getCurrentUser()), 'getCurrentUser');
   eq(me.id, added.id, 'users/me with the new token: the new user');

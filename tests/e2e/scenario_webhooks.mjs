@@ -9,12 +9,11 @@
 //
 // Environment and exit codes: see support.mjs.
 
-import { createServer } from 'node:http';
 import { v1, v2 } from 'pipedrive';
-import { SDK_VERSION, V1_BASE, V2_BASE, apiToken, baseUrl, dataOf, eq, instrument, ok, run, runTag, sdk, step } from './support.mjs';
+import {
+  V1_BASE, V1_SDK, V2_BASE, V2_SDK, apiToken, baseUrl, dataOf, eq, instrument, listen, ok, run, runTag, sdk, step,
+} from './support.mjs';
 
-const V1_SDK = `pipedrive@${SDK_VERSION} v1`;
-const V2_SDK = `pipedrive@${SDK_VERSION} v2`;
 const v1Config = new v1.Configuration({ apiKey: apiToken, basePath: V1_BASE });
 const v2Config = new v2.Configuration({ apiKey: apiToken, basePath: V2_BASE });
 
@@ -24,26 +23,6 @@ const deals = instrument(new v2.DealsApi(v2Config), V2_SDK);
 const summary = {};
 const received = []; // { path, headers, body, at }
 let arrived = () => {};
-
-function listen() {
-  const server = createServer((req, res) => {
-    const chunks = [];
-    req.on('data', (c) => chunks.push(c));
-    req.on('end', () => {
-      let body = null;
-      try {
-        body = JSON.parse(Buffer.concat(chunks).toString('utf8'));
-      } catch {
-        body = Buffer.concat(chunks).toString('utf8');
-      }
-      received.push({ path: req.url, headers: req.headers, body, at: Date.now() });
-      res.writeHead(200, { 'content-type': 'text/plain' });
-      res.end('ok');
-      arrived();
-    });
-  });
-  return new Promise((resolve) => server.listen(0, '127.0.0.1', () => resolve(server)));
-}
 
 // The requests to `path`, once `count` of them arrived; fails after `ms`.
 function waitFor(path, count, ms) {
@@ -66,7 +45,10 @@ const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
 
 async function main() {
   console.log(`dealbase e2e webhooks scenario against ${baseUrl}`);
-  const server = await listen();
+  const server = await listen((request) => {
+    received.push(request);
+    arrived();
+  });
   const listener = `http://127.0.0.1:${server.address().port}`;
   try {
     step('v1: register a v2 webhook with Basic auth and a v1 webhook, both for deal changes');

@@ -8,7 +8,9 @@
 //   DEALBASE_CONTROL_TOKEN  instead of an API token, for a scenario that makes its
 //                       companies (and their tokens) through the control plane
 
+import { execFileSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
+import { createServer } from 'node:http';
 
 // (the packages' exports maps do not expose package.json)
 const installedVersion = (name) =>
@@ -23,6 +25,10 @@ if (!baseUrl || !(apiToken || controlToken)) {
   console.error('scenario: set DEALBASE_URL (e.g. http://127.0.0.1:8000) and DEALBASE_API_TOKEN (or DEALBASE_CONTROL_TOKEN)');
   process.exit(2);
 }
+// The names exchanges are recorded under (`instrument`).
+export const V2_SDK = `pipedrive@${SDK_VERSION} v2`;
+export const V1_SDK = `pipedrive@${SDK_VERSION} v1`;
+export const CLASSIC_SDK = `pipedrive@${CLASSIC_SDK_VERSION} v1`;
 export const V2_BASE = `${baseUrl}/api/v2`;
 export const V1_BASE = `${baseUrl}/v1`;
 export const runTag = Math.random().toString(16).slice(2, 8);
@@ -191,4 +197,39 @@ export async function run(main, summary) {
     process.exitCode = 1;
   }
 
+}
+
+// A user's API token as a user gets it: printed by `dealbase user token EMAIL`, run with
+// DEALBASE_PYTHON against DEALBASE_DATABASE_URL (the server's database).
+export function cliUserToken(email) {
+  const python = process.env.DEALBASE_PYTHON;
+  const databaseUrl = process.env.DEALBASE_DATABASE_URL;
+  if (!python || !databaseUrl) fail('set DEALBASE_PYTHON and DEALBASE_DATABASE_URL to ask the CLI for a token');
+  const token = execFileSync(python, ['-m', 'dealbase', 'user', 'token', email, '--database-url', databaseUrl], {
+    encoding: 'utf8',
+  }).trim();
+  ok(/^[0-9a-f]{40}$/.test(token), 'dealbase user token prints a 40-hex token', token);
+  return token;
+}
+
+// A webhook receiver on 127.0.0.1: each request, `{ path, headers, body, at }` (the body parsed
+// when it is JSON), goes to `onRequest`, and is answered 200. Resolves to the started server.
+export function listen(onRequest) {
+  const server = createServer((req, res) => {
+    const chunks = [];
+    req.on('data', (c) => chunks.push(c));
+    req.on('end', () => {
+      const raw = Buffer.concat(chunks).toString('utf8');
+      let body;
+      try {
+        body = JSON.parse(raw);
+      } catch {
+        body = raw;
+      }
+      res.writeHead(200, { 'content-type': 'text/plain' });
+      res.end('ok');
+      onRequest({ path: req.url, headers: req.headers, body, at: Date.now() });
+    });
+  });
+  return new Promise((resolve) => server.listen(0, '127.0.0.1', () => resolve(server)));
 }

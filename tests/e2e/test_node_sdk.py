@@ -15,6 +15,9 @@ conversation and the channel deleted, a meetings user provider link saved and de
 prints, and deactivates them;
 ``scenario_projects.mjs``: project templates, a project from one with its tasks in their phases,
 and the company's billing add-ons;
+``scenario_visibility.mjs``: a regular user the admin adds sees their own and company-visible
+deals, never the admin's owner-only one (every page of v1 and v2, search, itemSearch, a saved
+filter, the summary, by id), and a webhook acting for them gets nothing of it;
 ``support.mjs``: what they share); this test
 installs its npm dependencies (once per session, from the lockfile), starts
 the server the way users do, on a free port and a fresh database, waits until
@@ -197,13 +200,14 @@ def _oauth_app(database_url: str) -> dict[str, str]:
         "scenario_channels.mjs",
         "scenario_calllogs.mjs",
         "scenario_projects.mjs",
+        "scenario_visibility.mjs",
     ],
 )
 def test_official_node_sdk(scenario: str, node_bin: str, node_modules: Path, server) -> None:
     env = {"DEALBASE_URL": server["url"], "DEALBASE_API_TOKEN": API_TOKEN}
     if scenario == "scenario_oauth.mjs":
         env.update(_oauth_app(server["database_url"]))
-    if scenario == "scenario_users.mjs":  # it asks the CLI for the new user's token
+    if scenario in ("scenario_users.mjs", "scenario_visibility.mjs"):  # they ask the CLI for a new user's token
         env.update(DEALBASE_PYTHON=sys.executable, DEALBASE_DATABASE_URL=server["database_url"])
     run_scenario(node_bin, scenario, env, server)
 

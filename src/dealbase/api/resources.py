@@ -69,7 +69,10 @@ def load_child(ctx: Ctx, entity: Entity, name: str) -> tuple[Row, Row]:
 
 
 def v1_refs(ctx: Ctx, entity: Entity, rows: Sequence[Row]) -> dict[str, dict[int, dict[str, Any]]]:
-    """Compact objects for every user / person / organization the rows point at."""
+    """Compact objects for every user / person / organization the rows point at. One the
+    caller may not see shows only its id and name: what the pointing item already shows of
+    it (a deal's ``person_name``, ``org_name``), never its own fields (e-mails, phones, owner,
+    address)."""
     wanted: dict[str, set[int]] = {}
     for f in entity.fields:
         target = ENTITIES.get(f.ref) if f.ref is not None else None
@@ -80,7 +83,9 @@ def v1_refs(ctx: Ctx, entity: Entity, rows: Sequence[Row]) -> dict[str, dict[int
     for name, ids in wanted.items():
         target = ENTITIES[name]
         found = ctx.rows(target.table, ids)
-        refs[name] = target.v1_related(ctx, list(found.values()))
+        refs[name] = objects = target.v1_related(ctx, list(found.values()))
+        for hidden in visibility.unseen(ctx, target, objects):
+            objects[hidden] = {"id": hidden, "name": objects[hidden].get("name")}
     return refs
 
 

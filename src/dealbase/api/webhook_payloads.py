@@ -144,14 +144,12 @@ def render(conn: Connection, event: Event, hooks: list[Hook]) -> list[tuple[Hook
         previous = {**row, **old}
     seen = current or previous
     v1ctx = _ctx(conn, event, "v1")
+    # Whom to send to the outbox decided (``outbox._permitted``); ``permitted_user_ids`` is
+    # information in the payload, holding at least those webhooks' users.
     if "visible_to" in seen and "owner_id" in seen:
-        permitted = permitted_user_ids(v1ctx, seen)
+        permitted = permitted_user_ids(v1ctx, seen, also=[h.user_id for h in hooks])
     else:
         permitted = [u["id"] for u in repo.all_rows(conn, users, event.company_id, users.c.active_flag.is_(True))]
-    allowed = set(permitted)
-    hooks = [h for h in hooks if h.user_id in allowed]
-    if not hooks:
-        return []
     moment = _moment(event.time)
     host = _host(_settings())
     out: list[tuple[Hook, str, dict[str, Any]]] = []

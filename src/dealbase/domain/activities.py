@@ -476,6 +476,7 @@ LISTS = (
         "get_activities_collection",
         (user(default_me=False), TYPE, DONE),
         paging="collection",
+        admin_only=True,  # the spec: "only global admins … can access this endpoint"
         refs="plain",
         record=lambda row, item: {k: item[k] for k in COLLECTION_KEYS},
     ),

@@ -17,6 +17,7 @@ not an admin those pipelines, their stages and their deals are missing, whatever
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from typing import Any
 
 from sqlalchemy import ColumnElement
@@ -25,17 +26,23 @@ from dealbase.conditions import Sight
 from dealbase.domain import company_clock, roles
 from dealbase.domain.entity import Entity
 from dealbase.domain.followers import FOLLOWED
+from dealbase.domain.registry import ENTITIES
+from dealbase.domain.unit import Unit
 from dealbase.store import visibility as sql
 
 # The entities whose reads follow visibility: every one with an owner and ``visible_to``.
 GOVERNED = frozenset({"deal", "person", "organization", "product", "lead"})
 # The entities read only within the pipelines the user's role shows: entity → its pipeline column.
 IN_PIPELINES = {"pipeline": "id", "stage": "pipeline_id"}
+# The entities seen through the governed items they link: one is seen when every deal, lead,
+# person and organization it names is (Pipedrive: "the visibility of notes and activities
+# depends on whether you can access all linked items"; files, attached the same way, alike).
+THROUGH_LINKS = frozenset({"activity", "note", "file"})
 
 
 def governs(entity: Entity) -> bool:
     """Whether reads of ``entity``'s rows depend on who reads them."""
-    return entity.name in GOVERNED or entity.name in IN_PIPELINES
+    return entity.name in GOVERNED or entity.name in IN_PIPELINES or entity.name in THROUGH_LINKS
 
 
 def sees_all(unit: Any) -> bool:
@@ -95,8 +102,26 @@ def where(unit: Any, entity: Entity) -> list[ColumnElement]:
     if entity.name in IN_PIPELINES:
         hidden = hidden_pipelines(unit)
         return [sql.outside(entity.table.c[IN_PIPELINES[entity.name]], hidden)] if hidden else []
+    if entity.name in THROUGH_LINKS:
+        return _links_seen(unit, entity)
     seen = sight(unit, entity)
     return [] if seen is None else [sql.condition(entity.table, unit.company_id, seen)]
+
+
+def _links_seen(unit: Any, entity: Entity) -> list[ColumnElement]:
+    """Each governed item ``entity``'s rows link (a reference column) is none or one the
+    unit's user sees (nothing for an admin)."""
+    if sees_all(unit):
+        return []
+    out = []
+    for f in entity.fields:
+        target = ENTITIES.get(f.ref) if f.ref in GOVERNED else None
+        if target is None or f.column is None or f.kind not in ("int", "str"):
+            continue
+        seen = sight(unit, target)
+        if seen is not None:
+            out.append(sql.none_or_seen(entity.table.c[f.column], target.table, unit.company_id, seen))
+    return out
 
 
 def seen_by_id(unit: Any, entity: Entity, item_id: ColumnElement) -> ColumnElement | None:
@@ -104,3 +129,31 @@ def seen_by_id(unit: Any, entity: Entity, item_id: ColumnElement) -> ColumnEleme
     rows the user sees; None: every row is."""
     seen = sight(unit, entity)
     return None if seen is None else sql.correlated(entity.table, unit.company_id, seen, item_id)
+
+
+def viewers(conn: Any, company_id: int, entity: Entity, item_id: Any, user_ids: Iterable[int]) -> set[int]:
+    """Which of ``user_ids`` (users who are not admins) see ``entity``'s item ``item_id`` as
+    its row stands now, in one statement (an entity visibility does not govern: all of them).
+    What it reads of each user (their role, the plan) it reads once for them all."""
+    wanted = list(dict.fromkeys(user_ids))
+    if not governs(entity):
+        return set(wanted)
+    shared: dict[Any, Any] = {}  # the plan's standing read once for every user, and only here
+    seeing, conditions = set(), {}
+    for user_id in wanted:
+        found = where(Unit(conn, company_id, {"id": user_id, "is_admin": False}, shared=shared), entity)
+        if found:
+            conditions[user_id] = found
+        else:
+            seeing.add(user_id)
+    return seeing | sql.seers(conn, entity.table, company_id, item_id, conditions)
+
+
+def unseen(unit: Any, entity: Entity, ids: Iterable[Any]) -> set[Any]:
+    """Those of ``ids`` (``entity``'s items another item points at) the unit's user may not
+    see: none for an admin or an entity visibility does not govern, without a query."""
+    wanted = [i for i in dict.fromkeys(ids) if i is not None]
+    conditions = where(unit, entity) if wanted and governs(entity) else []
+    if not conditions:
+        return set()
+    return set(wanted) - sql.seen_among(unit.conn, entity.table, unit.company_id, wanted, conditions)

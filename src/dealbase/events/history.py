@@ -18,6 +18,7 @@ from typing import Any
 import orjson
 
 from dealbase.clock import to_v2
+from dealbase.domain import visibility
 from dealbase.domain.activities import ACTIVITY
 from dealbase.domain.entity import Entity
 from dealbase.domain.files import FILE
@@ -165,12 +166,13 @@ def flow_changes(unit: Unit, entity: Entity, item_id: int, *, custom: bool) -> l
 
 
 def flow_attached(unit: Unit, entity: Entity, item_id: int) -> list[tuple[Entity, list[Row]]]:
-    """The live activities, notes and files of the item, by kind, oldest first."""
+    """The live activities, notes and files of the item the unit's user sees (each linked
+    item seen: ``domain/visibility.py``), by kind, oldest first."""
     column = FLOW_LINK[entity.name]
     out = []
     for kind in FLOW_ATTACHED:
         t = kind.table
-        where = (t.c[column] == item_id, t.c.is_deleted.is_(False))
+        where = (t.c[column] == item_id, t.c.is_deleted.is_(False), *visibility.where(unit, kind))
         out.append((kind, repo.all_rows(unit.conn, t, unit.company_id, *where, order_by=[t.c.id])))
     return out
 

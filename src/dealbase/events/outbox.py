@@ -1,10 +1,12 @@
 """The webhook outbox: each change event becomes one delivery per matching webhook, written
 in the write's own transaction, so a crash after the commit loses nothing.
 
-Each process keeps the company's webhooks keyed by ``companies.webhooks_version``: a write
+Each process keeps the company's webhooks keyed by ``companies.webhooks_version`` and
+``users_version`` (a webhook's user's admin flag goes with it): a write
 in a company without webhooks costs one primary-key read per transaction. The payloads are rendered by the
 API layer (``api/webhook_payloads.py`` registers ``RENDERERS``), with the row as the write
-left it.
+left it. A webhook whose user is not an admin gets an event only for an item that user
+sees (``_permitted``).
 """
 
 from __future__ import annotations
@@ -19,6 +21,8 @@ from typing import Any
 import orjson
 from sqlalchemy import Connection
 
+from dealbase.domain import visibility
+from dealbase.domain.registry import ENTITIES
 from dealbase.store import repository as repo
 from dealbase.store import webhooks as store
 
@@ -51,6 +55,9 @@ class Hook:
     version: str
     type: str
     banned_until: str | None
+    # Whether ``user_id`` (whom the webhook acts for) is an admin: who sees every item.
+    admin: bool = True
+    active: bool = True  # whether that user is active: an inactive user's webhook gets nothing
 
     def wants(self, event: Event) -> bool:
         name = (V2_OBJECTS if self.version == "2.0" else V1_OBJECTS).get(event.entity)
@@ -79,8 +86,8 @@ class Event:
         return self.action
 
 
-# (conn, event, hooks) -> [(hook, delivery id, payload)]: the hooks whose user may see the
-# item, each with its payload (``meta.attempt`` / ``retry`` are set at each send).
+# (conn, event, hooks) -> [(hook, delivery id, payload)]: each hook (its user active and
+# seeing the item: ``_permitted``) with its payload (``meta.attempt`` / ``retry`` are set at each send).
 Renderer = Callable[[Connection, Event, list[Hook]], list[tuple[Hook, str, dict[str, Any]]]]
 RENDERERS: list[Renderer] = []
 # Called (from any thread) when deliveries were written: wakes this process's dispatcher.
@@ -107,6 +114,8 @@ def company_hooks(conn: Connection, company_id: int) -> tuple[Hook, ...]:
             version=r["version"],
             type=r["type"],
             banned_until=r["banned_until"],
+            admin=bool(r["user_is_admin"]),
+            active=bool(r["user_is_active"]),
         )
         for r in store.active(conn, company_id)
     )
@@ -167,8 +176,11 @@ def on_change(conn: Connection, change: repo.Change) -> None:
         conn.info.get(_MERGE, {}).get((entity, change.entity_id, action)),
     )
     # Events produced during a ban are lost, as Pipedrive loses them.
-    wanted = [h for h in hooks if h.wants(event) and not (h.banned_until and h.banned_until > stamp)]
+    wanted = [h for h in hooks if h.active and h.wants(event) and not (h.banned_until and h.banned_until > stamp)]
     if not wanted or not RENDERERS:
+        return
+    wanted = _permitted(conn, event, wanted)
+    if not wanted:
         return
     try:
         # A payload that cannot be made must not fail the write it reports.
@@ -176,6 +188,21 @@ def on_change(conn: Connection, change: repo.Change) -> None:
             _write(conn, event, wanted, stamp)
     except Exception:
         log.exception("webhook payloads of %s %s %s not written", action, entity, change.entity_id)
+
+
+def _permitted(conn: Connection, event: Event, wanted: list[Hook]) -> list[Hook]:
+    """The webhooks whose user may see the event's item (the webhooks API's ``user_id``:
+    "each webhook event is checked against a user's permissions"), as the row stands after
+    the write (a delete: as it stood, bar the delete itself). An admin's webhook and an
+    entity visibility does not govern read nothing more; the others, one statement."""
+    entity = ENTITIES.get(event.entity)
+    if entity is None or not visibility.governs(entity):
+        return wanted
+    regular = {h.user_id for h in wanted if not h.admin}
+    if not regular:
+        return wanted
+    seeing = visibility.viewers(conn, event.company_id, entity, event.entity_id, regular)
+    return [h for h in wanted if h.admin or h.user_id in seeing]
 
 
 def _write(conn: Connection, event: Event, wanted: list[Hook], stamp: str) -> None:

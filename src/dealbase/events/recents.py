@@ -11,6 +11,7 @@ import re
 from datetime import datetime
 from typing import Any
 
+from dealbase.domain import visibility
 from dealbase.domain.registry import ENTITIES
 from dealbase.domain.unit import Unit
 from dealbase.errors import BadInput
@@ -64,12 +65,19 @@ def entities(wanted: list[str] | None) -> list[str]:
 
 def page(unit: Unit, moment: str, names: list[str], start: int, limit: int) -> tuple[list[Row], bool]:
     """Up to ``limit`` items from ``start``, each ``{entity, key, last_time}`` (``key``: its
-    id, or UUID), and whether more follow."""
-    rows = repo.recent_items(unit.conn, unit.company_id, moment, names, start, limit + 1) if names else []
-    items = [
-        {**r, "key": r["entity_uuid"] if r["entity_id"] is None else r["entity_id"]}
-        for r in rows[:limit]
-    ]
+    id, or UUID), and whether more follow. Items the unit's user may not see are left out
+    by the statement itself (``domain/visibility.py``), so pages stay full."""
+    if not names:
+        return [], False
+    seen = {}
+    for name in names:
+        entity = ENTITIES[name]
+        if visibility.governs(entity):
+            conditions = visibility.where(unit, entity)
+            if conditions:
+                seen[name] = (entity.table, conditions)
+    rows = repo.recent_items(unit.conn, unit.company_id, moment, names, start, limit + 1, seen)
+    items = [{**r, "key": r["entity_uuid"] if r["entity_id"] is None else r["entity_id"]} for r in rows[:limit]]
     return items, len(rows) > limit
 
 

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from functools import lru_cache
 
-from sqlalchemy import ColumnElement, Table, and_, exists, or_, select
+from sqlalchemy import ColumnElement, Connection, Table, and_, exists, or_, select
 
 from dealbase.conditions import Sight
 from dealbase.store.tables import followers, role_assignments
@@ -52,8 +52,39 @@ def outside(pipeline_id: ColumnElement, hidden: tuple[int, ...]) -> ColumnElemen
     return pipeline_id.not_in(hidden)
 
 
+def none_or_seen(link: ColumnElement, table: Table, company_id: int, sight: Sight) -> ColumnElement:
+    """``link`` (a reference column of another table: an activity's ``deal_id``) is null or
+    names a row of ``table`` the sight's user sees: a non-correlated ``IN (SELECT id …)``."""
+    seen = select(table.c.id).where(table.c.company_id == company_id, condition(table, company_id, sight))
+    return or_(link.is_(None), link.in_(seen))
+
+
 def correlated(table: Table, company_id: int, sight: Sight, item_id: ColumnElement) -> ColumnElement:
     """``item_id`` (a column of another table, as search's rows) names a row the user sees:
     an ``EXISTS`` by primary key, cheap for a few candidates."""
     t = table.c
     return exists(select(t.id).where(t.id == item_id, t.company_id == company_id, condition(table, company_id, sight)))
+
+
+def seers(
+    conn: Connection, table: Table, company_id: int, item_id: int | str, conditions: dict[int, list[ColumnElement]]
+) -> set[int]:
+    """Which of the users ``conditions`` names (user id → the conditions of what they see of
+    ``table``) see the item ``item_id``: one statement, an ``EXISTS`` by primary key each."""
+    t = table.c
+    if not conditions:
+        return set()
+    checks = [
+        exists(select(t.id).where(t.id == item_id, t.company_id == company_id, *where)).label(f"u{user_id}")
+        for user_id, where in conditions.items()
+    ]
+    row = conn.execute(select(*checks)).one()
+    return {user_id for user_id, seen in zip(conditions, row, strict=True) if seen}
+
+
+def seen_among(
+    conn: Connection, table: Table, company_id: int, ids: list[int | str], conditions: list[ColumnElement]
+) -> set[int | str]:
+    """Those of ``ids`` whose rows of ``table`` meet ``conditions`` (a user's visibility)."""
+    stmt = select(table.c.id).where(table.c.company_id == company_id, table.c.id.in_(ids), *conditions)
+    return set(conn.execute(stmt).scalars())

@@ -19,10 +19,10 @@ from __future__ import annotations
 from collections.abc import Iterable
 from typing import Any
 
-from sqlalchemy import Connection, func, insert, or_, select, update
+from sqlalchemy import Connection, bindparam, func, insert, or_, select, update
 
-from dealbase.store.repository import Row, bump_company_counter, company_counter
-from dealbase.store.tables import companies, webhook_deliveries, webhooks
+from dealbase.store.repository import Prepared, Row, bump_company_counter
+from dealbase.store.tables import companies, users, webhook_deliveries, webhooks
 
 PENDING, DELIVERED, FAILED, DROPPED = "pending", "delivered", "failed", "dropped"
 
@@ -30,12 +30,16 @@ PENDING, DELIVERED, FAILED, DROPPED = "pending", "delivered", "failed", "dropped
 # -- subscriptions ----------------------------------------------------------------------
 
 
-# conn.info: (transaction, company id, webhooks version) as last read in that transaction
+# conn.info: (transaction, company id, versions) as last read in that transaction
 _VERSION_READ = "dealbase_webhooks_version"
+_VERSIONS = Prepared(
+    select(companies.c.webhooks_version, companies.c.users_version).where(companies.c.id == bindparam("cid"))
+)
 
 
-def version(conn: Connection, company_id: int) -> int:
-    """The company's webhooks version: it moves with every change to its webhooks.
+def version(conn: Connection, company_id: int) -> tuple[int, int]:
+    """The company's webhooks version and users version, in one read: the webhooks move
+    the first, their users' admin flags (which ``active`` shows) the second.
 
     Read once per transaction: a bulk write asks for it once per row.
     """
@@ -43,7 +47,8 @@ def version(conn: Connection, company_id: int) -> int:
     held = conn.info.get(_VERSION_READ)
     if held is not None and transaction is not None and held[0] is transaction and held[1] == company_id:
         return held[2]
-    current = company_counter(conn, company_id, "webhooks_version")
+    rows = _VERSIONS.rows(conn, {"cid": company_id})
+    current = (rows[0]["webhooks_version"], rows[0]["users_version"]) if rows else (0, 0)
     if transaction is not None:
         conn.info[_VERSION_READ] = (transaction, company_id, current)
     return current
@@ -56,9 +61,18 @@ def bump_version(conn: Connection, company_id: int) -> None:
 
 def active(conn: Connection, company_id: int) -> list[Row]:
     """The company's webhooks that take events: neither deleted nor removed (bans are the
-    caller's to check: they end by themselves)."""
+    caller's to check: they end by themselves); ``user_is_admin`` and ``user_is_active``:
+    whether the user a webhook acts for is an admin, and active (both false for one gone)."""
+    u = users.c
+    of_user = (u.company_id == company_id, u.id == webhooks.c.user_id)
+    admin = select(u.is_admin).where(*of_user).scalar_subquery()
+    active = select(u.active_flag).where(*of_user).scalar_subquery()
     stmt = (
-        select(webhooks)
+        select(
+            webhooks,
+            func.coalesce(admin, False).label("user_is_admin"),
+            func.coalesce(active, False).label("user_is_active"),
+        )
         .where(webhooks.c.company_id == company_id, webhooks.c.is_deleted.is_(False), webhooks.c.remove_time.is_(None))
         .order_by(webhooks.c.id)
     )
