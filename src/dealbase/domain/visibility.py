@@ -17,6 +17,8 @@ not an admin those pipelines, their stages and their deals are missing, whatever
 
 from __future__ import annotations
 
+import dataclasses
+import time
 from typing import Any
 
 from sqlalchemy import ColumnElement
@@ -29,6 +31,13 @@ from dealbase.store import visibility as sql
 
 # The entities whose reads follow visibility: every one with an owner and ``visible_to``.
 GOVERNED = frozenset({"deal", "person", "organization", "product", "lead"})
+# A user who sees fewer than this many of an entity's rows gets the sparse condition (their
+# ids gathered from the indexes): below it gathering them costs less than walking the table
+# to fill a page (about 100 × rows ÷ seen row tests), above it more.
+SPARSE_BELOW = 2_000
+# How long a process keeps what it counted (seconds): the count only picks the statement's
+# shape, both shapes give the same rows, so an old count costs time, never correctness.
+SPARSE_KEPT = 30.0
 # The entities read only within the pipelines the user's role shows: entity → its pipeline column.
 IN_PIPELINES = {"pipeline": "id", "stage": "pipeline_id"}
 
@@ -50,8 +59,23 @@ def sight(unit: Any, entity: Entity) -> Sight | None:
     key = ("sight", entity.name)
     found = unit.cache.get(key)
     if found is None:
-        found = unit.cache[key] = _sight(unit, entity.name)
+        found = unit.cache[key] = _sparse(unit, entity, _sight(unit, entity.name))
     return found
+
+
+def _sparse(unit: Any, entity: Entity, seen: Sight) -> Sight:
+    """``seen``, marked sparse when its user sees fewer than ``SPARSE_BELOW`` rows (counted
+    at most every ``SPARSE_KEPT`` seconds per process)."""
+    counts = unit.shared.setdefault("sight_counts", {})
+    key = (unit.company_id, seen)
+    now = time.monotonic()
+    kept = counts.get(key)
+    if kept is None or kept[0] < now:
+        if len(counts) >= 10_000:
+            counts.clear()
+        count = sql.seen_count(unit.conn, entity.table, unit.company_id, seen, SPARSE_BELOW)
+        kept = counts[key] = (now + SPARSE_KEPT, count < SPARSE_BELOW)
+    return dataclasses.replace(seen, sparse=True) if kept[1] else seen
 
 
 def _sight(unit: Any, item_type: str) -> Sight:

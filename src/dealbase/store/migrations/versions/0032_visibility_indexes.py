@@ -1,0 +1,29 @@
+"""visibility indexes: (company_id, visible_to, id) on the items whose reads follow visibility
+
+Revision ID: 0032
+Revises: 0031
+
+A user who is not an admin and sees few of a company's items (the rest owner-only or their
+groups') has them gathered from the indexes (``store/visibility.py``): their own by
+``(company_id, owner_id)``, the company-visible or group-visible ones by this index; without
+it that lookup reads every item of the company.
+"""
+
+from alembic import op
+
+revision = "0032"
+down_revision = "0031"
+branch_labels = None
+depends_on = None
+
+TABLES = ("organizations", "persons", "deals", "leads", "products")
+
+
+def upgrade() -> None:
+    for table in TABLES:
+        op.create_index(f"ix_{table}_company_id_visible_to_id", table, ["company_id", "visible_to", "id"])
+
+
+def downgrade() -> None:
+    for table in TABLES:
+        op.drop_index(f"ix_{table}_company_id_visible_to_id", table_name=table)
