@@ -8,7 +8,7 @@ id still walks its index and tests each row with lookups, never a join per row.
 That walk stops after a page when the user sees much of the table; for a user who sees
 little of it (a sparse ``Sight``) it would test every row. Their condition is instead
 ``id IN (<the ids of each way of seeing, UNION ALL>)``: each way an index lookup
-(``(company_id, owner_id)``, ``(company_id, visible_to, id)``, the followers'), the few ids
+(``(company_id, owner_id)``, ``(company_id, visible_to, owner_id, id)``, the followers'), the few ids
 gathered once per statement, the page then read by primary key in id order.
 ``seen_count`` is what tells the two apart.
 """

@@ -1,12 +1,13 @@
-"""visibility indexes: (company_id, visible_to, id) on the items whose reads follow visibility
+"""visibility indexes: (company_id, visible_to, owner_id, id) on the items whose reads follow visibility
 
 Revision ID: 0032
 Revises: 0031
 
 A user who is not an admin and sees few of a company's items (the rest owner-only or their
 groups') has them gathered from the indexes (``store/visibility.py``): their own by
-``(company_id, owner_id)``, the company-visible or group-visible ones by this index; without
-it that lookup reads every item of the company.
+``(company_id, owner_id)``, the company-visible ones by this index's first two columns and
+the group-visible ones (``visible_to`` 3 or 5, the owner among a role's users) by its first
+three; without it those lookups read every item of the company.
 """
 
 from alembic import op
@@ -21,9 +22,9 @@ TABLES = ("organizations", "persons", "deals", "leads", "products")
 
 def upgrade() -> None:
     for table in TABLES:
-        op.create_index(f"ix_{table}_company_id_visible_to_id", table, ["company_id", "visible_to", "id"])
+        op.create_index(f"ix_{table}_company_id_visible_to_owner_id_id", table, ["company_id", "visible_to", "owner_id", "id"])
 
 
 def downgrade() -> None:
     for table in TABLES:
-        op.drop_index(f"ix_{table}_company_id_visible_to_id", table_name=table)
+        op.drop_index(f"ix_{table}_company_id_visible_to_owner_id_id", table_name=table)
