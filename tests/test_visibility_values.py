@@ -8,14 +8,20 @@ from __future__ import annotations
 
 import pytest
 from factories import data, error, make_deal, make_lead, make_org, make_person, make_product
-from support.rows import counts
 from sqlalchemy import select, update
+from support.rows import counts
 
 from dealbase.domain import company_clock
 from dealbase.store.tables import companies, deals, leads, organizations, persons, products, roles
 
 TABLES = {"deals": deals, "persons": persons, "organizations": organizations, "products": products, "leads": leads}
-MAKE = {"deals": make_deal, "persons": make_person, "organizations": make_org, "products": make_product, "leads": make_lead}
+MAKE = {
+    "deals": make_deal,
+    "persons": make_person,
+    "organizations": make_org,
+    "products": make_product,
+    "leads": make_lead,
+}
 NAME = {"deals": "title", "persons": "name", "organizations": "name", "products": "name", "leads": "title"}
 # (api prefix, the families it serves): leads have no v2 create or update
 APIS = [("/api/v2", ("deals", "persons", "organizations", "products")), ("/v1", tuple(TABLES))]
