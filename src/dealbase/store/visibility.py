@@ -17,7 +17,19 @@ from __future__ import annotations
 
 from functools import lru_cache
 
-from sqlalchemy import ColumnElement, Connection, Select, Table, and_, exists, func, or_, select, union_all
+from sqlalchemy import (
+    ColumnElement,
+    CompoundSelect,
+    Connection,
+    Select,
+    Table,
+    and_,
+    exists,
+    func,
+    or_,
+    select,
+    union_all,
+)
 
 from dealbase.conditions import Sight
 from dealbase.store.tables import followers, role_assignments
@@ -43,11 +55,9 @@ def _owned_in(table: Table, company_id: int, role_ids: tuple[int, ...]) -> Colum
 def condition(table: Table, company_id: int, sight: Sight) -> ColumnElement:
     """The rows of ``table`` the sight's user sees. Kept per process by its arguments (the
     expression is immutable, and building it costs a regular user's list page about a tenth)."""
-    if sight.sparse:
-        ids = _ways(table, company_id, sight)
-        seen = table.c.id.in_(union_all(*ids) if len(ids) > 1 else ids[0])
-    else:
-        seen = or_(*_tests(table, company_id, sight))
+    seen = (
+        table.c.id.in_(_seen_ids(table, company_id, sight)) if sight.sparse else or_(*_tests(table, company_id, sight))
+    )
     if sight.hidden_pipelines:
         return and_(seen, table.c.pipeline_id.not_in(sight.hidden_pipelines))
     return seen
@@ -82,6 +92,12 @@ def _ways(table: Table, company_id: int, sight: Sight) -> list[Select]:
     return ways
 
 
+def _seen_ids(table: Table, company_id: int, sight: Sight) -> Select | CompoundSelect:
+    """The ids of the rows a sparse sight's user sees in any way (not yet outside hidden pipelines)."""
+    ways = _ways(table, company_id, sight)
+    return union_all(*ways) if len(ways) > 1 else ways[0]
+
+
 def seen_count(conn: Connection, table: Table, company_id: int, sight: Sight, cap: int) -> int:
     """How many rows of ``table`` the sight lets its user see, counted up to about ``cap``
     (each way of seeing stops at ``cap``: a few index lookups however large the table)."""
@@ -104,4 +120,8 @@ def correlated(table: Table, company_id: int, sight: Sight, item_id: ColumnEleme
     """``item_id`` (a column of another table, as search's rows) names a row the user sees:
     an ``EXISTS`` by primary key, cheap for a few candidates."""
     t = table.c
+    if sight.sparse:  # the few ids gathered once for the statement, not once per candidate
+        if not sight.hidden_pipelines:
+            return item_id.in_(_seen_ids(table, company_id, sight))
+        return item_id.in_(select(t.id).where(t.company_id == company_id, condition(table, company_id, sight)))
     return exists(select(t.id).where(t.id == item_id, t.company_id == company_id, condition(table, company_id, sight)))
