@@ -95,23 +95,23 @@ def hidden_pipelines(unit: Any) -> tuple[int, ...]:
         return ()
     key = ("hidden_pipelines", unit.user["id"])
     if key not in unit.cache:
-        role = roles.own_role(unit)
-        unit.cache[key] = tuple(sorted(roles.hidden_pipeline_ids(unit, role))) if role is not None else ()
+        live = _roles_up(unit)  # a deleted role hides nothing: its user is in the default role
+        unit.cache[key] = sql.hidden_pipelines(unit.conn, unit.company_id, unit.user["id"]) if live else ()
     return unit.cache[key]
 
 
 def _roles_up(unit: Any) -> tuple[int, ...]:
-    """The user's live role and every live role above it, nearest first (empty: the default role)."""
-    role = roles.own_role(unit)
-    if role is None:
-        return ()
-    parents = {r["id"]: r["parent_role_id"] for r in roles.all_live(unit)}
-    chain: list[int] = []
-    current: int | None = role["id"]
-    while current is not None and current in parents and current not in chain:
-        chain.append(current)
-        current = parents[current]
-    return tuple(chain)
+    """The user's live role and every live role above it, nearest first (empty: the default
+    role); read once per unit."""
+    key = ("roles_up", unit.user["id"])
+    if key not in unit.cache:
+        parents, current = sql.live_roles(unit.conn, unit.company_id, unit.user["id"])
+        chain: list[int] = []
+        while current is not None and current in parents and current not in chain:
+            chain.append(current)
+            current = parents[current]
+        unit.cache[key] = tuple(chain)
+    return unit.cache[key]
 
 
 def where(unit: Any, entity: Entity) -> list[ColumnElement]:

@@ -125,6 +125,14 @@ class Prepared:
             cursor.close()
         return None if row is None else row[0]
 
+    def tuples(self, conn: Connection, params: dict[str, Any]) -> list[tuple]:
+        """Every row as the driver gives it (tuples, in the statement's column order)."""
+        cursor = self._execute(conn, params)
+        try:
+            return cursor.fetchall()
+        finally:
+            cursor.close()
+
     def first(self, conn: Connection, params: dict[str, Any]) -> tuple | None:
         """The first row as the driver gives it (a tuple, in the statement's column order), or None."""
         cursor = self._execute(conn, params)
