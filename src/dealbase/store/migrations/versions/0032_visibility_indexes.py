@@ -22,7 +22,9 @@ TABLES = ("organizations", "persons", "deals", "leads", "products")
 
 def upgrade() -> None:
     for table in TABLES:
-        op.create_index(f"ix_{table}_company_id_visible_to_owner_id_id", table, ["company_id", "visible_to", "owner_id", "id"])
+        op.create_index(
+            f"ix_{table}_company_id_visible_to_owner_id_id", table, ["company_id", "visible_to", "owner_id", "id"]
+        )
 
 
 def downgrade() -> None:
