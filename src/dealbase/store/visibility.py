@@ -18,7 +18,6 @@ from __future__ import annotations
 from functools import lru_cache
 
 from sqlalchemy import (
-    Boolean,
     ColumnElement,
     CompoundSelect,
     Connection,
@@ -62,7 +61,7 @@ class _among(FunctionElement):
     (with ``IN`` it takes the gathered ids for thousands and may walk the whole table by
     primary key, merging, rather than look up the few)."""
 
-    type = Boolean()
+    # No Boolean type: SQLite's compiler would write ``… IN (…) = 1``, which no index serves.
     inherit_cache = True
     name = "among"
 
