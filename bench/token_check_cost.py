@@ -4,14 +4,16 @@
     python bench/token_check_cost.py [--batches 20] [--calls 2000] [--postgres URL]
 
 A remembered API token is answered only while its company's ``users_version`` is the one
-read with it (``api/auth.py``): one primary-key read per request, so that a deactivated
-user is refused at once in every process. Against it, on one app and a fresh SQLite
-database (``--postgres``: a database made for the run on that server, dropped after), in
-alternating batches of ``GET /api/v2/deals/{id}``: the token remembered with no read at all
-(the two-second cache this replaced, which let a deactivated user in for up to two seconds
-per process), the version read as it was before (a cursor made through the pool's wrapper,
-rows as dicts) and no memory at all (the token and its user read every time). Prints each
-state's median calls per second and its paired cost against the unchecked one.
+read with it (``api/auth.py``), so that a deactivated user is refused at once in every
+process: a read request reads the version in the statement that reads the fields version
+(for a get, the row's own statement) and is checked at its end. Against it, on one app and
+a fresh SQLite database (``--postgres``: a database made for the run on that server,
+dropped after), in alternating batches of ``GET /api/v2/deals/{id}``: the token remembered
+with no check at all (the two-second cache this replaced, which let a deactivated user in
+for up to two seconds per process), the version read first in a primary-key read of its
+own (as before issue 13's perf work: 10-13 % of a get) and no memory at all (the token and
+its user read every time). Prints each state's median calls per second and its paired cost
+against the unchecked one.
 """
 
 from __future__ import annotations
@@ -37,50 +39,32 @@ def main() -> None:
     args = ap.parse_args()
 
     from dealbase.api.auth import Authenticator
-    from dealbase.store import users as users_store
 
     class Unchecked(Authenticator):
         """A remembered token answered with no read (the version check left out)."""
 
-        def __call__(self, conn, token, authorization=None):
-            hit = self._cache.get(token) if token else None
-            return hit[1] if hit is not None else super().__call__(conn, token, authorization)
+        def holds(self, conn, token, version, caller, seen):
+            return True
 
-    class CheckedAsBefore(Authenticator):
-        """The version read as main read it before: a cursor made through the pool's
-        wrapper, the rows as dicts (the statement compiled once, as there)."""
+    class CheckedFirst(Authenticator):
+        """The version read before the request runs, on its own (as main did before the
+        check moved into the statements the request makes)."""
 
-        def __call__(self, conn, token, authorization=None):
-            hit = self._cache.get(token) if token else None
-            if hit is not None and _before(conn, hit[1].user["company_id"]) == hit[0]:
-                return hit[1]
-            return super().__call__(conn, token, authorization)
-
-    compiled: dict = {}
-
-    def _before(conn, company_id):
-        if "sql" not in compiled:
-            c = users_store._VERSION.stmt.compile(dialect=conn.dialect)
-            compiled["sql"] = (c.string, c.positional)
-        sql, positional = compiled["sql"]
-        cursor = conn.connection.cursor()
-        try:
-            cursor.execute(sql, [company_id] if positional else {"cid": company_id})
-            names = [d[0] for d in cursor.description]
-            rows = [dict(zip(names, row)) for row in cursor.fetchall()]
-        finally:
-            cursor.close()
-        return rows[0]["users_version"] if rows else None
+        def remembered(self, token):
+            return None
 
     class Forgetful(Authenticator):
         """Nothing remembered: the token's user read on every request."""
+
+        def remembered(self, token):
+            return None
 
         def __call__(self, conn, token, authorization=None):
             self._cache.clear()
             return super().__call__(conn, token, authorization)
 
     with scratch_database(args.postgres) as url:
-        run_states(args, fresh_app("dealbase-token-check-", url), Unchecked, CheckedAsBefore, Forgetful)
+        run_states(args, fresh_app("dealbase-token-check-", url), Unchecked, CheckedFirst, Forgetful)
 
 
 @contextmanager
@@ -103,10 +87,10 @@ def scratch_database(server: str | None):
         admin.dispose()
 
 
-def run_states(args, app, Unchecked, CheckedAsBefore, Forgetful) -> None:
+def run_states(args, app, Unchecked, CheckedFirst, Forgetful) -> None:
     states = {
         "unchecked": Unchecked(shared=app.shared),
-        "before": CheckedAsBefore(shared=app.shared),
+        "first": CheckedFirst(shared=app.shared),
         "checked": app.authenticate,
         "forgetful": Forgetful(shared=app.shared),
     }
@@ -131,8 +115,8 @@ def run_states(args, app, Unchecked, CheckedAsBefore, Forgetful) -> None:
     print(f"  {'':44} {'median':>9} {'paired cost':>12}")
     labels = {
         "unchecked": "remembered, unchecked (the old 2 s cache)",
-        "before": "remembered, version read as before",
-        "checked": "remembered, users version checked (now)",
+        "first": "remembered, version read first, alone",
+        "checked": "remembered, version read with the request (now)",
         "forgetful": "not remembered (token read each time)",
     }
     for name, label in labels.items():

@@ -192,6 +192,33 @@ def test_a_deactivated_user_is_refused_at_once_and_keeps_their_deals(api, client
     assert data(as_bo.get("/v1/users/me"))["id"] == bo["id"]
 
 
+@pytest.mark.parametrize(
+    "path",
+    [
+        "/api/v2/deals/{deal}",  # the users version read with the row (and the fields version)
+        "/api/v2/deals?limit=5",  # read with the fields version
+        "/v1/users/me",  # read on its own at the end: the request reads no counter
+        "/api/v2/deals/999999",  # a 404 is not answered for a stale caller either
+    ],
+)
+def test_a_remembered_token_answers_a_read_only_while_its_users_version_holds(api, client, engine, company, path):
+    """A read for a remembered API token runs unchecked and is checked at its end against
+    the users version it read (api/auth.py): a change to another user runs it again and it
+    answers as before; a deactivation makes it a 401, whatever it would have answered."""
+    bo = add_user(api)
+    as_bo = Api(client, token_of(engine, company, bo["id"]))
+    deal = make_deal(as_bo)
+    path = path.format(deal=deal["id"])
+    expected = as_bo.get(path)  # the token is now remembered by the server
+    assert expected.status_code in (200, 404)
+    data(api.post(ALL_USERS, json={"email": "cy@acme.test"}))  # the company's users version moves
+    again = as_bo.get(path)
+    assert (again.status_code, again.json()) == (expected.status_code, expected.json())
+    data(api.put(f"/v1/users/{bo['id']}", json={"active_flag": False}))
+    response = as_bo.get(path)
+    assert (response.status_code, response.json()) == (401, UNAUTHORIZED)
+
+
 def test_deactivation_ends_the_users_oauth_access_at_once(api, client, engine, company):
     bo = add_user(api, access=[{"app": "sales", "admin": True}])
     with engine.connect().execution_options(dealbase_write=True) as conn:

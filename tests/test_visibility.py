@@ -10,13 +10,23 @@ import pytest
 from factories import data, error, make_deal, make_lead, make_pipeline, make_stage, refused
 from sqlalchemy import update
 
-from dealbase.domain import company_clock, permissions
+from dealbase.domain import company_clock, permissions, visibility
 from dealbase.domain.unit import Unit
 from dealbase.store import repository as repo
 from dealbase.store import users as users_store
 from dealbase.store.tables import companies, users
 
 NOT_FOUND = "Deal not found"
+
+
+@pytest.fixture(autouse=True, params=["sparse", "dense"])
+def shape(request, monkeypatch):
+    """Every test under both shapes of a regular user's condition (store/visibility.py): the
+    ids gathered from the indexes (a user who sees few rows: in these tests, every user) and
+    each row tested as the list walks (forced by counting nobody as sparse)."""
+    if request.param == "dense":
+        monkeypatch.setattr(visibility, "SPARSE_BELOW", 0)
+    return request.param
 
 
 def _as_new_user(api, client, engine, company, email: str):

@@ -57,7 +57,7 @@ from dealbase.api.uploads import parse_multipart
 from dealbase.control import faults, journal
 from dealbase.control import routes as control_routes
 from dealbase.control.plane import Plane
-from dealbase.domain import company_clock
+from dealbase.domain import company_clock, field_defs
 from dealbase.domain.pictures import BLOB_PATH
 from dealbase.errors import DomainError
 from dealbase.events.dispatcher import Dispatcher
@@ -383,9 +383,19 @@ class DealbaseApp:
 
     def _execute(self, ctx: Ctx, op: Operation, credentials: Credentials) -> Reply:
         if self.inline:
-            return self._run(self._inline_connection(), ctx, op, credentials, keep=True)
+            return self._run_checked(self._inline_connection(), ctx, op, credentials, keep=True)
         with self.engine.connect() as conn:
-            return self._run(conn, ctx, op, credentials, keep=False)
+            return self._run_checked(conn, ctx, op, credentials, keep=False)
+
+    def _run_checked(self, conn: Connection, ctx: Ctx, op: Operation, credentials: Credentials, keep: bool) -> Reply:
+        """``_run``, for a remembered API token's caller when the operation reads; run again,
+        authenticated afresh, when the company's users changed under it (``Authenticator``)."""
+        try:
+            return self._run(conn, ctx, op, credentials, keep)
+        except _StaleCaller:
+            ctx.cache.clear()
+            ctx.scratch.clear()
+            return self._run(conn, ctx, op, credentials, keep, remembered=False)
 
     def _inline_connection(self) -> Connection:
         # Inline (SQLite) requests run one at a time on the event loop's thread, so one
@@ -395,8 +405,14 @@ class DealbaseApp:
             conn = self._conn = self.engine.connect()
         return conn
 
-    def _run(self, conn: Connection, ctx: Ctx, op: Operation, credentials: Credentials, keep: bool) -> Reply:
-        """One request, one transaction: committed if it writes and succeeds, else rolled back."""
+    def _run(
+        self, conn: Connection, ctx: Ctx, op: Operation, credentials: Credentials, keep: bool, remembered: bool = True
+    ) -> Reply:
+        """One request, one transaction: committed if it writes and succeeds, else rolled back.
+
+        ``remembered``: a read may run for the caller remembered for its API token, checked
+        at the end against the users version the request read (``_StaleCaller`` when it
+        moved: nothing has been answered)."""
         # How SQLite begins (store/db.py); setting an option costs more than the lookup.
         if conn.get_execution_options().get("dealbase_write", False) != op.write:
             conn.execution_options(dealbase_write=op.write)
@@ -404,10 +420,13 @@ class DealbaseApp:
         if op.write:  # the change events it records keep who called (see repository.record_change)
             conn.info[repo.USER_AGENT] = ctx.extra.get("user_agent")
         company = self.no_company  # a public operation's (the OAuth server's)
+        hit = None
+        if remembered and not op.write and not op.public:
+            hit = self.authenticate.remembered(credentials.token)
         try:
             if not op.public:
                 # an API token (header, then query) wins over an Authorization header
-                caller = self.authenticate(conn, *credentials)
+                caller = hit[1] if hit is not None else self.authenticate(conn, *credentials)
                 ctx.user = caller.user
                 ctx.company_id = caller.user["company_id"]
                 company = company_clock.attach(ctx)  # its clock, plan and seats
@@ -422,18 +441,30 @@ class DealbaseApp:
             if op.handler is None:
                 raise NotImplementedOperation(op.name)
             reply = op.handler(ctx)
-        except BaseException:
+        except BaseException as exc:
             conn.info.pop(repo.USER_AGENT, None)
             conn.rollback()
             if keep and conn.invalidated:
                 self._conn = None
+            if hit is not None and isinstance(exc, Exception) and not conn.invalidated:
+                if not self._holds(conn, ctx, credentials.token, hit):
+                    raise _StaleCaller() from exc
             raise
+        if hit is not None and not self._holds(conn, ctx, credentials.token, hit):
+            conn.rollback()
+            raise _StaleCaller()
         if op.write:
             conn.info.pop(repo.USER_AGENT, None)
             conn.commit()
         else:
             conn.rollback()
         return reply
+
+    def _holds(self, conn: Connection, ctx: Ctx, token: str | None, hit: tuple) -> bool:
+        """Whether the remembered caller ``hit`` still holds, by the users version the request
+        read with the fields version (or one read now)."""
+        version, caller = hit
+        return self.authenticate.holds(conn, token, version, caller, ctx.cache.get(field_defs.USERS_VERSION))
 
 
 def parse_body(raw: bytes, content_type: bytes, api: str) -> Any:
@@ -460,6 +491,10 @@ def parse_body(raw: bytes, content_type: bytes, api: str) -> Any:
     except orjson.JSONDecodeError as exc:
         raise BadRequest("Malformed JSON in the request body") from exc
     return body
+
+
+class _StaleCaller(Exception):
+    """A read ran for a remembered API token whose company's users changed meanwhile."""
 
 
 @functools.cache

@@ -60,6 +60,9 @@ class Sight:
     user is in the default role (no assignment), which has none above it.
     ``hidden_pipelines``: the pipelines the user's role hides; items in them (deals) are not
     seen whatever else holds.
+    ``sparse``: the user sees few of the items (``domain/visibility.py`` counts them, at most
+    a few thousand, now and then): the condition is then the items' ids gathered from the
+    indexes, not a test of each row walked in order (which would walk the whole table).
     """
 
     user_id: int
@@ -71,3 +74,4 @@ class Sight:
     group: int = 3
     subgroups: int = 5
     hidden_pipelines: tuple[int, ...] = ()
+    sparse: bool = False

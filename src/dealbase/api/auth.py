@@ -82,9 +82,13 @@ class Authenticator:
     users version of its company (``companies.users_version``) when it was read.
 
     Every write to a company's users or API tokens bumps that version (``domain/users.py``),
-    so a remembered token costs one primary-key read of the version per request and a
-    deactivated user, a replaced token or a changed admin flag holds on the very next
-    request, in every process sharing the database. Access tokens are read on every
+    so a deactivated user, a replaced token or a changed admin flag holds on the very next
+    request, in every process sharing the database. A write checks the version before it
+    runs (``__call__``: one primary-key read). A read runs for the remembered caller
+    (``remembered``) and is checked at its end, before anything is answered (``holds``),
+    against the version its own statements read with the fields version
+    (``domain/field_defs.py``), or one read then when they read none; when it moved, the
+    app runs the request again, authenticated afresh. Access tokens are read on every
     request, so that expiry, revocation and deactivation hold at once too.
     """
 
@@ -117,6 +121,22 @@ class Authenticator:
         caller = Caller(user, Credential("token", user["id"]))
         self._cache[token] = (version, caller)
         return caller
+
+    def remembered(self, token: str | None) -> tuple[int, Caller] | None:
+        """The users version and caller remembered for an API token, unchecked: the request
+        must be checked with ``holds`` before it is answered."""
+        return self._cache.get(token) if token else None
+
+    def holds(self, conn: Connection, token: str, version: int, caller: Caller, seen: int | None) -> bool:
+        """Whether a remembered token still answers as ``caller``: the company's users version
+        the request read (``seen``; None: read it now) is the one remembered with it. When
+        it is not, the token is forgotten (the request is to run again, authenticated)."""
+        if seen is None:
+            seen = users_store.version(conn, caller.user["company_id"])
+        if seen == version:
+            return True
+        self._cache.pop(token, None)
+        return False
 
     def forget(self, tokens: list[str]) -> None:
         """Stop answering these tokens from memory at once (their company was deleted)."""

@@ -115,6 +115,11 @@ class Defs:
 # The company's fields version as this unit read it (once: a write of definitions goes
 # around it, ``fields_written``).
 _VERSION = "fields_version"
+# The company's users version, read in the same statements as the fields version (it costs
+# them nothing more): a read request answered for a remembered API token is checked against
+# it at its end (``api/auth.py: Authenticator.holds``), with no statement of its own.
+USERS_VERSION = "users_version"
+_COUNTERS = (_VERSION, USERS_VERSION)
 
 
 def get_row(unit: Any, entity: Entity, row_id: Any, where: Sequence[ColumnElement] = ()) -> Row | None:
@@ -125,9 +130,9 @@ def get_row(unit: Any, entity: Entity, row_id: Any, where: Sequence[ColumnElemen
         return repo.first(unit.conn, entity.table, unit.company_id, entity.table.c.id == row_id, *where)
     if not entity.has_custom_fields or _VERSION in unit.cache:
         return repo.get(unit.conn, entity.table, unit.company_id, row_id)
-    row, version = repo.get_counted(unit.conn, entity.table, unit.company_id, row_id, _VERSION)
-    if version is not None:
-        unit.cache[_VERSION] = version
+    row, counted = repo.get_counted(unit.conn, entity.table, unit.company_id, row_id, _COUNTERS)
+    if counted is not None:
+        unit.cache.update(counted)
     return row
 
 
@@ -147,7 +152,8 @@ def defs(unit: Any, entity: Entity) -> Defs | None:
         # Shared by the process's requests, for as long as the company's version holds.
         version = unit.cache.get(_VERSION)
         if version is None:
-            version = unit.cache[_VERSION] = repo.fields_version(unit.conn, unit.company_id)
+            unit.cache.update(repo.company_counters(unit.conn, unit.company_id, _COUNTERS))
+            version = unit.cache[_VERSION] = unit.cache[_VERSION] or 0
         shared_key = ("fields", unit.company_id, entity_type)
         hit = unit.shared.get(shared_key)
         if hit is not None and hit[0] == version:

@@ -60,3 +60,15 @@ BEFORE_CREATE: list[BeforeCreate] = []
 def before_create(fn: BeforeCreate) -> BeforeCreate:
     BEFORE_CREATE.append(fn)
     return fn
+
+
+# (unit, entity, values, the row as it was or None on create): before a create's or an
+# update's rules, what a family refuses in the caller's values (a visibility the company's
+# plan does not offer, ``domain/roles.py``).
+BeforeWrite = Callable[[Any, Any, Row, Row | None], None]
+BEFORE_WRITE: list[BeforeWrite] = []
+
+
+def before_write(fn: BeforeWrite) -> BeforeWrite:
+    BEFORE_WRITE.append(fn)
+    return fn

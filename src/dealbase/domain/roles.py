@@ -14,7 +14,7 @@ from typing import Any
 
 import orjson
 
-from dealbase.domain import hooks, service
+from dealbase.domain import company_clock, hooks, service
 from dealbase.domain.ids import INTEGER
 from dealbase.errors import BadInput
 from dealbase.store import repository as repo
@@ -208,6 +208,17 @@ def role_ids(unit, user_ids: list[int]) -> dict[int, int]:
     takes its assignments, so each names a live role)."""
     where = role_assignments.c.user_id.in_(user_ids)
     return {r["user_id"]: r["role_id"] for r in repo.all_rows(unit.conn, role_assignments, unit.company_id, where)}
+
+
+@hooks.before_write
+def _offered_visibility(unit, entity, values: Row, old: Row | None) -> None:
+    """400 for a ``visible_to`` the company's plan does not offer, on the items it governs."""
+    value = values.get("visible_to")
+    if value is None or entity.name not in VISIBILITY_SETTINGS:
+        return
+    offered = visibility_values(company_clock.standing(unit.conn, unit.shared, unit.company_id).plan)
+    if value not in offered:
+        raise _bad("visible_to", f"must be one of {', '.join(map(str, offered))} on the company's plan")
 
 
 @hooks.before_create

@@ -94,6 +94,8 @@ def _ruled(unit: Unit, entity: Entity, old: Row | None, given: Input) -> tuple[R
         check_ids(unit, target, [ref_id], key)
     if old is None:
         check_refs(unit, entity, values, given)
+    for refuse in hooks.BEFORE_WRITE:
+        refuse(unit, entity, values, old)
     stamp = unit.clock()
     if old is None:
         for fill in hooks.BEFORE_CREATE:

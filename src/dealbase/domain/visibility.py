@@ -17,6 +17,8 @@ not an admin those pipelines, their stages and their deals are missing, whatever
 
 from __future__ import annotations
 
+import dataclasses
+import time
 from collections.abc import Iterable
 from typing import Any
 
@@ -32,6 +34,13 @@ from dealbase.store import visibility as sql
 
 # The entities whose reads follow visibility: every one with an owner and ``visible_to``.
 GOVERNED = frozenset({"deal", "person", "organization", "product", "lead"})
+# A user who sees fewer than this many of an entity's rows gets the sparse condition (their
+# ids gathered from the indexes): below it gathering them costs less than walking the table
+# to fill a page (about 100 × rows ÷ seen row tests), above it more.
+SPARSE_BELOW = 2_000
+# How long a process keeps what it counted (seconds): the count only picks the statement's
+# shape, both shapes give the same rows, so an old count costs time, never correctness.
+SPARSE_KEPT = 30.0
 # The entities read only within the pipelines the user's role shows: entity → its pipeline column.
 IN_PIPELINES = {"pipeline": "id", "stage": "pipeline_id"}
 # The entities seen through the governed items they link: one is seen when every deal, lead,
@@ -49,16 +58,33 @@ def sees_all(unit: Any) -> bool:
     return bool(unit.user.get("is_admin")) or "id" not in unit.user
 
 
-def sight(unit: Any, entity: Entity) -> Sight | None:
+def sight(unit: Any, entity: Entity, count: bool = True) -> Sight | None:
     """What the unit's user sees of ``entity``'s items; None: everything (an admin, an
-    entity visibility does not govern, a unit acting for no user)."""
+    entity visibility does not govern, a unit acting for no user). ``count``: whether a
+    read of many rows follows, so a sparse sight is worth counting (not for one item)."""
     if entity.name not in GOVERNED or sees_all(unit):
         return None
-    key = ("sight", entity.name)
+    key = ("sight", entity.name, count)
     found = unit.cache.get(key)
     if found is None:
-        found = unit.cache[key] = _sight(unit, entity.name)
+        found = _sight(unit, entity.name)
+        found = unit.cache[key] = _sparse(unit, entity, found) if count else found
     return found
+
+
+def _sparse(unit: Any, entity: Entity, seen: Sight) -> Sight:
+    """``seen``, marked sparse when its user sees fewer than ``SPARSE_BELOW`` rows (counted
+    at most every ``SPARSE_KEPT`` seconds per process)."""
+    counts = unit.shared.setdefault("sight_counts", {})
+    key = (unit.company_id, seen)
+    now = time.monotonic()
+    kept = counts.get(key)
+    if kept is None or kept[0] < now:
+        if len(counts) >= 10_000:
+            counts.clear()
+        count = sql.seen_count(unit.conn, entity.table, unit.company_id, seen, SPARSE_BELOW)
+        kept = counts[key] = (now + SPARSE_KEPT, count < SPARSE_BELOW)
+    return dataclasses.replace(seen, sparse=True) if kept[1] else seen
 
 
 def _sight(unit: Any, item_type: str) -> Sight:
@@ -78,37 +104,38 @@ def hidden_pipelines(unit: Any) -> tuple[int, ...]:
         return ()
     key = ("hidden_pipelines", unit.user["id"])
     if key not in unit.cache:
-        role = roles.own_role(unit)
-        unit.cache[key] = tuple(sorted(roles.hidden_pipeline_ids(unit, role))) if role is not None else ()
+        live = _roles_up(unit)  # a deleted role hides nothing: its user is in the default role
+        unit.cache[key] = sql.hidden_pipelines(unit.conn, unit.company_id, unit.user["id"]) if live else ()
     return unit.cache[key]
 
 
 def _roles_up(unit: Any) -> tuple[int, ...]:
-    """The user's live role and every live role above it, nearest first (empty: the default role)."""
-    role = roles.own_role(unit)
-    if role is None:
-        return ()
-    parents = {r["id"]: r["parent_role_id"] for r in roles.all_live(unit)}
-    chain: list[int] = []
-    current: int | None = role["id"]
-    while current is not None and current in parents and current not in chain:
-        chain.append(current)
-        current = parents[current]
-    return tuple(chain)
+    """The user's live role and every live role above it, nearest first (empty: the default
+    role); read once per unit."""
+    key = ("roles_up", unit.user["id"])
+    if key not in unit.cache:
+        parents, current = sql.live_roles(unit.conn, unit.company_id, unit.user["id"])
+        chain: list[int] = []
+        while current is not None and current in parents and current not in chain:
+            chain.append(current)
+            current = parents[current]
+        unit.cache[key] = tuple(chain)
+    return unit.cache[key]
 
 
-def where(unit: Any, entity: Entity) -> list[ColumnElement]:
-    """The conditions a read of ``entity``'s rows adds for the unit's user (none for an admin)."""
+def where(unit: Any, entity: Entity, count: bool = True) -> list[ColumnElement]:
+    """The conditions a read of ``entity``'s rows adds for the unit's user (none for an
+    admin); ``count`` as for ``sight``."""
     if entity.name in IN_PIPELINES:
         hidden = hidden_pipelines(unit)
         return [sql.outside(entity.table.c[IN_PIPELINES[entity.name]], hidden)] if hidden else []
     if entity.name in THROUGH_LINKS:
-        return _links_seen(unit, entity)
-    seen = sight(unit, entity)
+        return _links_seen(unit, entity, count)
+    seen = sight(unit, entity, count)
     return [] if seen is None else [sql.condition(entity.table, unit.company_id, seen)]
 
 
-def _links_seen(unit: Any, entity: Entity) -> list[ColumnElement]:
+def _links_seen(unit: Any, entity: Entity, count: bool) -> list[ColumnElement]:
     """Each governed item ``entity``'s rows link (a reference column) is none or one the
     unit's user sees (nothing for an admin)."""
     if sees_all(unit):
@@ -118,7 +145,7 @@ def _links_seen(unit: Any, entity: Entity) -> list[ColumnElement]:
         target = ENTITIES.get(f.ref) if f.ref in GOVERNED else None
         if target is None or f.column is None or f.kind not in ("int", "str"):
             continue
-        seen = sight(unit, target)
+        seen = sight(unit, target, count)
         if seen is not None:
             out.append(sql.none_or_seen(entity.table.c[f.column], target.table, unit.company_id, seen))
     return out
@@ -141,7 +168,7 @@ def viewers(conn: Any, company_id: int, entity: Entity, item_id: Any, user_ids: 
     shared: dict[Any, Any] = {}  # the plan's standing read once for every user, and only here
     seeing, conditions = set(), {}
     for user_id in wanted:
-        found = where(Unit(conn, company_id, {"id": user_id, "is_admin": False}, shared=shared), entity)
+        found = where(Unit(conn, company_id, {"id": user_id, "is_admin": False}, shared=shared), entity, count=False)
         if found:
             conditions[user_id] = found
         else:

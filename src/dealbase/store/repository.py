@@ -126,6 +126,22 @@ class Prepared:
             cursor.close()
         return None if row is None else row[0]
 
+    def tuples(self, conn: Connection, params: dict[str, Any]) -> list[tuple]:
+        """Every row as the driver gives it (tuples, in the statement's column order)."""
+        cursor = self._execute(conn, params)
+        try:
+            return cursor.fetchall()
+        finally:
+            cursor.close()
+
+    def first(self, conn: Connection, params: dict[str, Any]) -> tuple | None:
+        """The first row as the driver gives it (a tuple, in the statement's column order), or None."""
+        cursor = self._execute(conn, params)
+        try:
+            return cursor.fetchone()
+        finally:
+            cursor.close()
+
 
 @cache
 def _get_prepared(table: Table) -> Prepared:
@@ -137,26 +153,29 @@ def get(conn: Connection, table: Table, company_id: int, row_id: int) -> Row | N
     return rows[0] if rows else None
 
 
-_COUNTER = "_company_counter"  # no table has a column of that name
+_COUNTER = "_company_counter_"  # no table has a column whose name starts so
 
 
 @cache
-def _get_counted_prepared(table: Table, counter: str) -> Prepared:
-    value = select(companies.c[counter]).where(companies.c.id == bindparam("cid")).scalar_subquery()
-    return Prepared(_get_stmt(table).add_columns(value.label(_COUNTER)))
+def _get_counted_prepared(table: Table, counters: tuple[str, ...]) -> Prepared:
+    values = [
+        select(companies.c[c]).where(companies.c.id == bindparam("cid")).scalar_subquery().label(_COUNTER + c)
+        for c in counters
+    ]
+    return Prepared(_get_stmt(table).add_columns(*values))
 
 
 def get_counted(
-    conn: Connection, table: Table, company_id: int, row_id: int, counter: str
-) -> tuple[Row | None, int | None]:
-    """``get`` and one of the company's version counters (``company_counter``; None without
-    the row) in one statement: showing a row with custom fields needs both, and on SQLite
-    a statement costs more than either read."""
-    rows = _get_counted_prepared(table, counter).rows(conn, {"id": row_id, "cid": company_id})
+    conn: Connection, table: Table, company_id: int, row_id: int, counters: tuple[str, ...]
+) -> tuple[Row | None, dict[str, int] | None]:
+    """``get`` and some of the company's version counters (``company_counter``, by name; None
+    without the row) in one statement: showing a row with custom fields needs both, and on
+    SQLite a statement costs more than either read."""
+    rows = _get_counted_prepared(table, counters).rows(conn, {"id": row_id, "cid": company_id})
     if not rows:
         return None, None
     row = rows[0]
-    return row, row.pop(_COUNTER) or 0
+    return row, {c: row.pop(_COUNTER + c) or 0 for c in counters}
 
 
 class _ManyById:
@@ -517,6 +536,18 @@ def company_counter(conn: Connection, company_id: int, column: str) -> int:
     moves with every change to what it counts, so a process may cache that by it."""
     rows = _counter_prepared(column).rows(conn, {"cid": company_id})
     return rows[0][column] if rows else 0
+
+
+@cache
+def _counters_prepared(counters: tuple[str, ...]) -> Prepared:
+    return Prepared(select(*(companies.c[c] for c in counters)).where(companies.c.id == bindparam("cid")))
+
+
+def company_counters(conn: Connection, company_id: int, counters: tuple[str, ...]) -> dict[str, int | None]:
+    """Some of the company's version counters (``company_counter``) in one statement (each
+    None when the company is gone)."""
+    row = _counters_prepared(counters).first(conn, {"cid": company_id})
+    return dict(zip(counters, row)) if row is not None else dict.fromkeys(counters)
 
 
 def bump_company_counter(conn: Connection, company_id: int, column: str) -> None:

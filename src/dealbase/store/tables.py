@@ -213,6 +213,7 @@ organizations = Table(
     *_stamps(),
     Index(None, "company_id", "is_deleted", "id"),
     Index(None, "company_id", "owner_id"),
+    Index(None, "company_id", "visible_to", "owner_id", "id"),  # a regular user's sight (store/visibility.py)
     Index(None, "company_id", "update_time"),
 )
 
@@ -241,6 +242,7 @@ persons = Table(
     Index(None, "company_id", "is_deleted", "id"),
     Index(None, "company_id", "org_id", "is_deleted"),
     Index(None, "company_id", "owner_id"),
+    Index(None, "company_id", "visible_to", "owner_id", "id"),  # a regular user's sight (store/visibility.py)
     Index(None, "company_id", "update_time"),
 )
 
@@ -299,6 +301,7 @@ deals = Table(
     Index(None, "company_id", "person_id", "is_deleted", "status"),
     Index(None, "company_id", "org_id", "is_deleted", "status"),
     Index(None, "company_id", "owner_id", "id"),
+    Index(None, "company_id", "visible_to", "owner_id", "id"),  # a regular user's sight (store/visibility.py)
     Index(None, "company_id", "update_time"),
 )
 
@@ -432,6 +435,7 @@ leads = Table(
     Index(None, "company_id", "person_id"),
     Index(None, "company_id", "org_id"),
     Index(None, "company_id", "owner_id"),
+    Index(None, "company_id", "visible_to", "owner_id", "id"),  # a regular user's sight (store/visibility.py)
 )
 
 # One row per conversion (``kind``: ``lead_to_deal`` or ``deal_to_lead``): its source, its
@@ -679,6 +683,7 @@ products = Table(
     *_stamps(),
     Index(None, "company_id", "is_deleted", "id"),
     Index(None, "company_id", "owner_id"),
+    Index(None, "company_id", "visible_to", "owner_id", "id"),  # a regular user's sight (store/visibility.py)
     Index(None, "company_id", "update_time"),
 )
 
