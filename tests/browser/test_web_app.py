@@ -49,7 +49,10 @@ def chromium() -> str:
     return path
 
 
-@pytest.fixture(scope="session")
+# Module-scoped, not session: Playwright's sync driver keeps an event loop running on the
+# worker's thread while it is open, and tests of other modules the same worker runs later
+# (the testing kit's asyncio.run) must not find one.
+@pytest.fixture(scope="module")
 def browser(chromium: str) -> Iterator[Any]:
     try:
         from playwright.sync_api import sync_playwright
