@@ -627,8 +627,9 @@ def test_fields_edited_on_the_deals_page_are_read_back_through_the_api(signed, a
     assert _field_value(page, region["field_code"]) == "North"
     assert re.search(rf'<option value="{silver}" selected>Silver</option>', page)
     # the page's history is the deal's flow as the API gives it
-    flow = data(api.get(f"/v1/deals/{deal['id']}/flow"))
+    flow = data(api.get(f"/v1/deals/{deal['id']}/flow", params={"all_changes": 1}))
     assert len(flow) == page.count("<span data-history>") >= 1
+    assert "<span data-history>Region: — → North</span>" in page
 
 
 def test_bad_field_input_is_refused_on_the_page_and_nothing_is_written(signed, api, stages):

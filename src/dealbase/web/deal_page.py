@@ -145,7 +145,7 @@ async def read(api: Api, deal_id: int) -> DealPage:
     ] or []
     products = (await api.get("v2", f"/deals/{deal_id}/products", {"limit": str(LISTED)}))["data"]
     catalog = (await api.get("v2", "/products", {"limit": "500"}))["data"]
-    flow = (await api.get("v1", f"/deals/{deal_id}/flow"))["data"] or []
+    flow = (await api.get("v1", f"/deals/{deal_id}/flow", {"all_changes": "1"}))["data"] or []
     names = {d["key"]: d["name"] for d in definitions}
     return DealPage(
         deal=deal,
