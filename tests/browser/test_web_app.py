@@ -345,3 +345,46 @@ def test_axe_finds_no_serious_violation_on_the_sign_in_page_and_the_board(page, 
     assert _serious(page, axe_source) == []
     assert re.fullmatch(r"Pipeline · dealbase", page.title())
     shoot(page, request, "board-checked")
+
+
+def test_a_deals_page_custom_field_activity_note_and_product(page, server, rest, axe_source, request):
+    stages = rest.stages()
+    region = rest.call("POST", "/api/v2/dealFields", {"field_name": "Region", "field_type": "varchar"})
+    product = rest.call("POST", "/api/v2/products", {"name": "Widget"}, status=201)
+    deal = rest.deal("Page deal", stages[0]["id"], value=100)
+    sign_in(page, server.url)
+    page.wait_for_url(f"{server.url}/")
+    page.get_by_role("link", name="Page deal").click()
+    page.wait_for_url(f"{server.url}/deals/{deal['id']}")
+    assert _serious(page, axe_source) == []
+    # a custom field edited in place
+    page.get_by_role("textbox", name="Region").fill("North")
+    page.get_by_role("button", name="Save Region").click()
+    page.wait_for_url(f"{server.url}/deals/{deal['id']}#fields")
+    read = rest.call("GET", f"/api/v2/deals/{deal['id']}")
+    assert read["custom_fields"][region["field_code"]] == "North"
+    # an activity added with the keyboard alone, then marked done
+    page.get_by_role("textbox", name="Subject").focus()
+    page.keyboard.type("Call back")
+    page.keyboard.press("Enter")
+    page.wait_for_selector("text=Call back")
+    [activity] = rest.call("GET", "/api/v2/activities", deal_id=deal["id"])
+    assert (activity["subject"], activity["done"]) == ("Call back", False)
+    page.get_by_role("button", name="Mark Call back as done").click()
+    page.wait_for_selector("[data-done]")
+    assert rest.call("GET", f"/api/v2/activities/{activity['id']}")["done"] is True
+    # a note
+    page.get_by_role("textbox", name="Note", exact=True).fill("Wants a demo")
+    page.get_by_role("button", name="Add note").click()
+    page.wait_for_selector("text=Wants a demo")
+    assert [n["content"] for n in rest.call("GET", "/v1/notes", deal_id=deal["id"])] == ["Wants a demo"]
+    # a product: the deal's value follows
+    page.get_by_role("combobox", name="Product", exact=True).select_option(str(product["id"]))
+    page.get_by_role("spinbutton", name="Quantity").fill("2")
+    page.get_by_role("spinbutton", name="Price", exact=True).fill("30")
+    page.get_by_role("button", name="Add product").click()
+    page.wait_for_selector("td[data-sum]")
+    assert rest.call("GET", f"/api/v2/deals/{deal['id']}")["value"] == 60
+    assert page.locator("[data-value]").inner_text() == "60"
+    assert _serious(page, axe_source) == []
+    shoot(page, request, "deal-page")

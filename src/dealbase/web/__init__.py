@@ -7,6 +7,9 @@
     POST /deals            a deal added from a column
     GET  /deals/{id}/move  a card's move menu as a page (for a browser without script)
     POST /deals/{id}/move  a card moved to another stage (the card's menu, or drag and drop)
+    GET  /deals/{id}       a deal's page: fields, status, activities, notes, products, history
+    POST /deals/{id}/field | status | activities | notes | products   its actions
+    POST /deals/{id}/activities/{a}/done, /deals/{id}/notes/{n}/pin   an activity done, a note pinned
     GET  /static/…         the stylesheet and the one script (drag and drop, the cards' menus)
 
 Every action is a plain HTML form, so the app works with the keyboard alone and without its

@@ -1,4 +1,4 @@
-"""The web app's routes: sign-in, sign-out, the board and its two actions."""
+"""The web app's routes: sign-in, sign-out, the board and its two actions, a deal's page and its actions."""
 
 from __future__ import annotations
 
@@ -20,7 +20,7 @@ from starlette.staticfiles import StaticFiles
 
 from dealbase.clock import now
 from dealbase.store import web_sessions
-from dealbase.web import accounts
+from dealbase.web import accounts, deal_page
 from dealbase.web import board as boards
 from dealbase.web.calls import Api, Refused
 from dealbase.web.throttle import Throttle
@@ -75,6 +75,13 @@ class WebApp:
                 routing.Route("/deals", self.add_deal, methods=["POST"]),
                 routing.Route("/deals/{deal_id:int}/move", self.move_form, methods=["GET"]),
                 routing.Route("/deals/{deal_id:int}/move", self.move_deal, methods=["POST"]),
+                routing.Route("/deals/{deal_id:int}", self.deal, methods=["GET"]),
+                routing.Route("/deals/{deal_id:int}/{action:str}", self.deal_action, methods=["POST"]),
+                routing.Route(
+                    "/deals/{deal_id:int}/{kind:str}/{item_id:int}/{action:str}",
+                    self.deal_item_action,
+                    methods=["POST"],
+                ),
                 routing.Mount("/static", app=StaticFiles(directory=STATIC)),
             ],
             redirect_slashes=False,
@@ -288,3 +295,100 @@ class WebApp:
             return await boards.add(api, title, str(form.get("value") or ""), stage_id)
 
         return await self._act(request, act)
+
+    # -- a deal's page ---------------------------------------------------------------------
+
+    async def deal(self, request: Request) -> Response:
+        signed = await self.signed_in(request)
+        if signed is None:
+            return RedirectResponse("/login", 303)
+        return await self._deal_page(signed, request.path_params["deal_id"])
+
+    async def _deal_page(self, signed: Signed, deal_id: int, error: Refused | None = None) -> Response:
+        try:
+            shown = await deal_page.read(Api(self.app, signed.digest), deal_id)
+        except Refused as refused:
+            return self._refused_page(refused)
+        return self.page(
+            "deal.html",
+            error.status if error is not None else 200,
+            page=shown,
+            deal=shown.deal,
+            user=signed.user,
+            csrf_token=signed.csrf_token,
+            error=error.message if error is not None else None,
+        )
+
+    async def _deal_act(self, request: Request, act, anchor: str) -> Response:
+        """A deal page's action: the CSRF token checked, one API call, then the page again
+        (a redirect to the part acted on; what the API refused, on the page with its status)."""
+        signed = await self.signed_in(request)
+        if signed is None:
+            return RedirectResponse("/login", 303)
+        form = await self._checked_form(request, signed.csrf_token)
+        if isinstance(form, Response):
+            return form
+        deal_id = request.path_params["deal_id"]
+        try:
+            await act(Api(self.app, signed.digest), deal_id, form)
+        except Refused as refused:
+            if refused.status == 401:
+                return RedirectResponse("/login", 303)
+            return await self._deal_page(signed, deal_id, refused)
+        return RedirectResponse(f"/deals/{deal_id}#{anchor}", 303)
+
+    async def deal_action(self, request: Request) -> Response:
+        """POST /deals/{id}/field | status | activities | notes | products."""
+        action = request.path_params["action"]
+
+        async def field(api: Api, deal_id: int, form: FormData) -> Any:
+            key = str(form.get("field") or "")
+            return await deal_page.set_field(api, deal_id, key, [str(v) for v in form.getlist("value")])
+
+        async def status(api: Api, deal_id: int, form: FormData) -> Any:
+            return await deal_page.set_status(
+                api, deal_id, str(form.get("status") or ""), str(form.get("lost_reason") or "")
+            )
+
+        async def activity(api: Api, deal_id: int, form: FormData) -> Any:
+            return await deal_page.add_activity(
+                api,
+                deal_id,
+                str(form.get("subject") or ""),
+                str(form.get("type") or ""),
+                str(form.get("due_date") or ""),
+            )
+
+        async def note(api: Api, deal_id: int, form: FormData) -> Any:
+            return await deal_page.add_note(api, deal_id, str(form.get("content") or ""))
+
+        async def product(api: Api, deal_id: int, form: FormData) -> Any:
+            return await deal_page.add_product(api, deal_id, form)
+
+        acts = {
+            "field": (field, "fields"),
+            "status": (status, "status"),
+            "activities": (activity, "activities"),
+            "notes": (note, "notes"),
+            "products": (product, "products"),
+        }
+        if action not in acts:
+            return self.page("error.html", 404, message="There is no such page.")
+        act, anchor = acts[action]
+        return await self._deal_act(request, act, anchor)
+
+    async def deal_item_action(self, request: Request) -> Response:
+        """POST /deals/{id}/activities/{activity}/done, /deals/{id}/notes/{note}/pin."""
+        kind, action, item_id = (request.path_params[k] for k in ("kind", "action", "item_id"))
+
+        async def done(api: Api, deal_id: int, form: FormData) -> Any:
+            return await deal_page.mark_done(api, deal_id, item_id)
+
+        async def pin(api: Api, deal_id: int, form: FormData) -> Any:
+            return await deal_page.pin_note(api, deal_id, item_id, form.get("pinned") != "0")
+
+        acts = {("activities", "done"): (done, "activities"), ("notes", "pin"): (pin, "notes")}
+        if (kind, action) not in acts:
+            return self.page("error.html", 404, message="There is no such page.")
+        act, anchor = acts[(kind, action)]
+        return await self._deal_act(request, act, anchor)
